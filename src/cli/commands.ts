@@ -1,0 +1,4 @@
+import type { CommandDefinition } from './context.ts';
+
+/** Every command of the CLI, in the order `--help` lists them. */
+export const commands: CommandDefinition[] = [];

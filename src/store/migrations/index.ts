@@ -1,0 +1,15 @@
+import type Database from 'better-sqlite3';
+import { articles } from './001-articles.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database.Database): void;
+}
+
+/**
+ * Every schema change, in order. A released migration is never edited: add a new one.
+ * Versions are allotted to stages so that work on them can proceed side by side:
+ * 1 articles, 2 fingerprints (match), 3 crawl frontier and snapshots, 4 scans and findings.
+ */
+export const migrations: Migration[] = [articles];
