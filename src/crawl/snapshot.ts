@@ -1,0 +1,24 @@
+/**
+ * A page as fetched: what the crawler keeps and what the checks judge. The checks never fetch;
+ * they read snapshots, whether they came from a crawl, a single URL or a saved file.
+ */
+export interface PageSnapshot {
+  /** The URL that was asked for (normalised). */
+  url: string;
+  /** Where the page really is, after redirects; links are resolved against it (or `<base>`). */
+  finalUrl: string;
+  /** HTTP status; 200 for a local file. */
+  status: number;
+  /** Response headers, names lower-cased. */
+  headers: Record<string, string>;
+  /** When it was fetched, ISO 8601. */
+  fetchedAt: string;
+  /** The media type without parameters, e.g. `text/html`. */
+  contentType: string;
+  /** The body decoded to text (charset from BOM, then header, then `<meta>`). */
+  body: string;
+  /** sha256 hex of the raw body bytes. */
+  bodyHash: string;
+  /** Set when the body was cut at the size limit. */
+  truncated?: boolean;
+}
