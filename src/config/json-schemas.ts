@@ -1,0 +1,15 @@
+import type { z } from 'zod';
+import { sitesFileSchema } from './sites.ts';
+
+/**
+ * The JSON Schema files that editors use to check configuration as it is typed (a
+ * `# yaml-language-server: $schema=…` line at the top of each file). Generated from the zod
+ * schemas by `npm run schemas`; a test fails when a committed file is out of date.
+ */
+export const jsonSchemas: Array<{ file: string; title: string; schema: z.ZodType }> = [
+  {
+    file: 'rules/sites.schema.json',
+    title: 'syndicate site registry (rules/sites.yaml)',
+    schema: sitesFileSchema,
+  },
+];

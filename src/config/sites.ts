@@ -1,0 +1,137 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { absoluteUrl } from '../store/article.ts';
+import { loadYamlFile } from './yaml.ts';
+
+/**
+ * `rules/sites.yaml`: the republishers to scan, and how the crawler behaves towards them.
+ * Shared by the crawler (discovery, politeness) and the checks (site kind and licence).
+ */
+
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2026-01-31')
+  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), 'is not a real date');
+
+export const licenceSchema = z
+  .strictObject({
+    granted: day.describe('first day the licence is valid'),
+    expires: day.optional().describe('last day the licence is valid; open-ended when absent'),
+    reference: z.string().optional().describe('contract or letter number, for the records'),
+  })
+  .refine((licence) => licence.expires === undefined || licence.expires >= licence.granted, {
+    message: 'expires before it is granted',
+    path: ['expires'],
+  });
+
+export const discoverSchema = z.strictObject({
+  sitemaps: z
+    .array(absoluteUrl)
+    .optional()
+    .describe('sitemaps; default: robots.txt Sitemap lines, then /sitemap.xml'),
+  feeds: z.array(absoluteUrl).optional().describe("the site's own RSS/Atom feeds"),
+  start: z.array(absoluteUrl).optional().describe('pages to start following same-site links from'),
+  maxDepth: z.number().int().min(0).default(2).describe('link hops from a start page'),
+  maxPages: z.number().int().min(1).default(500).describe('pages fetched per crawl of this site'),
+  include: z.array(z.string()).optional().describe('regular expressions; only matching URLs are kept'),
+  exclude: z.array(z.string()).optional().describe('regular expressions; matching URLs are skipped'),
+});
+
+export const siteSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
+  name: z.string().optional(),
+  url: absoluteUrl,
+  kind: z.enum(['community', 'commercial']),
+  contact: z.string().optional().describe('where notices go: an e-mail address or a contact page'),
+  discover: discoverSchema.default({ maxDepth: 2, maxPages: 500 }),
+  licence: licenceSchema.optional(),
+});
+
+const crawlerDefaults = {
+  userAgent: 'syndicate/0.1 (reprint-terms checker)',
+  delayMs: 1000,
+  perHost: 1,
+  concurrency: 8,
+  headersTimeoutMs: 30_000,
+  bodyTimeoutMs: 60_000,
+  maxBodyBytes: 10 * 1024 * 1024,
+  maxRedirects: 5,
+  retries: 3,
+  maxRetryAfterMs: 300_000,
+  allowPrivateNetworks: false,
+};
+
+export const crawlerSchema = z.strictObject({
+  userAgent: z.string().min(1).default(crawlerDefaults.userAgent),
+  contact: absoluteUrl.optional().describe('a URL where site owners can reach you; added to the User-Agent'),
+  delayMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(crawlerDefaults.delayMs)
+    .describe('pause between two requests to one host'),
+  perHost: z
+    .number()
+    .int()
+    .min(1)
+    .default(crawlerDefaults.perHost)
+    .describe('requests in flight to one host'),
+  concurrency: z
+    .number()
+    .int()
+    .min(1)
+    .default(crawlerDefaults.concurrency)
+    .describe('requests in flight in all'),
+  headersTimeoutMs: z.number().int().min(1).default(crawlerDefaults.headersTimeoutMs),
+  bodyTimeoutMs: z.number().int().min(1).default(crawlerDefaults.bodyTimeoutMs),
+  maxBodyBytes: z.number().int().min(1).default(crawlerDefaults.maxBodyBytes),
+  maxRedirects: z.number().int().min(0).default(crawlerDefaults.maxRedirects),
+  retries: z.number().int().min(1).default(crawlerDefaults.retries).describe('tries for a transient failure'),
+  maxRetryAfterMs: z.number().int().min(0).default(crawlerDefaults.maxRetryAfterMs),
+  allowPrivateNetworks: z.boolean().default(crawlerDefaults.allowPrivateNetworks),
+  resolve: z
+    .record(z.string(), z.string().regex(/^[^:]+:\d+$|^\[[0-9a-f:]+\]:\d+$/i, 'must be ADDRESS:PORT'))
+    .optional()
+    .describe('host name to ADDRESS:PORT, as curl --resolve does; for demos and tests'),
+});
+
+export const sitesFileSchema = z
+  .strictObject({
+    crawler: crawlerSchema.default(crawlerDefaults),
+    sites: z.array(siteSchema),
+  })
+  .superRefine((file, context) => {
+    const seen = new Set<string>();
+    file.sites.forEach((site, index) => {
+      if (seen.has(site.id)) {
+        context.addIssue({
+          code: 'custom',
+          message: `duplicate site id ${site.id}`,
+          path: ['sites', index, 'id'],
+        });
+      }
+      seen.add(site.id);
+    });
+  });
+
+export type Licence = z.output<typeof licenceSchema>;
+export type Site = z.output<typeof siteSchema>;
+export type CrawlerConfig = z.output<typeof crawlerSchema>;
+export type SitesFile = z.output<typeof sitesFileSchema>;
+
+export const SITES_FILE = 'sites.yaml';
+
+export function loadSites(rulesDir: string): SitesFile {
+  return loadYamlFile(join(rulesDir, SITES_FILE), sitesFileSchema);
+}
+
+/** Whether the site holds a licence valid on `day` (ISO date or date-time). */
+export function licensedOn(site: Site, day: string): boolean {
+  const date = day.slice(0, 10);
+  const licence = site.licence;
+  return (
+    licence !== undefined &&
+    licence.granted <= date &&
+    (licence.expires === undefined || date <= licence.expires)
+  );
+}
