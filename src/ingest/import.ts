@@ -53,51 +53,21 @@ export async function importSources(
 ): Promise<ImportSummary> {
   const files: FileImport[] = [];
   const seen = new Map<string, string>(); // id or url → where it was imported from in this run
-  const units: Unit[] = [];
   const named = new Set<string>();
   for (const source of sources) {
-    let expanded: Unit[];
+    let units: Unit[];
     try {
-      expanded = expandSource(source);
+      units = expandSource(source).filter((unit) => !named.has(unit.name));
     } catch (error) {
       files.push(failure(source, undefined, error));
       continue;
     }
-    for (const unit of expanded) {
-      if (named.has(unit.name)) continue;
+    for (const unit of units) {
       named.add(unit.name);
-      units.push(unit);
-    }
-  }
-  for (const unit of units) {
-    let kind: SourceKind | undefined;
-    try {
-      const text = unit.isUrl
-        ? (await fetchText(unit.name, options.fetch, options.signal)).text
-        : readLocal(unit.name);
-      kind = detectKind(unit.name, text, unit.isUrl);
-      const records = await readRecords(kind, text, unit.name);
-      assertNoDuplicates(records, unit.name);
-      assertNoClash(db, records, unit.name, seen);
-      const result = upsertArticles(
-        db,
-        records.map((record) => record.article),
-        options.now,
-      );
-      const outcome: FileImport = { source: unit.name, kind, ...result };
-      for (const record of records) {
-        const place = `${unit.name} ${describeRecord(record)}`;
-        seen.set(`id ${record.article.id}`, place);
-        seen.set(`url ${record.article.url}`, place);
-      }
+      const outcome = await importUnit(db, unit, seen, options);
       files.push(outcome);
-      logger().debug(
-        { source: unit.name, inserted: result.inserted.length, updated: result.updated.length },
-        'imported',
-      );
-      options.onImported?.(outcome);
-    } catch (error) {
-      files.push(failure(unit.name, kind, error));
+      // Called outside the file's try: a hook that throws must not make a committed file look failed.
+      if (!outcome.error) options.onImported?.(outcome);
     }
   }
   const changed = files.flatMap((file) => [...file.inserted, ...file.updated]);
@@ -109,6 +79,43 @@ export async function importSources(
     unchanged: files.reduce((sum, file) => sum + file.unchanged.length, 0),
     failed: files.filter((file) => file.error).length,
   };
+}
+
+/** One file or URL: read and validate all of it, then upsert it in one transaction. */
+async function importUnit(
+  db: Db,
+  unit: Unit,
+  seen: Map<string, string>,
+  options: ImportOptions,
+): Promise<FileImport> {
+  let kind: SourceKind | undefined;
+  try {
+    const text = unit.isUrl
+      ? (await fetchText(unit.name, options.fetch, options.signal)).text
+      : readLocal(unit.name);
+    kind = detectKind(unit.name, text, unit.isUrl);
+    const records = await readRecords(kind, text, unit.name);
+    assertNoDuplicates(records, unit.name);
+    assertNoClash(db, records, unit.name, seen);
+    const result = upsertArticles(
+      db,
+      records.map((record) => record.article),
+      options.now,
+    );
+    const outcome: FileImport = { source: unit.name, kind, ...result };
+    for (const record of records) {
+      const place = `${unit.name} ${describeRecord(record)}`;
+      seen.set(`id ${record.article.id}`, place);
+      seen.set(`url ${record.article.url}`, place);
+    }
+    logger().debug(
+      { source: unit.name, inserted: result.inserted.length, updated: result.updated.length },
+      'imported',
+    );
+    return outcome;
+  } catch (error) {
+    return failure(unit.name, kind, error);
+  }
 }
 
 function failure(source: string, kind: SourceKind | undefined, error: unknown): FileImport {

@@ -1,3 +1,4 @@
+import { LineCounter, parseDocument } from 'yaml';
 import { inputError } from '../errors.ts';
 import type { Person } from '../store/article.ts';
 import { compact, feedDate, lineAt, type ParsedRecord, textToHtml, validateRecord } from './record.ts';
@@ -15,9 +16,8 @@ export function readJsonFeed(text: string, file: string): ParsedRecord[] {
   try {
     feed = JSON.parse(source);
   } catch (error) {
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message);
-    const line = position ? lineAt(source, Number(position[1])) : undefined;
+    const message = (error as Error).message.split('\n')[0];
+    const line = jsonErrorLine(source, message);
     throw inputError(`invalid JSON: ${message}`, { file, ...(line !== undefined ? { line } : {}) }, error);
   }
   if (
@@ -68,6 +68,18 @@ export function readJsonFeed(text: string, file: string): ParsedRecord[] {
     });
     return { ...place, article: validateRecord(input, place) };
   });
+}
+
+/**
+ * JSON.parse names a position for some errors only; YAML, a superset of JSON, finds the others
+ * with their line.
+ */
+function jsonErrorLine(source: string, message: string | undefined): number | undefined {
+  const position = /position (\d+)/.exec(message ?? '');
+  if (position) return lineAt(source, Number(position[1]));
+  const lineCounter = new LineCounter();
+  const syntax = parseDocument(source, { lineCounter }).errors[0];
+  return syntax ? lineCounter.linePos(syntax.pos[0]).line : undefined;
 }
 
 function isObject(value: unknown): value is Json {

@@ -41,9 +41,12 @@ export function validateRecord(
 }
 
 function throwWithItem(error: SyndicateError, item: string | undefined): never {
-  if (!item) throw error;
-  const field = error.where.field ? `${item}.${error.where.field}` : item;
-  throw inputError(error.message, { ...error.where, field }, error.cause);
+  // zod says "Invalid input: expected string, received undefined" for a field that is not there.
+  const missing = /received undefined$/.test(error.message);
+  if (!item && !missing) throw error;
+  const field = item ? (error.where.field ? `${item}.${error.where.field}` : item) : error.where.field;
+  const message = missing ? 'required, but missing' : error.message;
+  throw inputError(message, { ...error.where, ...(field ? { field } : {}) }, error.cause);
 }
 
 /** Two records of one file with the same id or URL: an error naming both places. */
