@@ -11,13 +11,16 @@ import type { ParsedRecord } from './record.ts';
 const frontMatterSchema = z
   .looseObject({})
   .superRefine((fields, context) => {
-    for (const key of ['html', 'markdown']) {
-      if (key in fields)
+    for (const key of Object.keys(fields)) {
+      if (key === 'html' || key === 'markdown')
         context.addIssue({
           code: 'custom',
           path: [key],
           message: 'not allowed in front matter: the article text is the body below the closing ---',
         });
+      // Reported here, on the key itself, so that the error names the key's own line.
+      else if (!(key in articleInputSchema.shape))
+        context.addIssue({ code: 'custom', path: [key], message: `unknown field "${key}"` });
     }
   })
   .pipe(articleInputSchema);

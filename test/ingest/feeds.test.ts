@@ -39,6 +39,12 @@ beforeAll(async () => {
       for (let index = 0; index < 64; index++) response.write(`<!-- ${'x'.repeat(1024)} -->\n`);
       return response.end();
     }
+    if (path === '/stall') {
+      // Headers and a first chunk at once, then nothing: only the whole-response limit ends it.
+      response.writeHead(200, { 'content-type': 'application/rss+xml' });
+      response.write('<rss version="2.0"><channel>');
+      return;
+    }
     if (path === '/slow') {
       const timer = setTimeout(() => send('application/rss+xml', rss), 5_000);
       response.on('close', () => clearTimeout(timer));
@@ -155,6 +161,16 @@ describe('feed readers over HTTP', () => {
     db.close();
   });
 
+  it('reports every item unchanged when the same feeds are imported again', async () => {
+    const { db } = freshStore();
+    const urls = [`${base}/rss.xml`, `${base}/atom.xml`, `${base}/feed.json`];
+    const first = await importSources(db, urls);
+    expect(first).toMatchObject({ inserted: 6, failed: 0 });
+    const second = await importSources(db, urls);
+    expect(second).toMatchObject({ inserted: 0, updated: 0, unchanged: 6, changed: [] });
+    db.close();
+  });
+
   it('decodes the charset the server declares', async () => {
     const { db } = freshStore();
     await importSources(db, [`${base}/latin1.xml`]);
@@ -171,15 +187,20 @@ describe('feed readers over HTTP', () => {
     db.close();
   });
 
-  it('refuses a body over the size cap, a 404 and a slow server, importing nothing', async () => {
+  it('refuses a body over the size cap, a 404, a slow server and a stalled body, importing nothing', async () => {
     const { db } = freshStore();
-    const summary = await importSources(db, [`${base}/big`, `${base}/missing`, `${base}/slow`], {
-      fetch: { maxBytes: 16 * 1024, headersTimeoutMs: 200, responseTimeoutMs: 400 },
-    });
+    const summary = await importSources(
+      db,
+      [`${base}/big`, `${base}/missing`, `${base}/slow`, `${base}/stall`],
+      {
+        fetch: { maxBytes: 16 * 1024, headersTimeoutMs: 200, responseTimeoutMs: 400 },
+      },
+    );
     expect(summary.files.map((file) => file.error?.message)).toEqual([
       'response too large: more than 16384 bytes',
       'HTTP status 404',
-      expect.stringMatching(/^cannot fetch: /),
+      expect.stringMatching(/^cannot fetch: .*(timeout|timed out)/i),
+      'cannot fetch: timed out after 400 ms',
     ]);
     expect(countArticles(db)).toBe(0);
     db.close();

@@ -111,7 +111,11 @@ describe('Markdown reader', () => {
     ],
     ['no front matter', 'Just text.\n', /^bad\.md:1: missing YAML front matter/],
     ['an unclosed front matter', '---\ntitle: x\n', /^bad\.md:1: front matter is not closed/],
-    ['an unknown field', good.replace('language: en', 'colour: red'), /^bad\.md:\d+: .*colour/],
+    [
+      'an unknown field',
+      good.replace('language: en', 'colour: red'),
+      /^bad\.md:16: colour: unknown field "colour"/,
+    ],
   ];
 
   it.each(broken)(
