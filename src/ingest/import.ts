@@ -1,6 +1,6 @@
 import { inputError, isSyndicateError, SyndicateError } from '../errors.ts';
 import { logger } from '../log.ts';
-import { findArticleByUrl, getArticle, upsertArticles } from '../store/articles.ts';
+import { upsertArticles } from '../store/articles.ts';
 import type { Db } from '../store/db.ts';
 import { type FetchLimits, fetchText } from './fetch.ts';
 import { assertNoDuplicates, describeRecord, type ParsedRecord } from './record.ts';
@@ -140,6 +140,14 @@ function assertNoClash(
   file: string,
   seen: Map<string, string>,
 ): void {
+  // Ids only: the records themselves are not needed, and parsing them would cost more than the import.
+  const byId = db.prepare<[string], { id: string }>('SELECT id FROM articles WHERE id = ?').pluck();
+  const byUrl = db
+    .prepare<[string, string], string>(
+      `SELECT id FROM articles WHERE url = ?
+       UNION ALL SELECT article_id FROM article_aliases WHERE url = ? LIMIT 1`,
+    )
+    .pluck();
   for (const record of records) {
     const { id, url } = record.article;
     const where = { file, ...(record.line !== undefined ? { line: record.line } : {}) };
@@ -156,12 +164,13 @@ function assertNoClash(
         });
       }
     }
+    const owner = byUrl.get(url, url) as string | undefined;
+    if (owner === undefined) continue;
     // The article this record will update: by id, or by URL when it has no id of its own.
-    const target = getArticle(db, id)?.id ?? (id === url ? findArticleByUrl(db, url)?.id : undefined);
-    const owner = findArticleByUrl(db, url);
-    if (owner && owner.id !== target) {
+    const target = (byId.get(id) as string | undefined) ?? (id === url ? owner : undefined);
+    if (owner !== target) {
       throw inputError(
-        `${url} is already stored as article ${JSON.stringify(owner.id)}; give that id, or another url`,
+        `${url} is already stored as article ${JSON.stringify(owner)}; give that id, or another url`,
         { ...where, field: `${prefix}url` },
       );
     }
