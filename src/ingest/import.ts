@@ -64,6 +64,11 @@ export async function importSources(
     }
     for (const unit of units) {
       named.add(unit.name);
+      if (options.signal?.aborted) {
+        // A stop between files: what is committed stays, the rest is reported as not imported.
+        files.push(failure(unit.name, undefined, inputError('not imported: stopped', { file: unit.name })));
+        continue;
+      }
       const outcome = await importUnit(db, unit, seen, options);
       files.push(outcome);
       // Called outside the file's try: a hook that throws must not make a committed file look failed.

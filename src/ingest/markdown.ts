@@ -1,8 +1,8 @@
 import { ZodError, z } from 'zod';
 import { parseYaml, zodToError } from '../config/yaml.ts';
-import { inputError } from '../errors.ts';
+import { inputError, isSyndicateError } from '../errors.ts';
 import { articleInputSchema, toArticle } from '../store/article.ts';
-import type { ParsedRecord } from './record.ts';
+import { clarifyMissing, type ParsedRecord } from './record.ts';
 
 /**
  * The front matter holds the article fields except the text: the body below the closing `---` is
@@ -39,11 +39,16 @@ export function readMarkdown(text: string, file: string): ParsedRecord[] {
     throw inputError('front matter is not closed: no line "---" after the opening one', { file, line: 1 });
   }
   // Line 1 is the opening fence, so YAML line 1 is file line 2.
-  const fields = parseYaml(lines.slice(1, end).join('\n'), frontMatterSchema, {
-    file,
-    lineOffset: 1,
-    makeError: inputError,
-  });
+  let fields: z.output<typeof frontMatterSchema>;
+  try {
+    fields = parseYaml(lines.slice(1, end).join('\n'), frontMatterSchema, {
+      file,
+      lineOffset: 1,
+      makeError: inputError,
+    });
+  } catch (error) {
+    throw isSyndicateError(error) ? clarifyMissing(error) : error;
+  }
   const body = lines
     .slice(end + 1)
     .join('\n')

@@ -41,12 +41,16 @@ export function validateRecord(
 }
 
 function throwWithItem(error: SyndicateError, item: string | undefined): never {
-  // zod says "Invalid input: expected string, received undefined" for a field that is not there.
-  const missing = /received undefined$/.test(error.message);
-  if (!item && !missing) throw error;
-  const field = item ? (error.where.field ? `${item}.${error.where.field}` : item) : error.where.field;
-  const message = missing ? 'required, but missing' : error.message;
-  throw inputError(message, { ...error.where, ...(field ? { field } : {}) }, error.cause);
+  const clear = clarifyMissing(error);
+  if (!item) throw clear;
+  const field = clear.where.field ? `${item}.${clear.where.field}` : item;
+  throw inputError(clear.message, { ...clear.where, field }, clear.cause);
+}
+
+/** zod says "Invalid input: expected string, received undefined" for a field that is not there. */
+export function clarifyMissing(error: SyndicateError): SyndicateError {
+  if (!/received undefined$/.test(error.message)) return error;
+  return inputError('required, but missing', error.where, error.cause);
 }
 
 /** Two records of one file with the same id or URL: an error naming both places. */

@@ -83,7 +83,11 @@ describe('Markdown reader', () => {
       good.replace('title: River talks resume', 'title: [River talks'),
       /^bad\.md:5: invalid YAML/,
     ],
-    ['a missing title', good.replace('title: River talks resume\n', ''), /^bad\.md:\d+: title: /],
+    [
+      'a missing title',
+      good.replace('title: River talks resume\n', ''),
+      /^bad\.md:2: title: required, but missing$/,
+    ],
     [
       'a bad date',
       good.replace('published: 2026-03-02T09:30:00+01:00', 'published: 2 March 2026'),

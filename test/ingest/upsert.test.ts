@@ -104,6 +104,25 @@ describe('re-importing', () => {
     db.close();
   });
 
+  it('imports nothing more once stopped, and says so for each file left', async () => {
+    const { db, dir } = freshStore();
+    const one = join(dir, 'one.md');
+    const two = join(dir, 'two.md');
+    writeFileSync(one, markdown('url: https://northwind.example/i/\ntitle: I\npublished: 2025-02-02'));
+    writeFileSync(two, markdown('url: https://northwind.example/j/\ntitle: J\npublished: 2025-02-02'));
+    const stop = new AbortController();
+    const summary = await importSources(db, [one, two], {
+      signal: stop.signal,
+      onImported: () => stop.abort(),
+    });
+    expect(summary.files.map((file) => [file.inserted.length, file.error?.message])).toEqual([
+      [1, undefined],
+      [0, 'not imported: stopped'],
+    ]);
+    expect(countArticles(db)).toBe(1);
+    db.close();
+  });
+
   it('refuses an id given by an earlier file of the same run', async () => {
     const { db, dir } = freshStore();
     const one = join(dir, 'one.md');
