@@ -1,0 +1,275 @@
+import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importSources } from '../../src/ingest/import.ts';
+import { countArticles, getArticle } from '../../src/store/articles.ts';
+import { atom, jsonFeed, rss } from './_feeds.ts';
+import { freshStore, snapshot } from './_store.ts';
+
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    const path = request.url ?? '/';
+    const send = (type: string, body: string) => {
+      response.writeHead(200, { 'content-type': type });
+      response.end(body);
+    };
+    if (path === '/rss.xml') return send('application/rss+xml; charset=utf-8', rss);
+    if (path === '/atom.xml') return send('application/atom+xml', atom);
+    if (path === '/feed.json') return send('application/feed+json', jsonFeed);
+    if (path === '/latin1.xml') {
+      response.writeHead(200, { 'content-type': 'application/rss+xml; charset=iso-8859-1' });
+      return response.end(
+        Buffer.from(rss.replace('Grain corridor reopens', 'Grain corridor: São Tomé'), 'latin1'),
+      );
+    }
+    const hop = /^\/hop\/(\d+)$/.exec(path);
+    if (hop) {
+      const left = Number(hop[1]);
+      response.writeHead(302, { location: left > 0 ? `/hop/${left - 1}` : '/rss.xml' });
+      return response.end();
+    }
+    if (path === '/big') {
+      response.writeHead(200, { 'content-type': 'application/rss+xml' });
+      // No content-length: the cap must hold on the streamed body too.
+      for (let index = 0; index < 64; index++) response.write(`<!-- ${'x'.repeat(1024)} -->\n`);
+      return response.end();
+    }
+    if (path === '/stall') {
+      // Headers and a first chunk at once, then nothing: only the whole-response limit ends it.
+      response.writeHead(200, { 'content-type': 'application/rss+xml' });
+      response.write('<rss version="2.0"><channel>');
+      return;
+    }
+    if (path === '/slow') {
+      const timer = setTimeout(() => send('application/rss+xml', rss), 5_000);
+      response.on('close', () => clearTimeout(timer));
+      return;
+    }
+    response.writeHead(404);
+    response.end('not here');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe('feed readers over HTTP', () => {
+  it('reads RSS 2.0 with content:encoded, dc:creator and category domains', async () => {
+    const { db } = freshStore();
+    const summary = await importSources(db, [`${base}/rss.xml`]);
+    expect(summary.files[0]).toMatchObject({
+      kind: 'rss',
+      inserted: ['nw-rss-1', 'https://northwind.example/2026/01/second/'],
+    });
+    expect(getArticle(db, 'nw-rss-1')).toEqual({
+      id: 'nw-rss-1',
+      url: 'https://northwind.example/2026/01/grain-corridor/',
+      title: 'Grain corridor reopens',
+      published: '2026-01-12T08:00:00.000Z',
+      authors: [{ name: 'Ana Lima' }, { name: 'Jonas Berg' }],
+      summary: 'The corridor & its ports.',
+      html: '<p>Ships moved again on Monday.</p><p>A <item> in CDATA is text.</p>',
+      categories: [
+        { term: 'Black Sea', scheme: 'Region' },
+        { term: 'Food Security', scheme: 'Theme' },
+        { term: 'Analysis' },
+      ],
+      tags: [],
+      language: 'en',
+      image: 'https://northwind.example/img/corridor.jpg',
+      rights: 'Copyright © 2026 Northwind Review',
+      aliases: [],
+    });
+    const second = getArticle(db, 'https://northwind.example/2026/01/second/');
+    expect(second).toMatchObject({
+      published: '2026-01-13T09:30:00.000Z',
+      authors: [{ name: 'Mira Okafor', email: 'desk@northwind.example' }],
+      html: 'Only a description.',
+      image: 'https://northwind.example/img/second.png',
+    });
+    expect(second?.summary).toBeUndefined();
+    db.close();
+  });
+
+  it('reads Atom 1.0 with category schemes and labels, authors and rights', async () => {
+    const { db } = freshStore();
+    const summary = await importSources(db, [`${base}/atom.xml`]);
+    expect(summary.files[0]?.kind).toBe('atom');
+    expect(getArticle(db, 'tag:northwind.example,2026:delta')).toEqual({
+      id: 'tag:northwind.example,2026:delta',
+      url: 'https://northwind.example/2026/02/delta-accord/',
+      title: 'Delta water accord',
+      published: '2026-02-01T07:00:00.000Z',
+      updated: '2026-02-03T12:00:00.000Z',
+      authors: [
+        { name: 'Ana Lima', url: 'https://northwind.example/authors/lima/', email: 'lima@northwind.example' },
+        { name: 'Élodie Marchand' },
+      ],
+      summary: 'Upstream and downstream states agree.',
+      html: '<p>The accord was signed at dawn.</p>',
+      categories: [
+        { term: 'Nile Basin', scheme: 'Region' },
+        { term: 'water', scheme: 'Theme', label: 'Water Security' },
+        { term: 'treaties' },
+      ],
+      tags: [],
+      image: 'https://northwind.example/img/delta.jpg',
+      rights: 'Copyright © 2026 Ana Lima, Northwind Review',
+      aliases: [],
+    });
+    // Only `updated`: it is the published date; text content is escaped, feed rights apply.
+    expect(getArticle(db, 'tag:northwind.example,2026:plain')).toMatchObject({
+      published: '2026-02-05T00:00:00.000Z',
+      html: '<p>Fish &amp; chips &lt;b&gt;not bold&lt;/b&gt;</p>',
+      rights: 'Copyright © 2026 Northwind Review',
+    });
+    db.close();
+  });
+
+  it('reads JSON Feed 1.1 with authors, tags, content_text and languages', async () => {
+    const { db } = freshStore();
+    const summary = await importSources(db, [`${base}/feed.json`]);
+    expect(summary.files[0]).toMatchObject({ kind: 'json-feed', inserted: ['nw-json-1', 'nw-json-2'] });
+    expect(getArticle(db, 'nw-json-1')).toEqual({
+      id: 'nw-json-1',
+      url: 'https://northwind.example/2026/03/river-treaty-talks/',
+      title: 'River treaty talks',
+      published: '2026-03-04T07:00:00.000Z',
+      updated: '2026-03-05T07:00:00.000Z',
+      authors: [{ name: 'Ana Lima', url: 'https://northwind.example/authors/lima/' }],
+      summary: 'Talks opened.',
+      html: '<p>Talks opened in <strong>Niamey</strong>.</p>',
+      categories: [],
+      tags: ['rivers', 'Sahel'],
+      language: 'en',
+      image: 'https://northwind.example/img/river.jpg',
+      aliases: [],
+    });
+    expect(getArticle(db, 'nw-json-2')).toMatchObject({
+      language: 'es',
+      html: '<p>Primera línea &amp; más.</p>\n<p>Segunda &lt;b&gt;parte&lt;/b&gt;.</p>',
+    });
+    db.close();
+  });
+
+  it('reports every item unchanged when the same feeds are imported again', async () => {
+    const { db } = freshStore();
+    const urls = [`${base}/rss.xml`, `${base}/atom.xml`, `${base}/feed.json`];
+    const first = await importSources(db, urls);
+    expect(first).toMatchObject({ inserted: 6, failed: 0 });
+    const second = await importSources(db, urls);
+    expect(second).toMatchObject({ inserted: 0, updated: 0, unchanged: 6, changed: [] });
+    db.close();
+  });
+
+  it('decodes the charset the server declares', async () => {
+    const { db } = freshStore();
+    await importSources(db, [`${base}/latin1.xml`]);
+    expect(getArticle(db, 'nw-rss-1')?.title).toBe('Grain corridor: São Tomé');
+    db.close();
+  });
+
+  it('follows up to the redirect limit and no further', async () => {
+    const { db } = freshStore();
+    const within = await importSources(db, [`${base}/hop/2`], { fetch: { maxRedirects: 5 } });
+    expect(within.failed).toBe(0);
+    const beyond = await importSources(db, [`${base}/hop/9`], { fetch: { maxRedirects: 3 } });
+    expect(beyond.files[0]?.error?.toString()).toBe(`${base}/hop/9: too many redirects (more than 3)`);
+    db.close();
+  });
+
+  it('refuses a body over the size cap, a 404, a slow server and a stalled body, importing nothing', async () => {
+    const { db } = freshStore();
+    const summary = await importSources(
+      db,
+      [`${base}/big`, `${base}/missing`, `${base}/slow`, `${base}/stall`],
+      {
+        fetch: { maxBytes: 16 * 1024, headersTimeoutMs: 200, responseTimeoutMs: 400 },
+      },
+    );
+    expect(summary.files.map((file) => file.error?.message)).toEqual([
+      'response too large: more than 16384 bytes',
+      'HTTP status 404',
+      expect.stringMatching(/^cannot fetch: .*(timeout|timed out)/i),
+      'cannot fetch: timed out after 400 ms',
+    ]);
+    expect(countArticles(db)).toBe(0);
+    db.close();
+  });
+});
+
+describe('feed readers from files', () => {
+  const cases: Array<[string, string, string, RegExp]> = [
+    [
+      'an RSS item with no date',
+      'feed.xml',
+      rss.replace('<pubDate>Tue, 13 Jan 2026 10:30:00 +0100</pubDate>', ''),
+      /^feed\.xml:27: item\[1\]\.published: missing date/,
+    ],
+    [
+      'an RSS item with a bad date',
+      'feed.xml',
+      rss.replace('Mon, 12 Jan 2026 08:00:00 GMT', 'the twelfth'),
+      /^feed\.xml:13: item\[0\]\.published: not an ISO 8601 date: "the twelfth"/,
+    ],
+    [
+      'an Atom entry with an unreadable date',
+      'feed.atom',
+      atom.replace('2026-02-05T00:00:00Z', 'soon'),
+      /^feed\.atom:23: item\[1\]\.published: not an ISO 8601 date: "soon"/,
+    ],
+    [
+      'an Atom entry without a link',
+      'feed.atom',
+      atom.replace('<link href="https://northwind.example/2026/02/plain/"/>', ''),
+      /^feed\.atom:23: item\[1\]\.url: /,
+    ],
+    ['broken XML', 'feed.xml', rss.replace('</title>', ''), /^feed\.xml:\d+: invalid feed XML/],
+    [
+      'a JSON Feed item without a title',
+      'feed.json',
+      jsonFeed.replace('"title": "Texto plano",', ''),
+      /^feed\.json:20: item\[1\]\.title: /,
+    ],
+    [
+      'a JSON Feed item with no date',
+      'feed.json',
+      jsonFeed.replace('"date_published": "2026-03-06T07:00:00Z",', ''),
+      /^feed\.json:20: item\[1\]\.published: missing date/,
+    ],
+    [
+      'broken JSON',
+      'feed.json',
+      jsonFeed.replace('"items": [', '"items": [,'),
+      /^feed\.json:6: invalid JSON: Unexpected token/,
+    ],
+    [
+      'duplicate ids',
+      'feed.json',
+      jsonFeed.replace('"id": "nw-json-2"', '"id": "nw-json-1"'),
+      /^feed\.json:20: item\[1\]\.id: duplicate id "nw-json-1": also at item\[0\] \(line 8\)/,
+    ],
+  ];
+
+  it.each(cases)('refuses %s naming the file, line and item', async (_name, name, text, message) => {
+    const { db, dir } = freshStore();
+    writeFileSync(join(dir, 'ok.xml'), rss);
+    await importSources(db, [join(dir, 'ok.xml')]);
+    const before = snapshot(db);
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    const summary = await importSources(db, [file]);
+    expect(summary.files[0]?.error?.toString().replace(`${dir}/`, '')).toMatch(message);
+    expect(snapshot(db)).toEqual(before);
+    db.close();
+  });
+});
