@@ -1,5 +1,6 @@
 import type { CommandDefinition } from './context.ts';
 import { reportCommand } from './report.ts';
+import { serveCommand } from './serve.ts';
 
 /** Every command of the CLI, in the order `--help` lists them. */
-export const commands: CommandDefinition[] = [reportCommand];
+export const commands: CommandDefinition[] = [reportCommand, serveCommand];
