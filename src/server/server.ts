@@ -122,6 +122,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const path = url.pathname;
     if (method === 'GET' || method === 'HEAD') {
       if (path === '/') return sendHtml(request, response, 200, homePage(await feeds.list()));
+      // Browsers ask for it on every page; an empty answer keeps their consoles quiet.
+      if (path === '/favicon.ico')
+        return send(request, response, 204, '', { 'cache-control': 'max-age=86400' });
       if (path === '/review/style.css') {
         return send(request, response, 200, STYLE, {
           'content-type': 'text/css; charset=utf-8',
