@@ -8,8 +8,10 @@ import { tempDir } from '../helpers/tmp.ts';
 import { raw } from './_http.ts';
 
 const running: RunningServer[] = [];
+const stores: Array<{ close(): void }> = [];
 afterEach(async () => {
   for (const server of running.splice(0)) await server.close();
+  for (const db of stores.splice(0)) db.close();
 });
 
 const RSS = `<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Northwind</title>${'<item><title>x</title></item>'.repeat(200)}</channel></rss>`;
@@ -26,6 +28,7 @@ async function serveFeeds() {
   const past = new Date('2026-01-01T00:00:00Z');
   utimesSync(join(out, 'news.xml'), past, past);
   const db = openStore(join(dir, 'store.sqlite'));
+  stores.push(db);
   const server = await startServer({ db, outDir: out, host: '127.0.0.1', port: 0 });
   running.push(server);
   return { server, out, db };

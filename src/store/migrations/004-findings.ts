@@ -78,8 +78,7 @@ export const findings: Migration = {
         id       INTEGER PRIMARY KEY CHECK (id = 1),
         pid      INTEGER NOT NULL,
         host     TEXT NOT NULL,
-        started  TEXT NOT NULL,
-        scan_id  INTEGER
+        started  TEXT NOT NULL
       );
     `);
   },
