@@ -1,5 +1,7 @@
 import type { CommandDefinition } from './context.ts';
 import { importCommand } from './import.ts';
+import { reportCommand } from './report.ts';
+import { serveCommand } from './serve.ts';
 
 /** Every command of the CLI, in the order `--help` lists them. */
-export const commands: CommandDefinition[] = [importCommand];
+export const commands: CommandDefinition[] = [importCommand, reportCommand, serveCommand];

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { alertsFileSchema } from './alerts.ts';
 import { sitesFileSchema } from './sites.ts';
 
 /**
@@ -11,5 +12,10 @@ export const jsonSchemas: Array<{ file: string; title: string; schema: z.ZodType
     file: 'rules/sites.schema.json',
     title: 'syndicate site registry (rules/sites.yaml)',
     schema: sitesFileSchema,
+  },
+  {
+    file: 'rules/alerts.schema.json',
+    title: 'syndicate alerts (rules/alerts.yaml)',
+    schema: alertsFileSchema,
   },
 ];

@@ -1,0 +1,69 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Option } from 'commander';
+import { parse } from 'yaml';
+import { loadSites, SITES_FILE, type Site } from '../config/sites.ts';
+import {
+  buildReport,
+  loadNoticeTemplate,
+  REPORT_FORMATS,
+  type ReportFormat,
+  renderers,
+  writeFileAtomic,
+} from '../report/index.ts';
+import { openStore } from '../store/db.ts';
+import { defineCommand, EXIT } from './context.ts';
+import { integerOption } from './main.ts';
+
+/** `report [--scan ID] --format html|json|csv|md [--out FILE]`: the findings of a scan. */
+export const reportCommand = defineCommand({
+  name: 'report',
+  register(program, context, done) {
+    program
+      .command('report')
+      .description('write the findings of a scan (the last one by default) for people or for tools')
+      .option('--scan <id>', 'the scan to report on', integerOption(1))
+      .addOption(
+        new Option('--format <format>', 'output format').choices(REPORT_FORMATS).makeOptionMandatory(),
+      )
+      .option('--out <file>', 'write to this file (atomically) instead of standard output')
+      .action((options: { scan?: number; format: ReportFormat; out?: string }) => {
+        const globals = context.globals();
+        const notice = loadNoticeTemplate(globals.rules);
+        const sites = readSites(globals.rules);
+        const db = openStore(globals.store);
+        try {
+          const report = buildReport(db, {
+            scanId: options.scan,
+            sites,
+            notice,
+            publisher: readPublisherName(globals.rules),
+          });
+          const text = renderers[options.format](report);
+          if (options.out) writeFileAtomic(options.out, text);
+          else context.io.stdout(text);
+        } finally {
+          db.close();
+        }
+        done(EXIT.ok);
+      });
+  },
+});
+
+function readSites(rulesDir: string): Site[] {
+  return existsSync(join(rulesDir, SITES_FILE)) ? loadSites(rulesDir).sites : [];
+}
+
+/** The publisher's name for notices, from `rules/terms.yaml` when it has one. */
+function readPublisherName(rulesDir: string): string | undefined {
+  const file = join(rulesDir, 'terms.yaml');
+  if (!existsSync(file)) return undefined;
+  try {
+    const name = (parse(readFileSync(file, 'utf8')) as { publisher?: { name?: unknown } } | null)?.publisher
+      ?.name;
+    return typeof name === 'string' ? name : undefined;
+  } catch {
+    // The checks validate terms.yaml and report its errors; a notice can do without the name.
+    return undefined;
+  }
+}

@@ -1,0 +1,53 @@
+/** Findings across scans: recording check results, the review lifecycle, queries and alerts. */
+export {
+  acquireScanLock,
+  currentScanLock,
+  type LockOptions,
+  releaseScanLock,
+  type ScanLock,
+} from './lock.ts';
+export {
+  countFindings,
+  type FindingFilter,
+  findingFacets,
+  listFindings,
+  newInScan,
+  resolvedInScan,
+} from './queries.ts';
+export {
+  linksOf,
+  type RecordOptions,
+  type RecordOutcome,
+  recordPageResults,
+  reprintHashOf,
+  SCAN_ACTOR,
+  type ScannedPage,
+  siteOfUrl,
+} from './record.ts';
+export {
+  addNote,
+  auditLog,
+  getFinding,
+  isReviewStatus,
+  notesOf,
+  type ReviewAction,
+  setStatus,
+} from './review.ts';
+export {
+  finishScan,
+  getScan,
+  getScanOrThrow,
+  latestScan,
+  listScans,
+  previousScan,
+  startScan,
+} from './scans.ts';
+export * from './types.ts';
+export {
+  alertNewViolations,
+  type NewViolationsPayload,
+  newViolationsPayload,
+  postWebhooks,
+  type WebhookOptions,
+  type WebhookOutcome,
+} from './webhooks.ts';

@@ -1,0 +1,76 @@
+import { hostname } from 'node:os';
+import { SyndicateError } from '../errors.ts';
+import type { Db } from '../store/db.ts';
+
+export interface ScanLock {
+  pid: number;
+  host: string;
+  started: string;
+}
+
+export interface LockOptions {
+  pid?: number;
+  host?: string;
+  now?: Date;
+  /** Whether a process on this host is still running; `process.kill(pid, 0)` by default. */
+  isAlive?: (pid: number) => boolean;
+}
+
+/**
+ * Take the one scan lock of the store, so two scans never record into it at once. A lock whose
+ * holder has died on this host is taken over; a holder on another host cannot be checked, so its
+ * lock stands until released.
+ */
+export function acquireScanLock(db: Db, options: LockOptions = {}): ScanLock {
+  const me: ScanLock = {
+    pid: options.pid ?? process.pid,
+    host: options.host ?? hostname(),
+    started: (options.now ?? new Date()).toISOString(),
+  };
+  const isAlive = options.isAlive ?? processIsAlive;
+  return db
+    .transaction(() => {
+      const holder = db.prepare('SELECT pid, host, started FROM scan_lock WHERE id = 1').get() as
+        | ScanLock
+        | undefined;
+      if (holder) {
+        const mine = holder.host === me.host && holder.pid === me.pid;
+        const dead = holder.host === me.host && !isAlive(holder.pid);
+        if (!mine && !dead) {
+          throw new SyndicateError(
+            'locked',
+            `another scan holds the store: pid ${holder.pid} on ${holder.host} since ${holder.started}`,
+          );
+        }
+      }
+      db.prepare('INSERT OR REPLACE INTO scan_lock (id, pid, host, started) VALUES (1, ?, ?, ?)').run(
+        me.pid,
+        me.host,
+        me.started,
+      );
+      return me;
+    })
+    .immediate();
+}
+
+/** Release the lock if `lock` still holds it; returns whether it did. */
+export function releaseScanLock(db: Db, lock: Pick<ScanLock, 'pid' | 'host'>): boolean {
+  const info = db
+    .prepare('DELETE FROM scan_lock WHERE id = 1 AND pid = ? AND host = ?')
+    .run(lock.pid, lock.host);
+  return info.changes > 0;
+}
+
+export function currentScanLock(db: Db): ScanLock | undefined {
+  return db.prepare('SELECT pid, host, started FROM scan_lock WHERE id = 1').get() as ScanLock | undefined;
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

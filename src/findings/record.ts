@@ -1,0 +1,285 @@
+import { createHash } from 'node:crypto';
+import type { PageResult, ReprintMatch } from '../check/result.ts';
+import type { Site } from '../config/sites.ts';
+import type { Db } from '../store/db.ts';
+import { type FindingRow, toFinding } from './_rows.ts';
+import { addToScan, getScanOrThrow } from './scans.ts';
+import {
+  ACTIVE_STATUSES,
+  type Change,
+  emptyCounts,
+  type Finding,
+  type FindingEvidence,
+  type FoundLink,
+  QUIET_STATUSES,
+  type ResolvedWhy,
+  type ReviewStatus,
+  type ScanError,
+  type SiteFacts,
+} from './types.ts';
+
+/** Who the audit log names when a scan, not a person, changes a finding. */
+export const SCAN_ACTOR = 'syndicate scan';
+
+/**
+ * A checked page as the scan records it. `reprintHash` says whether the reprint changed since the
+ * last scan (the snapshot's body hash is fine); without it a hash of the matched passages is used.
+ */
+export type ScannedPage = PageResult & { reprintHash?: string };
+
+export interface RecordOptions {
+  /** The site registry, for each finding's site kind and licence. */
+  sites: readonly Site[];
+  now?: Date;
+  /** Pages the crawl found gone (404, 410): their open findings are resolved as gone. */
+  gone?: readonly string[];
+}
+
+export interface RecordOutcome {
+  /** Findings that are violations not reported before (or again after being resolved). */
+  new: Finding[];
+  reopened: Finding[];
+  resolved: Finding[];
+  seen: Finding[];
+  quiet: Finding[];
+}
+
+/**
+ * Record one batch of checked pages into a scan, in one transaction, applying the lifecycle:
+ * - a violation not seen before opens a finding; seen again, it is updated (last seen);
+ * - an open or contacted finding is resolved when its page turns compliant, no longer reprints the
+ *   article, or is gone; a finding resolved that way reopens if the violation comes back;
+ * - a finding a person dismissed, licensed or resolved stays quiet while the reprint is unchanged
+ *   and reopens when its hash changes;
+ * - a page that failed to load changes nothing (a transient error is not a fix).
+ */
+export function recordPageResults(
+  db: Db,
+  scanId: number,
+  results: readonly ScannedPage[],
+  options: RecordOptions,
+): RecordOutcome {
+  const now = (options.now ?? new Date()).toISOString();
+  const outcome: RecordOutcome = { new: [], reopened: [], resolved: [], seen: [], quiet: [] };
+  const counts = emptyCounts();
+  const errors: ScanError[] = [];
+  const statements = prepare(db);
+
+  const observe = (finding: Finding, change: Change, list: Finding[]) => {
+    statements.observe.run(scanId, finding.id, finding.verdict, change, JSON.stringify(finding.violations));
+    list.push(finding);
+  };
+
+  const resolve = (row: FindingRow, why: ResolvedWhy, note: string) => {
+    statements.resolve.run({ id: row.id, now, why, scan: scanId });
+    statements.audit.run(row.id, SCAN_ACTOR, now, row.status, 'resolved', note);
+    const finding = toFinding(statements.get.get(row.id) as FindingRow);
+    counts.resolved++;
+    observe(finding, 'resolved', outcome.resolved);
+  };
+
+  const recordGone = (pageUrl: string, keep: ReadonlySet<string>, why: string) => {
+    for (const row of statements.byPage.all(pageUrl) as FindingRow[]) {
+      if (keep.has(row.article_id)) continue;
+      if (!ACTIVE_STATUSES.includes(row.status as ReviewStatus)) continue;
+      resolve(row, 'gone', why);
+    }
+  };
+
+  const run = db.transaction(() => {
+    getScanOrThrow(db, scanId);
+    for (const page of results) {
+      counts.pages++;
+      if (page.status === 'error') {
+        counts.errors++;
+        errors.push({ url: page.url, message: page.error ?? 'error' });
+        continue;
+      }
+      const siteFacts = factsFor(page, options.sites);
+      const matched = new Set(page.matches.map((match) => match.article.id));
+      recordGone(page.url, matched, `the page no longer reprints the article (scan ${scanId})`);
+      for (const match of page.matches) {
+        counts.reprints++;
+        if (match.verdict === 'violation') counts.violations++;
+        else counts.compliant++;
+        const hash = page.reprintHash ?? reprintHashOf(match);
+        const row = statements.byKey.get(page.url, match.article.id) as FindingRow | undefined;
+        const fields = {
+          page_url: page.url,
+          page_title: page.title ?? null,
+          article_id: match.article.id,
+          article_url: match.article.url,
+          article_title: match.article.title ?? '',
+          site: siteFacts?.id ?? null,
+          verdict: match.verdict,
+          violations: JSON.stringify(match.violations),
+          evidence: JSON.stringify(evidenceOf(page, match, siteFacts)),
+          hash,
+          now,
+          scan: scanId,
+        };
+        if (!row) {
+          if (match.verdict !== 'violation') continue;
+          const id = Number(statements.insert.run(fields).lastInsertRowid);
+          statements.audit.run(id, SCAN_ACTOR, now, null, 'open', `first seen in scan ${scanId}`);
+          counts.new++;
+          observe(toFinding(statements.get.get(id) as FindingRow), 'new', outcome.new);
+          continue;
+        }
+        const status = row.status as ReviewStatus;
+        const quiet =
+          QUIET_STATUSES.includes(status) || (status === 'resolved' && row.resolved_why === 'manual');
+        if (match.verdict === 'compliant') {
+          if (ACTIVE_STATUSES.includes(status)) {
+            statements.update.run({ ...fields, id: row.id });
+            resolve(row, 'compliant', `the page is compliant in scan ${scanId}`);
+          } else {
+            // Resolved or quiet: remember the page as it is now, so a later change is noticed.
+            statements.touch.run({ id: row.id, now, scan: scanId, hash, page_title: fields.page_title });
+            const finding = toFinding(statements.get.get(row.id) as FindingRow);
+            counts.quiet++;
+            observe({ ...finding, verdict: 'compliant', violations: [] }, 'quiet', outcome.quiet);
+          }
+          continue;
+        }
+        if (quiet && row.reprint_hash === hash) {
+          statements.update.run({ ...fields, id: row.id });
+          counts.quiet++;
+          observe(toFinding(statements.get.get(row.id) as FindingRow), 'quiet', outcome.quiet);
+          continue;
+        }
+        statements.update.run({ ...fields, id: row.id });
+        if (ACTIVE_STATUSES.includes(status)) {
+          observe(toFinding(statements.get.get(row.id) as FindingRow), 'seen', outcome.seen);
+          continue;
+        }
+        const why = quiet ? `the reprint changed (scan ${scanId})` : `the violation is back (scan ${scanId})`;
+        statements.reopen.run({ id: row.id });
+        statements.audit.run(row.id, SCAN_ACTOR, now, status, 'open', why);
+        counts.reopened++;
+        observe(toFinding(statements.get.get(row.id) as FindingRow), 'reopened', outcome.reopened);
+      }
+    }
+    for (const url of options.gone ?? []) {
+      recordGone(url, new Set(), `the page is gone (scan ${scanId})`);
+    }
+    addToScan(db, scanId, counts, errors);
+  });
+  run.immediate();
+  outcome.new.push(...outcome.reopened);
+  return outcome;
+}
+
+function prepare(db: Db) {
+  return {
+    get: db.prepare('SELECT * FROM findings WHERE id = ?'),
+    byKey: db.prepare('SELECT * FROM findings WHERE page_url = ? AND article_id = ?'),
+    byPage: db.prepare('SELECT * FROM findings WHERE page_url = ?'),
+    insert: db.prepare(`
+      INSERT INTO findings (page_url, page_title, article_id, article_url, article_title, site,
+        first_seen, first_scan, last_seen, last_scan, status, verdict, violations, evidence, reprint_hash)
+      VALUES (@page_url, @page_title, @article_id, @article_url, @article_title, @site,
+        @now, @scan, @now, @scan, 'open', @verdict, @violations, @evidence, @hash)`),
+    update: db.prepare(`
+      UPDATE findings SET page_title = @page_title, article_url = @article_url,
+        article_title = @article_title, site = @site, last_seen = @now, last_scan = @scan,
+        verdict = @verdict, violations = CASE WHEN @verdict = 'violation' THEN @violations ELSE violations END,
+        evidence = @evidence, reprint_hash = @hash
+      WHERE id = @id`),
+    touch: db.prepare(`
+      UPDATE findings SET last_seen = @now, last_scan = @scan, reprint_hash = @hash,
+        page_title = @page_title, verdict = 'compliant'
+      WHERE id = @id`),
+    resolve: db.prepare(`
+      UPDATE findings SET status = 'resolved', resolved_at = @now, resolved_why = @why,
+        last_scan = @scan, verdict = CASE WHEN @why = 'compliant' THEN 'compliant' ELSE verdict END
+      WHERE id = @id`),
+    reopen: db.prepare(
+      "UPDATE findings SET status = 'open', resolved_at = NULL, resolved_why = NULL WHERE id = @id",
+    ),
+    observe: db.prepare(`
+      INSERT INTO observations (scan_id, finding_id, verdict, change, violations) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (scan_id, finding_id) DO UPDATE SET verdict = excluded.verdict,
+        change = CASE WHEN observations.change IN ('new', 'reopened') AND excluded.change IN ('seen', 'quiet')
+          THEN observations.change ELSE excluded.change END,
+        violations = excluded.violations`),
+    audit: db.prepare(
+      'INSERT INTO audit (finding_id, who, at, from_status, to_status, note) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+  };
+}
+
+/** A stable hash of what the page reprints, for when the caller has no snapshot hash. */
+export function reprintHashOf(match: ReprintMatch): string {
+  const hash = createHash('sha256');
+  for (const passage of match.passages) hash.update(passage.page).update('\u0000');
+  hash.update(match.kind);
+  return hash.digest('hex');
+}
+
+function factsFor(page: PageResult, sites: readonly Site[]): SiteFacts | undefined {
+  const site = page.site ? sites.find((candidate) => candidate.id === page.site) : siteOfUrl(page.url, sites);
+  if (!site) return page.site ? { id: page.site } : undefined;
+  return {
+    id: site.id,
+    name: site.name,
+    url: site.url,
+    kind: site.kind,
+    contact: site.contact,
+    licence: site.licence,
+  };
+}
+
+/** The registered site whose host (or its `www.` twin) serves `url`. */
+export function siteOfUrl(url: string, sites: readonly Site[]): Site | undefined {
+  const host = hostOf(url);
+  if (!host) return undefined;
+  return sites.find((site) => hostOf(site.url) === host);
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.toLowerCase().replace(/^www\./, '');
+  } catch {
+    return undefined;
+  }
+}
+
+function evidenceOf(page: PageResult, match: ReprintMatch, site: SiteFacts | undefined): FindingEvidence {
+  return {
+    coverage: match.coverage,
+    kind: match.kind,
+    fetchedAt: page.fetchedAt,
+    passages: match.passages ?? [],
+    rules: match.rules ?? [],
+    links: linksOf(match),
+    site,
+  };
+}
+
+/**
+ * The links a check reported on the page. Checks put them in a rule outcome's `details.links` or a
+ * violation's `data.links`, as `{href | url, rel?, text?}`; anything else there is ignored.
+ */
+export function linksOf(match: ReprintMatch): FoundLink[] {
+  const found = new Map<string, FoundLink>();
+  const sources: unknown[] = [
+    ...(match.rules ?? []).map((outcome) => outcome.details?.links),
+    ...(match.violations ?? []).map((violation) => violation.data?.links),
+  ];
+  for (const source of sources) {
+    if (!Array.isArray(source)) continue;
+    for (const item of source) {
+      if (!item || typeof item !== 'object') continue;
+      const record = item as Record<string, unknown>;
+      const href = typeof record.href === 'string' ? record.href : record.url;
+      if (typeof href !== 'string') continue;
+      const rel = Array.isArray(record.rel) ? record.rel.join(' ') : record.rel;
+      const link: FoundLink = { href };
+      if (typeof rel === 'string' && rel) link.rel = rel;
+      if (typeof record.text === 'string') link.text = record.text;
+      found.set(`${href}\u0000${link.rel ?? ''}\u0000${link.text ?? ''}`, link);
+    }
+  }
+  return [...found.values()].slice(0, 200);
+}

@@ -1,0 +1,111 @@
+import type { MatchedPassage, RuleOutcome, Violation } from '../check/result.ts';
+import type { Licence } from '../config/sites.ts';
+
+export const REVIEW_STATUSES = ['open', 'contacted', 'resolved', 'dismissed', 'licensed'] as const;
+export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
+
+/** Statuses a person chose to leave alone: the scan keeps them quiet until the reprint changes. */
+export const QUIET_STATUSES: readonly ReviewStatus[] = ['dismissed', 'licensed'];
+/** Statuses that still need someone's attention. */
+export const ACTIVE_STATUSES: readonly ReviewStatus[] = ['open', 'contacted'];
+
+export type ResolvedWhy = 'compliant' | 'gone' | 'manual';
+
+/** What one scan did to one finding. */
+export type Change = 'new' | 'reopened' | 'seen' | 'quiet' | 'resolved';
+
+export interface SiteFacts {
+  id: string;
+  name?: string;
+  url?: string;
+  kind?: 'community' | 'commercial';
+  contact?: string;
+  licence?: Licence;
+}
+
+/** A link found on the reprint page, as a check reported it. */
+export interface FoundLink {
+  href: string;
+  rel?: string;
+  text?: string;
+}
+
+/** What the report needs to show a violation: kept with the finding, as of its last check. */
+export interface FindingEvidence {
+  coverage?: number;
+  kind?: 'full' | 'excerpt';
+  fetchedAt?: string;
+  passages: MatchedPassage[];
+  rules: RuleOutcome[];
+  links: FoundLink[];
+  site?: SiteFacts;
+}
+
+export interface Finding {
+  id: number;
+  pageUrl: string;
+  pageTitle: string | null;
+  articleId: string;
+  articleUrl: string;
+  articleTitle: string;
+  site: string | null;
+  firstSeen: string;
+  firstScan: number | null;
+  lastSeen: string;
+  lastScan: number | null;
+  resolvedAt: string | null;
+  resolvedWhy: ResolvedWhy | null;
+  status: ReviewStatus;
+  verdict: 'compliant' | 'violation';
+  violations: Violation[];
+  evidence: FindingEvidence;
+  reprintHash: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  findingId: number;
+  who: string;
+  at: string;
+  fromStatus: ReviewStatus | null;
+  toStatus: ReviewStatus;
+  note: string | null;
+}
+
+export interface ScanCounts {
+  pages: number;
+  reprints: number;
+  compliant: number;
+  violations: number;
+  errors: number;
+  new: number;
+  reopened: number;
+  resolved: number;
+  quiet: number;
+}
+
+export interface ScanError {
+  url?: string;
+  message: string;
+}
+
+export interface Scan {
+  id: number;
+  started: string;
+  finished: string | null;
+  sites: string[];
+  counts: ScanCounts;
+  errors: ScanError[];
+}
+
+export const emptyCounts = (): ScanCounts => ({
+  pages: 0,
+  reprints: 0,
+  compliant: 0,
+  violations: 0,
+  errors: 0,
+  new: 0,
+  reopened: 0,
+  resolved: 0,
+  quiet: 0,
+});

@@ -1,0 +1,241 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  addNote,
+  auditLog,
+  finishScan,
+  getFinding,
+  getScan,
+  latestScan,
+  listFindings,
+  newInScan,
+  recordPageResults,
+  resolvedInScan,
+  SCAN_ACTOR,
+  setStatus,
+  startScan,
+} from '../../src/findings/index.ts';
+import { openStore } from '../../src/store/db.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { linkViolation, page, sites } from './_pages.ts';
+
+const day = (n: number) => new Date(Date.UTC(2026, 0, n, 3, 0, 0));
+const A = 'https://peaceblog.example/2026/palmyra';
+const B = 'https://peaceblog.example/2026/palmyra-copy';
+const C = 'https://marketnews.example/world/palmyra';
+
+describe('findings across scans', () => {
+  it('opens, keeps, resolves (compliant and gone), quiets and reopens findings, with an audit log', () => {
+    const file = join(tempDir(), 'store.sqlite');
+    let db = openStore(file);
+
+    // Scan 1: three violating pages.
+    const s1 = startScan(db, { sites: ['peace-blog', 'market-news'], now: day(1) });
+    const first = recordPageResults(
+      db,
+      s1.id,
+      [
+        page(A, 'violation', { hash: 'a1' }),
+        page(B, 'violation', { hash: 'b1' }),
+        page(C, 'violation', { hash: 'c1', violations: [linkViolation({ rule: 'commercial-use' })] }),
+        { url: 'https://peaceblog.example/about', status: 'no-match', matches: [] },
+        { url: 'https://peaceblog.example/broken', status: 'error', error: 'timed out', matches: [] },
+      ],
+      { sites, now: day(1) },
+    );
+    finishScan(db, s1.id, { now: day(1) });
+    expect(first.new.map((finding) => finding.pageUrl).sort()).toEqual([A, B, C].sort());
+    const scan1 = getScan(db, s1.id)!;
+    expect(scan1.counts).toMatchObject({ pages: 5, reprints: 3, violations: 3, new: 3, errors: 1 });
+    expect(scan1.errors).toEqual([{ url: 'https://peaceblog.example/broken', message: 'timed out' }]);
+    const findingC = first.new.find((finding) => finding.pageUrl === C)!;
+    expect(findingC.site).toBe('market-news');
+    expect(findingC.evidence.site).toMatchObject({ kind: 'commercial', licence: { reference: 'L-42' } });
+    expect(findingC.evidence.links.map((link) => link.href)).toContain('https://northwind.example/');
+
+    // A person dismisses B and writes to A's site.
+    const findingA = first.new.find((finding) => finding.pageUrl === A)!;
+    const findingB = first.new.find((finding) => finding.pageUrl === B)!;
+    setStatus(db, findingB.id, 'dismissed', { who: 'maria', note: 'a quotation, fair use', now: day(2) });
+    setStatus(db, findingA.id, 'contacted', { who: 'maria', now: day(2) });
+    addNote(db, findingA.id, 'wrote to the editor', { who: 'maria', now: day(2) });
+    db.close();
+
+    // Scan 2 (store reopened, as a new process would): A is compliant, C is gone, B unchanged.
+    db = openStore(file);
+    const s2 = startScan(db, { sites: ['peace-blog', 'market-news'], now: day(3) });
+    const second = recordPageResults(
+      db,
+      s2.id,
+      [page(A, 'compliant', { hash: 'a2' }), page(B, 'violation', { hash: 'b1' })],
+      {
+        sites,
+        now: day(3),
+        gone: [C],
+      },
+    );
+    finishScan(db, s2.id, { now: day(3) });
+    expect(second.new).toEqual([]);
+    expect(second.quiet.map((finding) => finding.id)).toEqual([findingB.id]);
+    expect(
+      Object.fromEntries(second.resolved.map((finding) => [finding.pageUrl, finding.resolvedWhy])),
+    ).toEqual({
+      [A]: 'compliant',
+      [C]: 'gone',
+    });
+    const a2 = getFinding(db, findingA.id)!;
+    expect(a2).toMatchObject({
+      status: 'resolved',
+      resolvedWhy: 'compliant',
+      resolvedAt: day(3).toISOString(),
+    });
+    expect(a2.firstSeen).toBe(day(1).toISOString());
+    expect(a2.lastSeen).toBe(day(3).toISOString());
+    expect(getFinding(db, findingB.id)).toMatchObject({
+      status: 'dismissed',
+      lastSeen: day(3).toISOString(),
+    });
+    expect(
+      resolvedInScan(db, s2.id)
+        .map((finding) => finding.pageUrl)
+        .sort(),
+    ).toEqual([A, C].sort());
+    expect(newInScan(db, s2.id)).toEqual([]);
+    expect(newInScan(db, s1.id)).toHaveLength(3);
+
+    // Scan 3: B's reprint changed, so the dismissed finding reopens; A violates again and reopens.
+    const s3 = startScan(db, { sites: ['peace-blog'], now: day(5) });
+    const third = recordPageResults(
+      db,
+      s3.id,
+      [page(B, 'violation', { hash: 'b2' }), page(A, 'violation', { hash: 'a3' })],
+      {
+        sites,
+        now: day(5),
+      },
+    );
+    finishScan(db, s3.id, { now: day(5) });
+    expect(third.reopened.map((finding) => finding.pageUrl).sort()).toEqual([A, B].sort());
+    expect(getFinding(db, findingB.id)!.status).toBe('open');
+    expect(latestScan(db)!.id).toBe(s3.id);
+    expect(getScan(db, s3.id)!.counts).toMatchObject({ reopened: 2, new: 0 });
+    expect(
+      newInScan(db, s3.id)
+        .map((finding) => finding.pageUrl)
+        .sort(),
+    ).toEqual([A, B].sort());
+
+    // The audit log says who did what and when, people and scans alike.
+    const logB = auditLog(db, findingB.id).map(({ who, at, fromStatus, toStatus, note }) => ({
+      who,
+      at,
+      fromStatus,
+      toStatus,
+      note,
+    }));
+    expect(logB).toEqual([
+      {
+        who: SCAN_ACTOR,
+        at: day(1).toISOString(),
+        fromStatus: null,
+        toStatus: 'open',
+        note: `first seen in scan ${s1.id}`,
+      },
+      {
+        who: 'maria',
+        at: day(2).toISOString(),
+        fromStatus: 'open',
+        toStatus: 'dismissed',
+        note: 'a quotation, fair use',
+      },
+      {
+        who: SCAN_ACTOR,
+        at: day(5).toISOString(),
+        fromStatus: 'dismissed',
+        toStatus: 'open',
+        note: `the reprint changed (scan ${s3.id})`,
+      },
+    ]);
+    const logA = auditLog(db, findingA.id);
+    expect(logA.map((entry) => `${entry.who}:${entry.fromStatus}->${entry.toStatus}`)).toEqual([
+      `${SCAN_ACTOR}:null->open`,
+      'maria:open->contacted',
+      'maria:contacted->contacted',
+      `${SCAN_ACTOR}:contacted->resolved`,
+      `${SCAN_ACTOR}:resolved->open`,
+    ]);
+    expect(logA[2]!.note).toBe('wrote to the editor');
+
+    // The audit log cannot be rewritten.
+    expect(() => db.prepare('UPDATE audit SET who = ?').run('someone')).toThrow(/append-only/);
+    expect(() => db.prepare('DELETE FROM audit').run()).toThrow(/append-only/);
+    db.close();
+  });
+
+  it('keeps a licensed finding quiet while the reprint is unchanged, and a failing page changes nothing', () => {
+    const db = openStore(join(tempDir(), 'store.sqlite'));
+    const s1 = startScan(db, { sites: ['market-news'], now: day(1) });
+    const [finding] = recordPageResults(db, s1.id, [page(C, 'violation', { hash: 'x' })], {
+      sites,
+      now: day(1),
+    }).new;
+    setStatus(db, finding!.id, 'licensed', { who: 'lee', note: 'licence L-42', now: day(1) });
+    for (let n = 2; n < 5; n++) {
+      const scan = startScan(db, { sites: ['market-news'], now: day(n) });
+      const outcome = recordPageResults(
+        db,
+        scan.id,
+        [page(C, 'violation', { hash: 'x' }), { url: A, status: 'error', error: 'reset', matches: [] }],
+        { sites, now: day(n) },
+      );
+      expect(outcome.new).toEqual([]);
+      expect(outcome.quiet).toHaveLength(1);
+    }
+    expect(getFinding(db, finding!.id)).toMatchObject({ status: 'licensed', lastSeen: day(4).toISOString() });
+    expect(listFindings(db, { status: 'licensed' })).toHaveLength(1);
+    db.close();
+  });
+
+  it('uses the matched passages as the reprint hash when the caller gives none', () => {
+    const db = openStore(join(tempDir(), 'store.sqlite'));
+    const s1 = startScan(db, { sites: [], now: day(1) });
+    const [finding] = recordPageResults(db, s1.id, [page(A, 'violation')], { sites, now: day(1) }).new;
+    setStatus(db, finding!.id, 'dismissed', { who: 'lee', now: day(1) });
+    const s2 = startScan(db, { sites: [], now: day(2) });
+    expect(recordPageResults(db, s2.id, [page(A, 'violation')], { sites, now: day(2) }).quiet).toHaveLength(
+      1,
+    );
+    const changed = page(A, 'violation');
+    changed.matches[0]!.passages[0]!.page = 'The ancient city was taken again this week, they say.';
+    const s3 = startScan(db, { sites: [], now: day(3) });
+    expect(recordPageResults(db, s3.id, [changed], { sites, now: day(3) }).reopened).toHaveLength(1);
+    db.close();
+  });
+
+  it('treats a page that no longer reprints the article as gone, and refuses bad review input', () => {
+    const db = openStore(join(tempDir(), 'store.sqlite'));
+    const s1 = startScan(db, { sites: [], now: day(1) });
+    const [finding] = recordPageResults(db, s1.id, [page(A, 'violation')], { sites, now: day(1) }).new;
+    const s2 = startScan(db, { sites: [], now: day(2) });
+    const outcome = recordPageResults(db, s2.id, [{ url: A, status: 'no-match', matches: [] }], {
+      sites,
+      now: day(2),
+    });
+    expect(outcome.resolved.map((resolved) => [resolved.id, resolved.resolvedWhy])).toEqual([
+      [finding!.id, 'gone'],
+    ]);
+    expect(() => setStatus(db, finding!.id, 'bogus' as never, { who: 'x' })).toThrow(/unknown status/);
+    expect(() => setStatus(db, finding!.id, 'open', { who: '  ' })).toThrow(/who/);
+    expect(() => setStatus(db, 9999, 'open', { who: 'x' })).toThrow(/no finding 9999/);
+    expect(() => addNote(db, finding!.id, '   ', { who: 'x' })).toThrow(/empty/);
+    const reopened = setStatus(db, finding!.id, 'open', { who: 'x' });
+    expect(reopened).toMatchObject({ status: 'open', resolvedAt: null, resolvedWhy: null });
+    const manual = setStatus(db, finding!.id, 'resolved', { who: 'x', now: day(3) });
+    expect(manual).toMatchObject({
+      status: 'resolved',
+      resolvedWhy: 'manual',
+      resolvedAt: day(3).toISOString(),
+    });
+    db.close();
+  });
+});

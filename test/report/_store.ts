@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import { finishScan, recordPageResults, setStatus, startScan } from '../../src/findings/index.ts';
+import { type Db, openStore } from '../../src/store/db.ts';
+import { linkViolation, page, sites } from '../findings/_pages.ts';
+
+export const HOSTILE_TITLE = `Palmyra <script>window.__pwned=1;alert(1)</script><img src=x onerror="window.__pwned=2"> "quoted" =cmd|' /C calc'!A0`;
+export const HOSTILE_URL = 'https://peaceblog.example/2026/x?q=<script>alert(1)</script>&a="onerror=alert(2)';
+
+export const urls = {
+  plain: 'https://peaceblog.example/2026/palmyra',
+  hostile: HOSTILE_URL,
+  fixed: 'https://peaceblog.example/2026/fixed',
+  commercial: 'https://marketnews.example/world/palmyra',
+};
+
+const day = (n: number) => new Date(Date.UTC(2026, 0, n, 3, 0, 0));
+
+/** A store with two scans: the second finds a new hostile page, resolves one and keeps two. */
+export function seededStore(dir: string): { db: Db; file: string; scans: number[] } {
+  const file = join(dir, 'store.sqlite');
+  const db = openStore(file);
+  const s1 = startScan(db, { sites: ['peace-blog', 'market-news'], now: day(1) });
+  const first = recordPageResults(
+    db,
+    s1.id,
+    [
+      page(urls.plain, 'violation'),
+      page(urls.fixed, 'violation'),
+      page(urls.commercial, 'violation', {
+        title: '=HYPERLINK("http://evil.example","click")',
+        violations: [
+          linkViolation({
+            rule: 'commercial-use',
+            messageId: 'unlicensed',
+            message: 'a commercial site reprints without a licence',
+            evidence: 'site kind: commercial; licence expired 2025-12-31',
+          }),
+        ],
+      }),
+    ],
+    { sites, now: day(1) },
+  );
+  finishScan(db, s1.id, { now: day(1) });
+  const plain = first.new.find((finding) => finding.pageUrl === urls.plain)!;
+  setStatus(db, plain.id, 'contacted', { who: 'maria', note: 'wrote to <b>them</b>', now: day(2) });
+  const s2 = startScan(db, { sites: ['peace-blog', 'market-news'], now: day(3) });
+  recordPageResults(
+    db,
+    s2.id,
+    [
+      page(urls.plain, 'violation'),
+      page(urls.fixed, 'compliant'),
+      page(urls.commercial, 'violation', {
+        title: '=HYPERLINK("http://evil.example","click")',
+        violations: [
+          linkViolation({ rule: 'commercial-use', message: 'a commercial site reprints without a licence' }),
+        ],
+      }),
+      page(urls.hostile, 'violation', {
+        title: HOSTILE_TITLE,
+        violations: [
+          linkViolation({
+            evidence: '<a href="javascript:alert(3)" onclick="alert(4)">home</a>',
+            message: 'no link to the original <em>article</em>',
+          }),
+        ],
+      }),
+    ],
+    { sites, now: day(3) },
+  );
+  finishScan(db, s2.id, { now: day(3) });
+  return { db, file, scans: [s1.id, s2.id] };
+}
