@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { sitesFileSchema } from './sites.ts';
+import { termsFileSchema } from './terms.ts';
 
 /**
  * The JSON Schema files that editors use to check configuration as it is typed (a
@@ -11,5 +12,10 @@ export const jsonSchemas: Array<{ file: string; title: string; schema: z.ZodType
     file: 'rules/sites.schema.json',
     title: 'syndicate site registry (rules/sites.yaml)',
     schema: sitesFileSchema,
+  },
+  {
+    file: 'rules/terms.schema.json',
+    title: 'syndicate reprint terms (rules/terms.yaml)',
+    schema: termsFileSchema,
   },
 ];
