@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ReprintMatch } from '../../src/check/result.ts';
 import { ruleRegistry } from '../../src/check/rules/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { FIXTURES, fixtureStore } from '../helpers/fixture-store.ts';
@@ -47,7 +48,7 @@ describe('syndicate check over the fixture pages', () => {
     const [page] = report.pages;
     expect(page.url).toBe(entry.pageUrl);
     expect(page.status).toBe(entry.status);
-    const summary = page.matches.map((match: Record<string, any>) => ({
+    const summary = page.matches.map((match: ReprintMatch) => ({
       article: match.article.id,
       kind: match.kind,
       verdict: match.verdict,
