@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { alertsFileSchema } from './alerts.ts';
 import { sitesFileSchema } from './sites.ts';
+import { termsFileSchema } from './terms.ts';
 
 /**
  * The JSON Schema files that editors use to check configuration as it is typed (a
@@ -17,5 +18,10 @@ export const jsonSchemas: Array<{ file: string; title: string; schema: z.ZodType
     file: 'rules/alerts.schema.json',
     title: 'syndicate alerts (rules/alerts.yaml)',
     schema: alertsFileSchema,
+  },
+  {
+    file: 'rules/terms.schema.json',
+    title: 'syndicate reprint terms (rules/terms.yaml)',
+    schema: termsFileSchema,
   },
 ];

@@ -1,5 +1,6 @@
 import { inputError, isSyndicateError, SyndicateError } from '../errors.ts';
 import { logger } from '../log.ts';
+import { indexArticles } from '../match/fingerprint-index.ts';
 import { upsertArticles } from '../store/articles.ts';
 import type { Db } from '../store/db.ts';
 import { type FetchLimits, fetchText } from './fetch.ts';
@@ -102,11 +103,17 @@ async function importUnit(
     const records = await readRecords(kind, text, unit.name);
     assertNoDuplicates(records, unit.name);
     assertNoClash(db, records, unit.name, seen);
-    const result = upsertArticles(
-      db,
-      records.map((record) => record.article),
-      options.now,
-    );
+    // The articles and their fingerprints change together, so the matcher never sees a stale index.
+    const result = db.transaction(() => {
+      const upserted = upsertArticles(
+        db,
+        records.map((record) => record.article),
+        options.now,
+      );
+      const changed = [...upserted.inserted, ...upserted.updated];
+      if (changed.length > 0) indexArticles(db, changed);
+      return upserted;
+    })();
     const outcome: FileImport = { source: unit.name, kind, ...result };
     for (const record of records) {
       const place = `${unit.name} ${describeRecord(record)}`;

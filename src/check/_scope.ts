@@ -1,0 +1,186 @@
+/**
+ * Reading the post a rule judges: its text with line breaks at block boundaries, links with their
+ * resolved targets, names and hosts of the publisher, and URL normalisation.
+ */
+import type { AnyNode, Element } from 'domhandler';
+import type { Terms } from '../config/terms.ts';
+import type { Article } from '../store/article.ts';
+import type { RuleContext } from './rule.ts';
+
+const BLOCK =
+  /^(?:p|div|section|article|main|header|footer|h[1-6]|ul|ol|li|dl|dt|dd|blockquote|pre|table|tr|td|th|figure|figcaption|address|br|hr|details|summary)$/;
+const SKIP = /^(?:script|style|noscript|template|svg|head)$/;
+
+function isElement(node: AnyNode): node is Element {
+  return node.type === 'tag';
+}
+
+/**
+ * The text of the scope, one line per block. With `linkHosts`, every link to another host is
+ * followed by `⟦host⟧`, so a credit such as "via <a href=…northwind.example…>this site</a>"
+ * reads as naming the publisher.
+ */
+export function scopeLines(
+  scope: readonly Element[],
+  base: string,
+  options: { linkHosts?: boolean } = {},
+): string[] {
+  const parts: string[] = [];
+  const seen = new Set<Element>();
+  const walk = (node: AnyNode) => {
+    if (node.type === 'text') {
+      parts.push((node as unknown as { data: string }).data);
+      return;
+    }
+    if (!isElement(node)) return;
+    if (seen.has(node)) return;
+    seen.add(node);
+    const name = node.name.toLowerCase();
+    // Text a reader cannot see is no credit (and a hidden link must not glue onto the name).
+    if (SKIP.test(name) || hiddenSelf(node)) return;
+    const block = BLOCK.test(name);
+    if (block) parts.push('\n');
+    for (const child of node.children) walk(child);
+    if (options.linkHosts && name === 'a' && node.attribs.href) {
+      const target = resolve(node.attribs.href, base);
+      if (target) parts.push(` ⟦${bareHost(target.hostname)}⟧`);
+    }
+    if (block) parts.push('\n');
+  };
+  for (const element of scope) {
+    walk(element);
+    parts.push('\n');
+  }
+  return parts
+    .join('')
+    .split('\n')
+    .map((line) => line.replace(/\s+/g, ' ').trim())
+    .filter(Boolean);
+}
+
+export function resolve(href: string, base: string): URL | undefined {
+  try {
+    const url = new URL(href.trim(), base);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function bareHost(host: string): string {
+  return host
+    .toLowerCase()
+    .replace(/^www\./, '')
+    .replace(/\.$/, '');
+}
+
+const TRACKING = /^(?:utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|yclid|_ga|igshid|ref_src|amp)$/i;
+
+/**
+ * One form for URLs that lead to the same page: scheme, `www.`, default port, trailing slash,
+ * fragment, tracking parameters and AMP forms (`/amp/`, `?amp=1`, `.amp.html`, the Google AMP
+ * cache) do not matter.
+ */
+export function normaliseUrl(input: string | URL): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(String(input));
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  let host = bareHost(url.hostname);
+  let path = url.pathname;
+  // https://publisher-example.cdn.ampproject.org/c/s/publisher.example/path → publisher.example/path
+  if (host.endsWith('.cdn.ampproject.org')) {
+    const inner = /^\/(?:[a-z]\/)+(?:s\/)?([^/]+)(\/.*)?$/.exec(path);
+    if (inner) {
+      host = bareHost(inner[1]!);
+      path = inner[2] ?? '/';
+    }
+  }
+  if (host.startsWith('amp.')) host = host.slice(4);
+  path = path
+    .replace(/\/amp\/?$/i, '/')
+    .replace(/\.amp(\.html?)?$/i, '$1')
+    .replace(/\/index\.(?:html?|php)$/i, '/')
+    .replace(/\/+$/, '');
+  const params = [...url.searchParams]
+    .filter(([name]) => !TRACKING.test(name))
+    .sort(([a], [b]) => a.localeCompare(b));
+  const query = params.length ? `?${new URLSearchParams(params).toString()}` : '';
+  return `${host}${path}${query}`;
+}
+
+export function articleUrls(article: Article): Set<string> {
+  const urls = new Set<string>();
+  for (const url of [article.url, ...article.aliases]) {
+    const normal = normaliseUrl(url);
+    if (normal) urls.add(normal);
+  }
+  return urls;
+}
+
+/** The publisher's names and aliases (domains among them match as names too). */
+export function publisherNames(terms: Terms): string[] {
+  return [terms.publisher.name, ...terms.publisher.aliases];
+}
+
+/** Hosts that are the publisher's: the home page's, domain aliases, and the article's own hosts. */
+export function publisherHosts(terms: Terms, article?: Article): Set<string> {
+  const hosts = new Set<string>();
+  const home = resolve(terms.publisher.home, terms.publisher.home);
+  if (home) hosts.add(bareHost(home.hostname));
+  for (const alias of terms.publisher.aliases) {
+    if (/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(alias)) hosts.add(bareHost(alias));
+  }
+  for (const url of article ? [article.url, ...article.aliases] : []) {
+    const parsed = resolve(url, url);
+    if (parsed) hosts.add(bareHost(parsed.hostname));
+  }
+  return hosts;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A case-insensitive whole-word pattern for any of the names, spaces matching any whitespace. */
+export function namesPattern(names: readonly string[]): RegExp {
+  const alternatives = [...new Set(names.map((name) => name.trim()).filter(Boolean))]
+    .sort((a, b) => b.length - a.length)
+    .map((name) => escapeRegExp(name).replace(/\s+/g, '\\s+'));
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}])`, 'iu');
+}
+
+function hiddenSelf(element: Element): boolean {
+  const attributes = element.attribs;
+  if ('hidden' in attributes || (attributes['aria-hidden'] ?? '').toLowerCase() === 'true') return true;
+  return /(?:^|;)(?:display:none|visibility:hidden)/.test(
+    (attributes.style ?? '').toLowerCase().replace(/\s+/g, ''),
+  );
+}
+
+/** Whether the element or an ancestor is hidden by markup (not by a stylesheet, which we never run). */
+export function hiddenBy(element: Element): string | undefined {
+  for (
+    let node: Element | null = element;
+    node && node.type === 'tag';
+    node = node.parent as Element | null
+  ) {
+    const attributes = node.attribs;
+    if ('hidden' in attributes) return 'hidden attribute';
+    if ((attributes['aria-hidden'] ?? '').toLowerCase() === 'true') return 'aria-hidden';
+    const style = (attributes.style ?? '').toLowerCase().replace(/\s+/g, '');
+    if (/(?:^|;)display:none/.test(style)) return 'display:none';
+    if (/(?:^|;)visibility:hidden/.test(style)) return 'visibility:hidden';
+  }
+  return undefined;
+}
+
+export function clip(text: string, max = 240): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+export type AnyContext = RuleContext<unknown>;

@@ -1,0 +1,35 @@
+import type { CheckReport } from './result.ts';
+
+/** `check --format json`: the brief's contract. */
+export function formatJson(report: CheckReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+/** `check --format text`: one block per page, for people. */
+export function formatText(report: CheckReport): string {
+  const lines: string[] = [];
+  for (const page of report.pages) {
+    if (page.status === 'error') {
+      lines.push(`${page.url}: error: ${page.error ?? 'unknown error'}`);
+      continue;
+    }
+    if (page.status === 'no-match') {
+      lines.push(`${page.url}: no reprint found`);
+      continue;
+    }
+    lines.push(`${page.url}: reprints ${page.matches.length} article${page.matches.length === 1 ? '' : 's'}`);
+    for (const match of page.matches) {
+      const percent = `${Math.round(match.coverage * 100)}%`;
+      lines.push(
+        `  ${match.verdict.toUpperCase()}  ${match.article.url} (${match.kind}, coverage ${percent})`,
+      );
+      for (const outcome of match.rules) {
+        const mark = { pass: 'ok  ', fail: 'FAIL', unknown: '?   ', error: 'ERR ' }[outcome.outcome];
+        lines.push(`    ${mark} ${outcome.rule}: ${outcome.message ?? ''}`);
+        if (outcome.outcome === 'fail' && outcome.evidence)
+          lines.push(`         evidence: ${outcome.evidence}`);
+      }
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

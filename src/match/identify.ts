@@ -1,0 +1,276 @@
+/**
+ * Which stored articles a page reprints. Candidates come from fingerprints the page shares with the
+ * index; each is scored by coverage (the share of the article's fingerprints present on the page)
+ * and aligned word by word to find the matched passages. One page may reprint several articles (a
+ * digest), so candidates claim page words greedily, best first: an article only counts for words
+ * no better match has explained. That is what picks the right one of near-duplicates (an article
+ * and its updated version, two reports of one event) and what keeps a shared author bio or a common
+ * quotation from making a second, false match.
+ */
+import type { Article } from '../store/article.ts';
+import type { Db } from '../store/db.ts';
+import {
+  DEFAULT_SHINGLES,
+  key,
+  type ShingleOptions,
+  type Shingles,
+  shingles,
+  toInt64,
+  winnow,
+} from './fingerprint.ts';
+import { articleTokens, unpackFingerprints } from './fingerprint-index.ts';
+import type { Tokens } from './tokens.ts';
+
+export interface MatchOptions {
+  /** Fewer shared words than this is never a reprint. */
+  minWords: number;
+  /** Shared text touching fewer article sentences than this is a quotation, not a reprint. */
+  minSentences: number;
+  /** Shared runs shorter than this many words are ignored as coincidence. */
+  passageMinWords: number;
+  /** Candidates aligned in full, best first by shared fingerprints. */
+  maxCandidates: number;
+  /** A fingerprint found in more articles than this is boilerplate and finds no candidates. */
+  maxDocumentFrequency: number;
+  shingles: ShingleOptions;
+}
+
+export const DEFAULT_MATCH: MatchOptions = {
+  minWords: 30,
+  minSentences: 3,
+  passageMinWords: 8,
+  maxCandidates: 24,
+  maxDocumentFrequency: 64,
+  shingles: DEFAULT_SHINGLES,
+};
+
+export interface Passage {
+  /** Word ranges, inclusive, in the page's and the article's tokens. */
+  pageFrom: number;
+  pageTo: number;
+  articleFrom: number;
+  articleTo: number;
+  page: string;
+  article: string;
+}
+
+export interface Identified {
+  article: Article;
+  coverage: number;
+  /** Article words found on the page in passages of at least `passageMinWords`. */
+  matchedWords: number;
+  /** Article sentences the passages touch. */
+  sentences: number;
+  passages: Passage[];
+}
+
+interface Candidate {
+  doc: number;
+  shared: number;
+  article: Article;
+  coverage: number;
+  tokens: Tokens;
+  runs: Passage[];
+  pageWords: number;
+}
+
+export class PageFingerprints {
+  readonly all: Shingles;
+  readonly keys: Set<number>;
+  readonly winnowed: bigint[];
+  constructor(
+    readonly tokens: Tokens,
+    readonly options: ShingleOptions = DEFAULT_SHINGLES,
+  ) {
+    this.all = shingles(tokens, options);
+    this.keys = new Set();
+    for (let i = 0; i < this.all.high.length; i++) this.keys.add(key(this.all.high[i]!, this.all.low[i]!));
+    const prints = winnow(this.all, options);
+    const distinct = new Map<number, bigint>();
+    for (let i = 0; i < prints.high.length; i++) {
+      const k = key(prints.high[i]!, prints.low[i]!);
+      if (!distinct.has(k)) distinct.set(k, toInt64(prints.high[i]!, prints.low[i]!));
+    }
+    this.winnowed = [...distinct.values()];
+  }
+}
+
+/** Statements prepared once per database connection. */
+const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
+function prepare(db: Db) {
+  return {
+    docs: db.prepare<[bigint, number], number>('SELECT doc FROM fingerprints WHERE hash = ? LIMIT ?').pluck(),
+    doc: db.prepare<[number], { fingerprints: Buffer; record: string }>(
+      `SELECT f.fingerprints, a.record FROM fingerprinted_articles f JOIN articles a ON a.id = f.article_id
+       WHERE f.doc = ?`,
+    ),
+  };
+}
+
+function align(page: PageFingerprints, articleTokensValue: Tokens, options: MatchOptions): Passage[] {
+  const k = options.shingles.k;
+  const article = shingles(articleTokensValue, options.shingles);
+  const positions = new Map<number, number>();
+  for (let i = 0; i < article.high.length; i++) {
+    const k64 = key(article.high[i]!, article.low[i]!);
+    if (!positions.has(k64)) positions.set(k64, i);
+  }
+  const runs: Passage[] = [];
+  let open: { pageFrom: number; articleFrom: number; last: number; lastArticle: number } | undefined;
+  const close = () => {
+    if (!open) return;
+    const pageTo = open.last + k - 1;
+    const articleTo = open.lastArticle + k - 1;
+    if (pageTo - open.pageFrom + 1 >= options.passageMinWords) {
+      runs.push({
+        pageFrom: open.pageFrom,
+        pageTo,
+        articleFrom: open.articleFrom,
+        articleTo,
+        page: '',
+        article: '',
+      });
+    }
+    open = undefined;
+  };
+  for (let i = 0; i < page.all.high.length; i++) {
+    const at = positions.get(key(page.all.high[i]!, page.all.low[i]!));
+    if (at === undefined) {
+      close();
+      continue;
+    }
+    if (open && open.last === i - 1 && open.lastArticle === at - 1) {
+      open.last = i;
+      open.lastArticle = at;
+      continue;
+    }
+    // A repeated shingle may sit elsewhere in the article; keep the run going if it can.
+    if (open && open.last === i - 1) {
+      open.last = i;
+      open.lastArticle = Math.max(open.lastArticle + 1, at);
+      continue;
+    }
+    close();
+    open = { pageFrom: i, articleFrom: at, last: i, lastArticle: at };
+  }
+  close();
+  return runs;
+}
+
+function excerpt(text: string, max = 400): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+/** The stored articles this page reprints, best first. */
+export function identify(
+  db: Db,
+  page: PageFingerprints,
+  options: MatchOptions = DEFAULT_MATCH,
+): Identified[] {
+  let prepared = statements.get(db);
+  if (!prepared) {
+    prepared = prepare(db);
+    statements.set(db, prepared);
+  }
+  const cap = options.maxDocumentFrequency;
+  const shared = new Map<number, number>();
+  for (const hash of page.winnowed) {
+    const docs = prepared.docs.all(hash, cap + 1);
+    if (docs.length > cap) continue;
+    for (const doc of docs) shared.set(doc, (shared.get(doc) ?? 0) + 1);
+  }
+  // A run of `minWords` shared words holds at least this many winnowed fingerprints.
+  const window = options.shingles.t - options.shingles.k + 1;
+  const floor = Math.max(1, Math.floor((options.minWords - options.shingles.k + 1) / window));
+  const ranked = [...shared]
+    .filter(([, count]) => count >= floor)
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, options.maxCandidates);
+
+  const candidates: Candidate[] = [];
+  for (const [doc, count] of ranked) {
+    const row = prepared.doc.get(doc);
+    if (!row) continue;
+    const prints = unpackFingerprints(row.fingerprints);
+    let present = 0;
+    for (let i = 0; i < prints.high.length; i++)
+      if (page.keys.has(key(prints.high[i]!, prints.low[i]!))) present++;
+    const coverage = prints.high.length === 0 ? 0 : present / prints.high.length;
+    const article = JSON.parse(row.record) as Article;
+    const tokens = articleTokens(article);
+    const runs = align(page, tokens, options);
+    let pageWords = 0;
+    for (const run of runs) pageWords += run.pageTo - run.pageFrom + 1;
+    if (pageWords < options.minWords) continue;
+    candidates.push({ doc, shared: count, article, coverage, tokens, runs, pageWords });
+  }
+
+  candidates.sort(
+    (a, b) =>
+      b.pageWords - a.pageWords ||
+      b.coverage - a.coverage ||
+      (b.article.updated ?? b.article.published).localeCompare(a.article.updated ?? a.article.published) ||
+      a.doc - b.doc,
+  );
+
+  const claimed = new Uint8Array(page.tokens.words.length);
+  const found: Identified[] = [];
+  for (const candidate of candidates) {
+    let words = 0;
+    const perSentence = new Map<number, number>();
+    for (const run of candidate.runs) {
+      for (let j = 0; run.pageFrom + j <= run.pageTo; j++) {
+        if (claimed[run.pageFrom + j]) continue;
+        words++;
+        const articleWord = Math.min(run.articleFrom + j, candidate.tokens.words.length - 1);
+        const sentence = candidate.tokens.sentences[articleWord]!;
+        perSentence.set(sentence, (perSentence.get(sentence) ?? 0) + 1);
+      }
+    }
+    let sentences = 0;
+    for (const count of perSentence.values()) if (count >= 3) sentences++;
+    const articleSentences = (candidate.tokens.sentences.at(-1) ?? 0) + 1;
+    const neededSentences = Math.min(options.minSentences, articleSentences);
+    if (words < options.minWords || sentences < neededSentences) continue;
+    for (const run of candidate.runs) claimed.fill(1, run.pageFrom, run.pageTo + 1);
+    const passages = candidate.runs.map((run) => ({
+      ...run,
+      page: excerpt(page.tokens.text.slice(page.tokens.starts[run.pageFrom], page.tokens.ends[run.pageTo])),
+      article: excerpt(
+        candidate.tokens.text.slice(
+          candidate.tokens.starts[run.articleFrom],
+          candidate.tokens.ends[run.articleTo],
+        ),
+      ),
+    }));
+    found.push({
+      article: candidate.article,
+      coverage: candidate.coverage,
+      matchedWords: words,
+      sentences,
+      passages,
+    });
+  }
+  return found;
+}
+
+/** For benchmarks and tests: the same answer by comparing the page with every indexed article. */
+export function identifyBruteForce(db: Db, page: PageFingerprints, options: MatchOptions = DEFAULT_MATCH) {
+  const rows = db
+    .prepare<[], { article_id: string; fingerprints: Buffer }>(
+      'SELECT article_id, fingerprints FROM fingerprinted_articles',
+    )
+    .iterate();
+  let best: { id: string; coverage: number } | undefined;
+  for (const row of rows) {
+    const prints = unpackFingerprints(row.fingerprints);
+    let present = 0;
+    for (let i = 0; i < prints.high.length; i++)
+      if (page.keys.has(key(prints.high[i]!, prints.low[i]!))) present++;
+    const coverage = prints.high.length === 0 ? 0 : present / prints.high.length;
+    if (!best || coverage > best.coverage) best = { id: row.article_id, coverage };
+  }
+  void options;
+  return best;
+}

@@ -1,0 +1,151 @@
+/**
+ * Reprint identification at scale: index build rate, and identification time per page (median
+ * and p99, with and without HTML parsing) on stores of 10,000 and 100,000 generated articles, with
+ * peak memory. On the 10,000 store, a brute-force comparison with every article in the same run is
+ * the baseline the index is measured against.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { indexArticles } from '../../src/match/fingerprint-index.ts';
+import { identify, identifyBruteForce, PageFingerprints } from '../../src/match/identify.ts';
+import { parsePage } from '../../src/match/page.ts';
+import { tokenise } from '../../src/match/tokens.ts';
+import { type Article, toArticle } from '../../src/store/article.ts';
+import { upsertArticles } from '../../src/store/articles.ts';
+import { openStore } from '../../src/store/db.ts';
+import { peakRssMiB, percentile, printTable, time } from './_measure.ts';
+
+const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
+const PAGES = 300;
+
+let seed = 42;
+function random(): number {
+  seed = (Math.imul(seed, 1664525) + 1013904223) | 0;
+  return (seed >>> 0) / 4294967296;
+}
+
+// A vocabulary with a Zipf-like frequency, so that common words repeat as in real prose.
+const syllables = 'ka lo mi re sa tu ven dor al is an er on th ch pr st ed ing ou gr bl fa'.split(' ');
+const vocabulary = Array.from({ length: 8000 }, (_, i) => {
+  let word = '';
+  let n = i + 7;
+  do {
+    word += syllables[n % syllables.length];
+    n = Math.floor(n / syllables.length);
+  } while (n > 0);
+  return word;
+});
+const word = () => vocabulary[Math.floor(vocabulary.length * random() ** 3)]!;
+
+function paragraph(): string {
+  const sentences: string[] = [];
+  const count = 2 + Math.floor(random() * 4);
+  for (let s = 0; s < count; s++) {
+    const length = 8 + Math.floor(random() * 18);
+    const words = Array.from({ length }, word);
+    words[0] = words[0]![0]!.toUpperCase() + words[0]!.slice(1);
+    sentences.push(`${words.join(' ')}.`);
+  }
+  return sentences.join(' ');
+}
+
+function article(i: number): Article {
+  const paragraphs = Array.from({ length: 6 + Math.floor(random() * 4) }, paragraph);
+  return toArticle({
+    id: `a-${i}`,
+    url: `https://northwind.example/${2020 + (i % 6)}/${i}`,
+    title: `Article ${i}`,
+    published: '2026-01-01',
+    html: paragraphs.map((text) => `<p>${text}</p>`).join('\n'),
+  });
+}
+
+function pageHtml(body: string): string {
+  return `<!doctype html><html><head><title>Post</title></head><body>
+<header class="site-header"><nav><a href="/">Home</a> <a href="/about">About</a></nav></header>
+<main><article class="post hentry"><h1 class="entry-title">A post</h1><div class="entry-content">${body}</div>
+<footer class="entry-footer">Source: Northwind Review</footer></article>
+<aside class="widget-area"><section class="widget"><h2>Recent</h2><ul><li><a href="/a">One</a></li><li><a href="/b">Two</a></li></ul></section></aside></main>
+<footer class="site-footer">&copy; 2026 Peace Blog</footer></body></html>`;
+}
+
+const rows: Array<Record<string, string | number>> = [];
+for (const size of sizes) {
+  seed = 42;
+  const dir = mkdtempSync(join(tmpdir(), 'syndicate-bench-'));
+  const db = openStore(join(dir, 'store.sqlite'));
+  db.pragma('cache_size = -262144');
+  const sample: Article[] = [];
+  for (let start = 0; start < size; start += 5000) {
+    const batch = Array.from({ length: Math.min(5000, size - start) }, (_, i) => article(start + i));
+    upsertArticles(db, batch);
+    for (const item of batch) if (sample.length < PAGES && random() < (PAGES * 2) / size) sample.push(item);
+  }
+  const ids = db.prepare('SELECT id FROM articles').pluck().all() as string[];
+  const build = time(() => indexArticles(db, ids));
+  const fingerprints = (db.prepare('SELECT count(*) FROM fingerprints').pluck().get() as number) ?? 0;
+
+  // Pages: full reprints, excerpts (first two paragraphs) and unrelated text.
+  const pages = sample.map((item, i) => {
+    const paragraphs = item.html.split('\n');
+    const body =
+      i % 3 === 1
+        ? paragraphs.slice(0, 2).join('\n')
+        : i % 3 === 2
+          ? `<p>${paragraph()}</p><p>${paragraph()}</p>`
+          : item.html;
+    return { html: pageHtml(body), expected: i % 3 === 2 ? undefined : item.id };
+  });
+  // Warm the statement cache and the page cache.
+  identify(db, new PageFingerprints(tokenise(parsePage(pages[0]!.html, 'https://p.example/').text)));
+
+  const included: number[] = [];
+  const excluded: number[] = [];
+  let correct = 0;
+  for (const page of pages) {
+    const whole = time(() => {
+      const parsed = parsePage(page.html, 'https://peaceblog.example/post');
+      const tokens = tokenise(parsed.text);
+      return { tokens, found: identify(db, new PageFingerprints(tokens)) };
+    });
+    included.push(whole.ms);
+    const prepared = new PageFingerprints(whole.value.tokens);
+    const only = time(() => identify(db, prepared));
+    excluded.push(only.ms);
+    const top = only.value[0]?.article.id;
+    if (top === page.expected) correct++;
+  }
+  included.sort((a, b) => a - b);
+  excluded.sort((a, b) => a - b);
+  rows.push({
+    articles: size,
+    fingerprints: fingerprints,
+    'build s': build.ms / 1000,
+    'articles/s': Math.round(size / (build.ms / 1000)),
+    'identify p50 ms': percentile(excluded, 50),
+    'identify p99 ms': percentile(excluded, 99),
+    'parse+identify p50 ms': percentile(included, 50),
+    'parse+identify p99 ms': percentile(included, 99),
+    'right answer': `${correct}/${pages.length}`,
+    'peak RSS MiB': Math.round(peakRssMiB()),
+  });
+
+  if (size <= 10_000) {
+    const brute: number[] = [];
+    const indexed: number[] = [];
+    for (const page of pages.slice(0, 30)) {
+      const prepared = new PageFingerprints(tokenise(parsePage(page.html, 'https://p.example/').text));
+      brute.push(time(() => identifyBruteForce(db, prepared)).ms);
+      indexed.push(time(() => identify(db, prepared)).ms);
+    }
+    brute.sort((a, b) => a - b);
+    indexed.sort((a, b) => a - b);
+    console.log(
+      `brute force over ${size} articles: median ${percentile(brute, 50).toFixed(1)} ms/page; index: ${percentile(indexed, 50).toFixed(3)} ms/page; speed-up ${Math.round(percentile(brute, 50) / percentile(indexed, 50))}x\n`,
+    );
+  }
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+printTable(rows);

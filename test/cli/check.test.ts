@@ -1,0 +1,228 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ReprintMatch } from '../../src/check/result.ts';
+import { ruleRegistry } from '../../src/check/rules/index.ts';
+import { runCli } from '../helpers/cli.ts';
+import { FIXTURES, fixtureStore } from '../helpers/fixture-store.ts';
+
+interface Expected {
+  file: string;
+  pageUrl: string;
+  status: string;
+  matches: Array<{
+    article: string;
+    kind: string;
+    verdict: string;
+    failed: string[];
+    messageIds?: string[];
+    unknown?: string[];
+  }>;
+}
+
+const expected = JSON.parse(readFileSync(join(FIXTURES, 'pages', 'expected.json'), 'utf8')) as Expected[];
+const ruleIds = ruleRegistry.map((rule) => rule.meta.id);
+
+function setup() {
+  const { db, store, rules } = fixtureStore();
+  db.close();
+  return { args: ['--store', store, '--rules', rules] };
+}
+
+describe('syndicate check over the fixture pages', () => {
+  it.each(expected.map((entry) => [entry.file, entry] as const))('%s', async (_file, entry) => {
+    const { args } = setup();
+    const result = await runCli([
+      ...args,
+      'check',
+      join(FIXTURES, 'pages', entry.file),
+      '--page-url',
+      entry.pageUrl,
+      '--format',
+      'json',
+    ]);
+    const report = JSON.parse(result.stdout);
+    expect(Object.keys(report)).toEqual(['pages']);
+    const [page] = report.pages;
+    expect(page.url).toBe(entry.pageUrl);
+    expect(page.status).toBe(entry.status);
+    const summary = page.matches.map((match: ReprintMatch) => ({
+      article: match.article.id,
+      kind: match.kind,
+      verdict: match.verdict,
+      failed: match.violations.map((violation: { rule: string }) => violation.rule),
+    }));
+    expect(summary).toEqual(
+      entry.matches.map(({ article, kind, verdict, failed }) => ({ article, kind, verdict, failed })),
+    );
+    entry.matches.forEach((want, index) => {
+      const match = page.matches[index];
+      // The brief's contract fields, with their types.
+      expect(typeof match.article.url).toBe('string');
+      expect(match.coverage).toBeGreaterThan(0);
+      expect(match.coverage).toBeLessThanOrEqual(1);
+      for (const violation of match.violations) {
+        expect(ruleIds).toContain(violation.rule);
+        expect(violation.message).not.toBe('');
+        expect(violation.evidence).not.toBe('');
+      }
+      if (want.messageIds)
+        expect(match.violations.map((v: { messageId: string }) => v.messageId)).toEqual(want.messageIds);
+      for (const rule of want.unknown ?? []) {
+        expect(match.rules.find((outcome: { rule: string }) => outcome.rule === rule).outcome).toBe(
+          'unknown',
+        );
+      }
+      expect(match.passages.length).toBeGreaterThan(0);
+    });
+    const violations = entry.matches.some((match) => match.verdict === 'violation');
+    expect(result.code).toBe(violations ? 1 : 0);
+  });
+
+  it('never reports a violation for a page that reprints nothing', async () => {
+    const quiet = expected.filter((entry) => entry.status === 'no-match');
+    expect(quiet.length).toBeGreaterThanOrEqual(3);
+    const { args } = setup();
+    for (const entry of quiet) {
+      const result = await runCli([
+        ...args,
+        'check',
+        join(FIXTURES, 'pages', entry.file),
+        '--page-url',
+        entry.pageUrl,
+      ]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/no reprint found/);
+    }
+  });
+
+  it('prints a readable text form', async () => {
+    const { args } = setup();
+    const result = await runCli([
+      ...args,
+      'check',
+      join(FIXTURES, 'pages', 'home-only.html'),
+      '--page-url',
+      'https://peaceblog.example/a',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'VIOLATION  https://northwind.example/2026/03/river-city-siege/481 (full, coverage 100%)',
+    );
+    expect(result.stdout).toMatch(/FAIL link-to-original: The post links only to the publisher's home page/);
+  });
+});
+
+describe('syndicate check URL', () => {
+  let server: Server | undefined;
+  afterEach(() => new Promise<void>((done) => (server ? server.close(() => done()) : done())));
+
+  async function serve(routes: Record<string, () => [number, string]>): Promise<string> {
+    server = createServer((request, response) => {
+      const route = routes[request.url ?? ''];
+      const [status, body] = route ? route() : [404, 'not found'];
+      response.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+      response.end(body);
+    });
+    await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
+    return `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
+  }
+
+  it('fetches a page and checks it, and reports a failed fetch as an error page', async () => {
+    const { args } = setup();
+    const html = readFileSync(join(FIXTURES, 'pages', 'no-copyright.html'), 'utf8');
+    const base = await serve({ '/post': () => [200, html], '/gone': () => [410, 'gone'] });
+    const ok = await runCli([
+      ...args,
+      'check',
+      `${base}/post`,
+      '--allow-private-networks',
+      '--format',
+      'json',
+    ]);
+    expect(ok.code).toBe(1);
+    const page = JSON.parse(ok.stdout).pages[0];
+    expect(page).toMatchObject({ url: `${base}/post`, status: 'reprint' });
+    expect(page.matches[0].violations.map((v: { rule: string }) => v.rule)).toEqual(['copyright-notice']);
+    // Unregistered host: commercial use is unknown, never a violation.
+    expect(page.matches[0].rules.find((r: { rule: string }) => r.rule === 'commercial-use').outcome).toBe(
+      'unknown',
+    );
+
+    const gone = await runCli([
+      ...args,
+      'check',
+      `${base}/gone`,
+      `${base}/post`,
+      '--allow-private-networks',
+      '--format',
+      'json',
+    ]);
+    expect(gone.code).toBe(2);
+    const pages = JSON.parse(gone.stdout).pages;
+    expect(pages[0]).toMatchObject({ status: 'error', error: 'HTTP status 410', matches: [] });
+    expect(pages[1].status).toBe('reprint');
+  });
+
+  it('refuses loopback addresses unless allowed', async () => {
+    const { args } = setup();
+    const base = await serve({ '/post': () => [200, '<p>hello</p>'] });
+    const result = await runCli([...args, 'check', `${base}/post`, '--format', 'json']);
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout).pages[0].error).toMatch(/private or loopback/);
+  });
+});
+
+describe('syndicate check errors', () => {
+  it('rejects --page-url with several pages', async () => {
+    const { args } = setup();
+    const result = await runCli([...args, 'check', 'a.html', 'b.html', '--page-url', 'https://x.example/']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--page-url goes with exactly one local file/);
+  });
+
+  it('names the file, line and field of a bad rule option', async () => {
+    const { args } = setup();
+    const rules = args[3]!;
+    const terms = readFileSync(join(rules, 'terms.yaml'), 'utf8').replace(
+      'relFails: [sponsored]',
+      'relFails: [sometimes]',
+    );
+    writeFileSync(join(rules, 'terms.yaml'), terms);
+    const line = terms.split('\n').findIndex((text) => text.includes('sometimes')) + 1;
+    const result = await runCli([...args, 'check', join(FIXTURES, 'pages', 'quote.html')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`terms.yaml:${line}: rules[2].link-to-original.relFails[0]:`);
+  });
+
+  it('names an unknown rule', async () => {
+    const { args } = setup();
+    const rules = args[3]!;
+    const terms = readFileSync(join(rules, 'terms.yaml'), 'utf8').replace(
+      '  - commercial-use',
+      '  - comercial-use',
+    );
+    writeFileSync(join(rules, 'terms.yaml'), terms);
+    const result = await runCli([...args, 'check', join(FIXTURES, 'pages', 'quote.html')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/terms\.yaml:\d+: rules\[3\]: unknown rule "comercial-use"/);
+  });
+
+  it('reports an unreadable file as an error page', async () => {
+    const { args } = setup();
+    const result = await runCli([
+      ...args,
+      'check',
+      join(FIXTURES, 'pages', 'missing.html'),
+      '--format',
+      'json',
+    ]);
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout).pages[0]).toMatchObject({
+      status: 'error',
+      error: expect.stringMatching(/cannot read page/),
+    });
+  });
+});

@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parsePage } from '../../src/match/page.ts';
+import { FIXTURES } from '../helpers/fixture-store.ts';
+
+const page = (file: string) =>
+  parsePage(readFileSync(join(FIXTURES, 'pages', file), 'utf8'), 'https://x.example/p');
+
+describe('main text', () => {
+  it.each([
+    [
+      'wordpress-credit.html',
+      'siege of Lower Vessa entered its third week',
+      ['Recent Posts', 'Powered by WordPress', 'Thank you for posting', 'Share this', 'An older post'],
+    ],
+    ['forum.html', 'Fighting around Lower Vessa spread', ["What's new", 'XenForo', 'Peace is a verb']],
+    ['amp.html', 'Dockworkers at the port of Aldmouth', ['Back to top', 'Harbour Times']],
+    ['excerpt-readmore.html', 'third week on Saturday', ['Trending', 'NewsHub Ltd']],
+  ])('of %s keeps the post and drops navigation, widgets, comments and footers', (file, kept, dropped) => {
+    const { text } = page(file);
+    expect(text).toContain(kept);
+    for (const noise of dropped) expect(text).not.toContain(noise);
+  });
+
+  it('splits a digest into one entry per post, each with its own container', () => {
+    const digest = page('digest.html');
+    expect(digest.entries).toHaveLength(2);
+    expect(digest.entries.map((entry) => entry.post.attribs.id)).toEqual(['post-901', 'post-902']);
+  });
+
+  it('keeps the words of adjacent blocks apart', () => {
+    const { text } = parsePage(
+      '<article><ul><li>alpha</li><li>beta</li></ul><p>gamma</p></article>',
+      'https://x.example/',
+    );
+    expect(text.split(/\s+/)).toEqual(['alpha', 'beta', 'gamma']);
+  });
+});
