@@ -80,8 +80,14 @@ export default defineRule({
     const relFails = new Set<string>(context.options.relFails);
     const visible = toOriginal.filter((link) => !link.hidden);
     const accepted = visible.filter((link) => !link.rel.some((value) => relFails.has(value)));
+    // Every link of the post that points at the publisher, with where it leads: the evidence a
+    // rights manager reads to see what the reprint links to and with which rel.
     const details = {
-      links: toOriginal.map((link) => ({ href: link.href, rel: link.rel, hidden: link.hidden ?? null })),
+      links: [
+        ...toOriginal.map((link) => ({ ...linkEvidence(link), to: 'original' })),
+        ...toHome.map((link) => ({ ...linkEvidence(link), to: 'home' })),
+        ...toOther.map((link) => ({ ...linkEvidence(link), to: 'other' })),
+      ],
     };
     if (accepted.length > 0) {
       return { outcome: 'pass', messageId: 'found', evidence: describe(accepted[0]!), details };
@@ -113,16 +119,28 @@ export default defineRule({
         messageId: 'otherArticle',
         data: { url, linked: resolve(link.href, context.page.base)?.href ?? link.href },
         evidence: describe(link),
+        details,
       };
     }
     if (toHome.length > 0) {
-      return { outcome: 'fail', messageId: 'homeOnly', data: { url }, evidence: describe(toHome[0]!) };
+      return {
+        outcome: 'fail',
+        messageId: 'homeOnly',
+        data: { url },
+        evidence: describe(toHome[0]!),
+        details,
+      };
     }
     return {
       outcome: 'fail',
       messageId: 'missing',
       data: { url },
       evidence: 'no link to the article in the post',
+      details,
     };
   },
 });
+
+function linkEvidence(link: FoundLink) {
+  return { href: link.target, text: link.text, rel: link.rel, hidden: link.hidden ?? null };
+}
