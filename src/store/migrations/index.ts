@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { articles } from './001-articles.ts';
+import { crawl } from './003-crawl.ts';
 
 export interface Migration {
   version: number;
@@ -12,4 +13,4 @@ export interface Migration {
  * Versions are allotted to stages so that work on them can proceed side by side:
  * 1 articles, 2 fingerprints (match), 3 crawl frontier and snapshots, 4 scans and findings.
  */
-export const migrations: Migration[] = [articles];
+export const migrations: Migration[] = [articles, crawl];
