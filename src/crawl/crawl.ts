@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { CrawlerConfig, Site, SitesFile } from '../config/sites.ts';
 import { usageError } from '../errors.ts';
@@ -115,8 +116,13 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
   };
   const userAgent = userAgentOf(crawler);
   const log = logger();
+  // One plain signal for the whole crawl, stopped by the caller's signal or a fatal error.
   const stop = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const signal = stop.signal;
+  setMaxListeners(0, signal);
+  const onStop = () => stop.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onStop, { once: true });
+  if (options.signal?.aborted) onStop();
   const fetcher = new Fetcher({
     userAgent,
     allowPrivateNetworks: crawler.allowPrivateNetworks,
@@ -558,6 +564,7 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
     schedule(queuedItems(db, pass.id));
     if (active > 0) await idle;
   } finally {
+    options.signal?.removeEventListener('abort', onStop);
     await fetcher.close();
   }
   if (fatal) throw fatal;

@@ -137,16 +137,39 @@ export class Fetcher {
     url: string,
     init: FetchRequest,
   ): Promise<Omit<FetchResult, 'url' | 'finalUrl' | 'redirects'> & { location: string | undefined }> {
-    const deadline = AbortSignal.timeout(this.options.bodyTimeoutMs);
-    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    // One controller per request, ended by the caller's signal or the whole-response deadline.
+    // (AbortSignal.any on a long-lived signal piles up dependants on Node 20; this does not.)
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error('deadline'));
+    }, this.options.bodyTimeoutMs);
+    const onAbort = () => controller.abort(init.signal?.reason);
+    init.signal?.addEventListener('abort', onAbort, { once: true });
+    if (init.signal?.aborted) onAbort();
+    try {
+      return await this.exchange(url, init, controller.signal, () => timedOut);
+    } finally {
+      clearTimeout(timer);
+      init.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async exchange(
+    url: string,
+    init: FetchRequest,
+    signal: AbortSignal,
+    timedOut: () => boolean,
+  ): Promise<Omit<FetchResult, 'url' | 'finalUrl' | 'redirects'> & { location: string | undefined }> {
     const fail = (error: unknown): never => {
-      if (init.signal?.aborted) throw new FetchError('aborted', url, 'stopped', { cause: error });
-      if (deadline.aborted) {
+      if (timedOut()) {
         throw new FetchError('timeout', url, `no whole response within ${this.options.bodyTimeoutMs} ms`, {
           transient: true,
           cause: error,
         });
       }
+      if (init.signal?.aborted) throw new FetchError('aborted', url, 'stopped', { cause: error });
       throw classify(url, error);
     };
     let response: Awaited<ReturnType<typeof request>>;

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db.ts';
 import { sha256 } from './page.ts';
 import type { PageSnapshot } from './snapshot.ts';
@@ -7,6 +8,23 @@ import type { PageSnapshot } from './snapshot.ts';
  * the URLs it discovered, so a crawl killed at any moment (SIGKILL included) resumes with no
  * finished page fetched again, none lost and none twice.
  */
+
+const statements = new WeakMap<Db, Map<string, Statement>>();
+
+/** A prepared statement, prepared once per database: preparing costs more than running. */
+function statement(db: Db, sql: string): Statement {
+  let cache = statements.get(db);
+  if (!cache) {
+    cache = new Map();
+    statements.set(db, cache);
+  }
+  let prepared = cache.get(sql);
+  if (!prepared) {
+    prepared = db.prepare(sql);
+    cache.set(sql, prepared);
+  }
+  return prepared;
+}
 
 export type ItemKind = 'seed' | 'sitemap' | 'feed' | 'page';
 export type ItemSource = 'config' | 'robots' | 'default' | 'sitemap' | 'feed' | 'start' | 'link';
@@ -82,37 +100,41 @@ export function openPass(
 ): { pass: Pass; resumed: boolean } {
   const key = JSON.stringify([...siteIds].sort());
   return db.transaction(() => {
-    const open = db
-      .prepare('SELECT * FROM crawl_passes WHERE sites = ? AND finished_at IS NULL ORDER BY id DESC LIMIT 1')
-      .get(key) as PassRow | undefined;
+    const open = statement(
+      db,
+      'SELECT * FROM crawl_passes WHERE sites = ? AND finished_at IS NULL ORDER BY id DESC LIMIT 1',
+    ).get(key) as PassRow | undefined;
     if (open) return { pass: toPass(open), resumed: true };
     const id = Number(
-      db.prepare('INSERT INTO crawl_passes (sites, started_at) VALUES (?, ?)').run(key, now.toISOString())
+      statement(db, 'INSERT INTO crawl_passes (sites, started_at) VALUES (?, ?)').run(key, now.toISOString())
         .lastInsertRowid,
     );
     enqueue(db, id, seed(id));
-    const row = db.prepare('SELECT * FROM crawl_passes WHERE id = ?').get(id) as PassRow;
+    const row = statement(db, 'SELECT * FROM crawl_passes WHERE id = ?').get(id) as PassRow;
     return { pass: toPass(row), resumed: false };
   })();
 }
 
 export function finishPass(db: Db, passId: number, now: Date): void {
-  db.prepare('UPDATE crawl_passes SET finished_at = ? WHERE id = ?').run(now.toISOString(), passId);
+  statement(db, 'UPDATE crawl_passes SET finished_at = ? WHERE id = ?').run(now.toISOString(), passId);
 }
 
 export function getPass(db: Db, passId: number): Pass | undefined {
-  const row = db.prepare('SELECT * FROM crawl_passes WHERE id = ?').get(passId) as PassRow | undefined;
+  const row = statement(db, 'SELECT * FROM crawl_passes WHERE id = ?').get(passId) as PassRow | undefined;
   return row ? toPass(row) : undefined;
 }
 
 export function latestPass(db: Db): Pass | undefined {
-  const row = db.prepare('SELECT * FROM crawl_passes ORDER BY id DESC LIMIT 1').get() as PassRow | undefined;
+  const row = statement(db, 'SELECT * FROM crawl_passes ORDER BY id DESC LIMIT 1').get() as
+    | PassRow
+    | undefined;
   return row ? toPass(row) : undefined;
 }
 
 /** Add items not yet in the pass; returns those that were new. */
 export function enqueue(db: Db, passId: number, items: NewItem[]): NewItem[] {
-  const insert = db.prepare(
+  const insert = statement(
+    db,
     `INSERT OR IGNORE INTO crawl_frontier (pass_id, site_id, url, kind, source, depth, follow, optional)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
@@ -161,9 +183,10 @@ function toItem(row: FrontierRow): FrontierItem {
 
 export function queuedItems(db: Db, passId: number, afterId = 0): FrontierItem[] {
   return (
-    db
-      .prepare("SELECT * FROM crawl_frontier WHERE pass_id = ? AND state = 'queued' AND id > ? ORDER BY id")
-      .all(passId, afterId) as FrontierRow[]
+    statement(
+      db,
+      "SELECT * FROM crawl_frontier WHERE pass_id = ? AND state = 'queued' AND id > ? ORDER BY id",
+    ).all(passId, afterId) as FrontierRow[]
   ).map(toItem);
 }
 
@@ -188,7 +211,8 @@ export function complete(
 ): FrontierItem[] {
   return db.transaction(() => {
     if (outcome.state === 'done' && outcome.snapshot) saveSnapshot(db, item, outcome.snapshot);
-    db.prepare(
+    statement(
+      db,
       `UPDATE crawl_frontier SET state = ?, reason = ?, message = ?, status = ?, attempts = attempts + 1
        WHERE id = ?`,
     ).run(
@@ -200,7 +224,7 @@ export function complete(
     );
     const fresh = enqueue(db, item.passId, discovered);
     if (fresh.length === 0) return [];
-    const find = db.prepare('SELECT * FROM crawl_frontier WHERE pass_id = ? AND kind = ? AND url = ?');
+    const find = statement(db, 'SELECT * FROM crawl_frontier WHERE pass_id = ? AND kind = ? AND url = ?');
     return fresh.map((added) => toItem(find.get(item.passId, added.kind, added.url) as FrontierRow));
   })();
 }
@@ -208,8 +232,9 @@ export function complete(
 function saveSnapshot(db: Db, item: FrontierItem, input: StoredSnapshotInput): void {
   const { snapshot } = input;
   const key = sha256(snapshot.body);
-  db.prepare('INSERT OR IGNORE INTO crawl_bodies (key, body) VALUES (?, ?)').run(key, snapshot.body);
-  db.prepare(
+  statement(db, 'INSERT OR IGNORE INTO crawl_bodies (key, body) VALUES (?, ?)').run(key, snapshot.body);
+  statement(
+    db,
     `INSERT INTO crawl_snapshots (pass_id, site_id, url, final_url, http_status, status, headers, fetched_at,
        content_type, body_hash, body_key, changed)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -351,7 +376,8 @@ export function cachedRobots(db: Db, origin: string): CachedRobots | undefined {
 }
 
 export function saveRobots(db: Db, origin: string, robots: CachedRobots): void {
-  db.prepare(
+  statement(
+    db,
     `INSERT INTO crawl_robots (origin, fetched_at, status, body) VALUES (?, ?, ?, ?)
      ON CONFLICT (origin) DO UPDATE SET fetched_at = excluded.fetched_at, status = excluded.status, body = excluded.body`,
   ).run(origin, robots.fetchedAt, robots.status, robots.body);
