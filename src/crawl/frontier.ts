@@ -52,7 +52,7 @@ export interface Pass {
 }
 
 /** A stored snapshot with where it belongs. */
-export interface StoredSnapshot extends PageSnapshot {
+export interface StoredSnapshot extends Omit<PageSnapshot, 'siteId' | 'changed' | 'notModified'> {
   passId: number;
   siteId: string;
   /** Whether the page differs from the previous pass (false for a 304 or the same body). */
