@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/main.ts';
 import { loadSites } from '../../src/config/sites.ts';
 import { crawl } from '../../src/crawl/crawl.ts';
 import { failuresOf } from '../../src/crawl/frontier.ts';
@@ -54,5 +55,29 @@ describe('stopping a crawl', () => {
     expect(failuresOf(db, resumed.passId)[0]?.message).toContain('Retry-After');
     expect(site.paths().filter((path) => path === '/later')).toHaveLength(1);
     db.close();
+  });
+
+  it('draws a progress bar on a terminal and prints the summary', async () => {
+    const dir = tempDir();
+    writeSites(dir, {
+      crawler: { ...fastCrawler, maxRetryAfterMs: 0, resolve: { 'stop.example': site.address } },
+      sites: [{ id: 'stop', url: 'http://stop.example/', kind: 'community' }],
+    });
+    let stdout = '';
+    let stderr = '';
+    const code = await run(['--store', `${dir}/s.sqlite`, '--rules', dir, 'crawl'], {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
+      interactive: true,
+      stopSignal: new AbortController().signal,
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/\r\[#+\.*\] \d+\/\d+ {2}pages \d+ {2}failed \d+/);
+    expect(stdout).toMatch(/pages fetched: +10/);
+    expect(stdout).toMatch(/http-status: 1/);
   });
 });
