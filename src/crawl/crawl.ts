@@ -33,7 +33,7 @@ import {
   type RobotsPolicy,
 } from './robots.ts';
 import { backoffMs, Politeness, parseRetryAfter, sleep } from './scheduler.ts';
-import { hostKey, normaliseUrl, sameSite } from './url.ts';
+import { hostKey, normaliseUrl, sameSite, twinKey } from './url.ts';
 
 /**
  * The crawl loop: a library function the `crawl` and `scan` commands call. It opens (or resumes)
@@ -167,7 +167,15 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
   for (const row of db
     .prepare("SELECT site_id, url FROM crawl_frontier WHERE pass_id = ? AND kind = 'page'")
     .iterate(pass.id) as Iterable<{ site_id: string; url: string }>) {
-    knownSet(row.site_id).add(row.url);
+    knownSet(row.site_id).add(twinKey(row.url));
+  }
+  // Where redirected pages landed (a site's www twin, a canonical path): a link to one of these
+  // is the same page again.
+  const landedOn = new Set<string>();
+  for (const row of db
+    .prepare('SELECT final_url FROM crawl_snapshots WHERE pass_id = ? AND final_url != url')
+    .iterate(pass.id) as Iterable<{ final_url: string }>) {
+    landedOn.add(twinKey(row.final_url));
   }
   const totals = db
     .prepare("SELECT COUNT(*) AS total, SUM(state != 'queued') AS done FROM crawl_frontier WHERE pass_id = ?")
@@ -335,8 +343,9 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
     const admitted: NewItem[] = [];
     for (const url of urls) {
       if (known.size >= site.discover.maxPages) break;
-      if (known.has(url) || !sameSite(url, site.url) || !filter(url)) continue;
-      known.add(url);
+      const key = twinKey(url);
+      if (known.has(key) || landedOn.has(key) || !sameSite(url, site.url) || !filter(url)) continue;
+      known.add(key);
       admitted.push(make(url));
     }
     return admitted;
@@ -399,6 +408,14 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
     }
     if (item.kind === 'seed') {
       record(item, { state: 'done' }, seedsOf(site, robots.policy));
+      return;
+    }
+    if (
+      (item.kind === 'sitemap' || item.kind === 'feed') &&
+      knownSet(site.id).size >= site.discover.maxPages
+    ) {
+      // The site's page budget is spent: more sitemaps or feeds could add nothing.
+      record(item, { state: 'skipped', reason: 'max-pages' }, []);
       return;
     }
     if (!isAllowed(robots.policy, url)) {
@@ -504,6 +521,8 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
       return { outcome: { state: 'done' }, discovered: pages };
     }
     const snapshot = toPageSnapshot(result, now());
+    if (snapshot.finalUrl !== snapshot.url)
+      landedOn.add(twinKey(normaliseUrl(snapshot.finalUrl) ?? snapshot.finalUrl));
     let discovered: NewItem[] = [];
     if (item.follow && item.depth < site.discover.maxDepth && snapshot.contentType.includes('html')) {
       discovered = admitPages(site, extractLinks(snapshot.body, snapshot.finalUrl), (url) => ({

@@ -80,3 +80,14 @@ export function safeUrl(text: string): URL | undefined {
     return undefined;
   }
 }
+
+/**
+ * A page's identity within its site: the URL with the `www.` twin folded into the bare host, so
+ * that `www.site.example/a` and `site.example/a` are fetched once.
+ */
+export function twinKey(url: string): string {
+  const parsed = safeUrl(url);
+  if (!parsed) return url;
+  parsed.hostname = siteHost(parsed.hostname);
+  return parsed.href;
+}

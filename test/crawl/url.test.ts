@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostKey, normaliseUrl, sameSite } from '../../src/crawl/url.ts';
+import { hostKey, normaliseUrl, sameSite, twinKey } from '../../src/crawl/url.ts';
 
 describe('normaliseUrl', () => {
   it.each([
@@ -30,5 +30,7 @@ describe('site scope', () => {
     expect(sameSite('https://evil.example/x', 'https://blog.example/')).toBe(false);
     expect(sameSite('https://blog.example.evil.example/', 'https://blog.example/')).toBe(false);
     expect(hostKey('https://www.blog.example/a')).toBe(hostKey('https://blog.example/b'));
+    expect(twinKey('https://www.blog.example/a?x=1')).toBe(twinKey('https://blog.example/a?x=1'));
+    expect(twinKey('https://www.blog.example/a')).not.toBe(twinKey('https://blog.example/b'));
   });
 });
