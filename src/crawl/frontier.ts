@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Statement } from 'better-sqlite3';
+import { SyndicateError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
 import { sha256 } from './page.ts';
 import type { PageSnapshot } from './snapshot.ts';
@@ -113,6 +116,50 @@ export function openPass(
     const row = statement(db, 'SELECT * FROM crawl_passes WHERE id = ?').get(id) as PassRow;
     return { pass: toPass(row), resumed: false };
   })();
+}
+
+/** Who is working on a pass: this host, this process, this call. */
+export function lockHolder(): string {
+  return `${hostname()}:${process.pid}:${randomUUID()}`;
+}
+
+/** Whether the process named in `holder` may still be running (unknowable on another host). */
+function holderAlive(holder: string): boolean {
+  const [host, pid] = holder.split(':');
+  if (host !== hostname()) return true;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Take the pass for `holder`, or throw a 'locked' error naming the live process that has it. A
+ * lock left by a process that died (SIGKILL, power cut) is taken over.
+ */
+export function lockPass(db: Db, passId: number, holder: string, now: Date): void {
+  db.transaction(() => {
+    const current = statement(db, 'SELECT holder FROM crawl_locks WHERE pass_id = ?').get(passId) as
+      | { holder: string }
+      | undefined;
+    if (current && current.holder !== holder && holderAlive(current.holder)) {
+      throw new SyndicateError(
+        'locked',
+        `crawl pass ${passId} is being worked on by another process (${current.holder.split(':').slice(0, 2).join(':')})`,
+      );
+    }
+    statement(
+      db,
+      `INSERT INTO crawl_locks (pass_id, holder, acquired_at) VALUES (?, ?, ?)
+       ON CONFLICT (pass_id) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at`,
+    ).run(passId, holder, now.toISOString());
+  })();
+}
+
+export function unlockPass(db: Db, passId: number, holder: string): void {
+  statement(db, 'DELETE FROM crawl_locks WHERE pass_id = ? AND holder = ?').run(passId, holder);
 }
 
 export function finishPass(db: Db, passId: number, now: Date): void {

@@ -56,6 +56,11 @@ export const crawl: Migration = {
         UNIQUE (pass_id, url)
       );
       CREATE INDEX crawl_snapshots_url ON crawl_snapshots (url, pass_id);
+      CREATE TABLE crawl_locks (
+        pass_id     INTEGER PRIMARY KEY REFERENCES crawl_passes (id) ON DELETE CASCADE,
+        holder      TEXT NOT NULL,        -- host:pid:token of the process working on the pass
+        acquired_at TEXT NOT NULL
+      );
       CREATE TABLE crawl_robots (
         origin      TEXT PRIMARY KEY,
         fetched_at  TEXT NOT NULL,
