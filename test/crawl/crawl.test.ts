@@ -142,7 +142,7 @@ beforeAll(async () => {
     '/image': (_q, r) => r.writeHead(200, { 'content-type': 'image/png' }).end('png'),
     '/gone': (_q, r) => r.writeHead(404).end(),
   });
-  sites.down = await startSite({ '/robots.txt': (_q, r) => r.writeHead(503).end() });
+  sites.down = await startSite({ '/robots.txt': (_q, r) => r.writeHead(500).end() });
   sites.elsewhere = await startSite(
     {},
     { fallback: (_q, r) => r.writeHead(200, { 'content-type': 'text/html' }).end('x') },
@@ -159,9 +159,11 @@ function network(dir: string): string {
       ...fastCrawler,
       headersTimeoutMs: 400,
       maxBodyBytes: 100_000,
-      resolve: Object.fromEntries(
-        Object.entries(sites).map(([name, site]) => [`${name}.example`, site.address]),
-      ),
+      resolve: {
+        ...Object.fromEntries(Object.entries(sites).map(([name, site]) => [`${name}.example`, site.address])),
+        // Nothing listens there: robots.txt is unreachable.
+        'unreachable.example': '127.0.0.1:9',
+      },
     },
     sites: [
       {
@@ -177,6 +179,7 @@ function network(dir: string): string {
         discover: { start: ['http://links.example/'], maxDepth: 2 },
       },
       { id: 'flaky', url: 'http://flaky.example/', kind: 'community' },
+      { id: 'unreachable', url: 'http://unreachable.example/', kind: 'community' },
       {
         id: 'down',
         url: 'http://down.example/',
@@ -204,7 +207,8 @@ describe('syndicate crawl against a network of faulty sites', () => {
     expect(first.code).toBe(1);
     expect(first.stdout).toMatch(/pages fetched: +13/);
     expect(first.stdout).toMatch(/skipped by robots: +3/);
-    expect(first.stdout).toMatch(/failed: +7/);
+    expect(first.stdout).toMatch(/failed: +8/);
+    expect(first.stdout).toMatch(/robots-unavailable: 2/);
   });
 
   it('keeps every good page once, with its text decoded', () => {
@@ -250,6 +254,7 @@ describe('syndicate crawl against a network of faulty sites', () => {
       'http://flaky.example/to-other': 'off-site',
       'http://flaky.example/gone': 'http-status',
       'http://down.example/': 'robots-unavailable',
+      'http://unreachable.example/': 'robots-unavailable',
     });
   });
 
