@@ -34,7 +34,8 @@ export const crawl: Migration = {
         attempts  INTEGER NOT NULL DEFAULT 0,
         UNIQUE (pass_id, kind, url)
       );
-      CREATE INDEX crawl_frontier_state ON crawl_frontier (pass_id, state, id);
+      -- No index on state: it is read once when a crawl starts, and every outcome would move an
+      -- entry of such an index, one more page written per committed item.
       CREATE TABLE crawl_bodies (
         key   TEXT PRIMARY KEY,           -- sha256 of the decoded text
         body  TEXT NOT NULL
@@ -52,10 +53,11 @@ export const crawl: Migration = {
         content_type   TEXT NOT NULL,
         body_hash      TEXT NOT NULL,     -- sha256 of the raw body bytes
         body_key       TEXT NOT NULL REFERENCES crawl_bodies (key),
-        changed        INTEGER NOT NULL,
-        UNIQUE (pass_id, url)
+        changed        INTEGER NOT NULL
       );
-      CREATE INDEX crawl_snapshots_url ON crawl_snapshots (url, pass_id);
+      -- One snapshot a page a pass; also how the previous pass's snapshot of a URL is found.
+      CREATE UNIQUE INDEX crawl_snapshots_url ON crawl_snapshots (url, pass_id);
+      CREATE INDEX crawl_snapshots_pass ON crawl_snapshots (pass_id, id);
       CREATE TABLE crawl_locks (
         pass_id     INTEGER PRIMARY KEY REFERENCES crawl_passes (id) ON DELETE CASCADE,
         holder      TEXT NOT NULL,        -- host:pid:token of the process working on the pass
