@@ -141,6 +141,10 @@ beforeAll(async () => {
     '/to-other': (_q, r) => r.writeHead(301, { location: 'http://elsewhere.example/' }).end(),
     '/image': (_q, r) => r.writeHead(200, { 'content-type': 'image/png' }).end('png'),
     '/gone': (_q, r) => r.writeHead(404).end(),
+    '/broken-feed': (_q, r) =>
+      r
+        .writeHead(200, { 'content-type': 'application/rss+xml' })
+        .end('<rss><channel><item><link>http://flaky.example/x'),
   });
   sites.down = await startSite({ '/robots.txt': (_q, r) => r.writeHead(500).end() });
   sites.elsewhere = await startSite(
@@ -178,7 +182,12 @@ function network(dir: string): string {
         kind: 'commercial',
         discover: { start: ['http://links.example/'], maxDepth: 2 },
       },
-      { id: 'flaky', url: 'http://flaky.example/', kind: 'community' },
+      {
+        id: 'flaky',
+        url: 'http://flaky.example/',
+        kind: 'community',
+        discover: { feeds: ['http://flaky.example/broken-feed'] },
+      },
       { id: 'unreachable', url: 'http://unreachable.example/', kind: 'community' },
       {
         id: 'down',
@@ -207,7 +216,7 @@ describe('syndicate crawl against a network of faulty sites', () => {
     expect(first.code).toBe(1);
     expect(first.stdout).toMatch(/pages fetched: +13/);
     expect(first.stdout).toMatch(/skipped by robots: +3/);
-    expect(first.stdout).toMatch(/failed: +8/);
+    expect(first.stdout).toMatch(/failed: +9/);
     expect(first.stdout).toMatch(/robots-unavailable: 2/);
   });
 
@@ -253,6 +262,7 @@ describe('syndicate crawl against a network of faulty sites', () => {
       'http://flaky.example/big': 'too-large',
       'http://flaky.example/to-other': 'off-site',
       'http://flaky.example/gone': 'http-status',
+      'http://flaky.example/broken-feed': 'parse',
       'http://down.example/': 'robots-unavailable',
       'http://unreachable.example/': 'robots-unavailable',
     });
