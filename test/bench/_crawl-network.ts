@@ -55,7 +55,15 @@ const server = http.createServer((request, response) => {
       response.writeHead(404).end();
       return;
     }
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page(host, Number(match[1])));
+    // Articles carry an ETag, so the rescan pass measures conditional requests (304s).
+    const etag = `"${host}-${match[1]}"`;
+    if (request.headers['if-none-match'] === etag) {
+      response.writeHead(304, { etag }).end();
+      return;
+    }
+    response
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8', etag })
+      .end(page(host, Number(match[1])));
   }
 });
 server.keepAliveTimeout = 30_000;

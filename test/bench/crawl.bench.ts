@@ -103,7 +103,7 @@ printTable([
     'pages/s': summary.pagesFetched / (run.ms / 1000),
   },
   {
-    run: 'crawl (rescan pass)',
+    run: 'crawl (rescan pass, 304s)',
     pages: rescan.value.pagesFetched + rescan.value.notModified,
     seconds: rescan.ms / 1000,
     'pages/s': (rescan.value.pagesFetched + rescan.value.notModified) / (rescan.ms / 1000),
