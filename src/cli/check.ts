@@ -8,6 +8,7 @@ import { formatJson, formatText } from '../check/format.ts';
 import type { CheckReport, PageResult } from '../check/result.ts';
 import { loadSites, SITES_FILE, type SitesFile } from '../config/sites.ts';
 import { loadTerms } from '../config/terms.ts';
+import { userAgentOf } from '../crawl/crawl.ts';
 import { fetchPageSnapshot } from '../crawl/fetch-page.ts';
 import type { PageSnapshot } from '../crawl/snapshot.ts';
 import { inputError, isSyndicateError, usageError } from '../errors.ts';
@@ -77,7 +78,7 @@ export const checkCommand = defineCommand({
                 ? await fetchPageSnapshot(input, {
                     allowPrivateNetworks:
                       options.allowPrivateNetworks ?? registry?.crawler.allowPrivateNetworks ?? false,
-                    userAgent: registry?.crawler.userAgent,
+                    userAgent: registry ? userAgentOf(registry.crawler) : undefined,
                     resolve: registry?.crawler.resolve,
                     signal: context.io.stopSignal,
                     maxBodyBytes: registry?.crawler.maxBodyBytes,

@@ -1,8 +1,15 @@
 import { checkCommand } from './check.ts';
 import type { CommandDefinition } from './context.ts';
+import { crawlCommand } from './crawl.ts';
 import { importCommand } from './import.ts';
 import { reportCommand } from './report.ts';
 import { serveCommand } from './serve.ts';
 
 /** Every command of the CLI, in the order `--help` lists them. */
-export const commands: CommandDefinition[] = [importCommand, checkCommand, reportCommand, serveCommand];
+export const commands: CommandDefinition[] = [
+  importCommand,
+  checkCommand,
+  crawlCommand,
+  reportCommand,
+  serveCommand,
+];

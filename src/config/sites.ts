@@ -57,6 +57,7 @@ const crawlerDefaults = {
   maxBodyBytes: 10 * 1024 * 1024,
   maxRedirects: 5,
   retries: 3,
+  retryDelayMs: 1000,
   maxRetryAfterMs: 300_000,
   allowPrivateNetworks: false,
 };
@@ -87,8 +88,22 @@ export const crawlerSchema = z.strictObject({
   maxBodyBytes: z.number().int().min(1).default(crawlerDefaults.maxBodyBytes),
   maxRedirects: z.number().int().min(0).default(crawlerDefaults.maxRedirects),
   retries: z.number().int().min(1).default(crawlerDefaults.retries).describe('tries for a transient failure'),
+  retryDelayMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(crawlerDefaults.retryDelayMs)
+    .describe('first backoff before a retry; doubles each time, with jitter'),
   maxRetryAfterMs: z.number().int().min(0).default(crawlerDefaults.maxRetryAfterMs),
-  allowPrivateNetworks: z.boolean().default(crawlerDefaults.allowPrivateNetworks),
+  allowPrivateNetworks: z
+    .union([
+      z.boolean(),
+      z.array(
+        z.string().regex(/^[0-9a-f.:]+(\/\d{1,3})?$/i, 'must be a network such as 10.0.0.0/8 or an address'),
+      ),
+    ])
+    .default(crawlerDefaults.allowPrivateNetworks)
+    .describe('true allows every private address; a list allows only those networks'),
   resolve: z
     .record(z.string(), z.string().regex(/^[^:]+:\d+$|^\[[0-9a-f:]+\]:\d+$/i, 'must be ADDRESS:PORT'))
     .optional()

@@ -21,4 +21,10 @@ export interface PageSnapshot {
   bodyHash: string;
   /** Set when the body was cut at the size limit. */
   truncated?: boolean;
+  /** The registered site the page belongs to (set for crawled pages). */
+  siteId?: string;
+  /** Whether the page differs from the previous crawl pass: a new body hash, not a 304. */
+  changed?: boolean;
+  /** Whether the server answered 304 Not Modified; the body is then the previous one. */
+  notModified?: boolean;
 }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { articles } from './001-articles.ts';
 import { fingerprints } from './002-fingerprints.ts';
+import { crawl } from './003-crawl.ts';
 import { findings } from './004-findings.ts';
 
 export interface Migration {
@@ -14,4 +15,4 @@ export interface Migration {
  * Versions are allotted to stages so that work on them can proceed side by side:
  * 1 articles, 2 fingerprints (match), 3 crawl frontier and snapshots, 4 scans and findings.
  */
-export const migrations: Migration[] = [articles, fingerprints, findings];
+export const migrations: Migration[] = [articles, fingerprints, crawl, findings];

@@ -1,0 +1,105 @@
+import { Option } from 'commander';
+import { loadSites } from '../config/sites.ts';
+import { type CrawlProgress, type CrawlSummary, crawl } from '../crawl/crawl.ts';
+import { logger } from '../log.ts';
+import { openStore } from '../store/db.ts';
+import { defineCommand, EXIT, type Io } from './context.ts';
+import { integerOption } from './main.ts';
+
+interface CrawlFlags {
+  site?: string[];
+  delay?: number;
+  perHost?: number;
+  allowPrivateNetworks?: boolean;
+}
+
+/** `syndicate crawl [--site ID…]`: crawl registered sites and keep page snapshots. */
+export const crawlCommand = defineCommand({
+  name: 'crawl',
+  register(program, context, done) {
+    program
+      .command('crawl')
+      .description('crawl registered sites and keep page snapshots, checking nothing')
+      .addOption(new Option('--site <id...>', 'only these sites (ids from sites.yaml)'))
+      .addOption(
+        new Option('--delay <ms>', 'pause between two requests to one host (default 1000)').argParser(
+          integerOption(0),
+        ),
+      )
+      .addOption(
+        new Option('--per-host <n>', 'requests in flight to one host (default 1)').argParser(
+          integerOption(1),
+        ),
+      )
+      .addOption(new Option('--allow-private-networks', 'allow private, loopback and link-local addresses'))
+      .action(async (flags: CrawlFlags) => {
+        const globals = context.globals();
+        const config = loadSites(globals.rules);
+        const db = openStore(globals.store);
+        const bar = context.io.interactive ? progressBar(context.io) : undefined;
+        try {
+          const summary = await crawl(db, config, {
+            ...(flags.site ? { siteIds: flags.site } : {}),
+            ...(flags.delay !== undefined ? { delayMs: flags.delay } : {}),
+            ...(flags.perHost !== undefined ? { perHost: flags.perHost } : {}),
+            ...(flags.allowPrivateNetworks ? { allowPrivateNetworks: true } : {}),
+            signal: context.io.stopSignal,
+            onProgress: bar ?? logProgress,
+          });
+          bar?.end();
+          context.io.stdout(formatSummary(summary));
+          if (!summary.finished) {
+            context.io.stderr('syndicate: crawl stopped before the end; run it again to continue\n');
+            done(EXIT.error);
+          } else {
+            done(summary.failures > 0 ? EXIT.findings : EXIT.ok);
+          }
+        } finally {
+          db.close();
+        }
+      });
+  },
+});
+
+function logProgress(progress: CrawlProgress): void {
+  const { item } = progress;
+  const line = { passId: progress.passId, done: progress.done, total: progress.total, ...item };
+  if (item.state === 'failed') logger().warn(line, 'crawl item failed');
+  else logger().info(line, 'crawl item');
+}
+
+function progressBar(io: Io): ((progress: CrawlProgress) => void) & { end(): void } {
+  let last = 0;
+  const width = 30;
+  const draw = (progress: CrawlProgress) => {
+    const share = progress.total ? progress.done / progress.total : 0;
+    const filled = Math.round(share * width);
+    io.stderr(
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${progress.done}/${progress.total}  pages ${progress.pagesFetched}  failed ${progress.failed}   `,
+    );
+  };
+  const update = (progress: CrawlProgress) => {
+    const now = Date.now();
+    if (now - last < 100 && progress.done < progress.total) return;
+    last = now;
+    draw(progress);
+  };
+  return Object.assign(update, { end: () => io.stderr('\n') });
+}
+
+export function formatSummary(summary: CrawlSummary): string {
+  const lines = [
+    `crawl pass ${summary.passId} (${summary.sites.join(', ')})${summary.resumed ? ', resumed' : ''}: ${
+      summary.finished ? 'finished' : 'stopped'
+    } in ${(summary.durationMs / 1000).toFixed(1)} s`,
+    `  pages fetched:     ${summary.pagesFetched}`,
+    `  not modified:      ${summary.notModified}`,
+    `  skipped by robots: ${summary.skippedByRobots}`,
+  ];
+  for (const [reason, count] of Object.entries(summary.skipped)) {
+    if (reason !== 'robots') lines.push(`  skipped (${reason}): ${count}`);
+  }
+  lines.push(`  failed:            ${summary.failures}`);
+  for (const [kind, count] of Object.entries(summary.failed).sort()) lines.push(`    ${kind}: ${count}`);
+  return `${lines.join('\n')}\n`;
+}

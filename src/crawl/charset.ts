@@ -1,0 +1,80 @@
+import iconv from 'iconv-lite';
+
+/**
+ * Decoding a body to text. The charset comes from the byte-order mark, then the HTTP header, then
+ * a `<meta>` (or the XML declaration); a label that is unknown, or a UTF-8 claim that the bytes
+ * disprove, falls through to the next source. Labels map as browsers map them (latin1 and ASCII
+ * are windows-1252 in practice).
+ */
+
+const ALIASES: Record<string, string> = {
+  'iso-8859-1': 'windows-1252',
+  latin1: 'windows-1252',
+  'us-ascii': 'windows-1252',
+  ascii: 'windows-1252',
+  'x-sjis': 'shift_jis',
+  sjis: 'shift_jis',
+  ms_kanji: 'shift_jis',
+  'windows-31j': 'shift_jis',
+  'x-euc-jp': 'euc-jp',
+  utf8: 'utf-8',
+  'unicode-1-1-utf-8': 'utf-8',
+};
+
+export function canonicalCharset(label: string | undefined): string | undefined {
+  if (!label) return undefined;
+  const lower = label
+    .trim()
+    .replace(/^["']|["']$/g, '')
+    .toLowerCase();
+  const name = ALIASES[lower] ?? lower;
+  return iconv.encodingExists(name) ? name : undefined;
+}
+
+export function charsetFromContentType(contentType: string | undefined): string | undefined {
+  const match = /;\s*charset\s*=\s*("?)([^";\s]+)\1/i.exec(contentType ?? '');
+  return match?.[2];
+}
+
+function bomCharset(bytes: Buffer): { charset: string; length: number } | undefined {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { charset: 'utf-8', length: 3 };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { charset: 'utf-16be', length: 2 };
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { charset: 'utf-16le', length: 2 };
+  return undefined;
+}
+
+/** The charset a `<meta>` or XML declaration in the first 1024 bytes names, if any. */
+export function declaredCharset(bytes: Buffer): string | undefined {
+  const head = bytes.subarray(0, 1024).toString('latin1');
+  const xml = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([^"']+)["']/i.exec(head);
+  if (xml) return xml[1];
+  const withoutComments = head.replace(/<!--[\s\S]*?-->/g, '');
+  const metaCharset = /<meta[^>]*?\bcharset\s*=\s*["']?([^"'\s/>;]+)/i.exec(withoutComments);
+  return metaCharset?.[1];
+}
+
+export function isValidUtf8(bytes: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Decode `bytes`; returns the text and the charset used. */
+export function decodeBody(bytes: Buffer, contentType?: string): { text: string; charset: string } {
+  const bom = bomCharset(bytes);
+  if (bom) return { text: iconv.decode(bytes.subarray(bom.length), bom.charset), charset: bom.charset };
+  const utf8 = isValidUtf8(bytes);
+  for (const label of [charsetFromContentType(contentType), declaredCharset(bytes)]) {
+    const charset = canonicalCharset(label);
+    if (!charset) continue;
+    if (charset === 'utf-8' && !utf8) continue;
+    // UTF-16 declared inside the document cannot be right: the declaration was read as ASCII.
+    if (charset.startsWith('utf-16') && label !== charsetFromContentType(contentType)) continue;
+    return { text: iconv.decode(bytes, charset), charset };
+  }
+  const charset = utf8 ? 'utf-8' : 'windows-1252';
+  return { text: iconv.decode(bytes, charset), charset };
+}

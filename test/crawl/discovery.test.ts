@@ -1,0 +1,73 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { extractLinks, parseFeedLinks, parseSitemap, urlFilter } from '../../src/crawl/discovery.ts';
+
+describe('sitemaps', () => {
+  const urlset =
+    '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc> https://s.example/a?utm_campaign=x </loc></url><url><loc>https://s.example/b#top</loc></url></urlset>';
+
+  it('reads a URL set, gzipped or not, normalising each URL', () => {
+    for (const bytes of [Buffer.from(urlset), gzipSync(urlset)]) {
+      expect(parseSitemap(bytes, 'application/xml', 'https://s.example/', 1e6)).toEqual({
+        sitemaps: [],
+        pages: ['https://s.example/a', 'https://s.example/b'],
+      });
+    }
+  });
+
+  it('reads a sitemap index and a text sitemap', () => {
+    const index =
+      '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>https://s.example/1.xml.gz</loc></sitemap></sitemapindex>';
+    expect(parseSitemap(Buffer.from(index), undefined, 'https://s.example/', 1e6).sitemaps).toEqual([
+      'https://s.example/1.xml.gz',
+    ]);
+    expect(
+      parseSitemap(Buffer.from('https://s.example/x\nnot a url\n'), 'text/plain', 'https://s.example/', 1e6)
+        .pages,
+    ).toEqual(['https://s.example/x']);
+  });
+
+  it('refuses to unzip past the size limit', () => {
+    const bomb = gzipSync(Buffer.alloc(5_000_000));
+    expect(() => parseSitemap(bomb, undefined, 'https://s.example/', 100_000)).toThrow();
+  });
+});
+
+describe('feeds', () => {
+  it('reads the item links of RSS and Atom', async () => {
+    const rss =
+      '<rss version="2.0"><channel><title>t</title><item><title>a</title><link>/posts/1</link></item><item><title>b</title><link>https://s.example/posts/2?utm_source=rss</link></item></channel></rss>';
+    expect(await parseFeedLinks(rss, 'https://s.example/feed')).toEqual([
+      'https://s.example/posts/1',
+      'https://s.example/posts/2',
+    ]);
+    const atom =
+      '<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><title>a</title><link href="https://s.example/atom/1"/></entry></feed>';
+    expect(await parseFeedLinks(atom, 'https://s.example/atom')).toEqual(['https://s.example/atom/1']);
+  });
+});
+
+describe('links', () => {
+  it('takes links from parsed HTML only, against <base> and the final URL', () => {
+    const page = `<html><head><base href="/docs/"></head><body>
+      <a href="intro">intro</a> <a href="/top#x">top</a> <area href="map"> <a href="javascript:void(0)">js</a>
+      <!-- <a href="/commented">no</a> -->
+      <script>var s = '<a href="/scripted">no</a>';</script>
+      <a href="intro">duplicate</a></body></html>`;
+    expect(extractLinks(page, 'https://s.example/2024/page')).toEqual([
+      'https://s.example/docs/intro',
+      'https://s.example/top',
+      'https://s.example/docs/map',
+    ]);
+    expect(extractLinks('<a href="next">n</a>', 'https://s.example/dir/final')).toEqual([
+      'https://s.example/dir/next',
+    ]);
+  });
+
+  it('filters by include and exclude patterns', () => {
+    const keep = urlFilter(['/posts/'], ['\\?print']);
+    expect(keep('https://s.example/posts/1')).toBe(true);
+    expect(keep('https://s.example/posts/1?print')).toBe(false);
+    expect(keep('https://s.example/about')).toBe(false);
+  });
+});

@@ -1,0 +1,126 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { latestPass, snapshotsOf } from '../../src/crawl/frontier.ts';
+import { openStore } from '../../src/store/db.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { fastCrawler, html, startSite, type TestSite, writeSites } from './_server.ts';
+
+/**
+ * The crawl runs as `node src/cli/bin.js crawl` in a child process, is killed with SIGKILL
+ * halfway, and is started again: the pass ends with every page kept exactly once, and no page
+ * finished before the kill is asked for again.
+ */
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const PAGES = 25;
+const names = ['north.example', 'south.example', 'east.example'];
+const servers: Record<string, TestSite> = {};
+
+beforeAll(async () => {
+  for (const name of names) {
+    const routes: Parameters<typeof startSite>[0] = {
+      '/sitemap.xml': (_q, r) =>
+        r
+          .writeHead(200, { 'content-type': 'application/xml' })
+          .end(
+            `<urlset>${Array.from({ length: PAGES }, (_, i) => `<url><loc>http://${name}/page/${i}</loc></url>`).join('')}</urlset>`,
+          ),
+    };
+    for (let i = 0; i < PAGES; i++) {
+      routes[`/page/${i}`] = (_q, r) => {
+        setTimeout(
+          () => r.writeHead(200, { 'content-type': 'text/html' }).end(html(`<p>${name} ${i}</p>`)),
+          15,
+        );
+      };
+    }
+    servers[name] = await startSite(routes);
+  }
+});
+
+afterAll(async () => {
+  await Promise.all(Object.values(servers).map((server) => server.close()));
+});
+
+function startCrawl(dir: string): ChildProcess {
+  return spawn(
+    process.execPath,
+    [`${root}src/cli/bin.js`, '--store', `${dir}/store.sqlite`, '--rules', dir, 'crawl', '--delay', '0'],
+    { cwd: root, env: { ...process.env, SYNDICATE_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+}
+
+const pageRequests = () =>
+  Object.entries(servers).flatMap(([name, server]) =>
+    server.requests
+      .filter((request) => request.path.startsWith('/page/'))
+      .map((request) => ({ url: `http://${name}${request.path}`, request })),
+  );
+
+describe('a crawl killed with SIGKILL', () => {
+  it('resumes with nothing lost, nothing fetched again and nothing twice', async () => {
+    const dir = tempDir();
+    writeSites(dir, {
+      crawler: {
+        ...fastCrawler,
+        resolve: Object.fromEntries(names.map((name) => [name, servers[name]!.address])),
+      },
+      sites: names.map((name) => ({ id: name.split('.')[0], url: `http://${name}/`, kind: 'community' })),
+    });
+
+    const first = startCrawl(dir);
+    const exited = once(first, 'exit');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (pageRequests().length >= (PAGES * names.length) / 2) {
+          clearInterval(timer);
+          first.kill('SIGKILL');
+          resolve();
+        }
+      }, 5);
+      first.once('exit', (code) => {
+        clearInterval(timer);
+        reject(new Error(`the crawl ended (${code}) before it could be killed`));
+      });
+    });
+    const [, signal] = await exited;
+    expect(signal).toBe('SIGKILL');
+
+    let db = openStore(`${dir}/store.sqlite`);
+    const pass = latestPass(db)!;
+    const keptBefore = new Set([...snapshotsOf(db, pass.id)].map((snapshot) => snapshot.url));
+    db.close();
+    expect(pass.finishedAt).toBeNull();
+    expect(keptBefore.size).toBeGreaterThan(0);
+    expect(keptBefore.size).toBeLessThan(PAGES * names.length);
+
+    const requestsBefore = new Set(pageRequests().map((seen) => seen.request));
+    const second = startCrawl(dir);
+    let stdout = '';
+    second.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const [code] = await once(second, 'exit');
+    expect(code).toBe(0);
+    expect(stdout).toContain('resumed');
+
+    const askedAgain = pageRequests()
+      .filter((seen) => !requestsBefore.has(seen.request))
+      .map((seen) => seen.url);
+    expect(askedAgain.length).toBeGreaterThan(0);
+    expect(askedAgain.filter((url) => keptBefore.has(url))).toEqual([]);
+
+    db = openStore(`${dir}/store.sqlite`);
+    const after = latestPass(db)!;
+    const snapshots = [...snapshotsOf(db, after.id)];
+    db.close();
+    expect(after.id).toBe(pass.id);
+    expect(after.finishedAt).not.toBeNull();
+    const expected = names.flatMap((name) =>
+      Array.from({ length: PAGES }, (_, i) => `http://${name}/page/${i}`),
+    );
+    expect(snapshots.map((snapshot) => snapshot.url).sort()).toEqual(expected.sort());
+    expect(new Set(snapshots.map((snapshot) => snapshot.url)).size).toBe(snapshots.length);
+  }, 30_000);
+});
