@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { feedDefinitionSchema, publisherSchema } from './feeds.ts';
 import { sitesFileSchema } from './sites.ts';
 
 /**
@@ -11,5 +12,15 @@ export const jsonSchemas: Array<{ file: string; title: string; schema: z.ZodType
     file: 'rules/sites.schema.json',
     title: 'syndicate site registry (rules/sites.yaml)',
     schema: sitesFileSchema,
+  },
+  {
+    file: 'feeds/feed.schema.json',
+    title: 'syndicate feed definition (feeds/*.yaml)',
+    schema: feedDefinitionSchema,
+  },
+  {
+    file: 'feeds/publisher.schema.json',
+    title: 'syndicate publisher identity and attribution (feeds/publisher.yaml)',
+    schema: publisherSchema,
   },
 ];
