@@ -9,7 +9,7 @@ import { renderAtom } from './atom1.ts';
 import { renderJsonFeed } from './json-feed.ts';
 import { buildFeedDocument, type FeedDocument, type FeedItem, feedFileName, prepareItem } from './model.ts';
 import { renderOpml } from './opml.ts';
-import { ArticleCache, type SelectedArticle, selectFeedArticles } from './query.ts';
+import { ArticleCache, FeedSelector, type SelectedArticle } from './query.ts';
 import { renderRss } from './rss2.ts';
 import { type FileOps, nodeFileOps, writeIfChanged } from './writer.ts';
 
@@ -105,6 +105,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
   const prepared = new Map<string, FeedItem>();
   const documents: FeedDocument[] = [];
   const log = logger();
+  const selector = new FeedSelector(db, config.feeds);
 
   const write = (name: string, content: string) => {
     const file = join(out, name);
@@ -113,7 +114,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
   };
 
   for (const definition of config.feeds) {
-    const selected = selectFeedArticles(db, definition, config.publisher);
+    const selected = selector.select(definition, config.publisher);
     const key = inputKey(config, definition, selected);
     const names = definition.formats.map((format) => feedFileName(definition.id, format));
     const before = previous.feeds[definition.id];
