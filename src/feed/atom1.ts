@@ -1,7 +1,7 @@
 import { Feed, type Item } from 'feed';
 import { Tokens } from './_tokens.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
-import { xmlAttribute } from './text.ts';
+import { feedUri, xmlAttribute } from './text.ts';
 
 /**
  * Atom 1.0: `xml:lang` on the feed, an author on every entry, `rights` per entry, categories with
@@ -41,14 +41,14 @@ function atomEntry(item: FeedItem, updated: Date, tokens: Tokens): Item {
   const entry: Item = {
     id: tokens.url(item.atomId),
     title: tokens.text(item.title),
-    link: tokens.url(item.url, 'attribute'),
+    link: tokens.url(feedUri(item.url, 'iri'), 'attribute'),
     date: updated,
     published: new Date(item.published),
     description: tokens.text(item.summaryHtml),
     author: item.authors.map((author) => ({
       name: tokens.text(author.name),
       ...(author.email ? { email: tokens.text(author.email) } : {}),
-      ...(author.url ? { link: tokens.url(author.url) } : {}),
+      ...(author.url ? { link: tokens.url(feedUri(author.url, 'iri')) } : {}),
     })),
     category: item.categories.map((category) => ({
       term: tokens.text(category.term, 'attribute'),

@@ -1,4 +1,5 @@
 import type { FeedDocument, FeedItem } from './model.ts';
+import { feedUri } from './text.ts';
 
 /**
  * JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/), written directly: `feed` only knows 1.0.
@@ -26,7 +27,7 @@ export function renderJsonFeed(document: FeedDocument): string {
 function jsonItem(item: FeedItem): Record<string, unknown> {
   const json: Record<string, unknown> = {
     id: item.id,
-    url: item.url,
+    url: feedUri(item.url, 'uri'),
     title: item.title,
     content_html: item.contentHtml,
   };
@@ -35,7 +36,7 @@ function jsonItem(item: FeedItem): Record<string, unknown> {
   json.date_published = item.published;
   if (item.updated !== item.published) json.date_modified = item.updated;
   json.authors = item.authors.map((author) =>
-    author.url ? { name: author.name, url: author.url } : { name: author.name },
+    author.url ? { name: author.name, url: feedUri(author.url, 'uri') } : { name: author.name },
   );
   const tags = [...new Set(item.categories.map((category) => category.term))];
   if (tags.length > 0) json.tags = tags;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FeedDefinition, FeedFormat, Publisher } from '../config/feeds.ts';
 import type { Article, Category, Person } from '../store/article.ts';
 import { cleanHtml, excerpt, fillTemplate, joinNames, paragraph } from './html.ts';
+import { feedUri } from './text.ts';
 
 /**
  * The feed model: everything a renderer needs, computed once and in the same way for every format.
@@ -63,8 +64,11 @@ export interface FeedDocument {
 
 export const FILE_EXTENSIONS: Record<FeedFormat, string> = { rss: 'xml', atom: 'atom', json: 'json' };
 
-/** Used as `updated` of a feed with no items, so that an empty feed is as deterministic as a full one. */
-export const EMPTY_FEED_DATE = '1970-01-01T00:00:00.000Z';
+/**
+ * `updated` of a feed with no items: fixed, so that an empty feed is as deterministic as a full one,
+ * and not the Unix epoch, which feed validators reject as implausible (anything before 1990).
+ */
+export const EMPTY_FEED_DATE = '2000-01-01T00:00:00.000Z';
 
 export function feedFileName(id: string, format: FeedFormat): string {
   return `${id}.${FILE_EXTENSIONS[format]}`;
@@ -114,7 +118,7 @@ export function prepareItem(
         publisher: publisher.name,
         home: publisher.home,
         title: article.title,
-        url: article.url,
+        url: feedUri(article.url, 'iri'),
         authors: joinNames(authors.map((author) => author.name)),
         year,
         copyright: rights,
@@ -191,7 +195,7 @@ export function buildFeedDocument(
   const self: Partial<Record<FeedFormat, string>> = {};
   for (const format of definition.formats)
     self[format] = publisher.feedBase + feedFileName(definition.id, format);
-  let updated = EMPTY_FEED_DATE;
+  let updated = items.length > 0 ? items[0]!.updated : EMPTY_FEED_DATE;
   for (const item of items) if (item.updated > updated) updated = item.updated;
   const document: FeedDocument = {
     id: definition.id,

@@ -1,7 +1,7 @@
 import { type Extension, Feed, type Item } from 'feed';
 import { Tokens } from './_tokens.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
-import { rssPlainText } from './text.ts';
+import { feedUri, rssPlainText } from './text.ts';
 
 /**
  * RSS 2.0: `content:encoded` with the full HTML, a `dc:creator` for every author (RSS's own
@@ -14,8 +14,8 @@ const NAMESPACES =
   'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">';
 
 /** Links and permalink guids are URIs in RSS: non-ASCII or spaces are percent-encoded there. */
-export function rssUri(url: string): string {
-  return /^[\x21-\x7E]+$/.test(url) ? url : new URL(url).href;
+function rssUri(url: string): string {
+  return feedUri(url, 'uri');
 }
 
 export function renderRss(document: FeedDocument): string {

@@ -71,3 +71,19 @@ export function rfc822(iso: string): string {
 export function rfc3339(iso: string): string {
   return new Date(iso).toISOString().replace(/\.000Z$/, 'Z');
 }
+
+/**
+ * A URL as a feed may carry it: as stored when it is already a valid URI (RSS) or IRI (Atom, which
+ * allows non-ASCII letters), else in the percent-encoded form `new URL()` gives (spaces, quotes
+ * and the like are never valid in either).
+ */
+export function feedUri(url: string, kind: 'uri' | 'iri'): string {
+  const valid =
+    kind === 'uri' ? /^[!#$%&'()*+,\-./0-9:;=?@A-Z[\]_a-z~]+$/ : /^[^\s<>"{}|\\^`\u0000-\u001F\u007F]+$/u;
+  if (valid.test(url)) return url;
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
+}

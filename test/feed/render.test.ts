@@ -252,3 +252,25 @@ describe('large and hostile bodies', () => {
     );
   });
 });
+
+describe('URLs that are not valid URIs as stored', () => {
+  it('are percent-encoded where the format needs a URI, and kept as stored where an IRI will do', () => {
+    const spaced = 'https://northwind.example/2026/naïve café?q=ü';
+    const accented = 'https://northwind.example/2026/naïve-café';
+    const items = [spaced, accented].map((url) =>
+      prepareItem(toArticle({ url, title: 'T', published: '2026-01-01' }), publisher, true, true),
+    );
+    const document = buildFeedDocument(feedConfig({ id: 'u', title: 'U' }).feeds[0]!, publisher, items);
+    const rssLinks = children(child(parseXml(renderRss(document)), 'channel')!, 'item').map(
+      (item) => child(item, 'link')!.text,
+    );
+    expect(rssLinks).toEqual([
+      'https://northwind.example/2026/na%C3%AFve%20caf%C3%A9?q=%C3%BC',
+      'https://northwind.example/2026/na%C3%AFve-caf%C3%A9',
+    ]);
+    const atomLinks = children(parseXml(renderAtom(document)), 'entry').map(
+      (entry) => child(entry, 'link')!.attributes.href,
+    );
+    expect(atomLinks).toEqual(['https://northwind.example/2026/na%C3%AFve%20caf%C3%A9?q=%C3%BC', accented]);
+  });
+});
