@@ -12,7 +12,6 @@ export function renderOpml(title: string, owner: string, feeds: readonly FeedDoc
     '    <head>',
     `        <title>${xmlText(title)}</title>`,
     `        <ownerName>${xmlText(owner)}</ownerName>`,
-    '        <docs>http://opml.org/spec2.opml</docs>',
     '    </head>',
     '    <body>',
   ];
