@@ -34,7 +34,18 @@ export function renderAtom(document: FeedDocument): string {
       `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${xmlAttribute(document.language)}">`,
     )
     .replaceAll('<title type="html">', '<title type="text">');
-  return `${tokens.fill(xml)}\n`;
+  return `${tokens.fill(entryLanguages(xml, document))}\n`;
+}
+
+/** `xml:lang` on the entries whose article is in another language than the feed. */
+function entryLanguages(xml: string, document: FeedDocument): string {
+  let index = 0;
+  return xml.replaceAll('<entry>', () => {
+    const language = document.items[index++]?.language;
+    return language && language.toLowerCase() !== document.language.toLowerCase()
+      ? `<entry xml:lang="${xmlAttribute(language)}">`
+      : '<entry>';
+  });
 }
 
 function atomEntry(item: FeedItem, updated: Date, tokens: Tokens): Item {

@@ -33,12 +33,17 @@ export function renderRss(document: FeedDocument): string {
     ...(document.publisher.logo ? { image: tokens.url(rssUri(document.publisher.logo)) } : {}),
     ...(self ? { feedLinks: { rss: tokens.url(rssUri(self), 'attribute') } } : {}),
   });
-  for (const item of document.items) feed.addItem(rssItem(item, tokens, plain));
+  for (const item of document.items) feed.addItem(rssItem(item, document.language, tokens, plain));
   const xml = feed.rss2().replace(/<rss\b[^>]*>/, NAMESPACES);
   return `${tokens.fill(xml)}\n`;
 }
 
-function rssItem(item: FeedItem, tokens: Tokens, plain: (text: string) => string): Item {
+function rssItem(
+  item: FeedItem,
+  feedLanguage: string,
+  tokens: Tokens,
+  plain: (text: string) => string,
+): Item {
   const permalink = item.id === item.url;
   const extensions: Extension[] = [
     {
@@ -50,6 +55,9 @@ function rssItem(item: FeedItem, tokens: Tokens, plain: (text: string) => string
     },
     { name: 'dc:rights', objects: { _text: plain(item.rights) } },
   ];
+  if (item.language && item.language.toLowerCase() !== feedLanguage.toLowerCase()) {
+    extensions.push({ name: 'dc:language', objects: { _text: tokens.text(item.language) } });
+  }
   const rss: Item = {
     title: plain(item.title),
     link: tokens.url(rssUri(item.url)),

@@ -86,6 +86,9 @@ describe('RSS 2.0 output', () => {
     // A feed without own authors credits the publisher, named once.
     expect(children(note!, 'dc:creator').map((creator) => creator.text)).toEqual(['Northwind Review']);
     expect(child(note!, 'dc:rights')!.text).toBe('Copyright © Northwind Review, 2026');
+    // An article in another language than the feed says so.
+    expect(child(note!, 'dc:language')!.text).toBe('fr');
+    expect(child(first!, 'dc:language')).toBeUndefined();
   });
 
   it('keeps the article HTML exactly and ends every item with the attribution', () => {
@@ -182,6 +185,12 @@ describe('Atom 1.0 output', () => {
     expect(child(first, 'content')!.text.startsWith(`${xmlSafe(HOSTILE_HTML)}\n`)).toBe(true);
     // Ids: the URL when the article is known by it, a stable UUID URN otherwise.
     expect(child(first, 'id')!.text).toBe(stored[0]!.url);
+    expect(entries.map((entry) => entry.attributes['xml:lang'])).toEqual([
+      undefined,
+      undefined,
+      'fr',
+      undefined,
+    ]);
     expect(child(entries[2]!, 'id')!.text).toMatch(
       /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
