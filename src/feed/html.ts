@@ -36,17 +36,49 @@ const URL_ATTRIBUTE =
   /\s(?:href|src|cite|poster|longdesc|usemap|action)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi;
 const ABSOLUTE = /^(?:https?:\/\/|mailto:)/i;
 
-function needsCleaning(html: string): boolean {
-  if (html.includes('<!') || html.includes('<?')) return true; // comments, CDATA, doctype, PIs
+/**
+ * What an item's HTML needs: nothing (the common case), only its relative links made absolute
+ * (done in place, cheaply), or a parse (anything riskier).
+ */
+function cleaningNeeded(html: string, baseUrl: string): 'none' | 'links' | 'parse' {
+  if (html.includes('<!') || html.includes('<?')) return 'parse'; // comments, CDATA, doctype, PIs
   for (const match of html.matchAll(TAG)) {
-    if (!ALLOWED.has(match[1]!.toLowerCase())) return true;
+    if (!ALLOWED.has(match[1]!.toLowerCase())) return 'parse';
   }
-  if (RISKY_ATTRIBUTE.test(html)) return true;
+  if (RISKY_ATTRIBUTE.test(html)) return 'parse';
+  let needed: 'none' | 'links' = 'none';
   for (const match of html.matchAll(URL_ATTRIBUTE)) {
     const value = (match[1] ?? match[2] ?? match[3] ?? '').trim();
-    if (!ABSOLUTE.test(value)) return true;
+    if (ABSOLUTE.test(value)) continue;
+    // Only plain relative references are rewritten in place; anything with other character
+    // references or its own scheme goes through the parser.
+    const plain = value.replaceAll('&amp;', '&');
+    if (value.replaceAll('&amp;', '').includes('&') || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(plain))
+      return 'parse';
+    if (!absolute(plain, baseUrl)) return 'parse';
+    needed = 'links';
   }
-  return false;
+  return needed;
+}
+
+const TAG_TEXT = /<[A-Za-z][^>]*>/g;
+const URL_ATTRIBUTE_IN_TAG =
+  /(\s(?:href|src|cite|poster|longdesc|usemap|action)\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s>"']+))/gi;
+
+/** Relative URLs in attributes made absolute, the rest of the HTML left byte for byte. */
+function absolutizeLinks(html: string, baseUrl: string): string {
+  return html.replace(TAG_TEXT, (tag) =>
+    tag.replace(
+      URL_ATTRIBUTE_IN_TAG,
+      (whole, prefix: string, double?: string, single?: string, bare?: string) => {
+        const value = (double ?? single ?? bare ?? '').trim();
+        if (ABSOLUTE.test(value)) return whole;
+        const resolved = absolute(value.replaceAll('&amp;', '&'), baseUrl);
+        if (resolved === undefined) return whole;
+        return `${prefix}"${resolved.replaceAll('&', '&amp;').replaceAll('"', '&quot;')}"`;
+      },
+    ),
+  );
 }
 
 function absolute(value: string, base: string): string | undefined {
@@ -62,7 +94,9 @@ function absolute(value: string, base: string): string | undefined {
 
 /** The article HTML made safe to syndicate; relative URLs are resolved against `baseUrl`. */
 export function cleanHtml(html: string, baseUrl: string): string {
-  if (!needsCleaning(html)) return html;
+  const needed = cleaningNeeded(html, baseUrl);
+  if (needed === 'none') return html;
+  if (needed === 'links') return absolutizeLinks(html, baseUrl);
   const $ = load(html, null, false);
   for (const node of $('*').toArray()) {
     if (!('tagName' in node)) continue;
@@ -95,13 +129,60 @@ export function cleanHtml(html: string, baseUrl: string): string {
   return $.root().html() ?? '';
 }
 
+const INLINE =
+  /^(?:a|abbr|b|bdi|bdo|cite|code|data|dfn|em|i|kbd|mark|q|s|samp|small|span|strong|sub|sup|time|u|var)$/i;
+const NAMED_ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: '\u00A0',
+  ndash: '–',
+  mdash: '—',
+  hellip: '…',
+  lsquo: '‘',
+  rsquo: '’',
+  ldquo: '“',
+  rdquo: '”',
+  laquo: '«',
+  raquo: '»',
+  copy: '©',
+};
+const decodedEntities = new Map<string, string>();
+
+function decodeEntity(entity: string, body: string): string {
+  if (body.startsWith('#')) {
+    const code =
+      body[1] === 'x' || body[1] === 'X' ? Number.parseInt(body.slice(2), 16) : Number(body.slice(1));
+    return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '';
+  }
+  const known = NAMED_ENTITIES[body];
+  if (known !== undefined) return known;
+  // The rare other named references go through a real HTML parser, once each.
+  let decoded = decodedEntities.get(entity);
+  if (decoded === undefined) {
+    decoded = load(entity, null, false).root().text();
+    decodedEntities.set(entity, decoded);
+  }
+  return decoded;
+}
+
+/** The text of some HTML: elements that hold no text dropped, tags removed, references decoded. */
+export function htmlText(html: string): string {
+  return html
+    .replace(/<(script|style|template|noscript)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<!--[\s\S]*?(?:-->|$)/g, ' ')
+    .replace(/<\/?([A-Za-z][A-Za-z0-9-]*)\b[^>]*>/g, (_tag, name: string) => (INLINE.test(name) ? '' : ' '))
+    .replace(/&(#[xX][0-9A-Fa-f]+|#\d+|[A-Za-z][A-Za-z0-9]*);/g, decodeEntity);
+}
+
 /** Plain text of some HTML, whitespace collapsed, cut at a word boundary near `length`. */
 export function excerpt(html: string, length = 280): string {
-  const text = load(html.slice(0, length * 20), null, false)
-    .root()
-    .text()
-    .replace(/\s+/g, ' ')
-    .trim();
+  // Most bodies give enough text in their first few kilobytes; only a body heavy with markup is read whole.
+  const collapse = (part: string) => htmlText(part).replace(/\s+/g, ' ').trim();
+  let text = collapse(html.slice(0, length * 12));
+  if (text.length <= length && html.length > length * 12) text = collapse(html);
   if (text.length <= length) return text;
   const cut = text.slice(0, length);
   const space = cut.lastIndexOf(' ');

@@ -46,7 +46,9 @@ const TAGS = Array.from({ length: 40 }, (_, index) => `tag-${index}`);
 
 function paragraph(): string {
   const words = Array.from({ length: 60 + Math.floor(random() * 40) }, () => pick(WORDS));
-  return `<p>${words.join(' ')} <a href="https://northwind.example/topics/${pick(TAGS)}">more</a>.</p>\n`;
+  // Half the paragraphs link relatively, as many publishers' bodies do (rewritten on the way out).
+  const link = random() < 0.5 ? '/topics/' : 'https://northwind.example/topics/';
+  return `<p>${words.join(' ')} <a href="${link}${pick(TAGS)}">more</a>.</p>\n`;
 }
 
 // Articles are made from a pool of paragraphs, so that generating the store costs little of the run.
@@ -63,7 +65,8 @@ function article(index: number, start: number): Article {
     title: `Story ${index}: ${pick(WORDS)} & ${pick(WORDS)}`,
     published,
     authors,
-    summary: `Summary of story ${index}.`,
+    // Half without a summary: theirs is made from the body.
+    ...(index % 2 ? { summary: `Summary of story ${index}.` } : {}),
     html,
     categories: [
       { term: pick(THEMES), scheme: 'Theme' },
@@ -164,7 +167,9 @@ try {
 
   const full = time(() => buildFeeds(db, config, { out }));
   const unchanged = time(() => buildFeeds(db, config, { out }));
-  const newest = getArticle(db, 'https://northwind.example/articles/0')!;
+  // The newest article of the first theme feed: in that feed, in "all", and in any other it matches.
+  const target = new FeedSelector(db, config.feeds).select(config.feeds[1]!, publisher)[0]!;
+  const newest = getArticle(db, target.id)!;
   upsertArticles(db, [{ ...newest, title: `${newest.title} (corrected)` }]);
   const oneChanged = time(() => buildFeeds(db, config, { out }));
 

@@ -4,6 +4,7 @@ import Parser from 'rss-parser';
 import { describe, expect, it } from 'vitest';
 import { renderAtom } from '../../src/feed/atom1.ts';
 import { buildFeeds } from '../../src/feed/build.ts';
+import { excerpt } from '../../src/feed/html.ts';
 import { buildFeedDocument, prepareItem } from '../../src/feed/model.ts';
 import { renderRss } from '../../src/feed/rss2.ts';
 import { xmlSafe } from '../../src/feed/text.ts';
@@ -262,6 +263,25 @@ describe('large and hostile bodies', () => {
   });
 });
 
+describe('relative links in clean HTML', () => {
+  it('are made absolute in place, the rest of the HTML kept byte for byte', () => {
+    const html =
+      "<p class='x'>See <a href=\"/search?a=1&amp;b=2\" title='t'>this</a>,<br/> <img alt=map src=maps/a.png> " +
+      '<a href="#notes">notes</a> and <a href="https://example.org/">that</a>. href="/not-a-tag"</p>';
+    const article = toArticle({
+      url: 'https://northwind.example/2026/03/story',
+      title: 'T',
+      published: '2026-01-01',
+      html,
+    });
+    expect(prepareItem(article, publisher, true, false).contentHtml).toBe(
+      "<p class='x'>See <a href=\"https://northwind.example/search?a=1&amp;b=2\" title='t'>this</a>,<br/> " +
+        '<img alt=map src="https://northwind.example/2026/03/maps/a.png"> ' +
+        '<a href="https://northwind.example/2026/03/story#notes">notes</a> and <a href="https://example.org/">that</a>. href="/not-a-tag"</p>',
+    );
+  });
+});
+
 describe('URLs that are not valid URIs as stored', () => {
   it('are percent-encoded where the format needs a URI, and kept as stored where an IRI will do', () => {
     const spaced = 'https://northwind.example/2026/naïve café?q=ü';
@@ -281,5 +301,22 @@ describe('URLs that are not valid URIs as stored', () => {
       (entry) => child(entry, 'link')!.attributes.href,
     );
     expect(atomLinks).toEqual(['https://northwind.example/2026/na%C3%AFve%20caf%C3%A9?q=%C3%BC', accented]);
+  });
+});
+
+describe('summaries made from the body', () => {
+  it('take the text of the HTML, references decoded, cut at a word near 280 characters', () => {
+    expect(
+      excerpt(
+        '<p>Tom &amp; Jerry&nbsp;&#x263A; &eacute;t&eacute; <em>cr</em>oss</p><script>x()</script><p>Next</p>',
+      ),
+    ).toBe('Tom & Jerry ☺ été cross Next');
+    const long = `<p>${'word '.repeat(100)}</p>`;
+    const cut = excerpt(long);
+    expect(cut.endsWith('word…')).toBe(true);
+    expect(cut.length).toBeLessThanOrEqual(281);
+    // Markup-heavy bodies are read far enough to fill the summary.
+    const heavy = `${'<span class="x"></span>'.repeat(400)}<p>${'late '.repeat(80)}</p>`;
+    expect(excerpt(heavy).startsWith('late late')).toBe(true);
   });
 });
