@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FeedConfig, FeedDefinition, FeedFormat } from '../config/feeds.ts';
 import { SyndicateError } from '../errors.ts';
@@ -11,7 +11,7 @@ import { buildFeedDocument, type FeedDocument, type FeedItem, feedFileName, prep
 import { renderOpml } from './opml.ts';
 import { ArticleCache, FeedSelector, type SelectedArticle } from './query.ts';
 import { renderRss } from './rss2.ts';
-import { type FileOps, nodeFileOps, writeIfChanged } from './writer.ts';
+import { type FileOps, nodeFileOps, TEMP_PATTERN, writeIfChanged } from './writer.ts';
 
 /**
  * `syndicate build`: every feed in every format it asks for, and an OPML list of them all.
@@ -77,6 +77,18 @@ function fileRecord(file: string): FileRecord | undefined {
   }
 }
 
+/** A temporary file this old was left by a build that crashed; a running build's are seconds old. */
+const STALE_TEMP_MS = 10 * 60 * 1000;
+
+function sweepStaleTemporaryFiles(out: string): void {
+  const now = Date.now();
+  for (const name of readdirSync(out)) {
+    if (!TEMP_PATTERN.test(name)) continue;
+    const stat = fileRecord(join(out, name));
+    if (stat && now - stat.mtimeMs > STALE_TEMP_MS) rmSync(join(out, name), { force: true });
+  }
+}
+
 function inputKey(
   config: FeedConfig,
   definition: FeedDefinition,
@@ -97,6 +109,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
       file: out,
     });
   }
+  sweepStaleTemporaryFiles(out);
   const manifestFile = join(out, MANIFEST_FILE);
   const previous = readManifest(manifestFile);
   const next: Manifest = { version: OUTPUT_VERSION, feeds: {} };

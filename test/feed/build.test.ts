@@ -1,4 +1,12 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFeeds, MANIFEST_FILE } from '../../src/feed/build.ts';
@@ -188,6 +196,23 @@ describe('atomic writes', () => {
     expect(readFileSync(file, 'utf8')).toBe('old feed');
     expect(readdirSync(dir)).toEqual(['all.xml']);
     expect(seen.map((temp) => TEMP_PATTERN.test(temp.slice(dir.length + 1)))).toEqual([true]);
+  });
+
+  it('a build removes temporary files a crashed build left, but not a running one’s', () => {
+    const dir = tempDir();
+    const out = join(dir, 'public');
+    mkdirSync(out);
+    const stale = join(out, '.all.xml.syndicate-0123456789ab.tmp');
+    const fresh = join(out, '.all.atom.syndicate-ba9876543210.tmp');
+    writeFileSync(stale, 'half a feed');
+    writeFileSync(fresh, 'being written');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(stale, hourAgo, hourAgo);
+    const db = seededStore(join(dir, 'store.sqlite'));
+    buildFeeds(db, config, { out });
+    db.close();
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
   });
 
   it('a build leaves no temporary file behind', () => {
