@@ -1,3 +1,4 @@
+import { buildCommand } from './build.ts';
 import { checkCommand } from './check.ts';
 import type { CommandDefinition } from './context.ts';
 import { crawlCommand } from './crawl.ts';
@@ -8,6 +9,7 @@ import { serveCommand } from './serve.ts';
 /** Every command of the CLI, in the order `--help` lists them. */
 export const commands: CommandDefinition[] = [
   importCommand,
+  buildCommand,
   checkCommand,
   crawlCommand,
   reportCommand,

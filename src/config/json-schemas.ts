@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { alertsFileSchema } from './alerts.ts';
+import { feedDefinitionSchema, publisherSchema } from './feeds.ts';
 import { sitesFileSchema } from './sites.ts';
 import { termsFileSchema } from './terms.ts';
 
@@ -23,5 +24,15 @@ export const jsonSchemas: Array<{ file: string; title: string; schema: z.ZodType
     file: 'rules/terms.schema.json',
     title: 'syndicate reprint terms (rules/terms.yaml)',
     schema: termsFileSchema,
+  },
+  {
+    file: 'feeds/feed.schema.json',
+    title: 'syndicate feed definition (feeds/*.yaml)',
+    schema: feedDefinitionSchema,
+  },
+  {
+    file: 'feeds/publisher.schema.json',
+    title: 'syndicate publisher identity and attribution (feeds/publisher.yaml)',
+    schema: publisherSchema,
   },
 ];

@@ -1,0 +1,46 @@
+import type { FeedDocument, FeedItem } from './model.ts';
+import { feedUri } from './text.ts';
+
+/**
+ * JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/), written directly: `feed` only knows 1.0.
+ * Plain text stays plain (`summary`, `title`); the HTML, attribution included, is `content_html`.
+ * The item copyright line, which JSON Feed has no field for, goes in the `_syndicate` extension.
+ */
+export const JSON_FEED_VERSION = 'https://jsonfeed.org/version/1.1';
+
+export function renderJsonFeed(document: FeedDocument): string {
+  const feed: Record<string, unknown> = {
+    version: JSON_FEED_VERSION,
+    title: document.title,
+    home_page_url: document.home,
+  };
+  if (document.self.json) feed.feed_url = document.self.json;
+  if (document.description) feed.description = document.description;
+  if (document.publisher.logo) feed.icon = document.publisher.logo;
+  if (document.publisher.icon) feed.favicon = document.publisher.icon;
+  feed.authors = [{ name: document.publisher.name, url: document.publisher.home }];
+  feed.language = document.language;
+  feed.items = document.items.map(jsonItem);
+  return `${JSON.stringify(feed, null, 2)}\n`;
+}
+
+function jsonItem(item: FeedItem): Record<string, unknown> {
+  const json: Record<string, unknown> = {
+    id: item.id,
+    url: feedUri(item.url, 'uri'),
+    title: item.title,
+    content_html: item.contentHtml,
+  };
+  if (item.summary) json.summary = item.summary;
+  if (item.image) json.image = item.image;
+  json.date_published = item.published;
+  if (item.updated !== item.published) json.date_modified = item.updated;
+  json.authors = item.authors.map((author) =>
+    author.url ? { name: author.name, url: feedUri(author.url, 'uri') } : { name: author.name },
+  );
+  const tags = [...new Set(item.categories.map((category) => category.term))];
+  if (tags.length > 0) json.tags = tags;
+  if (item.language) json.language = item.language;
+  json._syndicate = { rights: item.rights };
+  return json;
+}

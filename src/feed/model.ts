@@ -1,0 +1,224 @@
+import { createHash } from 'node:crypto';
+import type { FeedDefinition, FeedFormat, Publisher } from '../config/feeds.ts';
+import type { Article, Category, Person } from '../store/article.ts';
+import { cleanHtml, excerpt, fillTemplate, joinNames, paragraph } from './html.ts';
+import { feedUri } from './text.ts';
+
+/**
+ * The feed model: everything a renderer needs, computed once and in the same way for every format.
+ * Renderers are pure functions of it, and it is a pure function of the definition, the publisher
+ * and the articles: no clock is read anywhere, so the same store gives the same bytes.
+ */
+
+export interface FeedCategory extends Category {
+  /** The scheme as a URI, for Atom (which wants one). */
+  schemeUri?: string;
+}
+
+export interface FeedItem {
+  /** The article id: RSS guid and JSON Feed id. Stable across versions of the article. */
+  id: string;
+  /** An IRI for Atom's id: the id when it is a canonical URL, else a name-based UUID URN. */
+  atomId: string;
+  url: string;
+  title: string;
+  published: string;
+  /** updated, else published. */
+  updated: string;
+  /** Whether the authors are the article's own (false: the publisher stands in). */
+  ownAuthors: boolean;
+  authors: Person[];
+  /** The article's categories, then its tags (as categories without a scheme). */
+  categories: FeedCategory[];
+  /** Plain-text summary: the article's, else an excerpt of its body. */
+  summary: string;
+  /** Whether the feed carries the whole article or only its summary. */
+  full: boolean;
+  /** The HTML the item carries (the cleaned article body, or the summary as HTML), attribution included. */
+  contentHtml: string;
+  /** The summary as HTML, attribution included: RSS description. */
+  summaryHtml: string;
+  /** The item's copyright line. */
+  rights: string;
+  language?: string;
+  image?: string;
+}
+
+export interface FeedDocument {
+  id: string;
+  title: string;
+  description?: string;
+  language: string;
+  /** The publisher's home page: the feed's alternate link. */
+  home: string;
+  /** Where each format of this feed is served from. */
+  self: Partial<Record<FeedFormat, string>>;
+  /** Atom id of the feed. */
+  atomId: string;
+  /** The newest item's updated date (a fixed date when the feed is empty). */
+  updated: string;
+  publisher: { name: string; home: string; logo?: string; icon?: string };
+  copyright: string;
+  items: FeedItem[];
+}
+
+export const FILE_EXTENSIONS: Record<FeedFormat, string> = { rss: 'xml', atom: 'atom', json: 'json' };
+
+/** The media type to serve each output file with, by file extension (for `serve` and web servers). */
+export const CONTENT_TYPES: Record<string, string> = {
+  xml: 'application/rss+xml; charset=utf-8',
+  atom: 'application/atom+xml; charset=utf-8',
+  json: 'application/feed+json; charset=utf-8',
+  opml: 'text/x-opml; charset=utf-8',
+};
+
+/**
+ * `updated` of a feed with no items: fixed, so that an empty feed is as deterministic as a full one,
+ * and not the Unix epoch, which feed validators reject as implausible (anything before 1990).
+ */
+export const EMPTY_FEED_DATE = '2000-01-01T00:00:00.000Z';
+
+export function feedFileName(id: string, format: FeedFormat): string {
+  return `${id}.${FILE_EXTENSIONS[format]}`;
+}
+
+/** A name-based (version 5 style) UUID URN, stable for the same publisher and name. */
+export function nameUuid(namespace: string, name: string): string {
+  const hex = createHash('sha1').update(`${namespace}\n${name}`).digest('hex');
+  const variant = ((Number.parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16);
+  return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
+}
+
+function isCanonicalUrl(value: string): boolean {
+  if (!/^https?:\/\/[\x21-\x7E]+$/.test(value) || value.includes('%')) return false;
+  try {
+    return new URL(value).href === value;
+  } catch {
+    return false;
+  }
+}
+
+function schemeUri(scheme: string, publisher: Publisher): string {
+  const configured = publisher.schemes[scheme];
+  if (configured) return configured;
+  if (isCanonicalUrl(scheme)) return scheme;
+  return new URL(`schemes/${encodeURIComponent(scheme)}`, publisher.home).href;
+}
+
+/**
+ * The parts of an item that depend only on the article, the publisher and the content mode. A
+ * build computes them once per article, however many feeds carry it.
+ */
+export function prepareItem(
+  article: Article,
+  publisher: Publisher,
+  full: boolean,
+  attribution: boolean,
+): FeedItem {
+  const ownAuthors = article.authors.length > 0;
+  const authors = ownAuthors ? article.authors : [{ name: publisher.name, url: publisher.home }];
+  const year = article.published.slice(0, 4);
+  const rights =
+    article.rights ??
+    creditLine(publisher, ownAuthors ? joinNames(authors.map((author) => author.name)) : undefined, year);
+  const credit = attribution
+    ? fillTemplate(publisher.attribution, {
+        publisher: publisher.name,
+        home: publisher.home,
+        title: article.title,
+        url: feedUri(article.url, 'iri'),
+        authors: joinNames(authors.map((author) => author.name)),
+        year,
+        copyright: rights,
+      })
+    : '';
+  const summary = article.summary?.trim() || excerpt(article.html);
+  const summaryHtml = summary ? paragraph(summary) : '';
+  const body = full ? cleanHtml(article.html, article.url) : summaryHtml;
+  const item: FeedItem = {
+    id: article.id,
+    atomId: isCanonicalUrl(article.id) ? article.id : nameUuid(publisher.home, article.id),
+    url: article.url,
+    title: article.title,
+    published: article.published,
+    updated: article.updated ?? article.published,
+    ownAuthors,
+    authors,
+    categories: feedCategories(article, publisher),
+    summary,
+    full,
+    contentHtml: joinHtml(body, credit),
+    summaryHtml: joinHtml(summaryHtml, credit),
+    rights,
+  };
+  if (article.language !== undefined) item.language = article.language;
+  if (article.image !== undefined) item.image = article.image;
+  return item;
+}
+
+/** The item copyright line; without authors the publisher holds it, named once. */
+function creditLine(publisher: Publisher, authors: string | undefined, year: string): string {
+  const line = fillTemplate(
+    publisher.itemCopyright,
+    { publisher: publisher.name, authors: authors ?? publisher.name, year },
+    false,
+  );
+  return authors === undefined
+    ? line.replaceAll(`${publisher.name}, ${publisher.name}`, publisher.name)
+    : line;
+}
+
+/** The article's categories, then its tags as categories without a scheme; no pair twice. */
+function feedCategories(article: Article, publisher: Publisher): FeedCategory[] {
+  const seen = new Set<string>();
+  const categories: FeedCategory[] = [];
+  const add = (category: FeedCategory) => {
+    const key = `${category.scheme ?? ''}\u0000${category.term}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    categories.push(category);
+  };
+  for (const category of article.categories) {
+    add(
+      category.scheme === undefined
+        ? { ...category }
+        : { ...category, schemeUri: schemeUri(category.scheme, publisher) },
+    );
+  }
+  for (const tag of article.tags) add({ term: tag });
+  return categories;
+}
+
+function joinHtml(body: string, credit: string): string {
+  if (!credit) return body;
+  return body ? `${body}\n${credit.trim()}` : credit.trim();
+}
+
+/** The feed document for a definition and its items (already selected, newest first). */
+export function buildFeedDocument(
+  definition: FeedDefinition,
+  publisher: Publisher,
+  items: FeedItem[],
+): FeedDocument {
+  const self: Partial<Record<FeedFormat, string>> = {};
+  for (const format of definition.formats)
+    self[format] = publisher.feedBase + feedFileName(definition.id, format);
+  let updated = items.length > 0 ? items[0]!.updated : EMPTY_FEED_DATE;
+  for (const item of items) if (item.updated > updated) updated = item.updated;
+  const document: FeedDocument = {
+    id: definition.id,
+    title: definition.title,
+    language: definition.language ?? definition.filter.language ?? publisher.language,
+    home: publisher.home,
+    self,
+    atomId: publisher.feedBase + definition.id,
+    updated,
+    publisher: { name: publisher.name, home: publisher.home },
+    copyright: publisher.copyright,
+    items,
+  };
+  if (definition.description !== undefined) document.description = definition.description;
+  if (publisher.logo !== undefined) document.publisher.logo = publisher.logo;
+  if (publisher.icon !== undefined) document.publisher.icon = publisher.icon;
+  return document;
+}

@@ -1,0 +1,225 @@
+/**
+ * `npm run bench feed`: a generated store of 100,000 articles (about 5 KB of HTML each) and 100 feed
+ * definitions of 50 items each. Measures the full build, a rebuild with nothing changed, a rebuild
+ * after one article changes, and, in the same run, what `feed` alone takes to render the same
+ * documents (the baseline the ratios are against). Prints the figures and peak memory.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Feed } from 'feed';
+import { type FeedConfig, feedDefinitionSchema, publisherSchema } from '../../src/config/feeds.ts';
+import { renderAtom } from '../../src/feed/atom1.ts';
+import { buildFeeds } from '../../src/feed/build.ts';
+import { renderJsonFeed } from '../../src/feed/json-feed.ts';
+import { buildFeedDocument, type FeedDocument, prepareItem } from '../../src/feed/model.ts';
+import { ArticleCache, FeedSelector } from '../../src/feed/query.ts';
+import { renderRss } from '../../src/feed/rss2.ts';
+import type { Article } from '../../src/store/article.ts';
+import { getArticle, upsertArticles } from '../../src/store/articles.ts';
+import { openStore } from '../../src/store/db.ts';
+import { heapUsedMiB, peakRssMiB, printTable, time } from './_measure.ts';
+
+const ARTICLES = Number(process.env.BENCH_ARTICLES ?? 100_000);
+const FEEDS = 100;
+const ITEMS = 50;
+
+// A small deterministic generator, so that every run measures the same store.
+let seed = 42;
+function random(): number {
+  seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+  return seed / 2_147_483_648;
+}
+const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+
+const WORDS = (
+  'ceasefire talks resume across the region while negotiators weigh water rights trade routes and the ' +
+  'future of border towns; analysts say hopes rise & fall with every round, yet the families who live ' +
+  'there keep farming, teaching and writing — مرحبا שלום 🕊️ — as reporters from both banks record it'
+).split(' ');
+const THEMES = Array.from({ length: 20 }, (_, index) =>
+  index === 0 ? 'Peace and Security' : `Theme ${index}`,
+);
+const REGIONS = Array.from({ length: 20 }, (_, index) => `Region ${index}`);
+const AUTHORS = Array.from({ length: 300 }, (_, index) => (index === 0 ? 'Ana Lima' : `Author ${index}`));
+const TAGS = Array.from({ length: 40 }, (_, index) => `tag-${index}`);
+
+function paragraph(): string {
+  const words = Array.from({ length: 60 + Math.floor(random() * 40) }, () => pick(WORDS));
+  // Half the paragraphs link relatively, as many publishers' bodies do (rewritten on the way out).
+  const link = random() < 0.5 ? '/topics/' : 'https://northwind.example/topics/';
+  return `<p>${words.join(' ')} <a href="${link}${pick(TAGS)}">more</a>.</p>\n`;
+}
+
+// Articles are made from a pool of paragraphs, so that generating the store costs little of the run.
+const PARAGRAPHS = Array.from({ length: 500 }, paragraph);
+
+function article(index: number, start: number): Article {
+  let html = '';
+  while (html.length < 5000) html += pick(PARAGRAPHS);
+  const published = new Date(start - index * 600_000).toISOString();
+  const authors = [{ name: pick(AUTHORS) }, ...(random() < 0.3 ? [{ name: pick(AUTHORS) }] : [])];
+  return {
+    id: `https://northwind.example/articles/${index}`,
+    url: `https://northwind.example/articles/${index}`,
+    title: `Story ${index}: ${pick(WORDS)} & ${pick(WORDS)}`,
+    published,
+    authors,
+    // Half without a summary: theirs is made from the body.
+    ...(index % 2 ? { summary: `Summary of story ${index}.` } : {}),
+    html,
+    categories: [
+      { term: pick(THEMES), scheme: 'Theme' },
+      { term: pick(REGIONS), scheme: 'Region' },
+    ],
+    tags: [pick(TAGS), pick(TAGS)].filter((tag, position, list) => list.indexOf(tag) === position),
+    aliases: [],
+    ...(random() < 0.1 ? { language: 'fr' } : {}),
+  };
+}
+
+function definitions(): FeedConfig['feeds'] {
+  const list: unknown[] = [{ id: 'all', title: 'Everything', limit: ITEMS }];
+  for (let index = 0; list.length < FEEDS; index++) {
+    const kind = index % 5;
+    const filter =
+      kind === 0
+        ? { categories: { Theme: [THEMES[index % THEMES.length]!] } }
+        : kind === 1
+          ? { authors: [AUTHORS[index % AUTHORS.length]!] }
+          : kind === 2
+            ? { categories: { Region: [REGIONS[index % REGIONS.length]!], Theme: [THEMES[index % 3]!] } }
+            : kind === 3
+              ? { tags: [TAGS[index % TAGS.length]!] }
+              : { language: 'fr', categories: { Theme: [THEMES[index % THEMES.length]!] } };
+    list.push({
+      id: `feed-${index}`,
+      title: `Feed ${index}`,
+      filter,
+      limit: ITEMS,
+      content: index % 4 === 3 ? 'summary' : 'full',
+    });
+  }
+  return list.map((definition) => feedDefinitionSchema.parse(definition));
+}
+
+/** The same documents rendered by `feed` 6 alone, with the values given to it as they are. */
+function renderWithFeedLibrary(document: FeedDocument): number {
+  const feed = new Feed({
+    id: document.atomId,
+    title: document.title,
+    link: document.home,
+    language: document.language,
+    copyright: document.copyright,
+    updated: new Date(document.updated),
+    ...(document.publisher.logo ? { image: document.publisher.logo } : {}),
+    feedLinks: { rss: document.self.rss, atom: document.self.atom, json: document.self.json },
+  });
+  for (const item of document.items) {
+    feed.addItem({
+      title: item.title,
+      id: item.atomId,
+      link: item.url,
+      date: new Date(item.updated),
+      published: new Date(item.published),
+      description: item.summaryHtml,
+      ...(item.full ? { content: item.contentHtml } : {}),
+      author: item.authors.map((author) => ({ name: author.name })),
+      category: item.categories.map((category) => ({
+        name: category.term,
+        term: category.term,
+        ...(category.schemeUri ? { scheme: category.schemeUri, domain: category.scheme } : {}),
+      })),
+      copyright: item.rights,
+    });
+  }
+  return feed.rss2().length + feed.atom1().length + feed.json1().length;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'syndicate-bench-'));
+try {
+  const db = openStore(join(dir, 'store.sqlite'));
+  const start = Date.parse('2026-06-01T00:00:00Z');
+  const generate = time(() => {
+    for (let offset = 0; offset < ARTICLES; offset += 5000) {
+      const batch: Article[] = [];
+      for (let index = offset; index < Math.min(ARTICLES, offset + 5000); index++)
+        batch.push(article(index, start));
+      upsertArticles(db, batch);
+    }
+  });
+  process.stdout.write(
+    `generated ${ARTICLES.toLocaleString('en-US')} articles in ${(generate.ms / 1000).toFixed(1)} s\n`,
+  );
+
+  const publisher = publisherSchema.parse({
+    name: 'Northwind Review',
+    home: 'https://northwind.example/',
+    feedBase: 'https://northwind.example/feeds/',
+    language: 'en',
+    logo: 'https://northwind.example/logo.png',
+    copyright: 'Copyright © Northwind Review',
+    attribution:
+      '<p>First published by {publisher}: <a href="{url}">{title}</a>.<br>{copyright}. Community sites may cross-post with the source and copyright acknowledged and a link to the original; commercial use needs permission.</p>',
+  });
+  const config: FeedConfig = { publisher, feeds: definitions() };
+  const out = join(dir, 'public');
+
+  const full = time(() => buildFeeds(db, config, { out }));
+  const unchanged = time(() => buildFeeds(db, config, { out }));
+  // The newest article of the first theme feed: in that feed, in "all", and in any other it matches.
+  const target = new FeedSelector(db, config.feeds).select(config.feeds[1]!, publisher)[0]!;
+  const newest = getArticle(db, target.id)!;
+  upsertArticles(db, [{ ...newest, title: `${newest.title} (corrected)` }]);
+  const oneChanged = time(() => buildFeeds(db, config, { out }));
+
+  // The same documents, rendered by ours and by `feed` alone.
+  const query = time(() => {
+    const selector = new FeedSelector(db, config.feeds);
+    return config.feeds.map((feed) => selector.select(feed, publisher));
+  });
+  const cache = new ArticleCache(db);
+  const documents = config.feeds.map((feed, index) =>
+    buildFeedDocument(
+      feed,
+      publisher,
+      query.value[index]!.map(({ id }) =>
+        prepareItem(cache.get(id), publisher, feed.content === 'full', true),
+      ),
+    ),
+  );
+  const ours = time(() => {
+    let bytes = 0;
+    for (const document of documents) {
+      bytes += renderRss(document).length + renderAtom(document).length + renderJsonFeed(document).length;
+    }
+    return bytes;
+  });
+  const library = time(() =>
+    documents.reduce((bytes, document) => bytes + renderWithFeedLibrary(document), 0),
+  );
+  db.close();
+
+  const items = documents.reduce((sum, document) => sum + document.items.length, 0);
+  printTable([
+    { step: 'full build (100 feeds × 3 formats + OPML)', ms: full.ms, files: full.value.written.length },
+    { step: 'rebuild, nothing changed', ms: unchanged.ms, files: unchanged.value.written.length },
+    { step: 'rebuild, one article changed', ms: oneChanged.ms, files: oneChanged.value.written.length },
+    { step: 'query: 100 feed selections', ms: query.ms, files: 0 },
+    { step: 'render only, ours (RSS + Atom + JSON 1.1)', ms: ours.ms, files: documents.length * 3 },
+    {
+      step: 'render only, feed 6 alone (RSS + Atom + JSON 1.0)',
+      ms: library.ms,
+      files: documents.length * 3,
+    },
+  ]);
+  process.stdout.write(
+    `\n${items.toLocaleString('en-US')} items, ${(ours.value / 1024 / 1024).toFixed(0)} MiB of output per render\n` +
+      `ratio render ours / feed alone: ${(ours.ms / library.ms).toFixed(2)}\n` +
+      `ratio full build / feed alone: ${(full.ms / library.ms).toFixed(2)}\n` +
+      `ratio one-change rebuild / full build: ${(oneChanged.ms / full.ms).toFixed(3)}\n` +
+      `peak RSS ${peakRssMiB().toFixed(0)} MiB, heap after ${heapUsedMiB().toFixed(0)} MiB\n`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
