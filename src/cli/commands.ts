@@ -4,6 +4,7 @@ import type { CommandDefinition } from './context.ts';
 import { crawlCommand } from './crawl.ts';
 import { importCommand } from './import.ts';
 import { reportCommand } from './report.ts';
+import { scanCommand } from './scan.ts';
 import { serveCommand } from './serve.ts';
 
 /** Every command of the CLI, in the order `--help` lists them. */
@@ -12,6 +13,7 @@ export const commands: CommandDefinition[] = [
   buildCommand,
   checkCommand,
   crawlCommand,
+  scanCommand,
   reportCommand,
   serveCommand,
 ];

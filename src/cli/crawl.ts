@@ -61,14 +61,14 @@ export const crawlCommand = defineCommand({
   },
 });
 
-function logProgress(progress: CrawlProgress): void {
+export function logProgress(progress: CrawlProgress): void {
   const { item } = progress;
   const line = { passId: progress.passId, done: progress.done, total: progress.total, ...item };
   if (item.state === 'failed') logger().warn(line, 'crawl item failed');
   else logger().info(line, 'crawl item');
 }
 
-function progressBar(io: Io): ((progress: CrawlProgress) => void) & { end(): void } {
+export function progressBar(io: Io): ((progress: CrawlProgress) => void) & { end(): void } {
   let last = 0;
   const width = 30;
   const draw = (progress: CrawlProgress) => {

@@ -429,3 +429,23 @@ export function saveRobots(db: Db, origin: string, robots: CachedRobots): void {
      ON CONFLICT (origin) DO UPDATE SET fetched_at = excluded.fetched_at, status = excluded.status, body = excluded.body`,
   ).run(origin, robots.fetchedAt, robots.status, robots.body);
 }
+
+/** Pages of a pass that answered 404 or 410: gone from their site. */
+export function goneOf(db: Db, passId: number): Array<{ siteId: string; url: string }> {
+  return db
+    .prepare(
+      `SELECT site_id AS siteId, url FROM crawl_frontier
+       WHERE pass_id = ? AND kind = 'page' AND state = 'skipped' AND reason = 'not-found' ORDER BY id`,
+    )
+    .all(passId) as Array<{ siteId: string; url: string }>;
+}
+
+/** Whether a page URL was dealt with in a pass (fetched, skipped or failed). */
+export function reachedIn(db: Db, passId: number, url: string): boolean {
+  return (
+    statement(db, "SELECT 1 FROM crawl_frontier WHERE pass_id = ? AND url = ? AND state != 'queued'").get(
+      passId,
+      url,
+    ) !== undefined
+  );
+}

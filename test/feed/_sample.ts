@@ -14,7 +14,7 @@ const authors = [
   'יעל כהן',
   'Nguyễn Thị Hoa',
 ];
-const themes = ['Peace and Security', 'Environment', 'Economy', 'Human Rights'];
+const themes = ['Water Security', 'Environment', 'Economy', 'Human Rights'];
 const regions = ['Middle East', 'West Africa', 'Latin America & Caribbean', 'South-East Asia'];
 const titles = [
   'Ceasefire talks resume & hopes rise',

@@ -34,7 +34,7 @@ describe('every file a build of the example configuration writes', () => {
     buildFeeds(db, loadFeedConfig('feeds'), { out });
     const names = readdirSync(out).filter((name) => !name.startsWith('.'));
     expect(names.sort()).toEqual(
-      ['all', 'ana-lima', 'peace-and-security']
+      ['all', 'ana-lima', 'water-security']
         .flatMap((id) => [`${id}.xml`, `${id}.atom`, `${id}.json`])
         .concat('feeds.opml')
         .sort(),

@@ -3,6 +3,7 @@ import { articles } from './001-articles.ts';
 import { fingerprints } from './002-fingerprints.ts';
 import { crawl } from './003-crawl.ts';
 import { findings } from './004-findings.ts';
+import { judgements } from './005-judgements.ts';
 
 export interface Migration {
   version: number;
@@ -13,6 +14,7 @@ export interface Migration {
 /**
  * Every schema change, in order. A released migration is never edited: add a new one.
  * Versions are allotted to stages so that work on them can proceed side by side:
- * 1 articles, 2 fingerprints (match), 3 crawl frontier and snapshots, 4 scans and findings.
+ * 1 articles, 2 fingerprints (match), 3 crawl frontier and snapshots, 4 scans and findings,
+ * 5 the last judgement of each page (scan).
  */
-export const migrations: Migration[] = [articles, fingerprints, crawl, findings];
+export const migrations: Migration[] = [articles, fingerprints, crawl, findings, judgements];

@@ -1,0 +1,145 @@
+import { Option } from 'commander';
+import { Cron } from 'croner';
+import { loadAlerts } from '../config/alerts.ts';
+import { loadSites } from '../config/sites.ts';
+import { loadTerms } from '../config/terms.ts';
+import { isSyndicateError, usageError } from '../errors.ts';
+import { logger } from '../log.ts';
+import { runScan, type ScanConfig, type ScanSummary } from '../scan/scan.ts';
+import { openStore } from '../store/db.ts';
+import { defineCommand, EXIT, type ExitCode, type GlobalOptions, type Io } from './context.ts';
+import { formatSummary, logProgress, progressBar } from './crawl.ts';
+import { integerOption } from './main.ts';
+
+interface ScanFlags {
+  site?: string[];
+  schedule?: string;
+  delay?: number;
+  perHost?: number;
+  allowPrivateNetworks?: boolean;
+}
+
+/** `syndicate scan [--site ID…] [--schedule CRON]`: crawl, check, record the scan. */
+export const scanCommand = defineCommand({
+  name: 'scan',
+  register(program, context, done) {
+    program
+      .command('scan')
+      .description('crawl registered sites, check what they reprint, and record the findings of the scan')
+      .addOption(new Option('--site <id...>', 'only these sites (ids from sites.yaml)'))
+      .addOption(
+        new Option(
+          '--schedule <cron>',
+          'stay in the foreground and scan on this cron schedule, e.g. "0 3 * * *"',
+        ),
+      )
+      .addOption(
+        new Option('--delay <ms>', 'pause between two requests to one host (default 1000)').argParser(
+          integerOption(0),
+        ),
+      )
+      .addOption(
+        new Option('--per-host <n>', 'requests in flight to one host (default 1)').argParser(
+          integerOption(1),
+        ),
+      )
+      .addOption(new Option('--allow-private-networks', 'allow private, loopback and link-local addresses'))
+      .action(async (flags: ScanFlags) => {
+        const globals = context.globals();
+        // Configuration is read (and validated) once up front: a broken file fails at once, not at 3 a.m.
+        const config = loadConfig(globals);
+        if (flags.schedule) {
+          done(
+            await scheduled(
+              flags.schedule,
+              () => scanOnce(globals, flags, context.io, loadConfig(globals)),
+              context.io,
+            ),
+          );
+        } else {
+          done(await scanOnce(globals, flags, context.io, config));
+        }
+      });
+  },
+});
+
+function loadConfig(globals: GlobalOptions): ScanConfig {
+  return {
+    sites: loadSites(globals.rules),
+    terms: loadTerms(globals.rules),
+    alerts: loadAlerts(globals.rules),
+  };
+}
+
+async function scanOnce(
+  globals: GlobalOptions,
+  flags: ScanFlags,
+  io: Io,
+  config: ScanConfig,
+): Promise<ExitCode> {
+  const db = openStore(globals.store);
+  const bar = io.interactive && !flags.schedule ? progressBar(io) : undefined;
+  try {
+    const summary = await runScan(db, config, {
+      ...(flags.site ? { siteIds: flags.site } : {}),
+      ...(flags.delay !== undefined ? { delayMs: flags.delay } : {}),
+      ...(flags.perHost !== undefined ? { perHost: flags.perHost } : {}),
+      ...(flags.allowPrivateNetworks ? { allowPrivateNetworks: true } : {}),
+      signal: io.stopSignal,
+      onProgress: bar ?? logProgress,
+    });
+    bar?.end();
+    io.stdout(formatScan(summary));
+    if (!summary.crawl.finished) return EXIT.error;
+    return summary.openViolations > 0 ? EXIT.findings : EXIT.ok;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Scan on a cron schedule until stopped. A scan that fails is logged and the schedule goes on; a
+ * tick that comes while a scan still runs is skipped (croner's protect), never run alongside.
+ */
+async function scheduled(pattern: string, run: () => Promise<ExitCode>, io: Io): Promise<ExitCode> {
+  let job: Cron;
+  try {
+    job = new Cron(pattern, { protect: true, paused: true });
+  } catch (error) {
+    throw usageError(`--schedule ${JSON.stringify(pattern)}: ${(error as Error).message}`);
+  }
+  const log = logger();
+  job.schedule(async () => {
+    try {
+      const code = await run();
+      log.info({ exitCode: code, next: job.nextRun()?.toISOString() }, 'scheduled scan done');
+    } catch (error) {
+      log.error({ err: isSyndicateError(error) ? error.toString() : error }, 'scheduled scan failed');
+    }
+  });
+  job.resume();
+  log.info({ schedule: pattern, next: job.nextRun()?.toISOString() }, 'waiting for the next scheduled scan');
+  await new Promise<void>((resolve) => {
+    if (io.stopSignal.aborted) resolve();
+    io.stopSignal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  job.stop();
+  return EXIT.ok;
+}
+
+export function formatScan(summary: ScanSummary): string {
+  const { scan } = summary;
+  const lines = [
+    formatSummary(summary.crawl).trimEnd(),
+    `scan ${scan.id} (${scan.sites.join(', ')}): ${scan.counts.pages} pages checked (${summary.judged} judged, ${summary.reused} unchanged)`,
+    `  reprints:           ${scan.counts.reprints} (${scan.counts.compliant} compliant, ${scan.counts.violations} violating)`,
+    `  new violations:     ${summary.newViolations.length}`,
+    `  resolved:           ${summary.resolved.length}`,
+    `  open violations:    ${summary.openViolations}`,
+  ];
+  if (summary.revisited) lines.push(`  revisited:          ${summary.revisited} pages with open findings`);
+  for (const alert of summary.alerts) {
+    lines.push(`  webhook ${alert.url}: ${alert.ok ? 'delivered' : `failed (${alert.error ?? 'error'})`}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

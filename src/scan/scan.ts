@@ -1,0 +1,230 @@
+import { createHash } from 'node:crypto';
+import { checkSnapshot } from '../check/check-snapshot.ts';
+import type { PageResult } from '../check/result.ts';
+import type { AlertsConfig } from '../config/alerts.ts';
+import type { SitesFile } from '../config/sites.ts';
+import type { Terms } from '../config/terms.ts';
+import { type CrawlProgress, type CrawlSummary, crawl, selectSites, userAgentOf } from '../crawl/crawl.ts';
+import { isFetchError } from '../crawl/errors.ts';
+import { fetchPageSnapshot } from '../crawl/fetch-page.ts';
+import { cachedRobots, failuresOf, goneOf, reachedIn, snapshotsOf } from '../crawl/frontier.ts';
+import { isAllowed, parseRobots, policyFor } from '../crawl/robots.ts';
+import type { PageSnapshot } from '../crawl/snapshot.ts';
+import {
+  ACTIVE_STATUSES,
+  acquireScanLock,
+  alertNewViolations,
+  type Finding,
+  finishScan,
+  type RecordOutcome,
+  recordPageResults,
+  releaseScanLock,
+  type Scan,
+  type ScannedPage,
+  startScan,
+  type WebhookOutcome,
+} from '../findings/index.ts';
+import { logger } from '../log.ts';
+import type { Db } from '../store/db.ts';
+
+/**
+ * One scan: crawl the registered sites, judge what their pages reprint, and record the findings
+ * of this scan against the ones before it. Data flows one way: crawl → snapshots → checks →
+ * findings → alerts. It never prints; the CLI shows the summary it returns.
+ */
+
+export interface ScanConfig {
+  sites: SitesFile;
+  terms: Terms;
+  alerts: AlertsConfig;
+}
+
+export interface ScanOptions {
+  siteIds?: string[];
+  signal?: AbortSignal;
+  now?: () => Date;
+  delayMs?: number;
+  perHost?: number;
+  allowPrivateNetworks?: boolean;
+  onProgress?: (progress: CrawlProgress) => void;
+}
+
+export interface ScanSummary {
+  scan: Scan;
+  crawl: CrawlSummary;
+  /** Pages judged in this scan, and pages whose earlier judgement still held (unchanged). */
+  judged: number;
+  reused: number;
+  /** Pages with open findings that the crawl did not reach, fetched again to see if they are gone. */
+  revisited: number;
+  newViolations: Finding[];
+  resolved: Finding[];
+  /** Violations seen in this scan that wait for a person (open or contacted). */
+  openViolations: number;
+  alerts: WebhookOutcome[];
+}
+
+const BATCH = 200;
+
+export async function runScan(db: Db, config: ScanConfig, options: ScanOptions = {}): Promise<ScanSummary> {
+  const now = options.now ?? (() => new Date());
+  const sites = selectSites(config.sites, options.siteIds);
+  const lock = acquireScanLock(db, { now: now() });
+  try {
+    const scan = startScan(db, { sites: sites.map((site) => site.id), now: now() });
+    const log = logger().child({ scan: scan.id });
+    log.info({ sites: scan.sites }, 'scan started');
+    const crawled = await crawl(db, config.sites, {
+      siteIds: sites.map((site) => site.id),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.delayMs !== undefined ? { delayMs: options.delayMs } : {}),
+      ...(options.perHost !== undefined ? { perHost: options.perHost } : {}),
+      ...(options.allowPrivateNetworks ? { allowPrivateNetworks: true } : {}),
+      now,
+    });
+
+    const stamp = judgementStamp(db, config);
+    const outcomes: RecordOutcome[] = [];
+    const counts = { judged: 0, reused: 0, revisited: 0 };
+    let batch: ScannedPage[] = [];
+    const record = (gone: string[] = []) => {
+      if (batch.length === 0 && gone.length === 0) return;
+      outcomes.push(recordPageResults(db, scan.id, batch, { sites: config.sites.sites, gone, now: now() }));
+      batch = [];
+    };
+    const judge = (snapshot: PageSnapshot) => {
+      const cached = cachedJudgement(db, snapshot, stamp);
+      let result: PageResult;
+      if (cached) {
+        result = cached;
+        counts.reused++;
+      } else {
+        result = checkSnapshot(db, snapshot, { terms: config.terms, sites: config.sites.sites, now: now() });
+        saveJudgement(db, snapshot, stamp, result, now());
+        counts.judged++;
+      }
+      batch.push({ ...result, reprintHash: snapshot.bodyHash });
+      if (batch.length >= BATCH) record();
+    };
+
+    for (const snapshot of snapshotsOf(db, crawled.passId)) judge(snapshot);
+    const gone = goneOf(db, crawled.passId).map((page) => page.url);
+
+    // A page with an open finding that the crawl no longer reaches (dropped from the sitemap, say)
+    // is asked for directly: gone if it answers 404 or 410, judged again if it is still there.
+    if (crawled.finished) {
+      for (const page of unreachedFindings(db, crawled.passId, scan.sites)) {
+        if (options.signal?.aborted) break;
+        const snapshot = await revisit(db, config.sites, page, options);
+        counts.revisited++;
+        if (snapshot === 'gone') gone.push(page.url);
+        else if (snapshot) judge(snapshot);
+      }
+    }
+    record(gone);
+
+    const errors = failuresOf(db, crawled.passId).map((failure) => ({
+      url: failure.url,
+      message: `${failure.kind}${failure.message ? `: ${failure.message}` : ''}`,
+    }));
+    if (!crawled.finished)
+      errors.push({ url: '', message: 'the crawl stopped before the end; the next scan continues it' });
+    const finished = finishScan(db, scan.id, { now: now(), errors });
+    const newViolations = outcomes.flatMap((outcome) => outcome.new);
+    const resolved = outcomes.flatMap((outcome) => outcome.resolved);
+    const openViolations = countOpenInScan(db, scan.id);
+    const alerts = await alertNewViolations(config.alerts, finished, newViolations);
+    log.info(
+      { ...counts, new: newViolations.length, resolved: resolved.length, openViolations },
+      'scan finished',
+    );
+    return { scan: finished, crawl: crawled, ...counts, newViolations, resolved, openViolations, alerts };
+  } finally {
+    releaseScanLock(db, lock);
+  }
+}
+
+/**
+ * What a judgement depends on besides the page: the terms, the site registry and the articles.
+ * When any of them changes, every page is judged again.
+ */
+function judgementStamp(db: Db, config: ScanConfig): string {
+  const articles = db.prepare('SELECT count(*) AS n, max(stored_at) AS latest FROM articles').get();
+  return createHash('sha256')
+    .update(JSON.stringify([config.terms, config.sites.sites, articles]))
+    .digest('hex');
+}
+
+function cachedJudgement(db: Db, snapshot: PageSnapshot, stamp: string): PageResult | undefined {
+  const row = db
+    .prepare<[string], { body_hash: string; stamp: string; result: string }>(
+      'SELECT body_hash, stamp, result FROM scan_judgements WHERE url = ?',
+    )
+    .get(snapshot.url);
+  if (!row || row.body_hash !== snapshot.bodyHash || row.stamp !== stamp) return undefined;
+  return { ...(JSON.parse(row.result) as PageResult), fetchedAt: snapshot.fetchedAt };
+}
+
+function saveJudgement(db: Db, snapshot: PageSnapshot, stamp: string, result: PageResult, at: Date): void {
+  db.prepare(
+    `INSERT INTO scan_judgements (url, body_hash, stamp, result, judged_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (url) DO UPDATE SET body_hash = excluded.body_hash, stamp = excluded.stamp,
+       result = excluded.result, judged_at = excluded.judged_at`,
+  ).run(snapshot.url, snapshot.bodyHash, stamp, JSON.stringify(result), at.toISOString());
+}
+
+function unreachedFindings(db: Db, passId: number, siteIds: string[]): Array<{ url: string; site: string }> {
+  const placeholders = ACTIVE_STATUSES.map(() => '?').join(', ');
+  const rows = db
+    .prepare(
+      `SELECT DISTINCT page_url AS url, site FROM findings
+       WHERE status IN (${placeholders}) AND site IN (SELECT value FROM json_each(?))`,
+    )
+    .all(...ACTIVE_STATUSES, JSON.stringify(siteIds)) as Array<{ url: string; site: string }>;
+  return rows.filter((row) => !reachedIn(db, passId, row.url));
+}
+
+async function revisit(
+  db: Db,
+  sites: SitesFile,
+  page: { url: string },
+  options: ScanOptions,
+): Promise<PageSnapshot | 'gone' | undefined> {
+  const userAgent = userAgentOf(sites.crawler);
+  const robots = cachedRobots(db, new URL(page.url).origin);
+  // Only where this scan's crawl read robots.txt and it allows the page: never a disallowed URL.
+  if (
+    !robots ||
+    robots.status >= 500 ||
+    (robots.status < 300 && !isAllowed(policyFor(parseRobots(robots.body), userAgent), page.url))
+  ) {
+    return undefined;
+  }
+  try {
+    return await fetchPageSnapshot(page.url, {
+      allowPrivateNetworks: options.allowPrivateNetworks || sites.crawler.allowPrivateNetworks,
+      userAgent,
+      resolve: sites.crawler.resolve,
+      signal: options.signal,
+      maxBodyBytes: sites.crawler.maxBodyBytes,
+      headersTimeoutMs: sites.crawler.headersTimeoutMs,
+      bodyTimeoutMs: sites.crawler.bodyTimeoutMs,
+      maxRedirects: sites.crawler.maxRedirects,
+    });
+  } catch (error) {
+    if (isFetchError(error) && (error.status === 404 || error.status === 410)) return 'gone';
+    logger().warn({ url: page.url, err: error }, 'could not revisit a page with an open finding');
+    return undefined;
+  }
+}
+
+function countOpenInScan(db: Db, scanId: number): number {
+  const placeholders = ACTIVE_STATUSES.map(() => '?').join(', ');
+  const row = db
+    .prepare(
+      `SELECT count(*) AS n FROM findings WHERE last_scan = ? AND verdict = 'violation' AND status IN (${placeholders})`,
+    )
+    .get(scanId, ...ACTIVE_STATUSES) as { n: number };
+  return row.n;
+}
