@@ -435,7 +435,7 @@ export function goneOf(db: Db, passId: number): Array<{ siteId: string; url: str
   return db
     .prepare(
       `SELECT site_id AS siteId, url FROM crawl_frontier
-       WHERE pass_id = ? AND kind = 'page' AND state = 'skipped' AND reason = 'not-found' ORDER BY id`,
+       WHERE pass_id = ? AND kind = 'page' AND status IN (404, 410) ORDER BY id`,
     )
     .all(passId) as Array<{ siteId: string; url: string }>;
 }

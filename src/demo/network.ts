@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Article } from '../store/article.ts';
@@ -97,7 +98,7 @@ function layout(site: DemoSite, title: string, main: string, options: { commerci
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} | ${name}</title></head>
 <body>
 <header class="site-header"><a href="/">${name}</a>
-<nav class="menu"><a href="/">Home</a> <a href="/about/">About</a> <a href="/contact/">Contact</a></nav></header>
+<nav class="menu"><a href="/">Home</a> <a href="/about/">About</a></nav></header>
 <div class="wrap">
 <main id="main" class="site-main">${main}</main>
 <aside class="sidebar widget-area"><section class="widget"><h2>Recent posts</h2><ul><li><a href="/about/">About us</a></li></ul></section>
@@ -257,8 +258,17 @@ export async function startNetwork(articles: Article[], publisher: Publisher): P
           response.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end('<h1>Not found</h1>');
           return;
         }
+        // Like most real sites, an ETag, so a rescan can ask "changed since?" and get a 304.
+        const etag = `"${createHash('sha1').update(page.body).digest('hex').slice(0, 16)}"`;
+        if (request.headers['if-none-match'] === etag) {
+          response.writeHead(304, { etag }).end();
+          return;
+        }
         response
-          .writeHead(page.status ?? 200, { 'content-type': `${page.type ?? 'text/html'}; charset=utf-8` })
+          .writeHead(page.status ?? 200, {
+            'content-type': `${page.type ?? 'text/html'}; charset=utf-8`,
+            etag,
+          })
           .end(request.method === 'HEAD' ? undefined : page.body);
       };
       if (page?.delayMs) setTimeout(send, page.delayMs);

@@ -108,7 +108,11 @@ export async function runScan(db: Db, config: ScanConfig, options: ScanOptions =
       if (batch.length >= BATCH) record();
     };
 
-    for (const snapshot of snapshotsOf(db, crawled.passId)) judge(snapshot);
+    // One site's snapshots at a time: judging writes to the store, which a live iterator forbids,
+    // and a site's pages are bounded by its maxPages.
+    for (const site of scan.sites) {
+      for (const snapshot of [...snapshotsOf(db, crawled.passId, { siteId: site })]) judge(snapshot);
+    }
     const gone = goneOf(db, crawled.passId).map((page) => page.url);
 
     // A page with an open finding that the crawl no longer reaches (dropped from the sitemap, say)
