@@ -7,6 +7,9 @@ const REL_VALUES = ['nofollow', 'ugc', 'sponsored', 'noopener', 'noreferrer'] as
 
 interface FoundLink {
   href: string;
+  /** The href resolved against the page: where a reader's click goes. */
+  absolute: string;
+  /** The absolute URL normalised for comparison with the article's URL and aliases. */
   target: string;
   text: string;
   rel: string[];
@@ -65,6 +68,7 @@ export default defineRule({
         if (!target) continue;
         const link: FoundLink = {
           href,
+          absolute: resolved.href,
           target,
           text: $(anchor).text().replace(/\s+/g, ' ').trim(),
           rel: (anchor.attribs.rel ?? '').toLowerCase().split(/\s+/).filter(Boolean),
@@ -142,5 +146,5 @@ export default defineRule({
 });
 
 function linkEvidence(link: FoundLink) {
-  return { href: link.target, text: link.text, rel: link.rel, hidden: link.hidden ?? null };
+  return { href: link.absolute, text: link.text, rel: link.rel, hidden: link.hidden ?? null };
 }
