@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { SyndicateError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
 
@@ -15,6 +16,15 @@ export interface LockOptions {
   /** Whether a process on this host is still running; `process.kill(pid, 0)` by default. */
   isAlive?: (pid: number) => boolean;
 }
+
+/**
+ * Stores on which this process holds the scan lock now, by file and pid. A lock row naming this
+ * pid is only this process's own if it appears here; otherwise it was left by an earlier process
+ * that had the same pid (a container restarts its processes with the same pids).
+ */
+const heldHere = new Set<string>();
+const heldKey = (db: Db, lock: Pick<ScanLock, 'pid' | 'host'>) =>
+  [db.name === ':memory:' ? db.name : resolve(db.name), lock.host, lock.pid].join('\u0000');
 
 /**
  * Take the one scan lock of the store, so two scans never record into it at once. A lock whose
@@ -34,9 +44,11 @@ export function acquireScanLock(db: Db, options: LockOptions = {}): ScanLock {
         | ScanLock
         | undefined;
       if (holder) {
-        const mine = holder.host === me.host && holder.pid === me.pid;
-        const dead = holder.host === me.host && !isAlive(holder.pid);
-        if (!mine && !dead) {
+        const samePid = holder.host === me.host && holder.pid === me.pid;
+        // Two scans in one process (a scheduler, a server) share the pid: the live one keeps it.
+        const leftBehind = samePid && !heldHere.has(heldKey(db, me));
+        const dead = holder.host === me.host && !samePid && !isAlive(holder.pid);
+        if (!leftBehind && !dead) {
           throw new SyndicateError(
             'locked',
             `another scan holds the store: pid ${holder.pid} on ${holder.host} since ${holder.started}`,
@@ -48,6 +60,7 @@ export function acquireScanLock(db: Db, options: LockOptions = {}): ScanLock {
         me.host,
         me.started,
       );
+      heldHere.add(heldKey(db, me));
       return me;
     })
     .immediate();
@@ -58,6 +71,7 @@ export function releaseScanLock(db: Db, lock: Pick<ScanLock, 'pid' | 'host'>): b
   const info = db
     .prepare('DELETE FROM scan_lock WHERE id = 1 AND pid = ? AND host = ?')
     .run(lock.pid, lock.host);
+  heldHere.delete(heldKey(db, lock));
   return info.changes > 0;
 }
 

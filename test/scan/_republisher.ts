@@ -1,0 +1,239 @@
+import { createHash } from 'node:crypto';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { stringify } from 'yaml';
+import { openStore } from '../../src/store/db.ts';
+import { runCli } from '../helpers/cli.ts';
+import { FIXTURES } from '../helpers/fixture-store.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+/**
+ * A republisher the test controls, served for real on 127.0.0.1: robots.txt, a sitemap of its
+ * listed pages, and the pages, each with an ETag so that a rescan can ask "changed since?".
+ * The test changes `pages` between scans (a fixed credit, a 404, a page gone from the sitemap).
+ */
+
+export interface SitePage {
+  body: string;
+  /** Answer with this status instead of 200 (and no ETag): 404 for a page that was taken down. */
+  status?: number;
+  /** Whether the sitemap lists it (default true). */
+  listed?: boolean;
+  /** Wait this long before answering. */
+  delayMs?: number;
+}
+
+export interface SeenRequest {
+  path: string;
+  /** The If-None-Match the crawler sent, if any, and the status it got. */
+  ifNoneMatch?: string;
+  status: number;
+}
+
+export interface Republisher {
+  id: string;
+  host: string;
+  address: string;
+  pages: Map<string, SitePage>;
+  requests: SeenRequest[];
+  /** Called when a request arrives, before it is answered (for tests that wait on one). */
+  onRequest?: (path: string) => void;
+  url(path: string): string;
+  close(): Promise<void>;
+}
+
+export const etagOf = (body: string) => `"${createHash('sha1').update(body).digest('hex').slice(0, 16)}"`;
+
+export async function startRepublisher(id: string): Promise<Republisher> {
+  const host = `${id}.example`;
+  const pages = new Map<string, SitePage>();
+  const requests: SeenRequest[] = [];
+  const sockets = new Set<Socket>();
+  const site: Republisher = {
+    id,
+    host,
+    address: '',
+    pages,
+    requests,
+    url: (path) => `http://${host}${path}`,
+    close: () =>
+      new Promise<void>((done) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => done());
+      }),
+  };
+  const answer = (request: IncomingMessage, response: ServerResponse) => {
+    const path = new URL(request.url ?? '/', 'http://x').pathname;
+    const ifNoneMatch = request.headers['if-none-match'];
+    const send = (status: number, type: string, body: string, etag?: string) => {
+      requests.push({ path, status, ...(ifNoneMatch ? { ifNoneMatch } : {}) });
+      if (etag && ifNoneMatch === etag) {
+        response.writeHead(304, { etag }).end();
+        requests.at(-1)!.status = 304;
+        return;
+      }
+      response
+        .writeHead(status, { 'content-type': `${type}; charset=utf-8`, ...(etag ? { etag } : {}) })
+        .end(body);
+    };
+    site.onRequest?.(path);
+    if (path === '/robots.txt') {
+      send(200, 'text/plain', `User-agent: *\nAllow: /\nSitemap: http://${host}/sitemap.xml\n`);
+      return;
+    }
+    if (path === '/sitemap.xml') {
+      const urls = [...pages]
+        .filter(([, page]) => page.listed !== false)
+        .map(([pagePath]) => `<url><loc>http://${host}${pagePath}</loc></url>`);
+      send(
+        200,
+        'application/xml',
+        `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${urls.join('')}</urlset>\n`,
+      );
+      return;
+    }
+    const page = pages.get(path);
+    const respond = () => {
+      if (!page) send(404, 'text/html', '<h1>Not found</h1>');
+      else if (page.status && page.status !== 200) send(page.status, 'text/html', '<h1>Gone</h1>');
+      else send(200, 'text/html', page.body, etagOf(page.body));
+    };
+    if (page?.delayMs) setTimeout(respond, page.delayMs);
+    else respond();
+  };
+  const server: Server = createServer(answer);
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  site.address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return site;
+}
+
+export interface FixtureArticle {
+  id: string;
+  url: string;
+  title: string;
+  authors: string[];
+  published: string;
+  html: string;
+}
+
+/** The fixture articles the store is filled with, as the JSONL file has them. */
+export const articles: Record<string, FixtureArticle> = Object.fromEntries(
+  readFileSync(join(FIXTURES, 'articles.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as FixtureArticle)
+    .map((article) => [article.id, article]),
+);
+
+export type Credit = 'proper' | 'home-only' | 'no-copyright';
+
+/**
+ * A page that reprints an article in full. `proper` credits the publisher with a link to the
+ * original and a copyright line; `home-only` links to the publisher's home page instead.
+ */
+export function reprint(article: FixtureArticle, credit: Credit, extra = ''): string {
+  const link = credit === 'home-only' ? 'https://northwind.example/' : article.url;
+  const year = article.published.slice(0, 4);
+  const copyright =
+    credit === 'no-copyright'
+      ? ''
+      : `<p class="copyright">Copyright © ${year} ${article.authors.join(', ')}, Northwind Review</p>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${article.title}</title></head>
+<body><header><a href="/">A community site</a></header>
+<main><article><h1>${article.title}</h1>${article.html}${extra}
+<p class="credit">This article was originally published by <a href="${link}">Northwind Review</a>.</p>
+${copyright}</article></main>
+<footer>Run by volunteers.</footer></body></html>`;
+}
+
+/** A store holding the fixture articles, imported through the command line. */
+export async function importedStore(dir: string): Promise<string> {
+  const store = join(dir, 'store.sqlite');
+  const result = await runCli(['--store', store, 'import', join(FIXTURES, 'articles.jsonl')]);
+  expect(result.code, result.stderr).toBe(0);
+  return store;
+}
+
+export interface RulesOptions {
+  kind?: Record<string, 'community' | 'commercial'>;
+  alerts?: Record<string, unknown>;
+  crawler?: Record<string, unknown>;
+}
+
+/**
+ * A rules folder as `npm start` writes one: the project's terms, and a sites.yaml whose crawler
+ * reaches the test's sites through `resolve`, allowed onto 127.0.0.1, with no delay.
+ */
+export function writeRules(dir: string, sites: Republisher[], options: RulesOptions = {}): string {
+  const repo = join(import.meta.dirname, '..', '..');
+  copyFileSync(join(repo, 'rules', 'terms.yaml'), join(dir, 'terms.yaml'));
+  writeFileSync(
+    join(dir, 'sites.yaml'),
+    stringify({
+      crawler: {
+        allowPrivateNetworks: true,
+        delayMs: 0,
+        retries: 1,
+        retryDelayMs: 10,
+        headersTimeoutMs: 5000,
+        bodyTimeoutMs: 5000,
+        resolve: Object.fromEntries(sites.map((site) => [site.host, site.address])),
+        ...options.crawler,
+      },
+      sites: sites.map((site) => ({
+        id: site.id,
+        url: `http://${site.host}/`,
+        kind: options.kind?.[site.id] ?? 'community',
+      })),
+    }),
+  );
+  if (options.alerts) writeFileSync(join(dir, 'alerts.yaml'), stringify({ alerts: options.alerts }));
+  return dir;
+}
+
+/** A temp folder with an imported store and a rules folder for `sites`. */
+export async function scanSetup(
+  sites: Republisher[],
+  options: RulesOptions = {},
+): Promise<{ dir: string; store: string; rules: string; argv: string[] }> {
+  const dir = tempDir();
+  const store = await importedStore(dir);
+  const rules = writeRules(dir, sites, options);
+  return { dir, store, rules, argv: ['--store', store, '--rules', rules] };
+}
+
+export interface FindingRow {
+  id: number;
+  page_url: string;
+  article_id: string;
+  status: string;
+  verdict: string;
+  resolved_why: string | null;
+  first_seen: string;
+  first_scan: number;
+  last_seen: string;
+  last_scan: number;
+  violations: string;
+}
+
+/** The findings of a store, by page URL, read with a connection of the test's own. */
+export function findingsOf(store: string): Map<string, FindingRow> {
+  const db = openStore(store);
+  try {
+    const rows = db.prepare('SELECT * FROM findings ORDER BY id').all() as FindingRow[];
+    return new Map(rows.map((row) => [row.page_url, row]));
+  } finally {
+    db.close();
+  }
+}
+
+export function rulesOf(row: FindingRow | undefined): string[] {
+  return [...new Set((JSON.parse(row?.violations ?? '[]') as Array<{ rule: string }>).map((v) => v.rule))];
+}

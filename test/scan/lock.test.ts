@@ -1,0 +1,98 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireScanLock, currentScanLock } from '../../src/findings/index.ts';
+import { setLogLevel } from '../../src/log.ts';
+import { openStore } from '../../src/store/db.ts';
+import { runCli } from '../helpers/cli.ts';
+import { articles, type Republisher, reprint, scanSetup, startRepublisher } from './_republisher.ts';
+
+/** Two scans never record into one store at once; a lock left by a dead process is taken over. */
+let site: Republisher;
+const REPO = join(import.meta.dirname, '..', '..');
+
+beforeAll(async () => {
+  setLogLevel('silent');
+  site = await startRepublisher('slow');
+  site.pages.set('/slow/', { body: reprint(articles['nw-481']!, 'home-only'), delayMs: 800 });
+});
+afterAll(() => site.close());
+
+/** Resolves when the site receives a request for `path`. */
+function requested(path: string): Promise<void> {
+  return new Promise((resolve) => {
+    site.onRequest = (seen) => {
+      if (seen === path) {
+        site.onRequest = undefined;
+        resolve();
+      }
+    };
+  });
+}
+
+describe('the scan lock', () => {
+  it('refuses a second scan in the same process while the first runs, naming the holder', async () => {
+    const { store, argv } = await scanSetup([site]);
+    const busy = requested('/slow/');
+    const first = runCli([...argv, 'scan']);
+    await busy;
+    const second = await runCli([...argv, 'scan']);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`another scan holds the store: pid ${process.pid} on ${hostname()}`);
+    // The refused scan neither took the lock nor recorded a scan.
+    expect((await first).code).toBe(1);
+    const db = openStore(store);
+    expect(db.prepare('SELECT id, finished IS NOT NULL AS finished FROM scans').all()).toEqual([
+      { id: 1, finished: 1 },
+    ]);
+    expect(currentScanLock(db)).toBeUndefined();
+    db.close();
+  });
+
+  it('refuses a scan while another process scans the store', async () => {
+    const { store, argv } = await scanSetup([site]);
+    const busy = requested('/slow/');
+    const child = spawn(process.execPath, [join(REPO, 'src/cli/bin.js'), ...argv, 'scan'], {
+      cwd: REPO,
+      env: { ...process.env, SYNDICATE_LOG_LEVEL: 'silent' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await busy;
+    const refused = await runCli([...argv, 'scan']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`another scan holds the store: pid ${child.pid} on ${hostname()}`);
+    expect(await exited).toBe(1);
+    const db = openStore(store);
+    expect(currentScanLock(db)).toBeUndefined();
+    db.close();
+  });
+
+  it('takes over a lock left by a process that no longer exists', async () => {
+    const { store, argv } = await scanSetup([site]);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const db = openStore(store);
+    acquireScanLock(db, { pid: dead });
+    expect(currentScanLock(db)).toMatchObject({ pid: dead, host: hostname() });
+    const result = await runCli([...argv, 'scan']);
+    expect(result.code, result.stderr).toBe(1);
+    expect(currentScanLock(db)).toBeUndefined();
+    expect(db.prepare('SELECT count(*) AS n FROM scans WHERE finished IS NOT NULL').get()).toEqual({ n: 1 });
+    db.close();
+  });
+
+  it('takes over a lock naming its own pid when this process holds none (a restarted container)', async () => {
+    const { store, argv } = await scanSetup([site]);
+    const db = openStore(store);
+    db.prepare('INSERT INTO scan_lock (id, pid, host, started) VALUES (1, ?, ?, ?)').run(
+      process.pid,
+      hostname(),
+      '2026-01-01T03:00:00.000Z',
+    );
+    const result = await runCli([...argv, 'scan']);
+    expect(result.code, result.stderr).toBe(1);
+    expect(currentScanLock(db)).toBeUndefined();
+    db.close();
+  });
+});
