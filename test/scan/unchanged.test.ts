@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadAlerts } from '../../src/config/alerts.ts';
+import { loadSites } from '../../src/config/sites.ts';
+import { loadTerms } from '../../src/config/terms.ts';
+import { setLogLevel } from '../../src/log.ts';
+import { runScan } from '../../src/scan/scan.ts';
+import { openStore } from '../../src/store/db.ts';
+import { runCli } from '../helpers/cli.ts';
+import { articles, etagOf, type Republisher, reprint, scanSetup, startRepublisher } from './_republisher.ts';
+
+/** A page that did not change since the last scan is not judged again. */
+let site: Republisher;
+
+beforeAll(async () => {
+  setLogLevel('silent');
+  site = await startRepublisher('steady');
+});
+afterAll(() => site.close());
+
+describe('a rescan of unchanged pages', () => {
+  it('asks with the ETag, gets 304, reuses the judgement; a changed page alone is judged again', async () => {
+    const { store, rules, argv } = await scanSetup([site]);
+    site.pages.set('/one/', { body: reprint(articles['nw-481']!, 'home-only') });
+    site.pages.set('/two/', { body: reprint(articles['nw-455']!, 'proper') });
+    site.pages.set('/three/', { body: reprint(articles['nw-470']!, 'proper') });
+    const config = () => ({ sites: loadSites(rules), terms: loadTerms(rules), alerts: loadAlerts(rules) });
+
+    const db = openStore(store);
+    const first = await runScan(db, config());
+    expect(first).toMatchObject({ judged: 3, reused: 0, openViolations: 1 });
+    expect(first.newViolations.map((finding) => finding.pageUrl)).toEqual([site.url('/one/')]);
+    const pageRequests = () =>
+      site.requests.filter((request) => request.path !== '/robots.txt' && request.path !== '/sitemap.xml');
+    expect(pageRequests().every((request) => request.ifNoneMatch === undefined)).toBe(true);
+
+    site.requests.length = 0;
+    const second = await runScan(db, config());
+    expect(second).toMatchObject({ judged: 0, reused: 3, openViolations: 1 });
+    expect(second.newViolations).toEqual([]);
+    expect(second.crawl.notModified).toBe(3);
+    // Each page was asked for with the ETag it had, and answered 304 Not Modified.
+    expect(
+      pageRequests()
+        .map((request) => [request.path, request.ifNoneMatch, request.status])
+        .sort(),
+    ).toEqual(['/one/', '/three/', '/two/'].map((path) => [path, etagOf(site.pages.get(path)!.body), 304]));
+    // The reused judgement still counts: the finding was seen again in scan 2.
+    const seen = db.prepare('SELECT last_scan, status FROM findings').all();
+    expect(seen).toEqual([{ last_scan: second.scan.id, status: 'open' }]);
+    expect(second.scan.counts).toMatchObject({ pages: 3, reprints: 3, violations: 1, compliant: 2 });
+
+    // One page changes: it alone is fetched in full and judged again.
+    site.pages.set('/two/', { body: reprint(articles['nw-455']!, 'no-copyright') });
+    site.requests.length = 0;
+    const third = await runScan(db, config());
+    expect(third).toMatchObject({ judged: 1, reused: 2, openViolations: 2 });
+    expect(third.newViolations.map((finding) => finding.pageUrl)).toEqual([site.url('/two/')]);
+    expect(pageRequests().find((request) => request.path === '/two/')?.status).toBe(200);
+    db.close();
+
+    // The command line says the same: nothing judged, everything unchanged.
+    const cli = await runCli([...argv, 'scan']);
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toMatch(/3 pages checked \(0 judged, 3 unchanged\)/);
+  });
+
+  it('judges every page again when the terms change', async () => {
+    const { rules, argv } = await scanSetup([site]);
+    site.pages.clear();
+    site.pages.set('/one/', { body: reprint(articles['nw-481']!, 'proper') });
+    expect((await runCli([...argv, 'scan'])).stdout).toMatch(/\(1 judged, 0 unchanged\)/);
+    expect((await runCli([...argv, 'scan'])).stdout).toMatch(/\(0 judged, 1 unchanged\)/);
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(`${rules}/terms.yaml`, '\n# a comment changes nothing\n');
+    expect((await runCli([...argv, 'scan'])).stdout).toMatch(/\(0 judged, 1 unchanged\)/);
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    writeFileSync(
+      `${rules}/terms.yaml`,
+      readFileSync(`${rules}/terms.yaml`, 'utf8').replace('excerptBelow: 0.3', 'excerptBelow: 0.25'),
+    );
+    expect((await runCli([...argv, 'scan'])).stdout).toMatch(/\(1 judged, 0 unchanged\)/);
+  });
+});
