@@ -100,6 +100,7 @@ async function scanOnce(
 /**
  * Scan on a cron schedule until stopped. A scan that fails is logged and the schedule goes on; a
  * tick that comes while a scan still runs is skipped (croner's protect), never run alongside.
+ * Stopping waits for the scan under way, which the same signal winds down.
  */
 async function scheduled(pattern: string, run: () => Promise<ExitCode>, io: Io): Promise<ExitCode> {
   let job: Cron;
@@ -109,13 +110,18 @@ async function scheduled(pattern: string, run: () => Promise<ExitCode>, io: Io):
     throw usageError(`--schedule ${JSON.stringify(pattern)}: ${(error as Error).message}`);
   }
   const log = logger();
-  job.schedule(async () => {
+  let running: Promise<void> | undefined;
+  const tick = async () => {
     try {
       const code = await run();
       log.info({ exitCode: code, next: job.nextRun()?.toISOString() }, 'scheduled scan done');
     } catch (error) {
       log.error({ err: isSyndicateError(error) ? error.toString() : error }, 'scheduled scan failed');
     }
+  };
+  job.schedule(() => {
+    running = tick();
+    return running;
   });
   job.resume();
   log.info({ schedule: pattern, next: job.nextRun()?.toISOString() }, 'waiting for the next scheduled scan');
@@ -124,6 +130,9 @@ async function scheduled(pattern: string, run: () => Promise<ExitCode>, io: Io):
     io.stopSignal.addEventListener('abort', () => resolve(), { once: true });
   });
   job.stop();
+  // A scan under way sees the same signal and stops soon; wait for it to record what it did and
+  // release the store, so that nothing writes to it after the command has returned.
+  await running;
   return EXIT.ok;
 }
 
