@@ -1,0 +1,145 @@
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { load } from 'cheerio';
+import { SaxesParser } from 'saxes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Behaviour, demoSites } from '../../src/demo/network.ts';
+
+/**
+ * `npm start` end to end, as a child process in a folder of its own (a copy of examples/, feeds/
+ * and rules/), so that the repository's data/ and public/ are left alone.
+ */
+const REPO = join(import.meta.dirname, '..', '..');
+const TSX = pathToFileURL(join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+
+/** What the `found` column must say for a site that behaves so. */
+const expected: Record<Behaviour, RegExp> = {
+  'credits-properly': /^compliant$/,
+  'links-home-only': /^link-to-original ×(\d+)$/,
+  'no-copyright': /^copyright-notice ×(\d+)$/,
+  'commercial-unlicensed': /^commercial-use ×(\d+)$/,
+  'commercial-licensed': /^compliant$/,
+  excerpts: /^compliant \((\d+) excerpts\)$/,
+  'robots-rules': /^compliant$/,
+  slow: /^compliant$/,
+};
+
+interface Run {
+  dir: string;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let demo: Run;
+const repoOutputs = () =>
+  ['data/report.html', 'data/syndicate.sqlite', 'public/all.xml'].map((file) => {
+    const path = join(REPO, file);
+    return existsSync(path) ? statSync(path).mtimeMs : 'absent';
+  });
+let repoBefore: Array<number | string>;
+
+beforeAll(async () => {
+  repoBefore = repoOutputs();
+  // Not tempDir(): that one is emptied after each test, and the three tests read one run.
+  const dir = mkdtempSync(join(tmpdir(), 'syndicate-demo-'));
+  for (const folder of ['examples', 'feeds', 'rules'])
+    cpSync(join(REPO, folder), join(dir, folder), { recursive: true });
+  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'src', 'demo', 'main.ts')], {
+    cwd: dir,
+    env: { ...process.env, SYNDICATE_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  demo = { dir, code, stdout, stderr };
+}, 60_000);
+afterAll(() => rmSync(demo.dir, { recursive: true, force: true }));
+
+/** The summary table the demo prints, as rows of cells keyed by header. */
+function table(stdout: string): Map<string, Record<string, string>> {
+  const lines = stdout.split('\n');
+  const start = lines.findIndex((line) => /^site\s{2,}what it does/.test(line));
+  expect(start, 'the summary table is printed').toBeGreaterThanOrEqual(0);
+  const header = lines[start]!.trim().split(/\s{2,}/);
+  const rows = new Map<string, Record<string, string>>();
+  for (const line of lines.slice(start + 2)) {
+    const cells = line.trim().split(/\s{2,}/);
+    if (cells.length !== header.length) break;
+    rows.set(cells[0]!, Object.fromEntries(header.map((title, i) => [title, cells[i] ?? ''])));
+  }
+  return rows;
+}
+
+describe('npm start', () => {
+  it('exits 0 and prints what each example site was found doing, as it was built to do', () => {
+    expect(demo.code, demo.stderr).toBe(0);
+    const rows = table(demo.stdout);
+    expect([...rows.keys()]).toEqual(demoSites.map((site) => site.id));
+    for (const site of demoSites) {
+      const row = rows.get(site.id)!;
+      expect(row['what it does'], site.id).toBe(site.expect);
+      expect(row.found, site.id).toMatch(expected[site.behaviour]);
+      expect(Number(row.reprints), site.id).toBeGreaterThan(0);
+    }
+    // The forum's members area is disallowed by its robots.txt and was never asked for.
+    expect(demo.stdout).toContain("the forum's members area was asked for 0 time(s)");
+    expect(repoOutputs()).toEqual(repoBefore);
+  });
+
+  it('writes an HTML report listing the violating sites’ pages, and no compliant site', () => {
+    const $ = load(readFileSync(join(demo.dir, 'data', 'report.html'), 'utf8'));
+    const rows = table(demo.stdout);
+    const byHost = new Map<string, number>();
+    $('article.finding').each((_, element) => {
+      const reprint = $(element).find('a[href^="http://"]').first().attr('href');
+      expect(reprint).toBeDefined();
+      const host = new URL(reprint!).hostname;
+      byHost.set(host, (byHost.get(host) ?? 0) + 1);
+    });
+    const violating = demoSites.filter((site) => !expected[site.behaviour].source.startsWith('^compliant'));
+    expect([...byHost.keys()].sort()).toEqual(violating.map((site) => site.host).sort());
+    for (const site of violating) {
+      const count = Number(expected[site.behaviour].exec(rows.get(site.id)?.found ?? '')![1]);
+      expect(byHost.get(site.host), site.id).toBe(count);
+    }
+    // The list at the top links to each finding below.
+    const listed = $('ul.finding-list a')
+      .map((_, link) => $(link).attr('href'))
+      .get();
+    for (const id of listed) expect($(id!).length, id).toBe(1);
+  });
+
+  it('builds the feeds, each of them well-formed XML (or JSON)', () => {
+    const files = readdirSync(join(demo.dir, 'public'));
+    const xml = files.filter((file) => /\.(xml|atom|opml)$/.test(file));
+    expect(xml).toEqual(expect.arrayContaining(['all.xml', 'all.atom', 'feeds.opml']));
+    const entries: Record<string, number> = {};
+    for (const file of xml) {
+      const parser = new SaxesParser({ xmlns: true });
+      let count = 0;
+      parser.on('opentag', (tag) => {
+        if (tag.local === 'item' || tag.local === 'entry' || tag.local === 'outline') count++;
+      });
+      parser.write(readFileSync(join(demo.dir, 'public', file), 'utf8')).close();
+      entries[file] = count;
+    }
+    expect(entries['all.xml']).toBeGreaterThan(0);
+    expect(entries['all.atom']).toBe(entries['all.xml']);
+    expect(entries['feeds.opml']).toBeGreaterThan(0);
+    const json = JSON.parse(readFileSync(join(demo.dir, 'public', 'all.json'), 'utf8')) as {
+      items: unknown[];
+    };
+    expect(json.items).toHaveLength(entries['all.xml']!);
+  });
+});
