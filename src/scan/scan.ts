@@ -72,80 +72,108 @@ export async function runScan(db: Db, config: ScanConfig, options: ScanOptions =
   const lock = acquireScanLock(db, { now: now() });
   try {
     const scan = startScan(db, { sites: sites.map((site) => site.id), now: now() });
-    const log = logger().child({ scan: scan.id });
-    log.info({ sites: scan.sites }, 'scan started');
-    const crawled = await crawl(db, config.sites, {
-      siteIds: sites.map((site) => site.id),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      ...(options.delayMs !== undefined ? { delayMs: options.delayMs } : {}),
-      ...(options.perHost !== undefined ? { perHost: options.perHost } : {}),
-      ...(options.allowPrivateNetworks ? { allowPrivateNetworks: true } : {}),
-      now,
-    });
-
-    const stamp = judgementStamp(db, config);
-    const outcomes: RecordOutcome[] = [];
-    const counts = { judged: 0, reused: 0, revisited: 0 };
-    let batch: ScannedPage[] = [];
-    const record = (gone: string[] = []) => {
-      if (batch.length === 0 && gone.length === 0) return;
-      outcomes.push(recordPageResults(db, scan.id, batch, { sites: config.sites.sites, gone, now: now() }));
-      batch = [];
-    };
-    const judge = (snapshot: PageSnapshot) => {
-      const cached = cachedJudgement(db, snapshot, stamp);
-      let result: PageResult;
-      if (cached) {
-        result = cached;
-        counts.reused++;
-      } else {
-        result = checkSnapshot(db, snapshot, { terms: config.terms, sites: config.sites.sites, now: now() });
-        saveJudgement(db, snapshot, stamp, result, now());
-        counts.judged++;
-      }
-      batch.push({ ...result, reprintHash: snapshot.bodyHash });
-      if (batch.length >= BATCH) record();
-    };
-
-    // One site's snapshots at a time: judging writes to the store, which a live iterator forbids,
-    // and a site's pages are bounded by its maxPages.
-    for (const site of scan.sites) {
-      for (const snapshot of [...snapshotsOf(db, crawled.passId, { siteId: site })]) judge(snapshot);
+    try {
+      return await scanSites(db, config, options, scan, now);
+    } catch (error) {
+      // A scan that failed (its crawl refused because a `crawl` works on the same sites, say) is
+      // closed with the reason, not left looking as if it were still running.
+      closeFailed(db, scan.id, error, now());
+      throw error;
     }
-    const gone = goneOf(db, crawled.passId).map((page) => page.url);
-
-    // A page with an open finding that the crawl no longer reaches (dropped from the sitemap, say)
-    // is asked for directly: gone if it answers 404 or 410, judged again if it is still there.
-    if (crawled.finished) {
-      for (const page of unreachedFindings(db, crawled.passId, scan.sites)) {
-        if (options.signal?.aborted) break;
-        const snapshot = await revisit(db, config.sites, page, options);
-        counts.revisited++;
-        if (snapshot === 'gone') gone.push(page.url);
-        else if (snapshot) judge(snapshot);
-      }
-    }
-    record(gone);
-
-    const errors = failuresOf(db, crawled.passId).map((failure) => ({
-      url: failure.url,
-      message: `${failure.kind}${failure.message ? `: ${failure.message}` : ''}`,
-    }));
-    if (!crawled.finished)
-      errors.push({ url: '', message: 'the crawl stopped before the end; the next scan continues it' });
-    const finished = finishScan(db, scan.id, { now: now(), errors });
-    const newViolations = outcomes.flatMap((outcome) => outcome.new);
-    const resolved = outcomes.flatMap((outcome) => outcome.resolved);
-    const openViolations = countOpenInScan(db, scan.id);
-    const alerts = await alertNewViolations(config.alerts, finished, newViolations);
-    log.info(
-      { ...counts, new: newViolations.length, resolved: resolved.length, openViolations },
-      'scan finished',
-    );
-    return { scan: finished, crawl: crawled, ...counts, newViolations, resolved, openViolations, alerts };
   } finally {
     releaseScanLock(db, lock);
+  }
+}
+
+async function scanSites(
+  db: Db,
+  config: ScanConfig,
+  options: ScanOptions,
+  scan: Scan,
+  now: () => Date,
+): Promise<ScanSummary> {
+  const log = logger().child({ scan: scan.id });
+  log.info({ sites: scan.sites }, 'scan started');
+  const crawled = await crawl(db, config.sites, {
+    siteIds: scan.sites,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.delayMs !== undefined ? { delayMs: options.delayMs } : {}),
+    ...(options.perHost !== undefined ? { perHost: options.perHost } : {}),
+    ...(options.allowPrivateNetworks ? { allowPrivateNetworks: true } : {}),
+    now,
+  });
+
+  const stamp = judgementStamp(db, config);
+  const outcomes: RecordOutcome[] = [];
+  const counts = { judged: 0, reused: 0, revisited: 0 };
+  let batch: ScannedPage[] = [];
+  const record = (gone: string[] = []) => {
+    if (batch.length === 0 && gone.length === 0) return;
+    outcomes.push(recordPageResults(db, scan.id, batch, { sites: config.sites.sites, gone, now: now() }));
+    batch = [];
+  };
+  const judge = (snapshot: PageSnapshot) => {
+    const cached = cachedJudgement(db, snapshot, stamp);
+    let result: PageResult;
+    if (cached) {
+      result = cached;
+      counts.reused++;
+    } else {
+      result = checkSnapshot(db, snapshot, { terms: config.terms, sites: config.sites.sites, now: now() });
+      saveJudgement(db, snapshot, stamp, result, now());
+      counts.judged++;
+    }
+    batch.push({ ...result, reprintHash: snapshot.bodyHash });
+    if (batch.length >= BATCH) record();
+  };
+
+  // One site's snapshots at a time: judging writes to the store, which a live iterator forbids,
+  // and a site's pages are bounded by its maxPages.
+  for (const site of scan.sites) {
+    for (const snapshot of [...snapshotsOf(db, crawled.passId, { siteId: site })]) judge(snapshot);
+  }
+  const gone = goneOf(db, crawled.passId).map((page) => page.url);
+
+  // A page with an open finding that the crawl no longer reaches (dropped from the sitemap, say)
+  // is asked for directly: gone if it answers 404 or 410, judged again if it is still there.
+  if (crawled.finished) {
+    for (const page of unreachedFindings(db, crawled.passId, scan.sites)) {
+      if (options.signal?.aborted) break;
+      const snapshot = await revisit(db, config.sites, page, options);
+      counts.revisited++;
+      if (snapshot === 'gone') gone.push(page.url);
+      else if (snapshot) judge(snapshot);
+    }
+  }
+  record(gone);
+
+  const errors = failuresOf(db, crawled.passId).map((failure) => ({
+    url: failure.url,
+    message: `${failure.kind}${failure.message ? `: ${failure.message}` : ''}`,
+  }));
+  if (!crawled.finished)
+    errors.push({ url: '', message: 'the crawl stopped before the end; the next scan continues it' });
+  const finished = finishScan(db, scan.id, { now: now(), errors });
+  const newViolations = outcomes.flatMap((outcome) => outcome.new);
+  const resolved = outcomes.flatMap((outcome) => outcome.resolved);
+  const openViolations = countOpenInScan(db, scan.id);
+  const alerts = await alertNewViolations(config.alerts, finished, newViolations);
+  log.info(
+    { ...counts, new: newViolations.length, resolved: resolved.length, openViolations },
+    'scan finished',
+  );
+  return { scan: finished, crawl: crawled, ...counts, newViolations, resolved, openViolations, alerts };
+}
+
+function closeFailed(db: Db, scanId: number, error: unknown, at: Date): void {
+  try {
+    finishScan(db, scanId, {
+      now: at,
+      errors: [{ message: `the scan failed: ${(error as Error).message ?? String(error)}` }],
+    });
+  } catch (closing) {
+    logger().warn({ scan: scanId, err: closing }, 'could not record why the scan failed');
   }
 }
 

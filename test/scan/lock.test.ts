@@ -95,4 +95,25 @@ describe('the scan lock', () => {
     expect(currentScanLock(db)).toBeUndefined();
     db.close();
   });
+
+  it('refused by a crawl of the same sites under way, the scan is closed with the reason', async () => {
+    const { store, argv } = await scanSetup([site]);
+    const busy = requested('/slow/');
+    const crawling = runCli([...argv, 'crawl']);
+    await busy;
+    const refused = await runCli([...argv, 'scan']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/crawl pass \d+ is being worked on/);
+    expect((await crawling).code).toBe(0);
+    const db = openStore(store);
+    const scans = db.prepare('SELECT finished, errors FROM scans').all() as Array<{
+      finished: string | null;
+      errors: string;
+    }>;
+    expect(scans).toHaveLength(1);
+    expect(scans[0]!.finished).not.toBeNull();
+    expect(scans[0]!.errors).toMatch(/the scan failed: crawl pass \d+ is being worked on/);
+    expect(currentScanLock(db)).toBeUndefined();
+    db.close();
+  });
 });
