@@ -105,6 +105,15 @@ describe('alerts after a scan', () => {
     expect(ok!.received).toHaveLength(2);
     expect(ok!.received[1]!.violations.map((violation) => violation.page.url)).toEqual([site.url('/c/')]);
     expect(ok!.received[1]!.scan.id).toBe(3);
+
+    // A violation that was resolved and comes back is new again: it is sent again.
+    site.pages.set('/a/', { body: reprint(a, 'proper') });
+    await runCli([...argv, 'scan']);
+    expect(ok!.received).toHaveLength(2);
+    site.pages.set('/a/', { body: reprint(a, 'home-only') });
+    await runCli([...argv, 'scan']);
+    expect(ok!.received).toHaveLength(3);
+    expect(ok!.received[2]!.violations.map((violation) => violation.page.url)).toEqual([site.url('/a/')]);
   });
 
   it('a webhook answering 500 or never answering changes neither the exit code nor the findings', async () => {
