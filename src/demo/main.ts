@@ -11,8 +11,9 @@
  * and prints a table of what each site does and what the scan found. The demo's rules folder is
  * `rules/` with the crawler pointed at the local sites (`resolve`) and allowed onto 127.0.0.1.
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { PageResult } from '../check/result.ts';
 import type { Io } from '../cli/context.ts';
@@ -121,7 +122,20 @@ function summaryTable(): string {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/**
+ * Whether node was asked to run this file. Compared as real paths: a file URL percent-encodes a
+ * space, and node runs a symlinked script from its real path, so a string comparison of the URL
+ * with argv[1] fails in such checkouts and `npm start` would silently do nothing.
+ */
+function runDirectly(): boolean {
+  try {
+    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (runDirectly()) {
   process.env.SYNDICATE_LOG_LEVEL ??= 'warn';
   const { setLogLevel } = await import('../log.ts');
   setLogLevel(process.env.SYNDICATE_LOG_LEVEL);

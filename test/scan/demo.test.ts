@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -48,7 +57,11 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'syndicate-demo-'));
   for (const folder of ['examples', 'feeds', 'rules'])
     cpSync(join(REPO, folder), join(dir, folder), { recursive: true });
-  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'src', 'demo', 'main.ts')], {
+  // Through a link whose path has a space, as a checkout in "My Projects" would: main.ts must
+  // still see that it is the script node runs.
+  const link = join(dir, 'the repo');
+  symlinkSync(REPO, link);
+  const child = spawn(process.execPath, ['--import', TSX, join(link, 'src', 'demo', 'main.ts')], {
     cwd: dir,
     env: { ...process.env, SYNDICATE_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
