@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { realpathSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { jsonSchemas } from './json-schemas.ts';
 
@@ -8,7 +9,17 @@ export function renderJsonSchema(entry: (typeof jsonSchemas)[number]): string {
   return `${JSON.stringify({ ...schema, title: entry.title }, null, 2)}\n`;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Real paths, not `file://${argv[1]}`: a URL encodes spaces and node runs a symlinked script from
+// its real path, and either made `npm run schemas` silently write nothing.
+const runDirectly = (() => {
+  try {
+    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+})();
+
+if (runDirectly) {
   for (const entry of jsonSchemas) {
     writeFileSync(entry.file, renderJsonSchema(entry));
     process.stdout.write(`wrote ${entry.file}\n`);
