@@ -9,6 +9,7 @@ import { isFetchError } from '../crawl/errors.ts';
 import { fetchPageSnapshot } from '../crawl/fetch-page.ts';
 import { cachedRobots, failuresOf, goneOf, reachedIn, snapshotsOf } from '../crawl/frontier.ts';
 import { isAllowed, parseRobots, policyFor } from '../crawl/robots.ts';
+import { sleep } from '../crawl/scheduler.ts';
 import type { PageSnapshot } from '../crawl/snapshot.ts';
 import {
   ACTIVE_STATUSES,
@@ -226,11 +227,18 @@ async function revisit(
   const userAgent = userAgentOf(sites.crawler);
   const robots = cachedRobots(db, new URL(page.url).origin);
   // Only where this scan's crawl read robots.txt and it allows the page: never a disallowed URL.
-  if (
-    !robots ||
-    robots.status >= 500 ||
-    (robots.status < 300 && !isAllowed(policyFor(parseRobots(robots.body), userAgent), page.url))
-  ) {
+  if (!robots || robots.status >= 500) return undefined;
+  const policy = robots.status < 300 ? policyFor(parseRobots(robots.body), userAgent) : undefined;
+  if (policy && !isAllowed(policy, page.url)) return undefined;
+  // The same pace as the crawl's (its delay, or a larger Crawl-delay): a site that dropped many
+  // pages from its sitemap is not sent their revisits back to back.
+  const delayMs = Math.max(
+    options.delayMs ?? sites.crawler.delayMs,
+    Math.min((policy?.crawlDelaySeconds ?? 0) * 1000, sites.crawler.maxRetryAfterMs),
+  );
+  try {
+    await sleep(delayMs, options.signal);
+  } catch {
     return undefined;
   }
   try {

@@ -31,6 +31,8 @@ export interface SeenRequest {
   /** The If-None-Match the crawler sent, if any, and the status it got. */
   ifNoneMatch?: string;
   status: number;
+  /** When it arrived (Date.now()). */
+  at: number;
 }
 
 export interface Republisher {
@@ -68,8 +70,9 @@ export async function startRepublisher(id: string): Promise<Republisher> {
   const answer = (request: IncomingMessage, response: ServerResponse) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname;
     const ifNoneMatch = request.headers['if-none-match'];
+    const at = Date.now();
     const send = (status: number, type: string, body: string, etag?: string) => {
-      requests.push({ path, status, ...(ifNoneMatch ? { ifNoneMatch } : {}) });
+      requests.push({ path, status, at, ...(ifNoneMatch ? { ifNoneMatch } : {}) });
       if (etag && ifNoneMatch === etag) {
         response.writeHead(304, { etag }).end();
         requests.at(-1)!.status = 304;

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setLogLevel } from '../../src/log.ts';
+import { runCli } from '../helpers/cli.ts';
+import {
+  articles,
+  findingsOf,
+  type Republisher,
+  reprint,
+  scanSetup,
+  startRepublisher,
+} from './_republisher.ts';
+
+/**
+ * Pages with open findings that the crawl no longer reaches are asked for directly, at the crawl's
+ * pace: a site that drops many pages from its sitemap does not get their revisits back to back.
+ */
+let site: Republisher;
+
+beforeAll(async () => {
+  setLogLevel('silent');
+  site = await startRepublisher('reorganised');
+});
+afterAll(() => site.close());
+
+describe('revisiting pages the crawl no longer reaches', () => {
+  it('keeps the delay between revisits to one host, and judges what it finds', async () => {
+    const { store, argv } = await scanSetup([site]);
+    const paths = ['/one/', '/two/', '/three/'];
+    const reprinted = [articles['nw-481']!, articles['nw-455']!, articles['nw-470']!];
+    paths.forEach((path, i) => site.pages.set(path, { body: reprint(reprinted[i]!, 'home-only') }));
+    expect((await runCli([...argv, 'scan', '--delay', '0'])).code).toBe(1);
+
+    // The site drops every page from its sitemap; one is fixed, one taken down, one left as it was.
+    site.pages.set('/one/', { body: reprint(reprinted[0]!, 'proper'), listed: false });
+    site.pages.set('/two/', { body: '', status: 404, listed: false });
+    site.pages.set('/three/', { body: reprint(reprinted[2]!, 'home-only'), listed: false });
+    site.requests.length = 0;
+    const delay = 150;
+    const second = await runCli([...argv, 'scan', '--delay', String(delay)]);
+    expect(second.code, second.stderr).toBe(1);
+    expect(second.stdout).toMatch(/revisited:\s+3 pages/);
+
+    const times = site.requests.map((request) => request.at);
+    expect(
+      site.requests
+        .map((request) => request.path)
+        .slice(-3)
+        .sort(),
+    ).toEqual([...paths].sort());
+    for (let i = 1; i < times.length; i++) {
+      // Timer granularity can fire a millisecond early; the point is no back-to-back requests.
+      expect(times[i]! - times[i - 1]!, site.requests[i]!.path).toBeGreaterThanOrEqual(delay - 5);
+    }
+    const findings = findingsOf(store);
+    expect(findings.get(site.url('/one/'))).toMatchObject({ status: 'resolved', resolved_why: 'compliant' });
+    expect(findings.get(site.url('/two/'))).toMatchObject({ status: 'resolved', resolved_why: 'gone' });
+    expect(findings.get(site.url('/three/'))).toMatchObject({ status: 'open', last_scan: 2 });
+  });
+});
