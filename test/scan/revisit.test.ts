@@ -27,7 +27,8 @@ describe('revisiting pages the crawl no longer reaches', () => {
     const { store, argv } = await scanSetup([site]);
     const paths = ['/one/', '/two/', '/three/'];
     const reprinted = [articles['nw-481']!, articles['nw-455']!, articles['nw-470']!];
-    paths.forEach((path, i) => site.pages.set(path, { body: reprint(reprinted[i]!, 'home-only') }));
+    for (const [i, path] of paths.entries())
+      site.pages.set(path, { body: reprint(reprinted[i]!, 'home-only') });
     expect((await runCli([...argv, 'scan', '--delay', '0'])).code).toBe(1);
 
     // The site drops every page from its sitemap; one is fixed, one taken down, one left as it was.
