@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { checkSnapshot } from '../check/check-snapshot.ts';
 import type { PageResult } from '../check/result.ts';
 import type { AlertsConfig } from '../config/alerts.ts';
@@ -179,14 +182,38 @@ function closeFailed(db: Db, scanId: number, error: unknown, at: Date): void {
 }
 
 /**
- * What a judgement depends on besides the page: the terms, the site registry and the articles.
- * When any of them changes, every page is judged again.
+ * What a judgement depends on besides the page: the terms, the site registry, the articles and the
+ * judging code. When any of them changes, every page is judged again.
  */
 function judgementStamp(db: Db, config: ScanConfig): string {
   const articles = db.prepare('SELECT count(*) AS n, max(stored_at) AS latest FROM articles').get();
   return createHash('sha256')
-    .update(JSON.stringify([config.terms, config.sites.sites, articles]))
+    .update(JSON.stringify([config.terms, config.sites.sites, articles, judgingCode()]))
     .digest('hex');
+}
+
+let judgingCodeHash: string | undefined;
+
+/**
+ * A hash of the code that judges pages (matching and the rules): after an upgrade that fixes a rule,
+ * an unchanged page must not keep a verdict the old rule gave, a false accusation perhaps.
+ */
+function judgingCode(): string {
+  if (judgingCodeHash) return judgingCodeHash;
+  const hash = createHash('sha256');
+  for (const folder of ['../check/', '../match/']) {
+    const dir = fileURLToPath(new URL(folder, import.meta.url));
+    try {
+      for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
+        if (/\.[cm]?[jt]s$/.test(file)) hash.update(file).update(readFileSync(join(dir, file)));
+      }
+    } catch (error) {
+      // Without its sources (a bundled build), the judging code is known by this file's URL.
+      hash.update(import.meta.url).update(String((error as Error).message));
+    }
+  }
+  judgingCodeHash = hash.digest('hex');
+  return judgingCodeHash;
 }
 
 function cachedJudgement(db: Db, snapshot: PageSnapshot, stamp: string): PageResult | undefined {

@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { appendFileSync, cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAlerts } from '../../src/config/alerts.ts';
 import { loadSites } from '../../src/config/sites.ts';
@@ -6,6 +10,7 @@ import { setLogLevel } from '../../src/log.ts';
 import { runScan } from '../../src/scan/scan.ts';
 import { openStore } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/tmp.ts';
 import { articles, etagOf, type Republisher, reprint, scanSetup, startRepublisher } from './_republisher.ts';
 
 /** A page that did not change since the last scan is not judged again. */
@@ -70,14 +75,41 @@ describe('a rescan of unchanged pages', () => {
     site.pages.set('/one/', { body: reprint(articles['nw-481']!, 'proper') });
     expect((await runCli([...argv, 'scan'])).stdout).toMatch(/\(1 judged, 0 unchanged\)/);
     expect((await runCli([...argv, 'scan'])).stdout).toMatch(/\(0 judged, 1 unchanged\)/);
-    const { appendFileSync } = await import('node:fs');
     appendFileSync(`${rules}/terms.yaml`, '\n# a comment changes nothing\n');
     expect((await runCli([...argv, 'scan'])).stdout).toMatch(/\(0 judged, 1 unchanged\)/);
-    const { readFileSync, writeFileSync } = await import('node:fs');
     writeFileSync(
       `${rules}/terms.yaml`,
       readFileSync(`${rules}/terms.yaml`, 'utf8').replace('excerptBelow: 0.3', 'excerptBelow: 0.25'),
     );
     expect((await runCli([...argv, 'scan'])).stdout).toMatch(/\(1 judged, 0 unchanged\)/);
   });
+});
+
+describe('a new version of the judging code', () => {
+  it('judges unchanged pages again', async () => {
+    // A copy of the program whose rule code the test can change, run as separate processes.
+    const repo = join(import.meta.dirname, '..', '..');
+    const copy = tempDir();
+    cpSync(join(repo, 'src'), join(copy, 'src'), { recursive: true });
+    cpSync(join(repo, 'package.json'), join(copy, 'package.json'));
+    symlinkSync(join(repo, 'node_modules'), join(copy, 'node_modules'));
+    const { argv } = await scanSetup([site]);
+    site.pages.clear();
+    site.pages.set('/one/', { body: reprint(articles['nw-481']!, 'proper') });
+    // Not execFileSync: the test's site answers from this process's event loop.
+    const scan = async () =>
+      (
+        await promisify(execFile)(process.execPath, [join(copy, 'src', 'cli', 'bin.js'), ...argv, 'scan'], {
+          encoding: 'utf8',
+          env: { ...process.env, SYNDICATE_LOG_LEVEL: 'silent' },
+        }).catch((error: { stdout: string; code: number }) => {
+          // Exit code 1 (violations) rejects; the output is what the test reads.
+          return { stdout: error.stdout };
+        })
+      ).stdout;
+    expect(await scan()).toMatch(/\(1 judged, 0 unchanged\)/);
+    expect(await scan()).toMatch(/\(0 judged, 1 unchanged\)/);
+    appendFileSync(join(copy, 'src', 'check', 'rules', 'link-to-original.ts'), '\n// fixed\n');
+    expect(await scan()).toMatch(/\(1 judged, 0 unchanged\)/);
+  }, 20_000);
 });
