@@ -1,4 +1,4 @@
-import { Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { loadSites } from '../config/sites.ts';
 import { type CrawlProgress, type CrawlSummary, crawl } from '../crawl/crawl.ts';
 import { logger } from '../log.ts';
@@ -6,58 +6,69 @@ import { openStore } from '../store/db.ts';
 import { defineCommand, EXIT, type Io } from './context.ts';
 import { integerOption } from './main.ts';
 
-interface CrawlFlags {
+export interface CrawlFlags {
   site?: string[];
   delay?: number;
   perHost?: number;
   allowPrivateNetworks?: boolean;
 }
 
+/** The options `crawl` and `scan` share: which sites, and the politeness overrides. */
+export function addCrawlOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--site <id...>', 'only these sites (ids from sites.yaml)'))
+    .addOption(
+      new Option('--delay <ms>', 'pause between two requests to one host (default 1000)').argParser(
+        integerOption(0),
+      ),
+    )
+    .addOption(
+      new Option('--per-host <n>', 'requests in flight to one host (default 1)').argParser(integerOption(1)),
+    )
+    .addOption(new Option('--allow-private-networks', 'allow private, loopback and link-local addresses'));
+}
+
+/** The command-line flags as overrides of the crawl options (absent flags leave the configuration). */
+export function crawlOverrides(flags: CrawlFlags) {
+  return {
+    ...(flags.site ? { siteIds: flags.site } : {}),
+    ...(flags.delay !== undefined ? { delayMs: flags.delay } : {}),
+    ...(flags.perHost !== undefined ? { perHost: flags.perHost } : {}),
+    ...(flags.allowPrivateNetworks ? { allowPrivateNetworks: true as const } : {}),
+  };
+}
+
 /** `syndicate crawl [--site ID…]`: crawl registered sites and keep page snapshots. */
 export const crawlCommand = defineCommand({
   name: 'crawl',
   register(program, context, done) {
-    program
-      .command('crawl')
-      .description('crawl registered sites and keep page snapshots, checking nothing')
-      .addOption(new Option('--site <id...>', 'only these sites (ids from sites.yaml)'))
-      .addOption(
-        new Option('--delay <ms>', 'pause between two requests to one host (default 1000)').argParser(
-          integerOption(0),
-        ),
-      )
-      .addOption(
-        new Option('--per-host <n>', 'requests in flight to one host (default 1)').argParser(
-          integerOption(1),
-        ),
-      )
-      .addOption(new Option('--allow-private-networks', 'allow private, loopback and link-local addresses'))
-      .action(async (flags: CrawlFlags) => {
-        const globals = context.globals();
-        const config = loadSites(globals.rules);
-        const db = openStore(globals.store);
-        const bar = context.io.interactive ? progressBar(context.io) : undefined;
-        try {
-          const summary = await crawl(db, config, {
-            ...(flags.site ? { siteIds: flags.site } : {}),
-            ...(flags.delay !== undefined ? { delayMs: flags.delay } : {}),
-            ...(flags.perHost !== undefined ? { perHost: flags.perHost } : {}),
-            ...(flags.allowPrivateNetworks ? { allowPrivateNetworks: true } : {}),
-            signal: context.io.stopSignal,
-            onProgress: bar ?? logProgress,
-          });
-          bar?.end();
-          context.io.stdout(formatSummary(summary));
-          if (!summary.finished) {
-            context.io.stderr('syndicate: crawl stopped before the end; run it again to continue\n');
-            done(EXIT.error);
-          } else {
-            done(summary.failures > 0 ? EXIT.findings : EXIT.ok);
-          }
-        } finally {
-          db.close();
+    addCrawlOptions(
+      program
+        .command('crawl')
+        .description('crawl registered sites and keep page snapshots, checking nothing'),
+    ).action(async (flags: CrawlFlags) => {
+      const globals = context.globals();
+      const config = loadSites(globals.rules);
+      const db = openStore(globals.store);
+      const bar = context.io.interactive ? progressBar(context.io) : undefined;
+      try {
+        const summary = await crawl(db, config, {
+          ...crawlOverrides(flags),
+          signal: context.io.stopSignal,
+          onProgress: bar ?? logProgress,
+        });
+        bar?.end();
+        context.io.stdout(formatSummary(summary));
+        if (!summary.finished) {
+          context.io.stderr('syndicate: crawl stopped before the end; run it again to continue\n');
+          done(EXIT.error);
+        } else {
+          done(summary.failures > 0 ? EXIT.findings : EXIT.ok);
         }
-      });
+      } finally {
+        db.close();
+      }
+    });
   },
 });
 

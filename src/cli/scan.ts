@@ -8,42 +8,34 @@ import { logger } from '../log.ts';
 import { runScan, type ScanConfig, type ScanSummary } from '../scan/scan.ts';
 import { openStore } from '../store/db.ts';
 import { defineCommand, EXIT, type ExitCode, type GlobalOptions, type Io } from './context.ts';
-import { formatSummary, logProgress, progressBar } from './crawl.ts';
-import { integerOption } from './main.ts';
+import {
+  addCrawlOptions,
+  type CrawlFlags,
+  crawlOverrides,
+  formatSummary,
+  logProgress,
+  progressBar,
+} from './crawl.ts';
 
-interface ScanFlags {
-  site?: string[];
+interface ScanFlags extends CrawlFlags {
   schedule?: string;
-  delay?: number;
-  perHost?: number;
-  allowPrivateNetworks?: boolean;
 }
 
 /** `syndicate scan [--site ID…] [--schedule CRON]`: crawl, check, record the scan. */
 export const scanCommand = defineCommand({
   name: 'scan',
   register(program, context, done) {
-    program
-      .command('scan')
-      .description('crawl registered sites, check what they reprint, and record the findings of the scan')
-      .addOption(new Option('--site <id...>', 'only these sites (ids from sites.yaml)'))
+    addCrawlOptions(
+      program
+        .command('scan')
+        .description('crawl registered sites, check what they reprint, and record the findings of the scan'),
+    )
       .addOption(
         new Option(
           '--schedule <cron>',
           'stay in the foreground and scan on this cron schedule, e.g. "0 3 * * *"',
         ),
       )
-      .addOption(
-        new Option('--delay <ms>', 'pause between two requests to one host (default 1000)').argParser(
-          integerOption(0),
-        ),
-      )
-      .addOption(
-        new Option('--per-host <n>', 'requests in flight to one host (default 1)').argParser(
-          integerOption(1),
-        ),
-      )
-      .addOption(new Option('--allow-private-networks', 'allow private, loopback and link-local addresses'))
       .action(async (flags: ScanFlags) => {
         const globals = context.globals();
         // Configuration is read (and validated) once up front: a broken file fails at once, not at 3 a.m.
@@ -81,10 +73,7 @@ async function scanOnce(
   const bar = io.interactive && !flags.schedule ? progressBar(io) : undefined;
   try {
     const summary = await runScan(db, config, {
-      ...(flags.site ? { siteIds: flags.site } : {}),
-      ...(flags.delay !== undefined ? { delayMs: flags.delay } : {}),
-      ...(flags.perHost !== undefined ? { perHost: flags.perHost } : {}),
-      ...(flags.allowPrivateNetworks ? { allowPrivateNetworks: true } : {}),
+      ...crawlOverrides(flags),
       signal: io.stopSignal,
       onProgress: bar ?? logProgress,
     });
