@@ -8,6 +8,7 @@ import {
   ACTIVE_STATUSES,
   type Change,
   emptyCounts,
+  emptySiteCounts,
   type Finding,
   type FindingEvidence,
   type FoundLink,
@@ -15,7 +16,9 @@ import {
   type ResolvedWhy,
   type ReviewStatus,
   type ScanError,
+  type SiteCounts,
   type SiteFacts,
+  UNREGISTERED_SITE,
 } from './types.ts';
 
 /** Who the audit log names when a scan, not a person, changes a finding. */
@@ -62,6 +65,7 @@ export function recordPageResults(
   const now = (options.now ?? new Date()).toISOString();
   const outcome: RecordOutcome = { new: [], reopened: [], resolved: [], seen: [], quiet: [] };
   const counts = emptyCounts();
+  const bySite: Record<string, SiteCounts> = {};
   const errors: ScanError[] = [];
   const statements = prepare(db);
 
@@ -89,19 +93,32 @@ export function recordPageResults(
   const run = db.transaction(() => {
     getScanOrThrow(db, scanId);
     for (const page of results) {
+      const siteFacts = factsFor(page, options.sites);
+      const siteKey = siteFacts?.id ?? UNREGISTERED_SITE;
+      const site = bySite[siteKey] ?? emptySiteCounts();
+      bySite[siteKey] = site;
       counts.pages++;
+      site.pages++;
       if (page.status === 'error') {
         counts.errors++;
+        site.errors++;
         errors.push({ url: page.url, message: page.error ?? 'error' });
         continue;
       }
-      const siteFacts = factsFor(page, options.sites);
       const matched = new Set(page.matches.map((match) => match.article.id));
       recordGone(page.url, matched, `the page no longer reprints the article (scan ${scanId})`);
       for (const match of page.matches) {
         counts.reprints++;
-        if (match.verdict === 'violation') counts.violations++;
-        else counts.compliant++;
+        site.reprints++;
+        if (match.kind === 'excerpt') site.excerpts++;
+        else site.full++;
+        if (match.verdict === 'violation') {
+          counts.violations++;
+          site.violations++;
+        } else {
+          counts.compliant++;
+          site.compliant++;
+        }
         const hash = page.reprintHash ?? reprintHashOf(match);
         const row = statements.byKey.get(page.url, match.article.id) as FindingRow | undefined;
         const fields = {
@@ -163,7 +180,7 @@ export function recordPageResults(
     for (const url of options.gone ?? []) {
       recordGone(url, new Set(), `the page is gone (scan ${scanId})`);
     }
-    addToScan(db, scanId, counts, errors);
+    addToScan(db, scanId, { ...counts, bySite }, errors);
   });
   run.immediate();
   outcome.new.push(...outcome.reopened);

@@ -1,14 +1,22 @@
 import { SyndicateError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
 import { type ScanRow, toScan } from './_rows.ts';
-import { emptyCounts, type Scan, type ScanCounts, type ScanError } from './types.ts';
+import {
+  emptyCounts,
+  emptySiteCounts,
+  type Scan,
+  type ScanCounts,
+  type ScanError,
+  SITE_COUNTERS,
+  type SiteCounts,
+} from './types.ts';
 
 /** Open a scan record; findings are recorded into it until `finishScan`. */
 export function startScan(db: Db, options: { sites: string[]; now?: Date }): Scan {
   const started = (options.now ?? new Date()).toISOString();
   const info = db
     .prepare('INSERT INTO scans (started, sites, counts, errors) VALUES (?, ?, ?, ?)')
-    .run(started, JSON.stringify(options.sites), JSON.stringify(emptyCounts()), '[]');
+    .run(started, JSON.stringify(options.sites), JSON.stringify({ ...emptyCounts(), bySite: {} }), '[]');
   return getScanOrThrow(db, Number(info.lastInsertRowid));
 }
 
@@ -57,13 +65,18 @@ export function listScans(db: Db, limit = 50): Scan[] {
   return (db.prepare('SELECT * FROM scans ORDER BY id DESC LIMIT ?').all(limit) as ScanRow[]).map(toScan);
 }
 
-/** Add to a scan's counters and page errors; used while results are recorded in batches. */
+/**
+ * Add to a scan's counters and page errors; used while results are recorded in batches. `bySite`
+ * is added site by site (a scan recorded before per-site counts starts from none).
+ */
 export function addToScan(db: Db, scanId: number, add: Partial<ScanCounts>, errors: ScanError[] = []): void {
   const scan = getScanOrThrow(db, scanId);
   const counts = { ...scan.counts };
-  for (const [key, value] of Object.entries(add) as Array<[keyof ScanCounts, number]>) {
+  const { bySite, ...totals } = add;
+  for (const [key, value] of Object.entries(totals) as Array<[Exclude<keyof ScanCounts, 'bySite'>, number]>) {
     counts[key] += value;
   }
+  if (bySite) counts.bySite = addSiteCounts(counts.bySite ?? {}, bySite);
   const allErrors = [...scan.errors, ...errors];
   counts.errors = allErrors.length;
   db.prepare('UPDATE scans SET counts = ?, errors = ? WHERE id = ?').run(
@@ -71,4 +84,18 @@ export function addToScan(db: Db, scanId: number, add: Partial<ScanCounts>, erro
     JSON.stringify(allErrors),
     scanId,
   );
+}
+
+function addSiteCounts(
+  into: Readonly<Record<string, SiteCounts>>,
+  add: Readonly<Record<string, Partial<SiteCounts>>>,
+): Record<string, SiteCounts> {
+  const sum: Record<string, SiteCounts> = {};
+  for (const [site, counts] of Object.entries(into)) sum[site] = { ...emptySiteCounts(), ...counts };
+  for (const [site, counts] of Object.entries(add)) {
+    const target = sum[site] ?? emptySiteCounts();
+    for (const key of SITE_COUNTERS) target[key] += counts[key] ?? 0;
+    sum[site] = target;
+  }
+  return sum;
 }

@@ -82,7 +82,49 @@ export interface ScanCounts {
   reopened: number;
   resolved: number;
   quiet: number;
+  /**
+   * What the scan checked on each site, keyed by site id (pages of no registered site under
+   * `UNREGISTERED_SITE`). Absent on scans recorded before per-site counts were kept.
+   */
+  bySite?: Record<string, SiteCounts>;
 }
+
+/** One site's share of a scan: pages checked, reprints found and how they were judged. */
+export interface SiteCounts {
+  pages: number;
+  reprints: number;
+  /** Reprints of the whole article. */
+  full: number;
+  /** Reprints of part of it. */
+  excerpts: number;
+  compliant: number;
+  violations: number;
+  /** Pages that failed to load or to be checked. */
+  errors: number;
+}
+
+/** The key under which pages of no registered site are counted. */
+export const UNREGISTERED_SITE = '(unregistered)';
+
+export const SITE_COUNTERS = [
+  'pages',
+  'reprints',
+  'full',
+  'excerpts',
+  'compliant',
+  'violations',
+  'errors',
+] as const satisfies ReadonlyArray<keyof SiteCounts>;
+
+export const emptySiteCounts = (): SiteCounts => ({
+  pages: 0,
+  reprints: 0,
+  full: 0,
+  excerpts: 0,
+  compliant: 0,
+  violations: 0,
+  errors: 0,
+});
 
 export interface ScanError {
   url?: string;

@@ -49,7 +49,7 @@ body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1d1d1f;b
 header,main{max-width:1100px;margin:0 auto;padding:0 1rem}
 h1{font-size:1.5rem;margin:1.2rem 0 .2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
 h3{font-size:1.05rem;margin:.2rem 0}
-.meta{color:#555;margin:0}.empty{color:#555;font-style:italic}
+.meta{color:#555;margin:0}tr[data-result=compliant] td.result{color:#1e7b34}tr[data-result=violations] td.result{color:#a4281b}.empty{color:#555;font-style:italic}
 table{border-collapse:collapse;margin:.5rem 0;background:#fff}th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f0f0f0}td.n{text-align:right}
 .finding{background:#fff;border:1px solid #ddd;border-left:4px solid #c0392b;border-radius:4px;padding:.8rem 1rem;margin:1rem 0}
@@ -95,10 +95,18 @@ function summaryTables(report: ReportData): string {
   const sites = report.bySite
     .map(
       (site) =>
-        `<tr><td>${escapeHtml(site.site)}</td><td>${escapeHtml(site.kind)}</td><td>${escapeHtml(site.licence)}</td><td class="n">${site.violations}</td>${(
-          ['open', 'contacted', 'dismissed', 'licensed', 'resolved'] as const
-        )
-          .map((status) => `<td class="n">${site.byStatus[status]}</td>`)
+        `<tr data-site="${escapeHtml(site.site)}" data-result="${escapeHtml(site.result)}"><td>${escapeHtml(site.site)}</td><td>${escapeHtml(site.kind)}</td><td>${escapeHtml(site.licence)}</td><td class="result">${escapeHtml(site.result)}</td>${[
+          site.pages,
+          site.errors,
+          site.reprints,
+          site.excerpts,
+          site.compliant,
+          site.violations,
+          ...(['open', 'contacted', 'dismissed', 'licensed', 'resolved'] as const).map(
+            (status) => site.byStatus[status],
+          ),
+        ]
+          .map((value) => `<td class="n">${value === null ? '–' : value}</td>`)
           .join('')}</tr>`,
     )
     .join('');
@@ -111,8 +119,12 @@ function summaryTables(report: ReportData): string {
   return `<section id="summary"><h2>Summary</h2>
 <h3>By site</h3>${
     sites
-      ? `<table class="by-site"><tr><th>site</th><th>kind</th><th>licence</th><th>violations</th><th>open</th><th>contacted</th><th>dismissed</th><th>licensed</th><th>resolved</th></tr>${sites}</table>`
-      : '<p class="empty">No violations.</p>'
+      ? `<table class="by-site"><tr><th>site</th><th>kind</th><th>licence</th><th>result</th><th>pages</th><th>page errors</th><th>reprints</th><th>excerpts</th><th>compliant</th><th>violations</th><th>open</th><th>contacted</th><th>dismissed</th><th>licensed</th><th>resolved</th></tr>${sites}</table>${
+          report.bySite.some((site) => site.pages === null)
+            ? '<p class="meta">–: this scan was recorded before pages were counted per site.</p>'
+            : ''
+        }`
+      : '<p class="empty">No sites in this scan.</p>'
   }
 <h3>By rule</h3>${
     rules

@@ -27,13 +27,28 @@ export function renderMarkdown(report: ReportData): string {
     '',
   );
   if (report.bySite.length) {
-    lines.push('| site | kind | licence | violations | open | contacted |', '|---|---|---|---:|---:|---:|');
+    lines.push(
+      '| site | kind | licence | result | pages | page errors | reprints | excerpts | compliant | violations | open | contacted |',
+      '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    const count = (value: number | null) => (value === null ? '–' : String(value));
     for (const site of report.bySite) {
-      lines.push(
-        `| ${escapeMarkdown(site.site)} | ${escapeMarkdown(site.kind)} | ${escapeMarkdown(site.licence)} | ${site.violations} | ${site.byStatus.open} | ${site.byStatus.contacted} |`,
-      );
+      const cells = [
+        escapeMarkdown(site.site),
+        escapeMarkdown(site.kind),
+        escapeMarkdown(site.licence),
+        escapeMarkdown(site.result),
+        ...[site.pages, site.errors, site.reprints, site.excerpts, site.compliant].map(count),
+        String(site.violations),
+        String(site.byStatus.open),
+        String(site.byStatus.contacted),
+      ];
+      lines.push(`| ${cells.join(' | ')} |`);
     }
-  } else lines.push('No violations.');
+    if (report.bySite.some((site) => site.pages === null)) {
+      lines.push('', '–: this scan was recorded before pages were counted per site.');
+    }
+  } else lines.push('No sites in this scan.');
   lines.push('', '## Summary by rule', '');
   if (report.byRule.length) {
     lines.push('| rule | violations |', '|---|---:|');

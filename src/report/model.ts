@@ -6,11 +6,13 @@ import { getScanOrThrow, latestScan, previousScan } from '../findings/scans.ts';
 import {
   type AuditEntry,
   type Change,
+  emptySiteCounts,
   type Finding,
   REVIEW_STATUSES,
   type ReviewStatus,
   type Scan,
   type SiteFacts,
+  UNREGISTERED_SITE,
 } from '../findings/types.ts';
 import type { Db } from '../store/db.ts';
 import { type NoticeTemplate, renderNotice } from './notice.ts';
@@ -24,13 +26,27 @@ export interface ReportFinding extends Finding {
   licensed: boolean;
 }
 
+/**
+ * One site of the scan. The page and reprint counts are `null` for a scan recorded before
+ * per-site counts were kept; `violations` and `byStatus` count the violating findings the scan saw.
+ */
 export interface SiteSummary {
   site: string;
   kind: string;
   licence: string;
+  /** In one phrase: `violations`, `compliant`, `no reprints`, `pages failed`, `not counted`. */
+  result: SiteResult;
+  pages: number | null;
+  reprints: number | null;
+  full: number | null;
+  excerpts: number | null;
+  compliant: number | null;
+  errors: number | null;
   violations: number;
   byStatus: Record<ReviewStatus, number>;
 }
+
+export type SiteResult = 'violations' | 'compliant' | 'no reprints' | 'pages failed' | 'not counted';
 
 export interface ReportData {
   generated: string;
@@ -97,7 +113,7 @@ export function buildReport(db: Db, options: BuildOptions): ReportData {
   return {
     ...base,
     previous: previousScan(db, scan.id) ?? null,
-    bySite: summariseSites(violations),
+    bySite: summariseSites(scan, violations, options.sites),
     byRule: summariseRules(violations),
     newFindings,
     resolvedFindings,
@@ -106,7 +122,79 @@ export function buildReport(db: Db, options: BuildOptions): ReportData {
 }
 
 function currentSite(finding: Finding, sites: readonly Site[] | undefined): SiteFacts | undefined {
-  const site = sites?.find((candidate) => candidate.id === finding.site);
+  return siteFactsOf(sites?.find((candidate) => candidate.id === finding.site));
+}
+
+/**
+ * Every site of the scan, violating or not: the sites it was asked to check, any other site it
+ * counted pages for (unregistered pages, say), and the site of any violation it saw.
+ */
+function summariseSites(
+  scan: Scan,
+  violations: readonly ReportFinding[],
+  sites: readonly Site[] | undefined,
+): SiteSummary[] {
+  const counted = scan.counts.bySite;
+  const ids = new Set<string>([
+    ...scan.sites,
+    ...Object.keys(counted ?? {}),
+    ...violations.map((finding) => finding.site ?? UNREGISTERED_SITE),
+  ]);
+  const bySite = new Map<string, SiteSummary>();
+  for (const id of ids) {
+    const facts =
+      siteFactsOf(sites?.find((candidate) => candidate.id === id)) ??
+      violations.find((finding) => (finding.site ?? UNREGISTERED_SITE) === id)?.evidence.site;
+    const counts = counted ? { ...emptySiteCounts(), ...counted[id] } : undefined;
+    bySite.set(id, {
+      site: id,
+      kind: facts?.kind ?? 'unknown',
+      licence: describeLicence(facts),
+      result: 'not counted',
+      pages: counts?.pages ?? null,
+      reprints: counts?.reprints ?? null,
+      full: counts?.full ?? null,
+      excerpts: counts?.excerpts ?? null,
+      compliant: counts?.compliant ?? null,
+      errors: counts?.errors ?? null,
+      violations: 0,
+      byStatus: Object.fromEntries(REVIEW_STATUSES.map((status) => [status, 0])) as Record<
+        ReviewStatus,
+        number
+      >,
+    });
+  }
+  for (const finding of violations) {
+    const summary = bySite.get(finding.site ?? UNREGISTERED_SITE)!;
+    summary.violations++;
+    summary.byStatus[finding.status]++;
+  }
+  for (const summary of bySite.values()) summary.result = resultOf(summary);
+  return [...bySite.values()].sort(
+    (a, b) =>
+      b.violations - a.violations ||
+      RESULT_ORDER.indexOf(a.result) - RESULT_ORDER.indexOf(b.result) ||
+      a.site.localeCompare(b.site),
+  );
+}
+
+const RESULT_ORDER: readonly SiteResult[] = [
+  'violations',
+  'pages failed',
+  'compliant',
+  'no reprints',
+  'not counted',
+];
+
+function resultOf(summary: SiteSummary): SiteResult {
+  if (summary.violations > 0) return 'violations';
+  if (summary.pages === null) return 'not counted';
+  if ((summary.reprints ?? 0) > 0) return 'compliant';
+  if (summary.pages > 0 && summary.errors === summary.pages) return 'pages failed';
+  return 'no reprints';
+}
+
+function siteFactsOf(site: Site | undefined): SiteFacts | undefined {
   if (!site) return undefined;
   return {
     id: site.id,
@@ -116,31 +204,6 @@ function currentSite(finding: Finding, sites: readonly Site[] | undefined): Site
     contact: site.contact,
     licence: site.licence,
   };
-}
-
-function summariseSites(violations: readonly ReportFinding[]): SiteSummary[] {
-  const bySite = new Map<string, SiteSummary>();
-  for (const finding of violations) {
-    const id = finding.site ?? '(unregistered)';
-    let summary = bySite.get(id);
-    if (!summary) {
-      const facts = finding.evidence.site;
-      summary = {
-        site: id,
-        kind: facts?.kind ?? 'unknown',
-        licence: describeLicence(facts),
-        violations: 0,
-        byStatus: Object.fromEntries(REVIEW_STATUSES.map((status) => [status, 0])) as Record<
-          ReviewStatus,
-          number
-        >,
-      };
-      bySite.set(id, summary);
-    }
-    summary.violations++;
-    summary.byStatus[finding.status]++;
-  }
-  return [...bySite.values()].sort((a, b) => b.violations - a.violations || a.site.localeCompare(b.site));
 }
 
 function summariseRules(violations: readonly ReportFinding[]): Array<{ rule: string; violations: number }> {

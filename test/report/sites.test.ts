@@ -1,0 +1,184 @@
+import { join } from 'node:path';
+import { type Cheerio, type CheerioAPI, load } from 'cheerio';
+import type { Element } from 'domhandler';
+import { marked } from 'marked';
+import { describe, expect, it } from 'vitest';
+import type { Site } from '../../src/config/sites.ts';
+import { finishScan, recordPageResults, startScan } from '../../src/findings/index.ts';
+import {
+  buildReport,
+  DEFAULT_NOTICE,
+  renderHtml,
+  renderJson,
+  renderMarkdown,
+} from '../../src/report/index.ts';
+import { type Db, openStore } from '../../src/store/db.ts';
+import { page, sites as sampleSites } from '../findings/_pages.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const notice = { file: '(built-in notice)', text: DEFAULT_NOTICE };
+const now = new Date('2026-01-04T00:00:00Z');
+const day = new Date('2026-01-03T03:00:00Z');
+
+/** peace-blog violates; market-news (licensed) reprints compliant excerpts; quiet-site has no reprint. */
+const sites: Site[] = [
+  ...sampleSites.map((site) =>
+    site.id === 'market-news' ? { ...site, licence: { granted: '2025-06-01', reference: 'L-77' } } : site,
+  ),
+  {
+    id: 'quiet-site',
+    url: 'https://quiet.example/',
+    kind: 'community',
+    discover: { maxDepth: 2, maxPages: 500 },
+  },
+];
+
+function store(): { db: Db; scanId: number } {
+  const db = openStore(join(tempDir(), 'store.sqlite'));
+  const scan = startScan(db, { sites: ['peace-blog', 'market-news', 'quiet-site'], now: day });
+  const brief = (url: string) => {
+    const result = page(url, 'compliant');
+    result.matches = result.matches.map((item) => ({ ...item, kind: 'excerpt' as const, coverage: 0.25 }));
+    return result;
+  };
+  recordPageResults(
+    db,
+    scan.id,
+    [
+      page('https://peaceblog.example/2026/palmyra', 'violation'),
+      page('https://marketnews.example/world/palmyra', 'compliant'),
+      brief('https://marketnews.example/brief/1'),
+      brief('https://marketnews.example/brief/2'),
+      { url: 'https://marketnews.example/', status: 'no-match', matches: [] },
+      { url: 'https://quiet.example/', status: 'no-match', matches: [] },
+    ],
+    { sites, now: day },
+  );
+  finishScan(db, scan.id, { now: day });
+  return { db, scanId: scan.id };
+}
+
+function rowsOf($: CheerioAPI, table: Cheerio<Element>): Record<string, string>[] {
+  const header = table
+    .find('tr')
+    .first()
+    .find('th')
+    .map((_index, cell) => $(cell).text().trim())
+    .get();
+  return table
+    .find('tr')
+    .slice(1)
+    .map((_index, row) => [
+      Object.fromEntries(
+        $(row)
+          .find('td')
+          .map((i, cell) => [[header[i], $(cell).text().trim()]])
+          .get(),
+      ),
+    ])
+    .get();
+}
+
+describe('report: every site of the scan', () => {
+  it('HTML lists the compliant and the empty sites with their counts, after the violating one', () => {
+    const { db } = store();
+    const $ = load(renderHtml(buildReport(db, { sites, notice, now })));
+    const rows = rowsOf($, $('table.by-site'));
+    expect(rows.map((row) => row.site)).toEqual(['peace-blog', 'market-news', 'quiet-site']);
+    expect(rows[0]).toMatchObject({
+      result: 'violations',
+      pages: '1',
+      reprints: '1',
+      violations: '1',
+      open: '1',
+    });
+    expect(rows[1]).toEqual({
+      site: 'market-news',
+      kind: 'commercial',
+      licence: 'granted 2025-06-01 (L-77)',
+      result: 'compliant',
+      pages: '4',
+      'page errors': '0',
+      reprints: '3',
+      excerpts: '2',
+      compliant: '3',
+      violations: '0',
+      open: '0',
+      contacted: '0',
+      dismissed: '0',
+      licensed: '0',
+      resolved: '0',
+    });
+    expect(rows[2]).toMatchObject({
+      site: 'quiet-site',
+      kind: 'community',
+      result: 'no reprints',
+      pages: '1',
+    });
+    expect($('tr[data-site="market-news"]').attr('data-result')).toBe('compliant');
+    db.close();
+  });
+
+  it('Markdown shows the compliant site with its counts', async () => {
+    const { db } = store();
+    const $ = load(await marked.parse(renderMarkdown(buildReport(db, { sites, notice, now }))));
+    const table = $('h2')
+      .filter((_index, element) => $(element).text() === 'Summary by site')
+      .nextAll('table')
+      .first();
+    const rows = rowsOf($, table);
+    expect(rows.map((row) => row.site)).toEqual(['peace-blog', 'market-news', 'quiet-site']);
+    expect(rows[1]).toMatchObject({
+      kind: 'commercial',
+      licence: 'granted 2025-06-01 (L-77)',
+      result: 'compliant',
+      pages: '4',
+      reprints: '3',
+      excerpts: '2',
+      compliant: '3',
+      violations: '0',
+    });
+    db.close();
+  });
+
+  it('JSON carries the per-site summary and the scan counts by site', () => {
+    const { db } = store();
+    const parsed = JSON.parse(renderJson(buildReport(db, { sites, notice, now })));
+    const market = parsed.bySite.find((site: { site: string }) => site.site === 'market-news');
+    expect(market).toMatchObject({
+      result: 'compliant',
+      pages: 4,
+      reprints: 3,
+      full: 1,
+      excerpts: 2,
+      errors: 0,
+    });
+    expect(parsed.scan.counts.bySite['quiet-site']).toMatchObject({ pages: 1, reprints: 0 });
+    db.close();
+  });
+
+  it('a scan recorded before per-site counts still renders: its sites, counts unknown', async () => {
+    const { db, scanId } = store();
+    const counts = JSON.parse(
+      (db.prepare('SELECT counts FROM scans WHERE id = ?').get(scanId) as { counts: string }).counts,
+    );
+    delete counts.bySite;
+    db.prepare('UPDATE scans SET counts = ? WHERE id = ?').run(JSON.stringify(counts), scanId);
+    const report = buildReport(db, { sites, notice, now });
+    expect(report.scan!.counts.bySite).toBeUndefined();
+
+    const $ = load(renderHtml(report));
+    const rows = rowsOf($, $('table.by-site'));
+    expect(rows.map((row) => [row.site, row.result, row.pages, row.violations])).toEqual([
+      ['peace-blog', 'violations', '–', '1'],
+      ['market-news', 'not counted', '–', '0'],
+      ['quiet-site', 'not counted', '–', '0'],
+    ]);
+    expect($('#summary').text()).toContain('recorded before pages were counted per site');
+
+    const md = load(await marked.parse(renderMarkdown(report)));
+    expect(md('table').first().find('tr').length).toBe(4);
+    expect(JSON.parse(renderJson(report)).bySite[1]).toMatchObject({ site: 'market-news', pages: null });
+    db.close();
+  });
+});
