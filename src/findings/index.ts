@@ -22,6 +22,7 @@ export {
   reprintHashOf,
   SCAN_ACTOR,
   type ScannedPage,
+  siteFactsOf,
   siteOfUrl,
 } from './record.ts';
 export {

@@ -237,6 +237,11 @@ export function reprintHashOf(match: ReprintMatch): string {
 function factsFor(page: PageResult, sites: readonly Site[]): SiteFacts | undefined {
   const site = page.site ? sites.find((candidate) => candidate.id === page.site) : siteOfUrl(page.url, sites);
   if (!site) return page.site ? { id: page.site } : undefined;
+  return siteFactsOf(site);
+}
+
+/** What a finding keeps of its site's registry entry. */
+export function siteFactsOf(site: Site): SiteFacts {
   return {
     id: site.id,
     name: site.name,

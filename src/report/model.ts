@@ -1,6 +1,7 @@
 import type { Site } from '../config/sites.ts';
 import { licensedOn } from '../config/sites.ts';
 import { listFindings } from '../findings/queries.ts';
+import { siteFactsOf } from '../findings/record.ts';
 import { notesOf } from '../findings/review.ts';
 import { getScanOrThrow, latestScan, previousScan } from '../findings/scans.ts';
 import {
@@ -122,7 +123,7 @@ export function buildReport(db: Db, options: BuildOptions): ReportData {
 }
 
 function currentSite(finding: Finding, sites: readonly Site[] | undefined): SiteFacts | undefined {
-  return siteFactsOf(sites?.find((candidate) => candidate.id === finding.site));
+  return siteFactsFor(sites, finding.site);
 }
 
 /**
@@ -143,7 +144,7 @@ function summariseSites(
   const bySite = new Map<string, SiteSummary>();
   for (const id of ids) {
     const facts =
-      siteFactsOf(sites?.find((candidate) => candidate.id === id)) ??
+      siteFactsFor(sites, id) ??
       violations.find((finding) => (finding.site ?? UNREGISTERED_SITE) === id)?.evidence.site;
     const counts = counted ? { ...emptySiteCounts(), ...counted[id] } : undefined;
     bySite.set(id, {
@@ -194,18 +195,6 @@ function resultOf(summary: SiteSummary): SiteResult {
   return 'no reprints';
 }
 
-function siteFactsOf(site: Site | undefined): SiteFacts | undefined {
-  if (!site) return undefined;
-  return {
-    id: site.id,
-    name: site.name,
-    url: site.url,
-    kind: site.kind,
-    contact: site.contact,
-    licence: site.licence,
-  };
-}
-
 function summariseRules(violations: readonly ReportFinding[]): Array<{ rule: string; violations: number }> {
   const counts = new Map<string, number>();
   for (const finding of violations) {
@@ -224,4 +213,12 @@ export function describeLicence(site: SiteFacts | undefined): string {
   const until = licence.expires ? ` until ${licence.expires}` : '';
   const reference = licence.reference ? ` (${licence.reference})` : '';
   return `granted ${licence.granted}${until}${reference}`;
+}
+
+function siteFactsFor(
+  sites: readonly Site[] | undefined,
+  id: string | null | undefined,
+): SiteFacts | undefined {
+  const site = sites?.find((candidate) => candidate.id === id);
+  return site ? siteFactsOf(site) : undefined;
 }
