@@ -53,7 +53,7 @@ export async function main(io: Io): Promise<number> {
     await step(['--rules', DEMO_RULES, 'report', '--format', 'html', '--out', REPORT]);
     const members =
       network.requests.get('tidewater-forum')?.filter((path) => path.startsWith('/members/')) ?? [];
-    io.stdout(`\n${summaryTable()}\n`);
+    io.stdout(`\n${summaryTable()}\n\n`);
     io.stdout(
       `robots.txt: the forum's members area was asked for ${members.length} time(s) (it is disallowed).\n\n` +
         `Feeds:   ${resolvePath('public')}/ (all.xml, all.atom, all.json, feeds.opml, …)\n` +
