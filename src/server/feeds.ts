@@ -75,6 +75,10 @@ export class FeedFiles {
       'last-modified': entry.lastModified,
       vary: 'Accept-Encoding',
       'cache-control': 'no-cache',
+      // Feeds are public documents: web-based readers on other origins may fetch them
+      // (without credentials, so a token-protected server gives nothing away by this).
+      'access-control-allow-origin': '*',
+      'cross-origin-resource-policy': 'cross-origin',
     };
     if (notModified(request, entry)) {
       delete headers['content-type'];

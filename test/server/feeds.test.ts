@@ -55,6 +55,9 @@ describe('serving feeds', () => {
     expect(etag).toMatch(/^"[^"]+"$/);
     expect(first.headers['last-modified']).toBe('Thu, 01 Jan 2026 00:00:00 GMT');
     expect(first.headers['content-security-policy']).toContain("default-src 'none'");
+    // Public documents: readable by web-based readers on other origins.
+    expect(first.headers['access-control-allow-origin']).toBe('*');
+    expect(first.headers['cross-origin-resource-policy']).toBe('cross-origin');
 
     const again = await raw(`${server.url}/news.xml`, { headers: { 'if-none-match': etag } });
     expect(again.status).toBe(304);
