@@ -69,3 +69,10 @@ describe('article schema', () => {
     expect(() => toArticle({ ...base, colour: 'red' })).toThrow();
   });
 });
+
+describe('migrations', () => {
+  it('are numbered 1, 2, 3… in list order, so no store ever skips one', async () => {
+    const { migrations } = await import('../../src/store/migrations/index.ts');
+    expect(migrations.map((migration) => migration.version)).toEqual(migrations.map((_, index) => index + 1));
+  });
+});
