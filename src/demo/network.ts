@@ -108,10 +108,6 @@ ${options.commercial ? '<section class="widget ad">Sponsored: premium news, sold
 </body></html>`;
 }
 
-function articleBody(article: Article): string {
-  return article.html;
-}
-
 function reprint(site: DemoSite, article: Article, publisher: Publisher, original: string): string {
   const authors = escapeHtml(authorNames(article));
   const credit = (link: string) =>
@@ -137,13 +133,13 @@ function reprint(site: DemoSite, article: Article, publisher: Publisher, origina
   }
   return `<article class="post"><h1 class="entry-title">${escapeHtml(article.title)}</h1>
 <p class="byline">By ${authors}</p>
-<div class="entry-content">${articleBody(article)}
+<div class="entry-content">${article.html}
 ${tail}</div></article>`;
 }
 
 /** The first paragraphs of an article, about a fifth of it: what an excerpt site shows. */
 function excerpt(article: Article, publisher: Publisher): string {
-  const paragraphs = articleBody(article).match(/<p>[\s\S]*?<\/p>/g) ?? [];
+  const paragraphs = article.html.match(/<p>[\s\S]*?<\/p>/g) ?? [];
   const kept = paragraphs.slice(0, Math.max(1, Math.round(paragraphs.length / 5))).join('\n');
   return `<article class="post"><h1 class="entry-title">${escapeHtml(article.title)}</h1>
 <div class="entry-content">${kept}
@@ -153,7 +149,7 @@ function excerpt(article: Article, publisher: Publisher): string {
 
 /** A page that quotes a sentence of an article inside its own writing: not a reprint at all. */
 function quotation(article: Article): string {
-  const text = articleBody(article)
+  const text = article.html
     .replace(/<[^>]+>/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
@@ -195,7 +191,7 @@ function sitePages(site: DemoSite, articles: Article[], publisher: Publisher): M
       ? layout(
           site,
           article.title,
-          `<article class="post"><h1>${escapeHtml(article.title)}</h1>${articleBody(article)}</article>`,
+          `<article class="post"><h1>${escapeHtml(article.title)}</h1>${article.html}</article>`,
         )
       : layout(site, article.title, main, { commercial });
     pages.set(path, { body, delayMs: site.behaviour === 'slow' ? 400 : 0 });

@@ -7,7 +7,7 @@ import type { PageResult } from '../check/result.ts';
 import type { AlertsConfig } from '../config/alerts.ts';
 import type { SitesFile } from '../config/sites.ts';
 import type { Terms } from '../config/terms.ts';
-import { type CrawlProgress, type CrawlSummary, crawl, selectSites, userAgentOf } from '../crawl/crawl.ts';
+import { type CrawlOptions, type CrawlSummary, crawl, selectSites, userAgentOf } from '../crawl/crawl.ts';
 import { isFetchError } from '../crawl/errors.ts';
 import { fetchPageSnapshot } from '../crawl/fetch-page.ts';
 import { cachedRobots, failuresOf, goneOf, reachedIn, snapshotsOf } from '../crawl/frontier.ts';
@@ -43,15 +43,8 @@ export interface ScanConfig {
   alerts: AlertsConfig;
 }
 
-export interface ScanOptions {
-  siteIds?: string[];
-  signal?: AbortSignal;
-  now?: () => Date;
-  delayMs?: number;
-  perHost?: number;
-  allowPrivateNetworks?: boolean;
-  onProgress?: (progress: CrawlProgress) => void;
-}
+/** A scan takes the crawl's options: which sites, the stop signal, progress and politeness overrides. */
+export type ScanOptions = CrawlOptions;
 
 export interface ScanSummary {
   scan: Scan;
@@ -98,15 +91,7 @@ async function scanSites(
 ): Promise<ScanSummary> {
   const log = logger().child({ scan: scan.id });
   log.info({ sites: scan.sites }, 'scan started');
-  const crawled = await crawl(db, config.sites, {
-    siteIds: scan.sites,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    ...(options.delayMs !== undefined ? { delayMs: options.delayMs } : {}),
-    ...(options.perHost !== undefined ? { perHost: options.perHost } : {}),
-    ...(options.allowPrivateNetworks ? { allowPrivateNetworks: true } : {}),
-    now,
-  });
+  const crawled = await crawl(db, config.sites, { ...options, siteIds: scan.sites, now });
 
   const stamp = judgementStamp(db, config);
   const outcomes: RecordOutcome[] = [];
