@@ -123,6 +123,23 @@ async function findNext(
   return undefined;
 }
 
+/** Whether the bytes from `start` to `end` are exactly one record that inflates without error. */
+async function inflatesCleanly(input: ArchiveInput, start: number, end: number): Promise<boolean> {
+  const parser = new WARCParser(input.read(start, end), { parseHttp: false });
+  let records = 0;
+  try {
+    for await (const record of parser) {
+      records++;
+      for await (const _ of record) {
+        // Read to the end of the member, so that its checksum is checked too.
+      }
+    }
+  } catch {
+    return false;
+  }
+  return records === 1 && parser._reader.compressed !== null;
+}
+
 async function isGzip(input: ArchiveInput, at: number): Promise<boolean> {
   for await (const chunk of input.read(at, at + 2)) return chunk[0] === 0x1f && chunk[1] === 0x8b;
   return false;
@@ -137,19 +154,29 @@ function eventOf(record: ArchiveRecord): ArchiveEvent {
 export async function* readArchive(input: ArchiveInput, options: ReadOptions): AsyncGenerator<ArchiveEvent> {
   const maxPayloadBytes = options.maxPayloadBytes ?? 10 * 1024 * 1024;
   const size = options.end ?? (await input.size());
-  const compressed = await isGzip(input, options.start ?? 0);
-  const magic = compressed ? GZIP_MAGIC : WARC_MAGIC;
+  // Whether the file is gzip members, seen on its first bytes (no request of its own).
+  let compressed: boolean | undefined;
+  const watched = async function* (source: AsyncIterable<Uint8Array>) {
+    for await (const chunk of source) {
+      if (compressed === undefined && chunk.length >= 2) compressed = chunk[0] === 0x1f && chunk[1] === 0x8b;
+      yield chunk;
+    }
+  };
   let position = options.start ?? 0;
   // The last record read, held until the next one's offset gives its length.
   let held: ArchiveRecord | undefined;
   for (;;) {
-    const parser = new WARCParser(input.read(position, options.end), { keepHeadersCase: false });
+    const parser = new WARCParser(watched(input.read(position, options.end)), { keepHeadersCase: false });
+    // warcio turns to reading raw bytes when a member fails to inflate (a bad CRC, corrupt data):
+    // from then on, nothing it reads in this file is trustworthy.
+    const fellBack = () => compressed === true && parser._reader.compressed === null;
     let parsed = 0;
     let failure: string | undefined;
     let lastEnd = position;
     try {
       for await (const record of parser) {
         const offset = position + parser.offset;
+        if (fellBack()) break;
         if (held) {
           held.length = offset - held.offset;
           yield eventOf(held);
@@ -167,20 +194,29 @@ export async function* readArchive(input: ArchiveInput, options: ReadOptions): A
     } catch (error) {
       failure = (error as Error).message;
     }
-    const complete = failure === undefined && parsed > 0 && size !== undefined && lastEnd >= size;
-    if (complete || (failure === undefined && size === undefined && parsed > 0)) {
+    const complete =
+      failure === undefined && parsed > 0 && !fellBack() && (size === undefined || lastEnd >= size);
+    if (complete) {
       if (held) {
         held.length = lastEnd - held.offset;
         yield eventOf(held);
       }
       return;
     }
+    const failedMember = fellBack();
     // Cut short: the next readable record may start at the next member (or `WARC/1.` line) after
     // the last good record. That record ends there; if nothing was read, the span up to it is damage.
+    compressed ??= await isGzip(input, position);
+    const magic = compressed ? GZIP_MAGIC : WARC_MAGIC;
     const next = await findNext(input, (held?.offset ?? position) + 1, magic, options.end);
     const boundary = next === undefined ? (size ?? lastEnd) : compressed ? next : next + 1;
     if (held) {
       held.length = boundary - held.offset;
+      // The member that failed to inflate is the held record's or the next one: read it alone.
+      if (failedMember && !(await inflatesCleanly(input, held.offset, boundary))) {
+        held.type = '';
+        delete held.payload;
+      }
       yield eventOf(held);
       held = undefined;
     } else if (boundary > position) {
