@@ -30,26 +30,38 @@ function probeSlots(high: number, low: number, mask: number, visit: (slot: numbe
   return true;
 }
 
-/** Build the filter from the store's fingerprint index. */
+/**
+ * Build the filter from the store's fingerprint index. It reads each article's packed
+ * fingerprints (one row an article) rather than the inverted index (one row a fingerprint):
+ * a hundred times fewer rows out of SQLite.
+ */
 export function buildPrefilter(db: Db, options: { shared?: boolean } = {}): PrefilterData {
-  const rows = (db.prepare('SELECT count(*) FROM fingerprints').pluck().get() as number) ?? 0;
+  const rows =
+    (db.prepare('SELECT sum(length(fingerprints)) / 12 FROM fingerprinted_articles').pluck().get() as
+      | number
+      | null) ?? 0;
   let bitCount = 1024;
   while (bitCount < rows * BITS_PER_ENTRY) bitCount *= 2;
   const words = bitCount / 32;
   const buffer = options.shared ? new SharedArrayBuffer(words * 4) : new ArrayBuffer(words * 4);
   const bits = new Uint32Array(buffer);
   const mask = bitCount - 1;
-  // The two halves come out of SQLite as plain numbers: no BigInt per row.
-  const statement = db.prepare('SELECT hash >> 32, hash & 4294967295 FROM fingerprints').raw() as unknown as {
-    iterate(): Iterable<[number, number]>;
+  const set = (slot: number) => {
+    bits[slot >>> 5]! |= 1 << (slot & 31);
+    return true;
   };
   let entries = 0;
-  for (const [high, low] of statement.iterate()) {
-    probeSlots(high | 0, low | 0, mask, (slot) => {
-      bits[slot >>> 5]! |= 1 << (slot & 31);
-      return true;
-    });
-    entries++;
+  const blobs = db
+    .prepare('SELECT fingerprints FROM fingerprinted_articles')
+    .pluck()
+    .iterate() as Iterable<Buffer>;
+  for (const blob of blobs) {
+    // Copied to an aligned buffer: a blob may start at any byte.
+    const packed = new Int32Array(new Uint8Array(blob).buffer);
+    for (let i = 0; i < packed.length; i += 3) {
+      probeSlots(packed[i]!, packed[i + 1]!, mask, set);
+      entries++;
+    }
   }
   return { bits, entries };
 }
@@ -84,8 +96,8 @@ export class Prefilter {
     for (let i = 0; i < prints.high.length; i++) {
       const high = prints.high[i]!;
       const low = prints.low[i]!;
-      // A repeated fingerprint (a repeated passage) counts once, as in `identify`... nearly:
-      // only immediate repeats are dropped here, which can only let more pages through.
+      // An immediate repeat counts once; a repeat further on counts again, which can only let
+      // more pages through to the full check, never fewer.
       if (i > 0 && high === lastHigh && low === lastLow) continue;
       lastHigh = high;
       lastLow = low;
