@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { load } from 'cheerio';
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { localArchive } from '../../src/discover/archive.ts';
@@ -321,6 +322,17 @@ describe('discover on a WET file', () => {
     }
     for (const url of nonReprints) expect(found.filter((item) => item.pageUrl === url)).toEqual([]);
     expect(result.code).toBe(0);
+
+    // The reports carry them as a section of their own, escaped like any crawled text.
+    const html = await runCli([...args, 'report', '--format', 'html']);
+    const $ = load(html.stdout);
+    expect($('section#discoveries tr').length - $('section#discoveries table').length).toBe(found.length);
+    expect($('script').length).toBe(0);
+    expect($('section#discoveries pre').first().text()).toMatch(/- id: [a-z0-9-]+\n {2}url: https:\/\//);
+    const markdown = await runCli([...args, 'report', '--format', 'md']);
+    expect(markdown.stdout).toContain(`## Discovered in web archives (${found.length})`);
+    const json = JSON.parse((await runCli([...args, 'report', '--format', 'json'])).stdout);
+    expect(json.discoveries.discoveries).toHaveLength(found.length);
   });
 
   it('--check fetches the live page politely (robots.txt first) and judges it', async () => {
