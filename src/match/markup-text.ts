@@ -42,8 +42,9 @@ export function markupText(html: string, options: MarkupTextOptions = {}): strin
       },
       ontext(text) {
         if (skipDepth > 0 || collected >= maxChars) return;
-        parts.push(text);
-        collected += text.length;
+        const piece = text.length > maxChars - collected ? text.slice(0, maxChars - collected) : text;
+        parts.push(piece);
+        collected += piece.length;
       },
     },
     { decodeEntities: true, lowerCaseTags: true, recognizeSelfClosing: false },
@@ -53,7 +54,7 @@ export function markupText(html: string, options: MarkupTextOptions = {}): strin
   if (options.normalise === false) return text;
   // Runs only: a single space is left alone, which is most of them.
   return text
-    .replace(/[\t\r\f\v\u00a0][ \t\r\f\v\u00a0]*| {2,}[\t\r\f\v\u00a0 ]*/g, ' ')
+    .replace(/[ \t\r\f\v\u00a0]{2,}|[\t\r\f\v\u00a0]/g, ' ')
     .replace(/ ?\n\s*/g, '\n')
     .trim();
 }
@@ -93,8 +94,9 @@ export function scanMarkupText(html: string, options: { maxChars?: number } = {}
   const keep = (text: string) => {
     if (kept >= maxChars || text.length === 0) return;
     const decoded = text.includes('&') ? decodeHTML(text) : text;
-    parts.push(decoded);
-    kept += decoded.length;
+    const piece = decoded.length > maxChars - kept ? decoded.slice(0, maxChars - kept) : decoded;
+    parts.push(piece);
+    kept += piece.length;
   };
   const length = html.length;
   let at = 0;
