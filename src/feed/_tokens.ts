@@ -40,3 +40,34 @@ export class Tokens {
     return this.values.length - 1;
   }
 }
+
+/**
+ * Put `extra` (already escaped XML) into a feed's header: before its first item or entry, else
+ * before the closing tag. `feed` has no place for the links it does not know (hubs, archives).
+ */
+export function insertIntoHeader(
+  xml: string,
+  firstChild: '<item>' | '<entry',
+  closing: string,
+  extra: string,
+): string {
+  if (!extra) return xml;
+  const at = xml.indexOf(firstChild);
+  const position = at >= 0 ? xml.lastIndexOf('\n', at) + 1 || at : xml.lastIndexOf(closing);
+  return xml.slice(0, position) + extra + xml.slice(position);
+}
+
+/** `<atom:link>` (or `<link>` in Atom) elements for hubs and RFC 5005 archive links. */
+export function headerLinks(
+  element: string,
+  indent: string,
+  links: ReadonlyArray<{ rel: string; href: string | undefined; type?: string }>,
+): string {
+  return links
+    .filter((link) => link.href !== undefined)
+    .map(
+      (link) =>
+        `${indent}<${element} href="${xmlAttribute(link.href!)}" rel="${link.rel}"${link.type ? ` type="${link.type}"` : ''}/>\n`,
+    )
+    .join('');
+}

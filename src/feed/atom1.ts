@@ -1,5 +1,5 @@
 import { Feed, type Item } from 'feed';
-import { Tokens } from './_tokens.ts';
+import { headerLinks, insertIntoHeader, Tokens } from './_tokens.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
 import { feedUri, xmlAttribute } from './text.ts';
 
@@ -34,7 +34,55 @@ export function renderAtom(document: FeedDocument): string {
       `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${xmlAttribute(document.language)}">`,
     )
     .replaceAll('<title type="html">', '<title type="text">');
-  return `${tokens.fill(entryLanguages(xml, document))}\n`;
+  const withHeader = insertIntoHeader(
+    extraNamespaces(entryLanguages(xml, document), document),
+    '<entry',
+    '</feed>',
+    atomHeader(document),
+  );
+  return `${tokens.fill(withEnclosures(withHeader, document))}\n`;
+}
+
+const HISTORY_NAMESPACE = ' xmlns:fh="http://purl.org/syndication/history/1.0"';
+const TOMBSTONE_NAMESPACE = ' xmlns:at="http://purl.org/atompub/tombstones/1.0"';
+
+function extraNamespaces(xml: string, document: FeedDocument): string {
+  let extra = '';
+  if (document.archive?.isArchive) extra += HISTORY_NAMESPACE;
+  if (document.tombstones.length > 0) extra += TOMBSTONE_NAMESPACE;
+  return extra ? xml.replace('<feed xmlns="http://www.w3.org/2005/Atom"', `$&${extra}`) : xml;
+}
+
+/** Hub and RFC 5005 links, the archive marker, and RFC 6721 tombstones of removed entries. */
+function atomHeader(document: FeedDocument): string {
+  const type = 'application/atom+xml';
+  const { archive } = document;
+  let header = headerLinks('link', '    ', [
+    ...document.hubs.map((hub) => ({ rel: 'hub', href: hub })),
+    { rel: 'current', href: archive?.isArchive ? archive.current?.atom : undefined, type },
+    { rel: 'prev-archive', href: archive?.prev?.atom, type },
+    { rel: 'next-archive', href: archive?.next?.atom, type },
+  ]);
+  if (archive?.isArchive) header += '    <fh:archive/>\n';
+  for (const tombstone of document.tombstones) {
+    header +=
+      `    <at:deleted-entry ref="${xmlAttribute(tombstone.ref)}" when="${xmlAttribute(tombstone.when)}">` +
+      `<link href="${xmlAttribute(feedUri(tombstone.url, 'iri'))}"/></at:deleted-entry>\n`;
+  }
+  return header;
+}
+
+/** An enclosure link for each entry's image, after the entry's own link. */
+function withEnclosures(xml: string, document: FeedDocument): string {
+  if (!document.items.some((item) => item.image)) return xml;
+  let index = 0;
+  return xml.replace(/<entry\b[^>]*>[\s\S]*?<\/entry>/g, (entry) => {
+    const image = document.items[index++]?.image;
+    if (!image) return entry;
+    const type = image.type ? ` type="${image.type}"` : '';
+    const link = `<link rel="enclosure" href="${xmlAttribute(feedUri(image.url, 'iri'))}"${type}/>`;
+    return entry.replace('</title>', `</title>\n        ${link}`);
+  });
 }
 
 /** `xml:lang` on the entries whose article is in another language than the feed. */

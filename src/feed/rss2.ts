@@ -1,5 +1,5 @@
 import { type Extension, Feed, type Item } from 'feed';
-import { Tokens } from './_tokens.ts';
+import { headerLinks, insertIntoHeader, Tokens } from './_tokens.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
 import { feedUri, rssPlainText } from './text.ts';
 
@@ -34,8 +34,31 @@ export function renderRss(document: FeedDocument): string {
     ...(self ? { feedLinks: { rss: tokens.url(rssUri(self), 'attribute') } } : {}),
   });
   for (const item of document.items) feed.addItem(rssItem(item, document.language, tokens, plain));
-  const xml = feed.rss2().replace(/<rss\b[^>]*>/, NAMESPACES);
-  return `${tokens.fill(xml)}\n`;
+  const xml = feed.rss2().replace(/<rss\b[^>]*>/, namespaces(document));
+  return `${tokens.fill(insertIntoHeader(xml, '<item>', '</channel>', rssHeader(document)))}\n`;
+}
+
+const MEDIA_NAMESPACE = ' xmlns:media="http://search.yahoo.com/mrss/"';
+const HISTORY_NAMESPACE = ' xmlns:fh="http://purl.org/syndication/history/1.0"';
+
+function namespaces(document: FeedDocument): string {
+  let extra = '';
+  if (document.items.some((item) => item.image)) extra += MEDIA_NAMESPACE;
+  if (document.archive?.isArchive) extra += HISTORY_NAMESPACE;
+  return extra ? NAMESPACES.replace(/>$/, `${extra}>`) : NAMESPACES;
+}
+
+/** Hub and archive links (RFC 5005 in RSS is Atom's links), and the archive marker. */
+function rssHeader(document: FeedDocument): string {
+  const type = 'application/rss+xml';
+  const { archive } = document;
+  const links = headerLinks('atom:link', '        ', [
+    ...document.hubs.map((hub) => ({ rel: 'hub', href: hub })),
+    { rel: 'current', href: archive?.isArchive ? archive.current?.rss : undefined, type },
+    { rel: 'prev-archive', href: archive?.prev?.rss, type },
+    { rel: 'next-archive', href: archive?.next?.rss, type },
+  ]);
+  return archive?.isArchive ? `${links}        <fh:archive/>\n` : links;
 }
 
 function rssItem(
@@ -71,6 +94,14 @@ function rssItem(
     extensions,
   };
   // `feed` marks an `id` or `guid` as not a permalink and only a missing one as the link.
+  if (item.image) {
+    const attributes: Record<string, string> = {
+      url: tokens.text(rssUri(item.image.url), 'attribute'),
+      medium: 'image',
+    };
+    if (item.image.type) attributes.type = item.image.type;
+    extensions.push({ name: 'media:content', objects: { _attributes: attributes } });
+  }
   if (!permalink) rss.id = tokens.text(item.id);
   if (item.full) rss.content = tokens.text(item.contentHtml);
   return rss;
