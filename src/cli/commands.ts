@@ -3,6 +3,7 @@ import { checkCommand } from './check.ts';
 import type { CommandDefinition } from './context.ts';
 import { crawlCommand } from './crawl.ts';
 import { importCommand } from './import.ts';
+import { removeCommand } from './remove.ts';
 import { reportCommand } from './report.ts';
 import { scanCommand } from './scan.ts';
 import { serveCommand } from './serve.ts';
@@ -16,4 +17,5 @@ export const commands: CommandDefinition[] = [
   scanCommand,
   reportCommand,
   serveCommand,
+  removeCommand,
 ];

@@ -100,8 +100,6 @@ export function filterMatches(
   );
 }
 
-type Row = { id: string; published: string };
-
 /**
  * Selects the articles of feeds, each from the indexes that answer its filter directly: an
  * unfiltered feed walks `articles_newest`; a filtered one walks the newest-first range of one of
@@ -112,7 +110,6 @@ type Row = { id: string; published: string };
  */
 export class FeedSelector {
   private readonly newest;
-  private readonly digest;
   private readonly statements = new Map<string, Statement<unknown[]>>();
 
   constructor(
@@ -121,9 +118,6 @@ export class FeedSelector {
   ) {
     this.newest = db.prepare<[], { id: string; hash: string; language: string | null }>(
       'SELECT id, hash, language FROM articles INDEXED BY articles_newest ORDER BY published DESC, id',
-    );
-    this.digest = db.prepare<[string, string], { hash: string; language: string | null }>(
-      'SELECT hash, language FROM articles INDEXED BY articles_newest WHERE published = ? AND id = ?',
     );
   }
 
@@ -136,13 +130,38 @@ export class FeedSelector {
     return statement;
   }
 
-  /** The newest-first rows of one term group (ties by id, as the feed orders them). */
-  private groupRows(group: TermGroup): Iterable<Row> {
-    const condition = termCondition(group, 't');
+  /**
+   * The newest-first candidates of a filtered feed: one range of the driving group's index, the
+   * other groups and the language checked in the same statement (by primary key and covering
+   * index), so that SQLite stops reading as soon as the caller has its items.
+   */
+  private candidates(
+    driver: TermGroup,
+    others: readonly TermGroup[],
+    language: string | undefined,
+    publisher: Publisher,
+  ): Iterable<SelectedArticle> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const condition = termCondition(driver, 't');
+    where.push(condition.sql);
+    params.push(...condition.params);
+    for (const [index, group] of others.entries()) {
+      const other = termCondition(group, `o${index}`);
+      where.push(
+        `EXISTS (SELECT 1 FROM article_terms o${index} WHERE o${index}.article_id = t.article_id AND ${other.sql})`,
+      );
+      params.push(...other.params);
+    }
+    if (language) {
+      where.push('(coalesce(a.language, ?) = ? COLLATE NOCASE OR coalesce(a.language, ?) LIKE ?)');
+      params.push(publisher.language, language, publisher.language, `${language}-%`);
+    }
     return this.statement(
-      `SELECT t.article_id AS id, t.published AS published FROM article_terms t INDEXED BY article_terms_newest
-       WHERE ${condition.sql} ORDER BY t.published DESC, t.article_id`,
-    ).iterate(...condition.params) as Iterable<Row>;
+      `SELECT t.article_id AS id, a.hash AS hash FROM article_terms t INDEXED BY article_terms_newest
+       JOIN articles a INDEXED BY articles_newest ON a.published = t.published AND a.id = t.article_id
+       WHERE ${where.join(' AND ')} ORDER BY t.published DESC, t.article_id`,
+    ).iterate(...params) as Iterable<SelectedArticle>;
   }
 
   private groupSize(group: TermGroup): number {
@@ -150,15 +169,6 @@ export class FeedSelector {
     return this.statement(`SELECT count(*) FROM article_terms t WHERE ${condition.sql}`)
       .pluck()
       .get(...condition.params) as number;
-  }
-
-  private hasGroup(id: string, group: TermGroup): boolean {
-    const condition = termCondition(group, 't');
-    return (
-      this.statement(`SELECT 1 FROM article_terms t WHERE t.article_id = ? AND ${condition.sql} LIMIT 1`)
-        .pluck()
-        .get(id, ...condition.params) !== undefined
-    );
   }
 
   /** The feed's articles, newest first, at most `limit` (default: the definition's). */
@@ -179,6 +189,7 @@ export class FeedSelector {
       }
       return selected;
     }
+    // The rarest group drives: the fewest candidates to look at when the groups seldom meet.
     const [driver, ...others] =
       groups.length === 1
         ? groups
@@ -187,16 +198,16 @@ export class FeedSelector {
             .sort((a, b) => a.size - b.size)
             .map(({ group }) => group);
     const seen = new Set<string>();
-    for (const row of this.groupRows(driver!)) {
+    const rows = this.candidates(driver!, others, language, publisher);
+    for (const row of rows) {
       // A group of several values yields an article once for each value it has.
       if (seen.has(row.id)) continue;
       seen.add(row.id);
-      if (!others.every((group) => this.hasGroup(row.id, group))) continue;
-      const digest = this.digest.get(row.published, row.id);
-      if (!digest) continue;
-      if (language && !languageMatches(digest.language, publisher, language)) continue;
-      selected.push({ id: row.id, hash: digest.hash });
-      if (selected.length >= limit) break;
+      selected.push({ id: row.id, hash: row.hash });
+      if (selected.length >= limit) {
+        (rows as IterableIterator<SelectedArticle>).return?.();
+        break;
+      }
     }
     return selected;
   }
