@@ -7,6 +7,7 @@ import { logger } from '../log.ts';
 import { storeRevision } from '../store/articles.ts';
 import type { Db } from '../store/db.ts';
 import { renderAtom } from './atom1.ts';
+import { renderHtmlView, viewFileName } from './html-view.ts';
 import { renderJsonFeed } from './json-feed.ts';
 import {
   type ArchiveLinks,
@@ -341,7 +342,10 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
       files,
     };
 
-    const mainNames = definition.formats.map((format) => feedFileName(definition.id, format));
+    const mainNames = [
+      ...definition.formats.map((format) => feedFileName(definition.id, format)),
+      viewFileName(definition.id),
+    ];
     if (!force && before?.key === key && mainNames.every((name) => intact(out, before.files[name], name))) {
       for (const name of mainNames) files[name] = before.files[name]!;
       result.unchanged.push(...mainNames);
@@ -353,6 +357,9 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
         { tombstones: gone, ...(archive ? { archive } : {}) },
       );
       if (render(definition, document, undefined, files)) result.changed.push(definition.id);
+      const view = viewFileName(definition.id);
+      write(view, renderHtmlView(document));
+      files[view] = fileRecord(join(out, view))!;
       log.debug({ feed: definition.id, items: selected.length }, 'feed rendered');
     }
 

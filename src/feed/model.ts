@@ -38,6 +38,8 @@ export interface FeedItem {
   contentHtml: string;
   /** The summary as HTML, attribution included: RSS description. */
   summaryHtml: string;
+  /** The attribution block alone ('' without one): the browser view shows it under the summary. */
+  creditHtml: string;
   /** The item's copyright line. */
   rights: string;
   language?: string;
@@ -224,6 +226,7 @@ export function prepareItem(
     full,
     contentHtml: joinHtml(body, credit),
     summaryHtml: joinHtml(summaryHtml, credit),
+    creditHtml: credit.trim(),
     rights,
   };
   if (article.language !== undefined) item.language = article.language;
