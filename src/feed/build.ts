@@ -29,7 +29,7 @@ import {
   type SelectedArticle,
 } from './query.ts';
 import { renderRss } from './rss2.ts';
-import { type FileOps, nodeFileOps, TEMP_PATTERN, writeIfChanged } from './writer.ts';
+import { type FileOps, nodeFileOps, TEMP_PATTERN, unflushedFileOps, writeIfChanged } from './writer.ts';
 
 /**
  * `syndicate build`: every feed in every format it asks for, its RFC 5005 archive documents, and
@@ -411,7 +411,10 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
     }
   }
 
+  // The manifest is a cache: lost or stale after a crash, the next build compares more and
+  // renders what it must, so it is written atomically but not flushed (a flush costs as much as
+  // rendering a feed).
   const manifest = `${JSON.stringify(next)}\n`;
-  writeIfChanged(manifestFile, manifest, fileOps);
+  writeIfChanged(manifestFile, manifest, fileOps === nodeFileOps ? unflushedFileOps : fileOps);
   return result;
 }

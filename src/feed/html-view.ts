@@ -32,12 +32,20 @@ export const VIEW_CONTENT_SECURITY_POLICY = `default-src 'none'; style-src 'sha2
 
 const FORMAT_NAMES: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom', json: 'JSON Feed' };
 
+const formats = new Map<string, Intl.DateTimeFormat | undefined>();
+
+/** The day in the feed's language (a formatter is costly to make: one a language). */
 function date(iso: string, language: string): string {
-  try {
-    return new Intl.DateTimeFormat(language, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(iso));
-  } catch {
-    return iso.slice(0, 10);
+  if (!formats.has(language)) {
+    let format: Intl.DateTimeFormat | undefined;
+    try {
+      format = new Intl.DateTimeFormat(language, { dateStyle: 'long', timeZone: 'UTC' });
+    } catch {
+      format = undefined;
+    }
+    formats.set(language, format);
   }
+  return formats.get(language)?.format(new Date(iso)) ?? iso.slice(0, 10);
 }
 
 export function renderHtmlView(document: FeedDocument): string {

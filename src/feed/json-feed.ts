@@ -14,7 +14,9 @@ export function renderJsonFeed(document: FeedDocument): string {
     title: document.title,
     home_page_url: document.home,
   };
-  if (document.self.json) feed.feed_url = document.self.json;
+  // An archive page is part of the feed, not a feed of its own: the feed's URL names it.
+  const feedUrl = document.archive?.isArchive ? document.archive.current?.json : document.self.json;
+  if (feedUrl) feed.feed_url = feedUrl;
   if (document.description) feed.description = document.description;
   if (document.publisher.logo) feed.icon = document.publisher.logo;
   if (document.publisher.icon) feed.favicon = document.publisher.icon;
