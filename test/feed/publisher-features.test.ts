@@ -123,9 +123,7 @@ describe('RFC 5005 archives', () => {
       ids.push(...feed.items.map((item: { id: string }) => item.id));
       url = feed.next_url;
     }
-    expect(chain).toEqual(
-      [3, 2, 1].reduce((list, page) => [...list, `${BASE}all.archive-${page}.json`], [`${BASE}all.json`]),
-    );
+    expect(chain).toEqual([`${BASE}all.json`, ...[3, 2, 1].map((page) => `${BASE}all.archive-${page}.json`)]);
     expect(new Set(ids).size).toBe(35);
   });
 
