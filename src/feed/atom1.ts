@@ -58,9 +58,8 @@ function atomHeader(document: FeedDocument): string {
   ]);
   if (archive?.isArchive) header += '    <fh:archive/>\n';
   for (const tombstone of document.tombstones) {
-    header +=
-      `    <at:deleted-entry ref="${xmlAttribute(tombstone.ref)}" when="${xmlAttribute(tombstone.when)}">` +
-      `<link href="${xmlAttribute(feedUri(tombstone.url, 'iri'))}"/></at:deleted-entry>\n`;
+    // No atom:link inside: feedparser takes one there for a link of the feed itself.
+    header += `    <at:deleted-entry ref="${xmlAttribute(tombstone.ref)}" when="${xmlAttribute(tombstone.when)}"/>\n`;
   }
   return header;
 }

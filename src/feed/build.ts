@@ -191,8 +191,8 @@ class Tombstones {
     private readonly publisher: Publisher,
   ) {
     this.exists = db.prepare<[string], number>('SELECT 1 FROM articles WHERE id = ?').pluck();
-    this.departure = db.prepare<[string], { url: string; removed_at: string }>(
-      `SELECT url, removed_at FROM article_departures WHERE article_id = ? AND removed_at IS NOT NULL
+    this.departure = db.prepare<[string], { removed_at: string }>(
+      `SELECT removed_at FROM article_departures WHERE article_id = ? AND removed_at IS NOT NULL
        ORDER BY revision DESC LIMIT 1`,
     );
   }
@@ -208,12 +208,7 @@ class Tombstones {
       if (now.has(id) || this.exists.get(id) !== undefined) continue;
       const departure = this.departure.get(id);
       if (!departure) continue;
-      fresh.push({
-        id,
-        ref: atomEntryId(id, this.publisher),
-        when: departure.removed_at,
-        url: departure.url,
-      });
+      fresh.push({ id, ref: atomEntryId(id, this.publisher), when: departure.removed_at });
     }
     // An article that came back is no longer gone; the newest removals are kept, as many as the feed's items.
     const kept = (before?.tombstones ?? []).filter(

@@ -115,8 +115,6 @@ export interface Tombstone {
   ref: string;
   /** When the article left the store. */
   when: string;
-  /** Its URL, for readers that show where the entry was. */
-  url: string;
 }
 
 export const FILE_EXTENSIONS: Record<FeedFormat, string> = { rss: 'xml', atom: 'atom', json: 'json' };
