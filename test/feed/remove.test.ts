@@ -8,7 +8,7 @@ import { toArticle } from '../../src/store/article.ts';
 import { countArticles, getArticle, removeArticles, upsertArticles } from '../../src/store/articles.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { articles, children, feedConfig, parseXml, seededStore, writeFeedsFolder } from './_support.ts';
+import { articles, feedConfig, parseXml, seededStore, writeFeedsFolder } from './_support.ts';
 
 const TOMBSTONES = 'http://purl.org/atompub/tombstones/1.0';
 const config = feedConfig(
