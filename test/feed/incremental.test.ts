@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { buildFeeds } from '../../src/feed/build.ts';
+import { FeedSelector } from '../../src/feed/query.ts';
 import { toArticle } from '../../src/store/article.ts';
 import { removeArticles, storeRevision, upsertArticles } from '../../src/store/articles.ts';
-import { openStore } from '../../src/store/db.ts';
+import { migrate, openStore } from '../../src/store/db.ts';
+import { migrations } from '../../src/store/migrations/index.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { articles, feedConfig, seededStore } from './_support.ts';
+import { articles, feedConfig, publisher, seededStore } from './_support.ts';
 
 const config = feedConfig(
   { id: 'all', title: 'All' },
@@ -124,6 +127,38 @@ describe('incremental build', () => {
       'peace.atom',
       'peace.json',
       'peace.xml',
+    ]);
+    db.close();
+  });
+});
+
+describe('migration of a store written before revisions', () => {
+  it('dates the terms of the articles already there, so that selection finds them', () => {
+    const db = new Database(':memory:');
+    for (const migration of migrations.filter((step) => step.version < 6)) {
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    }
+    // Two articles as the earlier schema stored them.
+    for (const [index, theme] of ['Environment', 'Peace and Security'].entries()) {
+      const id = `https://northwind.example/old-${index}`;
+      db.prepare(
+        `INSERT INTO articles (id, url, title, published, record, hash, stored_at)
+         VALUES (?, ?, 'Old', ?, '{}', ?, '2026-01-01T00:00:00.000Z')`,
+      ).run(id, id, `2026-01-0${index + 1}T00:00:00.000Z`, `hash-${index}`);
+      db.prepare(
+        "INSERT INTO article_terms (article_id, kind, scheme, value) VALUES (?, 'category', 'Theme', ?)",
+      ).run(id, theme);
+    }
+    migrate(db);
+    expect(storeRevision(db).revision).toBe(1);
+    const peace = feedConfig({
+      id: 'peace',
+      title: 'Peace',
+      filter: { categories: { Theme: ['Peace and Security'] } },
+    }).feeds[0]!;
+    expect(new FeedSelector(db).select(peace, publisher)).toEqual([
+      { id: 'https://northwind.example/old-1', hash: 'hash-1' },
     ]);
     db.close();
   });
