@@ -409,6 +409,14 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
   // The manifest is a cache: lost or stale after a crash, the next build compares more and
   // renders what it must, so it is written atomically but not flushed (a flush costs as much as
   // rendering a feed).
+  const reusedAll =
+    result.selected.length === 0 &&
+    result.removed.length === 0 &&
+    previous.storeId === next.storeId &&
+    previous.revision === next.revision &&
+    Object.keys(previous.feeds).length === Object.keys(next.feeds).length;
+  // Nothing selected, nothing new: the manifest on disk is the one this build would write.
+  if (reusedAll) return result;
   const manifest = `${JSON.stringify(next)}\n`;
   writeIfChanged(manifestFile, manifest, fileOps === nodeFileOps ? unflushedFileOps : fileOps);
   return result;
