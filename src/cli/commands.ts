@@ -4,6 +4,7 @@ import type { CommandDefinition } from './context.ts';
 import { crawlCommand } from './crawl.ts';
 import { discoverCommand } from './discover.ts';
 import { importCommand } from './import.ts';
+import { removeCommand } from './remove.ts';
 import { reportCommand } from './report.ts';
 import { scanCommand } from './scan.ts';
 import { serveCommand } from './serve.ts';
@@ -18,4 +19,5 @@ export const commands: CommandDefinition[] = [
   reportCommand,
   discoverCommand,
   serveCommand,
+  removeCommand,
 ];
