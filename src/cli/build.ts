@@ -9,7 +9,7 @@ export const DEFAULT_OUT = 'public';
 /** `syndicate build [--out DIR] [--force]`: write every feed of the feeds folder. */
 export const buildCommand = defineCommand({
   name: 'build',
-  register(program, context, done) {
+  register(program, context) {
     program
       .command('build')
       .description(
@@ -17,22 +17,24 @@ export const buildCommand = defineCommand({
       )
       .addOption(new Option('--out <dir>', 'where the feed files go').default(DEFAULT_OUT))
       .option('--force', 'render every feed again even if its inputs did not change')
-      .action((options: { out: string; force?: boolean }) => {
-        const globals = context.globals();
-        const config = loadFeedConfig(globals.feeds);
-        const db = openStore(globals.store);
-        try {
-          const result = buildFeeds(db, config, { out: options.out, force: options.force ?? false });
-          for (const name of result.written) context.io.stdout(`wrote ${name}\n`);
-          for (const name of result.removed) context.io.stdout(`removed ${name}\n`);
-          context.io.stdout(
-            `${result.feeds} feeds in ${options.out}: ${result.written.length} files written, ` +
-              `${result.unchanged.length} unchanged${result.removed.length ? `, ${result.removed.length} removed` : ''}\n`,
-          );
-        } finally {
-          db.close();
-        }
-        done(EXIT.ok);
-      });
+      .action(
+        context.action((options: { out: string; force?: boolean }) => {
+          const globals = context.globals();
+          const config = loadFeedConfig(globals.feeds);
+          const db = openStore(globals.store, { mustExist: true });
+          try {
+            const result = buildFeeds(db, config, { out: options.out, force: options.force ?? false });
+            for (const name of result.written) context.io.stdout(`wrote ${name}\n`);
+            for (const name of result.removed) context.io.stdout(`removed ${name}\n`);
+            context.io.stdout(
+              `${result.feeds} feeds in ${options.out}: ${result.written.length} files written, ` +
+                `${result.unchanged.length} unchanged${result.removed.length ? `, ${result.removed.length} removed` : ''}\n`,
+            );
+          } finally {
+            db.close();
+          }
+          return EXIT.ok;
+        }),
+      );
   },
 });
