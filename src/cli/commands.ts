@@ -2,6 +2,9 @@ import { buildCommand } from './build.ts';
 import { checkCommand } from './check.ts';
 import type { CommandDefinition } from './context.ts';
 import { crawlCommand } from './crawl.ts';
+import { doctorCommand } from './doctor.ts';
+import { evidenceCommand } from './evidence.ts';
+import { findingsCommand } from './findings.ts';
 import { importCommand } from './import.ts';
 import { reportCommand } from './report.ts';
 import { scanCommand } from './scan.ts';
@@ -15,5 +18,8 @@ export const commands: CommandDefinition[] = [
   crawlCommand,
   scanCommand,
   reportCommand,
+  findingsCommand,
+  evidenceCommand,
   serveCommand,
+  doctorCommand,
 ];

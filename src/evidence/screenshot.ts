@@ -60,6 +60,11 @@ export class Camera {
     }
   }
 
+  /** Start Chromium (if not yet) and say its version; throws when it cannot start. */
+  async probe(): Promise<string> {
+    return (await this.start()).version();
+  }
+
   async shoot(page: PageToShoot): Promise<Shot> {
     if (this.unavailable) return { taken: false, reason: this.unavailable };
     let browser: Browser;
