@@ -18,7 +18,18 @@ export const importCommand = defineCommand({
           const { store } = context.globals();
           const db = openStore(store);
           try {
-            const summary = await importSources(db, sources, { signal: context.io.stopSignal });
+            const progress = context.progress('import');
+            let files = 0;
+            let articles = 0;
+            const summary = await importSources(db, sources, {
+              signal: context.io.stopSignal,
+              onImported: (file) => {
+                files++;
+                articles += file.inserted.length + file.updated.length + file.unchanged.length;
+                progress.update(`${files} file(s), ${articles} article(s)`);
+              },
+            });
+            progress.end();
             for (const file of summary.files) {
               if (file.error)
                 context.io.stderr(`syndicate: ${formatWhere(file.error.where, file.error.message)}\n`);

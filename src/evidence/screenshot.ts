@@ -127,8 +127,10 @@ export class Camera {
     let served = false;
     await context.route('**/*', (route: Route) => {
       const request = route.request();
-      // The first navigation is the page itself; any other (a meta refresh, a frame) is refused.
-      if (!served && request.isNavigationRequest()) {
+      // The first navigation is the page itself. Any other (a meta refresh, a frame) is answered
+      // 204 No Content, on which a browser stays where it is: refusing it would show an error page.
+      if (request.isNavigationRequest()) {
+        if (served) return route.fulfill({ status: 204, body: '' });
         served = true;
         return route.fulfill({ status: 200, contentType: page.contentType, body: Buffer.from(page.body) });
       }
