@@ -88,8 +88,9 @@ export function formatLine(json: string, showStacks = false): string {
 function errorText(err: unknown): string {
   if (err && typeof err === 'object') {
     const { message, type } = err as { message?: unknown; type?: unknown };
-    if (typeof message === 'string')
-      return type && type !== 'Error' ? `${String(type)}: ${message}` : message;
+    // Our own errors say what failed in their message; other types are worth naming.
+    const plain = type === undefined || type === 'Error' || type === 'SyndicateError';
+    if (typeof message === 'string') return plain ? message : `${String(type)}: ${message}`;
   }
   return typeof err === 'string' ? err : JSON.stringify(err);
 }

@@ -47,9 +47,11 @@ export const doctorCommand = defineCommand({
           if (options.browser) await checkChromium(add);
           if (sites) await checkNetwork(sites, options.dns, add);
           for (const check of checks) {
-            context.io.stdout(
-              `${check.level.toUpperCase().padEnd(4)}  ${safeForTerminal(check.what)}: ${safeForTerminal(check.detail)}\n`,
-            );
+            // An error that already names its file (`file:line: field: …`) is not prefixed twice.
+            const line = check.detail.startsWith(`${check.what}:`)
+              ? check.detail
+              : `${check.what}: ${check.detail}`;
+            context.io.stdout(`${check.level.toUpperCase().padEnd(4)}  ${safeForTerminal(line)}\n`);
           }
           const failed = checks.filter((check) => check.level === 'fail').length;
           const warned = checks.filter((check) => check.level === 'warn').length;
