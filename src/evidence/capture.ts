@@ -28,7 +28,10 @@ export interface CaptureSummary {
   captured: number;
   /** Captures made without a screenshot (no Chromium, a page that would not render). */
   withoutScreenshot: number;
-  /** Findings whose response as fetched was not kept (a revisit, a store from before evidence). */
+  /**
+   * Findings left without a capture because their response as fetched is not kept (a store from
+   * before evidence, a page only revisited); a later scan that fetches the page captures them.
+   */
   withoutResponse: number;
   failed: number;
 }
@@ -79,7 +82,7 @@ export interface Manifest {
     /** The SHA-256 of the body the scan judged: the WARC's payload digest is the same. */
     reprintHash: string;
   };
-  response?: { url: string; finalUrl: string; fetchedAt: string; status: number; bodySha256: string };
+  response: { url: string; finalUrl: string; fetchedAt: string; status: number; bodySha256: string };
   screenshot?: { width: number; height: number; cut: boolean };
   files: ManifestFile[];
   missing: string[];
@@ -118,6 +121,16 @@ export async function captureEvidence(db: Db, options: CaptureOptions = {}): Pro
           pages.set(key, page);
         }
         const prepared = await page;
+        if (!prepared.raw || !prepared.warc) {
+          // Nothing is recorded, so a later scan that has the response (the crawl reaching the
+          // page again) still captures it; a capture without the exchange would block that.
+          summary.withoutResponse++;
+          log.warn(
+            { finding: candidate.id, url: candidate.page_url },
+            'no stored response to capture evidence from',
+          );
+          continue;
+        }
         const missing: string[] = [];
         const files: ManifestFile[] = [];
         if (prepared.warc)
@@ -133,7 +146,6 @@ export async function captureEvidence(db: Db, options: CaptureOptions = {}): Pro
             ...putBlob(dir, 'screenshot', prepared.shot.png),
           });
         } else if (prepared.shot) missing.push(`screenshot: ${prepared.shot.reason}`);
-        else if (!prepared.raw) missing.push('screenshot: no stored response to render');
         else missing.push('screenshot: not asked for');
         const manifest: Manifest = {
           format: 'syndicate-evidence/1',
@@ -149,17 +161,13 @@ export async function captureEvidence(db: Db, options: CaptureOptions = {}): Pro
             rules: rulesOf(candidate.violations),
             reprintHash: candidate.reprint_hash,
           },
-          ...(prepared.raw
-            ? {
-                response: {
-                  url: prepared.raw.url,
-                  finalUrl: prepared.raw.final_url,
-                  fetchedAt: prepared.raw.fetched_at,
-                  status: prepared.raw.status,
-                  bodySha256: prepared.raw.body_hash,
-                },
-              }
-            : {}),
+          response: {
+            url: prepared.raw.url,
+            finalUrl: prepared.raw.final_url,
+            fetchedAt: prepared.raw.fetched_at,
+            status: prepared.raw.status,
+            bodySha256: prepared.raw.body_hash,
+          },
           ...(prepared.shot?.taken
             ? {
                 screenshot: {
@@ -182,7 +190,6 @@ export async function captureEvidence(db: Db, options: CaptureOptions = {}): Pro
         record(db, candidate, options.scanId ?? null, capturedAt, missing, [...files, manifestFile]);
         summary.captured++;
         if (!prepared.shot?.taken) summary.withoutScreenshot++;
-        if (!prepared.raw) summary.withoutResponse++;
         if (missing.length) log.warn({ finding: candidate.id, missing }, 'evidence captured in part');
       } catch (error) {
         summary.failed++;

@@ -20,7 +20,7 @@ export interface EvidenceCapture {
   capturedAt: string;
   pageUrl: string;
   reprintHash: string;
-  /** What could not be captured, and why (no Chromium, the response was not kept). */
+  /** What could not be captured, and why (no Chromium, a page that would not render). */
   missing: string[];
   files: EvidenceFile[];
 }

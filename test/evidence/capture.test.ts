@@ -335,6 +335,28 @@ describe('evidence captured by a scan', () => {
       db.close();
     }
   });
+  it('records nothing for a finding whose response was not kept, so that a later scan can', async () => {
+    const { db, id } = theFinding();
+    try {
+      const before = listEvidence(db, id).length;
+      db.prepare('DELETE FROM evidence WHERE finding_id = ?').run(id);
+      const kept = db.prepare('SELECT * FROM crawl_raw').all();
+      db.prepare('DELETE FROM crawl_raw').run();
+      const summary = await captureEvidence(db, { findingIds: [id], screenshot: false });
+      expect(summary).toEqual({ captured: 0, withoutScreenshot: 0, withoutResponse: 1, failed: 0 });
+      expect(listEvidence(db, id)).toEqual([]);
+      // Put back as it was for the cases that follow.
+      const insert = db.prepare(
+        'INSERT INTO crawl_raw VALUES (@url, @body_hash, @final_url, @fetched_at, @status, @request_headers, @response_headers, @body)',
+      );
+      for (const row of kept) insert.run(row);
+      expect((await captureEvidence(db, { findingIds: [id] })).captured).toBe(1);
+      expect(listEvidence(db, id)).toHaveLength(1);
+      expect(before).toBeGreaterThan(0);
+    } finally {
+      db.close();
+    }
+  });
 });
 
 describe('syndicate evidence FINDING --out DIR', () => {

@@ -32,7 +32,7 @@ export const evidence: Migration = {
         captured_at   TEXT NOT NULL,
         page_url      TEXT NOT NULL,
         reprint_hash  TEXT NOT NULL,
-        -- what could not be captured and why (no Chromium, no stored response), JSON array of strings
+        -- what could not be captured and why (no Chromium, a page that would not render), JSON array
         missing       TEXT NOT NULL DEFAULT '[]',
         UNIQUE (finding_id, reprint_hash)
       );
