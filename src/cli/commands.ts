@@ -2,6 +2,7 @@ import { buildCommand } from './build.ts';
 import { checkCommand } from './check.ts';
 import type { CommandDefinition } from './context.ts';
 import { crawlCommand } from './crawl.ts';
+import { discoverCommand } from './discover.ts';
 import { doctorCommand } from './doctor.ts';
 import { evidenceCommand } from './evidence.ts';
 import { findingsCommand } from './findings.ts';
@@ -20,6 +21,7 @@ export const commands: CommandDefinition[] = [
   reportCommand,
   findingsCommand,
   evidenceCommand,
+  discoverCommand,
   serveCommand,
   doctorCommand,
 ];

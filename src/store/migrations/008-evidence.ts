@@ -9,7 +9,7 @@ import type { Migration } from './index.ts';
  * `evidence/` folder and named here by their SHA-256.
  */
 export const evidence: Migration = {
-  version: 6,
+  version: 8,
   name: 'evidence',
   up(db) {
     db.exec(`
