@@ -30,6 +30,7 @@ import { toPageSnapshot } from './page.ts';
 import {
   ALLOW_ALL,
   DISALLOW_ALL,
+  decodeRobots,
   isAllowed,
   parseRobots,
   policyFor,
@@ -332,7 +333,7 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
         try {
           const result = await fetchPolitely(`${origin}/robots.txt`, { maxBodyBytes: ROBOTS_MAX_BYTES });
           if (result.status >= 200 && result.status < 300) {
-            const text = decodeBody(result.bytes, 'text/plain; charset=utf-8').text;
+            const text = decodeRobots(result.bytes);
             saveRobots(db, origin, { fetchedAt: now().toISOString(), status: result.status, body: text });
             state = { policy: policyFor(parseRobots(text), userAgent) };
           } else {
