@@ -13,11 +13,18 @@ export const importCommand = defineCommand({
         'upsert articles from Markdown files or folders (YAML front matter), .jsonl files, or RSS/Atom/JSON feeds (file or URL); all or nothing per file',
       )
       .argument('<sources...>', 'Markdown files or folders, .jsonl files, feed files or http(s) URLs')
-      .action(async (sources: string[]) => {
+      .option(
+        '--allow-private-networks',
+        'allow feed URLs (and their redirects) on private, loopback and link-local addresses',
+      )
+      .action(async (sources: string[], flags: { allowPrivateNetworks?: boolean }) => {
         const { store } = context.globals();
         const db = openStore(store);
         try {
-          const summary = await importSources(db, sources, { signal: context.io.stopSignal });
+          const summary = await importSources(db, sources, {
+            signal: context.io.stopSignal,
+            fetch: { allowPrivateNetworks: flags.allowPrivateNetworks === true },
+          });
           for (const file of summary.files) {
             if (file.error)
               context.io.stderr(`syndicate: ${formatWhere(file.error.where, file.error.message)}\n`);
