@@ -55,11 +55,16 @@ function ipv6Groups(address: string): number[] | undefined {
   }
   const halves = text.split('::');
   if (halves.length > 2) return undefined;
-  const parse = (half: string | undefined) => (half ? half.split(':').map((group) => Number.parseInt(group, 16)) : []);
+  const parse = (half: string | undefined) =>
+    half ? half.split(':').map((group) => Number.parseInt(group, 16)) : [];
   const head = parse(halves[0]);
   const tail = parse(halves[1]);
-  const groups = halves.length === 2 ? [...head, ...Array(8 - head.length - tail.length).fill(0), ...tail] : head;
-  return groups.length === 8 && groups.every((group) => Number.isInteger(group) && group >= 0 && group <= 0xffff)
+  const groups =
+    halves.length === 2
+      ? [...head, ...Array(Math.max(0, 8 - head.length - tail.length)).fill(0), ...tail]
+      : head;
+  return groups.length === 8 &&
+    groups.every((group) => Number.isInteger(group) && group >= 0 && group <= 0xffff)
     ? groups
     : undefined;
 }
