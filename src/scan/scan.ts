@@ -119,8 +119,12 @@ async function scanSites(
 
   // One site's snapshots at a time: judging writes to the store, which a live iterator forbids,
   // and a site's pages are bounded by its maxPages.
-  for (const site of scan.sites) {
-    for (const snapshot of [...snapshotsOf(db, crawled.passId, { siteId: site })]) judge(snapshot);
+  // A stop signal ends judging too: what was judged is recorded, the rest waits for the next scan.
+  judging: for (const site of scan.sites) {
+    for (const snapshot of [...snapshotsOf(db, crawled.passId, { siteId: site })]) {
+      if (options.signal?.aborted) break judging;
+      judge(snapshot);
+    }
   }
   const gone = goneOf(db, crawled.passId).map((page) => page.url);
 
@@ -246,7 +250,7 @@ async function revisit(
   // pages from its sitemap is not sent their revisits back to back.
   const delayMs = Math.max(
     options.delayMs ?? sites.crawler.delayMs,
-    Math.min((policy?.crawlDelaySeconds ?? 0) * 1000, sites.crawler.maxRetryAfterMs),
+    Math.min((policy?.crawlDelaySeconds ?? 0) * 1000, sites.crawler.maxCrawlDelayMs),
   );
   try {
     await sleep(delayMs, options.signal);
