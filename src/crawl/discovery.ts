@@ -55,16 +55,21 @@ export function parseSitemap(
   const maxSitemaps = budget.maxSitemaps ?? Number.POSITIVE_INFINITY;
   const take = (kind: 'page' | 'sitemap', raw: string, absoluteOnly = false) => {
     if (raw.length > MAX_URL_CHARS) return;
+    // Once a budget is full, what follows is only counted: no URL is parsed for it.
+    if (kind === 'page' && contents.pages.length >= maxPages) {
+      contents.droppedPages++;
+      return;
+    }
+    if (kind === 'sitemap' && contents.sitemaps.length >= maxSitemaps) {
+      contents.droppedSitemaps++;
+      return;
+    }
     const url = absoluteOnly ? normaliseUrl(raw.trim()) : normaliseUrl(raw.trim(), base);
     if (url === undefined) return;
     if (kind === 'page') {
-      if (budget.acceptPage && !budget.acceptPage(url)) return;
-      if (contents.pages.length < maxPages) contents.pages.push(url);
-      else contents.droppedPages++;
-    } else {
-      if (budget.acceptSitemap && !budget.acceptSitemap(url)) return;
-      if (contents.sitemaps.length < maxSitemaps) contents.sitemaps.push(url);
-      else contents.droppedSitemaps++;
+      if (!budget.acceptPage || budget.acceptPage(url)) contents.pages.push(url);
+    } else if (!budget.acceptSitemap || budget.acceptSitemap(url)) {
+      contents.sitemaps.push(url);
     }
   };
   if (!text.trimStart().startsWith('<')) {
