@@ -117,11 +117,11 @@ async function scanSites(
     if (batch.length >= BATCH) record();
   };
 
-  // One site's snapshots at a time: judging writes to the store, which a live iterator forbids,
-  // and a site's pages are bounded by its maxPages.
+  // One snapshot at a time (snapshotsOf reads each body when it is reached, with no statement
+  // left open, so judging may write to the store in between).
   // A stop signal ends judging too: what was judged is recorded, the rest waits for the next scan.
   judging: for (const site of scan.sites) {
-    for (const snapshot of [...snapshotsOf(db, crawled.passId, { siteId: site })]) {
+    for (const snapshot of snapshotsOf(db, crawled.passId, { siteId: site })) {
       if (options.signal?.aborted) break judging;
       judge(snapshot);
     }
