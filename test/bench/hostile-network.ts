@@ -46,7 +46,7 @@ let hugeSitemap: string | undefined;
 
 type Reply = (status: number, type: string, body?: string | Buffer, headers?: Record<string, string>) => void;
 
-function hostile(name: string, path: string, reply: Reply, response: http.ServerResponse): void {
+function hostile(name: string, path: string, reply: Reply, response: http.ServerResponse) {
   const host = `${name}.example`;
   const robots = (text: string) => reply(200, 'text/plain', text);
   switch (name) {
@@ -112,7 +112,7 @@ function hostile(name: string, path: string, reply: Reply, response: http.Server
   }
 }
 
-function good(host: string, path: string, reply: Reply): void {
+function good(host: string, path: string, reply: Reply) {
   if (path === '/robots.txt')
     return reply(
       200,
