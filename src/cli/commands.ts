@@ -2,6 +2,7 @@ import { buildCommand } from './build.ts';
 import { checkCommand } from './check.ts';
 import type { CommandDefinition } from './context.ts';
 import { crawlCommand } from './crawl.ts';
+import { discoverCommand } from './discover.ts';
 import { importCommand } from './import.ts';
 import { removeCommand } from './remove.ts';
 import { reportCommand } from './report.ts';
@@ -16,6 +17,7 @@ export const commands: CommandDefinition[] = [
   crawlCommand,
   scanCommand,
   reportCommand,
+  discoverCommand,
   serveCommand,
   removeCommand,
 ];

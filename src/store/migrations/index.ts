@@ -4,7 +4,8 @@ import { fingerprints } from './002-fingerprints.ts';
 import { crawl } from './003-crawl.ts';
 import { findings } from './004-findings.ts';
 import { judgements } from './005-judgements.ts';
-import { articleRevisions } from './006-article-revisions.ts';
+import { discoveries } from './006-discoveries.ts';
+import { articleRevisions } from './007-article-revisions.ts';
 
 export interface Migration {
   version: number;
@@ -16,7 +17,8 @@ export interface Migration {
  * Every schema change, in order. A released migration is never edited: add a new one.
  * Versions are allotted to stages so that work on them can proceed side by side:
  * 1 articles, 2 fingerprints (match), 3 crawl frontier and snapshots, 4 scans and findings,
- * 5 the last judgement of each page (scan), 6 article revisions and feed selection indexes (feed).
+ * 5 the last judgement of each page (scan), 6 web-archive discoveries (discover), 7 article
+ * revisions and feed selection indexes (feed).
  */
 export const migrations: Migration[] = [
   articles,
@@ -24,5 +26,6 @@ export const migrations: Migration[] = [
   crawl,
   findings,
   judgements,
+  discoveries,
   articleRevisions,
 ];

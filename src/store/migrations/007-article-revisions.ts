@@ -16,7 +16,7 @@ import type { Migration } from './index.ts';
  * hash and language every selection needs), so the large rows are read only to render.
  */
 export const articleRevisions: Migration = {
-  version: 6,
+  version: 7,
   name: 'article revisions and selection indexes',
   up(db) {
     db.exec(`
