@@ -10,22 +10,24 @@ import { defineCommand, EXIT } from './context.ts';
  */
 export const removeCommand = defineCommand({
   name: 'remove',
-  register(program, context, done) {
+  register(program, context) {
     program
       .command('remove')
       .description('take articles out of the store and, at the next build, out of every feed; all or nothing')
       .argument('<articles...>', 'article ids, URLs or alias URLs')
-      .action((references: string[]) => {
-        const db = openStore(context.globals().store);
-        try {
-          // An article gone from the store loses its index entries in the same transaction.
-          const removed = removeArticles(db, references, { alsoRemove: (ids) => indexArticles(db, ids) });
-          for (const id of removed) context.io.stdout(`removed ${id}\n`);
-          context.io.stdout(`removed ${removed.length} article(s); run build to update the feeds\n`);
-        } finally {
-          db.close();
-        }
-        done(EXIT.ok);
-      });
+      .action(
+        context.action((references: string[]) => {
+          const db = openStore(context.globals().store, { mustExist: true });
+          try {
+            // An article gone from the store loses its index entries in the same transaction.
+            const removed = removeArticles(db, references, { alsoRemove: (ids) => indexArticles(db, ids) });
+            for (const id of removed) context.io.stdout(`removed ${id}\n`);
+            context.io.stdout(`removed ${removed.length} article(s); run build to update the feeds\n`);
+          } finally {
+            db.close();
+          }
+          return EXIT.ok;
+        }),
+      );
   },
 });

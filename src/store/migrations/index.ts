@@ -6,6 +6,7 @@ import { findings } from './004-findings.ts';
 import { judgements } from './005-judgements.ts';
 import { discoveries } from './006-discoveries.ts';
 import { articleRevisions } from './007-article-revisions.ts';
+import { evidence } from './008-evidence.ts';
 
 export interface Migration {
   version: number;
@@ -18,7 +19,8 @@ export interface Migration {
  * Versions are allotted to stages so that work on them can proceed side by side:
  * 1 articles, 2 fingerprints (match), 3 crawl frontier and snapshots, 4 scans and findings,
  * 5 the last judgement of each page (scan), 6 web-archive discoveries (discover), 7 article
- * revisions and feed selection indexes (feed).
+ * revisions and feed selection indexes (feed), 8 evidence of violations and the exchanges it is
+ * made from (evidence).
  */
 export const migrations: Migration[] = [
   articles,
@@ -28,4 +30,5 @@ export const migrations: Migration[] = [
   judgements,
   discoveries,
   articleRevisions,
+  evidence,
 ];
