@@ -81,6 +81,7 @@ export async function notifyHubs(
   options: HubOptions = {},
 ): Promise<HubNotice[]> {
   const settings = { ...DEFAULTS, ...options };
+  const order = new Map(topics.map((topic, index) => [topic, index]));
   const perHub = await Promise.all(
     hubs.map(async (hub) => {
       const notices: HubNotice[] = [];
@@ -92,7 +93,8 @@ export async function notifyHubs(
         }
       };
       await Promise.all(Array.from({ length: Math.min(settings.perHub, topics.length) }, lane));
-      return notices.sort((a, b) => topics.indexOf(a.topic) - topics.indexOf(b.topic));
+      // In the order of the topics, whichever lane finished first.
+      return notices.sort((a, b) => order.get(a.topic)! - order.get(b.topic)!);
     }),
   );
   return perHub.flat();

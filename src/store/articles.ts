@@ -206,6 +206,7 @@ export function removeArticles(db: Db, references: readonly string[], options: R
       }
       if (options.alsoRemove) {
         options.alsoRemove(ids);
+        cascade(db, ids);
         const left = referencesTo(db, ids);
         if (left)
           throw new SyndicateError(
@@ -220,15 +221,47 @@ export function removeArticles(db: Db, references: readonly string[], options: R
   return ids;
 }
 
+interface Reference {
+  name: string;
+  column: string;
+  onDelete: string;
+}
+
+/** The tables with a foreign key to `table`, and what a delete there does to their rows. */
+function referencing(db: Db, table: string): Reference[] {
+  return db
+    .prepare<[string], Reference>(
+      `SELECT m.name AS name, f."from" AS column, f.on_delete AS onDelete
+       FROM sqlite_schema m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table' AND f."table" = ?`,
+    )
+    .all(table);
+}
+
+/**
+ * What ON DELETE CASCADE would have done, with foreign keys off: rows that belong to the removed
+ * articles (their discoveries, say) go with them. A table that refers to one of those tables in
+ * turn is checked, and the removal refused if it would keep a row pointing at nothing.
+ */
+function cascade(db: Db, ids: readonly string[]): void {
+  for (const { name, column, onDelete } of referencing(db, 'articles')) {
+    if (onDelete !== 'CASCADE') continue;
+    const statement = db.prepare(`DELETE FROM "${name}" WHERE "${column}" = ?`);
+    let deleted = 0;
+    for (const id of ids) deleted += statement.run(id).changes;
+    if (deleted === 0) continue;
+    for (const child of referencing(db, name)) {
+      if ((db.pragma(`foreign_key_check("${child.name}")`) as unknown[]).length > 0)
+        throw new SyndicateError(
+          'store',
+          `removing the articles would leave rows in ${child.name} that refer to nothing`,
+        );
+    }
+  }
+}
+
 /** The first table that still refers to one of `ids` through a foreign key to the articles. */
 function referencesTo(db: Db, ids: readonly string[]): string | undefined {
-  const tables = db
-    .prepare<[], { name: string; column: string }>(
-      `SELECT m.name AS name, f."from" AS column FROM sqlite_schema m, pragma_foreign_key_list(m.name) f
-       WHERE m.type = 'table' AND f."table" = 'articles'`,
-    )
-    .all();
-  for (const { name, column } of tables) {
+  for (const { name, column } of referencing(db, 'articles')) {
     const statement = db
       .prepare<[string], number>(`SELECT 1 FROM "${name}" WHERE "${column}" = ? LIMIT 1`)
       .pluck();

@@ -7,6 +7,7 @@ import { FeedSelector } from '../../src/feed/query.ts';
 import { toArticle } from '../../src/store/article.ts';
 import { removeArticles, storeRevision, upsertArticles } from '../../src/store/articles.ts';
 import { migrate, openStore } from '../../src/store/db.ts';
+import { articleRevisions } from '../../src/store/migrations/007-article-revisions.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { articles, feedConfig, publisher, seededStore } from './_support.ts';
@@ -135,7 +136,7 @@ describe('incremental build', () => {
 describe('migration of a store written before revisions', () => {
   it('dates the terms of the articles already there, so that selection finds them', () => {
     const db = new Database(':memory:');
-    for (const migration of migrations.filter((step) => step.version < 6)) {
+    for (const migration of migrations.filter((step) => step.version < articleRevisions.version)) {
       migration.up(db);
       db.pragma(`user_version = ${migration.version}`);
     }

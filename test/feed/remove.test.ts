@@ -73,6 +73,22 @@ describe('removing articles', () => {
     db.close();
   });
 
+  it('takes the rows that belong to the article with it, as a cascade would (its discoveries)', () => {
+    const db = seededStore(join(tempDir(), 'store.sqlite'));
+    indexArticles(db);
+    const discovery = db.prepare(
+      `INSERT INTO discoveries (source, record_offset, record_length, record_type, page_url, host, article_id,
+         coverage, kind, verdict, found_at)
+       VALUES ('crawl.warc.gz', ?, 100, 'response', 'https://copy.example/', 'copy.example', ?, 0.9, 'full', 'violation', '2026-04-01')`,
+    );
+    discovery.run(0, water.id);
+    discovery.run(1, note.id);
+    removeArticles(db, [water.id], { alsoRemove: (ids) => indexArticles(db, ids) });
+    expect(db.prepare('SELECT article_id FROM discoveries').pluck().all()).toEqual([note.id]);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    db.close();
+  });
+
   it('removes nothing when one of the articles is unknown, and nothing when the index step fails', () => {
     const db = seededStore(join(tempDir(), 'store.sqlite'));
     indexArticles(db);
