@@ -1,19 +1,38 @@
 import { Feed, type Item } from 'feed';
 import { Tokens } from './_tokens.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
-import { feedUri, xmlAttribute } from './text.ts';
+import { escapeHtml, feedText, feedUri, xmlAttribute, xmlHtml } from './text.ts';
 
 /**
  * Atom 1.0: `xml:lang` on the feed, an author on every entry, `rights` per entry, categories with
- * term, scheme (a URI) and label, self and alternate links. Titles are plain text, so they are
- * written as text constructs, not declared as HTML as `feed` does.
+ * term, scheme (a URI) and label, self and alternate links. Titles are plain text, written as text
+ * constructs; a title that holds markup-like text (`</b>`, `&amp;`) or U+FFFD is declared `html` and
+ * written HTML-escaped instead, so that validators and readers read the same text.
  */
+
+/**
+ * What the W3C validator (and many readers) take for HTML in a text construct: an end tag, a
+ * character reference, a named entity (the common ones), or `&` before a word with a digit; and
+ * U+FFFD, which only an html construct can carry (as `&#xFFFD;`) without a validator warning.
+ */
+export const MARKUP_LIKE =
+  /<\/\w+>|&#|&\w*[\d_]|&(?:amp|lt|gt|quot|apos|nbsp|copy|reg|trade|[mn]dash|hellip|[lr][sd]quo|[lr]aquo|euro|pound|yen|cent|sect|deg|middot|bull|times|divide|shy|zwn?j|lrm|rlm)\b|\uFFFD/i;
+
+/** A title: a text construct, or an html one holding the escaped text when text would be misread. */
+function titleToken(title: string, tokens: Tokens, htmlTitles: Set<string>): string {
+  const text = feedText(title);
+  if (!MARKUP_LIKE.test(text)) return tokens.text(title);
+  const token = tokens.text(xmlHtml(escapeHtml(text)), 'text', true);
+  htmlTitles.add(token);
+  return token;
+}
 export function renderAtom(document: FeedDocument): string {
   const tokens = new Tokens();
+  const htmlTitles = new Set<string>();
   const self = document.self.atom;
   const feed = new Feed({
     id: tokens.url(document.atomId),
-    title: tokens.text(document.title),
+    title: titleToken(document.title, tokens, htmlTitles),
     updated: new Date(document.updated),
     generator: 'syndicate',
     link: tokens.url(document.home, 'attribute'),
@@ -26,14 +45,16 @@ export function renderAtom(document: FeedDocument): string {
   });
   const updated = distinctUpdated(document.items);
   for (const [index, item] of document.items.entries())
-    feed.addItem(atomEntry(item, updated[index]!, tokens));
+    feed.addItem(atomEntry(item, updated[index]!, tokens, htmlTitles));
   const xml = feed
     .atom1()
     .replace(
       '<feed xmlns="http://www.w3.org/2005/Atom">',
       `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${xmlAttribute(document.language)}">`,
     )
-    .replaceAll('<title type="html">', '<title type="text">');
+    .replace(/<title type="html">((?:<!\[CDATA\[)?(@@\d+@@))/g, (_whole, value: string, token: string) =>
+      htmlTitles.has(token) ? `<title type="html">${value}` : `<title type="text">${value}`,
+    );
   return `${tokens.fill(entryLanguages(xml, document))}\n`;
 }
 
@@ -48,14 +69,14 @@ function entryLanguages(xml: string, document: FeedDocument): string {
   });
 }
 
-function atomEntry(item: FeedItem, updated: Date, tokens: Tokens): Item {
+function atomEntry(item: FeedItem, updated: Date, tokens: Tokens, htmlTitles: Set<string>): Item {
   const entry: Item = {
     id: tokens.url(item.atomId),
-    title: tokens.text(item.title),
+    title: titleToken(item.title, tokens, htmlTitles),
     link: tokens.url(feedUri(item.url, 'iri'), 'attribute'),
     date: updated,
     published: new Date(item.published),
-    description: tokens.text(item.summaryHtml),
+    description: tokens.text(xmlHtml(item.summaryHtml), 'text', true),
     author: item.authors.map((author) => ({
       name: tokens.text(author.name),
       ...(author.email ? { email: tokens.text(author.email) } : {}),
@@ -68,7 +89,7 @@ function atomEntry(item: FeedItem, updated: Date, tokens: Tokens): Item {
     })),
     copyright: tokens.text(item.rights),
   };
-  if (item.full) entry.content = tokens.text(item.contentHtml);
+  if (item.full) entry.content = tokens.text(xmlHtml(item.contentHtml), 'text', true);
   return entry;
 }
 

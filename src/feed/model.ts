@@ -18,7 +18,10 @@ export interface FeedCategory extends Category {
 export interface FeedItem {
   /** The article id: RSS guid and JSON Feed id. Stable across versions of the article. */
   id: string;
-  /** An IRI for Atom's id: the id when it is a canonical URL, else a name-based UUID URN. */
+  /**
+   * The id every format publishes (Atom id, RSS guid, JSON Feed id): the article id when it is
+   * already a URI, else a `tag:` URI made from it (see `globalId`).
+   */
   atomId: string;
   url: string;
   title: string;
@@ -89,6 +92,21 @@ export function nameUuid(namespace: string, name: string): string {
   return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
 }
 
+const URI_ID =
+  /^(?:https?:\/\/[^/\s]|tag:[a-z0-9.-]+,\d{4}(?:-\d{2}){0,2}:|urn:uuid:[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$)/i;
+
+/**
+ * The id feeds publish for an article. An id that is already a URI (http(s), tag:, urn:uuid:) means
+ * the same thing everywhere and is kept. Any other id (`42`, as WordPress exports have, or a slug)
+ * is only unique in this store, so it becomes a tag URI (RFC 4151) on the publisher's domain, dated
+ * by the article's day of publication: `tag:northwind.example,2026-03-09:42`. It is the same in
+ * every format and every build as long as the id and the publication date stay.
+ */
+export function globalId(id: string, published: string, home: string): string {
+  if (URI_ID.test(id) && feedUri(id, 'uri') === id) return id;
+  return `tag:${new URL(home).hostname},${published.slice(0, 10)}:${encodeURIComponent(id)}`;
+}
+
 function isCanonicalUrl(value: string): boolean {
   if (!/^https?:\/\/[\x21-\x7E]+$/.test(value) || value.includes('%')) return false;
   try {
@@ -137,7 +155,7 @@ export function prepareItem(
   const body = full ? cleanHtml(article.html, article.url) : summaryHtml;
   const item: FeedItem = {
     id: article.id,
-    atomId: isCanonicalUrl(article.id) ? article.id : nameUuid(publisher.home, article.id),
+    atomId: globalId(article.id, article.published, publisher.home),
     url: article.url,
     title: article.title,
     published: article.published,
@@ -189,9 +207,14 @@ function feedCategories(article: Article, publisher: Publisher): FeedCategory[] 
   return categories;
 }
 
+/**
+ * The attribution block is wrapped in an element of its own class, so that importing one of our
+ * feeds back recognises it and does not keep it as part of the article (`src/ingest/attribution.ts`).
+ */
 function joinHtml(body: string, credit: string): string {
   if (!credit) return body;
-  return body ? `${body}\n${credit.trim()}` : credit.trim();
+  const block = `<div class="syndicate-attribution">${credit.trim()}</div>`;
+  return body ? `${body}\n${block}` : block;
 }
 
 /** The feed document for a definition and its items (already selected, newest first). */

@@ -1,12 +1,12 @@
 import { type Extension, Feed, type Item } from 'feed';
 import { Tokens } from './_tokens.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
-import { feedUri, rssPlainText } from './text.ts';
+import { feedUri, rssPlainText, xmlHtml } from './text.ts';
 
 /**
  * RSS 2.0: `content:encoded` with the full HTML, a `dc:creator` for every author (RSS's own
  * `author` wants an e-mail address and only one of them), categories with the scheme as `domain`,
- * the article id as a stable `guid`, an `atom:link rel=self`, and `dc:rights` per item.
+ * the article's global id as a stable `guid` (its link when the id is the URL), an `atom:link rel=self`, and `dc:rights` per item.
  */
 
 const NAMESPACES =
@@ -63,15 +63,16 @@ function rssItem(
     link: tokens.url(rssUri(item.url)),
     date: new Date(item.updated),
     published: new Date(item.published),
-    description: tokens.text(item.summaryHtml),
+    description: tokens.text(xmlHtml(item.summaryHtml), 'text', true),
     category: item.categories.map((category) => ({
       name: plain(category.term),
       ...(category.scheme === undefined ? {} : { domain: tokens.text(category.scheme, 'attribute') }),
     })),
     extensions,
   };
-  // `feed` marks an `id` or `guid` as not a permalink and only a missing one as the link.
-  if (!permalink) rss.id = tokens.text(item.id);
-  if (item.full) rss.content = tokens.text(item.contentHtml);
+  // `feed` marks an `id` or `guid` as not a permalink and only a missing one as the link. An id
+  // only this store knows is published as its tag: URI, the same one Atom and JSON Feed carry.
+  if (!permalink) rss.id = tokens.text(item.atomId);
+  if (item.full) rss.content = tokens.text(xmlHtml(item.contentHtml), 'text', true);
   return rss;
 }

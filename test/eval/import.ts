@@ -2,7 +2,7 @@
  * `npm run eval:import -- DIR…`: imports every feed file under the folders (recursively: *.xml,
  * *.rss, *.rdf, *.atom, *.json) in ONE `import` run, into a fresh store in a temporary folder, and
  * prints how many files imported, how many were refused (grouped by reason) and how many crashed
- * (an internal error, or a message that passes on a TypeError's text, instead of one naming the place). Made for a local copy of a corpus of
+ * `--verbose` prints every refusal. Crashed: (an internal error, or a message that passes on a TypeError's text, instead of one naming the place). Made for a local copy of a corpus of
  * feeds written by others, such as the W3C Feed Validator's `testcases/`; it reads nothing else.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -34,7 +34,8 @@ function reason(message: string): string {
 }
 
 async function main(): Promise<number> {
-  const folders = process.argv.slice(2).filter((argument) => argument !== '--');
+  const verbose = process.argv.includes('--verbose');
+  const folders = process.argv.slice(2).filter((argument) => argument !== '--' && argument !== '--verbose');
   if (folders.length === 0) {
     process.stderr.write('usage: npm run eval:import -- DIR…\n');
     return 2;
@@ -66,6 +67,7 @@ async function main(): Promise<number> {
         crashed.push(`${file.source}: ${file.error.message}`);
         continue;
       }
+      if (verbose) process.stdout.write(`refused ${file.error.toString()}\n`);
       const key = reason(file.error.message);
       const entry = refused.get(key) ?? { count: 0, example: file.error.toString() };
       entry.count++;
@@ -79,7 +81,9 @@ async function main(): Promise<number> {
     );
     out.write(`refused: ${refusedCount}\n`);
     for (const [key, entry] of [...refused].sort((left, right) => right[1].count - left[1].count)) {
-      out.write(`  ${String(entry.count).padStart(5)}  ${key}\n         e.g. ${entry.example.slice(0, 200)}\n`);
+      out.write(
+        `  ${String(entry.count).padStart(5)}  ${key}\n         e.g. ${entry.example.slice(0, 200)}\n`,
+      );
     }
     out.write(`crashed: ${crashed.length}\n`);
     for (const line of crashed.slice(0, 30)) out.write(`  ${line.slice(0, 200)}\n`);
