@@ -18,6 +18,8 @@ import { escapeHtml, feedText, feedUri, xmlAttribute, xmlHtml } from './text.ts'
 export const MARKUP_LIKE =
   /<\/\w+>|&#|&\w*[\d_]|&(?:amp|lt|gt|quot|apos|nbsp|copy|reg|trade|[mn]dash|hellip|[lr][sd]quo|[lr]aquo|euro|pound|yen|cent|sect|deg|middot|bull|times|divide|shy|zwn?j|lrm|rlm)\b|\uFFFD/i;
 
+const END_TAG = /<\/\w+\s*>/;
+
 /** A title: a text construct, or an html one holding the escaped text when text would be misread. */
 function titleToken(title: string, tokens: Tokens, htmlTitles: Set<string>): string {
   const text = feedText(title);
@@ -52,7 +54,7 @@ export function renderAtom(document: FeedDocument): string {
       '<feed xmlns="http://www.w3.org/2005/Atom">',
       `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${xmlAttribute(document.language)}">`,
     )
-    .replace(/<title type="html">((?:<!\[CDATA\[)?(@@\d+@@))/g, (_whole, value: string, token: string) =>
+    .replace(/<title(?: type="html")?>((?:<!\[CDATA\[)?(@@\d+@@))/g, (_whole, value: string, token: string) =>
       htmlTitles.has(token) ? `<title type="html">${value}` : `<title type="text">${value}`,
     );
   return `${tokens.fill(entryLanguages(xml, document))}\n`;
@@ -84,7 +86,11 @@ function atomEntry(item: FeedItem, updated: Date, tokens: Tokens, htmlTitles: Se
     })),
     category: item.categories.map((category) => ({
       term: tokens.text(category.term, 'attribute'),
-      name: tokens.text(category.label ?? category.term, 'attribute'),
+      // A label is for people and cannot be declared HTML: one holding an end tag (which readers
+      // and the validator take for markup) is left out, and readers show the term, which is exact.
+      ...(END_TAG.test(category.label ?? category.term)
+        ? {}
+        : { name: tokens.text(category.label ?? category.term, 'attribute') }),
       ...(category.schemeUri ? { scheme: tokens.url(category.schemeUri, 'attribute') } : {}),
     })),
     copyright: tokens.text(item.rights),

@@ -1,7 +1,7 @@
 import { type Extension, Feed, type Item } from 'feed';
 import { Tokens } from './_tokens.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
-import { feedUri, rssPlainText, xmlHtml } from './text.ts';
+import { escapeHtml, feedUri, rssPlainText, xmlHtml } from './text.ts';
 
 /**
  * RSS 2.0: `content:encoded` with the full HTML, a `dc:creator` for every author (RSS's own
@@ -18,9 +18,20 @@ function rssUri(url: string): string {
   return feedUri(url, 'uri');
 }
 
+/**
+ * RSS has no way to declare a title plain text or HTML, and readers differ. Plain text is written
+ * with `&#x3C;` and `&#x26;` (the RSS Profile's signal that it is text); but a literal HTML end tag
+ * (`</b>`) is read as markup by many readers and the W3C validator warns about it, so such text is
+ * HTML-escaped once more: readers that take titles as HTML (feedparser, most aggregators) show the
+ * text as written, and nobody renders the tag.
+ */
+function rssTitleText(text: string): string {
+  return /<\/\w+\s*>/.test(text) ? escapeHtml(text) : text;
+}
+
 export function renderRss(document: FeedDocument): string {
   const tokens = new Tokens();
-  const plain = (text: string) => tokens.text(rssPlainText(text), 'text', true);
+  const plain = (text: string) => tokens.text(rssPlainText(rssTitleText(text)), 'text', true);
   const self = document.self.rss;
   const feed = new Feed({
     title: plain(document.title),
