@@ -54,8 +54,10 @@ export function renderAtom(document: FeedDocument): string {
       '<feed xmlns="http://www.w3.org/2005/Atom">',
       `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${xmlAttribute(document.language)}">`,
     )
-    .replace(/<title(?: type="html")?>((?:<!\[CDATA\[)?(@@\d+@@))/g, (_whole, value: string, token: string) =>
-      htmlTitles.has(token) ? `<title type="html">${value}` : `<title type="text">${value}`,
+    .replace(
+      /<title(?: type="html")?>((?:<!\[CDATA\[)?(@@\d+@@))/g,
+      (_whole, value: string, token: string) =>
+        htmlTitles.has(token) ? `<title type="html">${value}` : `<title type="text">${value}`,
     );
   return `${tokens.fill(entryLanguages(xml, document))}\n`;
 }
