@@ -1,7 +1,7 @@
 import { Feed, type Item } from 'feed';
 import { Tokens } from './_tokens.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
-import { escapeHtml, feedText, feedUri, xmlAttribute, xmlHtml } from './text.ts';
+import { escapeHtml, feedText, feedUri, MARKUP_LIKE, xmlAttribute, xmlHtml, xmlSafe } from './text.ts';
 
 /**
  * Atom 1.0: `xml:lang` on the feed, an author on every entry, `rights` per entry, categories with
@@ -9,14 +9,6 @@ import { escapeHtml, feedText, feedUri, xmlAttribute, xmlHtml } from './text.ts'
  * constructs; a title that holds markup-like text (`</b>`, `&amp;`) or U+FFFD is declared `html` and
  * written HTML-escaped instead, so that validators and readers read the same text.
  */
-
-/**
- * What the W3C validator (and many readers) take for HTML in a text construct: an end tag, a
- * character reference, a named entity (the common ones), or `&` before a word with a digit; and
- * U+FFFD, which only an html construct can carry (as `&#xFFFD;`) without a validator warning.
- */
-export const MARKUP_LIKE =
-  /<\/\w+>|&#|&\w*[\d_]|&(?:amp|lt|gt|quot|apos|nbsp|copy|reg|trade|[mn]dash|hellip|[lr][sd]quo|[lr]aquo|euro|pound|yen|cent|sect|deg|middot|bull|times|divide|shy|zwn?j|lrm|rlm)\b|\uFFFD/i;
 
 const END_TAG = /<\/\w+\s*>/;
 
@@ -90,7 +82,7 @@ function atomEntry(item: FeedItem, updated: Date, tokens: Tokens, htmlTitles: Se
       term: tokens.text(category.term, 'attribute'),
       // A label is for people and cannot be declared HTML: one holding an end tag (which readers
       // and the validator take for markup) is left out, and readers show the term, which is exact.
-      ...(END_TAG.test(category.label ?? category.term)
+      ...(END_TAG.test(xmlSafe(category.label ?? category.term))
         ? {}
         : { name: tokens.text(category.label ?? category.term, 'attribute') }),
       ...(category.schemeUri ? { scheme: tokens.url(category.schemeUri, 'attribute') } : {}),

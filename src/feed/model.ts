@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FeedDefinition, FeedFormat, Publisher } from '../config/feeds.ts';
 import type { Article, Category, Person } from '../store/article.ts';
 import { cleanHtml, excerpt, fillTemplate, joinNames, paragraph } from './html.ts';
-import { feedUri } from './text.ts';
+import { feedText, feedUri } from './text.ts';
 
 /**
  * The feed model: everything a renderer needs, computed once and in the same way for every format.
@@ -104,7 +104,7 @@ const URI_ID =
  */
 export function globalId(id: string, published: string, home: string): string {
   if (URI_ID.test(id) && feedUri(id, 'uri') === id) return id;
-  return `tag:${new URL(home).hostname},${published.slice(0, 10)}:${encodeURIComponent(id)}`;
+  return `tag:${new URL(home).hostname},${published.slice(0, 10)}:${encodeURIComponent(feedText(id))}`;
 }
 
 function isCanonicalUrl(value: string): boolean {

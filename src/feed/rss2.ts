@@ -1,7 +1,7 @@
 import { type Extension, Feed, type Item } from 'feed';
 import { Tokens } from './_tokens.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
-import { escapeHtml, feedUri, rssPlainText, xmlHtml } from './text.ts';
+import { escapeHtml, feedUri, MARKUP_LIKE, rssPlainText, xmlHtml, xmlSafe } from './text.ts';
 
 /**
  * RSS 2.0: `content:encoded` with the full HTML, a `dc:creator` for every author (RSS's own
@@ -20,13 +20,14 @@ function rssUri(url: string): string {
 
 /**
  * RSS has no way to declare a title plain text or HTML, and readers differ. Plain text is written
- * with `&#x3C;` and `&#x26;` (the RSS Profile's signal that it is text); but a literal HTML end tag
- * (`</b>`) is read as markup by many readers and the W3C validator warns about it, so such text is
- * HTML-escaped once more: readers that take titles as HTML (feedparser, most aggregators) show the
- * text as written, and nobody renders the tag.
+ * with `&#x3C;` and `&#x26;` (the RSS Profile's signal that it is text); but text that looks like
+ * markup (`</b>`, `&copy;`, see MARKUP_LIKE) is read as HTML by many readers (feedparser among
+ * them) and the W3C validator warns about it, so such text is HTML-escaped once more: readers that
+ * take it as HTML show the text as written, and nobody renders a tag.
  */
-function rssTitleText(text: string): string {
-  return /<\/\w+\s*>/.test(text) ? escapeHtml(text) : text;
+export function rssTitleText(text: string): string {
+  const safe = xmlSafe(text);
+  return MARKUP_LIKE.test(safe) ? escapeHtml(safe) : safe;
 }
 
 export function renderRss(document: FeedDocument): string {

@@ -31,6 +31,16 @@ export function xmlHtml(html: string): string {
   return xmlText(feedText(html).replaceAll('\uFFFD', '&#xFFFD;'));
 }
 
+/**
+ * Plain text that readers (and the W3C validator) would take for HTML: an end tag, a comment or
+ * CDATA opener, a character reference, something shaped like a named one, or `&` before a word
+ * with a digit; and U+FFFD, which XML plain text cannot carry without a validator warning. Such
+ * text is written HTML-escaped where a format can say so (Atom `type="html"`) or where readers
+ * take it as HTML anyway (RSS), so that every reader shows the same text.
+ */
+export const MARKUP_LIKE =
+  /<\/\w+\s*>|<!|&#|&[A-Za-z][A-Za-z0-9]*;|&\w*[\d_]|&(?:amp|lt|gt|quot|apos|nbsp|copy|reg|trade|[mn]dash|hellip|[lr][sd]quo|[lr]aquo|euro|pound|yen|cent|sect|deg|middot|bull|times|divide|shy|zwn?j|lrm|rlm)\b|\uFFFD/i;
+
 const TEXT_ESCAPES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -96,6 +106,7 @@ const SCHEME_AND_AUTHORITY = /^[A-Za-z][A-Za-z0-9+.-]*:(?:\/\/[^/?#]*)?/;
 function iriCharacter(codePoint: number): boolean {
   return (
     codePoint >= 0xa0 &&
+    !(codePoint >= 0xd800 && codePoint <= 0xdfff) &&
     !(codePoint >= 0xe000 && codePoint <= 0xf8ff) &&
     !(codePoint >= 0xfdd0 && codePoint <= 0xfdef) &&
     (codePoint & 0xfffe) !== 0xfffe &&
