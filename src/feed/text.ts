@@ -102,15 +102,14 @@ export function rfc3339(iso: string): string {
 const URI_CHARACTER = /^[A-Za-z0-9\-._~;/?:@&=+$,!*'()#%]$/;
 const SCHEME_AND_AUTHORITY = /^[A-Za-z][A-Za-z0-9+.-]*:(?:\/\/[^/?#]*)?/;
 
-/** Whether an IRI may hold this code point as it is (RFC 3987 ucschar, roughly: not private use). */
+/** Whether an IRI may hold this code point as it is (RFC 3987 ucschar, outside the query). */
 function iriCharacter(codePoint: number): boolean {
   return (
-    codePoint >= 0xa0 &&
-    !(codePoint >= 0xd800 && codePoint <= 0xdfff) &&
-    !(codePoint >= 0xe000 && codePoint <= 0xf8ff) &&
-    !(codePoint >= 0xfdd0 && codePoint <= 0xfdef) &&
-    (codePoint & 0xfffe) !== 0xfffe &&
-    codePoint < 0xf0000
+    (codePoint >= 0xa0 && codePoint <= 0xd7ff) ||
+    (codePoint >= 0xf900 && codePoint <= 0xfdcf) ||
+    (codePoint >= 0xfdf0 && codePoint <= 0xffef) ||
+    (codePoint >= 0x10000 && codePoint < 0xe0000 && (codePoint & 0xfffe) !== 0xfffe) ||
+    (codePoint >= 0xe1000 && codePoint <= 0xefffd)
   );
 }
 
