@@ -20,7 +20,7 @@ export interface FeedItem {
   id: string;
   /**
    * The id every format publishes (Atom id, RSS guid, JSON Feed id): the article id when it is
-   * already a URI, else a `tag:` URI made from it (see `globalId`).
+   * already a URI, else a name-based UUID URN made from it (see `atomEntryId`).
    */
   atomId: string;
   url: string;
@@ -41,10 +41,40 @@ export interface FeedItem {
   contentHtml: string;
   /** The summary as HTML, attribution included: RSS description. */
   summaryHtml: string;
+  /** The attribution block alone ('' without one): the browser view shows it under the summary. */
+  creditHtml: string;
   /** The item's copyright line. */
   rights: string;
   language?: string;
-  image?: string;
+  image?: FeedImage;
+}
+
+export interface FeedImage {
+  url: string;
+  /** The media type when the URL's extension says it, for the formats that want one. */
+  type?: string;
+}
+
+const IMAGE_TYPES: Record<string, string> = {
+  avif: 'image/avif',
+  gif: 'image/gif',
+  jpeg: 'image/jpeg',
+  jpg: 'image/jpeg',
+  png: 'image/png',
+  svg: 'image/svg+xml',
+  webp: 'image/webp',
+};
+
+/** An article's image with the type its file extension names (none when it names none). */
+export function feedImage(url: string): FeedImage {
+  let extension: string | undefined;
+  try {
+    extension = /\.([a-z0-9]+)$/i.exec(new URL(url).pathname)?.[1]?.toLowerCase();
+  } catch {
+    extension = undefined;
+  }
+  const type = extension ? IMAGE_TYPES[extension] : undefined;
+  return type ? { url, type } : { url };
 }
 
 export interface FeedDocument {
@@ -63,6 +93,31 @@ export interface FeedDocument {
   publisher: { name: string; home: string; logo?: string; icon?: string };
   copyright: string;
   items: FeedItem[];
+  /** WebSub hubs the feed names (`rel="hub"`). */
+  hubs: string[];
+  /** RFC 5005 links, when the feed is archived. */
+  archive?: ArchiveLinks;
+  /** RFC 6721: entries readers have seen in this feed that have left the store. */
+  tombstones: Tombstone[];
+}
+
+/** A document's place among a feed's archives (RFC 5005), as URLs in each format. */
+export interface ArchiveLinks {
+  /** An archive document (`fh:archive`), not the subscription document. */
+  isArchive: boolean;
+  /** The subscription document (on archive documents). */
+  current?: Partial<Record<FeedFormat, string>>;
+  /** The next older archive document. */
+  prev?: Partial<Record<FeedFormat, string>>;
+  /** The next newer archive document. */
+  next?: Partial<Record<FeedFormat, string>>;
+}
+
+export interface Tombstone {
+  /** The Atom id the entry had. */
+  ref: string;
+  /** When the article left the store. */
+  when: string;
 }
 
 export const FILE_EXTENSIONS: Record<FeedFormat, string> = { rss: 'xml', atom: 'atom', json: 'json' };
@@ -81,8 +136,23 @@ export const CONTENT_TYPES: Record<string, string> = {
  */
 export const EMPTY_FEED_DATE = '2000-01-01T00:00:00.000Z';
 
-export function feedFileName(id: string, format: FeedFormat): string {
-  return `${id}.${FILE_EXTENSIONS[format]}`;
+/** A feed's file in one format; `page` names archive document `page` (1 the oldest). */
+export function feedFileName(id: string, format: FeedFormat, page?: number): string {
+  return page === undefined
+    ? `${id}.${FILE_EXTENSIONS[format]}`
+    : `${id}.archive-${page}.${FILE_EXTENSIONS[format]}`;
+}
+
+/** Where each format of a feed (or of one of its archive documents) is served from. */
+export function feedUrls(
+  definition: FeedDefinition,
+  publisher: Publisher,
+  page?: number,
+): Partial<Record<FeedFormat, string>> {
+  const urls: Partial<Record<FeedFormat, string>> = {};
+  for (const format of definition.formats)
+    urls[format] = publisher.feedBase + feedFileName(definition.id, format, page);
+  return urls;
 }
 
 /** A name-based (version 5 style) UUID URN, stable for the same publisher and name. */
@@ -90,21 +160,6 @@ export function nameUuid(namespace: string, name: string): string {
   const hex = createHash('sha1').update(`${namespace}\n${name}`).digest('hex');
   const variant = ((Number.parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16);
   return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
-}
-
-const URI_ID =
-  /^(?:https?:\/\/[^/\s]|tag:[a-z0-9.-]+,\d{4}(?:-\d{2}){0,2}:|urn:uuid:[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$)/i;
-
-/**
- * The id feeds publish for an article. An id that is already a URI (http(s), tag:, urn:uuid:) means
- * the same thing everywhere and is kept. Any other id (`42`, as WordPress exports have, or a slug)
- * is only unique in this store, so it becomes a tag URI (RFC 4151) on the publisher's domain, dated
- * by the article's day of publication: `tag:northwind.example,2026-03-09:42`. It is the same in
- * every format and every build as long as the id and the publication date stay.
- */
-export function globalId(id: string, published: string, home: string): string {
-  if (URI_ID.test(id) && feedUri(id, 'uri') === id) return id;
-  return `tag:${new URL(home).hostname},${published.slice(0, 10)}:${encodeURIComponent(feedText(id))}`;
 }
 
 function isCanonicalUrl(value: string): boolean {
@@ -121,6 +176,22 @@ function schemeUri(scheme: string, publisher: Publisher): string {
   if (configured) return configured;
   if (isCanonicalUrl(scheme)) return scheme;
   return new URL(`schemes/${encodeURIComponent(scheme)}`, publisher.home).href;
+}
+
+const URI_ID =
+  /^(?:https?:\/\/[^/\s]|tag:[a-z0-9.-]+,\d{4}(?:-\d{2}){0,2}:|urn:uuid:[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$)/i;
+
+/**
+ * The id every format publishes for an article (Atom id, RSS guid, JSON Feed id; a tombstone names
+ * the entry by it after the article is gone). An id that is already a URI (http(s), tag:,
+ * urn:uuid:) means the same thing everywhere and is kept. Any other id (`42`, as WordPress exports
+ * have, or a slug) is only unique in this store, so it becomes a name-based UUID URN of the
+ * publisher's home and the id: globally unique, and the same in every format and every build.
+ */
+export function atomEntryId(articleId: string, publisher: Publisher): string {
+  return URI_ID.test(articleId) && feedUri(articleId, 'uri') === articleId
+    ? articleId
+    : nameUuid(publisher.home, feedText(articleId));
 }
 
 /**
@@ -155,7 +226,7 @@ export function prepareItem(
   const body = full ? cleanHtml(article.html, article.url) : summaryHtml;
   const item: FeedItem = {
     id: article.id,
-    atomId: globalId(article.id, article.published, publisher.home),
+    atomId: atomEntryId(article.id, publisher),
     url: article.url,
     title: article.title,
     published: article.published,
@@ -167,10 +238,11 @@ export function prepareItem(
     full,
     contentHtml: joinHtml(body, credit),
     summaryHtml: joinHtml(summaryHtml, credit),
+    creditHtml: credit.trim(),
     rights,
   };
   if (article.language !== undefined) item.language = article.language;
-  if (article.image !== undefined) item.image = article.image;
+  if (article.image !== undefined) item.image = feedImage(article.image);
   return item;
 }
 
@@ -222,10 +294,9 @@ export function buildFeedDocument(
   definition: FeedDefinition,
   publisher: Publisher,
   items: FeedItem[],
+  options: { page?: number; archive?: ArchiveLinks; tombstones?: Tombstone[] } = {},
 ): FeedDocument {
-  const self: Partial<Record<FeedFormat, string>> = {};
-  for (const format of definition.formats)
-    self[format] = publisher.feedBase + feedFileName(definition.id, format);
+  const self = feedUrls(definition, publisher, options.page);
   let updated = items.length > 0 ? items[0]!.updated : EMPTY_FEED_DATE;
   for (const item of items) if (item.updated > updated) updated = item.updated;
   const document: FeedDocument = {
@@ -239,7 +310,10 @@ export function buildFeedDocument(
     publisher: { name: publisher.name, home: publisher.home },
     copyright: publisher.copyright,
     items,
+    hubs: publisher.hubs,
+    tombstones: options.tombstones ?? [],
   };
+  if (options.archive) document.archive = options.archive;
   if (definition.description !== undefined) document.description = definition.description;
   if (publisher.logo !== undefined) document.publisher.logo = publisher.logo;
   if (publisher.icon !== undefined) document.publisher.icon = publisher.icon;
