@@ -6,6 +6,7 @@ import { Feed } from 'feed';
 import { describe, expect, it } from 'vitest';
 import { buildFeeds } from '../../src/feed/build.ts';
 import { cleanHtml } from '../../src/feed/html.ts';
+import { nameUuid } from '../../src/feed/model.ts';
 import { feedText } from '../../src/feed/text.ts';
 import { toArticle } from '../../src/store/article.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -47,10 +48,10 @@ describe('JSON Feed 1.1 output', () => {
   it('carries every text as stored, only what no feed may hold taken out (feedText)', () => {
     const feed = build()('all.json');
     const stored = articles.map(toArticle);
-    // An id only the store knows is published as a tag URI, the same in every format.
+    // An id only the store knows is published as a name-based UUID URN, the same in every format.
     expect(feed.items.map((item: { id: string }) => item.id)).toEqual(
       stored.map((article) =>
-        article.id === 'nw-1234' ? 'tag:northwind.example,2026-02-19:nw-1234' : article.id,
+        article.id === 'nw-1234' ? nameUuid('https://northwind.example/', 'nw-1234') : article.id,
       ),
     );
     expect(feed.items.map((item: { url: string }) => item.url)).toEqual(stored.map((article) => article.url));

@@ -166,7 +166,7 @@ describe('every format over random article text', () => {
         expect({ type: title.attributes.type, text: title.text }).toEqual(atomTitle(article.title));
         expect(child(entry, 'link')!.attributes.href).toBe(feedUri(article.url, 'iri'));
         expect(child(entry, 'id')!.text).toMatch(
-          /^(?:tag:[a-z0-9.-]+,\d{4}-\d{2}-\d{2}:[A-Za-z0-9\-._~!*'()%]*|https?:\/\/\S+)$/,
+          /^(?:urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}|https?:\/\/\S+)$/,
         );
         expect(child(entry, 'category')!.attributes.term).toBe(xmlSafe(article.categories[0]!.term));
         expect(children(entry, 'author').map((author) => child(author, 'name')!.text)).toEqual(

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { renderAtom } from '../../src/feed/atom1.ts';
 import { buildFeeds } from '../../src/feed/build.ts';
 import { cleanHtml, excerpt } from '../../src/feed/html.ts';
-import { buildFeedDocument, prepareItem } from '../../src/feed/model.ts';
+import { buildFeedDocument, nameUuid, prepareItem } from '../../src/feed/model.ts';
 import { renderRss } from '../../src/feed/rss2.ts';
 import { escapeHtml, feedText, MARKUP_LIKE, xmlSafe } from '../../src/feed/text.ts';
 import { toArticle } from '../../src/store/article.ts';
@@ -82,8 +82,8 @@ describe('RSS 2.0 output', () => {
     const [first, , note] = items;
     expect(child(first!, 'title')!.text).toBe(rssText(HOSTILE_TITLE));
     expect(child(first!, 'guid')!.attributes.isPermaLink).toBe('true');
-    // An id only the store knows is made global: a tag URI on the publisher's domain.
-    expect(child(note!, 'guid')!.text).toBe('tag:northwind.example,2026-02-19:nw-1234');
+    // An id only the store knows is made global: a name-based UUID URN, as Atom's id.
+    expect(child(note!, 'guid')!.text).toBe(nameUuid('https://northwind.example/', 'nw-1234'));
     expect(child(note!, 'guid')!.attributes.isPermaLink).toBe('false');
     const creators = children(first!, 'dc:creator');
     expect(creators[0]!.uri).toBe(DC);
@@ -204,7 +204,7 @@ describe('Atom 1.0 output', () => {
       { term: 'tag ]]> <z>', label: 'tag ]]> <z>' },
     ]);
     expect(child(first, 'content')!.text.startsWith(`${carried(HOSTILE_HTML, stored[0]!.url)}\n`)).toBe(true);
-    // Ids: the URL when the article is known by it, a tag URI on the publisher's domain otherwise
+    // Ids: the URL when the article is known by it, a name-based UUID URN otherwise
     // (the same id the RSS guid carries).
     expect(child(first, 'id')!.text).toBe(stored[0]!.url);
     expect(entries.map((entry) => entry.attributes['xml:lang'])).toEqual([
@@ -213,7 +213,7 @@ describe('Atom 1.0 output', () => {
       'fr',
       undefined,
     ]);
-    expect(child(entries[2]!, 'id')!.text).toBe('tag:northwind.example,2026-02-19:nw-1234');
+    expect(child(entries[2]!, 'id')!.text).toBe(nameUuid('https://northwind.example/', 'nw-1234'));
   });
 
   it('tells apart entries whose updated dates tie, keeping the day', () => {

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFeeds } from '../../src/feed/build.ts';
+import { nameUuid } from '../../src/feed/model.ts';
 import { importSources } from '../../src/ingest/import.ts';
 import { rssDate } from '../../src/ingest/record.ts';
 import { toArticle } from '../../src/store/article.ts';
@@ -218,7 +219,7 @@ describe('our own feeds, imported back', () => {
     const imported = [...iterateArticles(db)];
     expect(imported.map((article) => article.id).sort()).toEqual([
       'https://northwind.example/2026/03/by-url',
-      'tag:northwind.example,2026-03-09:42',
+      nameUuid('https://northwind.example/', '42'),
     ]);
     for (const article of imported) {
       expect(article.html).not.toContain('syndicate-attribution');
