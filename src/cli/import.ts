@@ -36,6 +36,8 @@ export const importCommand = defineCommand({
             });
             progress.end();
             for (const file of summary.files) {
+              for (const warning of file.warnings)
+                context.io.stderr(`syndicate: warning: ${formatWhere(warning.where, warning.message)}\n`);
               if (file.error)
                 context.io.stderr(`syndicate: ${formatWhere(file.error.where, file.error.message)}\n`);
               else context.io.stdout(`${describe(file)}\n`);

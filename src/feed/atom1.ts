@@ -1,11 +1,22 @@
 import { headerLinks } from './_tokens.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
-import { feedUri, xmlAttribute, xmlText } from './text.ts';
+import {
+  escapeHtml,
+  feedText,
+  feedUri,
+  MARKUP_LIKE,
+  xmlAttribute,
+  xmlHtml,
+  xmlSafe,
+  xmlText,
+} from './text.ts';
 
 /**
  * Atom 1.0: `xml:lang` on the feed, an author on every entry, `rights` per entry, categories with
- * term, scheme (a URI) and label, self and alternate links. Titles are plain text, so they are
- * written as text constructs, not declared as HTML. Hub and RFC 5005 archive links, RFC 6721
+ * term, scheme (a URI) and label, self and alternate links. Titles are plain text, written as text
+ * constructs; a title that holds markup-like text (`</b>`, `&amp;`, see MARKUP_LIKE) or U+FFFD is
+ * declared `html` and written HTML-escaped instead, so that validators and readers read the same
+ * text. Hub and RFC 5005 archive links, RFC 6721
  * tombstones for entries that left the store, and an enclosure link for an entry's image.
  *
  * Written directly in the layout `feed` gives, for the reason given in `rss2.ts`: speed.
@@ -13,6 +24,15 @@ import { feedUri, xmlAttribute, xmlText } from './text.ts';
 
 const HISTORY_NAMESPACE = ' xmlns:fh="http://purl.org/syndication/history/1.0"';
 const TOMBSTONE_NAMESPACE = ' xmlns:at="http://purl.org/atompub/tombstones/1.0"';
+
+const END_TAG = /<\/\w+\s*>/;
+
+/** A title element: a text construct, or an html one holding the escaped text when text would be misread. */
+function title(indent: string, text: string): string {
+  const carried = feedText(text);
+  if (!MARKUP_LIKE.test(carried)) return `${indent}<title type="text">${xmlText(text)}</title>\n`;
+  return `${indent}<title type="html">${xmlHtml(escapeHtml(carried))}</title>\n`;
+}
 
 const element = (indent: string, name: string, text: string) => `${indent}<${name}>${text}</${name}>\n`;
 
@@ -25,7 +45,7 @@ export function renderAtom(document: FeedDocument): string {
     '<?xml version="1.0" encoding="utf-8"?>\n' +
     `<feed xmlns="http://www.w3.org/2005/Atom"${namespaces} xml:lang="${xmlAttribute(document.language)}">\n`;
   xml += element(indent, 'id', xmlText(document.atomId));
-  xml += element(indent, 'title', xmlText(document.title));
+  xml += title(indent, document.title);
   xml += element(indent, 'updated', new Date(document.updated).toISOString());
   xml += element(indent, 'generator', 'syndicate');
   xml +=
@@ -71,7 +91,7 @@ function atomEntry(item: FeedItem, updated: Date, feedLanguage: string): string 
       ? ` xml:lang="${xmlAttribute(item.language)}"`
       : '';
   let xml = `    <entry${language}>\n`;
-  xml += `${indent}<title type="text">${xmlText(item.title)}</title>\n`;
+  xml += title(indent, item.title);
   if (item.image) {
     const type = item.image.type ? ` type="${item.image.type}"` : '';
     xml += `${indent}<link rel="enclosure" href="${xmlAttribute(feedUri(item.image.url, 'iri'))}"${type}/>\n`;
@@ -79,8 +99,8 @@ function atomEntry(item: FeedItem, updated: Date, feedLanguage: string): string 
   xml += element(indent, 'id', xmlText(item.atomId));
   xml += `${indent}<link href="${xmlAttribute(feedUri(item.url, 'iri'))}"/>\n`;
   xml += element(indent, 'updated', updated.toISOString());
-  xml += `${indent}<summary type="html">${xmlText(item.summaryHtml)}</summary>\n`;
-  if (item.full) xml += `${indent}<content type="html">${xmlText(item.contentHtml)}</content>\n`;
+  xml += `${indent}<summary type="html">${xmlHtml(item.summaryHtml)}</summary>\n`;
+  if (item.full) xml += `${indent}<content type="html">${xmlHtml(item.contentHtml)}</content>\n`;
   for (const author of item.authors) {
     xml += `${indent}<author>\n${element(`${indent}    `, 'name', xmlText(author.name))}`;
     if (author.email) xml += element(`${indent}    `, 'email', xmlText(author.email));
@@ -89,7 +109,11 @@ function atomEntry(item: FeedItem, updated: Date, feedLanguage: string): string 
   }
   for (const category of item.categories) {
     const scheme = category.schemeUri ? ` scheme="${xmlAttribute(category.schemeUri)}"` : '';
-    xml += `${indent}<category label="${xmlAttribute(category.label ?? category.term)}"${scheme} term="${xmlAttribute(category.term)}"/>\n`;
+    // A label is for people and cannot be declared HTML: one holding an end tag (which readers
+    // and the validator take for markup) is left out, and readers show the term, which is exact.
+    const label = category.label ?? category.term;
+    const labelAttribute = END_TAG.test(xmlSafe(label)) ? '' : ` label="${xmlAttribute(label)}"`;
+    xml += `${indent}<category${labelAttribute}${scheme} term="${xmlAttribute(category.term)}"/>\n`;
   }
   xml += element(indent, 'published', new Date(item.published).toISOString());
   xml += element(indent, 'rights', xmlText(item.rights));

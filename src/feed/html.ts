@@ -1,132 +1,166 @@
 import { load } from 'cheerio';
-import { escapeHtml } from './text.ts';
+import { type DefaultTreeAdapterMap, html as namespaces, parseFragment } from 'parse5';
+import { escapeHtml, feedText } from './text.ts';
 
 /**
- * Item HTML as feeds should carry it: no scripts or other active content (readers strip them and
- * the W3C validator warns), no event-handler or style attributes, and every link and image URL
- * absolute (a reprint that copies the HTML must still point at the publisher). Clean HTML, the
- * common case, passes through byte for byte; only HTML that needs a change is parsed and
- * re-serialised.
+ * Item HTML as feeds should carry it, decided by the HTML standard's own parser (parse5, the
+ * algorithm browsers run) and never by patterns over the text: every item is parsed, walked and
+ * written out again from an allowlist of elements, attributes and URL schemes.
+ *
+ * - Elements outside the list are unwrapped (their text stays); the ones that carry code, styles,
+ *   other documents or forms (script, style, iframe, object, form, template…) go with everything in
+ *   them. SVG and MathML go whole: their parsing rules differ from HTML's, which is where
+ *   mutation-based bypasses live, and feed readers do not show them reliably anyway.
+ * - Attributes outside the list go: event handlers, `style`, `srcset`, `formaction`, `id`/`name`
+ *   (which let content overwrite a reader's own DOM names).
+ * - URL attributes are resolved against the article's URL, as a browser would resolve them (which
+ *   undoes entity-encoded and whitespace-split schemes), and kept only as http(s), mailto, or a
+ *   raster image `data:` URL in `img src`.
+ * - Comments, doctypes and processing instructions go.
+ *
+ * What comes out parses back to the same tree, so a reader's parser cannot see anything else in it.
  */
 
-/** Elements the W3C feed validator accepts in feed HTML. */
+type Node = DefaultTreeAdapterMap['childNode'];
+type ParentNode = DefaultTreeAdapterMap['parentNode'];
+type Element = DefaultTreeAdapterMap['element'];
+type TextNode = DefaultTreeAdapterMap['textNode'];
+
+const words = (list: string) => list.trim().split(/\s+/);
+
+/** Elements kept (all of them in the W3C feed validator's list of acceptable elements). */
 const ALLOWED = new Set(
-  (
-    'a abbr acronym address area article aside audio b bdi big blockquote br button canvas caption center ' +
-    'cite code col colgroup data datalist dd del details dfn dialog dir div dl dt em fieldset figcaption ' +
-    'figure footer font header h1 h2 h3 h4 h5 h6 hgroup hr i img ins kbd label legend li main map mark menu ' +
-    'meter nav ol optgroup option output p picture pre progress q rp rt ruby s samp section small source ' +
-    'span strike strong sub summary sup table tbody td time tfoot th thead tr track tt u ul var video wbr'
-  ).split(' '),
+  words(`a abbr acronym address article aside audio b bdi big blockquote br caption center cite code col
+    colgroup data dd del details dfn div dl dt em figcaption figure footer h1 h2 h3 h4 h5 h6 header hgroup hr
+    i img ins kbd li main mark nav ol p picture pre q rp rt ruby s samp section small source span strike
+    strong sub summary sup table tbody td tfoot th thead time tr track tt u ul var video wbr`),
 );
 
-/** Elements removed with everything inside them; any other unknown element is unwrapped. */
+/** Elements removed with everything inside them; any other element outside ALLOWED is unwrapped. */
 const DROPPED = new Set(
-  (
-    'script style iframe frame frameset noframes object embed applet base link meta title head noscript ' +
-    'template xmp plaintext svg math form input select textarea'
-  ).split(' '),
+  words(`script style iframe frame frameset noframes noembed object embed applet param base basefont link
+    meta title head noscript template xmp plaintext listing svg math form input button select option optgroup
+    datalist textarea keygen isindex portal fencedframe dialog slot canvas`),
 );
 
-const URL_ATTRIBUTES = ['href', 'src', 'cite', 'poster', 'longdesc', 'usemap', 'action'];
+const GLOBAL_ATTRIBUTES = new Set(['title', 'lang', 'dir', 'class']);
 
-const TAG = /<([A-Za-z][A-Za-z0-9-]*)/g;
-const RISKY_ATTRIBUTE = /\s(?:on[a-z]+|style|srcset|formaction|xmlns(?::\w+)?)\s*=/i;
-const URL_ATTRIBUTE =
-  /\s(?:href|src|cite|poster|longdesc|usemap|action)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi;
-const ABSOLUTE = /^(?:https?:\/\/|mailto:)/i;
+const ELEMENT_ATTRIBUTES: Record<string, Set<string>> = {
+  a: new Set(['href', 'hreflang', 'rel', 'type']),
+  img: new Set(['src', 'alt', 'width', 'height']),
+  blockquote: new Set(['cite']),
+  q: new Set(['cite']),
+  del: new Set(['cite', 'datetime']),
+  ins: new Set(['cite', 'datetime']),
+  time: new Set(['datetime']),
+  data: new Set(['value']),
+  td: new Set(['colspan', 'rowspan', 'headers']),
+  th: new Set(['colspan', 'rowspan', 'headers', 'scope', 'abbr']),
+  col: new Set(['span']),
+  colgroup: new Set(['span']),
+  ol: new Set(['start', 'reversed', 'type']),
+  li: new Set(['value']),
+  details: new Set(['open']),
+  audio: new Set(['src', 'controls', 'loop', 'muted', 'preload']),
+  video: new Set(['src', 'poster', 'controls', 'loop', 'muted', 'preload', 'width', 'height']),
+  source: new Set(['src', 'type', 'media']),
+  track: new Set(['src', 'kind', 'srclang', 'label', 'default']),
+};
 
-/**
- * What an item's HTML needs: nothing (the common case), only its relative links made absolute
- * (done in place, cheaply), or a parse (anything riskier).
- */
-function cleaningNeeded(html: string, baseUrl: string): 'none' | 'links' | 'parse' {
-  if (html.includes('<!') || html.includes('<?')) return 'parse'; // comments, CDATA, doctype, PIs
-  for (const match of html.matchAll(TAG)) {
-    if (!ALLOWED.has(match[1]!.toLowerCase())) return 'parse';
-  }
-  if (RISKY_ATTRIBUTE.test(html)) return 'parse';
-  let needed: 'none' | 'links' = 'none';
-  for (const match of html.matchAll(URL_ATTRIBUTE)) {
-    const value = (match[1] ?? match[2] ?? match[3] ?? '').trim();
-    if (ABSOLUTE.test(value)) continue;
-    // Only plain relative references are rewritten in place; anything with other character
-    // references or its own scheme goes through the parser.
-    const plain = value.replaceAll('&amp;', '&');
-    if (value.replaceAll('&amp;', '').includes('&') || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(plain))
-      return 'parse';
-    if (!absolute(plain, baseUrl)) return 'parse';
-    needed = 'links';
-  }
-  return needed;
-}
+const URL_ATTRIBUTES = new Set(['href', 'src', 'cite', 'poster']);
+const SAFE_SCHEMES = new Set(['http:', 'https:']);
+const RASTER_DATA_URL = /^data:image\/(?:png|gif|jpeg|webp|avif);base64,[A-Za-z0-9+/=\s]*$/i;
 
-const TAG_TEXT = /<[A-Za-z][^>]*>/g;
-const URL_ATTRIBUTE_IN_TAG =
-  /(\s(?:href|src|cite|poster|longdesc|usemap|action)\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s>"']+))/gi;
-
-/** Relative URLs in attributes made absolute, the rest of the HTML left byte for byte. */
-function absolutizeLinks(html: string, baseUrl: string): string {
-  return html.replace(TAG_TEXT, (tag) =>
-    tag.replace(
-      URL_ATTRIBUTE_IN_TAG,
-      (whole, prefix: string, double?: string, single?: string, bare?: string) => {
-        const value = (double ?? single ?? bare ?? '').trim();
-        if (ABSOLUTE.test(value)) return whole;
-        const resolved = absolute(value.replaceAll('&amp;', '&'), baseUrl);
-        if (resolved === undefined) return whole;
-        return `${prefix}"${resolved.replaceAll('&', '&amp;').replaceAll('"', '&quot;')}"`;
-      },
-    ),
-  );
-}
-
-function absolute(value: string, base: string): string | undefined {
+/** A URL attribute's value as the item may carry it, or undefined to drop the attribute. */
+function safeUrl(value: string, attribute: string, element: string, baseUrl: string): string | undefined {
+  let url: URL;
   try {
-    const url = new URL(value.trim(), base);
-    return url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'mailto:'
-      ? url.href
-      : undefined;
+    // The URL parser strips the tabs, newlines and leading controls browsers strip (`java\tscript:`).
+    url = new URL(value, baseUrl);
   } catch {
     return undefined;
   }
+  if (SAFE_SCHEMES.has(url.protocol)) return url.href;
+  if (url.protocol === 'mailto:' && attribute === 'href') return url.href;
+  if (url.protocol === 'data:' && element === 'img' && attribute === 'src' && RASTER_DATA_URL.test(url.href))
+    return url.href;
+  return undefined;
+}
+
+function isElement(node: Node): node is Element {
+  return 'tagName' in node;
+}
+
+/** Clean the children of `parent` in place; unwrapped elements' children are cleaned in their place. */
+function cleanChildren(parent: ParentNode, baseUrl: string): void {
+  const kept: Node[] = [];
+  for (const node of parent.childNodes) {
+    if (node.nodeName === '#text') {
+      kept.push(node);
+      continue;
+    }
+    if (!isElement(node)) continue; // comments, doctypes
+    const name = node.tagName;
+    if (node.namespaceURI !== namespaces.NS.HTML || DROPPED.has(name)) continue;
+    cleanChildren(node, baseUrl);
+    if (!ALLOWED.has(name)) {
+      for (const child of node.childNodes) {
+        child.parentNode = parent;
+        kept.push(child);
+      }
+      continue;
+    }
+    node.attrs = node.attrs.filter((attribute) => {
+      if (attribute.namespace) return false;
+      const attributeName = attribute.name;
+      if (!GLOBAL_ATTRIBUTES.has(attributeName) && !ELEMENT_ATTRIBUTES[name]?.has(attributeName))
+        return false;
+      if (!URL_ATTRIBUTES.has(attributeName)) return true;
+      const url = safeUrl(attribute.value, attributeName, name, baseUrl);
+      if (url === undefined) return false;
+      attribute.value = url;
+      return true;
+    });
+    kept.push(node);
+  }
+  parent.childNodes = kept;
+}
+
+const VOID = new Set(words('area br col embed hr img source track wbr'));
+const TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\u00A0': '&nbsp;' };
+const ATTRIBUTE_ESCAPES: Record<string, string> = { ...TEXT_ESCAPES, '"': '&quot;' };
+
+/**
+ * The cleaned tree as HTML. Unlike the standard serialiser, `<` and `>` are escaped in attribute
+ * values too, so that no tag-shaped text is left for a reader that scans HTML with patterns.
+ */
+function serializeChildren(parent: ParentNode): string {
+  let out = '';
+  for (const node of parent.childNodes) {
+    if (node.nodeName === '#text') {
+      out += (node as TextNode).value.replace(/[&<>\u00A0]/g, (c) => TEXT_ESCAPES[c]!);
+    } else if (isElement(node)) {
+      out += `<${node.tagName}`;
+      for (const attribute of node.attrs)
+        out += ` ${attribute.name}="${attribute.value.replace(/[&<>"\u00A0]/g, (c) => ATTRIBUTE_ESCAPES[c]!)}"`;
+      out += '>';
+      if (VOID.has(node.tagName)) continue;
+      // The parser drops one newline right after <pre>: write one more so that the text survives.
+      const first = node.childNodes[0];
+      if (node.tagName === 'pre' && first?.nodeName === '#text' && (first as TextNode).value.startsWith('\n'))
+        out += '\n';
+      out += `${serializeChildren(node)}</${node.tagName}>`;
+    }
+  }
+  return out;
 }
 
 /** The article HTML made safe to syndicate; relative URLs are resolved against `baseUrl`. */
 export function cleanHtml(html: string, baseUrl: string): string {
-  const needed = cleaningNeeded(html, baseUrl);
-  if (needed === 'none') return html;
-  if (needed === 'links') return absolutizeLinks(html, baseUrl);
-  const $ = load(html, null, false);
-  for (const node of $('*').toArray()) {
-    if (!('tagName' in node)) continue;
-    const name = node.tagName.toLowerCase();
-    const element = $(node);
-    if (DROPPED.has(name)) {
-      element.remove();
-      continue;
-    }
-    for (const attribute of Object.keys(node.attribs)) {
-      const lower = attribute.toLowerCase();
-      if (lower.startsWith('on') || lower === 'style' || lower === 'srcset' || lower.startsWith('xmlns')) {
-        element.removeAttr(attribute);
-      } else if (URL_ATTRIBUTES.includes(lower)) {
-        const resolved = absolute(node.attribs[attribute]!, baseUrl);
-        if (resolved === undefined) element.removeAttr(attribute);
-        else element.attr(attribute, resolved);
-      }
-    }
-  }
-  // Unwrap unknown elements innermost first, so that nothing inside them is lost.
-  for (const node of $('*').toArray().reverse()) {
-    if (!('tagName' in node)) continue;
-    if (!ALLOWED.has(node.tagName.toLowerCase())) $(node).replaceWith($(node).contents());
-  }
-  const comments = (nodes: ReturnType<typeof $>) =>
-    nodes.filter((_index, node) => node.type === 'comment' || node.type === 'directive');
-  comments($.root().contents()).remove();
-  comments($('*').contents()).remove();
-  return $.root().html() ?? '';
+  // Lone surrogates first: the parser would pair two low ones into a code point that does not exist.
+  const fragment = parseFragment(feedText(html));
+  cleanChildren(fragment, baseUrl);
+  return serializeChildren(fragment);
 }
 
 const INLINE =

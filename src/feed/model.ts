@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FeedDefinition, FeedFormat, Publisher } from '../config/feeds.ts';
 import type { Article, Category, Person } from '../store/article.ts';
 import { cleanHtml, excerpt, fillTemplate, joinNames, paragraph } from './html.ts';
-import { feedUri } from './text.ts';
+import { feedText, feedUri } from './text.ts';
 
 /**
  * The feed model: everything a renderer needs, computed once and in the same way for every format.
@@ -18,7 +18,10 @@ export interface FeedCategory extends Category {
 export interface FeedItem {
   /** The article id: RSS guid and JSON Feed id. Stable across versions of the article. */
   id: string;
-  /** An IRI for Atom's id: the id when it is a canonical URL, else a name-based UUID URN. */
+  /**
+   * The id every format publishes (Atom id, RSS guid, JSON Feed id): the article id when it is
+   * already a URI, else a name-based UUID URN made from it (see `atomEntryId`).
+   */
   atomId: string;
   url: string;
   title: string;
@@ -175,9 +178,20 @@ function schemeUri(scheme: string, publisher: Publisher): string {
   return new URL(`schemes/${encodeURIComponent(scheme)}`, publisher.home).href;
 }
 
-/** The Atom id of an article's entry (a tombstone names the entry by it after the article is gone). */
+const URI_ID =
+  /^(?:https?:\/\/[^/\s]|tag:[a-z0-9.-]+,\d{4}(?:-\d{2}){0,2}:|urn:uuid:[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$)/i;
+
+/**
+ * The id every format publishes for an article (Atom id, RSS guid, JSON Feed id; a tombstone names
+ * the entry by it after the article is gone). An id that is already a URI (http(s), tag:,
+ * urn:uuid:) means the same thing everywhere and is kept. Any other id (`42`, as WordPress exports
+ * have, or a slug) is only unique in this store, so it becomes a name-based UUID URN of the
+ * publisher's home and the id: globally unique, and the same in every format and every build.
+ */
 export function atomEntryId(articleId: string, publisher: Publisher): string {
-  return isCanonicalUrl(articleId) ? articleId : nameUuid(publisher.home, articleId);
+  return URI_ID.test(articleId) && feedUri(articleId, 'uri') === articleId
+    ? articleId
+    : nameUuid(publisher.home, feedText(articleId));
 }
 
 /**
@@ -265,9 +279,14 @@ function feedCategories(article: Article, publisher: Publisher): FeedCategory[] 
   return categories;
 }
 
+/**
+ * The attribution block is wrapped in an element of its own class, so that importing one of our
+ * feeds back recognises it and does not keep it as part of the article (`src/ingest/attribution.ts`).
+ */
 function joinHtml(body: string, credit: string): string {
   if (!credit) return body;
-  return body ? `${body}\n${credit.trim()}` : credit.trim();
+  const block = `<div class="syndicate-attribution">${credit.trim()}</div>`;
+  return body ? `${body}\n${block}` : block;
 }
 
 /** The feed document for a definition and its items (already selected, newest first). */

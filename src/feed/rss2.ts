@@ -1,11 +1,20 @@
 import { headerLinks } from './_tokens.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
-import { feedUri, rssPlainText, xmlAttribute, xmlText } from './text.ts';
+import {
+  escapeHtml,
+  feedUri,
+  MARKUP_LIKE,
+  rssPlainText,
+  xmlAttribute,
+  xmlHtml,
+  xmlSafe,
+  xmlText,
+} from './text.ts';
 
 /**
  * RSS 2.0: `content:encoded` with the full HTML, a `dc:creator` for every author (RSS's own
  * `author` wants an e-mail address and only one of them), categories with the scheme as `domain`,
- * the article id as a stable `guid`, an `atom:link rel=self`, and `dc:rights` per item. Hub and
+ * the article's global id as a stable `guid` (its link when the id is the URL), an `atom:link rel=self`, and `dc:rights` per item. Hub and
  * RFC 5005 archive links are Atom links, as in every RSS feed that has them; an item's image is a
  * `media:content` (RSS's `enclosure` wants a length we do not know).
  *
@@ -25,10 +34,24 @@ function rssUri(url: string): string {
   return feedUri(url, 'uri');
 }
 
+/**
+ * RSS has no way to declare a title plain text or HTML, and readers differ. Plain text is written
+ * with `&#x3C;` and `&#x26;` (the RSS Profile's signal that it is text); but text that looks like
+ * markup (`</b>`, `&copy;`, see MARKUP_LIKE) is read as HTML by many readers (feedparser among
+ * them) and the W3C validator warns about it, so such text is HTML-escaped once more: readers that
+ * take it as HTML show the text as written, and nobody renders a tag.
+ */
+export function rssTitleText(text: string): string {
+  const safe = xmlSafe(text);
+  return MARKUP_LIKE.test(safe) ? escapeHtml(safe) : safe;
+}
+
+/** Plain text for an RSS element. */
+const plain = (text: string) => rssPlainText(rssTitleText(text));
+
 const element = (indent: string, name: string, text: string) => `${indent}<${name}>${text}</${name}>\n`;
 
 export function renderRss(document: FeedDocument): string {
-  const plain = rssPlainText;
   let namespaces = NAMESPACES;
   if (document.items.some((item) => item.image)) namespaces += MEDIA_NAMESPACE;
   if (document.archive?.isArchive) namespaces += HISTORY_NAMESPACE;
@@ -76,21 +99,22 @@ function rssItem(item: FeedItem, feedLanguage: string): string {
   const indent = '            ';
   const link = xmlText(rssUri(item.url));
   let xml = '        <item>\n';
-  xml += element(indent, 'title', rssPlainText(item.title));
+  xml += element(indent, 'title', plain(item.title));
   xml += element(indent, 'link', link);
   xml +=
     item.id === item.url
       ? `${indent}<guid isPermaLink="true">${link}</guid>\n`
-      : `${indent}<guid isPermaLink="false">${xmlText(item.id)}</guid>\n`;
+      : // An id only this store knows is published as its global id, as Atom and JSON Feed do.
+        `${indent}<guid isPermaLink="false">${xmlText(item.atomId)}</guid>\n`;
   xml += element(indent, 'pubDate', new Date(item.published).toUTCString());
-  xml += element(indent, 'description', xmlText(item.summaryHtml));
-  if (item.full) xml += element(indent, 'content:encoded', xmlText(item.contentHtml));
+  xml += element(indent, 'description', xmlHtml(item.summaryHtml));
+  if (item.full) xml += element(indent, 'content:encoded', xmlHtml(item.contentHtml));
   for (const category of item.categories) {
     const domain = category.scheme === undefined ? '' : ` domain="${xmlAttribute(category.scheme)}"`;
-    xml += `${indent}<category${domain}>${rssPlainText(category.term)}</category>\n`;
+    xml += `${indent}<category${domain}>${plain(category.term)}</category>\n`;
   }
-  for (const author of item.authors) xml += element(indent, 'dc:creator', rssPlainText(author.name));
-  xml += element(indent, 'dc:rights', rssPlainText(item.rights));
+  for (const author of item.authors) xml += element(indent, 'dc:creator', plain(author.name));
+  xml += element(indent, 'dc:rights', plain(item.rights));
   if (item.language && item.language.toLowerCase() !== feedLanguage.toLowerCase()) {
     xml += element(indent, 'dc:language', xmlText(item.language));
   }

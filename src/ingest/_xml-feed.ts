@@ -35,15 +35,56 @@ export interface RawFeed {
   kind: 'rss' | 'atom';
   language?: string;
   copyright?: string;
+  /** The feed's own date: RSS channel pubDate or lastBuildDate; dc:date (RSS 1.0) or Atom updated raw. */
+  pubDate?: string;
+  lastBuildDate?: string;
+  rawFeedDate?: XmlNode[];
   rawRights?: XmlNode[];
   items: RawItem[];
 }
 
 const keep = (from: string, to: string) => [from, to, { keepArray: true }] as unknown as string;
 
+/** A feed whose XML is well-formed but whose shape is not RSS or Atom: said in words, with the element. */
+class FeedShapeError extends Error {
+  constructor(
+    message: string,
+    readonly element: string,
+  ) {
+    super(message);
+  }
+}
+
+type Tree = Record<string, unknown>;
+
+/** xml2js gives an empty element as '' and an element without attributes without `$`. */
+function asElement(node: unknown): Tree {
+  if (node !== null && typeof node === 'object' && !Array.isArray(node)) return node as Tree;
+  return typeof node === 'string' ? { _: node } : {};
+}
+
+/** Every element of a list as an object with `$`, so that rss-parser never reads a property of nothing. */
+function elements(list: unknown): Tree[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  return list.map((node) => {
+    const element = asElement(node);
+    element.$ ??= {};
+    return element;
+  });
+}
+
+interface Builders {
+  buildAtomFeed(tree: Tree): RawFeed;
+  buildRSS2(tree: Tree): RawFeed;
+  buildRSS1(tree: Tree): RawFeed;
+}
+
 /**
- * rss-parser turns an unreadable Atom date into an exception for the whole feed, with no word of
- * which entry; take the dates out before it looks and keep them raw, so the reader can name it.
+ * rss-parser, made safe for feeds as they are. It throws an exception for the whole feed, with no
+ * word of which entry, on an unreadable Atom date, and reads properties of nothing on shapes it
+ * does not expect (an Atom `<link>` without attributes, an `<rss>` without `<channel>`, an RDF
+ * feed without `<channel>`, an empty `<item/>`). Here the tree is put in shape first, what cannot
+ * be read is said in words naming the element, and every `<rss>` version and RSS 1.0 are read.
  */
 class FeedParser extends Parser<RawFeed, RawItem> {
   parseItemAtom(entry: Record<string, unknown>): RawItem {
@@ -54,6 +95,54 @@ class FeedParser extends Parser<RawFeed, RawItem> {
     if (Array.isArray(updated)) item.rawUpdated = updated as XmlNode[];
     return item;
   }
+
+  override parseString(xml: string): Promise<RawFeed & Parser.Output<RawItem>> {
+    const xmlParser = (this as unknown as { xmlParser: XmlTreeParser }).xmlParser;
+    return new Promise((resolve, reject) => {
+      xmlParser.parseString(xml, (error, result) => {
+        if (error) return reject(error);
+        try {
+          resolve(this.build(asElement(result)) as RawFeed & Parser.Output<RawItem>);
+        } catch (shapeError) {
+          reject(shapeError);
+        }
+      });
+    });
+  }
+
+  private build(tree: Tree): RawFeed {
+    const builders = this as unknown as Builders;
+    if ('feed' in tree) {
+      const feed = asElement(tree.feed);
+      feed.link = elements(feed.link);
+      feed.entry = elements(feed.entry)?.map((entry) => ({ ...entry, link: elements(entry.link) }));
+      const built = builders.buildAtomFeed({ feed });
+      return Array.isArray(feed.updated) ? { ...built, rawFeedDate: feed.updated as XmlNode[] } : built;
+    }
+    if ('rss' in tree) {
+      const rss = asElement(tree.rss);
+      const channel = Array.isArray(rss.channel) ? asElement(rss.channel[0]) : undefined;
+      if (channel === undefined) throw new FeedShapeError('the <rss> element has no <channel>', 'rss');
+      channel.item = elements(channel.item);
+      // Every RSS version (0.91, 0.92, 2.0, none given) has the same channel and items.
+      return builders.buildRSS2({ rss: { ...rss, channel: [channel] } });
+    }
+    if ('rdf:RDF' in tree) {
+      const rdf = asElement(tree['rdf:RDF']);
+      // RSS 1.0 items are siblings of the channel; a missing channel costs only the feed's own fields.
+      const channel = Array.isArray(rdf.channel) ? asElement(rdf.channel[0]) : {};
+      const built = builders.buildRSS1({
+        'rdf:RDF': { ...rdf, channel: [channel], item: elements(rdf.item) ?? [] },
+      });
+      const date = channel['dc:date'];
+      return Array.isArray(date) ? { ...built, rawFeedDate: date as XmlNode[] } : built;
+    }
+    throw new FeedShapeError('not an RSS or Atom feed', Object.keys(tree)[0] ?? '?');
+  }
+}
+
+interface XmlTreeParser {
+  parseString(xml: string, done: (error: unknown, result: unknown) => void): void;
 }
 
 const parser = new FeedParser({
@@ -73,7 +162,7 @@ const parser = new FeedParser({
   },
 });
 
-/** Parse RSS 2.0 or Atom 1.0 text; an XML error names the line the parser stopped at. */
+/** Parse RSS 0.9x/1.0/2.0 or Atom 1.0 text; an error names the line and the element. */
 export async function parseXmlFeed(text: string, file: string): Promise<RawFeed> {
   const root = rootElement(text);
   if (root !== 'rss' && root !== 'feed' && root !== 'rdf:RDF') {
@@ -83,12 +172,27 @@ export async function parseXmlFeed(text: string, file: string): Promise<RawFeed>
     const feed = (await parser.parseString(text)) as unknown as RawFeed;
     return { ...feed, kind: root === 'feed' ? 'atom' : 'rss', items: feed.items ?? [] };
   } catch (error) {
-    const message = (error as Error).message;
+    if (error instanceof FeedShapeError) {
+      const at = text.indexOf(`<${error.element}`);
+      throw inputError(error.message, {
+        file,
+        ...(at >= 0 ? { line: text.slice(0, at).split('\n').length } : {}),
+        field: error.element,
+      });
+    }
+    const message = error instanceof Error ? error.message : '';
     const position = /Line:\s*(\d+)/.exec(message);
-    const line = position ? Number(position[1]) + 1 : undefined;
+    if (!position) {
+      // Not the XML parser's own report: an internal failure whose text would mean nothing here.
+      throw inputError(
+        'the feed could not be read: its elements are not shaped as RSS or Atom',
+        { file },
+        error,
+      );
+    }
     throw inputError(
       `invalid feed XML: ${message.split('\n')[0]}`,
-      { file, ...(line !== undefined ? { line } : {}) },
+      { file, line: Number(position[1]) + 1 },
       error,
     );
   }
@@ -197,9 +301,28 @@ export function childText(node: XmlNode | undefined, name: string): string | und
   return Array.isArray(child) ? nodeText(child[0] as XmlNode)?.trim() : undefined;
 }
 
-export function nonBlank(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
+/**
+ * Text that is not blank, trimmed. rss-parser hands over an element with attributes or children
+ * (`<guid isPermaLink="false">…</guid>`, an XHTML title) as an object: its text is read then.
+ */
+export function nonBlank(value: unknown): string | undefined {
+  const text = typeof value === 'string' ? value : deepText(value);
+  const trimmed = text?.trim();
   return trimmed ? trimmed : undefined;
+}
+
+/** All the character data of an xml2js element and its children, in element order per child name. */
+export function deepText(node: unknown): string | undefined {
+  if (typeof node === 'string') return node;
+  if (node === null || typeof node !== 'object') return undefined;
+  if (Array.isArray(node)) return node.map(deepText).filter(Boolean).join(' ');
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(node)) {
+    if (key === '$') continue;
+    const text = deepText(value);
+    if (text) parts.push(text);
+  }
+  return parts.length > 0 ? parts.join(' ') : undefined;
 }
 
 export function lineOf(lines: readonly number[], index: number): { line?: number } {

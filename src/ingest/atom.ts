@@ -12,50 +12,107 @@ import {
   type RawItem,
   type XmlNode,
 } from './_xml-feed.ts';
-import { compact, feedDate, htmlToText, type ParsedRecord, textToHtml, validateRecord } from './record.ts';
+import { withoutOwnAttribution } from './attribution.ts';
+import {
+  compact,
+  htmlToText,
+  isoFeedDate,
+  type ParsedRecord,
+  type ReadOptions,
+  type RecordWarning,
+  readIsoDate,
+  textToHtml,
+  undatedItem,
+  untitledItem,
+  validateRecord,
+} from './record.ts';
 
 /**
  * Atom 1.0 entries as articles: the alternate link → url, id → id, published (else updated) →
  * published, content → html (text content escaped), summary as text, author name/uri/email,
- * category term with its scheme and label, rights, and an image enclosure link.
+ * category term with its scheme and label, rights, and an image enclosure link. An entry without
+ * a date takes the feed's `updated`, else the time it was first imported, with a warning.
  */
-export async function readAtom(text: string, file: string, parsed?: RawFeed): Promise<ParsedRecord[]> {
+export async function readAtom(
+  text: string,
+  file: string,
+  parsed?: RawFeed,
+  options: ReadOptions = {},
+): Promise<ParsedRecord[]> {
   const feed = parsed ?? (await parseXmlFeed(text, file));
   const lines = itemLines(text, 'entry');
   const feedRights = nonBlank(nodeText(feed.rawRights?.[0]));
+  const feedDate = readIsoDate(nonBlank(nodeText(feed.rawFeedDate?.[0])));
   return feed.items.map((item, index) => {
     const place = { file, item: `item[${index}]`, ...lineOf(lines, index) };
     const published = nonBlank(nodeText(item.rawPublished?.[0]));
     const updated = nonBlank(nodeText(item.rawUpdated?.[0]));
-    if (published === undefined && updated === undefined) {
-      throw inputError('missing date: the entry has neither published nor updated', {
-        ...place,
-        field: `${place.item}.published`,
+    const id = nonBlank(item.id);
+    const warnings: RecordWarning[] = [];
+    let url = link(item.rawLinks, place);
+    if (url === undefined && id !== undefined && /^https?:\/\/\S+$/i.test(id)) {
+      url = id;
+      warnings.push({
+        field: 'url',
+        message: 'the entry has no alternate <link>: its id, an http(s) URL, is taken as its URL',
       });
     }
+    let date = isoFeedDate(published ?? updated);
+    if (date === undefined) {
+      const undated = undatedItem(
+        feedDate,
+        compact({ id, url }),
+        options,
+        'the entry has neither published nor updated',
+      );
+      date = undated.published;
+      warnings.push({ field: 'published', message: undated.warning });
+    }
+    if (url === undefined) {
+      throw inputError('the entry has no alternate <link>: an article needs the URL of its page', {
+        ...place,
+        field: `${place.item}.url`,
+      });
+    }
+    const html = content(item);
+    let title = nonBlank(item.title);
+    if (title === undefined) {
+      const untitled = untitledItem(html, summary(item));
+      title = untitled?.title;
+      if (untitled) warnings.push({ field: 'title', message: untitled.warning });
+    }
     const input = compact({
-      url: link(item.rawLinks),
-      title: nonBlank(item.title),
-      published: feedDate(published ?? updated),
-      updated: published !== undefined && updated !== undefined ? feedDate(updated) : undefined,
-      id: nonBlank(item.id),
+      url,
+      title,
+      published: date,
+      updated: published !== undefined && updated !== undefined ? isoFeedDate(updated) : undefined,
+      id,
       authors: authors(item.rawAuthors),
       summary: summary(item),
-      html: content(item),
+      html: html === undefined ? undefined : withoutOwnAttribution(html),
       categories: categories(item.rawCategories),
       image: image(item.rawLinks),
       rights: nonBlank(nodeText(item.rawRights?.[0])) ?? feedRights,
     });
-    return { ...place, article: validateRecord(input, place) };
+    return {
+      ...place,
+      article: validateRecord(input, place),
+      ...(warnings.length > 0 ? { warnings } : {}),
+    };
   });
 }
 
-function link(nodes: XmlNode[] | undefined): string | undefined {
+function link(
+  nodes: XmlNode[] | undefined,
+  place: { file: string; item: string; line?: number },
+): string | undefined {
   const links = nodes ?? [];
-  const alternate =
-    links.find((node) => (attribute(node, 'rel') ?? 'alternate') === 'alternate') ??
-    links.find((node) => attribute(node, 'rel') === undefined);
-  return nonBlank(attribute(alternate, 'href'));
+  const alternates = links.filter((node) => (attribute(node, 'rel') ?? 'alternate') === 'alternate');
+  const href = alternates.map((node) => nonBlank(attribute(node, 'href'))).find(Boolean);
+  if (href === undefined && alternates.length > 0) {
+    throw inputError("the entry's <link> has no href", { ...place, field: `${place.item}.url` });
+  }
+  return href;
 }
 
 function image(nodes: XmlNode[] | undefined): string | undefined {
@@ -104,6 +161,6 @@ function summary(item: RawItem): string | undefined {
   if (node === undefined) return undefined;
   const type = attribute(node, 'type') ?? 'text';
   const value = type === 'text' ? nodeText(node) : item.summary;
-  const text = type === 'text' ? value?.replace(/\s+/g, ' ') : htmlToText(value ?? '');
+  const text = type === 'text' ? value?.replace(/\s+/g, ' ') : htmlToText(withoutOwnAttribution(value ?? ''));
   return nonBlank(text);
 }

@@ -1,10 +1,11 @@
-import { inputError, isSyndicateError, SyndicateError } from '../errors.ts';
+import { inputError, isSyndicateError, SyndicateError, type Where } from '../errors.ts';
 import { logger } from '../log.ts';
 import { indexArticles } from '../match/fingerprint-index.ts';
-import { upsertArticles } from '../store/articles.ts';
+import type { Article } from '../store/article.ts';
+import { articleHash, upsertArticles } from '../store/articles.ts';
 import type { Db } from '../store/db.ts';
 import { type FetchLimits, fetchText } from './fetch.ts';
-import { assertNoDuplicates, describeRecord, type ParsedRecord } from './record.ts';
+import { assertNoDuplicates, describeRecord, type ParsedRecord, type ReadOptions } from './record.ts';
 import { detectKind, expandSource, readLocal, readRecords, type SourceKind, type Unit } from './sources.ts';
 
 export interface ImportOptions {
@@ -12,7 +13,7 @@ export interface ImportOptions {
   fetch?: Partial<FetchLimits>;
   /** Stops fetching (the CLI passes its stop signal); files already imported stay imported. */
   signal?: AbortSignal;
-  /** The time recorded as `stored_at`. */
+  /** The time recorded as `stored_at`, and the date of a feed item that has none anywhere. */
   now?: Date;
   /**
    * Called after each file's articles are committed, with the ids that changed: the point where
@@ -21,14 +22,28 @@ export interface ImportOptions {
   onImported?: (file: FileImport) => void;
 }
 
+/** Something the import decided for the user and tells them: the place, and what it did. */
+export interface ImportWarning {
+  message: string;
+  where: Where;
+}
+
 /** What happened to one file (or URL): all of it imported, or none of it and why. */
 export interface FileImport {
   source: string;
   kind?: SourceKind;
   inserted: string[];
   updated: string[];
+  /** Unchanged in the store, or the same article as an earlier file of this run gave. */
   unchanged: string[];
+  warnings: ImportWarning[];
   error?: SyndicateError;
+}
+
+/** An article this run already imported, and where from. */
+interface Seen {
+  article: Article;
+  place: string;
 }
 
 export interface ImportSummary {
@@ -53,7 +68,7 @@ export async function importSources(
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
   const files: FileImport[] = [];
-  const seen = new Map<string, string>(); // id or url → where it was imported from in this run
+  const seen = new Map<string, Seen>(); // `id X` or `url X` → the article an earlier file of this run gave
   const named = new Set<string>();
   for (const source of sources) {
     let units: Unit[];
@@ -91,7 +106,7 @@ export async function importSources(
 async function importUnit(
   db: Db,
   unit: Unit,
-  seen: Map<string, string>,
+  seen: Map<string, Seen>,
   options: ImportOptions,
 ): Promise<FileImport> {
   let kind: SourceKind | undefined;
@@ -100,8 +115,15 @@ async function importUnit(
       ? (await fetchText(unit.name, options.fetch, options.signal)).text
       : readLocal(unit.name);
     kind = detectKind(unit.name, text, unit.isUrl);
-    const records = await readRecords(kind, text, unit.name);
-    assertNoDuplicates(records, unit.name);
+    const read = await readRecords(kind, text, unit.name, readOptions(db, options));
+    assertNoDuplicates(read, unit.name);
+    const warnings: ImportWarning[] = read.flatMap((record) =>
+      (record.warnings ?? []).map(({ field, message }) => ({
+        message,
+        where: whereOf(record, unit.name, field),
+      })),
+    );
+    const { records, merged } = mergeWithEarlierFiles(read, unit.name, seen, warnings);
     assertNoClash(db, records, unit.name, seen);
     // The articles and their fingerprints change together, so the matcher never sees a stale index.
     const result = db.transaction(() => {
@@ -114,11 +136,17 @@ async function importUnit(
       if (changed.length > 0) indexArticles(db, changed);
       return upserted;
     })();
-    const outcome: FileImport = { source: unit.name, kind, ...result };
+    const outcome: FileImport = {
+      source: unit.name,
+      kind,
+      ...result,
+      unchanged: [...result.unchanged, ...merged],
+      warnings,
+    };
     for (const record of records) {
-      const place = `${unit.name} ${describeRecord(record)}`;
-      seen.set(`id ${record.article.id}`, place);
-      seen.set(`url ${record.article.url}`, place);
+      const entry = { article: record.article, place: `${unit.name} ${describeRecord(record)}` };
+      seen.set(`id ${record.article.id}`, entry);
+      seen.set(`url ${record.article.url}`, entry);
     }
     logger().debug(
       { source: unit.name, inserted: result.inserted.length, updated: result.updated.length },
@@ -139,18 +167,101 @@ function failure(source: string, kind: SourceKind | undefined, error: unknown): 
         { file: source },
         { cause: error },
       );
-  return { source, ...(kind ? { kind } : {}), inserted: [], updated: [], unchanged: [], error: known };
+  return {
+    source,
+    ...(kind ? { kind } : {}),
+    inserted: [],
+    updated: [],
+    unchanged: [],
+    warnings: [],
+    error: known,
+  };
+}
+
+function whereOf(record: ParsedRecord, file: string, field: string): Where {
+  return {
+    file,
+    ...(record.line !== undefined ? { line: record.line } : {}),
+    field: record.item ? `${record.item}.${field}` : field,
+  };
+}
+
+/**
+ * The date for a feed item without one, when its feed has none either: the date the store gave it
+ * when it was first imported (so that importing the same feed again changes nothing), else now.
+ */
+function readOptions(db: Db, options: ImportOptions): ReadOptions {
+  const byId = db.prepare<[string], string>('SELECT published FROM articles WHERE id = ?').pluck();
+  const byUrl = db
+    .prepare<[string, string], string>(
+      `SELECT published FROM articles WHERE url = ?
+       UNION ALL SELECT a.published FROM article_aliases l JOIN articles a ON a.id = l.article_id WHERE l.url = ?
+       LIMIT 1`,
+    )
+    .pluck();
+  const now = (options.now ?? new Date()).toISOString();
+  return {
+    firstImported: ({ id, url }) =>
+      (id !== undefined ? (byId.get(id) as string | undefined) : undefined) ??
+      (url !== undefined ? (byUrl.get(url, url) as string | undefined) : undefined) ??
+      now,
+  };
+}
+
+/** The date that says which of two versions of an article is newer. */
+function revision(article: Article): string {
+  return article.updated ?? article.published;
+}
+
+/**
+ * The same article in several files of one run (a publisher's main feed and a category feed) is
+ * one article. A record identical to the one an earlier file gave is merged into it; a differing
+ * one is kept only when it is newer (its `updated`, else `published`), and either way a warning
+ * names both places. An item with no date of its own took the time of import, which says nothing
+ * about which version is newer: the earlier file's version stays then.
+ */
+function mergeWithEarlierFiles(
+  records: readonly ParsedRecord[],
+  file: string,
+  seen: Map<string, Seen>,
+  warnings: ImportWarning[],
+): { records: ParsedRecord[]; merged: string[] } {
+  const kept: ParsedRecord[] = [];
+  const merged: string[] = [];
+  for (const record of records) {
+    const earlier = seen.get(`id ${record.article.id}`);
+    if (!earlier) {
+      kept.push(record);
+      continue;
+    }
+    if (articleHash(earlier.article) === articleHash(record.article)) {
+      merged.push(record.article.id);
+      continue;
+    }
+    const newer =
+      !record.warnings?.some((warning) => warning.field === 'published') &&
+      revision(record.article) > revision(earlier.article);
+    warnings.push({
+      message: newer
+        ? `article ${JSON.stringify(record.article.id)} is also in ${earlier.place}, differently; this version is newer (${revision(record.article)}) and replaces it`
+        : `article ${JSON.stringify(record.article.id)} is also in ${earlier.place}, differently; that version is as new or newer (${revision(earlier.article)}) and stays`,
+      where: whereOf(record, file, 'id'),
+    });
+    if (newer) kept.push(record);
+    else merged.push(record.article.id);
+  }
+  return { records: kept, merged };
 }
 
 /**
  * Refuse what the store would reject or silently merge: a URL already stored under another id,
- * or an id or URL that an earlier file of this same run already gave.
+ * or a URL that an earlier file of this same run gave to another article.
  */
 function assertNoClash(
   db: Db,
   records: readonly ParsedRecord[],
   file: string,
-  seen: Map<string, string>,
+  seen: Map<string, Seen>,
 ): void {
   // Ids only: the records themselves are not needed, and parsing them would cost more than the import.
   const byId = db.prepare<[string], { id: string }>('SELECT id FROM articles WHERE id = ?').pluck();
@@ -169,8 +280,9 @@ function assertNoClash(
       ['url', url],
     ] as const) {
       const earlier = seen.get(`${field} ${value}`);
-      if (earlier) {
-        throw inputError(`duplicate ${field} ${JSON.stringify(value)}: also in ${earlier}`, {
+      // The same id is the same article (merged above); the same url under another id is a clash.
+      if (earlier && earlier.article.id !== id) {
+        throw inputError(`duplicate ${field} ${JSON.stringify(value)}: also in ${earlier.place}`, {
           ...where,
           field: `${prefix}${field}`,
         });

@@ -1,7 +1,18 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { inputError } from '../errors.ts';
 import type { Person } from '../store/article.ts';
-import { compact, feedDate, lineAt, type ParsedRecord, textToHtml, validateRecord } from './record.ts';
+import { withoutOwnAttribution } from './attribution.ts';
+import {
+  compact,
+  isoFeedDate,
+  lineAt,
+  type ParsedRecord,
+  type ReadOptions,
+  type RecordWarning,
+  textToHtml,
+  undatedItem,
+  validateRecord,
+} from './record.ts';
 
 type Json = Record<string, unknown>;
 
@@ -10,7 +21,7 @@ type Json = Record<string, unknown>;
  * published, date_modified → updated, content_html (or content_text as paragraphs) → html,
  * summary, image, tags, authors (1.1) or author (1.0), language (item, else feed).
  */
-export function readJsonFeed(text: string, file: string): ParsedRecord[] {
+export function readJsonFeed(text: string, file: string, options: ReadOptions = {}): ParsedRecord[] {
   const source = text.replace(/^\uFEFF/, '');
   let feed: unknown;
   try {
@@ -44,20 +55,31 @@ export function readJsonFeed(text: string, file: string): ParsedRecord[] {
     const located = locateId(source, value.id, searchFrom);
     if (located !== undefined) searchFrom = located + 1;
     const place = { file, item, ...(located !== undefined ? { line: lineAt(source, located) } : {}) };
-    const published = text_(value.date_published) ?? text_(value.date_modified);
+    const warnings: RecordWarning[] = [];
+    let published = isoFeedDate(text_(value.date_published) ?? text_(value.date_modified));
     if (published === undefined) {
-      throw inputError('missing date: the item has neither date_published nor date_modified', {
-        ...place,
-        field: `${item}.published`,
-      });
+      // JSON Feed has no date of its own for the whole feed: the time of first import it is.
+      const undated = undatedItem(
+        undefined,
+        compact({
+          id: typeof value.id === 'string' || typeof value.id === 'number' ? String(value.id) : undefined,
+          url: typeof value.url === 'string' ? value.url : undefined,
+        }),
+        options,
+        'the item has neither date_published nor date_modified',
+      );
+      published = undated.published;
+      warnings.push({ field: 'published', message: undated.warning });
     }
     const modified = text_(value.date_published) !== undefined ? text_(value.date_modified) : undefined;
-    const html = text_(value.content_html) ?? mapText(text_(value.content_text), textToHtml);
+    const html =
+      mapText(text_(value.content_html), withoutOwnAttribution) ??
+      mapText(text_(value.content_text), textToHtml);
     const input = compact({
       url: value.url ?? value.external_url,
       title: value.title,
-      published: feedDate(published),
-      updated: feedDate(modified),
+      published,
+      updated: isoFeedDate(modified),
       id: value.id,
       authors: authors(value),
       summary: value.summary,
@@ -66,7 +88,11 @@ export function readJsonFeed(text: string, file: string): ParsedRecord[] {
       language: value.language ?? feedLanguage,
       image: value.image ?? value.banner_image,
     });
-    return { ...place, article: validateRecord(input, place) };
+    return {
+      ...place,
+      article: validateRecord(input, place),
+      ...(warnings.length > 0 ? { warnings } : {}),
+    };
   });
 }
 

@@ -6,7 +6,7 @@ import { readAtom } from './atom.ts';
 import { readJsonFeed } from './json-feed.ts';
 import { readJsonl } from './jsonl.ts';
 import { readMarkdown } from './markdown.ts';
-import type { ParsedRecord } from './record.ts';
+import type { ParsedRecord, ReadOptions } from './record.ts';
 import { readRss } from './rss.ts';
 
 export type SourceKind = 'markdown' | 'jsonl' | 'rss' | 'atom' | 'json-feed';
@@ -76,18 +76,23 @@ export function detectKind(name: string, text: string, fromUrl: boolean): Source
 }
 
 /** Read every record of one source's text, validating each; throws at the first bad one. */
-export async function readRecords(kind: SourceKind, text: string, name: string): Promise<ParsedRecord[]> {
+export async function readRecords(
+  kind: SourceKind,
+  text: string,
+  name: string,
+  options: ReadOptions = {},
+): Promise<ParsedRecord[]> {
   switch (kind) {
     case 'markdown':
       return readMarkdown(text, name);
     case 'jsonl':
       return readJsonl(text, name);
     case 'json-feed':
-      return readJsonFeed(text, name);
+      return readJsonFeed(text, name, options);
     case 'rss':
     case 'atom': {
       const feed = await parseXmlFeed(text, name);
-      return feed.kind === 'atom' ? readAtom(text, name, feed) : readRss(text, name, feed);
+      return feed.kind === 'atom' ? readAtom(text, name, feed, options) : readRss(text, name, feed, options);
     }
   }
 }

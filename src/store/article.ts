@@ -7,20 +7,72 @@ import { z } from 'zod';
  * with a scheme); the output is one normalised shape that the store, the feeds and the matcher use.
  */
 
-const isoDate = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+const ISO_DATE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+
+/**
+ * A calendar-valid ISO 8601 date or date-time (RFC 3339 and the common forms around it) as epoch
+ * milliseconds, or undefined. Every field is checked against the calendar: `2026-02-30` and
+ * `25:00` are not dates, whatever `Date.parse` would roll them into. A date alone is midnight UTC;
+ * a date-time without a zone is read as UTC, so that the same text means the same instant on
+ * every machine.
+ */
+export function parseIsoDate(text: string): number | undefined {
+  const match = ISO_DATE.exec(text.trim());
+  if (!match) return undefined;
+  const [, year, month, day, hour = '00', minute = '00', second = '00', fraction = '', zone = 'Z'] = match;
+  const numbers = [year, month, day, hour, minute, second].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const [y, mo, d, h, mi, s] = numbers;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return undefined;
+  let offsetMinutes = 0;
+  if (zone.toUpperCase() !== 'Z') {
+    const digits = zone.slice(1).replace(':', '');
+    const offsetHours = Number(digits.slice(0, 2));
+    const offsetRest = Number(digits.slice(2) || '0');
+    if (offsetHours > 23 || offsetRest > 59) return undefined;
+    offsetMinutes = (zone[0] === '-' ? -1 : 1) * (offsetHours * 60 + offsetRest);
+  }
+  const milliseconds = fraction ? Math.floor(Number(`0${fraction}`) * 1000) : 0;
+  return Date.UTC(y, mo - 1, d, h, mi, s, milliseconds) - offsetMinutes * 60_000;
+}
+
+export function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
 
 /** An ISO 8601 date or date-time, normalised to UTC `YYYY-MM-DDTHH:MM:SS.sssZ`. */
 export const isoDateTime = z.union([z.string(), z.date()]).transform((value, context) => {
-  const text = value instanceof Date ? value.toISOString() : value.trim();
-  const time = isoDate.test(text)
-    ? Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text.replace(' ', 'T'))
-    : Number.NaN;
-  if (Number.isNaN(time)) {
-    context.addIssue({ code: 'custom', message: `not an ISO 8601 date: ${JSON.stringify(text)}` });
+  const time = value instanceof Date ? value.getTime() : parseIsoDate(value);
+  if (time === undefined || Number.isNaN(time)) {
+    const text = value instanceof Date ? String(value) : value.trim();
+    context.addIssue({
+      code: 'custom',
+      message: `not an ISO 8601 date: ${JSON.stringify(text)}`,
+    });
     return z.NEVER;
   }
   return new Date(time).toISOString();
 });
+
+/**
+ * An e-mail address by the HTML standard's grammar (what `<input type=email>` accepts): any of
+ * the RFC 5322 atom characters before the `@`, so `o'brien&sons@example.org` is one, and a host
+ * name after it.
+ */
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+export const emailAddress = z
+  .string()
+  .trim()
+  .regex(EMAIL, 'must be an e-mail address such as ana@northwind.example');
 
 export const absoluteUrl = z
   .string()
@@ -41,7 +93,7 @@ const nonEmpty = z.string().trim().min(1, 'must not be empty');
 
 export const personSchema = z.union([
   nonEmpty.transform((name) => ({ name })),
-  z.strictObject({ name: nonEmpty, url: absoluteUrl.optional(), email: z.email().optional() }),
+  z.strictObject({ name: nonEmpty, url: absoluteUrl.optional(), email: emailAddress.optional() }),
 ]);
 
 /**

@@ -25,6 +25,24 @@ describe('syndicate import', () => {
     expect(second.stdout).toContain(`${file}: 0 inserted, 0 updated, 1 unchanged`);
   });
 
+  it('prints what it decided for a feed as warnings on stderr, naming the item, and exits 0', async () => {
+    const dir = tempDir();
+    const store = join(dir, 'store.sqlite');
+    const file = join(dir, 'undated.xml');
+    writeFileSync(
+      file,
+      '<rss version="2.0"><channel><title>t</title><link>https://desk.example/</link><description>d</description>\n' +
+        '<pubDate>Fri, 06 Mar 2026 09:00:00 GMT</pubDate>\n' +
+        '<item><title>No date</title><link>https://desk.example/1</link></item></channel></rss>\n',
+    );
+    const result = await runCli(['--store', store, 'import', file]);
+    expect(result).toEqual({
+      code: 0,
+      stdout: `${file}: 1 inserted, 0 updated, 0 unchanged\nimported 1 of 1 file(s): 1 inserted, 0 updated, 0 unchanged\n`,
+      stderr: `syndicate: warning: ${file}:3: item[0].published: the item has no pubDate or dc:date: it takes the feed's own date, 2026-03-06T09:00:00.000Z\n`,
+    });
+  });
+
   it('prints file:line: field: message on stderr and exits 2, still importing the good files', async () => {
     const dir = tempDir();
     const store = join(dir, 'store.sqlite');

@@ -212,16 +212,22 @@ describe('feed readers over HTTP', () => {
 describe('feed readers from files', () => {
   const cases: Array<[string, string, string, RegExp]> = [
     [
-      'an RSS item with no date',
-      'feed.xml',
-      rss.replace('<pubDate>Tue, 13 Jan 2026 10:30:00 +0100</pubDate>', ''),
-      /^feed\.xml:27: item\[1\]\.published: missing date/,
-    ],
-    [
       'an RSS item with a bad date',
       'feed.xml',
       rss.replace('Mon, 12 Jan 2026 08:00:00 GMT', 'the twelfth'),
-      /^feed\.xml:13: item\[0\]\.published: not an ISO 8601 date: "the twelfth"/,
+      /^feed\.xml:13: item\[0\]\.published: not an RFC 822 date: "the twelfth"/,
+    ],
+    [
+      'an RSS item with a numeric date nobody can read for sure',
+      'feed.xml',
+      rss.replace('Mon, 12 Jan 2026 08:00:00 GMT', '06/10/2025'),
+      /^feed\.xml:13: item\[0\]\.published: not an RFC 822 date: "06\/10\/2025"/,
+    ],
+    [
+      'an RSS item dated on a day the calendar does not have',
+      'feed.xml',
+      rss.replace('Mon, 12 Jan 2026 08:00:00 GMT', 'Mon, 30 Feb 2026 08:00:00 GMT'),
+      /^feed\.xml:13: item\[0\]\.published: not an RFC 822 date/,
     ],
     [
       'an Atom entry with an unreadable date',
@@ -243,10 +249,13 @@ describe('feed readers from files', () => {
       /^feed\.json:20: item\[1\]\.title: /,
     ],
     [
-      'a JSON Feed item with no date',
+      'a JSON Feed item dated on a day the calendar does not have',
       'feed.json',
-      jsonFeed.replace('"date_published": "2026-03-06T07:00:00Z",', ''),
-      /^feed\.json:20: item\[1\]\.published: missing date/,
+      jsonFeed.replace(
+        '"date_published": "2026-03-06T07:00:00Z",',
+        '"date_published": "2026-02-30T07:00:00Z",',
+      ),
+      /^feed\.json:20: item\[1\]\.published: not an ISO 8601 date: "2026-02-30T07:00:00Z"/,
     ],
     [
       'broken JSON',

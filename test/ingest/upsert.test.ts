@@ -123,7 +123,7 @@ describe('re-importing', () => {
     db.close();
   });
 
-  it('refuses an id given by an earlier file of the same run', async () => {
+  it('keeps the earlier of two differing versions of one article in one run when it is as new, and says so', async () => {
     const { db, dir } = freshStore();
     const one = join(dir, 'one.md');
     const two = join(dir, 'two.md');
@@ -136,9 +136,16 @@ describe('re-importing', () => {
       markdown('id: same\nurl: https://northwind.example/h/\ntitle: H\npublished: 2025-02-02'),
     );
     const summary = await importSources(db, [one, two]);
-    expect(summary.files[1]?.error?.toString()).toBe(
-      `${two}:1: id: duplicate id "same": also in ${one} line 1`,
-    );
+    expect(summary.files[1]?.error).toBeUndefined();
+    expect(summary.files[1]?.unchanged).toEqual(['same']);
+    expect(
+      summary.files[1]?.warnings.map(
+        (warning) =>
+          `${warning.where.file}:${warning.where.line}: ${warning.where.field}: ${warning.message}`,
+      ),
+    ).toEqual([
+      `${two}:1: id: article "same" is also in ${one} line 1, differently; that version is as new or newer (2025-02-02T00:00:00.000Z) and stays`,
+    ]);
     expect(getArticle(db, 'same')?.title).toBe('G');
     db.close();
   });
