@@ -36,11 +36,15 @@ describe('the record reader', () => {
     const file = join(tempDir(), 'plain.warc');
     writeFileSync(file, archive.bytes);
     const seen = await events(localArchive(file));
-    expect(
-      seen.map((event) =>
-        'record' in event ? [event.record.offset, event.record.length, event.record.url] : 'damage',
-      ),
-    ).toEqual(archive.members.map((member) => [member.offset, member.length, member.url]));
+    const spans = seen.map((event) =>
+      'record' in event ? [event.record.offset, event.record.length] : 'damage',
+    );
+    expect(spans).toEqual(archive.members.map((member) => [member.offset, member.length]));
+    // A warcinfo record has no target URI; the others keep theirs.
+    expect(seen.map((event) => ('record' in event ? event.record.url : 'damage'))).toEqual([
+      undefined,
+      ...archive.members.slice(1).map((member) => member.url),
+    ]);
   });
 
   it('cuts a payload at the cap and carries on with the next record', async () => {
