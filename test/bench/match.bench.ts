@@ -182,6 +182,8 @@ for (const size of sizes) {
     'right answer': `${correct}/${pages.length}`,
     'peak RSS MiB': Math.round(peakRssMiB()),
   });
+  // Each size's row as soon as it is measured: the large size takes minutes.
+  printTable(rows.slice(-1));
 
   if (size <= 10_000) {
     const brute: number[] = [];
