@@ -7,6 +7,7 @@ import { doctorCommand } from './doctor.ts';
 import { evidenceCommand } from './evidence.ts';
 import { findingsCommand } from './findings.ts';
 import { importCommand } from './import.ts';
+import { removeCommand } from './remove.ts';
 import { reportCommand } from './report.ts';
 import { scanCommand } from './scan.ts';
 import { serveCommand } from './serve.ts';
@@ -23,5 +24,6 @@ export const commands: CommandDefinition[] = [
   evidenceCommand,
   discoverCommand,
   serveCommand,
+  removeCommand,
   doctorCommand,
 ];

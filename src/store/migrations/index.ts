@@ -5,6 +5,7 @@ import { crawl } from './003-crawl.ts';
 import { findings } from './004-findings.ts';
 import { judgements } from './005-judgements.ts';
 import { discoveries } from './006-discoveries.ts';
+import { articleRevisions } from './007-article-revisions.ts';
 import { evidence } from './008-evidence.ts';
 
 export interface Migration {
@@ -28,5 +29,6 @@ export const migrations: Migration[] = [
   findings,
   judgements,
   discoveries,
+  articleRevisions,
   evidence,
 ];
