@@ -40,11 +40,14 @@ export type Shot =
   | { taken: true; png: Buffer; width: number; height: number; cut: boolean }
   | { taken: false; reason: string };
 
+const MAX_RESTARTS = 5;
+
 /** A Chromium started on first use and shared by every screenshot of one capture run. */
 export class Camera {
   readonly options: ScreenshotOptions;
   private browser: Promise<Browser> | undefined;
   private unavailable: string | undefined;
+  private restarts = 0;
 
   constructor(options: Partial<ScreenshotOptions> = {}) {
     this.options = { ...DEFAULT_SCREENSHOT, ...options };
@@ -70,6 +73,13 @@ export class Camera {
     let browser: Browser;
     try {
       browser = await this.start();
+      // A page can crash Chromium (one of Readability's real test pages did): the next page gets
+      // a new browser, a few times at most, instead of failing on a dead one.
+      if (!browser.isConnected() && this.restarts < MAX_RESTARTS) {
+        this.restarts++;
+        this.browser = undefined;
+        browser = await this.start();
+      }
     } catch (error) {
       this.unavailable = `Chromium is not available: ${firstLine(error)}`;
       return { taken: false, reason: this.unavailable };

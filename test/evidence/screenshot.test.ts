@@ -45,6 +45,23 @@ describe('Camera', () => {
     expect(shot).toMatchObject({ taken: true, cut: false });
   }, 60_000);
 
+  it('starts a new browser when the one it had has gone (a page crashed it)', async () => {
+    const crashing = new Camera();
+    await crashing.probe();
+    // What a crash leaves behind: a browser object that is no longer connected.
+    await (crashing as unknown as { browser: Promise<{ close(): Promise<void> }> }).browser.then((browser) =>
+      browser.close(),
+    );
+    const shot = await crashing.shoot({
+      url: 'https://a.example/',
+      contentType: 'text/html',
+      body: Buffer.from('<p>after the crash</p>'),
+      capturedAt: new Date(),
+    });
+    expect(shot).toMatchObject({ taken: true });
+    await crashing.close();
+  }, 60_000);
+
   it('says why when there is no browser, and keeps saying it without trying again', async () => {
     const absent = new Camera({ executablePath: '/nonexistent/chromium' });
     const first = await absent.shoot({
