@@ -20,7 +20,8 @@ export const MIN_TOKEN_BITS = 128;
  * the estimate refuses what is plainly weak (repeats, short, one class), it cannot prove strength.
  */
 export function tokenBits(token: string): number {
-  const characters = [...token];
+  // A token that repeats a shorter one ("secretsecretsecret") holds only what that one holds.
+  const characters = shortestPeriod([...token].slice(0, MAX_TOKEN_CHARACTERS));
   if (characters.length === 0) return 0;
   let alphabet = 0;
   if (/[a-z]/.test(token)) alphabet += 26;
@@ -39,6 +40,20 @@ export function tokenBits(token: string): number {
   }
   // Short random strings under-use their alphabet, so the spread counts double before capping.
   return Math.min(byClass, 2 * perCharacter * characters.length);
+}
+
+/** Longer tokens are judged by their start: the estimate stays cheap whatever is passed in. */
+const MAX_TOKEN_CHARACTERS = 1024;
+
+function shortestPeriod(characters: string[]): string[] {
+  for (let period = 1; period < characters.length; period++) {
+    let repeats = true;
+    for (let index = period; index < characters.length && repeats; index++) {
+      repeats = characters[index] === characters[index - period];
+    }
+    if (repeats) return characters.slice(0, period);
+  }
+  return characters;
 }
 
 /** A fresh token: 32 random bytes (256 bits), URL-safe. */
