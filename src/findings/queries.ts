@@ -47,8 +47,13 @@ export function listFindings(db: Db, filter: FindingFilter = {}): Finding[] {
   const { sql, params } = whereOf(filter);
   const limit = filter.limit ?? -1;
   const offset = filter.offset ?? 0;
+  // Late row lookup: order and skip over the narrow index entries, then read only the rows of the
+  // page (each row carries kilobytes of evidence JSON that the ordering never needs).
+  const order = orderOf(filter);
   const rows = db
-    .prepare(`SELECT f.* FROM findings f ${sql} ORDER BY ${orderOf(filter)} LIMIT ? OFFSET ?`)
+    .prepare(
+      `SELECT f.* FROM findings f WHERE f.id IN (SELECT f.id FROM findings f ${sql} ORDER BY ${order} LIMIT ? OFFSET ?) ORDER BY ${order}`,
+    )
     .all(...params, limit, offset) as FindingRow[];
   return rows.map(toFinding);
 }
@@ -115,7 +120,7 @@ function whereOf(filter: FindingFilter): { sql: string; params: unknown[] } {
     const changes: Change[] | undefined =
       filter.change === 'new' ? ['new', 'reopened'] : filter.change === 'resolved' ? ['resolved'] : undefined;
     clauses.push(
-      `EXISTS (SELECT 1 FROM observations o WHERE o.finding_id = f.id AND o.scan_id = ?${
+      `f.id IN (SELECT o.finding_id FROM observations o WHERE o.scan_id = ?${
         changes ? ` AND o.change IN (${changes.map(() => '?').join(', ')})` : ''
       })`,
     );
@@ -144,7 +149,7 @@ function whereOf(filter: FindingFilter): { sql: string; params: unknown[] } {
   }
   if (filter.newSince !== undefined) {
     clauses.push(
-      "EXISTS (SELECT 1 FROM observations o WHERE o.finding_id = f.id AND o.scan_id > ? AND o.change IN ('new', 'reopened'))",
+      "f.id IN (SELECT o.finding_id FROM observations o WHERE o.change IN ('new', 'reopened') AND o.scan_id > ?)",
     );
     params.push(filter.newSince);
   }

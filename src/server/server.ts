@@ -16,6 +16,8 @@ import {
   isReviewStatus,
   listFindings,
   listScans,
+  type Scan,
+  type ScanSiteTrend,
   scanTrend,
   setStatus,
   setStatuses,
@@ -397,9 +399,29 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     };
   }
 
+  /** What finished scans saw never changes: their trend is read once. */
+  const finishedTrend = new Map<number, ScanSiteTrend[]>();
+  function trendOf(scans: readonly Scan[]): ScanSiteTrend[] {
+    const missing = scans.filter((scan) => !finishedTrend.has(scan.id));
+    const fresh = scanTrend(
+      db,
+      missing.map((scan) => scan.id),
+    );
+    const rows: ScanSiteTrend[] = [...fresh];
+    for (const scan of missing) {
+      if (scan.finished)
+        finishedTrend.set(
+          scan.id,
+          fresh.filter((row) => row.scan === scan.id),
+        );
+    }
+    for (const scan of scans)
+      rows.push(...(finishedTrend.get(scan.id) ?? []).filter(() => !missing.includes(scan)));
+    return rows;
+  }
+
   function dashboard(request: IncomingMessage, response: ServerResponse): void {
     const scans = listScans(db, 60);
-    const ids = scans.map((scan) => scan.id);
     const unreachable = new Map(scans.map((scan) => [scan.id, unreachableSites(scan, options.sites)]));
     sendHtml(
       request,
@@ -407,7 +429,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       200,
       dashboardPage({
         scans,
-        trend: scanTrend(db, ids),
+        trend: trendOf(scans),
         unreachable,
         totals: countByStatus(db, {}),
         needsReview: countFindings(db, { verdict: 'uncertain', status: ['open', 'contacted'] }),
