@@ -345,7 +345,9 @@ describe('thousands of findings', () => {
       status: 'dismissed',
     });
     expect(done.headers.location).toBe(`/review/finding/${list[1]!.id}?at=1&done=status`);
-    const afterward = load((await raw(`${server.url}${done.headers.location}`, { headers: { cookie } })).text);
+    const afterward = load(
+      (await raw(`${server.url}${done.headers.location}`, { headers: { cookie } })).text,
+    );
     // Dismissed, it left the "open or contacted" list: the next is the one now at its place.
     expect(afterward('nav.step a[rel=next]').attr('href')).toBe(`/review/finding/${list[2]!.id}?at=1`);
     expect(afterward('nav.step a[rel=prev]').attr('href')).toBe(`/review/finding/${list[0]!.id}?at=0`);
