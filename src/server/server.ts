@@ -150,8 +150,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
     // Login by link: ?token=… on a GET sets the session cookie and drops the token from the URL.
     let session = guard.session(request);
-    const offered = url.searchParams.get('token');
-    const bearer = guard.bearerOffered(request);
+    // Without a token to check (loopback), a token offered is no credential and no mistake either.
+    const offered = guard.tokenRequired ? url.searchParams.get('token') : null;
+    const bearer = guard.tokenRequired ? guard.bearerOffered(request) : undefined;
     if ((offered !== null && method === 'GET') || bearer !== undefined) {
       const waitMs = guard.attempts.waitMs(client);
       if (waitMs > 0) {

@@ -307,6 +307,18 @@ describe('tokens', () => {
     expect(next.headers['retry-after']).toBe('1');
   });
 
+  it('are no credential and no mistake on a server that has none', async () => {
+    const { server } = await reviewServer();
+    expect(
+      (await raw(`${server.url}/review`, { headers: { authorization: 'Bearer anything' } })).status,
+    ).toBe(200);
+    expect((await raw(`${server.url}/review?token=anything`)).status).toBe(200);
+    // Not counted as wrong tries either.
+    expect(
+      (await raw(`${server.url}/review`, { headers: { authorization: 'Bearer anything' } })).status,
+    ).toBe(200);
+  });
+
   it('serve --generate-token prints a token and a login link that work; a weak --token exits 2', async () => {
     const dir = tempDir();
     const { db, file } = seededStore(dir);
