@@ -34,7 +34,7 @@ table.findings{width:100%}
 table.findings td.page .url,table.findings td.page .article{display:block;font-size:.8rem;color:#555}
 table.findings td.page{min-width:16rem}
 table.findings tr.cursor{outline:2px solid #2a6fdb;outline-offset:-2px;background:#eef4ff}
-th a.sort{color:inherit}th a.sort.active{text-decoration:none}
+th{white-space:nowrap}th a.sort{color:inherit}th a.sort.active{text-decoration:none}
 nav.pager{margin:.8rem 0}nav.pager span[aria-current]{font-weight:bold}
 nav.step{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;margin:.5rem 0}
 .keys{color:#555;font-size:.85rem}kbd{border:1px solid #bbb;border-bottom-width:2px;border-radius:3px;padding:0 .25rem;font-size:.8rem;background:#fff}
