@@ -5,8 +5,11 @@ import type { ReprintView } from './pages.ts';
 
 /** The most text of a stored page the finding page shows; the whole HTML is one link away. */
 const MAX_SHOWN_CHARS = 200_000;
-/** A bigger stored body is not parsed for the view at all (the crawler keeps at most 10 MB). */
-const MAX_PARSED_BYTES = 12 * 1024 * 1024;
+/**
+ * A bigger stored body is not parsed for the view (the crawler keeps up to 10 MB): a page view
+ * stays quick, and the whole source is still one link away as plain text.
+ */
+const MAX_PARSED_CHARS = 3 * 1024 * 1024;
 /** A passage shorter than this is not marked: it would light up every "the" on the page. */
 const MIN_MARKED_CHARS = 12;
 
@@ -34,8 +37,9 @@ export function latestSnapshot(db: Db, pageUrl: string): StoredSnapshot | undefi
  * shortened with "…" is looked for piece by piece. Linear in the text times the passages.
  */
 export function reprintView(snapshot: StoredSnapshot, finding: Finding, snapshotHref: string): ReprintView {
-  const text = snapshot.body.length > MAX_PARSED_BYTES ? '' : parsePage(snapshot.body, snapshot.url).text;
-  const truncated = text.length > MAX_SHOWN_CHARS;
+  const tooLarge = snapshot.body.length > MAX_PARSED_CHARS;
+  const text = tooLarge ? '' : parsePage(snapshot.body, snapshot.url).text;
+  const truncated = tooLarge || text.length > MAX_SHOWN_CHARS;
   const shown = truncated ? text.slice(0, MAX_SHOWN_CHARS) : text;
   const { folded, origin } = fold(shown);
   const ranges: Array<[number, number]> = [];
