@@ -8,14 +8,15 @@ import type { EvidenceView } from './pages.ts';
 export interface EvidenceSource {
   /** What to show on the finding page; `base` is the address files are served under. */
   view(finding: Finding, base: string): Promise<EvidenceView> | EvidenceView;
-  /** One file of the finding's evidence by name, or undefined. */
-  file(
-    finding: Finding,
-    name: string,
-  ):
-    | Promise<{ body: Buffer; contentType: string } | undefined>
-    | { body: Buffer; contentType: string }
-    | undefined;
+  /** One file of the finding's evidence by the name its address carries, or undefined. */
+  file(finding: Finding, name: string): Promise<EvidenceBytes | undefined> | EvidenceBytes | undefined;
+}
+
+export interface EvidenceBytes {
+  body: Buffer;
+  contentType: string;
+  /** The name a download is saved under (`page.warc.gz`); the address's name when absent. */
+  fileName?: string;
 }
 
 /** The source when this store keeps no evidence: the page says so instead of showing nothing. */

@@ -227,7 +227,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         if (!file) throw new HttpError(404, 'no such evidence file');
         return send(request, response, 200, file.body, {
           'content-type': file.contentType,
-          'content-disposition': `${file.contentType.startsWith('image/') ? 'inline' : 'attachment'}; filename="${evidenceMatch[2]}"`,
+          'content-disposition': `${file.contentType.startsWith('image/') ? 'inline' : 'attachment'}; filename="${(
+            file.fileName ?? evidenceMatch[2]!
+          ).replace(/[^A-Za-z0-9._-]/g, '_')}"`,
           // A captured page is never a document of ours: no script, no plugins, its own origin.
           'content-security-policy': "sandbox; default-src 'none'",
           'cache-control': 'no-store',
