@@ -4,7 +4,13 @@ import { load } from 'cheerio';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.ts';
 import { auditLog, countFindings, getFinding, listFindings } from '../../src/findings/index.ts';
-import { checkBindPolicy, isLoopback, type RunningServer, startServer } from '../../src/server/index.ts';
+import {
+  checkBindPolicy,
+  type EvidenceSource,
+  isLoopback,
+  type RunningServer,
+  startServer,
+} from '../../src/server/index.ts';
 import { openStore } from '../../src/store/db.ts';
 import { sites } from '../findings/_pages.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -397,6 +403,54 @@ describe('the finding page', () => {
     expect(plain('section.reprint .empty').text()).toMatch(/No stored copy/);
     expect((await raw(`${server.url}/review/finding/${other}/snapshot`)).status).toBe(404);
     expect(plain('section.evidence-capture').text()).toMatch(/No evidence was captured/);
+  });
+});
+
+describe('evidence on the finding page', () => {
+  it('shows the screenshot and offers the files a source has, served inert', async () => {
+    const dir = tempDir();
+    const { db } = seededStore(dir);
+    // A one-pixel PNG and a WARC-looking file, as a capture would have them.
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const warc = Buffer.from('WARC/1.1\r\nWARC-Type: response\r\n\r\n<script>alert(1)</script>');
+    const files: Record<string, { body: Buffer; contentType: string; fileName: string }> = {
+      shot: { body: png, contentType: 'image/png', fileName: 'screenshot.png' },
+      exchange: { body: warc, contentType: 'application/warc', fileName: 'page "1".warc' },
+    };
+    const evidence: EvidenceSource = {
+      view: (_finding, base) => ({
+        files: [
+          { name: 'screenshot.png', href: `${base}shot`, size: png.length, sha256: 'aa' },
+          { name: 'page.warc', href: `${base}exchange`, size: warc.length },
+        ],
+        screenshotHref: `${base}shot`,
+      }),
+      file: (_finding, name) => files[name],
+    };
+    const server = await startServer({ db, outDir: dir, port: 0, sites, evidence });
+    running.push(server);
+    const [finding] = listFindings(db, { site: 'market-news' });
+    const $ = load((await raw(`${server.url}/review/finding/${finding!.id}`)).text);
+    expect($('figure.screenshot img').attr('src')).toBe(`/review/finding/${finding!.id}/evidence/shot`);
+    expect(
+      $('ul.evidence-files a')
+        .map((_, a) => $(a).text())
+        .get(),
+    ).toEqual(['screenshot.png', 'page.warc']);
+    const image = await raw(`${server.url}/review/finding/${finding!.id}/evidence/shot`);
+    expect(image.headers['content-type']).toBe('image/png');
+    expect(image.body.equals(png)).toBe(true);
+    const download = await raw(`${server.url}/review/finding/${finding!.id}/evidence/exchange`);
+    expect(download.headers['content-disposition']).toBe('attachment; filename="page__1_.warc"');
+    expect(download.headers['content-security-policy']).toBe("sandbox; default-src 'none'");
+    expect(download.body.equals(warc)).toBe(true);
+    expect((await raw(`${server.url}/review/finding/${finding!.id}/evidence/other`)).status).toBe(404);
+    expect((await raw(`${server.url}/review/finding/${finding!.id}/evidence/..%2Fstore.sqlite`)).status).toBe(
+      404,
+    );
   });
 });
 
