@@ -5,6 +5,7 @@ import { escapeHtml, findingEvidenceHtml } from '../report/index.ts';
 import { type Chart, lineChart } from './charts.ts';
 import type { ListQuery } from './list-query.ts';
 import { listQueryString, SORT_LABELS, VERDICT_LABELS } from './list-query.ts';
+import type { SiteProblem } from './unreachable.ts';
 
 /**
  * HTML of the review pages. Everything works with plain links and forms; `/review/app.js` (our
@@ -331,7 +332,8 @@ function evidenceHtml(evidence: EvidenceView): string {
 export interface DashboardOptions {
   scans: readonly Scan[];
   trend: readonly ScanSiteTrend[];
-  unreachable: ReadonlyMap<number, Array<{ site: string; why: string }>>;
+  /** Per scan id: the sites it could not reach, or reached only in part. */
+  problems: ReadonlyMap<number, readonly SiteProblem[]>;
   totals: Record<ReviewStatus, number>;
   needsReview: number;
 }
@@ -372,30 +374,41 @@ export function dashboardPage(options: DashboardOptions): string {
   const tiles = `<ul class="tiles">${SERIES.map(
     (key) => `<li class="tile ${key}"><span class="n">${latestSums[key]}</span> ${SERIES_LABELS[key]}</li>`,
   ).join('')}</ul>`;
+  const problemCell = (scan: number, result: SiteProblem['result']) => {
+    const found = (options.problems.get(scan) ?? []).filter((problem) => problem.result === result);
+    return found.length
+      ? found
+          .map((entry) => `<span title="${escapeHtml(entry.why)}">${escapeHtml(entry.site)}</span>`)
+          .join(', ')
+      : '<span class="meta">none</span>';
+  };
   const table = `<div class="table"><table class="trend"><thead><tr><th>scan</th><th>started</th>${SERIES.map(
     (key) => `<th>${SERIES_LABELS[key]}</th>`,
-  ).join('')}<th>unreachable sites</th></tr></thead><tbody>${[...scans]
+  ).join('')}<th>unreachable sites</th><th>partly scanned</th></tr></thead><tbody>${[...scans]
     .reverse()
     .map((scan) => {
       const sums = sum(scan.id);
-      const unreachable = options.unreachable.get(scan.id) ?? [];
       return `<tr data-scan="${scan.id}"><td class="n">${scan.id}</td><td class="date">${timeHtml(scan.started)}</td>${SERIES.map(
         (key) => `<td class="n">${sums[key]}</td>`,
-      ).join('')}<td class="unreachable">${
-        unreachable.length
-          ? unreachable
-              .map((entry) => `<span title="${escapeHtml(entry.why)}">${escapeHtml(entry.site)}</span>`)
-              .join(', ')
-          : '<span class="meta">none</span>'
-      }</td></tr>`;
+      ).join(
+        '',
+      )}<td class="unreachable">${problemCell(scan.id, 'unreachable')}</td><td class="partly">${problemCell(
+        scan.id,
+        'partly scanned',
+      )}</td></tr>`;
     })
     .join('')}</tbody></table></div>`;
-  const unreachableNow = options.unreachable.get(latest.id) ?? [];
-  const unreachableList = unreachableNow.length
-    ? `<ul class="unreachable-now">${unreachableNow
-        .map((entry) => `<li><strong>${escapeHtml(entry.site)}</strong>: ${escapeHtml(entry.why)}</li>`)
+  const problemsNow = options.problems.get(latest.id) ?? [];
+  const unreachableList = problemsNow.length
+    ? `<ul class="unreachable-now">${problemsNow
+        .map(
+          (entry) =>
+            `<li data-result="${escapeHtml(entry.result)}"><strong>${escapeHtml(entry.site)}</strong> ${escapeHtml(
+              entry.result,
+            )}: ${escapeHtml(entry.why)}</li>`,
+        )
         .join('')}</ul>`
-    : '<p class="empty">Every site of the last scan could be reached.</p>';
+    : '<p class="empty">Every site of the last scan was reached and scanned whole.</p>';
   const perSite = sites
     .map(
       (site) =>
@@ -408,7 +421,7 @@ export function dashboardPage(options: DashboardOptions): string {
       (status) => `${escapeHtml(status)} ${options.totals[status]}`,
     ).join(', ')}; needs review ${options.needsReview}.</p>
 ${tiles}
-<h2>Unreachable in the last scan</h2>${unreachableList}
+<h2>Sites the last scan could not see whole</h2>${unreachableList}
 <h2>Across scans</h2>
 <figure class="chart">${lineChart(chartOf('All sites'), { width: 720, height: 240 })}</figure>
 ${table}

@@ -35,7 +35,7 @@ import { filterOf, type ListQuery, listQueryString, parseListQuery } from './lis
 import { dashboardPage, findingPage, homePage, listPage, messagePage } from './pages.ts';
 import { checkBindPolicy, isLoopback } from './policy.ts';
 import { latestSnapshot, reprintView } from './reprint.ts';
-import { unreachableSites } from './unreachable.ts';
+import { siteProblems } from './unreachable.ts';
 
 export interface ServeOptions {
   db: Db;
@@ -425,7 +425,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   function dashboard(request: IncomingMessage, response: ServerResponse): void {
     const scans = listScans(db, 60);
-    const unreachable = new Map(scans.map((scan) => [scan.id, unreachableSites(scan, options.sites)]));
+    const problems = new Map(scans.map((scan) => [scan.id, siteProblems(scan, options.sites)]));
     sendHtml(
       request,
       response,
@@ -433,7 +433,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       dashboardPage({
         scans,
         trend: trendOf(scans),
-        unreachable,
+        problems,
         totals: countByStatus(db, {}),
         needsReview: countFindings(db, { verdict: 'uncertain', status: ['open', 'contacted'] }),
       }),
