@@ -83,7 +83,8 @@ const day = (n: number) => new Date(Date.UTC(2026, 1, n, 3, 0, 0));
 
 /**
  * `count` findings over three scans: scan 1 finds the first two thirds, scan 2 adds the rest and
- * resolves every tenth, scan 3 sees them again and cannot reach `gone-gazette`. Every seventh is
+ * resolves every tenth, scan 3 sees them again, cannot reach `gone-gazette` and misses one page of
+ * `river-daily`. Every seventh is
  * contacted and every eleventh dismissed.
  */
 export function seedMany(db: Db, count: number): { scans: number[] } {
@@ -121,13 +122,14 @@ export function seedMany(db: Db, count: number): { scans: number[] } {
     s3.id,
     [
       ...range(0, count).map((index) => manyPage(index, index % 10 === 9 ? 'compliant' : 'violation')),
-      // Every page tried on gone-gazette failed.
+      // Every page tried on gone-gazette failed; one of river-daily's did.
       {
         url: 'https://gonegazette.example/',
         status: 'error',
         error: 'connection refused',
         site: 'gone-gazette',
       },
+      { url: 'https://riverdaily.example/slow', status: 'error', error: 'timeout', site: 'river-daily' },
     ] as ScannedPage[],
     { sites: manySites, now: day(3) },
   );

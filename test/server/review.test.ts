@@ -471,6 +471,10 @@ describe('the dashboard', () => {
     expect(row(scans[1]!)).toEqual([scans[1], 81, 27, 6, 0]);
     expect($(`table.trend tr[data-scan=${scans[2]}] td.unreachable`).text()).toBe('gone-gazette');
     expect($(`table.trend tr[data-scan=${scans[1]}] td.unreachable`).text()).toBe('none');
+    expect($(`table.trend tr[data-scan=${scans[2]}] td.partly`).text()).toBe('river-daily');
+    expect($('ul.unreachable-now li[data-result="partly scanned"]').text()).toBe(
+      'river-daily partly scanned: 1 of 31 pages failed to load',
+    );
     expect($('ul.unreachable-now').text()).toContain('gone-gazette');
     const charts = $('svg.line-chart');
     expect(charts.length).toBe(1 + 3);
