@@ -2,6 +2,7 @@ import { buildCommand } from './build.ts';
 import { checkCommand } from './check.ts';
 import type { CommandDefinition } from './context.ts';
 import { crawlCommand } from './crawl.ts';
+import { discoverCommand } from './discover.ts';
 import { importCommand } from './import.ts';
 import { reportCommand } from './report.ts';
 import { scanCommand } from './scan.ts';
@@ -15,5 +16,6 @@ export const commands: CommandDefinition[] = [
   crawlCommand,
   scanCommand,
   reportCommand,
+  discoverCommand,
   serveCommand,
 ];

@@ -4,7 +4,8 @@ import { fingerprints } from './002-fingerprints.ts';
 import { crawl } from './003-crawl.ts';
 import { findings } from './004-findings.ts';
 import { judgements } from './005-judgements.ts';
-import { reviewIndexes } from './006-review-indexes.ts';
+import { discoveries } from './006-discoveries.ts';
+import { reviewIndexes } from './007-review-indexes.ts';
 
 export interface Migration {
   version: number;
@@ -16,6 +17,15 @@ export interface Migration {
  * Every schema change, in order. A released migration is never edited: add a new one.
  * Versions are allotted to stages so that work on them can proceed side by side:
  * 1 articles, 2 fingerprints (match), 3 crawl frontier and snapshots, 4 scans and findings,
- * 5 the last judgement of each page (scan), 6 indexes for the review pages.
+ * 5 the last judgement of each page (scan), 6 web-archive discoveries (discover), 7 indexes for the
+ * review pages.
  */
-export const migrations: Migration[] = [articles, fingerprints, crawl, findings, judgements, reviewIndexes];
+export const migrations: Migration[] = [
+  articles,
+  fingerprints,
+  crawl,
+  findings,
+  judgements,
+  discoveries,
+  reviewIndexes,
+];
