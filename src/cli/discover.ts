@@ -84,7 +84,7 @@ function formatText(outcomes: FileOutcome[], discoveries: StoredDiscovery[], sit
 
 export const discoverCommand = defineCommand({
   name: 'discover',
-  register(program, context, done) {
+  register(program, context) {
     program
       .command('discover')
       .description(
@@ -118,90 +118,92 @@ export const discoverCommand = defineCommand({
       )
       .option('--again', 'read files again that an earlier run finished')
       .option('--allow-private-networks', 'allow fetching from private and loopback addresses')
-      .action(async (archives: string[], options: DiscoverCommandOptions) => {
-        if (options.index && !options.domain?.length) throw usageError('--index needs --domain');
-        if (options.domain?.length && !options.index) throw usageError('--domain goes with --index');
-        if (archives.length === 0 && !options.index && !options.check)
-          throw usageError('name WARC or WET files, or --index with --domain');
-        const globals = context.globals();
-        if (!existsSync(globals.store))
-          throw usageError(`no store at ${globals.store}: import articles first`);
-        const terms = loadTerms(globals.rules);
-        const registry: SitesFile | undefined = existsSync(join(globals.rules, SITES_FILE))
-          ? loadSites(globals.rules)
-          : undefined;
-        const sites = registry?.sites ?? [];
-        const fetch: FetchSettings = {
-          allowPrivateNetworks:
-            options.allowPrivateNetworks ?? registry?.crawler.allowPrivateNetworks ?? false,
-        };
-        if (registry) {
-          fetch.userAgent = userAgentOf(registry.crawler);
-          if (registry.crawler.resolve) fetch.resolve = registry.crawler.resolve;
-          fetch.headersTimeoutMs = registry.crawler.headersTimeoutMs;
-          fetch.bodyTimeoutMs = registry.crawler.bodyTimeoutMs;
-        }
-        const db = openStore(globals.store);
-        try {
-          const stale = staleArticleIds(db);
-          if (stale.length > 0) await buildIndex(db, stale);
-          const jobs: FileJob[] = archives.map((location) => ({ location }));
-          if (options.index) {
-            const fetcher = makeFetcher(fetch);
-            try {
-              for (const domain of options.domain ?? []) {
-                const captures = await queryCdx(fetcher, {
-                  index: options.index,
-                  domain,
-                  limit: options.limit,
-                  signal: context.io.stopSignal,
-                });
-                jobs.push(...captureJobs(captures, options.prefix));
-              }
-            } finally {
-              await fetcher.close();
-            }
+      .action(
+        context.action(async (archives: string[], options: DiscoverCommandOptions) => {
+          if (options.index && !options.domain?.length) throw usageError('--index needs --domain');
+          if (options.domain?.length && !options.index) throw usageError('--domain goes with --index');
+          if (archives.length === 0 && !options.index && !options.check)
+            throw usageError('name WARC or WET files, or --index with --domain');
+          const globals = context.globals();
+          if (!existsSync(globals.store))
+            throw usageError(`no store at ${globals.store}: import articles first`);
+          const terms = loadTerms(globals.rules);
+          const registry: SitesFile | undefined = existsSync(join(globals.rules, SITES_FILE))
+            ? loadSites(globals.rules)
+            : undefined;
+          const sites = registry?.sites ?? [];
+          const fetch: FetchSettings = {
+            allowPrivateNetworks:
+              options.allowPrivateNetworks ?? registry?.crawler.allowPrivateNetworks ?? false,
+          };
+          if (registry) {
+            fetch.userAgent = userAgentOf(registry.crawler);
+            if (registry.crawler.resolve) fetch.resolve = registry.crawler.resolve;
+            fetch.headersTimeoutMs = registry.crawler.headersTimeoutMs;
+            fetch.bodyTimeoutMs = registry.crawler.bodyTimeoutMs;
           }
-          const outcomes = await discoverFiles(db, jobs, {
-            storeFile: globals.store,
-            terms,
-            sites,
-            minCoverage: options.minCoverage,
-            ...(options.threads !== undefined ? { threads: options.threads } : {}),
-            again: options.again ?? false,
-            fetch,
-            signal: context.io.stopSignal,
-          });
-          const sources = new Set(outcomes.map((outcome) => outcome.source));
-          let discoveries = listDiscoveries(db).filter(
-            (discovery) =>
-              (jobs.length === 0 || sources.has(discovery.source)) &&
-              discovery.coverage >= options.minCoverage,
-          );
-          if (options.check) {
-            await checkDiscoveries(db, discoveries, {
+          const db = openStore(globals.store, { mustExist: true });
+          try {
+            const stale = staleArticleIds(db);
+            if (stale.length > 0) await buildIndex(db, stale);
+            const jobs: FileJob[] = archives.map((location) => ({ location }));
+            if (options.index) {
+              const fetcher = makeFetcher(fetch);
+              try {
+                for (const domain of options.domain ?? []) {
+                  const captures = await queryCdx(fetcher, {
+                    index: options.index,
+                    domain,
+                    limit: options.limit,
+                    signal: context.io.stopSignal,
+                  });
+                  jobs.push(...captureJobs(captures, options.prefix));
+                }
+              } finally {
+                await fetcher.close();
+              }
+            }
+            const outcomes = await discoverFiles(db, jobs, {
+              storeFile: globals.store,
               terms,
               sites,
-              registry,
+              minCoverage: options.minCoverage,
+              ...(options.threads !== undefined ? { threads: options.threads } : {}),
+              again: options.again ?? false,
               fetch,
               signal: context.io.stopSignal,
             });
-            discoveries = listDiscoveries(db).filter((discovery) =>
-              discoveries.some((before) => before.id === discovery.id),
+            const sources = new Set(outcomes.map((outcome) => outcome.source));
+            let discoveries = listDiscoveries(db).filter(
+              (discovery) =>
+                (jobs.length === 0 || sources.has(discovery.source)) &&
+                discovery.coverage >= options.minCoverage,
             );
+            if (options.check) {
+              await checkDiscoveries(db, discoveries, {
+                terms,
+                sites,
+                registry,
+                fetch,
+                signal: context.io.stopSignal,
+              });
+              discoveries = listDiscoveries(db).filter((discovery) =>
+                discoveries.some((before) => before.id === discovery.id),
+              );
+            }
+            const summary = summariseBySite(discoveries, sites);
+            context.io.stdout(
+              options.format === 'json'
+                ? `${JSON.stringify({ files: outcomes, sites: summary, discoveries }, null, 2)}\n`
+                : formatText(outcomes, discoveries, summary),
+            );
+            const failed = outcomes.some((outcome) => outcome.error !== undefined);
+            const violations = discoveries.some((discovery) => discovery.verdict === 'violation');
+            return failed ? EXIT.error : violations ? EXIT.findings : EXIT.ok;
+          } finally {
+            db.close();
           }
-          const summary = summariseBySite(discoveries, sites);
-          context.io.stdout(
-            options.format === 'json'
-              ? `${JSON.stringify({ files: outcomes, sites: summary, discoveries }, null, 2)}\n`
-              : formatText(outcomes, discoveries, summary),
-          );
-          const failed = outcomes.some((outcome) => outcome.error !== undefined);
-          const violations = discoveries.some((discovery) => discovery.verdict === 'violation');
-          done(failed ? EXIT.error : violations ? EXIT.findings : EXIT.ok);
-        } finally {
-          db.close();
-        }
-      });
+        }),
+      );
   },
 });

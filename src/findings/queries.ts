@@ -26,7 +26,7 @@ export interface FindingFilter {
   offset?: number;
 }
 
-/** The orders the review pages offer; each walks an index (migration 7). */
+/** The orders the review pages offer; each walks an index (migration 9). */
 export const FINDING_SORTS = ['last-seen', 'first-seen', 'site', 'title', 'id'] as const;
 export type FindingSort = (typeof FINDING_SORTS)[number];
 

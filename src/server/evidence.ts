@@ -1,4 +1,8 @@
+import { SyndicateError } from '../errors.ts';
+import { listEvidence, readEvidenceFile } from '../evidence/index.ts';
 import type { Finding } from '../findings/types.ts';
+import type { Db } from '../store/db.ts';
+import { HttpError } from './http.ts';
 import type { EvidenceView } from './pages.ts';
 
 /**
@@ -27,3 +31,54 @@ export const noEvidence: EvidenceSource = {
   }),
   file: () => undefined,
 };
+
+/**
+ * The evidence `scan` captured into the store (`src/evidence/`): the newest capture of the finding
+ * is shown, its screenshot inline and every file offered by its SHA-256. A file is read back and
+ * checked against its hash on every download: one changed on disk is refused, never served.
+ */
+export function storedEvidence(db: Db): EvidenceSource {
+  return {
+    view(finding, base) {
+      const captures = listEvidence(db, finding.id);
+      const latest = captures[0];
+      if (!latest) return noEvidence.view(finding, base);
+      const href = (sha256: string) => `${base}${sha256}`;
+      const screenshot = latest.files.find((file) => file.role === 'screenshot');
+      const notes = [
+        latest.missing.length ? `Not captured: ${latest.missing.join('; ')}.` : '',
+        captures.length > 1
+          ? `${captures.length - 1} earlier capture${captures.length === 2 ? '' : 's'} (of earlier versions of the page): syndicate evidence ${finding.id} --out DIR exports them all.`
+          : '',
+      ].filter(Boolean);
+      return {
+        capturedAt: latest.capturedAt,
+        files: latest.files.map((file) => ({
+          name: file.name,
+          href: href(file.sha256),
+          size: file.bytes,
+          sha256: file.sha256,
+        })),
+        screenshotHref: screenshot ? href(screenshot.sha256) : undefined,
+        note: notes.join(' ') || undefined,
+      };
+    },
+    file(finding, name) {
+      if (!/^[0-9a-f]{64}$/.test(name)) return undefined;
+      if (
+        !listEvidence(db, finding.id).some((capture) => capture.files.some((file) => file.sha256 === name))
+      ) {
+        return undefined;
+      }
+      try {
+        const { file, bytes } = readEvidenceFile(db, finding.id, name);
+        return { body: bytes, contentType: file.mediaType, fileName: file.name };
+      } catch (error) {
+        throw new HttpError(
+          500,
+          `the evidence file cannot be served: ${error instanceof SyndicateError ? error.message : 'unreadable'}`,
+        );
+      }
+    },
+  };
+}

@@ -1,6 +1,6 @@
 /** `syndicate serve`: the feeds and the review pages over HTTP. */
 
-export { type EvidenceSource, noEvidence } from './evidence.ts';
+export { type EvidenceBytes, type EvidenceSource, noEvidence, storedEvidence } from './evidence.ts';
 export { chooseEncoding, FEED_TYPES, FeedFiles } from './feeds.ts';
 export {
   checkBindPolicy,

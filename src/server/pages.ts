@@ -218,6 +218,8 @@ export interface ReprintView {
 }
 
 export interface EvidenceView {
+  /** When the capture shown was made. */
+  capturedAt?: string;
   /** Files to offer (name, address); empty when none were captured. */
   files: Array<{ name: string; href: string; size?: number; sha256?: string }>;
   screenshotHref?: string;
@@ -326,7 +328,10 @@ function evidenceHtml(evidence: EvidenceView): string {
       )}" alt="screenshot of the reprint as a reader saw it" loading="lazy"></a></figure>`
     : '';
   const note = evidence.note ? `<p class="empty">${escapeHtml(evidence.note)}</p>` : '';
-  return `<section class="evidence-capture"><h2>Evidence</h2>${screenshot}${files}${note}</section>`;
+  const when = evidence.capturedAt
+    ? `<p class="meta">Captured ${timeHtml(evidence.capturedAt)}: what a reader saw, the exchange as fetched (WARC) and the SHA-256 of each file (manifest).</p>`
+    : '';
+  return `<section class="evidence-capture"><h2>Evidence</h2>${when}${screenshot}${files}${note}</section>`;
 }
 
 export interface DashboardOptions {

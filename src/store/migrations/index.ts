@@ -5,7 +5,9 @@ import { crawl } from './003-crawl.ts';
 import { findings } from './004-findings.ts';
 import { judgements } from './005-judgements.ts';
 import { discoveries } from './006-discoveries.ts';
-import { reviewIndexes } from './007-review-indexes.ts';
+import { articleRevisions } from './007-article-revisions.ts';
+import { evidence } from './008-evidence.ts';
+import { reviewIndexes } from './009-review-indexes.ts';
 
 export interface Migration {
   version: number;
@@ -17,8 +19,9 @@ export interface Migration {
  * Every schema change, in order. A released migration is never edited: add a new one.
  * Versions are allotted to stages so that work on them can proceed side by side:
  * 1 articles, 2 fingerprints (match), 3 crawl frontier and snapshots, 4 scans and findings,
- * 5 the last judgement of each page (scan), 6 web-archive discoveries (discover), 7 indexes for the
- * review pages.
+ * 5 the last judgement of each page (scan), 6 web-archive discoveries (discover), 7 article
+ * revisions and feed selection indexes (feed), 8 evidence of violations and the exchanges it is
+ * made from (evidence), 9 indexes for the review pages.
  */
 export const migrations: Migration[] = [
   articles,
@@ -27,5 +30,7 @@ export const migrations: Migration[] = [
   findings,
   judgements,
   discoveries,
+  articleRevisions,
+  evidence,
   reviewIndexes,
 ];

@@ -5,7 +5,7 @@ import type { Migration } from './index.ts';
  * seen, by site or by title: each sort the pages offer walks an index instead of sorting the table.
  */
 export const reviewIndexes: Migration = {
-  version: 7,
+  version: 9,
   name: 'review-indexes',
   up(db) {
     db.exec(`
