@@ -42,7 +42,7 @@ nav.step{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;margin:.5rem 0}
 mark{background:#fff0a0;padding:0 .1rem}
 .notice-actions{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
 .copied{color:#1e7b34}
-figure.screenshot img{max-width:100%;height:auto;border:1px solid #ddd}
+figure.screenshot{margin:.5rem 0;max-height:36rem;overflow-y:auto;border:1px solid #ddd;background:#fff}figure.screenshot img{display:block;max-width:100%;height:auto}
 code.hash{overflow-wrap:anywhere;font-size:.75rem}
 .tiles .tile{background:#fff;border:1px solid #ddd;padding:.4rem .8rem;border-radius:4px}.tiles .n{font-size:1.4rem;font-weight:bold}
 figure.chart{margin:1rem 0;max-width:760px}figure.chart svg{width:100%;height:auto;background:#fff;border:1px solid #ddd}

@@ -14,7 +14,7 @@ import { main as demo } from '../../src/demo/main.ts';
 import { listFindings, setStatus } from '../../src/findings/index.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { loadNoticeTemplate } from '../../src/report/index.ts';
-import { startServer } from '../../src/server/index.ts';
+import { startServer, storedEvidence } from '../../src/server/index.ts';
 import { openStore } from '../../src/store/db.ts';
 
 const repository = resolve(import.meta.dirname, '../..');
@@ -52,6 +52,7 @@ try {
     sites: loadSites(rules).sites,
     notice: loadNoticeTemplate(rules),
     publisher: loadTerms(rules).publisher.name,
+    evidence: storedEvidence(db),
   });
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -91,6 +92,18 @@ try {
         async (page) => {
           await page.locator('#notice').scrollIntoViewIfNeeded();
           await page.evaluate('document.getElementById("notice").scrollIntoView()');
+        },
+      );
+      await shoot(
+        'review-evidence.png',
+        `/review/finding/${finding.id}`,
+        { width: 1280, height: 800 },
+        async (page) => {
+          await page.evaluate('document.querySelector("section.evidence-capture").scrollIntoView()');
+          await page
+            .locator('figure.screenshot img')
+            .evaluate((image) => (image as unknown as { decode(): Promise<void> }).decode())
+            .catch(() => undefined);
         },
       );
       await shoot('review-finding-phone.png', `/review/finding/${finding.id}`, { width: 390, height: 844 });
