@@ -1,15 +1,30 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSites, SITES_FILE } from '../config/sites.ts';
+import { loadTerms, TERMS_FILE } from '../config/terms.ts';
 import { configError, usageError } from '../errors.ts';
-import { startServer } from '../server/index.ts';
+import { loadNoticeTemplate } from '../report/index.ts';
+import { generateToken, SERVER_LIMITS, startServer, storedEvidence } from '../server/index.ts';
 import { openStore } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
 import { integerOption } from './main.ts';
 
 export const DEFAULT_OUT = 'public';
 
-/** `serve [--port N] [--host H] [--token T | --token-file F] [--out DIR]`. Runs until stopped. */
+interface ServeFlags {
+  port: number;
+  host: string;
+  token?: string;
+  tokenFile?: string;
+  generateToken?: boolean;
+  trustProxy?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  maxConnections: number;
+  out: string;
+}
+
+/** `serve [--port N] [--host H] [--token T | --token-file F | --generate-token] …`. Runs until stopped. */
 export const serveCommand = defineCommand({
   name: 'serve',
   register(program, context) {
@@ -22,46 +37,77 @@ export const serveCommand = defineCommand({
         'address to bind; a token is required unless it is a loopback address',
         '127.0.0.1',
       )
-      .option('--token <token>', 'secret that every request must carry (at least 16 characters)')
+      .option('--token <token>', 'secret that every request must carry (at least 128 bits of entropy)')
       .option('--token-file <file>', 'read the token from this file (keeps it out of the process list)')
+      .option('--generate-token', 'make a random token and print it with a login link')
+      .option(
+        '--trust-proxy',
+        'a proxy in front ends TLS: believe its X-Forwarded-Proto, -Host and -For (Secure cookies behind it)',
+      )
+      .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM); needs --tls-key')
+      .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
+      .option(
+        '--max-connections <n>',
+        'connections open at once; more are closed',
+        integerOption(1),
+        SERVER_LIMITS.maxConnections,
+      )
       .option('--out <dir>', 'the folder of built feeds', DEFAULT_OUT)
       .action(
-        context.action(
-          async (options: {
-            port: number;
-            host: string;
-            token?: string;
-            tokenFile?: string;
-            out: string;
-          }) => {
-            if (options.token !== undefined && options.tokenFile !== undefined) {
-              throw usageError('give --token or --token-file, not both');
+        context.action(async (options: ServeFlags) => {
+          const given = [options.token, options.tokenFile, options.generateToken].filter(
+            (value) => value !== undefined && value !== false,
+          );
+          if (given.length > 1) throw usageError('give one of --token, --token-file and --generate-token');
+          if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+            throw usageError('--tls-cert and --tls-key go together');
+          }
+          const token = options.generateToken
+            ? generateToken()
+            : options.tokenFile !== undefined
+              ? readToken(options.tokenFile)
+              : options.token;
+          const globals = context.globals();
+          const sites = existsSync(join(globals.rules, SITES_FILE)) ? loadSites(globals.rules).sites : [];
+          const publisher = existsSync(join(globals.rules, TERMS_FILE))
+            ? loadTerms(globals.rules).publisher.name
+            : undefined;
+          const notice = loadNoticeTemplate(globals.rules);
+          const db = openStore(globals.store, { mustExist: true });
+          try {
+            const running = await startServer({
+              db,
+              outDir: options.out,
+              host: options.host,
+              port: options.port,
+              token,
+              sites,
+              notice,
+              publisher,
+              trustProxy: options.trustProxy,
+              tls:
+                options.tlsCert && options.tlsKey
+                  ? { certFile: options.tlsCert, keyFile: options.tlsKey }
+                  : undefined,
+              maxConnections: options.maxConnections,
+              evidence: storedEvidence(db),
+            });
+            context.io.stdout(`serving ${options.out} and the review pages on ${running.url}/\n`);
+            if (options.generateToken) {
+              context.io.stdout(
+                `token: ${token}\nlog in once with ${running.url}/review?token=${token}\n(the token lasts until the server stops)\n`,
+              );
             }
-            const token = options.tokenFile !== undefined ? readToken(options.tokenFile) : options.token;
-            const globals = context.globals();
-            const sites = existsSync(join(globals.rules, SITES_FILE)) ? loadSites(globals.rules).sites : [];
-            const db = openStore(globals.store, { mustExist: true });
-            try {
-              const running = await startServer({
-                db,
-                outDir: options.out,
-                host: options.host,
-                port: options.port,
-                token,
-                sites,
-              });
-              context.io.stdout(`serving ${options.out} and the review pages on ${running.url}/\n`);
-              await new Promise<void>((resolve) => {
-                if (context.io.stopSignal.aborted) resolve();
-                else context.io.stopSignal.addEventListener('abort', () => resolve(), { once: true });
-              });
-              await running.close();
-            } finally {
-              db.close();
-            }
-            return EXIT.ok;
-          },
-        ),
+            await new Promise<void>((resolve) => {
+              if (context.io.stopSignal.aborted) resolve();
+              else context.io.stopSignal.addEventListener('abort', () => resolve(), { once: true });
+            });
+            await running.close();
+          } finally {
+            db.close();
+          }
+          return EXIT.ok;
+        }),
       );
   },
 });

@@ -7,12 +7,17 @@ export {
   type ScanLock,
 } from './lock.ts';
 export {
+  countByStatus,
   countFindings,
+  FINDING_SORTS,
   type FindingFilter,
+  type FindingSort,
   findingFacets,
   listFindings,
   newInScan,
   resolvedInScan,
+  type ScanSiteTrend,
+  scanTrend,
 } from './queries.ts';
 export {
   linksOf,
@@ -33,6 +38,7 @@ export {
   notesOf,
   type ReviewAction,
   setStatus,
+  setStatuses,
 } from './review.ts';
 export {
   finishScan,

@@ -1,6 +1,6 @@
 import type { Db } from '../store/db.ts';
 import { type FindingRow, toFinding } from './_rows.ts';
-import type { Change, Finding, ReviewStatus } from './types.ts';
+import { type Change, type Finding, REVIEW_STATUSES, type ReviewStatus, UNREGISTERED_SITE } from './types.ts';
 
 export interface FindingFilter {
   /** Only findings a scan observed (with the verdict it saw). */
@@ -13,19 +13,69 @@ export interface FindingFilter {
   change?: 'new' | 'resolved';
   /** Only findings whose last check was a violation. */
   violating?: boolean;
+  /** Only findings with this verdict (`uncertain`: the checker could not trust its reading). */
+  verdict?: string | readonly string[];
+  /** Words that must all appear in the page's title or URL, the site, or the article's title or URL. */
+  search?: string;
+  /** Only findings a scan after this one made new (or reopened). */
+  newSince?: number;
+  sort?: FindingSort;
+  /** `desc` unless given. */
+  direction?: 'asc' | 'desc';
   limit?: number;
   offset?: number;
 }
 
-/** Findings matching every given filter, most recently seen first. */
+/** The orders the review pages offer; each walks an index (migration 9). */
+export const FINDING_SORTS = ['last-seen', 'first-seen', 'site', 'title', 'id'] as const;
+export type FindingSort = (typeof FINDING_SORTS)[number];
+
+const ORDER_BY: Record<FindingSort, readonly string[]> = {
+  'last-seen': ['f.last_seen'],
+  'first-seen': ['f.first_seen'],
+  site: ['f.site', 'f.last_seen'],
+  title: ["COALESCE(NULLIF(f.page_title, ''), f.page_url) COLLATE NOCASE"],
+  id: [],
+};
+
+/** Search terms are cut to this many words of this many characters: a query is bounded work. */
+const MAX_SEARCH_WORDS = 8;
+const MAX_SEARCH_WORD = 200;
+
+/** Findings matching every given filter, most recently seen first unless `sort` says otherwise. */
 export function listFindings(db: Db, filter: FindingFilter = {}): Finding[] {
   const { sql, params } = whereOf(filter);
   const limit = filter.limit ?? -1;
   const offset = filter.offset ?? 0;
+  // Late row lookup: order and skip over the narrow index entries, then read only the rows of the
+  // page (each row carries kilobytes of evidence JSON that the ordering never needs).
+  const order = orderOf(filter);
   const rows = db
-    .prepare(`SELECT f.* FROM findings f ${sql} ORDER BY f.last_seen DESC, f.id DESC LIMIT ? OFFSET ?`)
+    .prepare(
+      `SELECT f.* FROM findings f WHERE f.id IN (SELECT f.id FROM findings f ${sql} ORDER BY ${order} LIMIT ? OFFSET ?) ORDER BY ${order}`,
+    )
     .all(...params, limit, offset) as FindingRow[];
   return rows.map(toFinding);
+}
+
+/** How many findings of each status match the filter (its own `status` ignored). */
+export function countByStatus(db: Db, filter: FindingFilter = {}): Record<ReviewStatus, number> {
+  const { sql, params } = whereOf({ ...filter, status: undefined });
+  const counts = Object.fromEntries(REVIEW_STATUSES.map((status) => [status, 0])) as Record<
+    ReviewStatus,
+    number
+  >;
+  const rows = db
+    .prepare(`SELECT f.status AS status, COUNT(*) AS n FROM findings f ${sql} GROUP BY f.status`)
+    .all(...params) as Array<{ status: ReviewStatus; n: number }>;
+  for (const row of rows) counts[row.status] = row.n;
+  return counts;
+}
+
+function orderOf(filter: FindingFilter): string {
+  const direction = filter.direction === 'asc' ? 'ASC' : 'DESC';
+  const columns = ORDER_BY[filter.sort ?? 'last-seen'] ?? ORDER_BY['last-seen'];
+  return [...columns, 'f.id'].map((column) => `${column} ${direction}`).join(', ');
 }
 
 export function countFindings(db: Db, filter: FindingFilter = {}): number {
@@ -70,7 +120,7 @@ function whereOf(filter: FindingFilter): { sql: string; params: unknown[] } {
     const changes: Change[] | undefined =
       filter.change === 'new' ? ['new', 'reopened'] : filter.change === 'resolved' ? ['resolved'] : undefined;
     clauses.push(
-      `EXISTS (SELECT 1 FROM observations o WHERE o.finding_id = f.id AND o.scan_id = ?${
+      `f.id IN (SELECT o.finding_id FROM observations o WHERE o.scan_id = ?${
         changes ? ` AND o.change IN (${changes.map(() => '?').join(', ')})` : ''
       })`,
     );
@@ -92,5 +142,67 @@ function whereOf(filter: FindingFilter): { sql: string; params: unknown[] } {
     params.push(...statuses);
   }
   if (filter.violating) clauses.push("f.verdict = 'violation'");
+  if (filter.verdict !== undefined) {
+    const verdicts = typeof filter.verdict === 'string' ? [filter.verdict] : [...filter.verdict];
+    clauses.push(`f.verdict IN (${verdicts.map(() => '?').join(', ') || "''"})`);
+    params.push(...verdicts);
+  }
+  if (filter.newSince !== undefined) {
+    clauses.push(
+      "f.id IN (SELECT o.finding_id FROM observations o WHERE o.change IN ('new', 'reopened') AND o.scan_id > ?)",
+    );
+    params.push(filter.newSince);
+  }
+  for (const word of searchWords(filter.search)) {
+    // LIKE with an escape character: the reviewer's % and _ are letters, not wildcards.
+    const pattern = `%${word.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+    clauses.push(
+      `(${['f.page_title', 'f.page_url', 'f.site', 'f.article_title', 'f.article_url']
+        .map((column) => `${column} LIKE ? ESCAPE '\\'`)
+        .join(' OR ')})`,
+    );
+    params.push(pattern, pattern, pattern, pattern, pattern);
+  }
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+function searchWords(search: string | undefined): string[] {
+  if (!search) return [];
+  return search
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, MAX_SEARCH_WORDS)
+    .map((word) => word.slice(0, MAX_SEARCH_WORD));
+}
+
+/** What one scan saw of one site's findings, for the dashboard's trend. */
+export interface ScanSiteTrend {
+  scan: number;
+  /** A site id, or `UNREGISTERED_SITE`. */
+  site: string;
+  /** Violations the scan saw that still wait for someone (not dismissed or licensed). */
+  open: number;
+  /** Violations the scan saw first (or again, after they had been resolved). */
+  new: number;
+  resolved: number;
+  /** Reprints the checker could not judge with confidence (verdict `uncertain`). */
+  needsReview: number;
+}
+
+/** Per scan and site, from the observations: reads the same for an old scan as it did then. */
+export function scanTrend(db: Db, scanIds: readonly number[]): ScanSiteTrend[] {
+  if (scanIds.length === 0) return [];
+  return db
+    .prepare(
+      `SELECT o.scan_id AS scan, COALESCE(f.site, ?) AS site,
+         SUM(o.verdict = 'violation' AND o.change IN ('new', 'reopened', 'seen')) AS open,
+         SUM(o.verdict = 'violation' AND o.change IN ('new', 'reopened')) AS new,
+         SUM(o.change = 'resolved') AS resolved,
+         SUM(o.verdict = 'uncertain') AS needsReview
+       FROM observations o JOIN findings f ON f.id = o.finding_id
+       WHERE o.scan_id IN (${scanIds.map(() => '?').join(', ')})
+       GROUP BY o.scan_id, COALESCE(f.site, ?)
+       ORDER BY o.scan_id, site`,
+    )
+    .all(UNREGISTERED_SITE, ...scanIds, UNREGISTERED_SITE) as ScanSiteTrend[];
 }

@@ -19,34 +19,81 @@ const MAX_WHO = 200;
 
 /**
  * Change a finding's review status and log it. Marking it resolved by hand records why as
- * `manual`; moving it back to open or contacted clears the resolution.
+ * `manual`; moving it back to open or contacted clears the resolution. Setting the status it
+ * already has, with no note, changes nothing and logs nothing: the history lists only changes.
  */
 export function setStatus(db: Db, findingId: number, status: ReviewStatus, action: ReviewAction): Finding {
+  const checked = checkAction(status, action);
+  return db.transaction(() => applyStatus(db, findingId, status, checked)).immediate();
+}
+
+/** The most findings one bulk change may name: a form or a script, never the whole store by mistake. */
+export const MAX_BULK = 1000;
+
+/**
+ * Set one status (with one note) on many findings, all or none. Findings already in that status
+ * with no note are left alone; the answer says how many really changed.
+ */
+export function setStatuses(
+  db: Db,
+  findingIds: readonly number[],
+  status: ReviewStatus,
+  action: ReviewAction,
+): { changed: number; unchanged: number } {
+  const checked = checkAction(status, action);
+  const ids = [...new Set(findingIds)];
+  if (ids.length === 0) throw new SyndicateError('usage', 'choose at least one finding');
+  if (ids.length > MAX_BULK) throw new SyndicateError('usage', `at most ${MAX_BULK} findings at once`);
+  return db
+    .transaction(() => {
+      let changed = 0;
+      for (const id of ids) {
+        const before = getRow(db, id).status;
+        applyStatus(db, id, status, checked);
+        if (before !== status || checked.note !== undefined) changed++;
+      }
+      return { changed, unchanged: ids.length - changed };
+    })
+    .immediate();
+}
+
+interface CheckedAction {
+  who: string;
+  note: string | undefined;
+  now: string;
+}
+
+function checkAction(status: ReviewStatus, action: ReviewAction): CheckedAction {
   if (!isReviewStatus(status)) {
     throw new SyndicateError(
       'usage',
       `unknown status ${String(status)}; use one of ${REVIEW_STATUSES.join(', ')}`,
     );
   }
-  const who = checkWho(action.who);
-  const note = checkNote(action.note);
-  const now = (action.now ?? new Date()).toISOString();
-  return db
-    .transaction(() => {
-      const row = getRow(db, findingId);
-      if (status === 'resolved' && row.status !== 'resolved') {
-        db.prepare(
-          "UPDATE findings SET status = ?, resolved_at = ?, resolved_why = 'manual' WHERE id = ?",
-        ).run(status, now, findingId);
-      } else if (status !== 'resolved') {
-        db.prepare(
-          'UPDATE findings SET status = ?, resolved_at = NULL, resolved_why = NULL WHERE id = ?',
-        ).run(status, findingId);
-      }
-      appendAudit(db, findingId, who, now, row.status as ReviewStatus, status, note);
-      return toFinding(getRow(db, findingId));
-    })
-    .immediate();
+  return {
+    who: checkWho(action.who),
+    note: checkNote(action.note),
+    now: (action.now ?? new Date()).toISOString(),
+  };
+}
+
+function applyStatus(db: Db, findingId: number, status: ReviewStatus, action: CheckedAction): Finding {
+  const row = getRow(db, findingId);
+  if (row.status === status && action.note === undefined) return toFinding(row);
+  if (status === 'resolved' && row.status !== 'resolved') {
+    db.prepare("UPDATE findings SET status = ?, resolved_at = ?, resolved_why = 'manual' WHERE id = ?").run(
+      status,
+      action.now,
+      findingId,
+    );
+  } else if (status !== 'resolved') {
+    db.prepare('UPDATE findings SET status = ?, resolved_at = NULL, resolved_why = NULL WHERE id = ?').run(
+      status,
+      findingId,
+    );
+  }
+  appendAudit(db, findingId, action.who, action.now, row.status as ReviewStatus, status, action.note);
+  return toFinding(getRow(db, findingId));
 }
 
 /** Add a note to a finding without changing its status (an audit entry from a status to itself). */

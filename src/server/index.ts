@@ -1,4 +1,13 @@
 /** `syndicate serve`: the feeds and the review pages over HTTP. */
+
+export { type EvidenceBytes, type EvidenceSource, noEvidence, storedEvidence } from './evidence.ts';
 export { chooseEncoding, FEED_TYPES, FeedFiles } from './feeds.ts';
-export { checkBindPolicy, isLoopback, MIN_TOKEN_LENGTH } from './policy.ts';
-export { type RunningServer, type ServeOptions, startServer } from './server.ts';
+export {
+  checkBindPolicy,
+  checkToken,
+  generateToken,
+  isLoopback,
+  MIN_TOKEN_BITS,
+  tokenBits,
+} from './policy.ts';
+export { type RunningServer, SERVER_LIMITS, type ServeOptions, startServer } from './server.ts';

@@ -1,29 +1,41 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Site } from '../config/sites.ts';
 import { licensedOn } from '../config/sites.ts';
-import { SyndicateError } from '../errors.ts';
+import { configError, SyndicateError } from '../errors.ts';
 import {
   addNote,
   auditLog,
+  countByStatus,
   countFindings,
-  type FindingFilter,
+  type Finding,
   findingFacets,
   getFinding,
   isReviewStatus,
-  latestScan,
   listFindings,
+  listScans,
+  type Scan,
+  type ScanSiteTrend,
+  scanTrend,
   setStatus,
+  setStatuses,
+  siteFactsOf,
 } from '../findings/index.ts';
-import { ACTIVE_STATUSES, type ReviewStatus } from '../findings/types.ts';
 import { logger } from '../log.ts';
-import { REPORT_CSS } from '../report/index.ts';
+import { DEFAULT_NOTICE, type NoticeTemplate, renderNotice } from '../report/index.ts';
 import type { Db } from '../store/db.ts';
-import { csrfMatches, type Session, Sessions, sameOrigin } from './auth.ts';
+import { REVIEW_CSS, REVIEW_SCRIPT } from './assets.ts';
+import { Guard, type Session, sameOrigin } from './auth.ts';
+import { type EvidenceSource, noEvidence } from './evidence.ts';
 import { FeedFiles } from './feeds.ts';
 import { HttpError, readForm, redirect, send, sendHtml } from './http.ts';
-import { findingPage, homePage, type ListFilter, listPage, messagePage, REVIEW_EXTRA_CSS } from './pages.ts';
+import { filterOf, type ListQuery, listQueryString, parseListQuery } from './list-query.ts';
+import { dashboardPage, findingPage, homePage, listPage, messagePage } from './pages.ts';
 import { checkBindPolicy, isLoopback } from './policy.ts';
+import { latestSnapshot, reprintView } from './reprint.ts';
+import { siteProblems } from './unreachable.ts';
 
 export interface ServeOptions {
   db: Db;
@@ -33,6 +45,23 @@ export interface ServeOptions {
   port?: number;
   token?: string;
   sites?: readonly Site[];
+  /** The letter the finding page drafts; the built-in one when absent. */
+  notice?: NoticeTemplate;
+  publisher?: string;
+  /** Believe the `X-Forwarded-*` headers of a proxy in front (TLS ends there). */
+  trustProxy?: boolean;
+  /** Serve HTTPS with this certificate and key (PEM files). */
+  tls?: { certFile: string; keyFile: string };
+  /** Connections open at once; more are closed as they come. */
+  maxConnections?: number;
+  /** Time for a client to send its request headers. */
+  headersTimeoutMs?: number;
+  /** Time for a whole request, body included. */
+  requestTimeoutMs?: number;
+  /** Where the evidence of a finding is (screenshots, WARC, manifest). */
+  evidence?: EvidenceSource;
+  /** The signing secret of sessions and form tokens; random when not given. */
+  secret?: Buffer;
 }
 
 export interface RunningServer {
@@ -41,22 +70,42 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const STYLE = REPORT_CSS + REVIEW_EXTRA_CSS;
-const PAGE_SIZE = 200;
+export const SERVER_LIMITS = {
+  maxConnections: 64,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+} as const;
 
 /**
- * The feeds and the review pages over HTTP. A token, when set, is demanded on every request
- * (a session cookie after `?token=` or `Authorization: Bearer`); forms carry a per-session CSRF
- * token and must come from our own origin.
+ * The feeds and the review pages over HTTP (or HTTPS). A token, when set, is demanded on every
+ * request (a signed session cookie after `?token=`, or `Authorization: Bearer`); forms carry a
+ * form token derived from the session and must come from our own origin.
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   checkBindPolicy(host, options.token);
-  const sessions = new Sessions(options.token);
+  const guard = new Guard({
+    token: options.token,
+    trustProxy: options.trustProxy,
+    secret: options.secret,
+  });
   const feeds = new FeedFiles(options.outDir);
+  const evidence = options.evidence ?? noEvidence;
+  const notice = options.notice ?? { file: '(built-in notice)', text: DEFAULT_NOTICE };
+  const db = options.db;
   let port = options.port ?? 8080;
-
-  const server = createServer((request, response) => {
+  const headersTimeout = options.headersTimeoutMs ?? SERVER_LIMITS.headersTimeoutMs;
+  const requestTimeout = Math.max(options.requestTimeoutMs ?? SERVER_LIMITS.requestTimeoutMs, headersTimeout);
+  const serverOptions = {
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout: SERVER_LIMITS.keepAliveTimeoutMs,
+    // Node looks for connections past their time at this interval (30 s by default): a slow
+    // client would otherwise hold its connection for up to that long after its time is up.
+    connectionsCheckingInterval: Math.min(1000, headersTimeout),
+  };
+  const listener = (request: IncomingMessage, response: ServerResponse) => {
     handle(request, response).catch((error: unknown) => {
       if (error instanceof HttpError) {
         sendHtml(
@@ -76,13 +125,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (!response.headersSent) sendHtml(request, response, 500, messagePage('Error', 'internal error'));
       else response.destroy();
     });
-  });
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 30_000;
+  };
+  const server: Server = options.tls
+    ? (createTlsServer({ ...serverOptions, ...readTls(options.tls) }, listener) as unknown as Server)
+    : createServer(serverOptions, listener);
+  server.maxConnections = options.maxConnections ?? SERVER_LIMITS.maxConnections;
 
   /** Host names this server answers to; others are refused (DNS rebinding) unless a token guards it. */
   const allowedHost = (hostHeader: string | undefined): boolean => {
-    if (sessions.tokenRequired) return true;
+    if (guard.tokenRequired) return true;
     if (!hostHeader) return false;
     const name = hostHeader.replace(/:\d+$/, '');
     return isLoopback(name) && (hostHeader.endsWith(`:${port}`) || !/:\d+$/.test(hostHeader));
@@ -90,34 +141,54 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
+    // RFC 9112 §3.2: a request with more than one Host field is answered 400.
+    if (countHeader(request, 'host') > 1) throw new HttpError(400, 'more than one Host header');
     if (!allowedHost(request.headers.host)) throw new HttpError(421, 'unknown host name');
     const url = new URL(request.url ?? '/', 'http://server.invalid');
-    const secure = false;
+    const secure = guard.isSecure(request);
+    const client = guard.clientAddress(request);
 
     // Login by link: ?token=… on a GET sets the session cookie and drops the token from the URL.
-    let session = sessions.fromRequest(request);
-    const offered = url.searchParams.get('token');
-    if (offered !== null && method === 'GET') {
-      if (!sessions.tokenMatches(offered))
+    let session = guard.session(request);
+    // Without a token to check (loopback), a token offered is no credential and no mistake either.
+    const offered = guard.tokenRequired ? url.searchParams.get('token') : null;
+    const bearer = guard.tokenRequired ? guard.bearerOffered(request) : undefined;
+    if ((offered !== null && method === 'GET') || bearer !== undefined) {
+      const waitMs = guard.attempts.waitMs(client);
+      if (waitMs > 0) {
+        throw new HttpError(429, 'too many wrong tokens: wait and try again', {
+          'retry-after': String(Math.ceil(waitMs / 1000)),
+        });
+      }
+      if (!guard.tokenMatches(offered ?? bearer)) {
+        guard.attempts.fail(client);
         throw new HttpError(401, 'wrong token', { 'www-authenticate': 'Bearer' });
-      session = sessions.create(true);
+      }
+      guard.attempts.succeed(client);
+    }
+    if (offered !== null && method === 'GET') {
+      session = guard.issue(true);
       url.searchParams.delete('token');
       // Only ever a path on this server: never `//other.example`.
       const location = `/${url.pathname.replace(/^[/\\]+/, '')}${url.search}`;
-      redirect(response, location, { 'set-cookie': sessions.cookie(session, secure) });
+      redirect(response, location, { 'set-cookie': guard.sessionCookie(session, secure) });
       return;
     }
-    const bearer = sessions.bearer(request);
-    const authenticated = !sessions.tokenRequired || bearer || session?.authenticated === true;
+    const authenticated = !guard.tokenRequired || bearer !== undefined || session?.authenticated === true;
     if (!authenticated) {
       throw new HttpError(
         401,
         'this server needs its token: open it with ?token=… or send Authorization: Bearer',
-        {
-          'www-authenticate': 'Bearer',
-        },
+        { 'www-authenticate': 'Bearer' },
       );
     }
+    /** The session of a page with forms; a new one (a signed cookie, nothing kept here) when absent. */
+    const pageSession = (): Session => {
+      if (session) return session;
+      session = guard.issue(true);
+      response.setHeader('set-cookie', guard.sessionCookie(session, secure));
+      return session;
+    };
 
     const path = url.pathname;
     if (method === 'GET' || method === 'HEAD') {
@@ -126,25 +197,43 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (path === '/favicon.ico')
         return send(request, response, 204, '', { 'cache-control': 'max-age=86400' });
       if (path === '/review/style.css') {
-        return send(request, response, 200, STYLE, {
+        return send(request, response, 200, REVIEW_CSS, {
           'content-type': 'text/css; charset=utf-8',
           'cache-control': 'no-cache',
         });
       }
-      if (path === '/review') return reviewList(request, response, url);
+      if (path === '/review/app.js') {
+        return send(request, response, 200, REVIEW_SCRIPT, {
+          'content-type': 'text/javascript; charset=utf-8',
+          'cache-control': 'no-cache',
+        });
+      }
+      if (path === '/review') {
+        const current = pageSession();
+        return reviewList(request, response, url, current, guard.whoOf(request));
+      }
+      if (path === '/review/dashboard') return dashboard(request, response);
       const findingMatch = /^\/review\/finding\/(\d{1,12})$/.exec(path);
       if (findingMatch) {
-        if (!session) {
-          session = sessions.create(bearer || !sessions.tokenRequired);
-          response.setHeader('set-cookie', sessions.cookie(session, secure));
-        }
-        return reviewFinding(
-          request,
-          response,
-          Number(findingMatch[1]),
-          session,
-          url.searchParams.get('done'),
-        );
+        const current = pageSession();
+        return reviewFinding(request, response, Number(findingMatch[1]), url, current, guard.whoOf(request));
+      }
+      const snapshotMatch = /^\/review\/finding\/(\d{1,12})\/snapshot$/.exec(path);
+      if (snapshotMatch) return storedHtml(request, response, Number(snapshotMatch[1]));
+      const evidenceMatch = /^\/review\/finding\/(\d{1,12})\/evidence\/([A-Za-z0-9._-]{1,100})$/.exec(path);
+      if (evidenceMatch) {
+        const finding = findingOrThrow(Number(evidenceMatch[1]));
+        const file = await evidence.file(finding, evidenceMatch[2]!);
+        if (!file) throw new HttpError(404, 'no such evidence file');
+        return send(request, response, 200, file.body, {
+          'content-type': file.contentType,
+          'content-disposition': `${file.contentType.startsWith('image/') ? 'inline' : 'attachment'}; filename="${(
+            file.fileName ?? evidenceMatch[2]!
+          ).replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+          // A captured page is never a document of ours: no script, no plugins, its own origin.
+          'content-security-policy': "sandbox; default-src 'none'",
+          'cache-control': 'no-store',
+        });
       }
       const name = FeedFiles.nameOf(path);
       if (name && (await feeds.serve(request, response, name))) return;
@@ -152,90 +241,219 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
     if (method === 'POST') {
       const action = /^\/review\/finding\/(\d{1,12})\/(status|note)$/.exec(path);
-      if (!action) throw new HttpError(404, 'not found');
+      const bulk = path === '/review/bulk';
+      if (!action && !bulk) throw new HttpError(404, 'not found');
       // Forms: our origin, our session, and the session's form token, all three.
       if (!sameOrigin(request, ownOrigins(request))) throw new HttpError(403, 'cross-site request refused');
       const form = await readForm(request);
-      if (!session || !csrfMatches(session, form.get('csrf'))) {
+      if (!session || !guard.csrfMatches(session, form.get('csrf'))) {
         throw new HttpError(403, 'the form has expired or did not come from this site: reload the page');
       }
-      const id = Number(action[1]);
       const who = (form.get('who') ?? '').trim();
       const note = form.get('note') ?? undefined;
-      if (action[2] === 'status') {
+      const context = contextOf(url);
+      const headers = { 'set-cookie': guard.whoCookie(who, secure) };
+      if (bulk) {
         const status = form.get('status');
         if (!isReviewStatus(status)) throw new HttpError(400, 'unknown status');
-        ensureFinding(id);
-        setStatus(options.db, id, status, { who, note });
-      } else {
-        ensureFinding(id);
-        addNote(options.db, id, note ?? '', { who });
+        const ids = form
+          .getAll('id')
+          .filter((id) => /^\d{1,12}$/.test(id))
+          .map(Number);
+        if (ids.length === 0) throw new HttpError(400, 'no finding selected: tick the ones to change');
+        for (const id of ids) findingOrThrow(id);
+        const outcome = setStatuses(db, ids, status, { who, note });
+        const query = parseListQuery(url.searchParams);
+        redirect(
+          response,
+          `/review${listQueryString(query, { done: `bulk-${outcome.changed}-${outcome.unchanged}` })}`,
+          headers,
+        );
+        return;
       }
-      session.who = who;
-      redirect(response, `/review/finding/${id}?done=${action[2]}`);
+      const id = Number(action![1]);
+      findingOrThrow(id);
+      if (action![2] === 'status') {
+        const status = form.get('status');
+        if (!isReviewStatus(status)) throw new HttpError(400, 'unknown status');
+        const before = getFinding(db, id)!.status;
+        setStatus(db, id, status, { who, note });
+        const done = before === status && !note?.trim() ? 'same' : 'status';
+        redirect(response, `/review/finding/${id}${withParam(context, 'done', done)}`, headers);
+      } else {
+        addNote(db, id, note ?? '', { who });
+        redirect(response, `/review/finding/${id}${withParam(context, 'done', 'note')}`, headers);
+      }
       return;
     }
     throw new HttpError(405, 'method not allowed', { allow: 'GET, HEAD, POST' });
   }
 
-  function ensureFinding(id: number): void {
-    if (!getFinding(options.db, id)) throw new HttpError(404, `no finding ${id}`);
+  function findingOrThrow(id: number): Finding {
+    const finding = getFinding(db, id);
+    if (!finding) throw new HttpError(404, `no finding ${id}`);
+    return finding;
   }
 
-  function reviewList(request: IncomingMessage, response: ServerResponse, url: URL): void {
-    const params = url.searchParams;
-    const scan = latestScan(options.db);
-    const status = params.get('status') ?? 'active';
-    const filter: ListFilter = {
-      site: params.get('site') || undefined,
-      rule: params.get('rule') || undefined,
-      status: status === 'all' ? 'all' : isReviewStatus(status) ? status : undefined,
-      new: params.get('new') === '1',
-    };
-    const query: FindingFilter = { site: filter.site, rule: filter.rule };
-    if (filter.status === undefined) query.status = ACTIVE_STATUSES as ReviewStatus[];
-    else if (filter.status !== 'all') query.status = filter.status;
-    if (filter.new) {
-      if (!scan) query.status = [];
-      else Object.assign(query, { scan: scan.id, change: 'new' });
-    }
-    const findings = listFindings(options.db, { ...query, limit: PAGE_SIZE });
-    const total = countFindings(options.db, query);
+  function reviewList(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    session: Session,
+    who: string,
+  ): void {
+    const query = parseListQuery(url.searchParams);
+    const filter = filterOf(query);
+    const total = countFindings(db, filter);
+    const pages = Math.max(1, Math.ceil(total / query.per));
+    if (query.page > pages) query.page = pages;
+    const findings = listFindings(db, { ...filter, limit: query.per, offset: (query.page - 1) * query.per });
+    const done = /^bulk-(\d+)-(\d+)$/.exec(url.searchParams.get('done') ?? '');
     sendHtml(
       request,
       response,
       200,
-      listPage({ findings, total, filter, facets: findingFacets(options.db), scan }),
+      listPage({
+        findings,
+        total,
+        query,
+        counts: countByStatus(db, filter),
+        facets: findingFacets(db),
+        scans: listScans(db, 100),
+        csrf: guard.csrfOf(session),
+        who,
+        message: done
+          ? `${done[1]} finding${done[1] === '1' ? '' : 's'} changed${
+              done[2] !== '0' ? `; ${done[2]} already had that status` : ''
+            }.`
+          : undefined,
+      }),
     );
   }
 
-  function reviewFinding(
+  async function reviewFinding(
     request: IncomingMessage,
     response: ServerResponse,
     id: number,
+    url: URL,
     session: Session,
-    done: string | null,
-  ): void {
-    const finding = getFinding(options.db, id);
-    if (!finding) throw new HttpError(404, `no finding ${id}`);
-    const site = options.sites?.find((candidate) => candidate.id === finding.site);
+    who: string,
+  ): Promise<void> {
+    const stored = findingOrThrow(id);
+    const site = options.sites?.find((candidate) => candidate.id === stored.site);
+    const finding = site ? { ...stored, evidence: { ...stored.evidence, site: siteFactsOf(site) } } : stored;
     const licensed = site ? licensedOn(site, new Date().toISOString()) : false;
+    const query = parseListQuery(url.searchParams);
+    const at = /^\d{1,9}$/.test(url.searchParams.get('at') ?? '')
+      ? Number(url.searchParams.get('at'))
+      : undefined;
+    const neighbours = at === undefined ? {} : neighboursOf(query, at, id);
+    const text = renderNotice(notice, finding, {
+      publisher: options.publisher,
+      today: new Date().toISOString(),
+    });
+    const snapshot = latestSnapshot(db, finding.pageUrl);
+    const done = url.searchParams.get('done');
     sendHtml(
       request,
       response,
       200,
       findingPage({
         finding: { ...finding, licensed },
-        audit: auditLog(options.db, id),
-        csrf: session.csrf,
-        who: session.who ?? '',
-        message: done === 'status' ? 'Status changed.' : done === 'note' ? 'Note added.' : undefined,
+        audit: auditLog(db, id),
+        csrf: guard.csrfOf(session),
+        who,
+        message:
+          done === 'status'
+            ? 'Status changed.'
+            : done === 'same'
+              ? 'The status was already that: nothing changed.'
+              : done === 'note'
+                ? 'Note added.'
+                : undefined,
+        context: contextOf(url),
+        previous: neighbours.previous,
+        next: neighbours.next,
+        backToList: `/review${listQueryString({ ...query, page: at === undefined ? query.page : Math.floor(at / query.per) + 1 })}`,
+        notice: { text, ...splitLetter(text), to: finding.evidence.site?.contact ?? '' },
+        reprint: snapshot ? reprintView(snapshot, finding, `/review/finding/${id}/snapshot`) : undefined,
+        evidence: await evidence.view(finding, `/review/finding/${id}/evidence/`),
       }),
     );
   }
 
+  /**
+   * The findings before and after position `at` of the list the reviewer came from. When the
+   * finding has left the list (its status changed under an "open" filter), the one now at `at`
+   * is the next.
+   */
+  function neighboursOf(query: ListQuery, at: number, id: number): { previous?: string; next?: string } {
+    const filter = filterOf(query);
+    const window = listFindings(db, { ...filter, limit: 3, offset: Math.max(0, at - 1) });
+    const before = at > 0 ? window[0] : undefined;
+    const here = window[at > 0 ? 1 : 0];
+    const stillHere = here?.id === id;
+    const after = stillHere ? window[at > 0 ? 2 : 1] : here;
+    const href = (finding: Finding | undefined, position: number) =>
+      finding ? `/review/finding/${finding.id}${listQueryString(query, { at: position })}` : undefined;
+    return {
+      previous: href(before && before.id !== id ? before : undefined, at - 1),
+      next: href(after, stillHere ? at + 1 : at),
+    };
+  }
+
+  /** What finished scans saw never changes: their trend is read once. */
+  const finishedTrend = new Map<number, ScanSiteTrend[]>();
+  function trendOf(scans: readonly Scan[]): ScanSiteTrend[] {
+    const missing = scans.filter((scan) => !finishedTrend.has(scan.id));
+    const fresh = scanTrend(
+      db,
+      missing.map((scan) => scan.id),
+    );
+    const rows: ScanSiteTrend[] = [...fresh];
+    for (const scan of missing) {
+      if (scan.finished)
+        finishedTrend.set(
+          scan.id,
+          fresh.filter((row) => row.scan === scan.id),
+        );
+    }
+    for (const scan of scans)
+      rows.push(...(finishedTrend.get(scan.id) ?? []).filter(() => !missing.includes(scan)));
+    return rows;
+  }
+
+  function dashboard(request: IncomingMessage, response: ServerResponse): void {
+    const scans = listScans(db, 60);
+    const problems = new Map(scans.map((scan) => [scan.id, siteProblems(scan, options.sites)]));
+    sendHtml(
+      request,
+      response,
+      200,
+      dashboardPage({
+        scans,
+        trend: trendOf(scans),
+        problems,
+        totals: countByStatus(db, {}),
+        needsReview: countFindings(db, { verdict: 'uncertain', status: ['open', 'contacted'] }),
+      }),
+    );
+  }
+
+  /** The stored HTML of the reprint as plain text: a browser shows it and runs nothing. */
+  function storedHtml(request: IncomingMessage, response: ServerResponse, id: number): void {
+    const finding = findingOrThrow(id);
+    const snapshot = latestSnapshot(db, finding.pageUrl);
+    if (!snapshot) throw new HttpError(404, 'no stored copy of this page');
+    send(request, response, 200, snapshot.body, {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-security-policy': "sandbox; default-src 'none'",
+      'cache-control': 'no-store',
+    });
+  }
+
   function ownOrigins(request: IncomingMessage): string[] {
-    const hostHeader = (request.headers.host ?? '').toLowerCase();
+    const hostHeader = guard.visibleHost(request);
     return [`http://${hostHeader}`, `https://${hostHeader}`];
   }
 
@@ -249,7 +467,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shownHost}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${shownHost}:${port}`,
     server,
     close: () =>
       new Promise<void>((resolve) => {
@@ -257,4 +475,45 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         server.closeAllConnections();
       }),
   };
+}
+
+/** The list context of a finding page (`?…&at=N`), without what only one answer needs. */
+function contextOf(url: URL): string {
+  const params = new URLSearchParams(url.searchParams);
+  params.delete('done');
+  params.delete('token');
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+function withParam(query: string, name: string, value: string): string {
+  const params = new URLSearchParams(query);
+  params.set(name, value);
+  return `?${params.toString()}`;
+}
+
+/** The letter's "Subject:" line, when it starts with one, and the rest as the body. */
+function splitLetter(text: string): { subject: string; body: string } {
+  const match = /^Subject:[ \t]*(.*)\r?\n/i.exec(text);
+  if (!match) return { subject: '', body: text };
+  return { subject: match[1]!.trim(), body: text.slice(match[0].length).replace(/^\s*\n/, '') };
+}
+
+function countHeader(request: IncomingMessage, name: string): number {
+  let count = 0;
+  for (let index = 0; index < request.rawHeaders.length; index += 2) {
+    if (request.rawHeaders[index]!.toLowerCase() === name) count++;
+  }
+  return count;
+}
+
+function readTls(tls: { certFile: string; keyFile: string }): { cert: Buffer; key: Buffer } {
+  const read = (file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw configError(`cannot read: ${(error as Error).message}`, { file }, error);
+    }
+  };
+  return { cert: read(tls.certFile), key: read(tls.keyFile) };
 }
