@@ -71,12 +71,23 @@ const LAYOUT_TAGS = new Set(['footer', 'aside', 'header']);
 
 /** Class and id tokens of regions that are not this post: the walk stops there. */
 const STOP_NAME =
-  /^(?:comments?|comment-.+|.+-comments?|.+_comments?|commentlist|respond|reply-form|disqus_thread|disqus|discussion|replies|sidebar.*|.+-sidebar|.+_sidebar|secondary|widget-area|widgets|.+-widgets?|related.*|.+-related|yarpp-.+|jp-relatedposts|more-stories|read-next|recommended.*|navigation|nav|navbar|.+-nav|nav-.+|.+-navigation|post-navigation|nav-links|pagination|pager|breadcrumbs?|site-header|site-footer|site-info|colophon|masthead|footer-widgets|global-footer|page-footer|main-footer|footer-main|copyright-bar)$/i;
+  /^(?:comments?|comments?-.+|.+-comments?|.+_comments?|commentlist|respond|reply-form|disqus_thread|disqus|discussion|replies|sidebar.*|.+-sidebar|.+_sidebar|secondary|widget-area|widgets|.+-widgets?|related.*|.+-related|yarpp-.+|jp-relatedposts|more-stories|read-next|recommended.*|navigation|nav|navbar|.+-nav|nav-.+|.+-navigation|post-navigation|nav-links|pagination|pager|breadcrumbs?|site-header|site-footer|site-info|colophon|masthead|footer-widgets|global-footer|page-footer|main-footer|footer-main|copyright-bar)$/i;
 /** Class and id tokens of widgets inside a post that hold no credit: stepped over. */
 const SKIP_NAME =
   /^(?:share|share-.+|.+-share|sharing.*|sharedaddy|social.*|.+-social|addtoany.*|a2a_kit|ads?|advert.*|advertisement|ad-.+|.+-ad|.+-ads|sponsored-.+|promo.*|newsletter.*|subscribe.*|subscription.*|cookie.*|consent.*|popup|modal|tags-links|post-tags|tag-links|trending.*|popular-posts)$/i;
 /** A post container of a known theme: the walk does not leave it. */
 const POST_NAME = /^(?:hentry|type-post|post|blog-post|single-post|entry|h-entry|postbit|forum-post|topic-post|message)$/i;
+
+/**
+ * A region that is never the post's, wherever it sits: readers' comments, a sidebar, navigation,
+ * related posts, the site footer. The rules do not read inside one even when it is nested in the
+ * post's container.
+ */
+export function isForeignRegion(element: Element): boolean {
+  const name = element.name.toLowerCase();
+  if (STOP_TAGS.has(name) || STOP_ROLES.has(element.attribs.role ?? '')) return true;
+  return tokensOf(element).some((token) => STOP_NAME.test(token));
+}
 
 function isElement(node: AnyNode): node is Element {
   return node.type === 'tag' || node.type === 'script' || node.type === 'style';

@@ -5,6 +5,7 @@
 import type { AnyNode, Element } from 'domhandler';
 import type { Terms } from '../config/terms.ts';
 import { walk } from '../match/page.ts';
+import { isForeignRegion } from './_post.ts';
 import type { Article } from '../store/article.ts';
 import type { RuleContext } from './rule.ts';
 
@@ -59,7 +60,8 @@ export function scopeLines(
       seen.add(node);
       const name = node.name.toLowerCase();
       // Text a reader cannot see is no credit (and a hidden link must not glue onto the name).
-      if (SKIP.test(name) || hiddenSelf(node) || (concealedByClass(node) && !roots.has(node))) return false;
+      if (SKIP.test(name) || hiddenSelf(node)) return false;
+      if (!roots.has(node) && (concealedByClass(node) || isForeignRegion(node))) return false;
       if (BLOCK.test(name)) parts.push('\n');
       return true;
     },
@@ -81,6 +83,15 @@ export function scopeLines(
     .split('\u0000')
     .map((line) => line.trim())
     .filter(Boolean);
+}
+
+/** Whether the rules may read `element`: not inside comments, a sidebar or other foreign region of the scope. */
+export function readable(element: Element, roots: ReadonlySet<AnyNode>): boolean {
+  for (let node: AnyNode | null = element; node; node = node.parent) {
+    if (node.type === 'tag' && isForeignRegion(node as Element) && !roots.has(node)) return false;
+    if (roots.has(node)) return true;
+  }
+  return true;
 }
 
 export function resolve(href: string, base: string): URL | undefined {

@@ -65,7 +65,7 @@ const NOISE_ROLES = new Set(['navigation', 'complementary', 'banner', 'contentin
 
 /** Class and id tokens of regions that are not the post (WordPress, Blogger, news and forum themes). */
 const NOISE_NAME =
-  /^(?:comments?|comment-.+|.+-comments?|commentlist|respond|reply-form|disqus_thread|sidebar.*|.+-sidebar|secondary|widget-area|footer-widgets|related.*|.+-related|yarpp-.+|jp-relatedposts|more-stories|share|share-.+|.+-share|sharing.*|sharedaddy|social.*|.+-social|addtoany.*|a2a_kit|navigation|nav|navbar|.+-nav|nav-.+|.+-navigation|menu|.+-menu|menu-.+|breadcrumbs?|pagination|pager|ads?|advert.*|advertisement|ad-.+|.+-ad|sponsored-.+|promo.*|newsletter.*|subscribe.*|subscription.*|cookie.*|consent.*|popup|modal|site-header|site-footer|site-info|colophon|masthead|footer-widgets|global-footer|page-footer|signature|message-signature|tags-links|post-tags|trending.*|popular-posts)$/i;
+  /^(?:comments?|comment-.+|.+-comments?|commentlist|respond|reply-form|disqus_thread|sidebar.*|.+-sidebar|secondary|widgets?|widget-area|footer-widgets|related.*|.+-related|yarpp-.+|jp-relatedposts|more-stories|share|share-.+|.+-share|sharing.*|sharedaddy|social.*|.+-social|addtoany.*|a2a_kit|navigation|nav|navbar|.+-nav|nav-.+|.+-navigation|menu|.+-menu|menu-.+|breadcrumbs?|pagination|pager|ads?|advert.*|advertisement|ad-.+|.+-ad|sponsored-.+|promo.*|newsletter.*|subscribe.*|subscription.*|cookie.*|consent.*|popup|modal|footer|site-header|site-footer|site-info|colophon|masthead|footer-widgets|global-footer|page-footer|signature|message-signature|tags-links|post-tags|trending.*|popular-posts)$/i;
 
 /** Containers that hold a whole post. */
 export const POST_SELECTOR = [

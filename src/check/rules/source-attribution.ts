@@ -7,6 +7,7 @@ import {
   plain,
   publisherHosts,
   publisherNames,
+  readable,
   scopeLines,
 } from '../_scope.ts';
 import { defineRule, type RuleReport } from '../rule.ts';
@@ -196,12 +197,13 @@ export default defineRule({
     }
     // A credit line marked as such by the theme (class "source", "credit", "attribution" …).
     const $ = context.page.$;
+    const roots = new Set(context.scope);
     for (const element of context.scope) {
       const marked = $(element)
         .find('[class], [id]')
         .addBack('[class], [id]')
         .toArray()
-        .filter((node): node is Element => node.type === 'tag')
+        .filter((node): node is Element => node.type === 'tag' && readable(node, roots))
         .filter((node) =>
           [...(node.attribs.class ?? '').split(/\s+/), node.attribs.id ?? ''].some((token) =>
             CREDIT_ELEMENT.test(token),
