@@ -30,6 +30,8 @@ export interface Post {
   scope: AnyNode[];
   /** Regions that may or may not belong to the post; a credit only there is uncertain. */
   nearby: AnyNode[];
+  /** Parts of the post that a class may hide: read only to tell whether a verdict is uncertain. */
+  concealed: Element[];
   /** Why the post's bounds are unclear, when they are. */
   ambiguity?: string;
 }
@@ -89,6 +91,13 @@ export function isForeignRegion(element: Element): boolean {
   return tokensOf(element).some((token) => STOP_NAME.test(token));
 }
 
+/** Class names that hide an element with a stylesheet we never run: whether a reader sees it is unknown. */
+const CONCEALING_CLASS = /^(?:hidden|hide|d-none|is-hidden|sr-only|visually-hidden|screen-reader-text|invisible|collapse)$/i;
+
+export function concealedByClass(element: Element): boolean {
+  return (element.attribs.class ?? '').split(/\s+/).some((token) => CONCEALING_CLASS.test(token));
+}
+
 function isElement(node: AnyNode): node is Element {
   return node.type === 'tag' || node.type === 'script' || node.type === 'style';
 }
@@ -105,17 +114,14 @@ function isPostContainer(element: Element): boolean {
   return tokensOf(element).some((token) => POST_NAME.test(token));
 }
 
-function hiddenInline(element: Element): boolean {
-  const attributes = element.attribs;
-  if ('hidden' in attributes || (attributes['aria-hidden'] ?? '').toLowerCase() === 'true') return true;
-  return /(?:^|;)(?:display:none|visibility:hidden)/.test((attributes.style ?? '').toLowerCase().replace(/\s+/g, ''));
-}
 
 const HEADING = /^h[1-3]$/;
 
 /** The layout level: the body, or an element that also holds the site's header or navigation. */
 function isLayout(element: Element): boolean {
   if (element.name === 'body' || element.name === 'html') return true;
+  // A post's own header (title, byline) does not make the post a page layout.
+  if (isPostContainer(element)) return false;
   return element.children.some(
     (child) =>
       isElement(child) &&
@@ -139,7 +145,7 @@ function classify(node: AnyNode, atLayout: boolean, counts: Counts): Kind {
   if (node.type === 'text') return 'include';
   if (!isElement(node)) return 'skip';
   const name = node.name.toLowerCase();
-  if (IGNORED_TAGS.has(name) || hiddenInline(node)) return 'skip';
+  if (IGNORED_TAGS.has(name)) return 'skip';
   if (STOP_TAGS.has(name)) return 'stop';
   const role = node.attribs.role ?? '';
   if (STOP_ROLES.has(role)) return 'stop';
@@ -235,9 +241,9 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   const byNode = matchedWords(page, tokens, passages);
   const counts = countWords($, page, byNode);
   const root = ($('body').get(0) ?? $.root().children().toArray().find(isElement)) as Element | undefined;
-  if (!root) return { scope: [], nearby: [] };
+  if (!root) return { scope: [], nearby: [], concealed: [] };
   const total = counts.matched.get(root) ?? 0;
-  if (total === 0) return { scope: [root], nearby: [], ambiguity: 'the matched text was not found in the page' };
+  if (total === 0) return { scope: [root], nearby: [], concealed: [], ambiguity: 'the matched text was not found in the page' };
   // 1. The text's container: descend while one child holds nearly all matched words.
   let container: Element = root;
   for (;;) {
@@ -247,7 +253,7 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
     if (!next) break;
     container = next;
   }
-  const post: Post = { scope: [], nearby: [] };
+  const post: Post = { scope: [], nearby: [], concealed: [] };
   if (container === root && root.children.filter((child) => isElement(child) && counts.matched.get(child)).length > 3) {
     // The text is spread over many regions of the body; only the body itself holds it all.
     post.ambiguity = 'the reprinted text is spread over several regions of the page';
@@ -277,6 +283,10 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   const atContainerLayout = isLayout(container);
   for (let i = firstIndex; i <= lastIndex; i++) {
     const child = children[i]!;
+    if (isElement(child) && concealedByClass(child) && !counts.matched.get(child)) {
+      post.concealed.push(child);
+      continue;
+    }
     if (classify(child, atContainerLayout, counts) === 'include' || (isElement(child) && counts.matched.get(child)))
       post.scope.push(child);
   }
@@ -288,11 +298,15 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   let index = lastIndex + 1;
   let stopped = false;
   for (;;) {
-    const layout = isLayout(level);
     const bounded = insideKnown(level);
+    const layout = !bounded && isLayout(level);
     const siblings = level.children;
     for (; index < siblings.length && !stopped; index++) {
       const sibling = siblings[index]!;
+      if (isElement(sibling) && concealedByClass(sibling)) {
+        post.concealed.push(sibling);
+        continue;
+      }
       const kind = classify(sibling, layout, counts);
       if (kind === 'skip' || (bounded && kind === 'stop')) continue;
       if (kind === 'stop') {
@@ -337,8 +351,8 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   let foundHeading = false;
   const header: AnyNode[] = [];
   outer: for (;;) {
-    const layout = isLayout(level);
     const bounded = insideKnown(level);
+    const layout = !bounded && isLayout(level);
     for (; index >= 0; index--) {
       const sibling = level.children[index]!;
       const kind = classify(sibling, layout, counts);

@@ -5,7 +5,9 @@
 import type { AnyNode, Element } from 'domhandler';
 import type { Terms } from '../config/terms.ts';
 import { walk } from '../match/page.ts';
-import { isForeignRegion } from './_post.ts';
+import { concealedByClass, isForeignRegion } from './_post.ts';
+
+export { concealedByClass };
 import type { Article } from '../store/article.ts';
 import type { RuleContext } from './rule.ts';
 
@@ -15,13 +17,6 @@ const SKIP = /^(?:script|style|noscript|template|svg|head)$/;
 
 function isElement(node: AnyNode): node is Element {
   return node.type === 'tag';
-}
-
-/** Class names that hide an element with a stylesheet we never run: whether a reader sees it is unknown. */
-const CONCEALING_CLASS = /^(?:hidden|hide|d-none|is-hidden|sr-only|visually-hidden|screen-reader-text|invisible|collapse)$/i;
-
-export function concealedByClass(element: Element): boolean {
-  return (element.attribs.class ?? '').split(/\s+/).some((token) => CONCEALING_CLASS.test(token));
 }
 
 /** One form for the ways tools write the same characters: quotes, apostrophes, spaces, dashes. */

@@ -66,7 +66,7 @@ function judge(
   post: Post,
 ): Pick<ReprintMatch, 'verdict' | 'violations' | 'suspected' | 'reason' | 'rules'> {
   const outcomes = runRules(rules, { ...context, scope: post.scope });
-  const concealed = concealedIn(context.page.$, post.scope);
+  const concealed = [...post.concealed, ...concealedIn(context.page.$, post.scope)];
   const wider = [...post.scope, ...post.nearby, ...concealed];
   const violations: Violation[] = [];
   const suspected: Suspected[] = [];

@@ -334,7 +334,9 @@ function main(args: string[]): void {
   const set = argument(args, '--set') ?? 'all';
   const limit = Number(argument(args, '--limit') ?? Number.POSITIVE_INFINITY);
   const show = Number(argument(args, '--show') ?? 0);
-  const corpus = loadCorpus(dir);
+  const loaded = loadCorpus(dir);
+  // A host the site registry cannot take (a port, an odd character) leaves its page out.
+  const corpus = { ...loaded, pages: loaded.pages.filter((page) => /^https?:\/\/[a-z0-9.-]+\//i.test(page.url)) };
   const work = mkdtempSync(join(tmpdir(), 'syndicate-eval-'));
   try {
     writeFileSync(
