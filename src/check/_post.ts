@@ -358,7 +358,10 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
       const kind = classify(sibling, layout, counts);
       if (kind === 'skip' || (bounded && kind === 'stop')) continue;
       if (kind === 'stop') break outer;
-      const words = isElement(sibling) ? (counts.words.get(sibling) ?? 0) : wordsIn((sibling as unknown as { data: string }).data);
+      // Reprinted text outside the container (a standfirst) costs nothing; the post's own words do.
+      const words = isElement(sibling)
+        ? (counts.words.get(sibling) ?? 0) - (counts.matched.get(sibling) ?? 0)
+        : wordsIn((sibling as unknown as { data: string }).data);
       if (!bounded && leading + words > LEADING_WORDS) break outer;
       header.push(sibling);
       leading += words;
