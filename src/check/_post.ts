@@ -277,7 +277,8 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
       break;
     }
   }
-  const insideKnown = (level: Element) => known !== undefined && (level === known || within(level, new Set([known])));
+  // The walks climb from the container and stop at `known`, so every level they see is inside it.
+  const insideKnown = (_level: Element) => known !== undefined;
 
   // 2. The text itself (widgets inside it stepped over).
   const atContainerLayout = isLayout(container);
