@@ -368,7 +368,8 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
       leading += words;
       if (isElement(sibling) && (HEADING.test(sibling.name) || $(sibling).find('h1, h2, h3').length > 0)) {
         foundHeading = true;
-        break outer;
+        // Inside the theme's post container the whole header belongs to the post, above the title too.
+        if (!bounded) break outer;
       }
     }
     if (isPostContainer(level) || level === root) break;

@@ -202,6 +202,8 @@ function names(element: Element): string[] {
 
 function isNoise(element: Element, insideArticle: boolean): boolean {
   const name = element.name.toLowerCase();
+  // A class on <body> or <main> ("no-sidebar", "menu-open") describes the page, not a region of it.
+  if (name === 'body' || name === 'html' || name === 'main') return false;
   if (NOISE_TAGS.has(name)) return true;
   const role = element.attribs.role;
   if (role && NOISE_ROLES.has(role)) return !(role === 'contentinfo' && insideArticle);

@@ -223,3 +223,31 @@ export function replaceText(located: Located, paragraphs: string[]): string {
   $(container).html(paragraphs.map((paragraph) => `<p>${paragraph}</p>`).join('\n'));
   return $.html();
 }
+
+const marker = (name: string) => `<!--syndicate-eval:${name}-->`;
+
+/**
+ * The page with a marker comment at every placement, serialised once: each case then only swaps a
+ * marker for its credit, so a page is parsed once however many cases it gives.
+ */
+export function template(located: Located): string {
+  // Hostile places first: what is inserted later lands nearer the text, so comments follow the post.
+  for (const placement of [...HOSTILE_PLACEMENTS, ...PLACEMENTS]) splice(located, marker(placement), placement);
+  const { $, container } = located;
+  $(container).prepend(marker('text-start'));
+  $(container).append(marker('text-end'));
+  return $.html();
+}
+
+/** The page with the credit in one placement (markers are comments, invisible to everyone). */
+export function fill(page: string, credit: string, placement: Placement | HostilePlacement): string {
+  return page.replace(marker(placement), credit);
+}
+
+/** The page with the article's text replaced by the blogger's own paragraphs. */
+export function fillText(page: string, paragraphs: string[]): string {
+  const start = page.indexOf(marker('text-start'));
+  const end = page.indexOf(marker('text-end'));
+  if (start < 0 || end < start) return page;
+  return `${page.slice(0, start)}${paragraphs.map((paragraph) => `<p>${paragraph}</p>`).join('\n')}${page.slice(end)}`;
+}
