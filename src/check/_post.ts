@@ -78,7 +78,8 @@ const STOP_NAME =
 const SKIP_NAME =
   /^(?:share|share-.+|.+-share|sharing.*|sharedaddy|social.*|.+-social|addtoany.*|a2a_kit|ads?|advert.*|advertisement|ad-.+|.+-ad|.+-ads|sponsored-.+|promo.*|newsletter.*|subscribe.*|subscription.*|cookie.*|consent.*|popup|modal|tags-links|post-tags|tag-links|trending.*|popular-posts)$/i;
 /** A post container of a known theme: the walk does not leave it. */
-const POST_NAME = /^(?:hentry|type-post|post|blog-post|single-post|entry|h-entry|postbit|forum-post|topic-post|message)$/i;
+const POST_NAME =
+  /^(?:hentry|type-post|post|blog-post|single-post|entry|h-entry|postbit|forum-post|topic-post|message)$/i;
 
 /**
  * A region that is never the post's, wherever it sits: readers' comments, a sidebar, navigation,
@@ -92,7 +93,8 @@ export function isForeignRegion(element: Element): boolean {
 }
 
 /** Class names that hide an element with a stylesheet we never run: whether a reader sees it is unknown. */
-const CONCEALING_CLASS = /^(?:hidden|hide|d-none|is-hidden|sr-only|visually-hidden|screen-reader-text|invisible|collapse)$/i;
+const CONCEALING_CLASS =
+  /^(?:hidden|hide|d-none|is-hidden|sr-only|visually-hidden|screen-reader-text|invisible|collapse)$/i;
 
 export function concealedByClass(element: Element): boolean {
   return (element.attribs.class ?? '').split(/\s+/).some((token) => CONCEALING_CLASS.test(token));
@@ -113,7 +115,6 @@ function isPostContainer(element: Element): boolean {
   if (/(?:Article|BlogPosting|Posting|Report)\b/.test(element.attribs.itemtype ?? '')) return true;
   return tokensOf(element).some((token) => POST_NAME.test(token));
 }
-
 
 const HEADING = /^h[1-3]$/;
 
@@ -210,7 +211,11 @@ function countWords($: CheerioAPI, page: PageDocument, matchedByNode: Map<AnyNod
 }
 
 /** Matched words per text node, by walking the passages and the text's spans together. */
-function matchedWords(page: PageDocument, tokens: Tokens, passages: readonly WordRange[]): Map<AnyNode, number> {
+function matchedWords(
+  page: PageDocument,
+  tokens: Tokens,
+  passages: readonly WordRange[],
+): Map<AnyNode, number> {
   const byNode = new Map<AnyNode, number>();
   const sorted = [...passages].sort((a, b) => a.pageFrom - b.pageFrom);
   let span = 0;
@@ -243,7 +248,13 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   const root = ($('body').get(0) ?? $.root().children().toArray().find(isElement)) as Element | undefined;
   if (!root) return { scope: [], nearby: [], concealed: [] };
   const total = counts.matched.get(root) ?? 0;
-  if (total === 0) return { scope: [root], nearby: [], concealed: [], ambiguity: 'the matched text was not found in the page' };
+  if (total === 0)
+    return {
+      scope: [root],
+      nearby: [],
+      concealed: [],
+      ambiguity: 'the matched text was not found in the page',
+    };
   // 1. The text's container: descend while one child holds nearly all matched words.
   let container: Element = root;
   for (;;) {
@@ -254,7 +265,10 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
     container = next;
   }
   const post: Post = { scope: [], nearby: [], concealed: [] };
-  if (container === root && root.children.filter((child) => isElement(child) && counts.matched.get(child)).length > 3) {
+  if (
+    container === root &&
+    root.children.filter((child) => isElement(child) && counts.matched.get(child)).length > 3
+  ) {
     // The text is spread over many regions of the body; only the body itself holds it all.
     post.ambiguity = 'the reprinted text is spread over several regions of the page';
   }
@@ -288,7 +302,10 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
       post.concealed.push(child);
       continue;
     }
-    if (classify(child, atContainerLayout, counts) === 'include' || (isElement(child) && counts.matched.get(child)))
+    if (
+      classify(child, atContainerLayout, counts) === 'include' ||
+      (isElement(child) && counts.matched.get(child))
+    )
       post.scope.push(child);
   }
 
@@ -319,7 +336,10 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
           ? wordsIn((sibling as unknown as { data: string }).data)
           : (counts.words.get(sibling as Element) ?? 0) - (counts.matched.get(sibling as Element) ?? 0);
       const heading = isElement(sibling) && HEADING.test(sibling.name);
-      if (!bounded && (budget + words > TRAILING_WORDS || (afterHeading && !heading && words > SECTION_WORDS))) {
+      if (
+        !bounded &&
+        (budget + words > TRAILING_WORDS || (afterHeading && !heading && words > SECTION_WORDS))
+      ) {
         // Past the budget the region may be another section of the post or something else.
         let nearbyWords = 0;
         for (let j = index; j < siblings.length && nearbyWords < 3 * TRAILING_WORDS; j++) {
@@ -380,11 +400,13 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   }
   post.scope.unshift(...header.reverse());
   // On a one-post page the title may sit apart from the post (its link counts for the post).
-  if (!foundHeading && page.heading && !within(page.heading, new Set(post.scope))) post.scope.unshift(page.heading);
+  if (!foundHeading && page.heading && !within(page.heading, new Set(post.scope)))
+    post.scope.unshift(page.heading);
   return post;
 }
 
 function within(node: AnyNode, nodes: ReadonlySet<AnyNode>): boolean {
-  for (let current: AnyNode | null = node; current; current = current.parent) if (nodes.has(current)) return true;
+  for (let current: AnyNode | null = node; current; current = current.parent)
+    if (nodes.has(current)) return true;
   return false;
 }

@@ -8,6 +8,7 @@ import { walk } from '../match/page.ts';
 import { concealedByClass, isForeignRegion } from './_post.ts';
 
 export { concealedByClass };
+
 import type { Article } from '../store/article.ts';
 import type { RuleContext } from './rule.ts';
 

@@ -83,7 +83,9 @@ function judge(
       const entry = rules.find((candidate) => candidate.rule.meta.id === outcome.rule)!;
       const again = runRule(entry.rule, { ...context, scope: wider, options: entry.options });
       if (again.outcome === 'pass') {
-        const inConcealed = concealed.length > 0 && runRule(entry.rule, { ...context, scope: concealed, options: entry.options }).outcome === 'pass';
+        const inConcealed =
+          concealed.length > 0 &&
+          runRule(entry.rule, { ...context, scope: concealed, options: entry.options }).outcome === 'pass';
         const reason = inConcealed
           ? `a credit is in a part of the post that the page's stylesheet may hide: ${again.evidence ?? ''}`
           : `a credit is on the page near the post, but whether it belongs to the post is unclear: ${again.evidence ?? ''}`;
@@ -137,7 +139,11 @@ export function checkSnapshot(db: Db, snapshot: PageSnapshot, options: CheckOpti
 
   const tokens = tokenise(page.text);
   const options_ = matchOptions(terms);
-  const { reprints, quotations } = findReprints(db, new PageFingerprints(tokens, options_.shingles), options_);
+  const { reprints, quotations } = findReprints(
+    db,
+    new PageFingerprints(tokens, options_.shingles),
+    options_,
+  );
   const normalPage = normaliseUrl(pageUrl);
   const rules = terms.rules
     .map(({ id, options: ruleOptions }) => ({ rule: findRule(id), options: ruleOptions }))
@@ -170,13 +176,17 @@ export function checkSnapshot(db: Db, snapshot: PageSnapshot, options: CheckOpti
     };
     result.matches.push(match);
   }
-  const quoted = quotations.filter((quotation) => !reprints.some((found) => found.article.id === quotation.article.id));
+  const quoted = quotations.filter(
+    (quotation) => !reprints.some((found) => found.article.id === quotation.article.id),
+  );
   if (quoted.length > 0) {
     result.quotations = quoted.map((quotation) => ({
       article: { id: quotation.article.id, url: quotation.article.url, title: quotation.article.title },
       sentences: quotation.sentences,
       words: quotation.words,
-      passages: quotation.passages.slice(0, 3).map((passage) => ({ page: passage.page, article: passage.article })),
+      passages: quotation.passages
+        .slice(0, 3)
+        .map((passage) => ({ page: passage.page, article: passage.article })),
     }));
   }
   if (result.matches.length > 0) result.status = 'reprint';

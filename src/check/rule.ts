@@ -1,4 +1,4 @@
-import type { AnyNode } from "domhandler";
+import type { AnyNode } from 'domhandler';
 import type { z } from 'zod';
 import type { Site } from '../config/sites.ts';
 import type { Terms } from '../config/terms.ts';

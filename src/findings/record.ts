@@ -91,7 +91,14 @@ export function recordPageResults(
   const recordUncertain = (row: FindingRow | undefined, fields: Record<string, unknown>, reason: string) => {
     if (!row) {
       const id = Number(statements.insert.run(fields).lastInsertRowid);
-      statements.audit.run(id, SCAN_ACTOR, now, null, 'open', `needs review, seen in scan ${scanId}: ${reason}`);
+      statements.audit.run(
+        id,
+        SCAN_ACTOR,
+        now,
+        null,
+        'open',
+        `needs review, seen in scan ${scanId}: ${reason}`,
+      );
       observe(toFinding(statements.get.get(id) as FindingRow), 'new', outcome.uncertain);
       return;
     }

@@ -173,7 +173,11 @@ function excerpt(text: string, max = 400): string {
 }
 
 /** The stored articles this page reprints, best first. */
-export function identify(db: Db, page: PageFingerprints, options: MatchOptions = DEFAULT_MATCH): Identified[] {
+export function identify(
+  db: Db,
+  page: PageFingerprints,
+  options: MatchOptions = DEFAULT_MATCH,
+): Identified[] {
   return findReprints(db, page, options).reprints;
 }
 
@@ -256,7 +260,12 @@ export function findReprints(
     const reprint = words >= options.minWords && (sentences >= neededSentences || mostOfArticle);
     if (!reprint) {
       if (words >= options.passageMinWords && sentences < options.minSentences) {
-        quotations.push({ article: candidate.article, sentences, words, passages: passagesOf(page, candidate) });
+        quotations.push({
+          article: candidate.article,
+          sentences,
+          words,
+          passages: passagesOf(page, candidate),
+        });
       }
       continue;
     }
@@ -274,14 +283,14 @@ export function findReprints(
 
 function passagesOf(page: PageFingerprints, candidate: Candidate): Passage[] {
   return candidate.runs.map((run) => ({
-      ...run,
-      page: excerpt(page.tokens.text.slice(page.tokens.starts[run.pageFrom], page.tokens.ends[run.pageTo])),
-      article: excerpt(
-        candidate.tokens.text.slice(
-          candidate.tokens.starts[run.articleFrom],
-          candidate.tokens.ends[run.articleTo],
-        ),
+    ...run,
+    page: excerpt(page.tokens.text.slice(page.tokens.starts[run.pageFrom], page.tokens.ends[run.pageTo])),
+    article: excerpt(
+      candidate.tokens.text.slice(
+        candidate.tokens.starts[run.articleFrom],
+        candidate.tokens.ends[run.articleTo],
       ),
+    ),
   }));
 }
 

@@ -35,7 +35,8 @@ export function tokenise(text: string): Tokens {
   let previousEnd = 0;
   for (const match of text.matchAll(WORD)) {
     const start = match.index;
-    if (words.length > 0 && endsSentence(text.slice(previousEnd, start), text, previousEnd, match[0])) sentence++;
+    if (words.length > 0 && endsSentence(text.slice(previousEnd, start), text, previousEnd, match[0]))
+      sentence++;
     words.push(normaliseWord(match[0]));
     starts.push(start);
     ends.push(start + match[0].length);

@@ -13,7 +13,8 @@ const sizes = (process.env.BENCH_SIZES ?? '500,1000,2000,4000').split(',').map(N
 const sentence = 'the convoy waited at the checkpoint while the river rose behind the old bridge';
 
 const shapes: Record<string, (count: number) => string> = {
-  'plain paragraphs (baseline)': (count) => Array.from({ length: count }, () => `<p>${sentence}</p>`).join(''),
+  'plain paragraphs (baseline)': (count) =>
+    Array.from({ length: count }, () => `<p>${sentence}</p>`).join(''),
   'articleBody side by side': (count) =>
     Array.from({ length: count }, () => `<div itemprop="articleBody"><p>${sentence}</p></div>`).join(''),
   'articleBody nested': (count) =>
@@ -27,7 +28,9 @@ for (const [shape, build] of Object.entries(shapes)) {
     const parsed = time(() => parsePage(html, 'https://peaceblog.example/p'));
     const tokens = tokenise(parsed.value.text);
     const words = tokens.words.length;
-    const post = time(() => findPost(parsed.value, tokens, [{ pageFrom: 0, pageTo: Math.max(0, words - 1) }]));
+    const post = time(() =>
+      findPost(parsed.value, tokens, [{ pageFrom: 0, pageTo: Math.max(0, words - 1) }]),
+    );
     rows.push({
       page: shape,
       elements: count,

@@ -87,7 +87,10 @@ export function snapshotOf(test: Omit<Case, 'outcome' | 'messageId' | 'name'>): 
 
 export function checkCase(test: Omit<Case, 'outcome' | 'messageId' | 'name'>): PageResult {
   const { db, rules } = fixtureStore();
-  const result = checkSnapshot(db, snapshotOf(test), { terms: loadTerms(rules), sites: loadSites(rules).sites });
+  const result = checkSnapshot(db, snapshotOf(test), {
+    terms: loadTerms(rules),
+    sites: loadSites(rules).sites,
+  });
   db.close();
   return result;
 }
@@ -98,29 +101,39 @@ export function ruleTester(id: string, tables: { valid: Case[]; invalid: Case[] 
     const { db, rules } = fixtureStore();
     const terms = loadTerms(rules);
     const sites = loadSites(rules).sites;
-    const all = [...tables.valid.map((test) => ['valid', test] as const), ...tables.invalid.map((test) => ['invalid', test] as const)];
-    it.each(all.map(([kind, test]) => [`${kind}: ${test.name}`, kind, test] as const))('%s', (_name, kind, test) => {
-      expect(test.messageId, 'every case names its message id').toBeTruthy();
-      const result = checkSnapshot(db, snapshotOf(test), { terms, sites });
-      expect(result.status).toBe('reprint');
-      const [match] = result.matches;
-      expect(match?.article.id).toBe('nw-481');
-      const outcome = match!.rules.find((rule) => rule.rule === id)!;
-      expect(outcome.outcome, JSON.stringify(outcome)).toBe(test.outcome);
-      expect(outcome.messageId).toBe(test.messageId);
-      if (kind === 'valid') expect(test.outcome).not.toBe('fail');
-      const violated = match!.violations.some((violation) => violation.rule === id);
-      const suspected = (match!.suspected ?? []).some((entry) => entry.rule === id);
-      if (test.verdict === 'uncertain') {
-        expect(suspected, JSON.stringify(match)).toBe(true);
-        expect(violated).toBe(false);
-      } else {
-        expect(violated, JSON.stringify(match!.suspected)).toBe(test.outcome === 'fail');
-      }
-      if (test.verdict) expect(match!.verdict).toBe(test.verdict);
-      expect(match!.verdict).toBe(
-        match!.violations.length > 0 ? 'violation' : (match!.suspected ?? []).length > 0 ? 'uncertain' : 'compliant',
-      );
-    });
+    const all = [
+      ...tables.valid.map((test) => ['valid', test] as const),
+      ...tables.invalid.map((test) => ['invalid', test] as const),
+    ];
+    it.each(all.map(([kind, test]) => [`${kind}: ${test.name}`, kind, test] as const))(
+      '%s',
+      (_name, kind, test) => {
+        expect(test.messageId, 'every case names its message id').toBeTruthy();
+        const result = checkSnapshot(db, snapshotOf(test), { terms, sites });
+        expect(result.status).toBe('reprint');
+        const [match] = result.matches;
+        expect(match?.article.id).toBe('nw-481');
+        const outcome = match!.rules.find((rule) => rule.rule === id)!;
+        expect(outcome.outcome, JSON.stringify(outcome)).toBe(test.outcome);
+        expect(outcome.messageId).toBe(test.messageId);
+        if (kind === 'valid') expect(test.outcome).not.toBe('fail');
+        const violated = match!.violations.some((violation) => violation.rule === id);
+        const suspected = (match!.suspected ?? []).some((entry) => entry.rule === id);
+        if (test.verdict === 'uncertain') {
+          expect(suspected, JSON.stringify(match)).toBe(true);
+          expect(violated).toBe(false);
+        } else {
+          expect(violated, JSON.stringify(match!.suspected)).toBe(test.outcome === 'fail');
+        }
+        if (test.verdict) expect(match!.verdict).toBe(test.verdict);
+        expect(match!.verdict).toBe(
+          match!.violations.length > 0
+            ? 'violation'
+            : (match!.suspected ?? []).length > 0
+              ? 'uncertain'
+              : 'compliant',
+        );
+      },
+    );
   });
 }

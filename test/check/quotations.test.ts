@@ -37,7 +37,16 @@ function blogPost(quoted: string): PageSnapshot {
 <div class="entry-content"><p>${OWN[0]}</p><p>${OWN[1]}</p><blockquote><p>${quoted}</p></blockquote><p>${OWN[2]}</p></div>
 </article></body></html>`;
   const url = 'https://peaceblog.example/2026/03/notes/';
-  return { url, finalUrl: url, status: 200, headers: {}, fetchedAt: '2026-03-20T10:00:00.000Z', contentType: 'text/html', body, bodyHash: '' };
+  return {
+    url,
+    finalUrl: url,
+    status: 200,
+    headers: {},
+    fetchedAt: '2026-03-20T10:00:00.000Z',
+    contentType: 'text/html',
+    body,
+    bodyHash: '',
+  };
 }
 
 describe('quotations', () => {
@@ -47,7 +56,11 @@ describe('quotations', () => {
   it.each([
     ['one sentence of 32 words', ONE_SENTENCE, 1],
     ['two sentences of 48 words', TWO_SENTENCES, 2],
-    ['two sentences quoted inline with typographic quotes', `As Northwind Review put it: “${TWO_SENTENCES}”`, 2],
+    [
+      'two sentences quoted inline with typographic quotes',
+      `As Northwind Review put it: “${TWO_SENTENCES}”`,
+      2,
+    ],
   ])('%s is a quotation, listed and not judged', (_name, quoted, sentences) => {
     const words = quoted.split(/\s+/).length;
     expect(words).toBeGreaterThanOrEqual(30);

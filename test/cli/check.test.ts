@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReprintMatch } from '../../src/check/result.ts';
 import { ruleRegistry } from '../../src/check/rules/index.ts';
+import { ORIGINAL, pageHtml } from '../check/_rule-tester.ts';
 import { runCli } from '../helpers/cli.ts';
 import { FIXTURES, fixtureStore } from '../helpers/fixture-store.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { ORIGINAL, pageHtml } from '../check/_rule-tester.ts';
 
 interface Expected {
   file: string;
@@ -264,7 +264,11 @@ describe('syndicate check: uncertain verdicts and quotations', () => {
     expect(match.reason).toBeTruthy();
     expect(second.status).toBe('no-match');
     expect(second.quotations).toEqual([
-      expect.objectContaining({ article: expect.objectContaining({ id: 'nw-481' }), sentences: 1, words: 32 }),
+      expect.objectContaining({
+        article: expect.objectContaining({ id: 'nw-481' }),
+        sentences: 1,
+        words: 32,
+      }),
     ]);
     const text = await runCli([...args, 'check', uncertain, quoting]);
     expect(text.code).toBe(0);

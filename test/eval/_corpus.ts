@@ -96,7 +96,21 @@ function markedText(html: string, withSnippets: string[], withoutSnippets: strin
     if (!next) break;
     node = next;
   }
-  const block = new Set(['p', 'div', 'li', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'br', 'tr', 'blockquote', 'section']);
+  const block = new Set([
+    'p',
+    'div',
+    'li',
+    'h1',
+    'h2',
+    'h3',
+    'h4',
+    'h5',
+    'h6',
+    'br',
+    'tr',
+    'blockquote',
+    'section',
+  ]);
   const parts: string[] = [];
   const walk = (current: AnyNode) => {
     if (current.type === 'text') parts.push((current as unknown as { data: string }).data);
@@ -108,12 +122,7 @@ function markedText(html: string, withSnippets: string[], withoutSnippets: strin
     if (isBlock) parts.push('\n');
   };
   walk(node);
-  const text = parts
-    .join('')
-    .split('\n')
-    .map(squash)
-    .filter(Boolean)
-    .join('\n');
+  const text = parts.join('').split('\n').map(squash).filter(Boolean).join('\n');
   if (withoutSnippets.some((snippet) => squash(snippet).length > 3 && squash(text).includes(squash(snippet))))
     return undefined;
   if (text.split(/\s+/).length < 120) return undefined;

@@ -116,10 +116,13 @@ export function nameAs(form: NameForm, original: string): { html: string; linksO
 }
 
 export function creditHtml(parts: CreditParts): string {
-  const named = parts.link === 'original' ? nameAs(parts.nameForm, parts.original) : nameAs(
-    parts.nameForm === 'linked' || parts.nameForm === 'tracked' ? 'name' : parts.nameForm,
-    parts.original,
-  );
+  const named =
+    parts.link === 'original'
+      ? nameAs(parts.nameForm, parts.original)
+      : nameAs(
+          parts.nameForm === 'linked' || parts.nameForm === 'tracked' ? 'name' : parts.nameForm,
+          parts.original,
+        );
   let source = parts.wording.template.includes('{LINKED}')
     ? parts.wording.template.replace('{LINKED}', `<a href="${parts.original}">${PUBLISHER}</a>`)
     : parts.wording.template.replace('{NAME}', named.html);

@@ -72,7 +72,8 @@ function blockOf($: CheerioAPI, index: TextIndex, snippet: string, last: boolean
   let element = nodeAt(index, last ? at + wanted.length - 1 : at)?.parent as Element | null | undefined;
   while (element && element.type === 'tag' && !fold($(element).text()).includes(wanted.slice(0, 40)))
     element = element.parent as Element | null;
-  while (element && element.type === 'tag' && !BLOCK.test(element.name)) element = element.parent as Element | null;
+  while (element && element.type === 'tag' && !BLOCK.test(element.name))
+    element = element.parent as Element | null;
   return element && element.type === 'tag' ? element : undefined;
 }
 
@@ -154,7 +155,9 @@ function afterLast(located: Located, html: string): void {
 /** The post element itself: what follows it is no longer the post. */
 function isPost(element: Element): boolean {
   if (element.name === 'article' || /Article|BlogPosting/.test(element.attribs.itemtype ?? '')) return true;
-  return (element.attribs.class ?? '').split(/\s+/).some((token) => /^(?:hentry|post|type-post|entry|blog-post)$/.test(token));
+  return (element.attribs.class ?? '')
+    .split(/\s+/)
+    .some((token) => /^(?:hentry|post|type-post|entry|blog-post)$/.test(token));
 }
 
 function afterContainer(located: Located, html: string): void {
@@ -181,7 +184,10 @@ export function splice(located: Located, credit: string, placement: Placement | 
       afterLast(located, `<p><small>${credit}</small></p>`);
       break;
     case 'figure-caption':
-      afterLast(located, `<figure><img src="/images/map.jpg" alt=""><figcaption>${credit}</figcaption></figure>`);
+      afterLast(
+        located,
+        `<figure><img src="/images/map.jpg" alt=""><figcaption>${credit}</figcaption></figure>`,
+      );
       break;
     case 'table':
       afterLast(located, `<table><tbody><tr><td>${credit}</td></tr></tbody></table>`);
@@ -197,7 +203,10 @@ export function splice(located: Located, credit: string, placement: Placement | 
       else $(container).before(`<div><p><span>Mara Quill</span> | ${credit}</p></div>`);
       break;
     case 'note-box':
-      afterLast(located, `<div style="border:1px solid #ccc;padding:1em"><p><strong>Note</strong></p><p>${credit}</p></div>`);
+      afterLast(
+        located,
+        `<div style="border:1px solid #ccc;padding:1em"><p><strong>Note</strong></p><p>${credit}</p></div>`,
+      );
       break;
     case 'comments':
       $(container).after(
@@ -205,7 +214,9 @@ export function splice(located: Located, credit: string, placement: Placement | 
       );
       break;
     case 'sidebar':
-      $('body').append(`<aside id="secondary" class="sidebar widget-area"><section class="widget"><p>${credit}</p></section></aside>`);
+      $('body').append(
+        `<aside id="secondary" class="sidebar widget-area"><section class="widget"><p>${credit}</p></section></aside>`,
+      );
       break;
     case 'site-footer':
       $('body').append(`<footer id="colophon" class="site-footer"><p>${credit}</p></footer>`);
@@ -232,7 +243,8 @@ const marker = (name: string) => `<!--syndicate-eval:${name}-->`;
  */
 export function template(located: Located): string {
   // Hostile places first: what is inserted later lands nearer the text, so comments follow the post.
-  for (const placement of [...HOSTILE_PLACEMENTS, ...PLACEMENTS]) splice(located, marker(placement), placement);
+  for (const placement of [...HOSTILE_PLACEMENTS, ...PLACEMENTS])
+    splice(located, marker(placement), placement);
   const { $, container } = located;
   $(container).prepend(marker('text-start'));
   $(container).append(marker('text-end'));

@@ -28,14 +28,7 @@ import { type Article, toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
 import { openStore } from '../../src/store/db.ts';
 import { type CorpusPage, loadCorpus } from './_corpus.ts';
-import {
-  COPYRIGHTS,
-  type CreditParts,
-  creditHtml,
-  NAME_FORMS,
-  PUBLISHER,
-  WORDINGS,
-} from './_credits.ts';
+import { COPYRIGHTS, type CreditParts, creditHtml, NAME_FORMS, PUBLISHER, WORDINGS } from './_credits.ts';
 import { fill, fillText, HOSTILE_PLACEMENTS, type Located, locate, PLACEMENTS, template } from './_splice.ts';
 
 type Expected = 'compliant' | 'violation' | 'no-match';
@@ -267,7 +260,9 @@ function judge(tally: Tally, test: Case, result: PageResult): void {
   if (result.status === 'error') tally.errors++;
   const match = result.matches[0];
   const identified =
-    test.article === undefined ? result.matches.length === 0 : result.matches.length === 1 && match?.article.id === test.article;
+    test.article === undefined
+      ? result.matches.length === 0
+      : result.matches.length === 1 && match?.article.id === test.article;
   if (identified) tally.identified++;
   const verdict = match ? match.verdict : 'no-match';
   if (verdict === 'uncertain') tally.uncertain++;
@@ -285,11 +280,14 @@ function judge(tally: Tally, test: Case, result: PageResult): void {
     tally.wrong.push({
       case: test,
       got: `${verdict}${match ? ` ${match.article.id}` : ''} [${[...flagged].join(', ')}]${
-        verdict === 'uncertain' ? ` suspected ${JSON.stringify((match as { suspected?: unknown }).suspected)}` : ''
+        verdict === 'uncertain'
+          ? ` suspected ${JSON.stringify((match as { suspected?: unknown }).suspected)}`
+          : ''
       }`,
     });
   for (const rule of ALL_RULES) {
-    const counts = (tally.rules[rule] ??= { tp: 0, fp: 0, fn: 0 });
+    const counts = tally.rules[rule] ?? { tp: 0, fp: 0, fn: 0 };
+    tally.rules[rule] = counts;
     const expected = test.fails.has(rule);
     const got = flagged.has(rule);
     if (expected && got) counts.tp++;
@@ -324,7 +322,9 @@ function print(name: string, tally: Tally, show: number): void {
     lines.push(`  wrong by scenario: ${[...kinds].map(([kind, count]) => `${kind} ${count}`).join(', ')}`);
   for (const wrong of tally.wrong.slice(0, show)) {
     lines.push(`    ${wrong.case.page.id} ${wrong.case.url}`);
-    lines.push(`      ${wrong.case.scenario}: expected ${wrong.case.expected} [${[...wrong.case.fails].join(', ')}], got ${wrong.got}`);
+    lines.push(
+      `      ${wrong.case.scenario}: expected ${wrong.case.expected} [${[...wrong.case.fails].join(', ')}], got ${wrong.got}`,
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -337,7 +337,9 @@ function argument(args: string[], name: string): string | undefined {
 function main(args: string[]): void {
   const dir = args.find((arg, index) => !arg.startsWith('--') && !args[index - 1]?.startsWith('--'));
   if (!dir) {
-    process.stderr.write('usage: npm run eval:pages -- DIR [--set development|hold-out|all] [--limit N] [--show N]\n');
+    process.stderr.write(
+      'usage: npm run eval:pages -- DIR [--set development|hold-out|all] [--limit N] [--show N]\n',
+    );
     process.exit(2);
   }
   const set = argument(args, '--set') ?? 'all';
@@ -345,7 +347,10 @@ function main(args: string[]): void {
   const show = Number(argument(args, '--show') ?? 0);
   const loaded = loadCorpus(dir);
   // A host the site registry cannot take (a port, an odd character) leaves its page out.
-  const corpus = { ...loaded, pages: loaded.pages.filter((page) => /^https?:\/\/[a-z0-9.-]+\//i.test(page.url)) };
+  const corpus = {
+    ...loaded,
+    pages: loaded.pages.filter((page) => /^https?:\/\/[a-z0-9.-]+\//i.test(page.url)),
+  };
   const work = mkdtempSync(join(tmpdir(), 'syndicate-eval-'));
   try {
     writeFileSync(
@@ -359,7 +364,9 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
 `,
     );
     const hosts = new Set(corpus.pages.map((page) => new URL(page.url).hostname));
-    const sites = [...hosts].map((host, index) => `  - { id: site-${index}, url: "https://${host}/", kind: community }`);
+    const sites = [...hosts].map(
+      (host, index) => `  - { id: site-${index}, url: "https://${host}/", kind: community }`,
+    );
     sites.push('  - { id: shop, url: "https://commercial.example/", kind: commercial }');
     writeFileSync(join(work, 'sites.yaml'), `sites:\n${sites.join('\n')}\n`);
     const terms = loadTerms(work);
@@ -403,7 +410,10 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
       });
       for (const test of cases) {
         const control = controls.get(test);
-        if (control && checkSnapshot(db, snapshotOf(test.url, control), { terms, sites: registry }).matches.length > 0) {
+        if (
+          control &&
+          checkSnapshot(db, snapshotOf(test.url, control), { terms, sites: registry }).matches.length > 0
+        ) {
           leftOut++;
           continue;
         }
@@ -423,4 +433,5 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
 }
 
 export type { Located };
+
 main(process.argv.slice(2));

@@ -17,15 +17,32 @@ const B = 'https://peaceblog.example/2026/palmyra-copy';
 function uncertain(url: string): ScannedPage {
   const base = page(url, 'compliant', { hash: 'u1' });
   const [match] = base.matches;
-  const suspected = { ...linkViolation({ rule: 'source-attribution' }), reason: 'the post’s bounds are unclear' };
-  return { ...base, matches: [{ ...match!, verdict: 'uncertain', violations: [], suspected: [suspected], reason: 'the post’s bounds are unclear' }] };
+  const suspected = {
+    ...linkViolation({ rule: 'source-attribution' }),
+    reason: 'the post’s bounds are unclear',
+  };
+  return {
+    ...base,
+    matches: [
+      {
+        ...match!,
+        verdict: 'uncertain',
+        violations: [],
+        suspected: [suspected],
+        reason: 'the post’s bounds are unclear',
+      },
+    ],
+  };
 }
 
 describe('uncertain reprints', () => {
   it('are recorded for review as uncertain findings, never as violations or alerts', () => {
     const db = openStore(join(tempDir(), 'store.sqlite'));
     const s1 = startScan(db, { sites: ['peace-blog'], now: day(1) });
-    const first = recordPageResults(db, s1.id, [uncertain(A), page(B, 'violation', { hash: 'b1' })], { sites, now: day(1) });
+    const first = recordPageResults(db, s1.id, [uncertain(A), page(B, 'violation', { hash: 'b1' })], {
+      sites,
+      now: day(1),
+    });
     finishScan(db, s1.id, { now: day(1) });
     expect(first.new.map((finding) => finding.pageUrl)).toEqual([B]);
     expect(first.uncertain.map((finding) => finding.pageUrl)).toEqual([A]);

@@ -120,7 +120,7 @@ export const CREDIT_PHRASES: Record<string, string[]> = {
     'su concessione di',
     'via',
     'tratto da',
-    'leggi (?:tutto|l\'articolo originale|il resto) (?:su|in)',
+    "leggi (?:tutto|l'articolo originale|il resto) (?:su|in)",
     'tradotto da',
   ],
 };
@@ -188,7 +188,10 @@ export default defineRule({
     // or to a copyright sign ("<a href=ORIGINAL>Northwind Review</a> · © 2019"). In a long line the
     // name is only a mention in the post's own text.
     for (const line of lines) {
-      const words = line.replace(/⟦[^⟧]*⟧/g, ' ').split(/\s+/).filter(Boolean).length;
+      const words = line
+        .replace(/⟦[^⟧]*⟧/g, ' ')
+        .split(/\s+/)
+        .filter(Boolean).length;
       if (words > CREDIT_LINE_WORDS) continue;
       const named = name.test(line.replace(/⟦[^⟧]*⟧/g, ' '));
       if (named && (line.includes('⟦original⟧') || /©|\(c\)|copyright/i.test(line))) {

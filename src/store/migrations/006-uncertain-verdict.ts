@@ -17,10 +17,12 @@ export const uncertainVerdict: Migration = {
   up(db) {
     const before = "CHECK (verdict IN ('compliant', 'violation'))";
     const after = "CHECK (verdict IN ('compliant', 'violation', 'uncertain'))";
-    const sql = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'findings'").pluck().get() as
-      | string
-      | undefined;
-    if (!sql?.includes(before)) throw new Error('findings.verdict does not have the CHECK constraint of migration 4');
+    const sql = db
+      .prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'findings'")
+      .pluck()
+      .get() as string | undefined;
+    if (!sql?.includes(before))
+      throw new Error('findings.verdict does not have the CHECK constraint of migration 4');
     const version = db.pragma('schema_version', { simple: true }) as number;
     db.unsafeMode(true);
     try {
@@ -34,6 +36,7 @@ export const uncertainVerdict: Migration = {
       db.unsafeMode(false);
     }
     const problems = db.pragma('integrity_check') as Array<{ integrity_check: string }>;
-    if (problems[0]?.integrity_check !== 'ok') throw new Error(`integrity check failed: ${JSON.stringify(problems)}`);
+    if (problems[0]?.integrity_check !== 'ok')
+      throw new Error(`integrity check failed: ${JSON.stringify(problems)}`);
   },
 };

@@ -18,4 +18,11 @@ export interface Migration {
  * 1 articles, 2 fingerprints (match), 3 crawl frontier and snapshots, 4 scans and findings,
  * 5 the last judgement of each page (scan), 6 the uncertain verdict of a finding (check).
  */
-export const migrations: Migration[] = [articles, fingerprints, crawl, findings, judgements, uncertainVerdict];
+export const migrations: Migration[] = [
+  articles,
+  fingerprints,
+  crawl,
+  findings,
+  judgements,
+  uncertainVerdict,
+];

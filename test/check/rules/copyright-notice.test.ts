@@ -1,8 +1,18 @@
 import { type Case, ORIGINAL, ruleTester } from '../_rule-tester.ts';
 
 type Fields = Omit<Case, 'name' | 'outcome' | 'messageId'>;
-const pass = (name: string, fields: Fields): Case => ({ name, ...fields, outcome: 'pass', messageId: 'found' });
-const fail = (name: string, messageId: string, fields: Fields): Case => ({ name, ...fields, outcome: 'fail', messageId });
+const pass = (name: string, fields: Fields): Case => ({
+  name,
+  ...fields,
+  outcome: 'pass',
+  messageId: 'found',
+});
+const fail = (name: string, messageId: string, fields: Fields): Case => ({
+  name,
+  ...fields,
+  outcome: 'fail',
+  messageId,
+});
 
 const notices = [
   '&copy; 2026 Northwind Review',
@@ -24,8 +34,14 @@ const places: Array<[string, (notice: string) => Fields]> = [
   ['in a footer after the text', (notice) => ({ afterText: `<footer>${notice}</footer>` })],
   ['in small print', (notice) => ({ inText: `<p><small>${notice}</small></p>` })],
   ['in an aside', (notice) => ({ inText: `<aside>${notice}</aside>` })],
-  ['in a figure caption', (notice) => ({ inText: `<figure><figcaption>Photo and text ${notice}</figcaption></figure>` })],
-  ['in a theme with no known class names', (notice) => ({ theme: 'bare', afterText: `<div>${notice}</div>` })],
+  [
+    'in a figure caption',
+    (notice) => ({ inText: `<figure><figcaption>Photo and text ${notice}</figcaption></figure>` }),
+  ],
+  [
+    'in a theme with no known class names',
+    (notice) => ({ theme: 'bare', afterText: `<div>${notice}</div>` }),
+  ],
 ];
 
 ruleTester('copyright-notice', {
@@ -39,13 +55,19 @@ ruleTester('copyright-notice', {
     }),
   ],
   invalid: [
-    fail('the republisher’s own notice only, in the site footer', 'missing', { siteFooter: '© 2026 Peace Blog' }),
+    fail('the republisher’s own notice only, in the site footer', 'missing', {
+      siteFooter: '© 2026 Peace Blog',
+    }),
     fail('a notice in the post for the republisher', 'otherOwner', {
       inText: '<p>© 2026 Peace Blog. Source: Northwind Review</p>',
     }),
     fail('a notice naming another publisher', 'otherOwner', { inText: '<p>© 2026 Valley Gazette</p>' }),
-    fail('a notice in a sidebar widget', 'missing', { sidebar: '<div class="widget">© Northwind Review</div>' }),
-    fail('a notice only in the site footer', 'missing', { siteFooter: '© 2026 Northwind Review and Peace Blog' }),
+    fail('a notice in a sidebar widget', 'missing', {
+      sidebar: '<div class="widget">© Northwind Review</div>',
+    }),
+    fail('a notice only in the site footer', 'missing', {
+      siteFooter: '© 2026 Northwind Review and Peace Blog',
+    }),
     fail('a notice only in the comments', 'missing', {
       comments: '<div class="comment"><p>© Northwind Review, no?</p></div>',
     }),

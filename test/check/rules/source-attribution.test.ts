@@ -44,7 +44,10 @@ const placements: Array<[string, (credit: string) => Omit<Case, 'name' | 'outcom
   ['an aside in the post body', (credit) => ({ inText: `<aside><p>${credit}</p></aside>` })],
   ['a footer after the text', (credit) => ({ afterText: `<footer><p>${credit}</p></footer>` })],
   ['small print', (credit) => ({ inText: `<p><small>${credit}</small></p>` })],
-  ['a figure caption', (credit) => ({ inText: `<figure><img src="/m.jpg" alt=""><figcaption>${credit}</figcaption></figure>` })],
+  [
+    'a figure caption',
+    (credit) => ({ inText: `<figure><img src="/m.jpg" alt=""><figcaption>${credit}</figcaption></figure>` }),
+  ],
   ['a table after the text', (credit) => ({ afterText: `<table><tr><td>${credit}</td></tr></table>` })],
   ['a lead note', (credit) => ({ lead: `<p><em>${credit}</em></p>` })],
   ['the byline', (credit) => ({ header: `<p class="byline">Mara Jensen · ${credit}</p>` })],
@@ -56,7 +59,12 @@ wordings.forEach(([language, credit], index) => {
   const [where, place] = placements[index % placements.length]!;
   valid.push(pass(`${language} "${credit}" in ${where}`, place(credit)));
   const [bareWhere, barePlace] = placements[(index + 4) % placements.length]!;
-  valid.push(pass(`${language} "${credit}" in ${bareWhere} of a theme with no known class names`, { theme: 'bare', ...barePlace(credit) }));
+  valid.push(
+    pass(`${language} "${credit}" in ${bareWhere} of a theme with no known class names`, {
+      theme: 'bare',
+      ...barePlace(credit),
+    }),
+  );
 });
 valid.push(
   pass('the name as the text of the link to the original, next to a © line', {
@@ -79,7 +87,9 @@ ruleTester('source-attribution', {
     missing('the name in a long sentence of the post’s own text next to a link', {
       inText: `<p>Our readers keep asking us what we think about the reporting of Northwind Review on the valley, and we think that it is careful, patient and fair to every side, as <a href="${ORIGINAL}">this story</a> shows.</p>`,
     }),
-    missing('a credit only in a sidebar widget', { sidebar: '<section class="widget">Via Northwind Review</section>' }),
+    missing('a credit only in a sidebar widget', {
+      sidebar: '<section class="widget">Via Northwind Review</section>',
+    }),
     missing('a credit only in the site footer', { siteFooter: 'Some posts reprinted from Northwind Review' }),
     missing('a credit only in the site footer of a theme with no known class names', {
       theme: 'bare',
@@ -92,8 +102,12 @@ ruleTester('source-attribution', {
       theme: 'bare',
       comments: '<div><p>Originally published by Northwind Review, I believe.</p></div>',
     }),
-    missing('a credit hidden with the hidden attribute', { inText: '<span hidden>Source: Northwind Review</span>' }),
-    missing('a credit hidden with display:none', { afterText: '<p style="display: none">Source: Northwind Review</p>' }),
+    missing('a credit hidden with the hidden attribute', {
+      inText: '<span hidden>Source: Northwind Review</span>',
+    }),
+    missing('a credit hidden with display:none', {
+      afterText: '<p style="display: none">Source: Northwind Review</p>',
+    }),
     {
       name: 'a credit in a part of the post a stylesheet may hide',
       inText: `<p class="sr-only">Source: Northwind Review</p><p>© 2026 Mara Jensen, <a href="${ORIGINAL}">the original</a></p>`,
