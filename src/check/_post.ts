@@ -48,6 +48,8 @@ const TRAILING_WORDS = 160;
 /** After a heading, a block longer than this starts another section. */
 const SECTION_WORDS = 45;
 const LEADING_WORDS = 80;
+/** Matched words that make a region part of the reprinted text, whatever its name. */
+const MATCHED_CONTINUES = 20;
 
 const IGNORED_TAGS = new Set([
   'script',
@@ -321,6 +323,13 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
     const siblings = level.children;
     for (; index < siblings.length && !stopped; index++) {
       const sibling = siblings[index]!;
+      // More of the reprinted text (a second page of it, a part after a box): the post goes on.
+      if (isElement(sibling) && (counts.matched.get(sibling) ?? 0) >= MATCHED_CONTINUES) {
+        post.scope.push(sibling);
+        budget = 0;
+        afterHeading = false;
+        continue;
+      }
       if (isElement(sibling) && concealedByClass(sibling)) {
         post.concealed.push(sibling);
         continue;

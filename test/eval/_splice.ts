@@ -102,7 +102,9 @@ export function locate(html: string, articleText: string): Located | undefined {
     .filter((line) => line.split(/\s+/).length >= 6);
   if (paragraphs.length < 2) return undefined;
   let first: Element | undefined;
-  for (const paragraph of paragraphs.slice(0, 4)) {
+  // A headline or a kicker is not where the text starts: the first paragraph of some length is.
+  const opening = paragraphs.filter((paragraph) => paragraph.split(/\s+/).length >= 15);
+  for (const paragraph of [...opening.slice(0, 3), ...paragraphs.slice(0, 4)]) {
     first = blockOf($, index, paragraph.split(/\s+/).slice(0, 8).join(' '), false);
     if (first) break;
   }
@@ -160,9 +162,17 @@ function isPost(element: Element): boolean {
     .some((token) => /^(?:hentry|post|type-post|entry|blog-post)$/.test(token));
 }
 
+/**
+ * Right after the block that holds the end of the text: the child of the container that holds the
+ * last paragraph when there is one (the text's own wrapper), else after the container itself (or at
+ * the end of it when it is the post element). Never after whatever else the container holds.
+ */
 function afterContainer(located: Located, html: string): void {
-  const { $, container } = located;
-  if (isPost(container)) $(container).append(html);
+  const { $, container, last } = located;
+  let block: Element = last;
+  while (block.parent && block.parent !== container) block = block.parent as Element;
+  if (block !== last && block.parent === container) $(block).after(html);
+  else if (isPost(container)) $(container).append(html);
   else $(container).after(html);
 }
 
