@@ -1,4 +1,5 @@
 import type { Finding } from '../findings/types.ts';
+import { discoveriesHtml } from './discoveries.ts';
 import { escapeHtml, htmlLink, safeHref } from './escape.ts';
 import { describeLicence, type ReportData, type ReportFinding } from './model.ts';
 
@@ -38,6 +39,7 @@ export function renderHtml(report: ReportData): string {
   }</p></header>
 <main>
 ${body}
+${discoveriesHtml(report.discoveries)}
 </main>
 </body>
 </html>

@@ -1,3 +1,4 @@
+import { discoveriesMarkdown } from './discoveries.ts';
 import { escapeMarkdown, markdownLink } from './escape.ts';
 import { describeLicence, type ReportData, type ReportFinding } from './model.ts';
 
@@ -11,7 +12,7 @@ export function renderMarkdown(report: ReportData): string {
   lines.push(`# Reprint compliance report${scan ? `: scan ${scan.id}` : ''}`, '');
   lines.push(`Generated ${escapeMarkdown(report.generated)}.`, '');
   if (!scan) {
-    lines.push('No scan has been recorded yet.', '');
+    lines.push('No scan has been recorded yet.', '', ...discoveriesMarkdown(report.discoveries));
     return lines.join('\n');
   }
   const counts = scan.counts;
@@ -64,6 +65,7 @@ export function renderMarkdown(report: ReportData): string {
   lines.push('', '## Violations', '');
   if (!report.violations.length) lines.push('No violations in this scan.');
   for (const finding of report.violations) lines.push(...violation(finding));
+  lines.push(...discoveriesMarkdown(report.discoveries));
   return `${lines.join('\n').trimEnd()}\n`;
 }
 

@@ -14,6 +14,7 @@ import { cachedRobots, failuresOf, goneOf, reachedIn, snapshotsOf } from '../cra
 import { isAllowed, parseRobots, policyFor } from '../crawl/robots.ts';
 import { sleep } from '../crawl/scheduler.ts';
 import type { PageSnapshot } from '../crawl/snapshot.ts';
+import { captureEvidence } from '../evidence/index.ts';
 import {
   ACTIVE_STATUSES,
   acquireScanLock,
@@ -136,6 +137,7 @@ async function scanSites(
     }
   }
   record(gone);
+  await captureEvidence(db, { scanId: scan.id, now, signal: options.signal });
 
   const errors = failuresOf(db, crawled.passId).map((failure) => ({
     url: failure.url,

@@ -4,7 +4,10 @@ import { fingerprints } from './002-fingerprints.ts';
 import { crawl } from './003-crawl.ts';
 import { findings } from './004-findings.ts';
 import { judgements } from './005-judgements.ts';
-import { uncertainVerdict } from './006-uncertain-verdict.ts';
+import { discoveries } from './006-discoveries.ts';
+import { articleRevisions } from './007-article-revisions.ts';
+import { evidence } from './008-evidence.ts';
+import { uncertainVerdict } from './009-uncertain-verdict.ts';
 
 export interface Migration {
   version: number;
@@ -16,7 +19,9 @@ export interface Migration {
  * Every schema change, in order. A released migration is never edited: add a new one.
  * Versions are allotted to stages so that work on them can proceed side by side:
  * 1 articles, 2 fingerprints (match), 3 crawl frontier and snapshots, 4 scans and findings,
- * 5 the last judgement of each page (scan), 6 the uncertain verdict of a finding (check).
+ * 5 the last judgement of each page (scan), 6 web-archive discoveries (discover), 7 article
+ * revisions and feed selection indexes (feed), 8 evidence of violations and the exchanges it is
+ * made from (evidence), 9 the uncertain verdict of a finding (check).
  */
 export const migrations: Migration[] = [
   articles,
@@ -24,5 +29,8 @@ export const migrations: Migration[] = [
   crawl,
   findings,
   judgements,
+  discoveries,
+  articleRevisions,
+  evidence,
   uncertainVerdict,
 ];

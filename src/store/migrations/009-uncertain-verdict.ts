@@ -12,7 +12,7 @@ import type { Migration } from './index.ts';
  * `schema_version` so that every connection reads the new definition.
  */
 export const uncertainVerdict: Migration = {
-  version: 6,
+  version: 9,
   name: 'uncertain-verdict',
   up(db) {
     const before = "CHECK (verdict IN ('compliant', 'violation'))";
