@@ -4,58 +4,90 @@
  */
 import type { AnyNode, Element } from 'domhandler';
 import type { Terms } from '../config/terms.ts';
+import { walk } from '../match/page.ts';
+import { concealedByClass, isForeignRegion } from './_post.ts';
+
+export { concealedByClass };
+
 import type { Article } from '../store/article.ts';
 import type { RuleContext } from './rule.ts';
 
 const BLOCK =
-  /^(?:p|div|section|article|main|header|footer|h[1-6]|ul|ol|li|dl|dt|dd|blockquote|pre|table|tr|td|th|figure|figcaption|address|br|hr|details|summary)$/;
+  /^(?:p|div|section|article|main|header|footer|aside|h[1-6]|ul|ol|li|dl|dt|dd|blockquote|pre|table|tr|td|th|figure|figcaption|address|br|hr|details|summary)$/;
 const SKIP = /^(?:script|style|noscript|template|svg|head)$/;
 
 function isElement(node: AnyNode): node is Element {
   return node.type === 'tag';
 }
 
+/** One form for the ways tools write the same characters: quotes, apostrophes, spaces, dashes. */
+export function plain(text: string): string {
+  return text
+    .replace(/[\u2018\u2019\u02bc\u2032\u0060\u00b4]/g, "'")
+    .replace(/[\u201c\u201d\u201e\u00ab\u00bb\u2033]/g, '"')
+    .replace(/[\u2010\u2011\u2012]/g, '-')
+    .replace(/[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+/g, ' ');
+}
+
 /**
  * The text of the scope, one line per block. With `linkHosts`, every link to another host is
  * followed by `⟦host⟧`, so a credit such as "via <a href=…northwind.example…>this site</a>"
- * reads as naming the publisher.
+ * reads as naming the publisher; a link to one of `originals` (normalised URLs) is also followed
+ * by `⟦original⟧`. Text a reader cannot see is left out; an element that only a stylesheet may
+ * hide is left out too, unless it is itself one of the scope's nodes (so it can be read on purpose
+ * to see whether a credit is there).
  */
 export function scopeLines(
-  scope: readonly Element[],
+  scope: readonly AnyNode[],
   base: string,
-  options: { linkHosts?: boolean } = {},
+  options: { linkHosts?: boolean; originals?: ReadonlySet<string> } = {},
 ): string[] {
   const parts: string[] = [];
-  const seen = new Set<Element>();
-  const walk = (node: AnyNode) => {
-    if (node.type === 'text') {
-      parts.push((node as unknown as { data: string }).data);
-      return;
-    }
-    if (!isElement(node)) return;
-    if (seen.has(node)) return;
-    seen.add(node);
-    const name = node.name.toLowerCase();
-    // Text a reader cannot see is no credit (and a hidden link must not glue onto the name).
-    if (SKIP.test(name) || hiddenSelf(node)) return;
-    const block = BLOCK.test(name);
-    if (block) parts.push('\n');
-    for (const child of node.children) walk(child);
-    if (options.linkHosts && name === 'a' && node.attribs.href) {
-      const target = resolve(node.attribs.href, base);
-      if (target) parts.push(` ⟦${bareHost(target.hostname)}⟧`);
-    }
-    if (block) parts.push('\n');
-  };
-  for (const element of scope) {
-    walk(element);
-    parts.push('\n');
-  }
-  return parts
-    .join('')
-    .split('\n')
-    .map((line) => line.replace(/\s+/g, ' ').trim())
+  const seen = new Set<AnyNode>();
+  const roots = new Set(scope);
+  walk(
+    scope,
+    (node) => {
+      if (node.type === 'text') {
+        parts.push((node as unknown as { data: string }).data);
+        return;
+      }
+      if (!isElement(node) || seen.has(node)) return false;
+      seen.add(node);
+      const name = node.name.toLowerCase();
+      // Text a reader cannot see is no credit (and a hidden link must not glue onto the name).
+      if (SKIP.test(name) || hiddenSelf(node)) return false;
+      if (!roots.has(node) && (concealedByClass(node) || isForeignRegion(node))) return false;
+      if (BLOCK.test(name)) parts.push('\n');
+      return true;
+    },
+    (element) => {
+      const name = element.name.toLowerCase();
+      if (options.linkHosts && name === 'a' && element.attribs.href) {
+        const target = resolve(element.attribs.href, base);
+        if (target) {
+          parts.push(` ⟦${bareHost(target.hostname)}⟧`);
+          const normal = normaliseUrl(target);
+          if (normal && options.originals?.has(normal)) parts.push(' ⟦original⟧');
+        }
+      }
+      if (BLOCK.test(name)) parts.push('\n');
+      if (roots.has(element)) parts.push('\n');
+    },
+  );
+  return plain(parts.join('').replace(/\n/g, '\u0000'))
+    .split('\u0000')
+    .map((line) => line.trim())
     .filter(Boolean);
+}
+
+/** Whether the rules may read `element`: not inside comments, a sidebar or other foreign region of the scope. */
+export function readable(element: Element, roots: ReadonlySet<AnyNode>): boolean {
+  for (let node: AnyNode | null = element; node; node = node.parent) {
+    if (node.type === 'tag' && isForeignRegion(node as Element) && !roots.has(node)) return false;
+    if (roots.has(node)) return true;
+  }
+  return true;
 }
 
 export function resolve(href: string, base: string): URL | undefined {

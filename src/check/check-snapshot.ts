@@ -2,24 +2,20 @@
  * Check one page: identify what it reprints, then judge each reprint against the terms' rules.
  * Pure over its inputs: the snapshot, the store and the configuration; it fetches nothing.
  */
-import type { Element } from 'domhandler';
+import type { CheerioAPI } from 'cheerio';
+import type { AnyNode, Element } from 'domhandler';
 import type { Site } from '../config/sites.ts';
 import type { Terms } from '../config/terms.ts';
 import type { PageSnapshot } from '../crawl/snapshot.ts';
-import {
-  DEFAULT_MATCH,
-  type Identified,
-  identify,
-  type MatchOptions,
-  PageFingerprints,
-} from '../match/identify.ts';
-import { type PageDocument, parsePage } from '../match/page.ts';
+import { DEFAULT_MATCH, findReprints, type MatchOptions, PageFingerprints } from '../match/identify.ts';
+import { parsePage } from '../match/page.ts';
 import { tokenise } from '../match/tokens.ts';
 import type { Db } from '../store/db.ts';
-import { articleUrls, bareHost, normaliseUrl, publisherHosts } from './_scope.ts';
-import { findRule, runRules } from './engine.ts';
-import type { PageResult, ReprintMatch, Violation } from './result.ts';
-import type { Rule } from './rule.ts';
+import { findPost, type Post } from './_post.ts';
+import { articleUrls, bareHost, concealedByClass, normaliseUrl, publisherHosts } from './_scope.ts';
+import { findRule, runRule, runRules } from './engine.ts';
+import type { PageResult, ReprintMatch, RuleOutcome, Suspected, Violation } from './result.ts';
+import type { Rule, RuleContext } from './rule.ts';
 
 export interface CheckOptions {
   terms: Terms;
@@ -44,25 +40,78 @@ export function matchOptions(terms: Terms): MatchOptions {
   return { ...DEFAULT_MATCH, ...terms.match };
 }
 
-/** The post the match sits in: the entry holding most of its passages' words. */
-function scopeOf(page: PageDocument, tokens: ReturnType<typeof tokenise>, found: Identified): Element[] {
-  const words = new Array<number>(page.entries.length).fill(0);
-  for (const passage of found.passages) {
-    for (let word = passage.pageFrom; word <= passage.pageTo; word++) {
-      const at = tokens.starts[word]!;
-      const entry = page.entries.findIndex((candidate) => at >= candidate.start && at < candidate.end);
-      if (entry >= 0) words[entry]!++;
+/** Rules whose evidence is in the page's text, so a post read too narrowly may miss it. */
+const CREDIT_RULES = new Set(['source-attribution', 'copyright-notice', 'link-to-original']);
+
+function toViolation(outcome: RuleOutcome): Violation {
+  const violation: Violation = {
+    rule: outcome.rule,
+    messageId: outcome.messageId ?? 'fail',
+    message: outcome.message ?? '',
+    evidence: outcome.evidence ?? '',
+  };
+  if (outcome.details) violation.data = outcome.details;
+  return violation;
+}
+
+/**
+ * The verdict of one reprint. A credit rule that fails on the post but passes once the regions of
+ * unclear belonging are read too (past the budget of what follows the text, or hidden by a class
+ * whose stylesheet we never run) is suspected, not violated; so is a rule that could not read the
+ * page. Only a failure that no trusted reading can explain away is a violation.
+ */
+function judge(
+  rules: ReadonlyArray<{ rule: Rule<unknown>; options: unknown }>,
+  context: Omit<RuleContext<unknown>, 'options' | 'scope'>,
+  post: Post,
+): Pick<ReprintMatch, 'verdict' | 'violations' | 'suspected' | 'reason' | 'rules'> {
+  const outcomes = runRules(rules, { ...context, scope: post.scope });
+  const concealed = [...post.concealed, ...concealedIn(context.page.$, post.scope)];
+  const wider = [...post.scope, ...post.nearby, ...concealed];
+  const violations: Violation[] = [];
+  const suspected: Suspected[] = [];
+  const reasons = new Set<string>();
+  for (const outcome of outcomes) {
+    if (outcome.outcome === 'error') {
+      const reason = `the rule could not read the page (${outcome.message ?? 'error'})`;
+      suspected.push({ ...toViolation(outcome), reason });
+      reasons.add(reason);
+      continue;
     }
+    if (outcome.outcome !== 'fail') continue;
+    if (CREDIT_RULES.has(outcome.rule) && wider.length > post.scope.length) {
+      const entry = rules.find((candidate) => candidate.rule.meta.id === outcome.rule)!;
+      const again = runRule(entry.rule, { ...context, scope: wider, options: entry.options });
+      if (again.outcome === 'pass') {
+        const inConcealed =
+          concealed.length > 0 &&
+          runRule(entry.rule, { ...context, scope: concealed, options: entry.options }).outcome === 'pass';
+        const reason = inConcealed
+          ? `a credit is in a part of the post that the page's stylesheet may hide: ${again.evidence ?? ''}`
+          : `a credit is on the page near the post, but whether it belongs to the post is unclear: ${again.evidence ?? ''}`;
+        suspected.push({ ...toViolation(outcome), reason });
+        reasons.add(inConcealed ? 'the credit may be hidden by the page' : 'the post’s bounds are unclear');
+        continue;
+      }
+    }
+    if (post.ambiguity && CREDIT_RULES.has(outcome.rule)) {
+      suspected.push({ ...toViolation(outcome), reason: post.ambiguity });
+      reasons.add(post.ambiguity);
+      continue;
+    }
+    violations.push(toViolation(outcome));
   }
-  const best = words.indexOf(Math.max(...words));
-  const entry = page.entries[best] ?? page.entries[0];
-  if (!entry) return [];
-  const scope = [entry.post];
-  // On a one-post page the title may sit above the post container; its link counts for the post.
-  if (page.heading && !page.$(entry.post).find(page.heading).length && page.entries.length === 1) {
-    scope.unshift(page.heading);
+  const verdict = violations.length > 0 ? 'violation' : suspected.length > 0 ? 'uncertain' : 'compliant';
+  const result: Pick<ReprintMatch, 'verdict' | 'violations' | 'suspected' | 'reason' | 'rules'> = {
+    verdict,
+    violations,
+    rules: outcomes,
+  };
+  if (suspected.length > 0) {
+    result.suspected = suspected;
+    result.reason = [...reasons].join('; ');
   }
-  return scope;
+  return result;
 }
 
 export function checkSnapshot(db: Db, snapshot: PageSnapshot, options: CheckOptions): PageResult {
@@ -89,49 +138,68 @@ export function checkSnapshot(db: Db, snapshot: PageSnapshot, options: CheckOpti
   if (publisherHosts(terms).has(pageHost)) return result;
 
   const tokens = tokenise(page.text);
-  const found = identify(db, new PageFingerprints(tokens, matchOptions(terms).shingles), matchOptions(terms));
+  const options_ = matchOptions(terms);
+  const { reprints, quotations } = findReprints(
+    db,
+    new PageFingerprints(tokens, options_.shingles),
+    options_,
+  );
   const normalPage = normaliseUrl(pageUrl);
   const rules = terms.rules
     .map(({ id, options: ruleOptions }) => ({ rule: findRule(id), options: ruleOptions }))
     .filter((entry): entry is { rule: Rule<unknown>; options: unknown } => entry.rule !== undefined);
 
-  for (const identified of found) {
+  for (const identified of reprints) {
     if (normalPage && articleUrls(identified.article).has(normalPage)) continue;
     const kind = identified.coverage < terms.excerptBelow ? 'excerpt' : 'full';
-    const outcomes = runRules(rules, {
-      snapshot,
-      page,
-      scope: scopeOf(page, tokens, identified),
-      article: identified.article,
-      match: { coverage: identified.coverage, kind },
-      site,
-      terms,
-    });
-    const violations: Violation[] = outcomes
-      .filter((outcome) => outcome.outcome === 'fail')
-      .map((outcome) => {
-        const violation: Violation = {
-          rule: outcome.rule,
-          messageId: outcome.messageId ?? 'fail',
-          message: outcome.message ?? '',
-          evidence: outcome.evidence ?? '',
-        };
-        if (outcome.details) violation.data = outcome.details;
-        return violation;
-      });
+    const post = findPost(page, tokens, identified.passages);
+    const judged = judge(
+      rules,
+      {
+        snapshot,
+        page,
+        article: identified.article,
+        match: { coverage: identified.coverage, kind },
+        site,
+        terms,
+      },
+      post,
+    );
     const match: ReprintMatch = {
       article: { id: identified.article.id, url: identified.article.url, title: identified.article.title },
       coverage: Math.round(identified.coverage * 1000) / 1000,
       kind,
-      verdict: violations.length > 0 ? 'violation' : 'compliant',
-      violations,
-      rules: outcomes,
+      ...judged,
       passages: identified.passages
         .slice(0, 10)
         .map((passage) => ({ page: passage.page, article: passage.article })),
     };
     result.matches.push(match);
   }
+  const quoted = quotations.filter(
+    (quotation) => !reprints.some((found) => found.article.id === quotation.article.id),
+  );
+  if (quoted.length > 0) {
+    result.quotations = quoted.map((quotation) => ({
+      article: { id: quotation.article.id, url: quotation.article.url, title: quotation.article.title },
+      sentences: quotation.sentences,
+      words: quotation.words,
+      passages: quotation.passages
+        .slice(0, 3)
+        .map((passage) => ({ page: passage.page, article: passage.article })),
+    }));
+  }
   if (result.matches.length > 0) result.status = 'reprint';
   return result;
+}
+
+/** Elements of the post that a class may hide (read on purpose when a credit rule fails). */
+function concealedIn($: CheerioAPI, scope: readonly AnyNode[]): Element[] {
+  const found: Element[] = [];
+  for (const node of scope) {
+    for (const element of $(node).find('[class]').addBack('[class]').toArray() as Element[]) {
+      if (concealedByClass(element)) found.push(element);
+    }
+  }
+  return found;
 }

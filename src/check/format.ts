@@ -1,4 +1,4 @@
-import type { CheckReport } from './result.ts';
+import type { CheckReport, QuotationNote } from './result.ts';
 
 /** `check --format json`: the brief's contract. */
 export function formatJson(report: CheckReport): string {
@@ -15,6 +15,7 @@ export function formatText(report: CheckReport): string {
     }
     if (page.status === 'no-match') {
       lines.push(`${page.url}: no reprint found`);
+      for (const quotation of page.quotations ?? []) lines.push(`  ${quotationLine(quotation)}`);
       continue;
     }
     lines.push(`${page.url}: reprints ${page.matches.length} article${page.matches.length === 1 ? '' : 's'}`);
@@ -23,13 +24,27 @@ export function formatText(report: CheckReport): string {
       lines.push(
         `  ${match.verdict.toUpperCase()}  ${match.article.url} (${match.kind}, coverage ${percent})`,
       );
+      if (match.verdict === 'uncertain') lines.push(`    needs review: ${match.reason ?? ''}`);
       for (const outcome of match.rules) {
         const mark = { pass: 'ok  ', fail: 'FAIL', unknown: '?   ', error: 'ERR ' }[outcome.outcome];
         lines.push(`    ${mark} ${outcome.rule}: ${outcome.message ?? ''}`);
         if (outcome.outcome === 'fail' && outcome.evidence)
           lines.push(`         evidence: ${outcome.evidence}`);
+        const suspected = match.suspected?.find((entry) => entry.rule === outcome.rule);
+        if (suspected) lines.push(`         suspected, not a violation: ${suspected.reason}`);
       }
     }
+    for (const quotation of page.quotations ?? []) lines.push(`  ${quotationLine(quotation)}`);
   }
-  return `${lines.join('\n')}\n`;
+  return `${lines.map(terminalSafe).join('\n')}\n`;
+}
+
+/** Page text reaches a terminal: control and bidi characters could rewrite what a person sees. */
+function terminalSafe(line: string): string {
+  return line.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
+}
+
+function quotationLine(quotation: QuotationNote): string {
+  const sentences = `${quotation.sentences} sentence${quotation.sentences === 1 ? '' : 's'}`;
+  return `quotes ${quotation.article.url} (${sentences}, ${quotation.words} words): a quotation, not judged`;
 }

@@ -30,13 +30,38 @@ export interface MatchedPassage {
   article: string;
 }
 
+/**
+ * `compliant`: every rule passes. `violation`: a rule fails. `uncertain`: no rule fails for sure,
+ * but one may, on a reading the checker cannot trust (the post's bounds are unclear, the credit may
+ * be in a region a stylesheet hides, a rule could not read the markup): shown for review, never
+ * counted as a violation, an alert or a notice.
+ */
+export type Verdict = 'compliant' | 'violation' | 'uncertain';
+
+/** A rule that may fail, and why the checker cannot tell. */
+export interface Suspected extends Violation {
+  reason: string;
+}
+
+/** Shared text that is a quotation of one or two sentences, not a reprint. */
+export interface QuotationNote {
+  article: { id: string; url: string; title: string };
+  sentences: number;
+  words: number;
+  passages: MatchedPassage[];
+}
+
 export interface ReprintMatch {
   article: { id: string; url: string; title: string };
   /** Share of the article's fingerprints found on the page, 0..1. */
   coverage: number;
   kind: 'full' | 'excerpt';
-  verdict: 'compliant' | 'violation';
+  verdict: Verdict;
   violations: Violation[];
+  /** Only with `uncertain`: the rules that may fail, each with the reason. Never in `violations`. */
+  suspected?: Suspected[];
+  /** Only with `uncertain`: why the verdict cannot be trusted, in one sentence. */
+  reason?: string;
   rules: RuleOutcome[];
   passages: MatchedPassage[];
 }
@@ -50,6 +75,8 @@ export interface PageResult {
   /** The site of the registry the page belongs to, when it is registered. */
   site?: string;
   matches: ReprintMatch[];
+  /** Articles the page only quotes (one or two sentences); they are not judged. */
+  quotations?: QuotationNote[];
 }
 
 export interface CheckReport {

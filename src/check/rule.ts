@@ -1,4 +1,4 @@
-import type { Element } from 'domhandler';
+import type { AnyNode } from 'domhandler';
 import type { z } from 'zod';
 import type { Site } from '../config/sites.ts';
 import type { Terms } from '../config/terms.ts';
@@ -11,7 +11,7 @@ export interface RuleContext<Options = unknown> {
   snapshot: PageSnapshot;
   page: PageDocument;
   /** The elements that belong to the post reprinting this article (never sidebars or site footers). */
-  scope: Element[];
+  scope: AnyNode[];
   article: Article;
   match: { coverage: number; kind: 'full' | 'excerpt' };
   /** The registered site the page belongs to, if any. */

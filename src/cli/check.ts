@@ -99,11 +99,8 @@ export const checkCommand = defineCommand({
               report.pages.push(result);
             }
             context.io.stdout(options.format === 'json' ? formatJson(report) : formatText(report));
-            const errors = report.pages.some(
-              (page) =>
-                page.status === 'error' ||
-                page.matches.some((match) => match.rules.some((r) => r.outcome === 'error')),
-            );
+            // A rule that could not read a page makes its match uncertain, not a failed run.
+            const errors = report.pages.some((page) => page.status === 'error');
             const violations = report.pages.some((page) =>
               page.matches.some((match) => match.verdict === 'violation'),
             );

@@ -62,8 +62,8 @@ export const termsFileSchema = z
       .describe('coverage under which a reprint counts as an excerpt'),
     languages: z
       .array(languageTag)
-      .default(['en'])
-      .describe('languages whose credit phrases count (built in: en, fr, es, de)'),
+      .default(['en', 'fr', 'es', 'de', 'pt', 'it'])
+      .describe('languages whose credit phrases count (built in: en, fr, es, de, pt, it; all by default)'),
     match: matchSchema.default({
       minWords: DEFAULT_MATCH.minWords,
       minSentences: DEFAULT_MATCH.minSentences,

@@ -45,6 +45,8 @@ export interface RecordOutcome {
   resolved: Finding[];
   seen: Finding[];
   quiet: Finding[];
+  /** Reprints judged uncertain in this scan: kept for review, never alerted on. */
+  uncertain: Finding[];
 }
 
 /**
@@ -63,7 +65,7 @@ export function recordPageResults(
   options: RecordOptions,
 ): RecordOutcome {
   const now = (options.now ?? new Date()).toISOString();
-  const outcome: RecordOutcome = { new: [], reopened: [], resolved: [], seen: [], quiet: [] };
+  const outcome: RecordOutcome = { new: [], reopened: [], resolved: [], seen: [], quiet: [], uncertain: [] };
   const counts = emptyCounts();
   const bySite: Record<string, SiteCounts> = {};
   const errors: ScanError[] = [];
@@ -80,6 +82,33 @@ export function recordPageResults(
     const finding = toFinding(statements.get.get(row.id) as FindingRow);
     counts.resolved++;
     observe(finding, 'resolved', outcome.resolved);
+  };
+
+  /**
+   * An uncertain reprint is kept for a person to review: a new one opens a finding marked uncertain,
+   * a known one is updated. It never reopens, resolves or alerts (it is not in `outcome.new`).
+   */
+  const recordUncertain = (row: FindingRow | undefined, fields: Record<string, unknown>, reason: string) => {
+    if (!row) {
+      const id = Number(statements.insert.run(fields).lastInsertRowid);
+      statements.audit.run(
+        id,
+        SCAN_ACTOR,
+        now,
+        null,
+        'open',
+        `needs review, seen in scan ${scanId}: ${reason}`,
+      );
+      observe(toFinding(statements.get.get(id) as FindingRow), 'new', outcome.uncertain);
+      return;
+    }
+    if (ACTIVE_STATUSES.includes(row.status as ReviewStatus)) {
+      statements.update.run({ ...fields, id: row.id });
+      observe(toFinding(statements.get.get(row.id) as FindingRow), 'seen', outcome.uncertain);
+      return;
+    }
+    statements.touchUncertain.run({ id: row.id, now, scan: scanId, page_title: fields.page_title });
+    observe(toFinding(statements.get.get(row.id) as FindingRow), 'quiet', outcome.uncertain);
   };
 
   const recordGone = (pageUrl: string, keep: ReadonlySet<string>, why: string) => {
@@ -115,6 +144,8 @@ export function recordPageResults(
         if (match.verdict === 'violation') {
           counts.violations++;
           site.violations++;
+        } else if (match.verdict === 'uncertain') {
+          counts.uncertain = (counts.uncertain ?? 0) + 1;
         } else {
           counts.compliant++;
           site.compliant++;
@@ -135,6 +166,10 @@ export function recordPageResults(
           now,
           scan: scanId,
         };
+        if (match.verdict === 'uncertain') {
+          recordUncertain(row, fields, match.reason ?? '');
+          continue;
+        }
         if (!row) {
           if (match.verdict !== 'violation') continue;
           const id = Number(statements.insert.run(fields).lastInsertRowid);
@@ -207,6 +242,8 @@ function prepare(db: Db) {
       UPDATE findings SET last_seen = @now, last_scan = @scan, reprint_hash = @hash,
         page_title = @page_title, verdict = 'compliant'
       WHERE id = @id`),
+    touchUncertain: db.prepare(`
+      UPDATE findings SET last_seen = @now, last_scan = @scan, page_title = @page_title WHERE id = @id`),
     resolve: db.prepare(`
       UPDATE findings SET status = 'resolved', resolved_at = @now, resolved_why = @why,
         last_scan = @scan, verdict = CASE WHEN @why = 'compliant' THEN 'compliant' ELSE verdict END
@@ -276,6 +313,7 @@ function evidenceOf(page: PageResult, match: ReprintMatch, site: SiteFacts | und
     rules: match.rules ?? [],
     links: linksOf(match),
     site,
+    ...(match.suspected ? { suspected: match.suspected, reason: match.reason ?? '' } : {}),
   };
 }
 

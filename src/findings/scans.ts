@@ -74,7 +74,7 @@ export function addToScan(db: Db, scanId: number, add: Partial<ScanCounts>, erro
   const counts = { ...scan.counts };
   const { bySite, ...totals } = add;
   for (const [key, value] of Object.entries(totals) as Array<[Exclude<keyof ScanCounts, 'bySite'>, number]>) {
-    counts[key] += value;
+    counts[key] = (counts[key] ?? 0) + value;
   }
   if (bySite) counts.bySite = addSiteCounts(counts.bySite ?? {}, bySite);
   const allErrors = [...scan.errors, ...errors];

@@ -1,4 +1,4 @@
-import type { MatchedPassage, RuleOutcome, Violation } from '../check/result.ts';
+import type { MatchedPassage, RuleOutcome, Suspected, Violation } from '../check/result.ts';
 import type { Licence } from '../config/sites.ts';
 
 export const REVIEW_STATUSES = ['open', 'contacted', 'resolved', 'dismissed', 'licensed'] as const;
@@ -39,6 +39,9 @@ export interface FindingEvidence {
   rules: RuleOutcome[];
   links: FoundLink[];
   site?: SiteFacts;
+  /** With an uncertain verdict: the rules that may fail, each with its reason, and why. */
+  suspected?: Suspected[];
+  reason?: string;
 }
 
 export interface Finding {
@@ -56,7 +59,8 @@ export interface Finding {
   resolvedAt: string | null;
   resolvedWhy: ResolvedWhy | null;
   status: ReviewStatus;
-  verdict: 'compliant' | 'violation';
+  /** `uncertain`: recorded for review; never a violation, an alert or a notice. */
+  verdict: 'compliant' | 'violation' | 'uncertain';
   violations: Violation[];
   evidence: FindingEvidence;
   reprintHash: string;
@@ -77,6 +81,8 @@ export interface ScanCounts {
   reprints: number;
   compliant: number;
   violations: number;
+  /** Reprints judged uncertain: recorded for review, never counted as violations. */
+  uncertain?: number;
   errors: number;
   new: number;
   reopened: number;

@@ -64,6 +64,16 @@ export interface Identified {
   passages: Passage[];
 }
 
+/** Shared text too small to be a reprint: one or two sentences of the article, quoted. */
+export interface Quotation {
+  article: Article;
+  /** Article sentences the shared text touches. */
+  sentences: number;
+  /** Shared words. */
+  words: number;
+  passages: Passage[];
+}
+
 interface Candidate {
   doc: number;
   shared: number;
@@ -168,6 +178,19 @@ export function identify(
   page: PageFingerprints,
   options: MatchOptions = DEFAULT_MATCH,
 ): Identified[] {
+  return findReprints(db, page, options).reprints;
+}
+
+/**
+ * The stored articles this page reprints, best first, and the ones it only quotes. Shared text
+ * within fewer than `minSentences` sentences of an article is a quotation, whatever the sentences'
+ * length, unless those sentences are most of a short article (a news brief copied whole).
+ */
+export function findReprints(
+  db: Db,
+  page: PageFingerprints,
+  options: MatchOptions = DEFAULT_MATCH,
+): { reprints: Identified[]; quotations: Quotation[] } {
   let prepared = statements.get(db);
   if (!prepared) {
     prepared = prepare(db);
@@ -216,6 +239,7 @@ export function identify(
 
   const claimed = new Uint8Array(page.tokens.words.length);
   const found: Identified[] = [];
+  const quotations: Quotation[] = [];
   for (const candidate of candidates) {
     let words = 0;
     const perSentence = new Map<number, number>();
@@ -232,27 +256,42 @@ export function identify(
     for (const count of perSentence.values()) if (count >= 3) sentences++;
     const articleSentences = (candidate.tokens.sentences.at(-1) ?? 0) + 1;
     const neededSentences = Math.min(options.minSentences, articleSentences);
-    if (words < options.minWords || sentences < neededSentences) continue;
+    const mostOfArticle = words >= 0.6 * candidate.tokens.words.length;
+    const reprint = words >= options.minWords && (sentences >= neededSentences || mostOfArticle);
+    if (!reprint) {
+      if (words >= options.passageMinWords && sentences < options.minSentences) {
+        quotations.push({
+          article: candidate.article,
+          sentences,
+          words,
+          passages: passagesOf(page, candidate),
+        });
+      }
+      continue;
+    }
     for (const run of candidate.runs) claimed.fill(1, run.pageFrom, run.pageTo + 1);
-    const passages = candidate.runs.map((run) => ({
-      ...run,
-      page: excerpt(page.tokens.text.slice(page.tokens.starts[run.pageFrom], page.tokens.ends[run.pageTo])),
-      article: excerpt(
-        candidate.tokens.text.slice(
-          candidate.tokens.starts[run.articleFrom],
-          candidate.tokens.ends[run.articleTo],
-        ),
-      ),
-    }));
     found.push({
       article: candidate.article,
       coverage: candidate.coverage,
       matchedWords: words,
       sentences,
-      passages,
+      passages: passagesOf(page, candidate),
     });
   }
-  return found;
+  return { reprints: found, quotations };
+}
+
+function passagesOf(page: PageFingerprints, candidate: Candidate): Passage[] {
+  return candidate.runs.map((run) => ({
+    ...run,
+    page: excerpt(page.tokens.text.slice(page.tokens.starts[run.pageFrom], page.tokens.ends[run.pageTo])),
+    article: excerpt(
+      candidate.tokens.text.slice(
+        candidate.tokens.starts[run.articleFrom],
+        candidate.tokens.ends[run.articleTo],
+      ),
+    ),
+  }));
 }
 
 /** For benchmarks and tests: the same answer by comparing the page with every indexed article. */

@@ -2,19 +2,17 @@
  * The main text of a page and the parts that belong to the post. Real pages wrap an article in
  * navigation, sidebars, widgets, comments, related links, share bars and a site footer; none of
  * that is the reprint, and none of it may stand in for the post's own credit. The page is cleaned
- * of those regions first, then split into entries: usually one (a post), several on a digest or an
- * archive page, the first post of a forum thread. Each entry has a body (its text) and a post
- * container (its title, byline, body and post footer), which is where the rules look for credits.
+ * of those regions when its text is read for matching, but nothing is removed from the document: which
+ * part of the page is the post that reprints an article is decided later, from the matched text
+ * outward (`src/check/_post.ts`). Every step is one walk over the document, linear in its size.
  */
 import { type CheerioAPI, load } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 
-export interface Entry {
-  /** The element holding the entry's text. */
-  body: Element;
-  /** The post the body belongs to: header, body and post footer, without widgets or comments. */
-  post: Element;
-  /** Offsets of the entry's text within `PageDocument.text`. */
+/** A run of the page's text and the element it sits in (its parent). */
+export interface TextSpan {
+  node: AnyNode;
+  element: Element;
   start: number;
   end: number;
 }
@@ -24,10 +22,13 @@ export interface PageDocument {
   /** The URL links resolve against: `<base href>` or the page's final URL. */
   base: string;
   title: string;
-  /** The main text: every entry's text, separated by blank lines. */
+  /** The page's readable text without navigation, sidebars, comments and site header or footer. */
   text: string;
-  entries: Entry[];
-  /** The page's own heading when the page is one post (its title link counts for that post). */
+  /** Where each run of `text` comes from, in text order: the way back from a matched word to the page. */
+  spans: TextSpan[];
+  /** Regions left out of `text`. */
+  noise: Set<Element>;
+  /** The page's first heading outside those regions (on a one-post page, the post's title). */
   heading?: Element;
 }
 
@@ -64,10 +65,10 @@ const NOISE_ROLES = new Set(['navigation', 'complementary', 'banner', 'contentin
 
 /** Class and id tokens of regions that are not the post (WordPress, Blogger, news and forum themes). */
 const NOISE_NAME =
-  /^(?:comments?|comment-.+|.+-comments?|commentlist|respond|reply-form|disqus_thread|sidebar.*|.+-sidebar|secondary|widgets?|widget-.+|.+-widgets?|.+_widget|related.*|.+-related|yarpp-.+|jp-relatedposts|more-stories|share|share-.+|.+-share|sharing.*|sharedaddy|social.*|.+-social|addtoany.*|a2a_kit|navigation|nav|navbar|.+-nav|nav-.+|.+-navigation|menu|.+-menu|menu-.+|breadcrumbs?|pagination|pager|ads?|advert.*|advertisement|ad-.+|.+-ad|sponsored-.+|promo.*|newsletter.*|subscribe.*|subscription.*|cookie.*|consent.*|popup|modal|site-header|site-footer|site-info|colophon|masthead|footer-widgets|global-footer|page-footer|signature|message-signature|tags-links|post-tags|trending.*|popular-posts)$/i;
+  /^(?:comments?|comment-.+|.+-comments?|commentlist|respond|reply-form|disqus_thread|sidebar.*|.+-sidebar|secondary|widgets?|widget-area|footer-widgets|related.*|.+-related|yarpp-.+|jp-relatedposts|more-stories|share|share-.+|.+-share|sharing.*|sharedaddy|social.*|.+-social|addtoany.*|a2a_kit|navigation|nav|navbar|.+-nav|nav-.+|.+-navigation|menu|.+-menu|menu-.+|breadcrumbs?|pagination|pager|ads?|advert.*|advertisement|ad-.+|.+-ad|sponsored-.+|promo.*|newsletter.*|subscribe.*|subscription.*|cookie.*|consent.*|popup|modal|footer|site-header|site-footer|site-info|colophon|masthead|footer-widgets|global-footer|page-footer|signature|message-signature|tags-links|post-tags|trending.*|popular-posts)$/i;
 
-/** Containers that hold a whole post, closest first. */
-const POST_SELECTOR = [
+/** Containers that hold a whole post. */
+export const POST_SELECTOR = [
   'article',
   '[itemtype*="Article"]',
   '[itemtype*="BlogPosting"]',
@@ -158,20 +159,23 @@ function isElement(node: AnyNode): node is Element {
 /** Text of a subtree with a line break at every block boundary, so that words never run together. */
 export function blockText(nodes: readonly AnyNode[]): string {
   const parts: string[] = [];
-  const walk = (node: AnyNode) => {
-    if (node.type === 'text') {
-      parts.push((node as unknown as { data: string }).data);
-      return;
-    }
-    if (!isElement(node)) return;
-    const name = node.name.toLowerCase();
-    if (SKIP_TEXT.has(name)) return;
-    const block = BLOCK_TAGS.has(name);
-    if (block) parts.push('\n');
-    for (const child of node.children) walk(child);
-    if (block) parts.push('\n');
-  };
-  for (const node of nodes) walk(node);
+  walk(
+    nodes,
+    (node) => {
+      if (node.type === 'text') {
+        parts.push((node as unknown as { data: string }).data);
+        return;
+      }
+      if (!isElement(node)) return false;
+      const name = node.name.toLowerCase();
+      if (SKIP_TEXT.has(name)) return false;
+      if (BLOCK_TAGS.has(name)) parts.push('\n');
+      return true;
+    },
+    (element) => {
+      if (BLOCK_TAGS.has(element.name.toLowerCase())) parts.push('\n');
+    },
+  );
   return parts
     .join('')
     .replace(/[ \t\r\f\v\u00a0]+/g, ' ')
@@ -198,6 +202,8 @@ function names(element: Element): string[] {
 
 function isNoise(element: Element, insideArticle: boolean): boolean {
   const name = element.name.toLowerCase();
+  // A class on <body> or <main> ("no-sidebar", "menu-open") describes the page, not a region of it.
+  if (name === 'body' || name === 'html' || name === 'main') return false;
   if (NOISE_TAGS.has(name)) return true;
   const role = element.attribs.role;
   if (role && NOISE_ROLES.has(role)) return !(role === 'contentinfo' && insideArticle);
@@ -207,86 +213,42 @@ function isNoise(element: Element, insideArticle: boolean): boolean {
   return names(element).some((token) => NOISE_NAME.test(token));
 }
 
-/** Whether an element holds the post (so a loose class name on a wrapper never removes it). */
-function holdsContent($: CheerioAPI, element: Element): boolean {
-  const name = element.name.toLowerCase();
-  if (name === 'body' || name === 'html' || name === 'main' || name === 'article') return true;
-  return $(element).find(`article, main, ${BODY_SELECTORS.slice(0, 12).join(', ')}`).length > 0;
-}
+const CONTENT_SELECTOR = `article, main, ${BODY_SELECTORS.slice(0, 12).join(', ')}`;
 
-function removeNoise($: CheerioAPI): void {
-  const doomed: Element[] = [];
-  const walk = (element: Element, insideArticle: boolean) => {
-    const inside = insideArticle || element.name === 'article' || element.name === 'amp-story';
-    if (isNoise(element, insideArticle) && !holdsContent($, element)) {
-      doomed.push(element);
-      return;
-    }
-    for (const child of element.children) if (isElement(child)) walk(child, inside);
-  };
-  for (const node of $.root().children().toArray()) if (isElement(node)) walk(node, false);
-  for (const element of doomed) $(element).remove();
-}
-
-function wordCount(text: string): number {
-  return text.split(/\s+/).filter(Boolean).length;
-}
-
-/** Readability-style fallback: the element whose own paragraphs hold the most text. */
-function bestScored($: CheerioAPI): Element | undefined {
-  const scores = new Map<Element, number>();
-  $('p, pre, blockquote, td').each((_, paragraph) => {
-    const parent = paragraph.parent;
-    if (!parent || !isElement(parent)) return;
-    const text = $(paragraph).text();
-    const linkText = $(paragraph).find('a').text().length;
-    const score = Math.max(0, text.length - 2 * linkText);
-    scores.set(parent, (scores.get(parent) ?? 0) + score);
-    const grand = parent.parent;
-    if (grand && isElement(grand)) scores.set(grand, (scores.get(grand) ?? 0) + score / 2);
-  });
-  let best: Element | undefined;
-  let bestScore = 0;
-  for (const [element, score] of scores) {
-    if (score > bestScore) {
-      best = element;
-      bestScore = score;
+/**
+ * Elements that hold the post (so a loose class name on a wrapper never hides it): every content
+ * marker and its ancestors, each marked once, so the whole pass is linear.
+ */
+function contentHolders($: CheerioAPI): Set<Element> {
+  const holders = new Set<Element>();
+  for (const marker of $(CONTENT_SELECTOR).toArray()) {
+    for (let node: AnyNode | null = marker; node && isElement(node); node = node.parent) {
+      if (holders.has(node)) break;
+      holders.add(node);
     }
   }
-  return best;
+  return holders;
 }
 
-function findBodies($: CheerioAPI): Element[] {
-  for (const selector of BODY_SELECTORS) {
-    const found = $(selector)
-      .toArray()
-      .filter(isElement)
-      .filter((element) => wordCount($(element).text()) >= 3)
-      // A body nested in another match (a quote box inside the content) is part of the outer one.
-      .filter(
-        (element, _, all) => !all.some((other) => other !== element && $(other).find(element).length > 0),
-      );
-    if (found.length > 0) return found;
+/** Calls `visit` for every node in document order without recursion (pages may nest deeply). */
+export function walk(
+  roots: readonly AnyNode[],
+  enter: (node: AnyNode) => boolean | undefined,
+  leave?: (element: Element) => void,
+): void {
+  const stack: Array<{ node: AnyNode; leaving: boolean }> = [];
+  for (let i = roots.length - 1; i >= 0; i--) stack.push({ node: roots[i]!, leaving: false });
+  while (stack.length > 0) {
+    const { node, leaving } = stack.pop()!;
+    if (leaving) {
+      leave?.(node as Element);
+      continue;
+    }
+    if (enter(node) === false || !isElement(node)) continue;
+    stack.push({ node, leaving: true });
+    const children = node.children;
+    for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i]!, leaving: false });
   }
-  const articles = $('article')
-    .toArray()
-    .filter(isElement)
-    .filter((element) => $(element).parents('article').length === 0);
-  if (articles.length > 0) return articles;
-  const main = $('main, [role="main"]').first().toArray().filter(isElement);
-  if (main.length > 0) return main;
-  const scored = bestScored($);
-  if (scored) return [scored];
-  const body = $('body').first().toArray().filter(isElement);
-  return body.length > 0 ? body : $.root().children().toArray().filter(isElement);
-}
-
-function postOf($: CheerioAPI, body: Element): Element {
-  const container = $(body).closest(POST_SELECTOR).toArray().filter(isElement)[0];
-  if (container && container.name !== 'body') return container;
-  const parent = body.parent;
-  if (parent && isElement(parent) && parent.name !== 'html') return parent;
-  return body;
 }
 
 export function parsePage(html: string, pageUrl: string): PageDocument {
@@ -301,22 +263,48 @@ export function parsePage(html: string, pageUrl: string): PageDocument {
     }
   }
   const title = ($('meta[property="og:title"]').attr('content') ?? $('title').first().text()).trim();
-  removeNoise($);
-  const bodies = findBodies($);
+  const holders = contentHolders($);
+  const noise = new Set<Element>();
+  const spans: TextSpan[] = [];
   const parts: string[] = [];
-  const entries: Entry[] = [];
   let offset = 0;
-  for (const body of bodies) {
-    const text = blockText([body]);
-    if (parts.length > 0) offset += 2;
-    entries.push({ body, post: postOf($, body), start: offset, end: offset + text.length });
+  let heading: Element | undefined;
+  let articleDepth = 0;
+  const push = (text: string) => {
     parts.push(text);
     offset += text.length;
-  }
-  const document: PageDocument = { $, base, title, text: parts.join('\n\n'), entries };
-  if (entries.length === 1) {
-    const heading = $('h1').first().toArray().filter(isElement)[0];
-    if (heading) document.heading = heading;
-  }
+  };
+  walk(
+    $.root().children().toArray(),
+    (node) => {
+      if (node.type === 'text') {
+        const data = (node as unknown as { data: string }).data;
+        const parent = node.parent;
+        if (data && parent && isElement(parent)) {
+          spans.push({ node, element: parent, start: offset, end: offset + data.length });
+          push(data);
+        }
+        return;
+      }
+      if (!isElement(node)) return false;
+      const name = node.name.toLowerCase();
+      if (SKIP_TEXT.has(name)) return false;
+      if (isNoise(node, articleDepth > 0) && !holders.has(node)) {
+        noise.add(node);
+        return false;
+      }
+      if (name === 'article' || name === 'amp-story') articleDepth++;
+      if (name === 'h1' && !heading) heading = node;
+      if (BLOCK_TAGS.has(name)) push('\n');
+      return true;
+    },
+    (element) => {
+      const name = element.name.toLowerCase();
+      if (name === 'article' || name === 'amp-story') articleDepth--;
+      if (BLOCK_TAGS.has(name)) push('\n');
+    },
+  );
+  const document: PageDocument = { $, base, title, text: parts.join(''), spans, noise };
+  if (heading) document.heading = heading;
   return document;
 }

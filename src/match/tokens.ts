@@ -15,7 +15,10 @@ export interface Tokens {
 }
 
 const WORD = /[\p{L}\p{M}\p{N}]+(?:['’][\p{L}\p{M}\p{N}]+)*/gu;
-const SENTENCE_END = /[.!?。！？…]|\n/;
+const SENTENCE_END = /[!?。！？…]|\n/;
+/** Words after which a full stop is not the end of a sentence ("Mr.", "U.S.", "No. 5", "e.g."). */
+const ABBREVIATION =
+  /^(?:\p{L}|mr|mrs|ms|dr|prof|st|jr|sr|vs|etc|inc|co|corp|ltd|no|nos|gen|gov|sen|rep|col|lt|sgt|capt|fig|al|approx|dept|est|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|mt|ft|op|ed|eds|vol|pp|cf|ca|st|mme|mlle|sr|sra|dra|bzw|usw|ca|nr|dott|sig|ecc)$/iu;
 const ASCII = /^[\x00-\x7f]*$/;
 
 export function normaliseWord(word: string): string {
@@ -32,7 +35,8 @@ export function tokenise(text: string): Tokens {
   let previousEnd = 0;
   for (const match of text.matchAll(WORD)) {
     const start = match.index;
-    if (words.length > 0 && SENTENCE_END.test(text.slice(previousEnd, start))) sentence++;
+    if (words.length > 0 && endsSentence(text.slice(previousEnd, start), text, previousEnd, match[0]))
+      sentence++;
     words.push(normaliseWord(match[0]));
     starts.push(start);
     ends.push(start + match[0].length);
@@ -40,6 +44,19 @@ export function tokenise(text: string): Tokens {
     previousEnd = start + match[0].length;
   }
   return { text, words, starts, ends, sentences };
+}
+
+/**
+ * Whether the gap between two words ends a sentence. A full stop does only when the next word does
+ * not start in lower case or with a digit and the word before is not an abbreviation or an initial:
+ * counting "U.S." as two sentences would make a quotation of two sentences look like a reprint.
+ */
+function endsSentence(gap: string, text: string, previousEnd: number, next: string): boolean {
+  if (SENTENCE_END.test(gap)) return true;
+  if (!gap.includes('.')) return false;
+  if (/^[\p{Ll}\p{N}]/u.test(next)) return false;
+  const before = /[\p{L}\p{M}\p{N}]+$/u.exec(text.slice(Math.max(0, previousEnd - 12), previousEnd));
+  return !(before && ABBREVIATION.test(before[0]) && /^\.\s*$/.test(gap));
 }
 
 /** Collapse whitespace, for evidence and messages. */

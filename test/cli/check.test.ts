@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReprintMatch } from '../../src/check/result.ts';
 import { ruleRegistry } from '../../src/check/rules/index.ts';
+import { ORIGINAL, pageHtml } from '../check/_rule-tester.ts';
 import { runCli } from '../helpers/cli.ts';
 import { FIXTURES, fixtureStore } from '../helpers/fixture-store.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 interface Expected {
   file: string;
@@ -228,5 +230,51 @@ describe('syndicate check errors', () => {
       status: 'error',
       error: expect.stringMatching(/cannot read page/),
     });
+  });
+});
+
+describe('syndicate check: uncertain verdicts and quotations', () => {
+  it('reports an uncertain reprint with its suspected rules and exits 0; a quotation is no-match with quotations', async () => {
+    const { args } = setup();
+    const dir = tempDir();
+    const uncertain = join(dir, 'uncertain.html');
+    writeFileSync(
+      uncertain,
+      pageHtml({
+        inText: `<p class="sr-only">Source: Northwind Review</p><p>© 2026 Mara Jensen, <a href="${ORIGINAL}">the original</a></p>`,
+      }),
+    );
+    const quoting = join(dir, 'quoting.html');
+    const sentence =
+      'The siege of Lower Vessa entered its third week on Saturday, with aid convoys still waiting at the eastern checkpoint and no sign that the two armed factions are ready to talk.';
+    writeFileSync(
+      quoting,
+      `<html><body><article><p>My cousins live near the river and I read what I can find about the valley every morning.</p><blockquote>${sentence}</blockquote><p>I hope the roads open soon and that the convoys reach the town before the spring sowing.</p></article></body></html>`,
+    );
+    const json = await runCli([...args, 'check', uncertain, quoting, '--format', 'json']);
+    expect(json.code, json.stderr).toBe(0);
+    const report = JSON.parse(json.stdout);
+    const [first, second] = report.pages;
+    expect(first.status).toBe('reprint');
+    const match = first.matches[0];
+    expect(match.verdict).toBe('uncertain');
+    expect(match.violations).toEqual([]);
+    expect(match.suspected.map((entry: { rule: string }) => entry.rule)).toEqual(['source-attribution']);
+    expect(match.suspected[0].reason).toMatch(/stylesheet may hide/);
+    expect(match.reason).toBeTruthy();
+    expect(second.status).toBe('no-match');
+    expect(second.quotations).toEqual([
+      expect.objectContaining({
+        article: expect.objectContaining({ id: 'nw-481' }),
+        sentences: 1,
+        words: 32,
+      }),
+    ]);
+    const text = await runCli([...args, 'check', uncertain, quoting]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/UNCERTAIN/);
+    expect(text.stdout).toMatch(/needs review/);
+    expect(text.stdout).toMatch(/suspected, not a violation/);
+    expect(text.stdout).toMatch(/1 sentence, 32 words\): a quotation, not judged/);
   });
 });

@@ -1,6 +1,15 @@
 import type { Element } from 'domhandler';
 import { z } from 'zod';
-import { articleUrls, bareHost, clip, hiddenBy, normaliseUrl, publisherHosts, resolve } from '../_scope.ts';
+import {
+  articleUrls,
+  bareHost,
+  clip,
+  hiddenBy,
+  normaliseUrl,
+  publisherHosts,
+  readable,
+  resolve,
+} from '../_scope.ts';
 import { defineRule, type RuleReport } from '../rule.ts';
 
 const REL_VALUES = ['nofollow', 'ugc', 'sponsored', 'noopener', 'noreferrer'] as const;
@@ -57,9 +66,10 @@ export default defineRule({
     const toHome: FoundLink[] = [];
     const toOther: FoundLink[] = [];
     const seen = new Set<Element>();
+    const roots = new Set(context.scope);
     for (const element of context.scope) {
       for (const anchor of $(element).find('a[href]').addBack('a[href]').toArray() as Element[]) {
-        if (seen.has(anchor)) continue;
+        if (seen.has(anchor) || !readable(anchor, roots)) continue;
         seen.add(anchor);
         const href = anchor.attribs.href ?? '';
         const resolved = resolve(href, context.page.base);

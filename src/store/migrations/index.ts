@@ -8,6 +8,7 @@ import { discoveries } from './006-discoveries.ts';
 import { articleRevisions } from './007-article-revisions.ts';
 import { evidence } from './008-evidence.ts';
 import { reviewIndexes } from './009-review-indexes.ts';
+import { uncertainVerdict } from './010-uncertain-verdict.ts';
 
 export interface Migration {
   version: number;
@@ -21,7 +22,7 @@ export interface Migration {
  * 1 articles, 2 fingerprints (match), 3 crawl frontier and snapshots, 4 scans and findings,
  * 5 the last judgement of each page (scan), 6 web-archive discoveries (discover), 7 article
  * revisions and feed selection indexes (feed), 8 evidence of violations and the exchanges it is
- * made from (evidence), 9 indexes for the review pages.
+ * made from (evidence), 9 indexes for the review pages, 10 the uncertain verdict of a finding (check).
  */
 export const migrations: Migration[] = [
   articles,
@@ -33,4 +34,5 @@ export const migrations: Migration[] = [
   articleRevisions,
   evidence,
   reviewIndexes,
+  uncertainVerdict,
 ];

@@ -1,0 +1,421 @@
+/**
+ * The post that reprints an article, found from the reprinted text outward. Themes differ too much
+ * for element or class names to say where a post is, but the matched passages say where its text
+ * is. The scope a rule judges is:
+ *
+ * 1. the text: the smallest element holding nearly all matched words (the passages' container);
+ * 2. what follows the text in the same post (credit lines, post footers, notes, asides, source boxes,
+ *    captions, small print, tables), read sibling by sibling and level by level outward, up to the
+ *    first region that is clearly not this post: readers' comments, the next post of a digest, a
+ *    sidebar, the site footer, navigation, related posts. Share bars and ads are stepped over;
+ * 3. the post's header before the text (title, byline), up to its heading.
+ *
+ * Element names alone decide nothing: an `aside` or `footer` met inside the post belongs to it; met
+ * at the level of the page's layout (the level that also holds the site header or navigation, or
+ * the body) it is the site's. Class names help where a theme has them; without them, a budget of
+ * words bounds what may follow the text, and a region past that budget is `nearby`: a credit found
+ * only there makes the verdict `uncertain`, never compliant and never a violation.
+ *
+ * Every step is linear in the page: one walk to count matched words per element, then each sibling
+ * is looked at once.
+ */
+import type { CheerioAPI } from 'cheerio';
+import type { AnyNode, Element } from 'domhandler';
+import type { PageDocument } from '../match/page.ts';
+import { walk } from '../match/page.ts';
+import type { Tokens } from '../match/tokens.ts';
+
+export interface Post {
+  /** Nodes the rules judge: the post's header, its text and what follows the text. */
+  scope: AnyNode[];
+  /** Regions that may or may not belong to the post; a credit only there is uncertain. */
+  nearby: AnyNode[];
+  /** Parts of the post that a class may hide: read only to tell whether a verdict is uncertain. */
+  concealed: Element[];
+  /** Why the post's bounds are unclear, when they are. */
+  ambiguity?: string;
+}
+
+interface WordRange {
+  pageFrom: number;
+  pageTo: number;
+}
+
+/** Share of the matched words the text's container must hold. */
+const HOLD = 0.85;
+/** Words of the post's own (unmatched) text that may follow the reprinted text. */
+const TRAILING_WORDS = 160;
+/** After a heading, a block longer than this starts another section. */
+const SECTION_WORDS = 45;
+const LEADING_WORDS = 80;
+/** Matched words that make a region part of the reprinted text, whatever its name. */
+const MATCHED_CONTINUES = 20;
+
+const IGNORED_TAGS = new Set([
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'svg',
+  'iframe',
+  'object',
+  'embed',
+  'canvas',
+  'form',
+  'button',
+  'select',
+  'textarea',
+  'input',
+  'link',
+  'meta',
+]);
+const STOP_TAGS = new Set(['nav', 'menu', 'dialog', 'amp-sidebar']);
+const STOP_ROLES = new Set(['navigation', 'complementary', 'banner', 'search', 'dialog']);
+const LAYOUT_TAGS = new Set(['footer', 'aside', 'header']);
+
+/** Class and id tokens of regions that are not this post: the walk stops there. */
+const STOP_NAME =
+  /^(?:comments?|comments?-.+|.+-comments?|.+_comments?|commentlist|respond|reply-form|disqus_thread|disqus|discussion|replies|sidebar.*|.+-sidebar|.+_sidebar|secondary|widget-area|widgets|.+-widgets?|related.*|.+-related|yarpp-.+|jp-relatedposts|more-stories|read-next|recommended.*|navigation|nav|navbar|.+-nav|nav-.+|.+-navigation|post-navigation|nav-links|pagination|pager|breadcrumbs?|site-header|site-footer|site-info|colophon|masthead|footer-widgets|global-footer|page-footer|main-footer|footer-main|copyright-bar)$/i;
+/** Class and id tokens of widgets inside a post that hold no credit: stepped over. */
+const SKIP_NAME =
+  /^(?:share|share-.+|.+-share|sharing.*|sharedaddy|social.*|.+-social|addtoany.*|a2a_kit|ads?|advert.*|advertisement|ad-.+|.+-ad|.+-ads|sponsored-.+|promo.*|newsletter.*|subscribe.*|subscription.*|cookie.*|consent.*|popup|modal|tags-links|post-tags|tag-links|trending.*|popular-posts)$/i;
+/** A post container of a known theme: the walk does not leave it. */
+const POST_NAME =
+  /^(?:hentry|type-post|post|blog-post|single-post|entry|h-entry|postbit|forum-post|topic-post|message)$/i;
+
+/**
+ * A region that is never the post's, wherever it sits: readers' comments, a sidebar, navigation,
+ * related posts, the site footer. The rules do not read inside one even when it is nested in the
+ * post's container.
+ */
+export function isForeignRegion(element: Element): boolean {
+  const name = element.name.toLowerCase();
+  if (STOP_TAGS.has(name) || STOP_ROLES.has(element.attribs.role ?? '')) return true;
+  return tokensOf(element).some((token) => STOP_NAME.test(token));
+}
+
+/** Class names that hide an element with a stylesheet we never run: whether a reader sees it is unknown. */
+const CONCEALING_CLASS =
+  /^(?:hidden|hide|d-none|is-hidden|sr-only|visually-hidden|screen-reader-text|invisible|collapse)$/i;
+
+export function concealedByClass(element: Element): boolean {
+  return (element.attribs.class ?? '').split(/\s+/).some((token) => CONCEALING_CLASS.test(token));
+}
+
+function isElement(node: AnyNode): node is Element {
+  return node.type === 'tag' || node.type === 'script' || node.type === 'style';
+}
+
+function tokensOf(element: Element): string[] {
+  const tokens = (element.attribs.class ?? '').split(/\s+/).filter(Boolean);
+  if (element.attribs.id) tokens.push(element.attribs.id);
+  return tokens;
+}
+
+function isPostContainer(element: Element): boolean {
+  if (element.name === 'article') return true;
+  if (/(?:Article|BlogPosting|Posting|Report)\b/.test(element.attribs.itemtype ?? '')) return true;
+  return tokensOf(element).some((token) => POST_NAME.test(token));
+}
+
+const HEADING = /^h[1-3]$/;
+
+/** The layout level: the body, or an element that also holds the site's header or navigation. */
+function isLayout(element: Element): boolean {
+  if (element.name === 'body' || element.name === 'html') return true;
+  // A post's own header (title, byline) does not make the post a page layout.
+  if (isPostContainer(element)) return false;
+  return element.children.some(
+    (child) =>
+      isElement(child) &&
+      (child.name === 'header' ||
+        child.name === 'nav' ||
+        child.attribs.role === 'banner' ||
+        tokensOf(child).some((token) => /^(?:site-header|masthead|header|top-bar|navbar)$/i.test(token))),
+  );
+}
+
+type Kind = 'include' | 'skip' | 'stop';
+
+interface Counts {
+  words: Map<Element, number>;
+  matched: Map<Element, number>;
+  links: Map<Element, number>;
+  linkWords: Map<Element, number>;
+}
+
+function classify(node: AnyNode, atLayout: boolean, counts: Counts): Kind {
+  if (node.type === 'text') return 'include';
+  if (!isElement(node)) return 'skip';
+  const name = node.name.toLowerCase();
+  if (IGNORED_TAGS.has(name)) return 'skip';
+  if (STOP_TAGS.has(name)) return 'stop';
+  const role = node.attribs.role ?? '';
+  if (STOP_ROLES.has(role)) return 'stop';
+  if (role === 'contentinfo' && atLayout) return 'stop';
+  if (LAYOUT_TAGS.has(name) && atLayout) return 'stop';
+  if (isPostContainer(node) && !(counts.matched.get(node) ?? 0)) return 'stop';
+  const tokens = tokensOf(node);
+  if (tokens.some((token) => STOP_NAME.test(token))) return 'stop';
+  if (tokens.some((token) => SKIP_NAME.test(token))) return 'skip';
+  // A list of links (a tag cloud, a menu, "more from this site") is not the post's.
+  const links = counts.links.get(node) ?? 0;
+  const words = counts.words.get(node) ?? 0;
+  if (links >= 5 && (counts.linkWords.get(node) ?? 0) >= 0.7 * words) return 'stop';
+  return 'include';
+}
+
+function wordsIn(text: string): number {
+  let count = 0;
+  for (const _ of text.matchAll(/[\p{L}\p{N}]+/gu)) count++;
+  return count;
+}
+
+/** One walk: words, matched words, links and link words under every element. */
+function countWords($: CheerioAPI, page: PageDocument, matchedByNode: Map<AnyNode, number>): Counts {
+  const counts: Counts = { words: new Map(), matched: new Map(), links: new Map(), linkWords: new Map() };
+  const add = (map: Map<Element, number>, element: Element, value: number) => {
+    if (value) map.set(element, (map.get(element) ?? 0) + value);
+  };
+  const linkDepth: Element[] = [];
+  walk(
+    $.root().children().toArray(),
+    (node) => {
+      if (node.type === 'text') {
+        const parent = node.parent;
+        if (!parent || !isElement(parent)) return;
+        const words = wordsIn((node as unknown as { data: string }).data);
+        add(counts.words, parent, words);
+        add(counts.matched, parent, matchedByNode.get(node) ?? 0);
+        if (linkDepth.length > 0) add(counts.linkWords, parent, words);
+        return;
+      }
+      if (!isElement(node)) return false;
+      if (/^(?:script|style|noscript|template|svg|head)$/.test(node.name)) return false;
+      if (node.name === 'a') {
+        linkDepth.push(node);
+        add(counts.links, node, 1);
+      }
+      return true;
+    },
+    (element) => {
+      if (element.name === 'a') linkDepth.pop();
+      const parent = element.parent;
+      if (!parent || !isElement(parent)) return;
+      add(counts.words, parent, counts.words.get(element) ?? 0);
+      add(counts.matched, parent, counts.matched.get(element) ?? 0);
+      add(counts.links, parent, counts.links.get(element) ?? 0);
+      add(counts.linkWords, parent, counts.linkWords.get(element) ?? 0);
+    },
+  );
+  void page;
+  return counts;
+}
+
+/** Matched words per text node, by walking the passages and the text's spans together. */
+function matchedWords(
+  page: PageDocument,
+  tokens: Tokens,
+  passages: readonly WordRange[],
+): Map<AnyNode, number> {
+  const byNode = new Map<AnyNode, number>();
+  const sorted = [...passages].sort((a, b) => a.pageFrom - b.pageFrom);
+  let span = 0;
+  let lastWord = -1;
+  for (const passage of sorted) {
+    for (let word = Math.max(passage.pageFrom, lastWord + 1); word <= passage.pageTo; word++) {
+      const at = tokens.starts[word];
+      if (at === undefined) break;
+      while (span < page.spans.length && page.spans[span]!.end <= at) span++;
+      const found = page.spans[span];
+      if (!found || found.start > at) continue;
+      byNode.set(found.node, (byNode.get(found.node) ?? 0) + 1);
+      lastWord = word;
+    }
+  }
+  return byNode;
+}
+
+/** The child of `container` that holds `node` (or is it). */
+function childHolding(container: Element, node: AnyNode): AnyNode | undefined {
+  let current: AnyNode | null = node;
+  while (current && current.parent !== container) current = current.parent;
+  return current ?? undefined;
+}
+
+export function findPost(page: PageDocument, tokens: Tokens, passages: readonly WordRange[]): Post {
+  const { $ } = page;
+  const byNode = matchedWords(page, tokens, passages);
+  const counts = countWords($, page, byNode);
+  const root = ($('body').get(0) ?? $.root().children().toArray().find(isElement)) as Element | undefined;
+  if (!root) return { scope: [], nearby: [], concealed: [] };
+  const total = counts.matched.get(root) ?? 0;
+  if (total === 0)
+    return {
+      scope: [root],
+      nearby: [],
+      concealed: [],
+      ambiguity: 'the matched text was not found in the page',
+    };
+  // 1. The text's container: descend while one child holds nearly all matched words.
+  let container: Element = root;
+  for (;;) {
+    const next = container.children.find(
+      (child): child is Element => isElement(child) && (counts.matched.get(child) ?? 0) >= HOLD * total,
+    );
+    if (!next) break;
+    container = next;
+  }
+  const post: Post = { scope: [], nearby: [], concealed: [] };
+  if (
+    container === root &&
+    root.children.filter((child) => isElement(child) && counts.matched.get(child)).length > 3
+  ) {
+    // The text is spread over many regions of the body; only the body itself holds it all.
+    post.ambiguity = 'the reprinted text is spread over several regions of the page';
+  }
+  const matchedNodes = [...byNode.keys()];
+  const firstChild = childHolding(container, matchedNodes[0]!);
+  const lastChild = childHolding(container, matchedNodes.at(-1)!);
+  const children = container.children;
+  let firstIndex = firstChild ? children.indexOf(firstChild as never) : 0;
+  let lastIndex = lastChild ? children.indexOf(lastChild as never) : children.length - 1;
+  if (firstIndex < 0) firstIndex = 0;
+  if (lastIndex < firstIndex) lastIndex = children.length - 1;
+
+  // Inside a theme's own post container the post's end is known: everything up to it that is not a
+  // widget, comments or a nested post belongs to the post, however long.
+  let known: Element | undefined;
+  for (let node: Element | null = container; node && node !== root; node = node.parent as Element | null) {
+    if (!isElement(node)) break;
+    if (isPostContainer(node)) {
+      known = node;
+      break;
+    }
+  }
+  // The walks climb from the container and stop at `known`, so every level they see is inside it.
+  const insideKnown = (_level: Element) => known !== undefined;
+
+  // 2. The text itself (widgets inside it stepped over).
+  const atContainerLayout = isLayout(container);
+  for (let i = firstIndex; i <= lastIndex; i++) {
+    const child = children[i]!;
+    if (isElement(child) && concealedByClass(child) && !counts.matched.get(child)) {
+      post.concealed.push(child);
+      continue;
+    }
+    if (
+      classify(child, atContainerLayout, counts) === 'include' ||
+      (isElement(child) && counts.matched.get(child))
+    )
+      post.scope.push(child);
+  }
+
+  // 3. What follows the text, outward until a region that is not this post.
+  let budget = 0;
+  let afterHeading = false;
+  let level: Element = container;
+  let index = lastIndex + 1;
+  let stopped = false;
+  for (;;) {
+    const bounded = insideKnown(level);
+    const layout = !bounded && isLayout(level);
+    const siblings = level.children;
+    for (; index < siblings.length && !stopped; index++) {
+      const sibling = siblings[index]!;
+      // More of the reprinted text (a second page of it, a part after a box): the post goes on.
+      if (isElement(sibling) && (counts.matched.get(sibling) ?? 0) >= MATCHED_CONTINUES) {
+        post.scope.push(sibling);
+        budget = 0;
+        afterHeading = false;
+        continue;
+      }
+      if (isElement(sibling) && concealedByClass(sibling)) {
+        post.concealed.push(sibling);
+        continue;
+      }
+      const kind = classify(sibling, layout, counts);
+      if (kind === 'skip' || (bounded && kind === 'stop')) continue;
+      if (kind === 'stop') {
+        stopped = true;
+        break;
+      }
+      const words =
+        sibling.type === 'text'
+          ? wordsIn((sibling as unknown as { data: string }).data)
+          : (counts.words.get(sibling as Element) ?? 0) - (counts.matched.get(sibling as Element) ?? 0);
+      const heading = isElement(sibling) && HEADING.test(sibling.name);
+      if (
+        !bounded &&
+        (budget + words > TRAILING_WORDS || (afterHeading && !heading && words > SECTION_WORDS))
+      ) {
+        // Past the budget the region may be another section of the post or something else.
+        let nearbyWords = 0;
+        for (let j = index; j < siblings.length && nearbyWords < 3 * TRAILING_WORDS; j++) {
+          const candidate = siblings[j]!;
+          if (classify(candidate, layout, counts) !== 'include') {
+            if (classify(candidate, layout, counts) === 'stop') break;
+            continue;
+          }
+          post.nearby.push(candidate);
+          nearbyWords += isElement(candidate) ? (counts.words.get(candidate) ?? 0) : 10;
+        }
+        stopped = true;
+        break;
+      }
+      if (heading) afterHeading = true;
+      post.scope.push(sibling);
+      budget += words;
+    }
+    if (stopped || isPostContainer(level) || level === root) break;
+    const parent = level.parent;
+    if (!parent || !isElement(parent)) break;
+    index = parent.children.indexOf(level) + 1;
+    level = parent;
+  }
+
+  // 4. The post's header before the text: back to its heading.
+  let leading = 0;
+  level = container;
+  index = firstIndex - 1;
+  let foundHeading = false;
+  const header: AnyNode[] = [];
+  outer: for (;;) {
+    const bounded = insideKnown(level);
+    const layout = !bounded && isLayout(level);
+    for (; index >= 0; index--) {
+      const sibling = level.children[index]!;
+      const kind = classify(sibling, layout, counts);
+      if (kind === 'skip' || (bounded && kind === 'stop')) continue;
+      if (kind === 'stop') break outer;
+      // Reprinted text outside the container (a standfirst) costs nothing; the post's own words do.
+      const words = isElement(sibling)
+        ? (counts.words.get(sibling) ?? 0) - (counts.matched.get(sibling) ?? 0)
+        : wordsIn((sibling as unknown as { data: string }).data);
+      if (!bounded && leading + words > LEADING_WORDS) break outer;
+      header.push(sibling);
+      leading += words;
+      if (isElement(sibling) && (HEADING.test(sibling.name) || $(sibling).find('h1, h2, h3').length > 0)) {
+        foundHeading = true;
+        // Inside the theme's post container the whole header belongs to the post, above the title too.
+        if (!bounded) break outer;
+      }
+    }
+    if (isPostContainer(level) || level === root) break;
+    const parent = level.parent;
+    if (!parent || !isElement(parent)) break;
+    index = parent.children.indexOf(level) - 1;
+    level = parent;
+  }
+  post.scope.unshift(...header.reverse());
+  // On a one-post page the title may sit apart from the post (its link counts for the post).
+  if (!foundHeading && page.heading && !within(page.heading, new Set(post.scope)))
+    post.scope.unshift(page.heading);
+  return post;
+}
+
+function within(node: AnyNode, nodes: ReadonlySet<AnyNode>): boolean {
+  for (let current: AnyNode | null = node; current; current = current.parent)
+    if (nodes.has(current)) return true;
+  return false;
+}

@@ -1,0 +1,83 @@
+/**
+ * A quotation is not a reprint: shared text within one or two sentences of an article, whatever
+ * the sentences' length, is listed as a quotation and not judged; unless those sentences are most
+ * of a short article (a news brief copied whole).
+ */
+import { describe, expect, it } from 'vitest';
+import { checkSnapshot } from '../../src/check/check-snapshot.ts';
+import { loadSites } from '../../src/config/sites.ts';
+import { loadTerms } from '../../src/config/terms.ts';
+import type { PageSnapshot } from '../../src/crawl/snapshot.ts';
+import { toArticle } from '../../src/store/article.ts';
+import { fixtureStore } from '../helpers/fixture-store.ts';
+
+/** The blogger's own words around the quotation. */
+const OWN = [
+  'I spent the weekend reading everything I could find about the valley, because my grandmother was born in one of the villages along the river and we still have cousins there.',
+  'Most of what I read was confusing, written by people who have never walked those roads, but one report stood out for its calm and its attention to ordinary lives.',
+  'I will keep collecting what I find and will write again when the roads open and my cousins can tell us themselves what the last weeks were like for them.',
+];
+
+const ONE_SENTENCE =
+  'The siege of Lower Vessa entered its third week on Saturday, with aid convoys still waiting at the eastern checkpoint and no sign that the two armed factions are ready to talk.';
+const TWO_SENTENCES =
+  'Residents who reached the refugee camp at Dorn described empty markets, a single working bakery and nights spent in basements while artillery fell on the old textile district. Several families said they had walked for two days along the riverbank to avoid the main road.';
+
+const BRIEF = toArticle({
+  id: 'brief-9',
+  url: 'https://northwind.example/2026/03/brief/9',
+  title: 'Bridge closed',
+  published: '2026-03-18T08:00:00Z',
+  authors: ['Ines Varga'],
+  html: '<p>The old stone bridge at Kelby was closed to all traffic on Tuesday after engineers found a crack running through its central arch and the river rising faster than expected. Ferries will carry pedestrians across the river from Wednesday morning until the county decides whether the bridge can be repaired.</p>',
+});
+
+function blogPost(quoted: string): PageSnapshot {
+  const body = `<!doctype html><html><body><article class="post"><h1>Notes from the valley</h1>
+<div class="entry-content"><p>${OWN[0]}</p><p>${OWN[1]}</p><blockquote><p>${quoted}</p></blockquote><p>${OWN[2]}</p></div>
+</article></body></html>`;
+  const url = 'https://peaceblog.example/2026/03/notes/';
+  return {
+    url,
+    finalUrl: url,
+    status: 200,
+    headers: {},
+    fetchedAt: '2026-03-20T10:00:00.000Z',
+    contentType: 'text/html',
+    body,
+    bodyHash: '',
+  };
+}
+
+describe('quotations', () => {
+  const { db, rules } = fixtureStore([BRIEF]);
+  const options = { terms: loadTerms(rules), sites: loadSites(rules).sites };
+
+  it.each([
+    ['one sentence of 32 words', ONE_SENTENCE, 1],
+    ['two sentences of 48 words', TWO_SENTENCES, 2],
+    [
+      'two sentences quoted inline with typographic quotes',
+      `As Northwind Review put it: “${TWO_SENTENCES}”`,
+      2,
+    ],
+  ])('%s is a quotation, listed and not judged', (_name, quoted, sentences) => {
+    const words = quoted.split(/\s+/).length;
+    expect(words).toBeGreaterThanOrEqual(30);
+    expect(words).toBeLessThanOrEqual(60);
+    const result = checkSnapshot(db, blogPost(quoted), options);
+    expect(result.status).toBe('no-match');
+    expect(result.matches).toEqual([]);
+    expect(result.quotations).toHaveLength(1);
+    expect(result.quotations![0]).toMatchObject({ article: { id: 'nw-481' }, sentences });
+    expect(result.quotations![0]!.words).toBeGreaterThanOrEqual(28);
+  });
+
+  it('a short brief copied whole is a reprint, though it has only two sentences', () => {
+    const text = BRIEF.html.replace(/<\/?p>/g, '');
+    const result = checkSnapshot(db, blogPost(text), options);
+    expect(result.status).toBe('reprint');
+    expect(result.matches.map((match) => match.article.id)).toEqual(['brief-9']);
+    expect(result.quotations ?? []).toEqual([]);
+  });
+});

@@ -1,0 +1,68 @@
+import { type Case, ORIGINAL, ruleTester } from '../_rule-tester.ts';
+
+type Fields = Omit<Case, 'name' | 'outcome' | 'messageId'>;
+const pass = (name: string, fields: Fields): Case => ({
+  name,
+  ...fields,
+  outcome: 'pass',
+  messageId: 'found',
+});
+const fail = (name: string, messageId: string, fields: Fields): Case => ({
+  name,
+  ...fields,
+  outcome: 'fail',
+  messageId,
+});
+
+ruleTester('link-to-original', {
+  valid: [
+    pass('a link to the article after the text', { inText: `<p><a href="${ORIGINAL}">original</a></p>` }),
+    pass('a link on the title', { heading: `<a href="${ORIGINAL}">Siege</a>` }),
+    pass('a link in a footer after the text', {
+      afterText: `<footer><a href="${ORIGINAL}">Northwind Review</a></footer>`,
+    }),
+    pass('a link in an aside', { inText: `<aside><a href="${ORIGINAL}">Read the original</a></aside>` }),
+    pass('a link in the byline', { header: `<p>From <a href="${ORIGINAL}">Northwind Review</a></p>` }),
+    pass('a link in a theme with no known class names', {
+      theme: 'bare',
+      afterText: `<div><a href="${ORIGINAL}">original</a></div>`,
+    }),
+    pass('a link through an alias', {
+      inText: '<p><a href="https://old.northwind.example/articles/481">original</a></p>',
+    }),
+    pass('a link with tracking parameters, www, http and a fragment', {
+      inText: `<p><a href="http://www.northwind.example/2026/03/river-city-siege/481/?utm_source=x&gclid=1#top">original</a></p>`,
+    }),
+    pass('a link to the AMP form of the article', {
+      inText: '<p><a href="https://northwind.example/2026/03/river-city-siege/481/amp/">AMP original</a></p>',
+    }),
+    pass('a nofollow link (recorded, accepted)', {
+      inText: `<p><a rel="nofollow" href="${ORIGINAL}">original</a></p>`,
+    }),
+  ],
+  invalid: [
+    fail('a sponsored link (refused by the terms)', 'relNotAllowed', {
+      inText: `<p><a rel="sponsored" href="${ORIGINAL}">original</a></p>`,
+    }),
+    fail('the home page only', 'homeOnly', {
+      inText: '<p><a href="https://northwind.example">Northwind Review</a></p>',
+    }),
+    fail('another article', 'otherArticle', {
+      inText: '<p><a href="https://northwind.example/2026/03/vessa-aid-blocked/502">more</a></p>',
+    }),
+    fail('a link hidden by display:none', 'hiddenLink', {
+      inText: `<a style="display: none" href="${ORIGINAL}">x</a>`,
+    }),
+    fail('a link hidden by aria-hidden on its parent', 'hiddenLink', {
+      inText: `<div aria-hidden="true"><a href="${ORIGINAL}">x</a></div>`,
+    }),
+    fail('a link only in a sidebar widget', 'missing', {
+      sidebar: `<div class="widget"><a href="${ORIGINAL}">x</a></div>`,
+    }),
+    fail('a link only in the comments', 'missing', {
+      comments: `<div class="comment"><p>Found it: <a href="${ORIGINAL}">here</a></p></div>`,
+    }),
+    fail('a link only in the site footer', 'missing', { siteFooter: `<a href="${ORIGINAL}">x</a>` }),
+    fail('no link', 'missing', {}),
+  ],
+});

@@ -1,0 +1,130 @@
+/**
+ * Reading a local copy of a public corpus of real article pages with the article's text marked by
+ * people. Two layouts are understood:
+ *
+ * - scrapinghub/article-extraction-benchmark: `ground-truth.json` (`{id: {url, articleBody}}`) and
+ *   `html/ID.html` (or `.html.gz`);
+ * - adbar/trafilatura's evaluation set: `tests/evaldata.json` (`{url: {file, with, without}}`) and
+ *   the pages under `tests/eval/` or `tests/cache/`. It marks only snippets of the main text, so the
+ *   article is the text of the smallest element holding every `with` snippet, and a page whose
+ *   element also holds a `without` snippet (boilerplate) is left out as unclear.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { load } from 'cheerio';
+import type { AnyNode, Element } from 'domhandler';
+
+export interface CorpusPage {
+  id: string;
+  url: string;
+  html: string;
+  /** The article's text, paragraphs separated by line breaks. */
+  text: string;
+}
+
+function readMaybeGzip(file: string): string | undefined {
+  if (existsSync(file)) return readFileSync(file, 'utf8');
+  if (existsSync(`${file}.gz`)) return gunzipSync(readFileSync(`${file}.gz`)).toString('utf8');
+  return undefined;
+}
+
+export function loadCorpus(dir: string): { name: string; pages: CorpusPage[]; skipped: number } {
+  if (existsSync(join(dir, 'ground-truth.json'))) return loadBenchmark(dir);
+  const evaldata = [join(dir, 'tests', 'evaldata.json'), join(dir, 'evaldata.json')].find(existsSync);
+  if (evaldata) return loadTrafilatura(dir, evaldata);
+  throw new Error(`${dir}: neither ground-truth.json nor tests/evaldata.json is there`);
+}
+
+function loadBenchmark(dir: string) {
+  const truth = JSON.parse(readFileSync(join(dir, 'ground-truth.json'), 'utf8')) as Record<
+    string,
+    { url: string; articleBody: string }
+  >;
+  const pages: CorpusPage[] = [];
+  let skipped = 0;
+  for (const [id, entry] of Object.entries(truth)) {
+    const html = readMaybeGzip(join(dir, 'html', `${id}.html`));
+    if (!html || !entry.articleBody?.trim()) {
+      skipped++;
+      continue;
+    }
+    pages.push({ id, url: entry.url, html, text: entry.articleBody });
+  }
+  return { name: 'article-extraction-benchmark', pages, skipped };
+}
+
+const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+function loadTrafilatura(dir: string, evaldata: string) {
+  const root = join(evaldata, '..');
+  const data = JSON.parse(readFileSync(evaldata, 'utf8')) as Record<
+    string,
+    { file: string; with: string[]; without: string[] }
+  >;
+  const pages: CorpusPage[] = [];
+  let skipped = 0;
+  for (const [url, entry] of Object.entries(data)) {
+    const file = [join(root, 'eval', entry.file), join(root, 'cache', entry.file)].find(existsSync);
+    const html = file ? readFileSync(file, 'utf8') : undefined;
+    const text = html ? markedText(html, entry.with, entry.without) : undefined;
+    if (!html || !text) {
+      skipped++;
+      continue;
+    }
+    pages.push({ id: entry.file, url, html, text });
+  }
+  void dir;
+  return { name: 'trafilatura-eval', pages, skipped };
+}
+
+/** The text of the smallest element holding every `with` snippet, or nothing when unclear. */
+function markedText(html: string, withSnippets: string[], withoutSnippets: string[]): string | undefined {
+  if (withSnippets.length < 2) return undefined;
+  const $ = load(html);
+  $('script, style, noscript, template').remove();
+  const wanted = withSnippets.map(squash).filter((snippet) => snippet.length > 0);
+  const body = $('body').get(0) as Element | undefined;
+  if (!body || !wanted.every((snippet) => squash($(body).text()).includes(snippet))) return undefined;
+  let node: Element = body;
+  // Descend while one child still holds every snippet: linear in depth × children.
+  for (;;) {
+    const next: Element | undefined = (node.children as AnyNode[]).find(
+      (child): child is Element =>
+        child.type === 'tag' && wanted.every((snippet) => squash($(child).text()).includes(snippet)),
+    );
+    if (!next) break;
+    node = next;
+  }
+  const block = new Set([
+    'p',
+    'div',
+    'li',
+    'h1',
+    'h2',
+    'h3',
+    'h4',
+    'h5',
+    'h6',
+    'br',
+    'tr',
+    'blockquote',
+    'section',
+  ]);
+  const parts: string[] = [];
+  const walk = (current: AnyNode) => {
+    if (current.type === 'text') parts.push((current as unknown as { data: string }).data);
+    if (current.type !== 'tag') return;
+    const element = current as Element;
+    const isBlock = block.has(element.name);
+    if (isBlock) parts.push('\n');
+    for (const child of element.children) walk(child);
+    if (isBlock) parts.push('\n');
+  };
+  walk(node);
+  const text = parts.join('').split('\n').map(squash).filter(Boolean).join('\n');
+  if (withoutSnippets.some((snippet) => squash(snippet).length > 3 && squash(text).includes(squash(snippet))))
+    return undefined;
+  if (text.split(/\s+/).length < 120) return undefined;
+  return text;
+}

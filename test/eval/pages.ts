@@ -1,0 +1,437 @@
+/**
+ * `npm run eval:pages -- DIR [--set development|hold-out|all] [--limit N] [--show N]`
+ *
+ * Measures the checker on real pages made by others. DIR is a local copy of a public corpus of
+ * article pages whose article text people marked (see `_corpus.ts`); nothing of it is committed.
+ * Every page's marked text becomes an article of the made-up publisher (Northwind Review,
+ * northwind.example) in a fresh store, and the page, on its own site, becomes a reprint of it:
+ * credits of every wording are spliced into every placement, some pages are left uncredited or
+ * badly credited, some are put on a commercial site, some only quote one or two sentences inside
+ * the blogger's own text, and some pages are kept out of the store to be unrelated. The real
+ * `checkSnapshot` judges each; the figures printed are identification accuracy, false
+ * accusations, verdict accuracy, per-rule precision and recall, and quotations judged.
+ *
+ * Pages are split by site into a development set and a hold-out set by a hash of the host, fixed
+ * before any tuning: tune on development only, and read the hold-out figures as they come.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkSnapshot } from '../../src/check/check-snapshot.ts';
+import type { PageResult } from '../../src/check/result.ts';
+import { loadSites } from '../../src/config/sites.ts';
+import { loadTerms } from '../../src/config/terms.ts';
+import type { PageSnapshot } from '../../src/crawl/snapshot.ts';
+import { indexArticles } from '../../src/match/fingerprint-index.ts';
+import { type Article, toArticle } from '../../src/store/article.ts';
+import { upsertArticles } from '../../src/store/articles.ts';
+import { openStore } from '../../src/store/db.ts';
+import { type CorpusPage, loadCorpus } from './_corpus.ts';
+import { COPYRIGHTS, type CreditParts, creditHtml, NAME_FORMS, PUBLISHER, WORDINGS } from './_credits.ts';
+import { fill, fillText, HOSTILE_PLACEMENTS, type Located, locate, PLACEMENTS, template } from './_splice.ts';
+
+type Expected = 'compliant' | 'violation' | 'no-match';
+const CREDIT_RULES = ['source-attribution', 'copyright-notice', 'link-to-original'] as const;
+const ALL_RULES = [...CREDIT_RULES, 'commercial-use'] as const;
+
+interface Case {
+  page: CorpusPage;
+  scenario: string;
+  html: string;
+  url: string;
+  expected: Expected;
+  article: string | undefined;
+  fails: Set<string>;
+}
+
+const hash = (text: string) => createHash('sha256').update(text).digest();
+const hostOf = (url: string) => new URL(url).hostname.replace(/^www\./, '');
+/** The split, fixed before tuning: about a third of the sites are held out. */
+export const isHoldOut = (url: string) => hash(`verdicts-split:${hostOf(url)}`)[0]! < 0x55;
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function articleOf(page: CorpusPage, number: number): Article {
+  return toArticle({
+    id: `a${number}`,
+    url: `https://northwind.example/articles/${number}/${page.id.slice(0, 8).replace(/[^a-z0-9]/gi, '')}`,
+    title: `Article ${number}`,
+    published: '2019-03-14T09:00:00Z',
+    authors: [`Author ${AUTHORS[number % AUTHORS.length]}`],
+    html: page.text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .map((line) => `<p>${escapeHtml(line)}</p>`)
+      .join('\n'),
+  });
+}
+const AUTHORS = ['Mara Quill', 'Tomas Wren', 'Ines Harrow', 'Jun Adebayo', 'Lise Marchetti'];
+
+/** Sentences of the article's text, in order, as ICU's sentence rules cut them (not the checker's). */
+function sentencesOf(text: string): string[] {
+  const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
+  return text
+    .split('\n')
+    .flatMap((paragraph) => [...segmenter.segment(paragraph)].map((segment) => segment.segment.trim()))
+    .filter(Boolean);
+}
+
+const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
+
+/** One sentence of 30–60 words, or two running sentences of 30–60 words together. */
+function quotation(text: string, sentences: 1 | 2): string | undefined {
+  const all = sentencesOf(text);
+  for (let i = 0; i + sentences <= all.length; i++) {
+    const quote = all.slice(i, i + sentences).join(' ');
+    const count = words(quote);
+    if (count >= 30 && count <= 60 && (sentences === 1 || words(all[i]!) >= 8)) return quote;
+  }
+  return undefined;
+}
+
+interface Plan {
+  cases: Case[];
+  /** For quotation cases: the page without the quotation, which must not reprint the article. */
+  controls: Map<Case, string>;
+  articles: Article[];
+  notLocated: number;
+}
+
+function plan(pages: CorpusPage[]): Plan {
+  const cases: Case[] = [];
+  const controls = new Map<Case, string>();
+  const articles: Article[] = [];
+  const ordered = [...pages].sort((a, b) => hash(a.id).compare(hash(b.id)));
+  // A sixth of the pages stay out of the store: unrelated pages, and the bloggers' own text.
+  const unrelated = ordered.filter((_, index) => index % 6 === 5);
+  const stored = ordered.filter((_, index) => index % 6 !== 5);
+  let notLocated = 0;
+  let counter = 0;
+  for (const page of unrelated) {
+    cases.push({
+      page,
+      scenario: 'unrelated',
+      html: page.html,
+      url: page.url,
+      expected: 'no-match',
+      article: undefined,
+      fails: new Set(),
+    });
+  }
+  stored.forEach((page, index) => {
+    const article = articleOf(page, index);
+    articles.push(article);
+    const located = locate(page.html, page.text);
+    if (!located) {
+      notLocated++;
+      return;
+    }
+    const marked = template(located);
+    const add = (scenario: string, html: string, expected: Expected, fails: string[], url = page.url) =>
+      cases.push({
+        page,
+        scenario,
+        html,
+        url,
+        expected,
+        article: expected === 'no-match' ? undefined : article.id,
+        fails: new Set(fails),
+      });
+    const parts = (k: number): CreditParts => ({
+      wording: WORDINGS[(index * 5 + k * 7) % WORDINGS.length]!,
+      nameForm: NAME_FORMS[(index + k * 3) % NAME_FORMS.length]!,
+      copyright: COPYRIGHTS[(index * 3 + k) % COPYRIGHTS.length]!,
+      link: 'original',
+      original: article.url,
+      author: article.authors[0]!.name,
+      typographic: (index + k) % 3 === 0,
+    });
+    // Compliant: three credits, each in its own wording and placement.
+    for (let k = 0; k < 3; k++) {
+      const placement = PLACEMENTS[(index * 3 + k) % PLACEMENTS.length]!;
+      const credit = parts(k);
+      add(
+        `compliant ${placement} ${credit.wording.language} "${credit.wording.template}" ${credit.nameForm}`,
+        fill(marked, creditHtml(credit), placement),
+        'compliant',
+        [],
+      );
+    }
+    // Hostile: a full credit where it must not count, or a credit for someone else.
+    const hostile = index % 5;
+    if (hostile < 4) {
+      const placement = HOSTILE_PLACEMENTS[hostile]!;
+      add(`hostile ${placement}`, fill(marked, creditHtml(parts(3)), placement), 'violation', [
+        ...CREDIT_RULES,
+      ]);
+    } else {
+      add(
+        'hostile other-publisher',
+        fill(
+          marked,
+          'Source: Valley Gazette. © 2019 Valley Gazette. <a href="https://valleygazette.example/story/9">Read the original</a>',
+          'after-text',
+        ),
+        'violation',
+        [...CREDIT_RULES],
+      );
+    }
+    // Badly credited.
+    const bad = index % 4;
+    const placement = PLACEMENTS[(index * 7 + 1) % PLACEMENTS.length]!;
+    if (bad === 0) {
+      add(`uncredited ${placement}`, marked, 'violation', [...CREDIT_RULES]);
+    } else if (bad === 1) {
+      add(
+        `no-copyright ${placement}`,
+        fill(marked, creditHtml({ ...parts(4), copyright: undefined }), placement),
+        'violation',
+        ['copyright-notice'],
+      );
+    } else if (bad === 2) {
+      const credit = { ...parts(4), link: 'home' as const };
+      if (credit.wording.template.includes('{LINKED}')) credit.wording = WORDINGS[2]!;
+      add(`home-link-only ${placement}`, fill(marked, creditHtml(credit), placement), 'violation', [
+        'link-to-original',
+      ]);
+    } else {
+      add(
+        `name-mentioned ${placement}`,
+        fill(marked, `We enjoyed this report by ${PUBLISHER} a lot.`, placement),
+        'violation',
+        [...CREDIT_RULES],
+      );
+    }
+    // Commercial site without a licence, credited in full.
+    counter++;
+    add(
+      'commercial',
+      fill(marked, creditHtml(parts(5)), 'after-text'),
+      'violation',
+      ['commercial-use'],
+      `https://commercial.example/2019/03/reprint-${counter}`,
+    );
+    // Quotation of one or two sentences inside the blogger's own text.
+    const sentences = (index % 2) + 1;
+    const quote = quotation(page.text, sentences as 1 | 2);
+    const own = unrelated[index % Math.max(1, unrelated.length)];
+    if (quote && own) {
+      const paragraphs = own.text
+        .split('\n')
+        .filter((line) => words(line) >= 8)
+        .slice(0, 6)
+        .map(escapeHtml);
+      const at = Math.min(2, paragraphs.length);
+      const quoted =
+        index % 4 < 2
+          ? `As ${PUBLISHER} put it: “${escapeHtml(quote)}”`
+          : `</p><blockquote><p>${escapeHtml(quote)}</p></blockquote><p>`;
+      paragraphs.splice(at, 0, quoted);
+      add(`quotation ${sentences}`, fillText(marked, paragraphs), 'no-match', []);
+      // The same page without the quotation: if it still reprints the article (a summary or a
+      // repeated lead elsewhere on the page), the quotation case is not one and is left out.
+      const control = [...paragraphs];
+      control.splice(at, 1);
+      controls.set(cases.at(-1)!, fillText(marked, control));
+    }
+  });
+  return { cases, controls, articles, notLocated };
+}
+
+interface Tally {
+  pages: number;
+  identified: number;
+  verdictRight: number;
+  falseAccusations: number;
+  uncertain: number;
+  quotations: number;
+  quotationsJudged: number;
+  errors: number;
+  rules: Record<string, { tp: number; fp: number; fn: number }>;
+  wrong: Array<{ case: Case; got: string }>;
+}
+
+function judge(tally: Tally, test: Case, result: PageResult): void {
+  tally.pages++;
+  if (result.status === 'error') tally.errors++;
+  const match = result.matches[0];
+  const identified =
+    test.article === undefined
+      ? result.matches.length === 0
+      : result.matches.length === 1 && match?.article.id === test.article;
+  if (identified) tally.identified++;
+  const verdict = match ? match.verdict : 'no-match';
+  if (verdict === 'uncertain') tally.uncertain++;
+  const flagged = new Set(match?.violations.map((violation) => violation.rule) ?? []);
+  if (test.scenario.startsWith('quotation')) {
+    tally.quotations++;
+    if (result.matches.length > 0) tally.quotationsJudged++;
+  }
+  const accused = [...flagged].some((rule) => !test.fails.has(rule)) || (flagged.size > 0 && !test.article);
+  if (accused) tally.falseAccusations++;
+  const sameRules = [...ALL_RULES].every((rule) => flagged.has(rule) === test.fails.has(rule));
+  const right = verdict === test.expected && identified && sameRules;
+  if (right) tally.verdictRight++;
+  else
+    tally.wrong.push({
+      case: test,
+      got: `${verdict}${match ? ` ${match.article.id}` : ''} [${[...flagged].join(', ')}]${
+        verdict === 'uncertain'
+          ? ` suspected ${JSON.stringify((match as { suspected?: unknown }).suspected)}`
+          : ''
+      }`,
+    });
+  for (const rule of ALL_RULES) {
+    const counts = tally.rules[rule] ?? { tp: 0, fp: 0, fn: 0 };
+    tally.rules[rule] = counts;
+    const expected = test.fails.has(rule);
+    const got = flagged.has(rule);
+    if (expected && got) counts.tp++;
+    else if (got) counts.fp++;
+    else if (expected) counts.fn++;
+  }
+}
+
+const ratio = (part: number, whole: number) => (whole === 0 ? '—' : (part / whole).toFixed(3));
+
+function print(name: string, tally: Tally, show: number): void {
+  const lines = [
+    `${name}: ${tally.pages} checks`,
+    `  identification accuracy  ${ratio(tally.identified, tally.pages)} (${tally.identified}/${tally.pages})`,
+    `  false accusations        ${tally.falseAccusations}`,
+    `  verdict accuracy         ${ratio(tally.verdictRight, tally.pages)} (${tally.verdictRight}/${tally.pages})`,
+    `  uncertain                ${tally.uncertain}`,
+    `  quotations judged        ${tally.quotationsJudged} of ${tally.quotations}`,
+    `  page errors              ${tally.errors}`,
+  ];
+  for (const [rule, counts] of Object.entries(tally.rules)) {
+    lines.push(
+      `  ${rule.padEnd(20)} precision ${ratio(counts.tp, counts.tp + counts.fp)}  recall ${ratio(counts.tp, counts.tp + counts.fn)}  (tp ${counts.tp}, fp ${counts.fp}, fn ${counts.fn})`,
+    );
+  }
+  const kinds = new Map<string, number>();
+  for (const wrong of tally.wrong) {
+    const kind = wrong.case.scenario.split(' ').slice(0, 2).join(' ');
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  if (kinds.size > 0)
+    lines.push(`  wrong by scenario: ${[...kinds].map(([kind, count]) => `${kind} ${count}`).join(', ')}`);
+  for (const wrong of tally.wrong.slice(0, show)) {
+    lines.push(`    ${wrong.case.page.id} ${wrong.case.url}`);
+    lines.push(
+      `      ${wrong.case.scenario}: expected ${wrong.case.expected} [${[...wrong.case.fails].join(', ')}], got ${wrong.got}`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function argument(args: string[], name: string): string | undefined {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+}
+
+function main(args: string[]): void {
+  const dir = args.find((arg, index) => !arg.startsWith('--') && !args[index - 1]?.startsWith('--'));
+  if (!dir) {
+    process.stderr.write(
+      'usage: npm run eval:pages -- DIR [--set development|hold-out|all] [--limit N] [--show N]\n',
+    );
+    process.exit(2);
+  }
+  const set = argument(args, '--set') ?? 'all';
+  const limit = Number(argument(args, '--limit') ?? Number.POSITIVE_INFINITY);
+  const show = Number(argument(args, '--show') ?? 0);
+  const loaded = loadCorpus(dir);
+  // A host the site registry cannot take (a port, an odd character) leaves its page out.
+  const corpus = {
+    ...loaded,
+    pages: loaded.pages.filter((page) => /^https?:\/\/[a-z0-9.-]+\//i.test(page.url)),
+  };
+  const work = mkdtempSync(join(tmpdir(), 'syndicate-eval-'));
+  try {
+    writeFileSync(
+      join(work, 'terms.yaml'),
+      `publisher:
+  name: ${PUBLISHER}
+  aliases: [northwind.example, The Northwind]
+  home: https://northwind.example/
+languages: [en, fr, es, de, pt, it]
+rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
+`,
+    );
+    const hosts = new Set(corpus.pages.map((page) => new URL(page.url).hostname));
+    const sites = [...hosts].map(
+      (host, index) => `  - { id: site-${index}, url: "https://${host}/", kind: community }`,
+    );
+    sites.push('  - { id: shop, url: "https://commercial.example/", kind: commercial }');
+    writeFileSync(join(work, 'sites.yaml'), `sites:\n${sites.join('\n')}\n`);
+    const terms = loadTerms(work);
+    const registry = loadSites(work).sites;
+    for (const [name, holdOut] of [
+      ['development', false],
+      ['hold-out', true],
+    ] as const) {
+      if (set !== 'all' && set !== name) continue;
+      const pages = corpus.pages.filter((page) => isHoldOut(page.url) === holdOut).slice(0, limit);
+      const { cases, controls, articles, notLocated } = plan(pages);
+      let leftOut = 0;
+      const db = openStore(join(work, `${name}.sqlite`));
+      upsertArticles(db, articles);
+      indexArticles(
+        db,
+        articles.map((article) => article.id),
+      );
+      const tally: Tally = {
+        pages: 0,
+        identified: 0,
+        verdictRight: 0,
+        falseAccusations: 0,
+        uncertain: 0,
+        quotations: 0,
+        quotationsJudged: 0,
+        errors: 0,
+        rules: {},
+        wrong: [],
+      };
+      const started = performance.now();
+      const snapshotOf = (url: string, body: string): PageSnapshot => ({
+        url,
+        finalUrl: url,
+        status: 200,
+        headers: {},
+        fetchedAt: '2026-03-20T10:00:00.000Z',
+        contentType: 'text/html',
+        body,
+        bodyHash: '',
+      });
+      for (const test of cases) {
+        const control = controls.get(test);
+        if (
+          control &&
+          checkSnapshot(db, snapshotOf(test.url, control), { terms, sites: registry }).matches.length > 0
+        ) {
+          leftOut++;
+          continue;
+        }
+        judge(tally, test, checkSnapshot(db, snapshotOf(test.url, test.html), { terms, sites: registry }));
+      }
+      db.close();
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      print(
+        `${corpus.name} ${name} (${pages.length} pages from ${new Set(pages.map((page) => hostOf(page.url))).size} sites, ${notLocated} whose text could not be located, ${leftOut} quotation cases left out because the page holds more of the article, ${seconds} s)`,
+        tally,
+        show,
+      );
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export type { Located };
+
+main(process.argv.slice(2));
