@@ -1,3 +1,4 @@
+import { safeLine } from '../safe-text.ts';
 import type { CheckReport } from './result.ts';
 
 /** `check --format json`: the brief's contract. */
@@ -31,5 +32,6 @@ export function formatText(report: CheckReport): string {
       }
     }
   }
-  return `${lines.join('\n')}\n`;
+  // Titles, links and evidence come from the pages: no control character reaches the terminal.
+  return `${lines.map(safeLine).join('\n')}\n`;
 }

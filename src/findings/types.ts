@@ -39,6 +39,11 @@ export interface FindingEvidence {
   rules: RuleOutcome[];
   links: FoundLink[];
   site?: SiteFacts;
+  /** The page's language (`<html lang>`, else `Content-Language`): the notice is written in it. */
+  language?: string;
+  /** For an `uncertain` match: the rules it suspects and the reason it could not decide. */
+  suspected?: Suspicion[];
+  reason?: string;
 }
 
 export interface Finding {
@@ -56,10 +61,23 @@ export interface Finding {
   resolvedAt: string | null;
   resolvedWhy: ResolvedWhy | null;
   status: ReviewStatus;
-  verdict: 'compliant' | 'violation';
+  /** `uncertain`: the checker could not trust its reading; shown for review, never a violation. */
+  verdict: FindingVerdict;
   violations: Violation[];
   evidence: FindingEvidence;
   reprintHash: string;
+  /** For a contacted finding: the day by which the site was asked to fix the reprint (YYYY-MM-DD). */
+  deadline: string | null;
+  /** When a scan after the deadline found the reprint still violating. */
+  overdueSince: string | null;
+}
+
+export type FindingVerdict = 'compliant' | 'violation' | 'uncertain';
+
+/** A rule an `uncertain` match suspects, with why the checker could not decide. */
+export interface Suspicion {
+  rule: string;
+  message?: string;
 }
 
 export interface AuditEntry {
@@ -129,7 +147,44 @@ export const emptySiteCounts = (): SiteCounts => ({
 export interface ScanError {
   url?: string;
   message: string;
+  /** The site the failed URL belongs to, and the kind of failure (`timeout`, `http-status`, …). */
+  site?: string;
+  kind?: string;
 }
+
+/**
+ * What a scan could say about one site:
+ * - `compliant`: its pages were fetched and checked and no reprint violates the terms;
+ * - `violations`: at least one reprint violates them (even when some pages failed);
+ * - `unreachable`: no page could be fetched (robots.txt, the site or every page failed);
+ * - `partly scanned`: some pages failed, or the site ran out of a crawl budget or of time.
+ */
+export const SITE_RESULTS = ['violations', 'unreachable', 'partly scanned', 'compliant'] as const;
+export type SiteResult = (typeof SITE_RESULTS)[number];
+
+/** A URL of a site the scan could not fetch. */
+export interface SiteFailure {
+  url: string;
+  kind: string;
+  message: string;
+}
+
+export interface SiteOutcome {
+  result: SiteResult;
+  /** Pages fetched (or found unchanged) and checked in this scan. */
+  pagesChecked: number;
+  /** URLs that failed (robots.txt, sitemaps, feeds and pages). */
+  failed: number;
+  /** Whether every page the scan knew of on the site was dealt with. */
+  complete: boolean;
+  /** Why it is incomplete, in words (`3 pages failed`, `over its time budget`). */
+  incomplete: string[];
+  /** The failures, the first `MAX_SITE_FAILURES` of them. */
+  failures: SiteFailure[];
+}
+
+/** Failures kept per site in a scan's record; the count in `failed` is always whole. */
+export const MAX_SITE_FAILURES = 200;
 
 export interface Scan {
   id: number;
@@ -138,6 +193,8 @@ export interface Scan {
   sites: string[];
   counts: ScanCounts;
   errors: ScanError[];
+  /** Each site's result, by site id; null while the scan runs and for scans recorded before it was kept. */
+  siteResults?: Record<string, SiteOutcome> | null;
 }
 
 export const emptyCounts = (): ScanCounts => ({
