@@ -147,10 +147,14 @@ async function scanSites(
   const gone = goneOf(db, crawled.passId).map((page) => page.url);
   const failures = failuresBySite(db, crawled.passId);
   // A site whose robots.txt could not be read is not asked for anything else in this scan, not
-  // even a page with an open finding (its robots.txt of an earlier scan may be stale).
+  // even a page with an open finding (its robots.txt of an earlier scan may be stale); nor is a
+  // site that looks down (nothing fetched, something failed): its open findings wait.
   const closed = new Set(
     [...failures]
-      .filter(([, list]) => list.some((failure) => CLOSED_KINDS.has(failure.kind)))
+      .filter(
+        ([site, list]) =>
+          list.some((failure) => CLOSED_KINDS.has(failure.kind)) || (checked.get(site) ?? 0) === 0,
+      )
       .map(([site]) => site),
   );
 
@@ -228,7 +232,9 @@ function failuresBySite(db: Db, passId: number): Map<string, SiteFailure[]> {
   const bySite = new Map<string, SiteFailure[]>();
   for (const failure of failuresOf(db, passId)) {
     const list = bySite.get(failure.siteId) ?? [];
-    list.push({ url: failure.url, kind: failure.kind, message: failure.message ?? failure.kind });
+    // The crawler's messages start with the URL (for its log); the URL has its own field here.
+    const message = (failure.message ?? failure.kind).replace(`${failure.url}: `, '');
+    list.push({ url: failure.url, kind: failure.kind, message });
     bySite.set(failure.siteId, list);
   }
   return bySite;
