@@ -159,10 +159,15 @@ ${outage}<p class="coverage">${escapeHtml(coverageSentence(report))}</p>
     .join('')}</tr></table></section>`;
 }
 
-/** The licence in a few words that fit a table cell: `none`, or its days. */
+/**
+ * The licence in a few words that fit a table cell (`licensed to 2027-12-31`), the whole of it
+ * (grant, expiry, reference) in the tooltip and in each finding's evidence.
+ */
 function licenceCell(site: SiteSummary): string {
-  if (site.licence === 'none') return 'no licence';
-  return `licence ${escapeHtml(site.licence.replace(/^granted /, '').replace(' until ', ' – '))}`;
+  const licence = site.licenceTerms;
+  if (!licence) return '<span class="licence site-id">no licence</span>';
+  const words = licence.expires ? `licensed to ${licence.expires}` : `licensed from ${licence.granted}`;
+  return `<span class="licence site-id nowrap" title="${escapeHtml(site.licence)}">${escapeHtml(words)}</span>`;
 }
 
 function summaryTables(report: ReportData): string {
@@ -174,7 +179,7 @@ function summaryTables(report: ReportData): string {
           site.name
             ? `${escapeHtml(site.name)}<br><span class="site-id">${escapeHtml(site.site)}</span>`
             : escapeHtml(site.site)
-        }</td><td class="kind">${escapeHtml(site.kind)}<br><span class="licence site-id">${licenceCell(site)}</span></td><td class="result">${escapeHtml(
+        }</td><td class="kind">${escapeHtml(site.kind)}<br>${licenceCell(site)}</td><td class="result">${escapeHtml(
           describeResult(site),
         )}</td>${[site.pagesChecked, site.failed, site.reprints, site.excerpts, site.compliant].map(count).join('')}${[
           site.violations,

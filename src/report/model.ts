@@ -1,4 +1,4 @@
-import type { Site } from '../config/sites.ts';
+import type { Licence, Site } from '../config/sites.ts';
 import { licensedOn } from '../config/sites.ts';
 import { listFindings } from '../findings/queries.ts';
 import { siteFactsOf } from '../findings/record.ts';
@@ -43,7 +43,9 @@ export interface SiteSummary {
   /** The site's display name from the registry, when it has one. */
   name: string | null;
   kind: string;
+  /** The licence in words (`granted 2025-01-01 until 2027-12-31 (NR-14)`), and as registered. */
   licence: string;
+  licenceTerms: Licence | null;
   result: SiteResult | 'not counted';
   /** Whether every page the scan knew of was dealt with, and if not, why in words. */
   complete: boolean;
@@ -265,6 +267,7 @@ function summariseSites(
       name: facts?.name ?? null,
       kind: facts?.kind ?? 'unknown',
       licence: describeLicence(facts),
+      licenceTerms: facts?.licence ?? null,
       result: outcome?.result ?? 'not counted',
       complete: outcome?.complete ?? (counts ? counts.errors === 0 : true),
       incomplete: outcome?.incomplete ?? [],

@@ -4,13 +4,19 @@ import { load } from 'cheerio';
 import { marked } from 'marked';
 import { describe, expect, it } from 'vitest';
 import { finishScan, recordPageResults, startScan } from '../../src/findings/index.ts';
-import { buildReport, DEFAULT_NOTICE, renderCsv, renderHtml, renderMarkdown } from '../../src/report/index.ts';
+import {
+  buildReport,
+  DEFAULT_NOTICE,
+  renderCsv,
+  renderHtml,
+  renderMarkdown,
+} from '../../src/report/index.ts';
 import { safeLine, safeLines } from '../../src/safe-text.ts';
 import { openStore } from '../../src/store/db.ts';
+import { linkViolation, page, sites } from '../findings/_pages.ts';
 import { runCli } from '../helpers/cli.ts';
 import { FIXTURES, fixtureStore } from '../helpers/fixture-store.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { linkViolation, page, sites } from '../findings/_pages.ts';
 import { parseCsv } from './_csv.ts';
 
 /**
@@ -94,7 +100,9 @@ describe('reports of a hostile page', () => {
       [
         page(url, 'violation', {
           title: `# Heading\rInjected paragraph ${HOSTILE}`,
-          violations: [linkViolation({ evidence: `links found: ${OSC8}`, message: `no link ${CLEAR_AND_LIE}` })],
+          violations: [
+            linkViolation({ evidence: `links found: ${OSC8}`, message: `no link ${CLEAR_AND_LIE}` }),
+          ],
         }),
       ],
       { sites },
@@ -110,7 +118,9 @@ describe('reports of a hostile page', () => {
     expect(csv.replace(/\r\n/g, '')).not.toMatch(CONTROL);
     const [header, ...rows] = parseCsv(csv);
     const finding = rows.find((row) => row[header!.indexOf('record')] === 'finding')!;
-    expect(finding[header!.indexOf('page_title')]).toMatch(/^# Heading Injected paragraph Siege \[2J\[H\[32mALL GOOD/);
+    expect(finding[header!.indexOf('page_title')]).toMatch(
+      /^# Heading Injected paragraph Siege \[2J\[H\[32mALL GOOD/,
+    );
     expect(finding[header!.indexOf('messages')]).toContain('no link');
   });
 
@@ -123,8 +133,8 @@ describe('reports of a hostile page', () => {
     const $ = load(await marked.parse(markdown));
     const h3 = $('h3').first();
     expect(h3.text()).toMatch(/^\d+\. # Heading Injected paragraph Siege/);
-    const injected = $("p").filter((_index, element) => $(element).text().startsWith("Injected paragraph"));
-    expect(injected.length, injected.parent().html() ?? "").toBe(0);
+    const injected = $('p').filter((_index, element) => $(element).text().startsWith('Injected paragraph'));
+    expect(injected.length, injected.parent().html() ?? '').toBe(0);
     // The OSC 8 link did not become a link either.
     expect($('a[href^="http://evil.example"]').length).toBe(0);
   });
