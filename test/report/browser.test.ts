@@ -135,26 +135,23 @@ describe.skipIf(!available)(title, () => {
     page.on('console', (message) => problems.push(`${message.type()}: ${message.text()}`));
     page.on('pageerror', (error) => problems.push(error.message));
     await page.goto(pathToFileURL(report.file).href);
-    const layout = await page.evaluate(() => {
-      const doc = (globalThis as unknown as { document: any; innerWidth: number }).document;
-      const table = doc.querySelector('table.by-site');
-      const main = doc.querySelector('main');
-      const licence = doc.querySelector('tr[data-site="meridian-media-international"] .licence');
-      const style = (
-        globalThis as unknown as { getComputedStyle(e: unknown): { lineHeight: string } }
-      ).getComputedStyle(licence);
+    // A string, run in the page: the project's TypeScript has no DOM types.
+    const layout = (await page.evaluate(`(() => {
+      const table = document.querySelector('table.by-site');
+      const main = document.querySelector('main');
+      const licence = document.querySelector('tr[data-site="meridian-media-international"] .licence');
       return {
-        window: (globalThis as unknown as { innerWidth: number }).innerWidth,
-        page: doc.documentElement.scrollWidth,
+        window: innerWidth,
+        page: document.documentElement.scrollWidth,
         tableRight: table.getBoundingClientRect().right,
         mainRight: main.getBoundingClientRect().right,
         tableScroll: table.scrollWidth,
         tableWidth: table.clientWidth,
         licenceHeight: licence.getBoundingClientRect().height,
-        lineHeight: Number.parseFloat(style.lineHeight),
+        lineHeight: Number.parseFloat(getComputedStyle(licence).lineHeight),
         licenceText: licence.textContent,
       };
-    });
+    })()`)) as Record<string, number> & { licenceText: string };
     expect(layout.page, JSON.stringify(layout)).toBeLessThanOrEqual(layout.window);
     expect(layout.tableRight, JSON.stringify(layout)).toBeLessThanOrEqual(layout.mainRight + 0.5);
     expect(layout.tableScroll).toBeLessThanOrEqual(layout.tableWidth);
