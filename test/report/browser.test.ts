@@ -151,7 +151,17 @@ describe.skipIf(!available)(title, () => {
         lineHeight: Number.parseFloat(getComputedStyle(licence).lineHeight),
         licenceText: licence.textContent,
       };
-    })()`)) as Record<string, number> & { licenceText: string };
+    })()`)) as {
+      window: number;
+      page: number;
+      tableRight: number;
+      mainRight: number;
+      tableScroll: number;
+      tableWidth: number;
+      licenceHeight: number;
+      lineHeight: number;
+      licenceText: string;
+    };
     expect(layout.page, JSON.stringify(layout)).toBeLessThanOrEqual(layout.window);
     expect(layout.tableRight, JSON.stringify(layout)).toBeLessThanOrEqual(layout.mainRight + 0.5);
     expect(layout.tableScroll).toBeLessThanOrEqual(layout.tableWidth);
