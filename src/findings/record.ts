@@ -46,6 +46,8 @@ export interface RecordOutcome {
   resolved: Finding[];
   seen: Finding[];
   quiet: Finding[];
+  /** Findings whose page the checker could not judge this time (`uncertain`): left as they were. */
+  uncertain: Finding[];
 }
 
 /**
@@ -64,7 +66,7 @@ export function recordPageResults(
   options: RecordOptions,
 ): RecordOutcome {
   const now = (options.now ?? new Date()).toISOString();
-  const outcome: RecordOutcome = { new: [], reopened: [], resolved: [], seen: [], quiet: [] };
+  const outcome: RecordOutcome = { new: [], reopened: [], resolved: [], seen: [], quiet: [], uncertain: [] };
   const counts = emptyCounts();
   const bySite: Record<string, SiteCounts> = {};
   const errors: ScanError[] = [];
@@ -113,6 +115,25 @@ export function recordPageResults(
         site.reprints++;
         if (match.kind === 'excerpt') site.excerpts++;
         else site.full++;
+        if ((match.verdict as string) === 'uncertain') {
+          // Not a violation and not proof of a fix: counted apart, and a finding on the page keeps
+          // its status (the scan notes that it saw the page and could not decide).
+          counts.uncertain++;
+          site.uncertain++;
+          const known = statements.byKey.get(page.url, match.article.id) as FindingRow | undefined;
+          if (known) {
+            statements.seenUnsure.run({
+              id: known.id,
+              now,
+              scan: scanId,
+              page_title: page.title ?? null,
+              evidence: JSON.stringify(evidenceOf(page, match, siteFacts)),
+            });
+            const finding = toFinding(statements.get.get(known.id) as FindingRow);
+            observe({ ...finding, verdict: 'uncertain' }, 'seen', outcome.uncertain);
+          }
+          continue;
+        }
         if (match.verdict === 'violation') {
           counts.violations++;
           site.violations++;
@@ -204,6 +225,10 @@ function prepare(db: Db) {
         verdict = @verdict, violations = CASE WHEN @verdict = 'violation' THEN @violations ELSE violations END,
         evidence = @evidence, reprint_hash = @hash
       WHERE id = @id`),
+    seenUnsure: db.prepare(
+      `UPDATE findings SET last_seen = @now, last_scan = @scan, page_title = @page_title,
+         evidence = @evidence WHERE id = @id`,
+    ),
     touch: db.prepare(`
       UPDATE findings SET last_seen = @now, last_scan = @scan, reprint_hash = @hash,
         page_title = @page_title, verdict = 'compliant'
@@ -291,8 +316,11 @@ function suspicionsOf(items: readonly unknown[]): Suspicion[] {
   for (const item of items) {
     if (typeof item === 'string') found.push({ rule: item });
     else if (item && typeof item === 'object' && typeof (item as Suspicion).rule === 'string') {
-      const { rule, message } = item as Suspicion;
-      found.push(typeof message === 'string' ? { rule, message } : { rule });
+      const { rule, message, reason } = item as Suspicion;
+      const suspicion: Suspicion = { rule };
+      if (typeof message === 'string') suspicion.message = message;
+      if (typeof reason === 'string') suspicion.reason = reason;
+      found.push(suspicion);
     }
   }
   return found.slice(0, 20);

@@ -78,6 +78,7 @@ export type FindingVerdict = 'compliant' | 'violation' | 'uncertain';
 export interface Suspicion {
   rule: string;
   message?: string;
+  reason?: string;
 }
 
 export interface AuditEntry {
@@ -100,6 +101,8 @@ export interface ScanCounts {
   reopened: number;
   resolved: number;
   quiet: number;
+  /** Reprints the checker could not judge (`uncertain`): for review, never violations. */
+  uncertain: number;
   /**
    * What the scan checked on each site, keyed by site id (pages of no registered site under
    * `UNREGISTERED_SITE`). Absent on scans recorded before per-site counts were kept.
@@ -117,6 +120,8 @@ export interface SiteCounts {
   excerpts: number;
   compliant: number;
   violations: number;
+  /** Reprints judged `uncertain`. */
+  uncertain: number;
   /** Pages that failed to load or to be checked. */
   errors: number;
 }
@@ -131,6 +136,7 @@ export const SITE_COUNTERS = [
   'excerpts',
   'compliant',
   'violations',
+  'uncertain',
   'errors',
 ] as const satisfies ReadonlyArray<keyof SiteCounts>;
 
@@ -141,6 +147,7 @@ export const emptySiteCounts = (): SiteCounts => ({
   excerpts: 0,
   compliant: 0,
   violations: 0,
+  uncertain: 0,
   errors: 0,
 });
 
@@ -207,4 +214,5 @@ export const emptyCounts = (): ScanCounts => ({
   reopened: 0,
   resolved: 0,
   quiet: 0,
+  uncertain: 0,
 });

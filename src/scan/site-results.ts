@@ -28,7 +28,8 @@ export function siteOutcomes(sites: readonly string[], facts: SiteFacts): Record
     const incomplete: string[] = [];
     if (failures.length) incomplete.push(`${failures.length} URL${failures.length === 1 ? '' : 's'} failed`);
     if (budget) incomplete.push(`over its ${budget} budget; the next scan continues`);
-    if (queued)
+    // A site stopped by its budget keeps its queue for the next scan; that is said above.
+    if (queued && !budget)
       incomplete.push(`${queued} URL${queued === 1 ? '' : 's'} not reached before the scan stopped`);
     outcomes[site] = {
       result: resultOf(checked, failures.length, incomplete.length > 0, facts.violations.get(site) ?? 0),

@@ -2,7 +2,15 @@ import { join } from 'node:path';
 import { load } from 'cheerio';
 import { marked } from 'marked';
 import { describe, expect, it } from 'vitest';
-import { finishScan, recordPageResults, startScan } from '../../src/findings/index.ts';
+import type { ReprintMatch } from '../../src/check/result.ts';
+import {
+  finishScan,
+  getScan,
+  listFindings,
+  recordPageResults,
+  type ScannedPage,
+  startScan,
+} from '../../src/findings/index.ts';
 import {
   buildReport,
   loadNotices,
@@ -19,30 +27,48 @@ import { parseCsv } from './_csv.ts';
 /**
  * Reprints the checker could not judge (`uncertain`, with the rules it suspects and why) are shown
  * apart in every format as "needs review": never as violations, never counted as one, no notice.
- * Until the checker records them itself, the test writes the scan's observation as it will.
+ * Here a page with an open finding is judged `uncertain` by the next scan: the finding keeps its
+ * status, and the scan's report shows the page for review.
  */
 const UNSURE = 'https://peaceblog.example/2026/unsure';
 const BAD = 'https://peaceblog.example/2026/bad';
 
+function uncertain(url: string): ScannedPage {
+  const result = page(url, 'compliant');
+  const [first] = result.matches;
+  result.matches = [
+    {
+      ...first!,
+      verdict: 'uncertain' as ReprintMatch['verdict'],
+      suspected: [
+        {
+          rule: 'source-attribution',
+          messageId: 'hidden',
+          message: 'the credit may be in a region loaded by a script',
+          evidence: '',
+          reason: 'a script fills the credit box',
+        },
+      ],
+      reason: 'the post’s bounds are ambiguous',
+    } as ReprintMatch,
+  ];
+  return result;
+}
+
 function report() {
   const db = openStore(join(tempDir(), 'store.sqlite'));
-  const scan = startScan(db, { sites: ['peace-blog'] });
-  recordPageResults(db, scan.id, [page(UNSURE, 'violation'), page(BAD, 'violation')], { sites });
-  const unsure = db.prepare('SELECT id, evidence FROM findings WHERE page_url = ?').get(UNSURE) as {
-    id: number;
-    evidence: string;
-  };
-  const evidence = {
-    ...JSON.parse(unsure.evidence),
-    suspected: [{ rule: 'source-attribution', message: 'the credit may be in a region loaded by a script' }],
-    reason: 'the post’s bounds are ambiguous',
-  };
-  db.prepare('UPDATE findings SET evidence = ? WHERE id = ?').run(JSON.stringify(evidence), unsure.id);
-  db.prepare("UPDATE observations SET verdict = 'uncertain' WHERE finding_id = ? AND scan_id = ?").run(
-    unsure.id,
-    scan.id,
-  );
-  finishScan(db, scan.id);
+  const first = startScan(db, { sites: ['peace-blog'] });
+  recordPageResults(db, first.id, [page(UNSURE, 'violation'), page(BAD, 'violation')], { sites });
+  finishScan(db, first.id);
+  const second = startScan(db, { sites: ['peace-blog'] });
+  const outcome = recordPageResults(db, second.id, [uncertain(UNSURE), page(BAD, 'violation')], { sites });
+  expect(outcome.uncertain.map((finding) => finding.pageUrl)).toEqual([UNSURE]);
+  expect(outcome.resolved).toEqual([]);
+  finishScan(db, second.id);
+  const unsure = listFindings(db).find((finding) => finding.pageUrl === UNSURE)!;
+  // Not a fix and not a violation: the finding stays open, as the person left it.
+  expect(unsure).toMatchObject({ status: 'open', verdict: 'violation', lastScan: second.id });
+  expect(getScan(db, second.id)!.counts).toMatchObject({ uncertain: 1, violations: 1 });
   const built = buildReport(db, { sites, notice: loadNotices('rules') });
   db.close();
   return built;
