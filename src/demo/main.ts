@@ -20,7 +20,7 @@ import type { Io } from '../cli/context.ts';
 import { run } from '../cli/main.ts';
 import { loadTerms } from '../config/terms.ts';
 import { latestScan } from '../findings/scans.ts';
-import { describeResult } from '../report/model.ts';
+import { describeResult } from '../findings/types.ts';
 import { iterateArticles } from '../store/articles.ts';
 import { DEFAULT_STORE, openStore } from '../store/db.ts';
 import { demoSites, startNetwork } from './network.ts';

@@ -169,6 +169,13 @@ export interface ScanError {
 export const SITE_RESULTS = ['violations', 'unreachable', 'partly scanned', 'compliant'] as const;
 export type SiteResult = (typeof SITE_RESULTS)[number];
 
+/** A site's result in words for a table: `violations (partly scanned)` when both hold. */
+export function describeResult(summary: { result: string; complete: boolean }): string {
+  return summary.result === 'violations' && !summary.complete
+    ? 'violations (partly scanned)'
+    : summary.result;
+}
+
 /** A URL of a site the scan could not fetch. */
 export interface SiteFailure {
   url: string;
