@@ -1,5 +1,5 @@
 import { safeLines } from '../safe-text.ts';
-import { escapeMarkdown, markdownLink } from './escape.ts';
+import { escapeMarkdown, markdownCell, markdownLink } from './escape.ts';
 import { describeLicence, describeResult, type ReportData, type ReportFinding } from './model.ts';
 
 /**
@@ -49,10 +49,10 @@ export function renderMarkdown(report: ReportData): string {
     const count = (value: number | null) => (value === null ? '–' : String(value));
     for (const site of report.bySite) {
       const cells = [
-        escapeMarkdown(site.name ? `${site.name} (${site.site})` : site.site),
-        escapeMarkdown(site.kind),
-        escapeMarkdown(site.licence),
-        escapeMarkdown(describeResult(site)),
+        markdownCell(site.name ? `${site.name} (${site.site})` : site.site),
+        markdownCell(site.kind),
+        markdownCell(site.licence),
+        markdownCell(describeResult(site)),
         ...[site.pagesChecked, site.failed, site.reprints].map(count),
         String(site.violations),
         String(site.needsReview),
@@ -69,7 +69,7 @@ export function renderMarkdown(report: ReportData): string {
   lines.push('', '## Summary by rule', '');
   if (report.byRule.length) {
     lines.push('| rule | violations |', '|---|---:|');
-    for (const rule of report.byRule) lines.push(`| ${escapeMarkdown(rule.rule)} | ${rule.violations} |`);
+    for (const rule of report.byRule) lines.push(`| ${markdownCell(rule.rule)} | ${rule.violations} |`);
   } else lines.push(noViolations(report));
   lines.push('', '## New since the last scan', '', ...list(report.newFindings, 'No new violations.'));
   lines.push(

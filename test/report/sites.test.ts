@@ -100,7 +100,7 @@ describe('report: every site of the scan', () => {
     });
     expect(rows[1]).toEqual({
       site: 'market-news',
-      'kind and licence': 'commerciallicence 2025-06-01 (L-77)',
+      'kind and licence': 'commerciallicensed from 2025-06-01',
       result: 'compliant',
       'pages checked': '4',
       failed: '0',
