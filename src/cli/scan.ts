@@ -140,7 +140,9 @@ export function formatScan(summary: ScanSummary): string {
   const lines = [
     formatSummary(summary.crawl).trimEnd(),
     `scan ${scan.id} (${scan.sites.join(', ')}): ${scan.counts.pages} pages checked (${summary.judged} judged, ${summary.reused} unchanged)`,
-    `  reprints:           ${scan.counts.reprints} (${scan.counts.compliant} compliant, ${scan.counts.violations} violating)`,
+    `  reprints:           ${scan.counts.reprints} (${scan.counts.compliant} compliant, ${scan.counts.violations} violating${
+      scan.counts.uncertain ? `, ${scan.counts.uncertain} need review` : ''
+    })`,
     `  new violations:     ${summary.newViolations.length}`,
     `  resolved:           ${summary.resolved.length}`,
     `  open violations:    ${open.open + open.contacted} (${open.open} open, ${open.contacted} contacted; ${summary.openViolations} seen in this scan)`,
