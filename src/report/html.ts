@@ -313,7 +313,9 @@ function reviewArticle(finding: ReportFinding): string {
       ? `<ul class="suspected">${suspected
           .map(
             (item) =>
-              `<li><code>${escapeHtml(item.rule)}</code>${item.message ? `: ${escapeHtml(item.message)}` : ''}</li>`,
+              `<li><code>${escapeHtml(item.rule)}</code>${item.message ? `: ${escapeHtml(item.message)}` : ''}${
+                item.reason ? ` <span class="reason">(${escapeHtml(item.reason)})</span>` : ''
+              }</li>`,
           )
           .join('')}</ul>`
       : '<p class="empty">No rule named.</p>'

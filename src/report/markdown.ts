@@ -177,7 +177,7 @@ function review(finding: ReportFinding): string[] {
     `- Original: ${escapeMarkdown(finding.articleTitle || finding.articleUrl)}, ${markdownLink(finding.articleUrl)}`,
     siteLine(finding),
     `- Why the checker could not decide: ${escapeMarkdown(finding.evidence.reason ?? 'no reason recorded')}`,
-    `- Suspected: ${suspected.length ? suspected.map((item) => `${escapeMarkdown(item.rule)}${item.message ? ` (${escapeMarkdown(item.message)})` : ''}`).join('; ') : 'no rule named'}`,
+    `- Suspected: ${suspected.length ? suspected.map((item) => `${escapeMarkdown(item.rule)}${item.message ? ` (${escapeMarkdown([item.message, item.reason].filter(Boolean).join(': '))})` : ''}`).join('; ') : 'no rule named'}`,
     '',
   ];
 }
