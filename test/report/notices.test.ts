@@ -159,6 +159,13 @@ describe('the language of a page', () => {
     ['<html><body>', { 'content-language': 'de-DE, en' }, 'de-de'],
     ['<html lang="">', { 'content-language': 'not a tag!' }, undefined],
     ['<html><body>', {}, undefined],
+    // The element a browser sees, not the ones in Internet Explorer's conditional comments.
+    [
+      '<!--[if IE 7]><html lang="en-us" class="ie7"><![endif]--><!--[if !IE]><!--><html lang="de"><!--<![endif]-->',
+      {},
+      'de',
+    ],
+    ['<!-- an unclosed comment <html lang="fr">', {}, undefined],
   ])('%s', (body, headers, expected) => {
     expect(pageLanguage({ body, headers })).toBe(expected);
   });
