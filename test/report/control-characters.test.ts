@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'cheerio';
@@ -122,6 +123,14 @@ describe('reports of a hostile page', () => {
       /^# Heading Injected paragraph Siege \[2J\[H\[32mALL GOOD/,
     );
     expect(finding[header!.indexOf('messages')]).toContain('no link');
+    // Python's csv module (a reader nobody here wrote) sees the same records, one a line.
+    const python = execFileSync(
+      'python3',
+      ['-c', 'import csv,json,sys; print(json.dumps(list(csv.reader(sys.stdin))))'],
+      { input: csv, encoding: 'utf8' },
+    );
+    expect(JSON.parse(python)).toEqual([header, ...rows]);
+    expect(csv.split('\r\n').length - 1).toBe(rows.length + 1);
   });
 
   it('Markdown: a CR in a title neither splits the heading nor injects a paragraph', async () => {
