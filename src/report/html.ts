@@ -79,9 +79,11 @@ h1{font-size:1.5rem;margin:1.2rem 0 .2rem}h2{font-size:1.2rem;margin-top:2rem;bo
 h3{font-size:1.05rem;margin:.2rem 0}
 .meta{color:#555;margin:0}.empty{color:#555;font-style:italic}.alert{background:#fde2e1;border:1px solid #e3a29c;padding:.5rem .8rem;border-radius:4px}
 tr[data-result=compliant] td.result{color:#1e7b34}tr[data-result=violations] td.result,tr[data-result=unreachable] td.result{color:#a4281b}tr[data-result="partly scanned"] td.result{color:#8a5a00}
-table{border-collapse:collapse;margin:.5rem 0;background:#fff;max-width:100%}th,td{border:1px solid #ddd;padding:.25rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+table{border-collapse:collapse;margin:.5rem 0;background:#fff;max-width:100%}th,td{border:1px solid #ddd;padding:.25rem .45rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
 th{background:#f0f0f0;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums;overflow-wrap:normal}
-table.by-site{width:100%;font-size:.9rem}table.by-site th.n{text-align:right}
+table.by-site{width:100%;font-size:.9rem}table.by-site th{font-size:.8rem}table.by-site th.n{text-align:right}
+table.failures,table.links{width:100%;table-layout:fixed}table.failures td,table.links td{overflow-wrap:anywhere}
+table.failures th:first-child{width:45%}table.failures th:nth-child(2){width:16%}
 .nowrap,time{white-space:nowrap}.site-id{color:#555;font-size:.8rem}
 .finding{background:#fff;border:1px solid #ddd;border-left:4px solid #c0392b;border-radius:4px;padding:.8rem 1rem;margin:1rem 0}
 .finding.resolved,.finding.dismissed,.finding.licensed{border-left-color:#7f8c8d}.finding.uncertain{border-left-color:#d68910}
@@ -93,7 +95,7 @@ blockquote{margin:.3rem 0;padding:.3rem .6rem;border-left:3px solid #ccc;backgro
 .missing li{color:#a4281b}.suspected li{color:#8a5a00}.evidence{color:#333;font-size:.9rem;overflow-wrap:anywhere}
 .url,a{overflow-wrap:anywhere}code{font-size:.85rem}
 pre.notice{white-space:pre-wrap;background:#fffdf3;border:1px solid #eee3b8;padding:.6rem;overflow-wrap:anywhere}
-table.failures{width:100%;font-size:.85rem}
+table.failures{font-size:.85rem}
 nav.filters form{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end}
 nav.filters label{display:flex;flex-direction:column;font-size:.85rem}
 @media (max-width:700px){.side{grid-template-columns:1fr}}
@@ -181,7 +183,9 @@ function summaryTables(report: ReportData): string {
             : escapeHtml(site.site)
         }</td><td class="kind">${escapeHtml(site.kind)}<br>${licenceCell(site)}</td><td class="result">${escapeHtml(
           describeResult(site),
-        )}</td>${[site.pagesChecked, site.failed, site.reprints, site.excerpts, site.compliant].map(count).join('')}${[
+        )}</td>${[site.pagesChecked, site.failed].map(count).join('')}<td class="n">${
+          site.reprints === null ? '–' : site.reprints
+        }${site.excerpts ? `<br><span class="site-id nowrap">${site.excerpts} excerpt${site.excerpts === 1 ? '' : 's'}</span>` : ''}</td>${[
           site.violations,
           site.needsReview,
           site.byStatus.open,
@@ -201,7 +205,7 @@ function summaryTables(report: ReportData): string {
   return `<section id="summary"><h2>Summary</h2>
 <h3>By site</h3>${
     sites
-      ? `<table class="by-site"><tr><th>site</th><th>kind and licence</th><th>result</th><th class="n">pages checked</th><th class="n">failed</th><th class="n">reprints</th><th class="n">excerpts</th><th class="n">compliant</th><th class="n">violations</th><th class="n">needs review</th><th class="n">open now</th><th class="n">contacted now</th><th class="n">resolved</th></tr>${sites}</table>
+      ? `<table class="by-site"><tr><th>site</th><th>kind and licence</th><th>result</th><th class="n">pages checked</th><th class="n">failed</th><th class="n">reprints</th><th class="n">violations</th><th class="n">needs review</th><th class="n">open now</th><th class="n">contacted now</th><th class="n">resolved</th></tr>${sites}</table>
 <p class="meta">Open, contacted and resolved count each site's findings as they stand now, whichever scan last saw them.${
           report.bySite.some((site) => site.pages === null)
             ? ' –: this scan was recorded before pages were counted per site.'

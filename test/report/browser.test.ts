@@ -150,6 +150,15 @@ describe.skipIf(!available)(title, () => {
         licenceHeight: licence.getBoundingClientRect().height,
         lineHeight: Number.parseFloat(getComputedStyle(licence).lineHeight),
         licenceText: licence.textContent,
+        // Words split across lines in the table (a one-word cell or header on two lines or more).
+        brokenWords: [...table.querySelectorAll('th, td')]
+          .filter((cell) => /^\\S+$/.test(cell.textContent.trim()) && cell.children.length === 0)
+          .filter((cell) => {
+            const range = document.createRange();
+            range.selectNodeContents(cell);
+            return range.getClientRects().length > 1;
+          })
+          .map((cell) => cell.textContent),
       };
     })()`)) as {
       window: number;
@@ -161,11 +170,13 @@ describe.skipIf(!available)(title, () => {
       licenceHeight: number;
       lineHeight: number;
       licenceText: string;
+      brokenWords: string[];
     };
     expect(layout.page, JSON.stringify(layout)).toBeLessThanOrEqual(layout.window);
     expect(layout.tableRight, JSON.stringify(layout)).toBeLessThanOrEqual(layout.mainRight + 0.5);
     expect(layout.tableScroll).toBeLessThanOrEqual(layout.tableWidth);
     expect(layout.licenceText).toBe('licensed to 2027-12-31');
+    expect(layout.brokenWords).toEqual([]);
     // On a line or two, not seven.
     expect(layout.licenceHeight / layout.lineHeight, JSON.stringify(layout)).toBeLessThanOrEqual(2.1);
     // The script ran under the report's CSP without a single complaint.
