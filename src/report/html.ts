@@ -84,6 +84,7 @@ th{background:#f0f0f0;font-weight:600}td.n{text-align:right;font-variant-numeric
 table.by-site{width:100%;font-size:.9rem}table.by-site th{font-size:.8rem}table.by-site th.n{text-align:right}
 table.failures,table.links{width:100%;table-layout:fixed}table.failures td,table.links td{overflow-wrap:anywhere}
 table.failures th:first-child{width:45%}table.failures th:nth-child(2){width:16%}
+table.links th:first-child{width:35%}table.links th:nth-child(2){width:50%}
 .nowrap,time{white-space:nowrap}.site-id{color:#555;font-size:.8rem}
 .finding{background:#fff;border:1px solid #ddd;border-left:4px solid #c0392b;border-radius:4px;padding:.8rem 1rem;margin:1rem 0}
 .finding.resolved,.finding.dismissed,.finding.licensed{border-left-color:#7f8c8d}.finding.uncertain{border-left-color:#d68910}
