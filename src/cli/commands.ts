@@ -2,7 +2,12 @@ import { buildCommand } from './build.ts';
 import { checkCommand } from './check.ts';
 import type { CommandDefinition } from './context.ts';
 import { crawlCommand } from './crawl.ts';
+import { discoverCommand } from './discover.ts';
+import { doctorCommand } from './doctor.ts';
+import { evidenceCommand } from './evidence.ts';
+import { findingsCommand } from './findings.ts';
 import { importCommand } from './import.ts';
+import { removeCommand } from './remove.ts';
 import { reportCommand } from './report.ts';
 import { scanCommand } from './scan.ts';
 import { serveCommand } from './serve.ts';
@@ -15,5 +20,10 @@ export const commands: CommandDefinition[] = [
   crawlCommand,
   scanCommand,
   reportCommand,
+  findingsCommand,
+  evidenceCommand,
+  discoverCommand,
   serveCommand,
+  removeCommand,
+  doctorCommand,
 ];

@@ -3,7 +3,7 @@ import { loadSites } from '../config/sites.ts';
 import { type CrawlProgress, type CrawlSummary, crawl } from '../crawl/crawl.ts';
 import { logger } from '../log.ts';
 import { openStore } from '../store/db.ts';
-import { defineCommand, EXIT, type Io } from './context.ts';
+import { defineCommand, EXIT, type Progress } from './context.ts';
 import { integerOption } from './main.ts';
 
 export interface CrawlFlags {
@@ -41,34 +41,36 @@ export function crawlOverrides(flags: CrawlFlags) {
 /** `syndicate crawl [--site ID…]`: crawl registered sites and keep page snapshots. */
 export const crawlCommand = defineCommand({
   name: 'crawl',
-  register(program, context, done) {
+  register(program, context) {
     addCrawlOptions(
       program
         .command('crawl')
         .description('crawl registered sites and keep page snapshots, checking nothing'),
-    ).action(async (flags: CrawlFlags) => {
-      const globals = context.globals();
-      const config = loadSites(globals.rules);
-      const db = openStore(globals.store);
-      const bar = context.io.interactive ? progressBar(context.io) : undefined;
-      try {
-        const summary = await crawl(db, config, {
-          ...crawlOverrides(flags),
-          signal: context.io.stopSignal,
-          onProgress: bar ?? logProgress,
-        });
-        bar?.end();
-        context.io.stdout(formatSummary(summary));
-        if (!summary.finished) {
-          context.io.stderr('syndicate: crawl stopped before the end; run it again to continue\n');
-          done(EXIT.error);
-        } else {
-          done(summary.failures > 0 ? EXIT.findings : EXIT.ok);
+    ).action(
+      context.action(async (flags: CrawlFlags) => {
+        const globals = context.globals();
+        const config = loadSites(globals.rules);
+        const db = openStore(globals.store, { mustExist: true });
+        const bar = context.io.interactive ? progressBar(context.progress('')) : undefined;
+        try {
+          const summary = await crawl(db, config, {
+            ...crawlOverrides(flags),
+            signal: context.io.stopSignal,
+            onProgress: bar ?? logProgress,
+          });
+          bar?.end();
+          context.io.stdout(formatSummary(summary));
+          if (!summary.finished) {
+            context.io.stderr('syndicate: crawl stopped before the end; run it again to continue\n');
+            return EXIT.error;
+          } else {
+            return summary.failures > 0 ? EXIT.findings : EXIT.ok;
+          }
+        } finally {
+          db.close();
         }
-      } finally {
-        db.close();
-      }
-    });
+      }),
+    );
   },
 });
 
@@ -79,23 +81,18 @@ export function logProgress(progress: CrawlProgress): void {
   else logger().info(line, 'crawl item');
 }
 
-export function progressBar(io: Io): ((progress: CrawlProgress) => void) & { end(): void } {
-  let last = 0;
+/** The crawl's progress as a bar on the terminal's status line (log lines pass above it). */
+export function progressBar(status: Progress): ((progress: CrawlProgress) => void) & { end(): void } {
   const width = 30;
-  const draw = (progress: CrawlProgress) => {
+  const update = (progress: CrawlProgress) => {
     const share = progress.total ? progress.done / progress.total : 0;
     const filled = Math.round(share * width);
-    io.stderr(
-      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${progress.done}/${progress.total}  pages ${progress.pagesFetched}  failed ${progress.failed}   `,
+    status.update(
+      `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${progress.done}/${progress.total}  pages ${progress.pagesFetched}  failed ${progress.failed}`,
+      progress.done >= progress.total,
     );
   };
-  const update = (progress: CrawlProgress) => {
-    const now = Date.now();
-    if (now - last < 100 && progress.done < progress.total) return;
-    last = now;
-    draw(progress);
-  };
-  return Object.assign(update, { end: () => io.stderr('\n') });
+  return Object.assign(update, { end: () => status.end() });
 }
 
 export function formatSummary(summary: CrawlSummary): string {

@@ -18,7 +18,7 @@ import { integerOption } from './main.ts';
 /** `report [--scan ID] --format html|json|csv|md [--out FILE]`: the findings of a scan. */
 export const reportCommand = defineCommand({
   name: 'report',
-  register(program, context, done) {
+  register(program, context) {
     program
       .command('report')
       .description('write the findings of a scan (the last one by default) for people or for tools')
@@ -27,26 +27,28 @@ export const reportCommand = defineCommand({
         new Option('--format <format>', 'output format').choices(REPORT_FORMATS).makeOptionMandatory(),
       )
       .option('--out <file>', 'write to this file (atomically) instead of standard output')
-      .action((options: { scan?: number; format: ReportFormat; out?: string }) => {
-        const globals = context.globals();
-        const notice = loadNotices(globals.rules);
-        const sites = readSites(globals.rules);
-        const db = openStore(globals.store);
-        try {
-          const report = buildReport(db, {
-            scanId: options.scan,
-            sites,
-            notice,
-            ...readPublisher(globals.rules),
-          });
-          const text = renderers[options.format](report);
-          if (options.out) writeFileAtomic(options.out, text);
-          else context.io.stdout(text);
-        } finally {
-          db.close();
-        }
-        done(EXIT.ok);
-      });
+      .action(
+        context.action((options: { scan?: number; format: ReportFormat; out?: string }) => {
+          const globals = context.globals();
+          const notice = loadNotices(globals.rules);
+          const sites = readSites(globals.rules);
+          const db = openStore(globals.store, { mustExist: true });
+          try {
+            const report = buildReport(db, {
+              scanId: options.scan,
+              sites,
+              notice,
+              ...readPublisher(globals.rules),
+            });
+            const text = renderers[options.format](report);
+            if (options.out) writeFileAtomic(options.out, text);
+            else context.io.stdout(text);
+          } finally {
+            db.close();
+          }
+          return EXIT.ok;
+        }),
+      );
   },
 });
 

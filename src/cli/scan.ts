@@ -9,7 +9,7 @@ import { logger } from '../log.ts';
 import { safeLine } from '../safe-text.ts';
 import { runScan, type ScanConfig, type ScanSummary } from '../scan/scan.ts';
 import { openStore } from '../store/db.ts';
-import { defineCommand, EXIT, type ExitCode, type GlobalOptions, type Io } from './context.ts';
+import { defineCommand, EXIT, type ExitCode, type GlobalOptions, type Io, type Progress } from './context.ts';
 import {
   addCrawlOptions,
   type CrawlFlags,
@@ -26,7 +26,7 @@ interface ScanFlags extends CrawlFlags {
 /** `syndicate scan [--site ID…] [--schedule CRON]`: crawl, check, record the scan. */
 export const scanCommand = defineCommand({
   name: 'scan',
-  register(program, context, done) {
+  register(program, context) {
     addCrawlOptions(
       program
         .command('scan')
@@ -38,22 +38,22 @@ export const scanCommand = defineCommand({
           'stay in the foreground and scan on this cron schedule, e.g. "0 3 * * *"',
         ),
       )
-      .action(async (flags: ScanFlags) => {
-        const globals = context.globals();
-        // Configuration is read (and validated) once up front: a broken file fails at once, not at 3 a.m.
-        const config = loadConfig(globals);
-        if (flags.schedule) {
-          done(
-            await scheduled(
+      .action(
+        context.action(async (flags: ScanFlags) => {
+          const globals = context.globals();
+          // Configuration is read (and validated) once up front: a broken file fails at once, not at 3 a.m.
+          const config = loadConfig(globals);
+          if (flags.schedule) {
+            return await scheduled(
               flags.schedule,
-              () => scanOnce(globals, flags, context.io, loadConfig(globals)),
+              () => scanOnce(globals, flags, context.io, loadConfig(globals), context.progress('')),
               context.io,
-            ),
-          );
-        } else {
-          done(await scanOnce(globals, flags, context.io, config));
-        }
-      });
+            );
+          } else {
+            return await scanOnce(globals, flags, context.io, config, context.progress(''));
+          }
+        }),
+      );
   },
 });
 
@@ -70,9 +70,10 @@ async function scanOnce(
   flags: ScanFlags,
   io: Io,
   config: ScanConfig,
+  status: Progress,
 ): Promise<ExitCode> {
-  const db = openStore(globals.store);
-  const bar = io.interactive && !flags.schedule ? progressBar(io) : undefined;
+  const db = openStore(globals.store, { mustExist: true });
+  const bar = io.interactive && !flags.schedule ? progressBar(status) : undefined;
   try {
     const summary = await runScan(db, config, {
       ...crawlOverrides(flags),

@@ -12,11 +12,11 @@ export const DEFAULT_OUT = 'public';
 /** `serve [--port N] [--host H] [--token T | --token-file F] [--out DIR]`. Runs until stopped. */
 export const serveCommand = defineCommand({
   name: 'serve',
-  register(program, context, done) {
+  register(program, context) {
     program
       .command('serve')
       .description('serve the built feeds (ETag, 304, compression) and the review pages over HTTP')
-      .option('--port <n>', 'port to listen on (0: any free port)', integerOption(0), 8080)
+      .option('--port <n>', 'port to listen on (0: any free port)', integerOption(0, 65535), 8080)
       .option(
         '--host <address>',
         'address to bind; a token is required unless it is a loopback address',
@@ -26,34 +26,42 @@ export const serveCommand = defineCommand({
       .option('--token-file <file>', 'read the token from this file (keeps it out of the process list)')
       .option('--out <dir>', 'the folder of built feeds', DEFAULT_OUT)
       .action(
-        async (options: { port: number; host: string; token?: string; tokenFile?: string; out: string }) => {
-          if (options.token !== undefined && options.tokenFile !== undefined) {
-            throw usageError('give --token or --token-file, not both');
-          }
-          const token = options.tokenFile !== undefined ? readToken(options.tokenFile) : options.token;
-          const globals = context.globals();
-          const sites = existsSync(join(globals.rules, SITES_FILE)) ? loadSites(globals.rules).sites : [];
-          const db = openStore(globals.store);
-          try {
-            const running = await startServer({
-              db,
-              outDir: options.out,
-              host: options.host,
-              port: options.port,
-              token,
-              sites,
-            });
-            context.io.stdout(`serving ${options.out} and the review pages on ${running.url}/\n`);
-            await new Promise<void>((resolve) => {
-              if (context.io.stopSignal.aborted) resolve();
-              else context.io.stopSignal.addEventListener('abort', () => resolve(), { once: true });
-            });
-            await running.close();
-          } finally {
-            db.close();
-          }
-          done(EXIT.ok);
-        },
+        context.action(
+          async (options: {
+            port: number;
+            host: string;
+            token?: string;
+            tokenFile?: string;
+            out: string;
+          }) => {
+            if (options.token !== undefined && options.tokenFile !== undefined) {
+              throw usageError('give --token or --token-file, not both');
+            }
+            const token = options.tokenFile !== undefined ? readToken(options.tokenFile) : options.token;
+            const globals = context.globals();
+            const sites = existsSync(join(globals.rules, SITES_FILE)) ? loadSites(globals.rules).sites : [];
+            const db = openStore(globals.store, { mustExist: true });
+            try {
+              const running = await startServer({
+                db,
+                outDir: options.out,
+                host: options.host,
+                port: options.port,
+                token,
+                sites,
+              });
+              context.io.stdout(`serving ${options.out} and the review pages on ${running.url}/\n`);
+              await new Promise<void>((resolve) => {
+                if (context.io.stopSignal.aborted) resolve();
+                else context.io.stopSignal.addEventListener('abort', () => resolve(), { once: true });
+              });
+              await running.close();
+            } finally {
+              db.close();
+            }
+            return EXIT.ok;
+          },
+        ),
       );
   },
 });

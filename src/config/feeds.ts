@@ -54,6 +54,14 @@ export const publisherSchema = z
       .record(nonEmpty, absoluteUrl)
       .default({})
       .describe('category scheme name to URI, for Atom (which wants a URI); default home + schemes/NAME'),
+    hubs: z
+      .array(absoluteUrl)
+      .max(10)
+      .default([])
+      .refine((hubs) => new Set(hubs).size === hubs.length, 'lists a hub twice')
+      .describe(
+        'WebSub hubs: every feed links them (rel="hub"), and `build` notifies them of the feeds it changed',
+      ),
   })
   .superRefine((publisher, context) => {
     if (!publisher.attribution.includes('{publisher}') && !publisher.attribution.includes(publisher.name)) {
@@ -80,24 +88,37 @@ export const feedFilterSchema = z.strictObject({
     .describe('articles in this language (or a regional variant); unmarked ones count as the publisher’s'),
 });
 
-export const feedDefinitionSchema = z.strictObject({
-  id: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes')
-    .describe('names the output files: ID.xml, ID.atom, ID.json'),
-  title: nonEmpty,
-  description: nonEmpty.optional(),
-  language: languageTag.optional().describe('default: the filter language, else the publisher language'),
-  filter: feedFilterSchema.default({}),
-  limit: z.number().int().min(1).max(1000).default(50).describe('newest items kept'),
-  content: z.enum(['full', 'summary']).default('full').describe('full article HTML, or the summary only'),
-  formats: z
-    .array(z.enum(FORMATS))
-    .min(1)
-    .default([...FORMATS])
-    .refine((formats) => new Set(formats).size === formats.length, 'lists a format twice'),
-  attribution: z.boolean().default(true).describe('append the publisher attribution block to every item'),
-});
+export const feedDefinitionSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes')
+      .describe('names the output files: ID.xml, ID.atom, ID.json'),
+    title: nonEmpty,
+    description: nonEmpty.optional(),
+    language: languageTag.optional().describe('default: the filter language, else the publisher language'),
+    filter: feedFilterSchema.default({}),
+    limit: z.number().int().min(1).max(1000).default(50).describe('newest items kept'),
+    content: z.enum(['full', 'summary']).default('full').describe('full article HTML, or the summary only'),
+    formats: z
+      .array(z.enum(FORMATS))
+      .min(1)
+      .default([...FORMATS])
+      .refine((formats) => new Set(formats).size === formats.length, 'lists a format twice'),
+    attribution: z.boolean().default(true).describe('append the publisher attribution block to every item'),
+    archive: z
+      .strictObject({
+        pageSize: z.number().int().min(10).max(1000).describe('items in each archive document'),
+      })
+      .optional()
+      .describe(
+        'RFC 5005 archives: older items stay reachable in archive documents of pageSize items, oldest first',
+      ),
+  })
+  .refine((feed) => !feed.archive || feed.archive.pageSize <= feed.limit, {
+    message: 'archive.pageSize must not exceed limit: the items not yet archived must fit the current feed',
+    path: ['archive', 'pageSize'],
+  });
 
 export type Publisher = z.output<typeof publisherSchema>;
 export type FeedFilter = z.output<typeof feedFilterSchema>;

@@ -44,6 +44,8 @@ export interface FetchResult {
   bytes: Buffer;
   truncated: boolean;
   redirects: string[];
+  /** The headers of the last request sent (kept for evidence). */
+  requestHeaders?: Record<string, string>;
 }
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
@@ -173,6 +175,12 @@ export class Fetcher {
       throw classify(url, error);
     };
     let response: Awaited<ReturnType<typeof request>>;
+    const requestHeaders: Record<string, string> = {
+      'user-agent': this.options.userAgent,
+      accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5',
+      'accept-encoding': 'gzip, deflate, br',
+      ...init.headers,
+    };
     try {
       response = await request(url, {
         method: 'GET',
@@ -180,12 +188,7 @@ export class Fetcher {
         signal,
         headersTimeout: this.options.headersTimeoutMs,
         bodyTimeout: this.options.bodyTimeoutMs,
-        headers: {
-          'user-agent': this.options.userAgent,
-          accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5',
-          'accept-encoding': 'gzip, deflate, br',
-          ...init.headers,
-        },
+        headers: requestHeaders,
       });
     } catch (error) {
       return fail(error);
@@ -203,7 +206,7 @@ export class Fetcher {
         headers['content-encoding'],
         init.maxBodyBytes ?? this.options.maxBodyBytes,
       );
-      return { status, headers, bytes, truncated, location: headers.location };
+      return { status, headers, bytes, truncated, location: headers.location, requestHeaders };
     } catch (error) {
       discard(response.body);
       return fail(error);

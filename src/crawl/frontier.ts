@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import type { Statement } from 'better-sqlite3';
 import { SyndicateError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
@@ -298,6 +299,25 @@ function saveSnapshot(db: Db, item: FrontierItem, input: StoredSnapshotInput): v
     snapshot.bodyHash,
     key,
     input.changed ? 1 : 0,
+  );
+  if (snapshot.exchange) saveExchange(db, snapshot, snapshot.exchange);
+}
+
+/** The exchange as fetched, compressed: the evidence of a violation is written from it (a WARC). */
+function saveExchange(db: Db, snapshot: PageSnapshot, exchange: NonNullable<PageSnapshot['exchange']>): void {
+  statement(
+    db,
+    `INSERT OR REPLACE INTO crawl_raw (url, body_hash, final_url, fetched_at, status, request_headers,
+       response_headers, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    snapshot.url,
+    snapshot.bodyHash,
+    snapshot.finalUrl,
+    snapshot.fetchedAt,
+    snapshot.status,
+    JSON.stringify(exchange.requestHeaders),
+    JSON.stringify(snapshot.headers),
+    gzipSync(exchange.bytes),
   );
 }
 

@@ -55,5 +55,6 @@ export function toPageSnapshot(result: FetchResult, fetchedAt: Date): PageSnapsh
     contentType,
     body: decodeBody(result.bytes, result.headers['content-type']).text,
     bodyHash: sha256(result.bytes),
+    exchange: { requestHeaders: result.requestHeaders ?? {}, bytes: result.bytes },
   };
 }

@@ -27,4 +27,9 @@ export interface PageSnapshot {
   changed?: boolean;
   /** Whether the server answered 304 Not Modified; the body is then the previous one. */
   notModified?: boolean;
+  /**
+   * The exchange as fetched, for evidence (a WARC): the request headers sent and the body bytes
+   * before charset decoding. Set on fresh fetches only; the crawl stores it compressed.
+   */
+  exchange?: { requestHeaders: Record<string, string>; bytes: Buffer };
 }

@@ -1,25 +1,48 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FeedConfig, FeedDefinition, FeedFormat } from '../config/feeds.ts';
+import type { FeedConfig, FeedDefinition, FeedFormat, Publisher } from '../config/feeds.ts';
 import { SyndicateError } from '../errors.ts';
 import { logger } from '../log.ts';
+import { storeRevision } from '../store/articles.ts';
 import type { Db } from '../store/db.ts';
 import { renderAtom } from './atom1.ts';
+import { renderHtmlView, viewFileName } from './html-view.ts';
 import { renderJsonFeed } from './json-feed.ts';
-import { buildFeedDocument, type FeedDocument, type FeedItem, feedFileName, prepareItem } from './model.ts';
+import {
+  type ArchiveLinks,
+  atomEntryId,
+  buildFeedDocument,
+  type FeedDocument,
+  type FeedItem,
+  feedFileName,
+  feedUrls,
+  prepareItem,
+  type Tombstone,
+} from './model.ts';
 import { renderOpml } from './opml.ts';
-import { ArticleCache, FeedSelector, type SelectedArticle } from './query.ts';
+import {
+  ArticleCache,
+  type ArticleFacts,
+  FeedSelector,
+  filterMatches,
+  type SelectedArticle,
+} from './query.ts';
 import { renderRss } from './rss2.ts';
-import { type FileOps, nodeFileOps, TEMP_PATTERN, writeIfChanged } from './writer.ts';
+import { type FileOps, nodeFileOps, TEMP_PATTERN, unflushedFileOps, writeIfChanged } from './writer.ts';
 
 /**
- * `syndicate build`: every feed in every format it asks for, and an OPML list of them all.
+ * `syndicate build`: every feed in every format it asks for, its RFC 5005 archive documents, and
+ * an OPML list of them all.
  *
- * A feed's output is a function of its definition, the publisher and the ids and content hashes of
- * its items. The build keeps those inputs, hashed, in a small manifest next to the output; a feed
- * whose inputs and files are as the manifest says is not rendered again. Whatever is rendered is
- * written only if its bytes changed, atomically.
+ * A build does the work a change calls for and no more. The manifest next to the output records
+ * the store revision it was built from, and for each feed a key of its inputs (definition,
+ * publisher, the ids and content hashes of its items, its tombstones) and the size and time of
+ * its files. A rebuild reads what changed since that revision (articles written since, and what
+ * the changed ones were before: `article_departures`), and selects again only the feeds whose
+ * filter takes a changed article, before or after the change; every other feed, files intact, is
+ * left alone without a query. A selected feed whose key is unchanged is not rendered; whatever is
+ * rendered is written only if its bytes changed, atomically.
  */
 
 export const RENDERERS: Record<FeedFormat, (document: FeedDocument) => string> = {
@@ -31,7 +54,9 @@ export const RENDERERS: Record<FeedFormat, (document: FeedDocument) => string> =
 export const OPML_FILE = 'feeds.opml';
 export const MANIFEST_FILE = '.syndicate-build.json';
 /** Bump when the renderers change what they write, so that every feed is rendered again once. */
-export const OUTPUT_VERSION = 1;
+export const OUTPUT_VERSION = 2;
+/** More changed articles than this since the last build: every feed is selected again (cheaper than sorting them out). */
+const MAX_TRACKED_CHANGES = 5000;
 
 export interface BuildOptions {
   out: string;
@@ -45,6 +70,10 @@ export interface BuildResult {
   written: string[];
   unchanged: string[];
   removed: string[];
+  /** Feeds whose filter was run against the store in this build. */
+  selected: string[];
+  /** Feeds whose subscription document changed on disk: the ones to announce to WebSub hubs. */
+  changed: string[];
 }
 
 interface FileRecord {
@@ -52,9 +81,29 @@ interface FileRecord {
   mtimeMs: number;
 }
 
+interface TombstoneRecord extends Tombstone {
+  id: string;
+}
+
+interface FeedRecord {
+  /** Hash of what the feed's output depends on besides its items. */
+  config: string;
+  /** Hash of everything the subscription document depends on. */
+  key: string;
+  /** The ids of the subscription document's items, which readers have seen. */
+  items: string[];
+  tombstones: TombstoneRecord[];
+  /** Every file of the feed, archive documents included. */
+  files: Record<string, FileRecord>;
+  /** Keys of the archive documents, oldest first. */
+  pages?: string[];
+}
+
 interface Manifest {
   version: number;
-  feeds: Record<string, { key: string; files: Record<string, FileRecord> }>;
+  storeId?: string;
+  revision?: number;
+  feeds: Record<string, FeedRecord>;
 }
 
 function readManifest(file: string): Manifest {
@@ -77,6 +126,11 @@ function fileRecord(file: string): FileRecord | undefined {
   }
 }
 
+function intact(out: string, recorded: FileRecord | undefined, name: string): boolean {
+  const current = fileRecord(join(out, name));
+  return !!recorded && !!current && recorded.size === current.size && recorded.mtimeMs === current.mtimeMs;
+}
+
 /** A temporary file this old was left by a build that crashed; a running build's are seconds old. */
 const STALE_TEMP_MS = 10 * 60 * 1000;
 
@@ -89,15 +143,83 @@ function sweepStaleTemporaryFiles(out: string): void {
   }
 }
 
-function inputKey(
-  config: FeedConfig,
-  definition: FeedDefinition,
-  selected: readonly SelectedArticle[],
-): string {
-  const hash = createHash('sha256');
-  hash.update(JSON.stringify([OUTPUT_VERSION, config.publisher, definition]));
+const hashOf = (...parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+
+function itemsKey(config: string, extra: unknown, selected: readonly SelectedArticle[]): string {
+  const hash = createHash('sha256').update(config).update(JSON.stringify(extra));
   for (const article of selected) hash.update(`\n${article.id}\u0000${article.hash}`);
   return hash.digest('hex');
+}
+
+/**
+ * What the articles written since `revision` were and are: the feeds whose filters take any of
+ * them are the ones to select again. 'everything' when there is too much to sort out.
+ */
+function changesSince(db: Db, revision: number): ArticleFacts[] | 'everything' {
+  const written = db
+    .prepare<[number, number], { id: string; language: string | null }>(
+      'SELECT id, language FROM articles INDEXED BY articles_revision WHERE revision > ? LIMIT ?',
+    )
+    .all(revision, MAX_TRACKED_CHANGES + 1);
+  const departed = db
+    .prepare<[number, number], { language: string | null; terms: string }>(
+      'SELECT language, terms FROM article_departures WHERE revision > ? LIMIT ?',
+    )
+    .all(revision, MAX_TRACKED_CHANGES + 1);
+  if (written.length + departed.length > MAX_TRACKED_CHANGES) return 'everything';
+  const terms = db
+    .prepare<[string], [string, string, string]>(
+      'SELECT kind, scheme, value FROM article_terms WHERE article_id = ?',
+    )
+    .raw();
+  return [
+    ...written.map(({ id, language }) => ({ language, terms: terms.all(id) })),
+    ...departed.map(({ language, terms: json }) => ({
+      language,
+      terms: JSON.parse(json) as Array<[string, string, string]>,
+    })),
+  ];
+}
+
+/** Entries readers saw in the feed whose articles have since left the store, newest removal first. */
+class Tombstones {
+  private readonly exists;
+  private readonly departure;
+
+  constructor(
+    db: Db,
+    private readonly publisher: Publisher,
+  ) {
+    this.exists = db.prepare<[string], number>('SELECT 1 FROM articles WHERE id = ?').pluck();
+    this.departure = db.prepare<[string], { removed_at: string }>(
+      `SELECT removed_at FROM article_departures WHERE article_id = ? AND removed_at IS NOT NULL
+       ORDER BY revision DESC LIMIT 1`,
+    );
+  }
+
+  next(
+    before: FeedRecord | undefined,
+    selected: readonly SelectedArticle[],
+    keep: number,
+  ): TombstoneRecord[] {
+    const now = new Set(selected.map((article) => article.id));
+    const fresh: TombstoneRecord[] = [];
+    for (const id of before?.items ?? []) {
+      if (now.has(id) || this.exists.get(id) !== undefined) continue;
+      const departure = this.departure.get(id);
+      if (!departure) continue;
+      fresh.push({ id, ref: atomEntryId(id, this.publisher), when: departure.removed_at });
+    }
+    // An article that came back is no longer gone; the newest removals are kept, as many as the feed's items.
+    const kept = (before?.tombstones ?? []).filter(
+      (tombstone) => !now.has(tombstone.id) && !this.exists.get(tombstone.id),
+    );
+    const seen = new Set<string>();
+    return [...fresh, ...kept]
+      .sort((a, b) => (a.when < b.when ? 1 : a.when > b.when ? -1 : a.id < b.id ? -1 : 1))
+      .filter((tombstone) => !seen.has(tombstone.id) && seen.add(tombstone.id))
+      .slice(0, keep);
+  }
 }
 
 export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): BuildResult {
@@ -110,66 +232,171 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
     });
   }
   sweepStaleTemporaryFiles(out);
+  const { publisher } = config;
   const manifestFile = join(out, MANIFEST_FILE);
   const previous = readManifest(manifestFile);
-  const next: Manifest = { version: OUTPUT_VERSION, feeds: {} };
-  const result: BuildResult = { feeds: config.feeds.length, written: [], unchanged: [], removed: [] };
-  const articles = new ArticleCache(db);
+  const state = storeRevision(db);
+  const next: Manifest = {
+    version: OUTPUT_VERSION,
+    storeId: state.storeId,
+    revision: state.revision,
+    feeds: {},
+  };
+  const result: BuildResult = {
+    feeds: config.feeds.length,
+    written: [],
+    unchanged: [],
+    removed: [],
+    selected: [],
+    changed: [],
+  };
+  const log = logger();
+  // A store put back to an older copy has a lower revision: nothing in the manifest can be trusted.
+  const sameStore =
+    !force &&
+    previous.storeId === state.storeId &&
+    previous.revision !== undefined &&
+    previous.revision <= state.revision;
+  const changes = !sameStore
+    ? 'everything'
+    : previous.revision === state.revision
+      ? []
+      : changesSince(db, previous.revision!);
+  let selector: FeedSelector | undefined;
+  let tombstones: Tombstones | undefined;
+  let articles: ArticleCache | undefined;
   const prepared = new Map<string, FeedItem>();
   const documents: FeedDocument[] = [];
-  const log = logger();
-  const selector = new FeedSelector(db, config.feeds);
 
-  const write = (name: string, content: string) => {
-    const file = join(out, name);
-    if (writeIfChanged(file, content, fileOps)) result.written.push(name);
-    else result.unchanged.push(name);
+  const write = (name: string, content: string): boolean => {
+    const wrote = writeIfChanged(join(out, name), content, fileOps);
+    (wrote ? result.written : result.unchanged).push(name);
+    return wrote;
+  };
+  const prepare = (definition: FeedDefinition, { id, hash }: SelectedArticle): FeedItem => {
+    const full = definition.content === 'full';
+    const cacheKey = `${hash}\u0000${full}\u0000${definition.attribution}\u0000${id}`;
+    let item = prepared.get(cacheKey);
+    if (!item) {
+      articles ??= new ArticleCache(db);
+      item = prepareItem(articles.get(id), publisher, full, definition.attribution);
+      prepared.set(cacheKey, item);
+    }
+    return item;
+  };
+  /** Render a document in each format; returns whether any file changed. */
+  const render = (
+    definition: FeedDefinition,
+    document: FeedDocument,
+    page: number | undefined,
+    files: Record<string, FileRecord>,
+  ) => {
+    let changed = false;
+    for (const format of definition.formats) {
+      const name = feedFileName(definition.id, format, page);
+      if (write(name, RENDERERS[format](document))) changed = true;
+      files[name] = fileRecord(join(out, name))!;
+    }
+    return changed;
   };
 
   for (const definition of config.feeds) {
-    const selected = selector.select(definition, config.publisher);
-    const key = inputKey(config, definition, selected);
-    const names = definition.formats.map((format) => feedFileName(definition.id, format));
     const before = previous.feeds[definition.id];
-    const upToDate =
-      !force &&
-      before?.key === key &&
-      names.every((name) => {
-        const recorded = before.files[name];
-        const current = fileRecord(join(out, name));
-        return recorded && current && recorded.size === current.size && recorded.mtimeMs === current.mtimeMs;
-      });
-    if (upToDate) {
-      documents.push(buildFeedDocument(definition, config.publisher, []));
-      result.unchanged.push(...names);
+    const configKey = hashOf(OUTPUT_VERSION, publisher, definition);
+    documents.push(buildFeedDocument(definition, publisher, []));
+    const untouched =
+      sameStore &&
+      before?.config === configKey &&
+      changes !== 'everything' &&
+      !changes.some((facts) => filterMatches(definition, publisher, facts)) &&
+      Object.entries(before.files).every(([name, recorded]) => intact(out, recorded, name));
+    if (untouched) {
+      result.unchanged.push(...Object.keys(before.files));
       next.feeds[definition.id] = before;
       continue;
     }
-    const full = definition.content === 'full';
-    const items = selected.map(({ id, hash }) => {
-      const cacheKey = `${hash}\u0000${full}\u0000${definition.attribution}\u0000${id}`;
-      let item = prepared.get(cacheKey);
-      if (!item) {
-        item = prepareItem(articles.get(id), config.publisher, full, definition.attribution);
-        prepared.set(cacheKey, item);
-      }
-      return item;
-    });
-    const document = buildFeedDocument(definition, config.publisher, items);
-    documents.push(document);
+
+    selector ??= new FeedSelector(db);
+    tombstones ??= new Tombstones(db, publisher);
+    result.selected.push(definition.id);
+    const pageSize = definition.archive?.pageSize;
+    const all = pageSize ? selector.select(definition, publisher, Number.MAX_SAFE_INTEGER) : undefined;
+    const selected = all ? all.slice(0, definition.limit) : selector.select(definition, publisher);
+    const gone = tombstones.next(before, selected, definition.limit);
+    const pageCount = all && pageSize ? Math.floor(all.length / pageSize) : 0;
+    const archive: ArchiveLinks | undefined = pageSize
+      ? { isArchive: false, ...(pageCount > 0 ? { prev: feedUrls(definition, publisher, pageCount) } : {}) }
+      : undefined;
+    const key = itemsKey(configKey, [gone, pageCount], selected);
     const files: Record<string, FileRecord> = {};
-    for (const format of definition.formats) {
-      const name = feedFileName(definition.id, format);
-      write(name, RENDERERS[format](document));
-      files[name] = fileRecord(join(out, name))!;
+    const record: FeedRecord = {
+      config: configKey,
+      key,
+      items: selected.map((article) => article.id),
+      tombstones: gone,
+      files,
+    };
+
+    const mainNames = [
+      ...definition.formats.map((format) => feedFileName(definition.id, format)),
+      viewFileName(definition.id),
+    ];
+    if (!force && before?.key === key && mainNames.every((name) => intact(out, before.files[name], name))) {
+      for (const name of mainNames) files[name] = before.files[name]!;
+      result.unchanged.push(...mainNames);
+    } else {
+      const document = buildFeedDocument(
+        definition,
+        publisher,
+        selected.map((article) => prepare(definition, article)),
+        { tombstones: gone, ...(archive ? { archive } : {}) },
+      );
+      if (render(definition, document, undefined, files)) result.changed.push(definition.id);
+      const view = viewFileName(definition.id);
+      write(view, renderHtmlView(document));
+      files[view] = fileRecord(join(out, view))!;
+      log.debug({ feed: definition.id, items: selected.length }, 'feed rendered');
     }
-    next.feeds[definition.id] = { key, files };
-    log.debug({ feed: definition.id, items: items.length }, 'feed rendered');
+
+    if (all && pageSize) {
+      // Archive documents hold full pages, oldest first, so a page fills once and then stays as it is.
+      const oldestFirst = [...all].reverse();
+      record.pages = [];
+      for (let page = 1; page <= pageCount; page++) {
+        const items = oldestFirst.slice((page - 1) * pageSize, page * pageSize).reverse();
+        const links: ArchiveLinks = {
+          isArchive: true,
+          current: feedUrls(definition, publisher),
+          ...(page > 1 ? { prev: feedUrls(definition, publisher, page - 1) } : {}),
+          ...(page < pageCount ? { next: feedUrls(definition, publisher, page + 1) } : {}),
+        };
+        const pageKey = itemsKey(configKey, [page, page < pageCount], items).slice(0, 32);
+        record.pages.push(pageKey);
+        const names = definition.formats.map((format) => feedFileName(definition.id, format, page));
+        if (
+          !force &&
+          before?.pages?.[page - 1] === pageKey &&
+          names.every((name) => intact(out, before.files[name], name))
+        ) {
+          for (const name of names) files[name] = before.files[name]!;
+          result.unchanged.push(...names);
+          continue;
+        }
+        const document = buildFeedDocument(
+          definition,
+          publisher,
+          items.map((article) => prepare(definition, article)),
+          { page, archive: links },
+        );
+        render(definition, document, page, files);
+      }
+    }
+    next.feeds[definition.id] = record;
   }
 
-  write(OPML_FILE, renderOpml(`${config.publisher.name} feeds`, config.publisher.name, documents));
+  write(OPML_FILE, renderOpml(`${publisher.name} feeds`, publisher.name, documents));
 
-  // Files of feeds that are no longer defined (or formats no longer asked for) go.
+  // Files of feeds that are no longer defined (or formats, or archive pages, no longer there) go.
   const current = new Set(Object.values(next.feeds).flatMap((feed) => Object.keys(feed.files)));
   for (const feed of Object.values(previous.feeds)) {
     for (const name of Object.keys(feed.files)) {
@@ -179,7 +406,18 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
     }
   }
 
-  const manifest = `${JSON.stringify(next, null, 1)}\n`;
-  writeIfChanged(manifestFile, manifest, fileOps);
+  // The manifest is a cache: lost or stale after a crash, the next build compares more and
+  // renders what it must, so it is written atomically but not flushed (a flush costs as much as
+  // rendering a feed).
+  const reusedAll =
+    result.selected.length === 0 &&
+    result.removed.length === 0 &&
+    previous.storeId === next.storeId &&
+    previous.revision === next.revision &&
+    Object.keys(previous.feeds).length === Object.keys(next.feeds).length;
+  // Nothing selected, nothing new: the manifest on disk is the one this build would write.
+  if (reusedAll) return result;
+  const manifest = `${JSON.stringify(next)}\n`;
+  writeIfChanged(manifestFile, manifest, fileOps === nodeFileOps ? unflushedFileOps : fileOps);
   return result;
 }

@@ -14,12 +14,17 @@ export function renderJsonFeed(document: FeedDocument): string {
     title: document.title,
     home_page_url: document.home,
   };
-  if (document.self.json) feed.feed_url = document.self.json;
+  // An archive page is part of the feed, not a feed of its own: the feed's URL names it.
+  const feedUrl = document.archive?.isArchive ? document.archive.current?.json : document.self.json;
+  if (feedUrl) feed.feed_url = feedUrl;
   if (document.description) feed.description = document.description;
   if (document.publisher.logo) feed.icon = document.publisher.logo;
   if (document.publisher.icon) feed.favicon = document.publisher.icon;
   feed.authors = [{ name: document.publisher.name, url: document.publisher.home }];
   feed.language = document.language;
+  // RFC 5005 in JSON Feed's terms: the next page is the next older archive document.
+  if (document.archive?.prev?.json) feed.next_url = document.archive.prev.json;
+  if (document.hubs.length > 0) feed.hubs = document.hubs.map((url) => ({ type: 'WebSub', url }));
   feed.items = document.items.map(jsonItem);
   return `${JSON.stringify(feed, null, 2)}\n`;
 }
@@ -32,7 +37,7 @@ function jsonItem(item: FeedItem): Record<string, unknown> {
     content_html: item.contentHtml,
   };
   if (item.summary) json.summary = item.summary;
-  if (item.image) json.image = item.image;
+  if (item.image) json.image = feedUri(item.image.url, 'uri');
   json.date_published = item.published;
   if (item.updated !== item.published) json.date_modified = item.updated;
   json.authors = item.authors.map((author) =>

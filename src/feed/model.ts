@@ -38,10 +38,40 @@ export interface FeedItem {
   contentHtml: string;
   /** The summary as HTML, attribution included: RSS description. */
   summaryHtml: string;
+  /** The attribution block alone ('' without one): the browser view shows it under the summary. */
+  creditHtml: string;
   /** The item's copyright line. */
   rights: string;
   language?: string;
-  image?: string;
+  image?: FeedImage;
+}
+
+export interface FeedImage {
+  url: string;
+  /** The media type when the URL's extension says it, for the formats that want one. */
+  type?: string;
+}
+
+const IMAGE_TYPES: Record<string, string> = {
+  avif: 'image/avif',
+  gif: 'image/gif',
+  jpeg: 'image/jpeg',
+  jpg: 'image/jpeg',
+  png: 'image/png',
+  svg: 'image/svg+xml',
+  webp: 'image/webp',
+};
+
+/** An article's image with the type its file extension names (none when it names none). */
+export function feedImage(url: string): FeedImage {
+  let extension: string | undefined;
+  try {
+    extension = /\.([a-z0-9]+)$/i.exec(new URL(url).pathname)?.[1]?.toLowerCase();
+  } catch {
+    extension = undefined;
+  }
+  const type = extension ? IMAGE_TYPES[extension] : undefined;
+  return type ? { url, type } : { url };
 }
 
 export interface FeedDocument {
@@ -60,6 +90,31 @@ export interface FeedDocument {
   publisher: { name: string; home: string; logo?: string; icon?: string };
   copyright: string;
   items: FeedItem[];
+  /** WebSub hubs the feed names (`rel="hub"`). */
+  hubs: string[];
+  /** RFC 5005 links, when the feed is archived. */
+  archive?: ArchiveLinks;
+  /** RFC 6721: entries readers have seen in this feed that have left the store. */
+  tombstones: Tombstone[];
+}
+
+/** A document's place among a feed's archives (RFC 5005), as URLs in each format. */
+export interface ArchiveLinks {
+  /** An archive document (`fh:archive`), not the subscription document. */
+  isArchive: boolean;
+  /** The subscription document (on archive documents). */
+  current?: Partial<Record<FeedFormat, string>>;
+  /** The next older archive document. */
+  prev?: Partial<Record<FeedFormat, string>>;
+  /** The next newer archive document. */
+  next?: Partial<Record<FeedFormat, string>>;
+}
+
+export interface Tombstone {
+  /** The Atom id the entry had. */
+  ref: string;
+  /** When the article left the store. */
+  when: string;
 }
 
 export const FILE_EXTENSIONS: Record<FeedFormat, string> = { rss: 'xml', atom: 'atom', json: 'json' };
@@ -78,8 +133,23 @@ export const CONTENT_TYPES: Record<string, string> = {
  */
 export const EMPTY_FEED_DATE = '2000-01-01T00:00:00.000Z';
 
-export function feedFileName(id: string, format: FeedFormat): string {
-  return `${id}.${FILE_EXTENSIONS[format]}`;
+/** A feed's file in one format; `page` names archive document `page` (1 the oldest). */
+export function feedFileName(id: string, format: FeedFormat, page?: number): string {
+  return page === undefined
+    ? `${id}.${FILE_EXTENSIONS[format]}`
+    : `${id}.archive-${page}.${FILE_EXTENSIONS[format]}`;
+}
+
+/** Where each format of a feed (or of one of its archive documents) is served from. */
+export function feedUrls(
+  definition: FeedDefinition,
+  publisher: Publisher,
+  page?: number,
+): Partial<Record<FeedFormat, string>> {
+  const urls: Partial<Record<FeedFormat, string>> = {};
+  for (const format of definition.formats)
+    urls[format] = publisher.feedBase + feedFileName(definition.id, format, page);
+  return urls;
 }
 
 /** A name-based (version 5 style) UUID URN, stable for the same publisher and name. */
@@ -103,6 +173,11 @@ function schemeUri(scheme: string, publisher: Publisher): string {
   if (configured) return configured;
   if (isCanonicalUrl(scheme)) return scheme;
   return new URL(`schemes/${encodeURIComponent(scheme)}`, publisher.home).href;
+}
+
+/** The Atom id of an article's entry (a tombstone names the entry by it after the article is gone). */
+export function atomEntryId(articleId: string, publisher: Publisher): string {
+  return isCanonicalUrl(articleId) ? articleId : nameUuid(publisher.home, articleId);
 }
 
 /**
@@ -137,7 +212,7 @@ export function prepareItem(
   const body = full ? cleanHtml(article.html, article.url) : summaryHtml;
   const item: FeedItem = {
     id: article.id,
-    atomId: isCanonicalUrl(article.id) ? article.id : nameUuid(publisher.home, article.id),
+    atomId: atomEntryId(article.id, publisher),
     url: article.url,
     title: article.title,
     published: article.published,
@@ -149,10 +224,11 @@ export function prepareItem(
     full,
     contentHtml: joinHtml(body, credit),
     summaryHtml: joinHtml(summaryHtml, credit),
+    creditHtml: credit.trim(),
     rights,
   };
   if (article.language !== undefined) item.language = article.language;
-  if (article.image !== undefined) item.image = article.image;
+  if (article.image !== undefined) item.image = feedImage(article.image);
   return item;
 }
 
@@ -199,10 +275,9 @@ export function buildFeedDocument(
   definition: FeedDefinition,
   publisher: Publisher,
   items: FeedItem[],
+  options: { page?: number; archive?: ArchiveLinks; tombstones?: Tombstone[] } = {},
 ): FeedDocument {
-  const self: Partial<Record<FeedFormat, string>> = {};
-  for (const format of definition.formats)
-    self[format] = publisher.feedBase + feedFileName(definition.id, format);
+  const self = feedUrls(definition, publisher, options.page);
   let updated = items.length > 0 ? items[0]!.updated : EMPTY_FEED_DATE;
   for (const item of items) if (item.updated > updated) updated = item.updated;
   const document: FeedDocument = {
@@ -216,7 +291,10 @@ export function buildFeedDocument(
     publisher: { name: publisher.name, home: publisher.home },
     copyright: publisher.copyright,
     items,
+    hubs: publisher.hubs,
+    tombstones: options.tombstones ?? [],
   };
+  if (options.archive) document.archive = options.archive;
   if (definition.description !== undefined) document.description = definition.description;
   if (publisher.logo !== undefined) document.publisher.logo = publisher.logo;
   if (publisher.icon !== undefined) document.publisher.icon = publisher.icon;

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { FeedDefinition, Publisher } from '../config/feeds.ts';
 import type { Article } from '../store/article.ts';
 import type { Db } from '../store/db.ts';
@@ -8,12 +9,9 @@ import type { Db } from '../store/db.ts';
  * matches; every field given must match. Only ids and content hashes are read, so that a rebuild
  * can tell an unchanged feed without loading a single article.
  *
- * Articles are large rows (their whole record), so every row read is dear and the store must not
- * be walked row by row. `FeedSelector` reads the newest-first order of all ids once per build from
- * the `articles_published` index alone; a feed then intersects the article ids of its terms (from
- * the small `article_terms` table), puts them in that order, and reads rows only for the items it
- * keeps (and, with a language filter, for the ones it looks at). `feedQuery` says the same in one
- * SQL statement; it is the reference the selector is tested against.
+ * Articles are large rows (their whole record), so every row read is dear: selection reads only
+ * indexes (see `FeedSelector`). `feedQuery` says the same in one SQL statement; it is the
+ * reference the selector is tested against.
  */
 
 export interface SelectedArticle {
@@ -78,130 +76,151 @@ export function languageMatches(language: string | null, publisher: Publisher, w
   return actual === target || actual.startsWith(`${target}-`);
 }
 
-const ANY_SCHEME = '\u0000*';
+/** What a feed filter is tested against: an article's terms and language (now, or before a write). */
+export interface ArticleFacts {
+  language: string | null;
+  terms: ReadonlyArray<readonly [kind: string, scheme: string, value: string]>;
+}
 
-function termKey(kind: string, scheme: string, value: string): string {
-  return `${kind}\u0000${scheme}\u0000${value}`;
+/** Whether a feed's filter takes an article with these terms and language (the selection's rule, in memory). */
+export function filterMatches(
+  definition: FeedDefinition,
+  publisher: Publisher,
+  facts: ArticleFacts,
+): boolean {
+  const { language } = definition.filter;
+  if (language && !languageMatches(facts.language, publisher, language)) return false;
+  return termGroups(definition).every((group) =>
+    facts.terms.some(
+      ([kind, scheme, value]) =>
+        kind === group.kind &&
+        (group.scheme === undefined || scheme === group.scheme) &&
+        group.values.includes(value),
+    ),
+  );
 }
 
 /**
- * Selects the articles of many feeds from one store; make one per build, with every definition
- * the build will ask about, so that `article_terms` is read once, in one sequential pass, for all.
+ * Selects the articles of feeds, each from the indexes that answer its filter directly: an
+ * unfiltered feed walks `articles_newest`; a filtered one walks the newest-first range of one of
+ * its terms in `article_terms_newest` (the rarest, when it has several) and checks each candidate's
+ * other terms by primary key, stopping once it has its items. Hash and language come from the
+ * covering index, so no article row is read. The definitions argument is accepted for callers of
+ * the earlier, read-everything-first selector and no longer needed.
  */
 export class FeedSelector {
-  private order: string[] | undefined;
-  private rank: Map<string, number> | undefined;
-  /** Term key to the ids of the articles that have it, for every term some feed asks about. */
-  private readonly articlesByTerm = new Map<string, string[]>();
-  private readonly row;
+  private readonly newest;
+  private readonly statements = new Map<string, Statement<unknown[]>>();
 
   constructor(
     private readonly db: Db,
-    definitions: readonly FeedDefinition[] = [],
+    _definitions: readonly FeedDefinition[] = [],
   ) {
-    this.row = db.prepare<[string], { hash: string; language: string | null }>(
-      'SELECT hash, language FROM articles WHERE id = ?',
+    this.newest = db.prepare<[], { id: string; hash: string; language: string | null }>(
+      'SELECT id, hash, language FROM articles INDEXED BY articles_newest ORDER BY published DESC, id',
     );
-    // The wanted terms by kind and scheme, each set read in one statement that hands back every
-    // term's article ids joined in one string (row by row, 400,000 term rows cost a second).
-    const wanted = new Map<string, { kind: string; scheme: string | undefined; values: Set<string> }>();
-    for (const definition of definitions) {
-      for (const group of termGroups(definition)) {
-        const key = `${group.kind}\u0000${group.scheme ?? ANY_SCHEME}`;
-        const entry = wanted.get(key) ?? {
-          kind: group.kind,
-          scheme: group.scheme,
-          values: new Set<string>(),
-        };
-        for (const value of group.values) entry.values.add(value);
-        wanted.set(key, entry);
-      }
-    }
-    for (const { kind, scheme, values } of wanted.values()) {
-      const condition = termCondition({ kind, scheme, values: [...values] }, 't');
-      const rows = db
-        .prepare<unknown[], [string, string]>(
-          `SELECT t.value, group_concat(t.article_id, char(1)) FROM article_terms t WHERE ${condition.sql} GROUP BY t.value`,
-        )
-        .raw()
-        .all(...condition.params);
-      for (const value of values) this.articlesByTerm.set(termKey(kind, scheme ?? ANY_SCHEME, value), []);
-      for (const [value, ids] of rows) {
-        this.articlesByTerm.set(termKey(kind, scheme ?? ANY_SCHEME, value), ids.split('\u0001'));
-      }
-    }
   }
 
-  /** Every id, newest first, read from the index without touching a row. */
-  private newestFirst(): { order: string[]; rank: Map<string, number> } {
-    if (!this.order || !this.rank) {
-      this.order = this.db
-        .prepare<[], string>(
-          'SELECT id FROM articles INDEXED BY articles_published ORDER BY published DESC, id',
-        )
-        .pluck()
-        .all();
-      this.rank = new Map(this.order.map((id, index) => [id, index]));
+  private statement(sql: string) {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare<unknown[]>(sql);
+      this.statements.set(sql, statement);
     }
-    return { order: this.order, rank: this.rank };
+    return statement;
   }
 
-  private articlesOf(group: TermGroup): Set<string> {
-    const ids = new Set<string>();
-    for (const value of group.values) {
-      let list = this.articlesByTerm.get(termKey(group.kind, group.scheme ?? ANY_SCHEME, value));
-      if (!list) {
-        const condition = termCondition({ ...group, values: [value] }, 't');
-        list = this.db
-          .prepare<unknown[], string>(`SELECT t.article_id FROM article_terms t WHERE ${condition.sql}`)
-          .pluck()
-          .all(...condition.params);
-      }
-      for (const id of list) ids.add(id);
+  /**
+   * The newest-first candidates of a filtered feed: one range of the driving group's index, the
+   * other groups and the language checked in the same statement (by primary key and covering
+   * index), so that SQLite stops reading as soon as the caller has its items.
+   */
+  private candidates(
+    driver: TermGroup,
+    others: readonly TermGroup[],
+    language: string | undefined,
+    publisher: Publisher,
+  ): Iterable<SelectedArticle> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const condition = termCondition(driver, 't');
+    where.push(condition.sql);
+    params.push(...condition.params);
+    for (const [index, group] of others.entries()) {
+      const other = termCondition(group, `o${index}`);
+      where.push(
+        `EXISTS (SELECT 1 FROM article_terms o${index} WHERE o${index}.article_id = t.article_id AND ${other.sql})`,
+      );
+      params.push(...other.params);
     }
-    return ids;
+    if (language) {
+      where.push('(coalesce(a.language, ?) = ? COLLATE NOCASE OR coalesce(a.language, ?) LIKE ?)');
+      params.push(publisher.language, language, publisher.language, `${language}-%`);
+    }
+    return this.statement(
+      `SELECT t.article_id AS id, a.hash AS hash FROM article_terms t INDEXED BY article_terms_newest
+       JOIN articles a INDEXED BY articles_newest ON a.published = t.published AND a.id = t.article_id
+       WHERE ${where.join(' AND ')} ORDER BY t.published DESC, t.article_id`,
+    ).iterate(...params) as Iterable<SelectedArticle>;
   }
 
-  select(definition: FeedDefinition, publisher: Publisher): SelectedArticle[] {
-    const { order, rank } = this.newestFirst();
-    let candidates: Iterable<string> = order;
-    const groups = termGroups(definition);
-    if (groups.length > 0) {
-      const [smallest, ...others] = groups
-        .map((group) => this.articlesOf(group))
-        .sort((a, b) => a.size - b.size);
-      const ranks: number[] = [];
-      for (const id of smallest!) {
-        const position = rank.get(id);
-        if (position !== undefined && others.every((set) => set.has(id))) ranks.push(position);
-      }
-      candidates = Int32Array.from(ranks)
-        .sort()
-        .reduce<string[]>((ids, position) => {
-          ids.push(order[position]!);
-          return ids;
-        }, []);
-    }
+  private groupSize(group: TermGroup): number {
+    const condition = termCondition(group, 't');
+    return this.statement(`SELECT count(*) FROM article_terms t WHERE ${condition.sql}`)
+      .pluck()
+      .get(...condition.params) as number;
+  }
+
+  /** The feed's articles, newest first, at most `limit` (default: the definition's). */
+  select(
+    definition: FeedDefinition,
+    publisher: Publisher,
+    limit: number = definition.limit,
+  ): SelectedArticle[] {
     const { language } = definition.filter;
     const selected: SelectedArticle[] = [];
-    for (const id of candidates) {
-      if (selected.length >= definition.limit) break;
-      const row = this.row.get(id);
-      if (!row) continue;
-      if (language && !languageMatches(row.language, publisher, language)) continue;
-      selected.push({ id, hash: row.hash });
+    if (limit <= 0) return selected;
+    const groups = termGroups(definition);
+    if (groups.length === 0) {
+      for (const row of this.newest.iterate()) {
+        if (language && !languageMatches(row.language, publisher, language)) continue;
+        selected.push({ id: row.id, hash: row.hash });
+        if (selected.length >= limit) break;
+      }
+      return selected;
+    }
+    // The rarest group drives: the fewest candidates to look at when the groups seldom meet.
+    const [driver, ...others] =
+      groups.length === 1
+        ? groups
+        : groups
+            .map((group) => ({ group, size: this.groupSize(group) }))
+            .sort((a, b) => a.size - b.size)
+            .map(({ group }) => group);
+    const seen = new Set<string>();
+    const rows = this.candidates(driver!, others, language, publisher);
+    for (const row of rows) {
+      // A group of several values yields an article once for each value it has.
+      if (seen.has(row.id)) continue;
+      seen.add(row.id);
+      selected.push({ id: row.id, hash: row.hash });
+      if (selected.length >= limit) {
+        (rows as IterableIterator<SelectedArticle>).return?.();
+        break;
+      }
     }
     return selected;
   }
 }
 
-/** One feed's selection (a build selects through one `FeedSelector` for all its feeds). */
+/** One feed's selection. */
 export function selectFeedArticles(
   db: Db,
   definition: FeedDefinition,
   publisher: Publisher,
+  limit: number = definition.limit,
 ): SelectedArticle[] {
-  return new FeedSelector(db, [definition]).select(definition, publisher);
+  return new FeedSelector(db).select(definition, publisher, limit);
 }
 
 /** Reads article records by id, each at most once however many feeds carry it. */

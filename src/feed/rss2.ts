@@ -1,77 +1,102 @@
-import { type Extension, Feed, type Item } from 'feed';
-import { Tokens } from './_tokens.ts';
+import { headerLinks } from './_tokens.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
-import { feedUri, rssPlainText } from './text.ts';
+import { feedUri, rssPlainText, xmlAttribute, xmlText } from './text.ts';
 
 /**
  * RSS 2.0: `content:encoded` with the full HTML, a `dc:creator` for every author (RSS's own
  * `author` wants an e-mail address and only one of them), categories with the scheme as `domain`,
- * the article id as a stable `guid`, an `atom:link rel=self`, and `dc:rights` per item.
+ * the article id as a stable `guid`, an `atom:link rel=self`, and `dc:rights` per item. Hub and
+ * RFC 5005 archive links are Atom links, as in every RSS feed that has them; an item's image is a
+ * `media:content` (RSS's `enclosure` wants a length we do not know).
+ *
+ * Written directly, element by element, in the layout `feed` gives: a full build renders
+ * hundreds of documents, and laying them out through `feed`'s object-to-XML converter (and then
+ * escaping around it) took longer than everything else in the build together.
  */
 
 const NAMESPACES =
   '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" ' +
-  'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">';
+  'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/"';
+const MEDIA_NAMESPACE = ' xmlns:media="http://search.yahoo.com/mrss/"';
+const HISTORY_NAMESPACE = ' xmlns:fh="http://purl.org/syndication/history/1.0"';
 
 /** Links and permalink guids are URIs in RSS: non-ASCII or spaces are percent-encoded there. */
 function rssUri(url: string): string {
   return feedUri(url, 'uri');
 }
 
+const element = (indent: string, name: string, text: string) => `${indent}<${name}>${text}</${name}>\n`;
+
 export function renderRss(document: FeedDocument): string {
-  const tokens = new Tokens();
-  const plain = (text: string) => tokens.text(rssPlainText(text), 'text', true);
-  const self = document.self.rss;
-  const feed = new Feed({
-    title: plain(document.title),
-    description: plain(document.description ?? document.title),
-    link: tokens.url(rssUri(document.home)),
-    language: tokens.text(document.language),
-    copyright: plain(document.copyright),
-    updated: new Date(document.updated),
-    generator: 'syndicate',
-    ...(document.publisher.logo ? { image: tokens.url(rssUri(document.publisher.logo)) } : {}),
-    ...(self ? { feedLinks: { rss: tokens.url(rssUri(self), 'attribute') } } : {}),
-  });
-  for (const item of document.items) feed.addItem(rssItem(item, document.language, tokens, plain));
-  const xml = feed.rss2().replace(/<rss\b[^>]*>/, NAMESPACES);
-  return `${tokens.fill(xml)}\n`;
+  const plain = rssPlainText;
+  let namespaces = NAMESPACES;
+  if (document.items.some((item) => item.image)) namespaces += MEDIA_NAMESPACE;
+  if (document.archive?.isArchive) namespaces += HISTORY_NAMESPACE;
+  const channel = '        ';
+  const home = xmlText(rssUri(document.home));
+  let xml = `<?xml version="1.0" encoding="utf-8"?>\n${namespaces}>\n    <channel>\n`;
+  xml += element(channel, 'title', plain(document.title));
+  xml += element(channel, 'link', home);
+  xml += element(channel, 'description', plain(document.description ?? document.title));
+  xml += element(channel, 'lastBuildDate', new Date(document.updated).toUTCString());
+  xml += element(channel, 'docs', 'https://validator.w3.org/feed/docs/rss2.html');
+  xml += element(channel, 'generator', 'syndicate');
+  xml += element(channel, 'language', xmlText(document.language));
+  if (document.publisher.logo) {
+    xml +=
+      `${channel}<image>\n` +
+      element(`${channel}    `, 'title', plain(document.title)) +
+      element(`${channel}    `, 'url', xmlText(rssUri(document.publisher.logo))) +
+      element(`${channel}    `, 'link', home) +
+      `${channel}</image>\n`;
+  }
+  xml += element(channel, 'copyright', plain(document.copyright));
+  if (document.self.rss) {
+    xml += `${channel}<atom:link href="${xmlAttribute(rssUri(document.self.rss))}" rel="self" type="application/rss+xml"/>\n`;
+  }
+  xml += rssHeader(document);
+  for (const item of document.items) xml += rssItem(item, document.language);
+  return `${xml}    </channel>\n</rss>\n`;
 }
 
-function rssItem(
-  item: FeedItem,
-  feedLanguage: string,
-  tokens: Tokens,
-  plain: (text: string) => string,
-): Item {
-  const permalink = item.id === item.url;
-  const extensions: Extension[] = [
-    {
-      name: 'dc:creator',
-      objects: item.authors.map((author) => ({ _text: plain(author.name) })) as unknown as Record<
-        string,
-        unknown
-      >,
-    },
-    { name: 'dc:rights', objects: { _text: plain(item.rights) } },
-  ];
-  if (item.language && item.language.toLowerCase() !== feedLanguage.toLowerCase()) {
-    extensions.push({ name: 'dc:language', objects: { _text: tokens.text(item.language) } });
+/** Hub and archive links (RFC 5005 in RSS is Atom's links), and the archive marker. */
+function rssHeader(document: FeedDocument): string {
+  const type = 'application/rss+xml';
+  const { archive } = document;
+  const links = headerLinks('atom:link', '        ', [
+    ...document.hubs.map((hub) => ({ rel: 'hub', href: hub })),
+    { rel: 'current', href: archive?.isArchive ? archive.current?.rss : undefined, type },
+    { rel: 'prev-archive', href: archive?.prev?.rss, type },
+    { rel: 'next-archive', href: archive?.next?.rss, type },
+  ]);
+  return archive?.isArchive ? `${links}        <fh:archive/>\n` : links;
+}
+
+function rssItem(item: FeedItem, feedLanguage: string): string {
+  const indent = '            ';
+  const link = xmlText(rssUri(item.url));
+  let xml = '        <item>\n';
+  xml += element(indent, 'title', rssPlainText(item.title));
+  xml += element(indent, 'link', link);
+  xml +=
+    item.id === item.url
+      ? `${indent}<guid isPermaLink="true">${link}</guid>\n`
+      : `${indent}<guid isPermaLink="false">${xmlText(item.id)}</guid>\n`;
+  xml += element(indent, 'pubDate', new Date(item.published).toUTCString());
+  xml += element(indent, 'description', xmlText(item.summaryHtml));
+  if (item.full) xml += element(indent, 'content:encoded', xmlText(item.contentHtml));
+  for (const category of item.categories) {
+    const domain = category.scheme === undefined ? '' : ` domain="${xmlAttribute(category.scheme)}"`;
+    xml += `${indent}<category${domain}>${rssPlainText(category.term)}</category>\n`;
   }
-  const rss: Item = {
-    title: plain(item.title),
-    link: tokens.url(rssUri(item.url)),
-    date: new Date(item.updated),
-    published: new Date(item.published),
-    description: tokens.text(item.summaryHtml),
-    category: item.categories.map((category) => ({
-      name: plain(category.term),
-      ...(category.scheme === undefined ? {} : { domain: tokens.text(category.scheme, 'attribute') }),
-    })),
-    extensions,
-  };
-  // `feed` marks an `id` or `guid` as not a permalink and only a missing one as the link.
-  if (!permalink) rss.id = tokens.text(item.id);
-  if (item.full) rss.content = tokens.text(item.contentHtml);
-  return rss;
+  for (const author of item.authors) xml += element(indent, 'dc:creator', rssPlainText(author.name));
+  xml += element(indent, 'dc:rights', rssPlainText(item.rights));
+  if (item.language && item.language.toLowerCase() !== feedLanguage.toLowerCase()) {
+    xml += element(indent, 'dc:language', xmlText(item.language));
+  }
+  if (item.image) {
+    const type = item.image.type ? ` type="${item.image.type}"` : '';
+    xml += `${indent}<media:content url="${xmlAttribute(rssUri(item.image.url))}" medium="image"${type}/>\n`;
+  }
+  return `${xml}        </item>\n`;
 }

@@ -29,6 +29,20 @@ export const nodeFileOps: FileOps = {
   rename: renameSync,
 };
 
+/** The same without the flush, for files that are only a cache of what can be computed again. */
+export const unflushedFileOps: FileOps = {
+  create(file, data) {
+    const fd = openSync(file, 'wx');
+    try {
+      let offset = 0;
+      while (offset < data.length) offset += writeSync(fd, data, offset);
+    } finally {
+      closeSync(fd);
+    }
+  },
+  rename: renameSync,
+};
+
 /** Temporary files are hidden and say whose they are, so that a leftover one is recognisable. */
 export const TEMP_PATTERN = /^\..+\.syndicate-[0-9a-f]{12}\.tmp$/;
 

@@ -111,7 +111,7 @@ const BODY_SELECTORS = [
   '.summary',
 ];
 
-const BLOCK_TAGS = new Set([
+export const BLOCK_TAGS = new Set([
   'p',
   'div',
   'section',
@@ -149,7 +149,7 @@ const BLOCK_TAGS = new Set([
   'summary',
 ]);
 
-const SKIP_TEXT = new Set(['script', 'style', 'noscript', 'template', 'svg', 'head']);
+export const SKIP_TEXT = new Set(['script', 'style', 'noscript', 'template', 'svg', 'head']);
 
 function isElement(node: AnyNode): node is Element {
   return node.type === 'tag' || node.type === 'script' || node.type === 'style';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Finding } from '../findings/types.ts';
+import { discoveriesHtml } from './discoveries.ts';
 import { escapeHtml, htmlLink, safeHref } from './escape.ts';
 import {
   describeLicence,
@@ -48,6 +49,7 @@ export function renderHtml(report: ReportData): string {
   }</p></header>
 <main>
 ${body}
+${discoveriesHtml(report.discoveries)}
 </main>
 <script>${LOCAL_TIME_SCRIPT}</script>
 </body>

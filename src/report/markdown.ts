@@ -1,4 +1,5 @@
 import { safeLines } from '../safe-text.ts';
+import { discoveriesMarkdown } from './discoveries.ts';
 import { escapeMarkdown, markdownCell, markdownLink } from './escape.ts';
 import { describeLicence, describeResult, type ReportData, type ReportFinding } from './model.ts';
 
@@ -13,7 +14,7 @@ export function renderMarkdown(report: ReportData): string {
   lines.push(`# Reprint compliance report${scan ? `: scan ${scan.id}` : ''}`, '');
   lines.push(`Generated ${when(report.generated)}.`, '');
   if (!scan) {
-    lines.push('No scan has been recorded yet.', '');
+    lines.push('No scan has been recorded yet.', '', ...discoveriesMarkdown(report.discoveries));
     return lines.join('\n');
   }
   const counts = scan.counts;
@@ -90,6 +91,7 @@ export function renderMarkdown(report: ReportData): string {
     );
   for (const finding of report.needsReview) lines.push(...review(finding));
   lines.push('', '## What the scan could not see', '', ...failures(report));
+  lines.push(...discoveriesMarkdown(report.discoveries));
   return `${lines.join('\n').trimEnd()}\n`;
 }
 

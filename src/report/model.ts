@@ -18,6 +18,7 @@ import {
   UNREGISTERED_SITE,
 } from '../findings/types.ts';
 import type { Db } from '../store/db.ts';
+import { type DiscoveriesSection, discoveriesOf } from './discoveries.ts';
 import { composeNotice, type NoticeKind, type NoticeSet, type NoticeTemplate } from './notice.ts';
 
 /** One finding as a report shows it: what the scan did to it, the notes, and the letter to send. */
@@ -96,6 +97,8 @@ export interface ReportData {
   violations: ReportFinding[];
   /** Reprints the checker could not judge (`uncertain`): a person decides. Never violations. */
   needsReview: ReportFinding[];
+  /** Pages found reprinting articles in web archives (`discover`), whatever the scan. */
+  discoveries?: DiscoveriesSection;
 }
 
 export interface BuildOptions {
@@ -120,6 +123,12 @@ const NO_COVERAGE: ReportCoverage = {
 
 /** Gather what a report shows. Pure data: each format renders it with its own function. */
 export function buildReport(db: Db, options: BuildOptions): ReportData {
+  const report = buildScanReport(db, options);
+  const discoveries = discoveriesOf(db, options.sites, options.now);
+  return discoveries.discoveries.length > 0 ? { ...report, discoveries } : report;
+}
+
+function buildScanReport(db: Db, options: BuildOptions): ReportData {
   const generated = (options.now ?? new Date()).toISOString();
   const scan = options.scanId !== undefined ? getScanOrThrow(db, options.scanId) : (latestScan(db) ?? null);
   const base = { generated, publisher: options.publisher, scan, previous: null };

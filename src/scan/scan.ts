@@ -14,6 +14,7 @@ import { cachedRobots, failuresOf, goneOf, queuedItems, reachedIn, snapshotsOf }
 import { isAllowed, parseRobots, policyFor } from '../crawl/robots.ts';
 import { sleep } from '../crawl/scheduler.ts';
 import type { PageSnapshot } from '../crawl/snapshot.ts';
+import { captureEvidence } from '../evidence/index.ts';
 import {
   ACTIVE_STATUSES,
   acquireScanLock,
@@ -171,6 +172,7 @@ async function scanSites(
     }
   }
   record(gone);
+  await captureEvidence(db, { scanId: scan.id, now, signal: options.signal });
 
   const deadlines = applyDeadlines(db, scan.id, { sites: scan.sites, now: now() });
 

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
+import { VIEW_CONTENT_SECURITY_POLICY, viewFileName } from '../feed/html-view.ts';
 import { send } from './http.ts';
 
 const gzipAsync = promisify(gzip);
@@ -63,23 +64,38 @@ export class FeedFiles {
     }
   }
 
-  /** Answer a GET or HEAD for `name`; false when there is no such feed. */
+  /**
+   * Answer a GET or HEAD for `name`; false when there is no such feed. A browser (one that prefers
+   * HTML to every feed type it names) gets the feed's page for people instead, which the build
+   * wrote beside it; feed readers keep getting the feed, and caches keep the two apart (Vary).
+   */
   async serve(request: IncomingMessage, response: ServerResponse, name: string): Promise<boolean> {
-    const entry = await this.load(name);
-    if (!entry) return false;
+    const feed = await this.load(name);
+    if (!feed) return false;
+    const view = prefersHtml(request.headers.accept) ? await this.load(viewOf(name)) : undefined;
+    const entry = view ?? feed;
     const encoding = chooseEncoding(request.headers['accept-encoding']);
     const etag = encoding === 'identity' ? entry.etag : `${entry.etag.slice(0, -1)}-${encoding}"`;
-    const headers: Record<string, string | number> = {
-      'content-type': FEED_TYPES[extname(name).toLowerCase()]!,
-      etag,
-      'last-modified': entry.lastModified,
-      vary: 'Accept-Encoding',
-      'cache-control': 'no-cache',
-      // Feeds are public documents: web-based readers on other origins may fetch them
-      // (without credentials, so a token-protected server gives nothing away by this).
-      'access-control-allow-origin': '*',
-      'cross-origin-resource-policy': 'cross-origin',
-    };
+    const headers: Record<string, string | number> = view
+      ? {
+          'content-type': 'text/html; charset=utf-8',
+          etag,
+          'last-modified': entry.lastModified,
+          vary: 'Accept, Accept-Encoding',
+          'cache-control': 'no-cache',
+          'content-security-policy': VIEW_CONTENT_SECURITY_POLICY,
+        }
+      : {
+          'content-type': FEED_TYPES[extname(name).toLowerCase()]!,
+          etag,
+          'last-modified': entry.lastModified,
+          vary: 'Accept, Accept-Encoding',
+          'cache-control': 'no-cache',
+          // Feeds are public documents: web-based readers on other origins may fetch them
+          // (without credentials, so a token-protected server gives nothing away by this).
+          'access-control-allow-origin': '*',
+          'cross-origin-resource-policy': 'cross-origin',
+        };
     if (notModified(request, entry)) {
       delete headers['content-type'];
       response.writeHead(304, headers);
@@ -134,6 +150,37 @@ export class FeedFiles {
     this.cache.set(name, entry);
     return entry;
   }
+}
+
+/** The page for people of a feed file: `all.xml`, `all.atom` and `all.json` share `.all.view.html`. */
+function viewOf(name: string): string {
+  return viewFileName(name.slice(0, name.length - extname(name).length));
+}
+
+/** Media types a feed reader names when it asks for a feed. */
+const FEED_ACCEPTS = /^(application\/(rss|atom|feed|rdf)\+(xml|json)|application\/(xml|json)|text\/xml)$/;
+
+/**
+ * Whether the client wants HTML more than any feed type it names: browsers send `text/html` first
+ * and `application/xml;q=0.9` after it, readers name the feed types and seldom HTML. A client
+ * that names neither (curl, most readers: no Accept header, or any type) gets the feed.
+ */
+export function prefersHtml(header: string | string[] | undefined): boolean {
+  const text = Array.isArray(header) ? header.join(',') : (header ?? '');
+  let html = 0;
+  let feed = 0;
+  for (const part of text.split(',').slice(0, 50)) {
+    const [type, ...parameters] = part.trim().toLowerCase().split(';');
+    let q = 1;
+    for (const parameter of parameters) {
+      const [key, value] = parameter.trim().split('=');
+      if (key === 'q') q = Number(value);
+    }
+    if (!Number.isFinite(q) || q < 0) q = 0;
+    if (type === 'text/html' || type === 'application/xhtml+xml') html = Math.max(html, q);
+    else if (type && FEED_ACCEPTS.test(type)) feed = Math.max(feed, q);
+  }
+  return html > 0 && html > feed;
 }
 
 /** RFC 9110: If-None-Match wins over If-Modified-Since; ETags compare weakly for GET. */

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { SyndicateError } from '../errors.ts';
@@ -9,31 +9,47 @@ export type Db = Database.Database;
 export const DEFAULT_STORE = 'data/syndicate.sqlite';
 
 /**
- * Open (creating if needed) the SQLite store, in WAL mode so that readers (serve, report) never
- * block the writer (scan), and bring its schema up to date.
+ * Open the SQLite store, in WAL mode so that readers (serve, report) never block the writer
+ * (scan), and bring its schema up to date. It is created when missing unless `mustExist` is set:
+ * the commands that read a store set it, so a typo in `--store` is an error and not an empty store
+ * from which `build` would publish empty feeds.
  */
-export function openStore(file: string = DEFAULT_STORE, options: { readonly?: boolean } = {}): Db {
-  if (file !== ':memory:' && !options.readonly) mkdirSync(dirname(file), { recursive: true });
-  let db: Db;
+export function openStore(
+  file: string = DEFAULT_STORE,
+  options: { readonly?: boolean; mustExist?: boolean } = {},
+): Db {
+  const memory = file === ':memory:' || file === '';
+  if (!memory && (options.mustExist || options.readonly) && !existsSync(file)) {
+    throw new SyndicateError(
+      'store',
+      'no store here; create one with `syndicate import`, or give the right --store',
+      { file },
+    );
+  }
+  if (!memory && !options.readonly) mkdirSync(dirname(file), { recursive: true });
+  let db: Db | undefined;
   try {
     db = new Database(file, {
       readonly: options.readonly ?? false,
-      fileMustExist: options.readonly ?? false,
+      fileMustExist: (options.readonly || options.mustExist) ?? false,
     });
+    // better-sqlite3 opens lazily: a file that is not a database fails on the first statement.
+    if (!options.readonly) db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('synchronous = NORMAL');
+    if (!options.readonly) migrate(db, file);
+    return db;
   } catch (error) {
+    db?.close();
+    if (error instanceof SyndicateError) throw error;
     throw new SyndicateError(
       'store',
-      `cannot open store: ${(error as Error).message}`,
+      `cannot open the store: ${(error as Error).message}`,
       { file },
       { cause: error },
     );
   }
-  if (!options.readonly) db.pragma('journal_mode = WAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('synchronous = NORMAL');
-  if (!options.readonly) migrate(db, file);
-  return db;
 }
 
 /** Apply every migration newer than the store's `user_version`, each in its own transaction. */

@@ -4,17 +4,18 @@
  * peak memory. On the 10,000 store, a brute-force comparison with every article in the same run is
  * the baseline the index is measured against.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { indexArticles } from '../../src/match/fingerprint-index.ts';
+import { shingles, toInt64, winnow } from '../../src/match/fingerprint.ts';
+import { buildIndex, packFingerprints } from '../../src/match/fingerprint-index.ts';
 import { identify, identifyBruteForce, PageFingerprints } from '../../src/match/identify.ts';
-import { parsePage } from '../../src/match/page.ts';
+import { htmlToText, parsePage } from '../../src/match/page.ts';
 import { tokenise } from '../../src/match/tokens.ts';
 import { type Article, toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
 import { openStore } from '../../src/store/db.ts';
-import { peakRssMiB, percentile, printTable, time } from './_measure.ts';
+import { peakRssMiB, percentile, printTable, time, timeAsync } from './_measure.ts';
 
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
 const PAGES = 300;
@@ -70,6 +71,44 @@ function pageHtml(body: string): string {
 <footer class="site-footer">&copy; 2026 Peace Blog</footer></body></html>`;
 }
 
+/** The index build as it was before this benchmark's `buildIndex`: the same-run baseline. */
+function legacyBuild(file: string): { ms: number; cpuMs: number } {
+  const db = openStore(file);
+  db.pragma('cache_size = -262144');
+  const insertPrint = db.prepare('INSERT OR IGNORE INTO fingerprints (hash, doc) VALUES (?, ?)');
+  const insertDoc = db.prepare(
+    'INSERT INTO fingerprinted_articles (article_id, article_hash, words, fingerprints) VALUES (?, ?, ?, ?)',
+  );
+  const ids = db.prepare('SELECT id FROM articles ORDER BY id').pluck().all() as string[];
+  const row = db.prepare<[string], { record: string; hash: string }>(
+    'SELECT record, hash FROM articles WHERE id = ?',
+  );
+  const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  for (let start = 0; start < ids.length; start += 2000) {
+    db.transaction(() => {
+      const pending: Array<[bigint, number]> = [];
+      for (const id of ids.slice(start, start + 2000)) {
+        const stored = row.get(id)!;
+        const item = JSON.parse(stored.record) as Article;
+        const tokens = tokenise(htmlToText(item.html));
+        const prints = winnow(shingles(tokens));
+        const doc = Number(
+          insertDoc.run(id, stored.hash, tokens.words.length, packFingerprints(prints)).lastInsertRowid,
+        );
+        for (let i = 0; i < prints.high.length; i++)
+          pending.push([toInt64(prints.high[i]!, prints.low[i]!), doc]);
+      }
+      pending.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+      for (const [hash, doc] of pending) insertPrint.run(hash, doc);
+    })();
+  }
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const used = process.cpuUsage(cpu);
+  db.close();
+  return { ms, cpuMs: (used.user + used.system) / 1000 };
+}
+
 const rows: Array<Record<string, string | number>> = [];
 for (const size of sizes) {
   seed = 42;
@@ -82,8 +121,18 @@ for (const size of sizes) {
     upsertArticles(db, batch);
     for (const item of batch) if (sample.length < PAGES && random() < (PAGES * 2) / size) sample.push(item);
   }
-  const ids = db.prepare('SELECT id FROM articles').pluck().all() as string[];
-  const build = time(() => indexArticles(db, ids));
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  let legacy = { ms: Number.NaN, cpuMs: Number.NaN };
+  if (process.env.BENCH_LEGACY !== '0' || size !== Math.max(...sizes)) {
+    copyFileSync(join(dir, 'store.sqlite'), join(dir, 'legacy.sqlite'));
+    legacy = legacyBuild(join(dir, 'legacy.sqlite'));
+    rmSync(join(dir, 'legacy.sqlite'), { force: true });
+  }
+  // CPU time of every thread of this process: on a shared machine wall time says little.
+  const cpuBefore = process.cpuUsage();
+  const build = await timeAsync(() => buildIndex(db));
+  const cpuAfter = process.cpuUsage(cpuBefore);
+  const buildCpuMs = (cpuAfter.user + cpuAfter.system) / 1000;
   const fingerprints = (db.prepare('SELECT count(*) FROM fingerprints').pluck().get() as number) ?? 0;
 
   // Pages: full reprints, excerpts (first two paragraphs) and unrelated text.
@@ -121,8 +170,11 @@ for (const size of sizes) {
   rows.push({
     articles: size,
     fingerprints: fingerprints,
+    'baseline articles/s': Math.round(size / (legacy.ms / 1000)),
+    'baseline articles/CPU-s': Math.round(size / (legacy.cpuMs / 1000)),
     'build s': build.ms / 1000,
     'articles/s': Math.round(size / (build.ms / 1000)),
+    'articles/CPU-s': Math.round(size / (buildCpuMs / 1000)),
     'identify p50 ms': percentile(excluded, 50),
     'identify p99 ms': percentile(excluded, 99),
     'parse+identify p50 ms': percentile(included, 50),

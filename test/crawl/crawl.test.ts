@@ -208,6 +208,8 @@ describe('syndicate crawl against a network of faulty sites', () => {
 
   beforeAll(async () => {
     network(dir);
+    // Only `import` creates a store; the crawl commands refuse a missing one.
+    openStore(store).close();
     first = await runCli(['--store', store, '--rules', dir, 'crawl']);
   }, 30_000);
 
@@ -335,6 +337,7 @@ describe('syndicate crawl against a network of faulty sites', () => {
       sites: [{ id: 'links', url: 'http://links.example/', kind: 'community' }],
     });
     const before = sites.links!.requests.length;
+    for (const name of ['s', 's2']) openStore(`${other}/${name}.sqlite`).close();
     const refused = await runCli(['--store', `${other}/s.sqlite`, '--rules', other, 'crawl', '--delay', '0']);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/private-address: 1/);

@@ -69,6 +69,8 @@ describe('a crawl killed with SIGKILL', () => {
       sites: names.map((name) => ({ id: name.split('.')[0], url: `http://${name}/`, kind: 'community' })),
     });
 
+    // Only `import` creates a store; the crawl commands refuse a missing one.
+    openStore(`${dir}/store.sqlite`).close();
     const first = startCrawl(dir);
     const exited = once(first, 'exit');
     await new Promise<void>((resolve, reject) => {

@@ -65,6 +65,7 @@ describe('stopping a crawl', () => {
     });
     let stdout = '';
     let stderr = '';
+    openStore(`${dir}/s.sqlite`).close();
     const code = await run(['--store', `${dir}/s.sqlite`, '--rules', dir, 'crawl'], {
       stdout: (text) => {
         stdout += text;

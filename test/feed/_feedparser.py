@@ -15,6 +15,7 @@ for path in sys.argv[1:]:
         'title': parsed.feed.get('title'),
         'link': parsed.feed.get('link'),
         'language': parsed.feed.get('language'),
+        'links': [[link.get('rel'), link.get('href')] for link in parsed.feed.get('links', [])],
         'entries': [
             {
                 'id': entry.get('id'),

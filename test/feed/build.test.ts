@@ -58,6 +58,11 @@ describe('syndicate build', () => {
         'environment.json',
         'french.atom',
         'feeds.opml',
+        // The page a browser gets on each feed's URL.
+        '.all.view.html',
+        '.peace.view.html',
+        '.environment.view.html',
+        '.french.view.html',
       ].sort(),
     );
     const opml = parseXml(readFileSync(join(out, 'feeds.opml'), 'utf8'));
@@ -98,7 +103,7 @@ describe('syndicate build', () => {
     for (const force of [false, true]) {
       const again = buildFeeds(db, config, { out, force });
       expect(again.written).toEqual([]);
-      expect(again.unchanged).toHaveLength(11);
+      expect(again.unchanged).toHaveLength(15);
       expect(snapshot(out)).toEqual(before);
     }
     db.close();
@@ -118,9 +123,11 @@ describe('syndicate build', () => {
       'all.xml',
       'all.atom',
       'all.json',
+      '.all.view.html',
       'environment.xml',
       'environment.atom',
       'environment.json',
+      '.environment.view.html',
     ];
     expect(result.written.sort()).toEqual([...changed].sort());
     const after = snapshot(out);
@@ -155,7 +162,7 @@ describe('syndicate build', () => {
     const out = join(dir, 'public');
     buildFeeds(db, config, { out });
     const fewer = { ...config, feeds: config.feeds.filter((feed) => feed.id !== 'french') };
-    expect(buildFeeds(db, fewer, { out }).removed).toEqual(['french.atom']);
+    expect(buildFeeds(db, fewer, { out }).removed).toEqual(['french.atom', '.french.view.html']);
     expect(existsSync(join(out, 'french.atom'))).toBe(false);
     db.close();
   });
@@ -235,9 +242,9 @@ describe('the build command', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('wrote all.xml\n');
-    expect(first.stdout).toContain(`4 feeds in ${out}: 10 files written, 0 unchanged\n`);
+    expect(first.stdout).toContain(`4 feeds in ${out}: 14 files written, 0 unchanged\n`);
     const second = await runCli(['--store', store, '--feeds', feeds, 'build', '--out', out]);
-    expect(second.stdout).toBe(`4 feeds in ${out}: 0 files written, 10 unchanged\n`);
+    expect(second.stdout).toBe(`4 feeds in ${out}: 0 files written, 14 unchanged\n`);
   });
 
   it('names the file, line and field of a bad feed definition, and writes nothing', async () => {

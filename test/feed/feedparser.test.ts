@@ -6,7 +6,7 @@ import { loadFeedConfig } from '../../src/config/feeds.ts';
 import { buildFeeds } from '../../src/feed/build.ts';
 import { selectFeedArticles } from '../../src/feed/query.ts';
 import { xmlSafe } from '../../src/feed/text.ts';
-import { getArticle } from '../../src/store/articles.ts';
+import { getArticle, removeArticles } from '../../src/store/articles.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { sampleArticles } from './_sample.ts';
 import { seededStore } from './_support.ts';
@@ -25,6 +25,7 @@ interface Parsed {
   title: string;
   link: string;
   language: string;
+  links: Array<[string, string]>;
   entries: Array<{
     id: string;
     title: string;
@@ -79,5 +80,54 @@ describe.skipIf(!available)('feedparser reads every feed', () => {
     }
     expect(entries).toBeGreaterThan(60);
     db.close();
+  });
+});
+
+describe.skipIf(!available)('feedparser reads archives, hubs and tombstones', () => {
+  it('follows the RFC 5005 links and is not confused by a removed entry', () => {
+    const dir = tempDir();
+    const db = seededStore(join(dir, 'store.sqlite'), sampleArticles());
+    const config = loadFeedConfig('feeds');
+    const all = config.feeds.find((feed) => feed.id === 'all')!;
+    const archived = {
+      publisher: { ...config.publisher, hubs: ['https://hub.example/'] },
+      feeds: [{ ...all, limit: 10, archive: { pageSize: 10 } }],
+    };
+    const out = join(dir, 'public');
+    buildFeeds(db, archived, { out });
+    const [newest] = selectFeedArticles(db, all, config.publisher);
+    removeArticles(db, [newest!.id]);
+    buildFeeds(db, archived, { out });
+    db.close();
+    const files = readdirSync(out)
+      .filter((name) => /\.(xml|atom)$/.test(name))
+      .sort();
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    const run = spawnSync(PYTHON, ['test/feed/_feedparser.py', ...files.map((name) => join(out, name))], {
+      encoding: 'utf8',
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const parsed = JSON.parse(run.stdout) as Record<string, Parsed>;
+    const BASE = config.publisher.feedBase;
+    let entries = 0;
+    for (const name of files) {
+      const read = parsed[join(out, name)]!;
+      expect(read.bozo, `${name}: ${read.bozo_exception}`).toBe(false);
+      const extension = name.split('.').pop()!;
+      const page = /archive-(\d+)/.exec(name)?.[1];
+      const rels = Object.fromEntries(read.links.map(([rel, href]) => [rel, href]));
+      expect(rels.hub, name).toBe('https://hub.example/');
+      // Only the publisher's home is an alternate link: the tombstone adds none.
+      expect(
+        read.links.filter(([rel]) => rel === 'alternate').map(([, href]) => href),
+        name,
+      ).toEqual([config.publisher.home]);
+      if (page) expect(rels.current, name).toBe(`${BASE}all.${extension}`);
+      else
+        expect(rels['prev-archive'], name).toMatch(new RegExp(`^${BASE}all\\.archive-\\d+\\.${extension}$`));
+      expect(read.entries.map((entry) => entry.id)).not.toContain(newest!.id);
+      entries += read.entries.length;
+    }
+    expect(entries).toBeGreaterThan(0);
   });
 });

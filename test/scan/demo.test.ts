@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   cpSync,
   existsSync,
@@ -15,7 +16,10 @@ import { pathToFileURL } from 'node:url';
 import { load } from 'cheerio';
 import { SaxesParser } from 'saxes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WARCParser } from 'warcio';
 import { type Behaviour, demoSites } from '../../src/demo/network.ts';
+import { listEvidence, type Manifest, readEvidenceFile } from '../../src/evidence/index.ts';
+import { openStore } from '../../src/store/db.ts';
 
 /**
  * `npm start` end to end, as a child process in a folder of its own (a copy of examples/, feeds/
@@ -90,7 +94,8 @@ beforeAll(async () => {
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   demo = { dir, code, stdout, stderr };
-}, 60_000);
+  // Each violation is photographed in Chromium too: more than a minute on a busy machine.
+}, 180_000);
 afterAll(() => rmSync(demo.dir, { recursive: true, force: true }));
 
 /** The summary table the demo prints, as rows of cells keyed by header. */
@@ -197,5 +202,45 @@ describe('npm start', () => {
       items: unknown[];
     };
     expect(json.items).toHaveLength(entries['all.xml']!);
+  });
+
+  it('keeps a WARC, a screenshot and a manifest whose hashes verify for every violation', async () => {
+    const db = openStore(join(demo.dir, 'data', 'syndicate.sqlite'), { readonly: true });
+    try {
+      const violations = db.prepare("SELECT id FROM findings WHERE verdict = 'violation'").all() as Array<{
+        id: number;
+      }>;
+      expect(violations.length).toBeGreaterThan(0);
+      for (const { id } of violations) {
+        const captures = listEvidence(db, id);
+        expect(captures, `finding ${id}`).toHaveLength(1);
+        const [capture] = captures;
+        expect(capture!.missing, `finding ${id}`).toEqual([]);
+        expect(capture!.files.map((file) => file.role)).toEqual(['screenshot', 'warc', 'manifest']);
+        const manifestFile = capture!.files.find((file) => file.role === 'manifest')!;
+        const manifest = JSON.parse(
+          readEvidenceFile(db, id, manifestFile.sha256).bytes.toString('utf8'),
+        ) as Manifest;
+        expect(manifest.finding.id).toBe(id);
+        for (const file of manifest.files) {
+          const { bytes } = readEvidenceFile(db, id, file.sha256);
+          expect(createHash('sha256').update(bytes).digest('hex'), `${id} ${file.name}`).toBe(file.sha256);
+        }
+        const png = readEvidenceFile(db, id, capture!.files[0]!.sha256).bytes;
+        expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+        const warc = capture!.files.find((file) => file.role === 'warc')!;
+        const types: unknown[] = [];
+        for await (const record of WARCParser.iterRecords([readEvidenceFile(db, id, warc.sha256).bytes])) {
+          types.push(record.warcType);
+          if (record.warcType === 'response') {
+            const body = await record.readFully(true);
+            expect(createHash('sha256').update(body).digest('hex')).toBe(manifest.finding.reprintHash);
+          }
+        }
+        expect(types).toEqual(['warcinfo', 'request', 'response']);
+      }
+    } finally {
+      db.close();
+    }
   });
 });

@@ -154,5 +154,6 @@ describe('two scans of a republisher', () => {
     expect(scans.map((scan) => scan.id)).toEqual([1, 2, 3, 4]);
     expect(scans.every((scan) => scan.finished !== null)).toBe(true);
     check.close();
-  });
+    // Each scan that finds a new or changed violation photographs it in Chromium.
+  }, 120_000);
 });

@@ -1,9 +1,12 @@
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildFeeds } from '../../src/feed/build.ts';
+import { VIEW_CONTENT_SECURITY_POLICY } from '../../src/feed/html-view.ts';
 import { chooseEncoding, type RunningServer, startServer } from '../../src/server/index.ts';
 import { openStore } from '../../src/store/db.ts';
+import { articles, feedConfig, seededStore } from '../feed/_support.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { raw } from './_http.ts';
 
@@ -94,7 +97,7 @@ describe('serving feeds', () => {
     const { server } = await serveFeeds();
     const gzip = await raw(`${server.url}/news.xml`, { headers: { 'accept-encoding': 'gzip' } });
     expect(gzip.headers['content-encoding']).toBe('gzip');
-    expect(gzip.headers.vary).toBe('Accept-Encoding');
+    expect(gzip.headers.vary).toBe('Accept, Accept-Encoding');
     expect(gzip.body.length).toBeLessThan(RSS.length);
     expect(gunzipSync(gzip.body).toString()).toBe(RSS);
     const br = await raw(`${server.url}/news.xml`, { headers: { 'accept-encoding': 'gzip;q=0.5, br' } });
@@ -143,5 +146,114 @@ describe('serving feeds', () => {
     expect(chooseEncoding('*;q=0.1')).toBe('br');
     expect(chooseEncoding('deflate')).toBe('identity');
     expect(chooseEncoding(undefined)).toBe('identity');
+  });
+});
+
+describe('the browser view of a feed', () => {
+  const CHROMIUM = '/usr/bin/chromium';
+  const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
+
+  async function serveBuilt() {
+    const dir = tempDir();
+    const db = seededStore(join(dir, 'store.sqlite'));
+    stores.push(db);
+    const out = join(dir, 'public');
+    buildFeeds(
+      db,
+      feedConfig(
+        { id: 'all', title: 'All <stories> & "more"', description: 'Every <b>article</b>' },
+        { id: 'ana', title: 'Ana', filter: { authors: ['Ana Lima'] }, formats: ['atom'] },
+      ),
+      { out },
+    );
+    const server = await startServer({ db, outDir: out, host: '127.0.0.1', port: 0 });
+    running.push(server);
+    return server;
+  }
+
+  it('answers a browser with the page and a feed reader with the feed, on the same URL', async () => {
+    const server = await serveBuilt();
+    const page = await raw(`${server.url}/feeds/all.xml`, { headers: { accept: BROWSER } });
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers.vary).toBe('Accept, Accept-Encoding');
+    expect(page.headers['content-security-policy']).toBe(VIEW_CONTENT_SECURITY_POLICY);
+    expect(page.headers['access-control-allow-origin']).toBeUndefined();
+    // Every format's URL shows the same page; the feed is the answer to everything else.
+    for (const name of ['all.atom', 'all.json']) {
+      expect((await raw(`${server.url}/feeds/${name}`, { headers: { accept: BROWSER } })).text).toBe(
+        page.text,
+      );
+    }
+    for (const accept of [
+      undefined,
+      '*/*',
+      'application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.8',
+      'application/atom+xml,application/rdf+xml,application/rss+xml,application/xml;q=0.9,text/xml;q=0.2,*/*;q=0.1',
+      'application/rss+xml, text/html;q=0.5',
+      'application/xml, text/html',
+    ]) {
+      const feed = await raw(`${server.url}/feeds/all.xml`, { headers: accept ? { accept } : {} });
+      expect(feed.headers['content-type'], accept).toBe('application/rss+xml; charset=utf-8');
+      expect(feed.headers.vary).toBe('Accept, Accept-Encoding');
+      expect(feed.text).toContain('<rss ');
+    }
+    // The page has its own validator, so a cache keeps the two apart.
+    const etag = page.headers.etag as string;
+    const feedEtag = (await raw(`${server.url}/feeds/all.xml`)).headers.etag;
+    expect(etag).not.toBe(feedEtag);
+    expect(
+      (await raw(`${server.url}/feeds/all.xml`, { headers: { accept: BROWSER, 'if-none-match': etag } }))
+        .status,
+    ).toBe(304);
+    // Archive pages and the OPML list have no page of their own.
+    expect(
+      (await raw(`${server.url}/feeds/feeds.opml`, { headers: { accept: BROWSER } })).headers['content-type'],
+    ).toBe('text/x-opml; charset=utf-8');
+  });
+
+  it.skipIf(!existsSync(CHROMIUM))('reads well in Chromium and runs nothing from the articles', async () => {
+    const server = await serveBuilt();
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    try {
+      const page = await browser.newPage();
+      const events: string[] = [];
+      page.on('dialog', (dialog) => {
+        events.push(`dialog: ${dialog.message()}`);
+        void dialog.dismiss();
+      });
+      page.on('console', (message) => events.push(`console.${message.type()}: ${message.text()}`));
+      page.on('pageerror', (error) => events.push(`pageerror: ${error.message}`));
+      const response = await page.goto(`${server.url}/feeds/all.xml`);
+      expect(response?.headers()['content-type']).toBe('text/html; charset=utf-8');
+      expect(await page.locator('h1').textContent()).toBe('All <stories> & "more"');
+      expect(await page.title()).toBe('All <stories> & "more" — Northwind Review');
+      // Subscribe links: the address of each format.
+      expect(await page.locator('.about a code').allTextContents()).toEqual([
+        'https://northwind.example/feeds/all.xml',
+        'https://northwind.example/feeds/all.atom',
+        'https://northwind.example/feeds/all.json',
+      ]);
+      // Every item, its title as text (the hostile one included), linked to the original, with the credit.
+      const titles = await page.locator('article h2 a').allTextContents();
+      expect(titles).toHaveLength(articles.length);
+      expect(titles[0]).toContain('<script>alert("x")</script>');
+      expect(await page.locator('article h2 a').first().getAttribute('href')).toBe(articles[0]!.url);
+      const credit = page.locator('article .credit').first();
+      expect(await credit.textContent()).toContain('First published by Northwind Review');
+      expect(await credit.locator('a').getAttribute('href')).toBe(articles[0]!.url);
+      expect(await page.locator('script').count()).toBe(0);
+      // The inline style sheet is allowed by its hash: the page is laid out, and nothing was refused.
+      expect(await page.evaluate('getComputedStyle(document.body).maxWidth')).not.toBe('none');
+      expect(await page.evaluate('window.__pwned')).toBeUndefined();
+      expect(events).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -4,8 +4,11 @@ import { fingerprints } from './002-fingerprints.ts';
 import { crawl } from './003-crawl.ts';
 import { findings } from './004-findings.ts';
 import { judgements } from './005-judgements.ts';
-import { siteResults } from './006-site-results.ts';
-import { deadlines } from './007-deadlines.ts';
+import { discoveries } from './006-discoveries.ts';
+import { articleRevisions } from './007-article-revisions.ts';
+import { evidence } from './008-evidence.ts';
+import { siteResults } from './009-site-results.ts';
+import { deadlines } from './010-deadlines.ts';
 
 export interface Migration {
   version: number;
@@ -17,7 +20,9 @@ export interface Migration {
  * Every schema change, in order. A released migration is never edited: add a new one.
  * Versions are allotted to stages so that work on them can proceed side by side:
  * 1 articles, 2 fingerprints (match), 3 crawl frontier and snapshots, 4 scans and findings,
- * 5 the last judgement of each page (scan), 6 each site's result in a scan, 7 finding deadlines.
+ * 5 the last judgement of each page (scan), 6 web-archive discoveries (discover), 7 article
+ * revisions and feed selection indexes (feed), 8 evidence of violations and the exchanges it is
+ * made from (evidence), 9 each site's result in a scan (scan), 10 finding deadlines (findings).
  */
 export const migrations: Migration[] = [
   articles,
@@ -25,6 +30,9 @@ export const migrations: Migration[] = [
   crawl,
   findings,
   judgements,
+  discoveries,
+  articleRevisions,
+  evidence,
   siteResults,
   deadlines,
 ];

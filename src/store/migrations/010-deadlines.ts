@@ -5,7 +5,7 @@ import type { Migration } from './index.ts';
  * a scan after it marks the finding overdue when the reprint still violates the terms.
  */
 export const deadlines: Migration = {
-  version: 7,
+  version: 10,
   name: 'finding-deadlines',
   up(db) {
     db.exec(`

@@ -6,7 +6,7 @@ import type { Migration } from './index.ts';
  * Scans recorded before have none (NULL).
  */
 export const siteResults: Migration = {
-  version: 6,
+  version: 9,
   name: 'site-results',
   up(db) {
     db.exec('ALTER TABLE scans ADD COLUMN site_results TEXT');

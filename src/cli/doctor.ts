@@ -1,0 +1,231 @@
+import { lookup } from 'node:dns/promises';
+import { existsSync, readdirSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import { loadAlerts } from '../config/alerts.ts';
+import { feedDefinitionSchema, loadFeedConfig, PUBLISHER_FILE, publisherSchema } from '../config/feeds.ts';
+import { loadSites, SITES_FILE, type SitesFile } from '../config/sites.ts';
+import { loadTerms, TERMS_FILE } from '../config/terms.ts';
+import { loadYamlFile } from '../config/yaml.ts';
+import { addressAllowed } from '../crawl/address-policy.ts';
+import { Camera, listEvidence, verifyCapture } from '../evidence/index.ts';
+import { safeForTerminal } from '../log.ts';
+import { loadNotices, NOTICE_KINDS, NOTICES_DIR } from '../report/index.ts';
+import { type Db, openStore } from '../store/db.ts';
+import { migrations } from '../store/migrations/index.ts';
+import { defineCommand, EXIT } from './context.ts';
+import { describeError } from './main.ts';
+
+type Level = 'ok' | 'warn' | 'fail';
+interface Check {
+  level: Level;
+  what: string;
+  detail: string;
+}
+
+/**
+ * `syndicate doctor`: every configuration file, the store, Chromium and the network policy, each
+ * checked on its own so that one problem does not hide the next; all of them are reported at once.
+ * Exit 0 when nothing failed (warnings allowed), 2 otherwise.
+ */
+export const doctorCommand = defineCommand({
+  name: 'doctor',
+  register(program, context) {
+    program
+      .command('doctor')
+      .description('check every configuration file, the store, Chromium and the network policy, all at once')
+      .option('--no-browser', 'do not start Chromium')
+      .option('--no-dns', 'do not look up the host names of the registered sites')
+      .action(
+        context.action(async (options: { browser: boolean; dns: boolean }) => {
+          const globals = context.globals();
+          const checks: Check[] = [];
+          const add = (level: Level, what: string, detail: string) => checks.push({ level, what, detail });
+          checkFeeds(globals.feeds, add);
+          const sites = checkRules(globals.rules, add);
+          checkStore(globals.store, add);
+          if (options.browser) await checkChromium(add);
+          if (sites) await checkNetwork(sites, options.dns, add);
+          for (const check of checks) {
+            // An error that already names its file (`file:line: field: …`) is not prefixed twice.
+            const line = check.detail.startsWith(`${check.what}:`)
+              ? check.detail
+              : `${check.what}: ${check.detail}`;
+            context.io.stdout(`${check.level.toUpperCase().padEnd(4)}  ${safeForTerminal(line)}\n`);
+          }
+          const failed = checks.filter((check) => check.level === 'fail').length;
+          const warned = checks.filter((check) => check.level === 'warn').length;
+          context.io.stdout(
+            failed
+              ? `${failed} problem(s), ${warned} warning(s)\n`
+              : `no problems${warned ? `, ${warned} warning(s)` : ''}\n`,
+          );
+          return failed ? EXIT.error : EXIT.ok;
+        }),
+      );
+  },
+});
+
+type Add = (level: Level, what: string, detail: string) => void;
+
+/** Run one check: its own error becomes a failure line, never the end of the others. */
+function attempt(add: Add, what: string, check: () => string | undefined): boolean {
+  try {
+    const detail = check();
+    if (detail !== undefined) add('ok', what, detail);
+    return true;
+  } catch (error) {
+    add('fail', what, describeError(error));
+    return false;
+  }
+}
+
+function checkFeeds(dir: string, add: Add): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => /\.ya?ml$/.test(name));
+  } catch (error) {
+    add('fail', dir, `cannot read the feeds folder: ${describeError(error)}`);
+    return;
+  }
+  let good = attempt(add, join(dir, PUBLISHER_FILE), () => {
+    loadYamlFile(join(dir, PUBLISHER_FILE), publisherSchema);
+    return 'valid';
+  });
+  for (const name of names.sort()) {
+    if (/^publisher\.ya?ml$/.test(name)) continue;
+    const file = join(dir, name);
+    good =
+      attempt(add, file, () => {
+        const feed = loadYamlFile(file, feedDefinitionSchema);
+        return `valid (feed ${feed.id})`;
+      }) && good;
+  }
+  // What only the whole folder shows (the same feed id in two files).
+  if (good) attempt(add, dir, () => `${loadFeedConfig(dir).feeds.length} feed(s)`);
+}
+
+function checkRules(dir: string, add: Add): SitesFile | undefined {
+  attempt(add, join(dir, TERMS_FILE), () => {
+    const terms = loadTerms(dir);
+    return `valid (publisher ${terms.publisher.name}, ${terms.rules.length} rule(s))`;
+  });
+  let sites: SitesFile | undefined;
+  if (!existsSync(join(dir, SITES_FILE))) add('warn', join(dir, SITES_FILE), 'missing: no sites to scan');
+  else
+    attempt(add, join(dir, SITES_FILE), () => {
+      sites = loadSites(dir);
+      return `valid (${sites.sites.length} site(s))`;
+    });
+  if (existsSync(join(dir, 'alerts.yaml'))) {
+    attempt(add, join(dir, 'alerts.yaml'), () => {
+      loadAlerts(dir);
+      return 'valid';
+    });
+  }
+  attempt(add, join(dir, NOTICES_DIR), () => {
+    const notices = loadNotices(dir);
+    const letters = NOTICE_KINDS.flatMap((kind) =>
+      Object.keys(notices.templates[kind]).map((language) => `${kind}.${language}`),
+    );
+    return `valid (${letters.join(', ')} from ${notices.source})`;
+  });
+  return sites;
+}
+
+function checkStore(file: string, add: Add): void {
+  let db: Db;
+  try {
+    // Read-only: the doctor changes nothing, not even the schema version.
+    db = openStore(file, { readonly: true });
+  } catch (error) {
+    add('fail', file, describeError(error));
+    return;
+  }
+  try {
+    attempt(add, file, () => {
+      const integrity = db.pragma('quick_check', { simple: true });
+      if (integrity !== 'ok') throw new Error(`the database is damaged: ${String(integrity)}`);
+      const version = db.pragma('user_version', { simple: true }) as number;
+      const newest = migrations.at(-1)?.version ?? 0;
+      if (version > newest)
+        throw new Error(`schema version ${version} is newer than this syndicate (${newest})`);
+      const articles = (db.prepare('SELECT count(*) AS n FROM articles').get() as { n: number }).n;
+      return `a SQLite store, schema ${version}${version < newest ? ` (brought to ${newest} by the next command that writes)` : ''}, ${articles} article(s)`;
+    });
+    checkEvidence(db, file, add);
+  } finally {
+    db.close();
+  }
+}
+
+function checkEvidence(db: Db, file: string, add: Add): void {
+  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'evidence'").get();
+  if (!hasTable) return;
+  const findings = db.prepare('SELECT DISTINCT finding_id AS id FROM evidence').all() as Array<{
+    id: number;
+  }>;
+  let files = 0;
+  const problems: string[] = [];
+  for (const { id } of findings) {
+    for (const capture of listEvidence(db, id)) {
+      files += capture.files.length;
+      problems.push(...verifyCapture(db, capture).map((problem) => `finding ${id}: ${problem}`));
+    }
+  }
+  for (const problem of problems) add('fail', `${file} evidence`, problem);
+  if (!problems.length) add('ok', `${file} evidence`, `${files} file(s) match their SHA-256`);
+}
+
+async function checkChromium(add: Add): Promise<void> {
+  const camera = new Camera();
+  try {
+    add('ok', 'Chromium', `${await camera.probe()} at ${camera.options.executablePath}`);
+  } catch (error) {
+    add(
+      'warn',
+      'Chromium',
+      `cannot start (${describeError(error)}): evidence is captured without screenshots`,
+    );
+  } finally {
+    await camera.close();
+  }
+}
+
+async function checkNetwork(sites: SitesFile, dns: boolean, add: Add): Promise<void> {
+  const policy = sites.crawler.allowPrivateNetworks;
+  if (policy === true) {
+    add(
+      'warn',
+      'network policy',
+      'the crawler may connect to every private and loopback address (allowPrivateNetworks: true)',
+    );
+  } else if (policy === false) {
+    add('ok', 'network policy', 'private, loopback and link-local addresses are refused');
+  } else {
+    add('ok', 'network policy', `private addresses are refused except ${policy.join(', ')}`);
+  }
+  const resolveMap = new Map(
+    Object.entries(sites.crawler.resolve ?? {}).map(([host, target]) => [host.toLowerCase(), target]),
+  );
+  for (const site of sites.sites) {
+    const url = new URL(site.url);
+    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+    const mapped = resolveMap.get(`${host}:${port}`) ?? resolveMap.get(host);
+    let address: string | undefined;
+    if (mapped) address = /^\[?([^\]]+?)\]?:\d+$/.exec(mapped)?.[1];
+    else if (isIP(host)) address = host;
+    else if (dns) {
+      try {
+        address = (await lookup(host, { verbatim: true })).address;
+      } catch (error) {
+        add('fail', `site ${site.id}`, `${host} does not resolve: ${describeError(error)}`);
+        continue;
+      }
+    } else continue;
+    if (!address) continue;
+    if (addressAllowed(address, policy)) add('ok', `site ${site.id}`, `${host} → ${address}, allowed`);
+    else add('fail', `site ${site.id}`, `${host} → ${address}, a private address the crawler refuses`);
+  }
+}

@@ -1,0 +1,33 @@
+import { indexArticles } from '../match/fingerprint-index.ts';
+import { removeArticles } from '../store/articles.ts';
+import { openStore } from '../store/db.ts';
+import { defineCommand, EXIT } from './context.ts';
+
+/**
+ * `syndicate remove ID|URL…`: take articles out of the store, with their fingerprints, all of them
+ * or none (an unknown id or URL removes nothing). The next `build` takes them out of every feed and
+ * tells Atom readers that saw them that they are gone (RFC 6721 tombstones).
+ */
+export const removeCommand = defineCommand({
+  name: 'remove',
+  register(program, context) {
+    program
+      .command('remove')
+      .description('take articles out of the store and, at the next build, out of every feed; all or nothing')
+      .argument('<articles...>', 'article ids, URLs or alias URLs')
+      .action(
+        context.action((references: string[]) => {
+          const db = openStore(context.globals().store, { mustExist: true });
+          try {
+            // An article gone from the store loses its index entries in the same transaction.
+            const removed = removeArticles(db, references, { alsoRemove: (ids) => indexArticles(db, ids) });
+            for (const id of removed) context.io.stdout(`removed ${id}\n`);
+            context.io.stdout(`removed ${removed.length} article(s); run build to update the feeds\n`);
+          } finally {
+            db.close();
+          }
+          return EXIT.ok;
+        }),
+      );
+  },
+});

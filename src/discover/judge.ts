@@ -1,0 +1,159 @@
+/**
+ * What one archive record reprints. A WARC response goes through `checkSnapshot`, the code path
+ * `check` and `scan` use (identification, quotations excluded by its rules, then every reprint
+ * rule); a WET conversion has text but no markup, so it is identified only and flagged for a
+ * check of the live page. Either way the prefilter looks first, so most records cost a scan of
+ * their text and nothing more.
+ */
+import { createHash } from 'node:crypto';
+import { articleUrls, bareHost, normaliseUrl, publisherHosts } from '../check/_scope.ts';
+import { checkSnapshot, matchOptions, siteOf } from '../check/check-snapshot.ts';
+import type { Site } from '../config/sites.ts';
+import type { Terms } from '../config/terms.ts';
+import { decodeBody } from '../crawl/charset.ts';
+import { isMarkup, mediaType } from '../crawl/page.ts';
+import type { PageSnapshot } from '../crawl/snapshot.ts';
+import { identify, PageFingerprints } from '../match/identify.ts';
+import { scanMarkupText } from '../match/markup-text.ts';
+import { tokenise } from '../match/tokens.ts';
+import type { Db } from '../store/db.ts';
+import type { Prefilter } from './prefilter.ts';
+import type { ArchiveRecord, RecordHead } from './records.ts';
+
+export interface Discovery {
+  source: string;
+  recordOffset: number;
+  recordLength: number;
+  recordType: 'response' | 'conversion';
+  pageUrl: string;
+  host: string;
+  capturedAt?: string;
+  pageTitle?: string;
+  site?: string;
+  article: { id: string; url: string; title: string };
+  coverage: number;
+  kind: 'full' | 'excerpt';
+  /** `unchecked` for a WET record until `--check` judges the live page. */
+  verdict: string;
+  violations: Array<{ rule: string; message: string; evidence: string }>;
+}
+
+export interface JudgeContext {
+  db: Db;
+  terms: Terms;
+  sites: readonly Site[];
+  prefilter: Prefilter;
+  /** Reprints below this coverage are not recorded. */
+  minCoverage: number;
+}
+
+/** Text a prefilter reads at most per page: a page longer than this is not an article page. */
+const MAX_TEXT_CHARS = 2_000_000;
+
+/** The records whose payload is worth reading: successful HTML responses and WET conversions. */
+export function wantsRecord(head: RecordHead): boolean {
+  if (!head.url || !/^https?:/i.test(head.url)) return false;
+  if (head.type === 'conversion') return true;
+  if (head.type !== 'response' || head.httpStatus === undefined) return false;
+  if (head.httpStatus < 200 || head.httpStatus > 299) return false;
+  const type = (head.httpContentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === '' || type === 'text/html' || type === 'application/xhtml+xml';
+}
+
+export interface Judged {
+  /** Whether the prefilter sent the record to the full check. */
+  candidate: boolean;
+  discoveries: Discovery[];
+}
+
+export function judgeRecord(context: JudgeContext, source: string, record: ArchiveRecord): Judged {
+  if (!record.payload || !record.url) return { candidate: false, discoveries: [] };
+  return record.type === 'conversion'
+    ? judgeConversion(context, source, record)
+    : judgeResponse(context, source, record);
+}
+
+function base(source: string, record: ArchiveRecord, type: Discovery['recordType']) {
+  let host = '';
+  try {
+    host = bareHost(new URL(record.url!).hostname);
+  } catch {
+    // A target URI that is no URL has no host; it is still recorded under its text.
+  }
+  const common = {
+    source,
+    recordOffset: record.offset,
+    recordLength: record.length,
+    recordType: type,
+    pageUrl: record.url!,
+    host,
+  };
+  return record.date ? { ...common, capturedAt: record.date } : common;
+}
+
+function judgeResponse(context: JudgeContext, source: string, record: ArchiveRecord): Judged {
+  const bytes = Buffer.from(record.payload!.buffer, record.payload!.byteOffset, record.payload!.byteLength);
+  const contentType = mediaType(record.httpContentType, bytes);
+  if (!isMarkup(contentType)) return { candidate: false, discoveries: [] };
+  const html = decodeBody(bytes, record.httpContentType).text;
+  if (!context.prefilter.mayReprint(scanMarkupText(html, { maxChars: MAX_TEXT_CHARS })))
+    return { candidate: false, discoveries: [] };
+  const snapshot: PageSnapshot = {
+    url: record.url!,
+    finalUrl: record.url!,
+    status: record.httpStatus ?? 200,
+    headers: record.httpHeaders ?? {},
+    fetchedAt: record.date ?? new Date(0).toISOString(),
+    contentType,
+    body: html,
+    bodyHash: createHash('sha256').update(bytes).digest('hex'),
+  };
+  if (record.payloadTruncated) snapshot.truncated = true;
+  const result = checkSnapshot(context.db, snapshot, { terms: context.terms, sites: context.sites });
+  const discoveries: Discovery[] = [];
+  for (const match of result.matches) {
+    if (match.coverage < context.minCoverage) continue;
+    const discovery: Discovery = {
+      ...base(source, record, 'response'),
+      article: match.article,
+      coverage: match.coverage,
+      kind: match.kind,
+      verdict: match.verdict,
+      violations: match.violations.map(({ rule, message, evidence }) => ({ rule, message, evidence })),
+    };
+    if (result.title) discovery.pageTitle = result.title;
+    if (result.site) discovery.site = result.site;
+    discoveries.push(discovery);
+  }
+  return { candidate: true, discoveries };
+}
+
+function judgeConversion(context: JudgeContext, source: string, record: ArchiveRecord): Judged {
+  const text = new TextDecoder('utf-8').decode(record.payload!).slice(0, MAX_TEXT_CHARS);
+  if (!context.prefilter.mayReprint(text)) return { candidate: false, discoveries: [] };
+  const pageUrl = record.url!;
+  const host = base(source, record, 'conversion').host;
+  // The publisher's own pages are the originals, never reprints (as in `checkSnapshot`).
+  if (host && publisherHosts(context.terms).has(host)) return { candidate: true, discoveries: [] };
+  const options = matchOptions(context.terms);
+  const found = identify(context.db, new PageFingerprints(tokenise(text), options.shingles), options);
+  const normalPage = normaliseUrl(pageUrl);
+  const site = siteOf(context.sites, pageUrl);
+  const discoveries: Discovery[] = [];
+  for (const identified of found) {
+    if (normalPage && articleUrls(identified.article).has(normalPage)) continue;
+    const coverage = Math.round(identified.coverage * 1000) / 1000;
+    if (coverage < context.minCoverage) continue;
+    const discovery: Discovery = {
+      ...base(source, record, 'conversion'),
+      article: { id: identified.article.id, url: identified.article.url, title: identified.article.title },
+      coverage,
+      kind: identified.coverage < context.terms.excerptBelow ? 'excerpt' : 'full',
+      verdict: 'unchecked',
+      violations: [],
+    };
+    if (site) discovery.site = site.id;
+    discoveries.push(discovery);
+  }
+  return { candidate: true, discoveries };
+}

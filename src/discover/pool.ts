@@ -1,0 +1,219 @@
+/**
+ * A discover run over many files. Each file is one job; with SQLite they spread over worker
+ * threads in this process (one file a thread, every core busy), and this thread alone writes
+ * what they send back. The prefilter is built once and shared with every thread (no copy). Files
+ * a previous run finished are skipped; an unfinished one resumes at its last record boundary.
+ */
+
+import { matchOptions } from '../check/check-snapshot.ts';
+import type { Site } from '../config/sites.ts';
+import { crawlerSchema } from '../config/sites.ts';
+import type { Terms } from '../config/terms.ts';
+import { Fetcher } from '../crawl/fetcher.ts';
+import { defaultThreads, startWorker } from '../match/_worker.ts';
+import type { Db } from '../store/db.ts';
+import { openStore } from '../store/db.ts';
+import { type ArchiveInput, isUrl, localArchive, remoteArchive } from './archive.ts';
+import { buildPrefilter, Prefilter, type PrefilterData } from './prefilter.ts';
+import { type FileCounts, runFile } from './run-file.ts';
+import { beginFile, type Progress, saveProgress } from './store.ts';
+
+/** One job: a whole file, or one byte range of it (a CDX hit). */
+export interface FileJob {
+  /** Path or URL. */
+  location: string;
+  start?: number;
+  end?: number;
+}
+
+export interface FetchSettings {
+  userAgent?: string;
+  allowPrivateNetworks?: boolean | string[];
+  resolve?: Record<string, string>;
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  maxRedirects?: number;
+}
+
+export interface DiscoverSettings {
+  storeFile: string;
+  terms: Terms;
+  sites: readonly Site[];
+  minCoverage: number;
+  threads?: number;
+  again?: boolean;
+  maxPayloadBytes?: number;
+  fetch?: FetchSettings;
+  signal?: AbortSignal;
+}
+
+export interface FileOutcome {
+  key: string;
+  source: string;
+  skipped: boolean;
+  counts?: FileCounts;
+  error?: string;
+}
+
+export function jobKey(job: FileJob): string {
+  const name = isUrl(job.location) ? job.location : localArchive(job.location).name;
+  return job.start !== undefined ? `${name}#${job.start}-${job.end ?? ''}` : name;
+}
+
+export function makeFetcher(settings: FetchSettings = {}): Fetcher {
+  const defaults = crawlerSchema.parse({});
+  return new Fetcher({
+    userAgent: settings.userAgent ?? defaults.userAgent,
+    allowPrivateNetworks: settings.allowPrivateNetworks ?? defaults.allowPrivateNetworks,
+    resolve: settings.resolve,
+    headersTimeoutMs: settings.headersTimeoutMs ?? defaults.headersTimeoutMs,
+    bodyTimeoutMs: settings.bodyTimeoutMs ?? defaults.bodyTimeoutMs,
+    maxBodyBytes: defaults.maxBodyBytes,
+    maxRedirects: settings.maxRedirects ?? defaults.maxRedirects,
+  });
+}
+
+export function openInput(job: FileJob, fetcher: () => Fetcher, signal?: AbortSignal): ArchiveInput {
+  return isUrl(job.location)
+    ? remoteArchive(job.location, fetcher(), { signal })
+    : localArchive(job.location);
+}
+
+/** The work of one job on whatever thread runs it. */
+export async function runJob(
+  job: FileJob,
+  start: number,
+  context: { db: Db; terms: Terms; sites: readonly Site[]; prefilter: PrefilterData; minCoverage: number },
+  settings: { maxPayloadBytes?: number; fetch?: FetchSettings; signal?: AbortSignal },
+  onProgress: (progress: Progress) => void | Promise<void>,
+): Promise<FileCounts> {
+  let fetcher: Fetcher | undefined;
+  const input = openInput(job, () => (fetcher ??= makeFetcher(settings.fetch)), settings.signal);
+  try {
+    return await runFile(
+      input,
+      {
+        db: context.db,
+        terms: context.terms,
+        sites: context.sites,
+        prefilter: new Prefilter(context.prefilter, matchOptions(context.terms)),
+        minCoverage: context.minCoverage,
+      },
+      {
+        key: jobKey(job),
+        start,
+        ...(job.end !== undefined ? { end: job.end } : {}),
+        ...(settings.maxPayloadBytes !== undefined ? { maxPayloadBytes: settings.maxPayloadBytes } : {}),
+        signal: settings.signal,
+        onProgress,
+      },
+    );
+  } finally {
+    await fetcher?.close();
+  }
+}
+
+export interface WorkerJobMessage {
+  job: FileJob;
+  start: number;
+}
+
+export type WorkerReply =
+  | { type: 'progress'; progress: Progress }
+  | { type: 'done'; counts: FileCounts }
+  | { type: 'error'; message: string };
+
+export async function discoverFiles(
+  db: Db,
+  jobs: readonly FileJob[],
+  settings: DiscoverSettings,
+): Promise<FileOutcome[]> {
+  const now = () => new Date();
+  const outcomes: FileOutcome[] = [];
+  const queue: Array<{ job: FileJob; key: string; start: number; outcome: FileOutcome }> = [];
+  for (const job of jobs) {
+    const key = jobKey(job);
+    const state = beginFile(db, key, now(), settings.again);
+    const outcome: FileOutcome = {
+      key,
+      source: isUrl(job.location) ? job.location : localArchive(job.location).name,
+      skipped: state.status === 'done',
+    };
+    outcomes.push(outcome);
+    if (state.status === 'done') continue;
+    const start = state.resumeOffset > 0 ? state.resumeOffset : (job.start ?? 0);
+    queue.push({ job, key, start, outcome });
+  }
+  if (queue.length === 0) return outcomes;
+  const threads = Math.max(1, Math.min(settings.threads ?? defaultThreads(), queue.length));
+  const prefilter = buildPrefilter(db, { shared: threads > 1 });
+  const save = (progress: Progress) => saveProgress(db, progress, now());
+
+  if (threads === 1) {
+    for (const item of queue) {
+      if (settings.signal?.aborted) break;
+      try {
+        item.outcome.counts = await runJob(
+          item.job,
+          item.start,
+          { db, terms: settings.terms, sites: settings.sites, prefilter, minCoverage: settings.minCoverage },
+          settings,
+          save,
+        );
+      } catch (error) {
+        item.outcome.error = (error as Error).message;
+      }
+    }
+    return outcomes;
+  }
+
+  const next = () => queue.shift();
+  const lanes = Array.from({ length: threads }, async () => {
+    const worker = startWorker(new URL('./worker.ts', import.meta.url), {
+      storeFile: settings.storeFile,
+      terms: settings.terms,
+      sites: settings.sites,
+      prefilter,
+      minCoverage: settings.minCoverage,
+      maxPayloadBytes: settings.maxPayloadBytes,
+      fetch: settings.fetch,
+    });
+    const stop = () => worker.postMessage({ stop: true });
+    settings.signal?.addEventListener('abort', stop, { once: true });
+    try {
+      for (let item = next(); item && !settings.signal?.aborted; item = next()) {
+        const current = item;
+        await new Promise<void>((resolve) => {
+          const onMessage = (reply: WorkerReply) => {
+            if (reply.type === 'progress') save(reply.progress);
+            else {
+              if (reply.type === 'done') current.outcome.counts = reply.counts;
+              else current.outcome.error = reply.message;
+              worker.off('message', onMessage);
+              worker.off('error', onError);
+              resolve();
+            }
+          };
+          const onError = (error: Error) => {
+            current.outcome.error = error.message;
+            worker.off('message', onMessage);
+            resolve();
+          };
+          worker.on('message', onMessage);
+          worker.once('error', onError);
+          worker.postMessage({ job: current.job, start: current.start } satisfies WorkerJobMessage);
+        });
+      }
+    } finally {
+      settings.signal?.removeEventListener('abort', stop);
+      await worker.terminate();
+    }
+  });
+  await Promise.all(lanes);
+  return outcomes;
+}
+
+/** For workers: the store opened for reading alone. */
+export function openReader(file: string): Db {
+  return openStore(file, { readonly: true });
+}

@@ -1,0 +1,104 @@
+/**
+ * Discoveries by site: which hosts reprint the publisher's articles, whether each is registered
+ * (and licensed) or unknown, and for an unknown one a `sites.yaml` entry ready to paste, so the
+ * next scheduled scan watches it. Unknown sites come first, the ones reprinting most at the top.
+ */
+import { stringify } from 'yaml';
+import { siteOf } from '../check/check-snapshot.ts';
+import type { Site } from '../config/sites.ts';
+import type { Discovery } from './judge.ts';
+
+export type SiteStatus = 'unknown' | 'registered' | 'licensed';
+
+export interface SiteSummary {
+  host: string;
+  status: SiteStatus;
+  /** The registry's id, for a registered site. */
+  siteId?: string;
+  /** Distinct pages and articles. */
+  pages: number;
+  articles: number;
+  full: number;
+  excerpts: number;
+  violations: number;
+  unchecked: number;
+  /** A few of the pages, for a person to look at. */
+  examples: string[];
+  /** For an unknown site: an entry for `rules/sites.yaml`. */
+  sitesYaml?: string;
+}
+
+function licensed(site: Site, now: Date): boolean {
+  if (!site.licence) return false;
+  const today = now.toISOString().slice(0, 10);
+  return (
+    site.licence.granted <= today && (site.licence.expires === undefined || site.licence.expires >= today)
+  );
+}
+
+/** A registry id made of the host: lower-case letters, digits and dashes. */
+export function siteIdOf(host: string): string {
+  return (
+    host
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'site'
+  );
+}
+
+export function sitesYamlEntry(host: string, examples: readonly string[]): string {
+  const entry = {
+    id: siteIdOf(host),
+    url: `https://${host}/`,
+    // A person decides: a commercial site needs a licence, a community one only the credit.
+    kind: 'community',
+    discover: { start: examples.slice(0, 3) },
+  };
+  return stringify([entry], { lineWidth: 0 });
+}
+
+export function summariseBySite(
+  discoveries: readonly Discovery[],
+  sites: readonly Site[],
+  now = new Date(),
+): SiteSummary[] {
+  const byHost = new Map<string, { discoveries: Discovery[]; pages: Set<string>; articles: Set<string> }>();
+  for (const discovery of discoveries) {
+    let entry = byHost.get(discovery.host);
+    if (!entry) {
+      entry = { discoveries: [], pages: new Set(), articles: new Set() };
+      byHost.set(discovery.host, entry);
+    }
+    entry.discoveries.push(discovery);
+    entry.pages.add(discovery.pageUrl);
+    entry.articles.add(discovery.article.id);
+  }
+  const summaries: SiteSummary[] = [];
+  for (const [host, entry] of byHost) {
+    const first = entry.discoveries[0]!;
+    const site = siteOf(sites, first.pageUrl);
+    const examples = [...entry.pages].slice(0, 5);
+    const summary: SiteSummary = {
+      host,
+      status: site ? (licensed(site, now) ? 'licensed' : 'registered') : 'unknown',
+      pages: entry.pages.size,
+      articles: entry.articles.size,
+      full: entry.discoveries.filter((d) => d.kind === 'full').length,
+      excerpts: entry.discoveries.filter((d) => d.kind === 'excerpt').length,
+      violations: entry.discoveries.filter((d) => d.verdict === 'violation').length,
+      unchecked: entry.discoveries.filter((d) => d.verdict === 'unchecked').length,
+      examples,
+    };
+    if (site) summary.siteId = site.id;
+    else summary.sitesYaml = sitesYamlEntry(host, examples);
+    summaries.push(summary);
+  }
+  const rank: Record<SiteStatus, number> = { unknown: 0, registered: 1, licensed: 2 };
+  return summaries.sort(
+    (a, b) =>
+      rank[a.status] - rank[b.status] ||
+      b.pages - a.pages ||
+      b.articles - a.articles ||
+      a.host.localeCompare(b.host),
+  );
+}

@@ -1,0 +1,199 @@
+/**
+ * Discovery at the speed of the disk. In one run, on one generated WARC file (gzip members, HTML
+ * pages of realistic size, one in a hundred a reprint of a stored article):
+ *
+ * - the floor: decompressing and reading every record with warcio and nothing else;
+ * - discover on the same file (one thread: figures are per core) against stores of 10,000 and
+ *   100,000 articles;
+ * - memory: the process's resident size after each stage, and discover on a file three times as
+ *   long, to show that memory follows the store, not the file.
+ *
+ * `BENCH_SIZES=10000` runs the smaller store only; `BENCH_PAGES` sets the pages in the file.
+ */
+import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WARCParser, WARCRecord, WARCSerializer } from 'warcio';
+import { matchOptions } from '../../src/check/check-snapshot.ts';
+import { loadTerms } from '../../src/config/terms.ts';
+import { localArchive } from '../../src/discover/archive.ts';
+import { buildPrefilter, Prefilter } from '../../src/discover/prefilter.ts';
+import { runFile } from '../../src/discover/run-file.ts';
+import { buildIndex } from '../../src/match/fingerprint-index.ts';
+import { type Article, toArticle } from '../../src/store/article.ts';
+import { upsertArticles } from '../../src/store/articles.ts';
+import { openStore } from '../../src/store/db.ts';
+import { peakRssMiB, printTable, timeAsync } from './_measure.ts';
+
+const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
+const PAGES = Number(process.env.BENCH_PAGES ?? 2000);
+
+let seed = 7;
+function random(): number {
+  seed = (Math.imul(seed, 1664525) + 1013904223) | 0;
+  return (seed >>> 0) / 4294967296;
+}
+function vocabularyOf(syllables: string[]): string[] {
+  return Array.from({ length: 8000 }, (_, i) => {
+    let word = '';
+    let n = i + 7;
+    do {
+      word += syllables[n % syllables.length];
+      n = Math.floor(n / syllables.length);
+    } while (n > 0);
+    return word;
+  });
+}
+// Articles and the web's other pages use different words, so only real reprints match.
+const articleWords = vocabularyOf(
+  'ka lo mi re sa tu ven dor al is an er on th ch pr st ed ing ou gr bl fa'.split(' '),
+);
+const webWords = vocabularyOf('po zu ek ny wa qi ob um ix yl ga de ri fo he ju'.split(' '));
+const paragraph = (words: string[]) => {
+  const sentences: string[] = [];
+  for (let s = 0, count = 2 + Math.floor(random() * 4); s < count; s++) {
+    const length = 8 + Math.floor(random() * 18);
+    sentences.push(
+      `${Array.from({ length }, () => words[Math.floor(words.length * random() ** 3)]).join(' ')}.`,
+    );
+  }
+  return sentences.join(' ');
+};
+function article(i: number): Article {
+  return toArticle({
+    id: `a-${i}`,
+    url: `https://northwind.example/${i}`,
+    title: `Article ${i}`,
+    published: '2026-01-01',
+    html: Array.from(
+      { length: 6 + Math.floor(random() * 4) },
+      () => `<p>${paragraph(articleWords)}</p>`,
+    ).join('\n'),
+  });
+}
+
+/** A page of about 40 KB, the median HTML page: navigation, scripts, styles, a post, a footer. */
+function pageHtml(body: string): string {
+  const links = Array.from(
+    { length: 60 },
+    (_, i) => `<li><a href="/section/${i}" class="menu-item">${webWords[i]}</a></li>`,
+  ).join('');
+  const script = `<script>window.dataLayer=[];${'function track(e){return e&&e.id;}'.repeat(200)}</script>`;
+  const style = `<style>${'.menu-item{color:#333;padding:4px 8px}'.repeat(150)}</style>`;
+  const aside = Array.from({ length: 8 }, () => `<p>${paragraph(webWords)}</p>`).join('');
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Post</title>${style}${script}</head><body><nav><ul>${links}</ul></nav><main><article><h1>Post</h1>${body}</article></main><aside>${aside}</aside><footer>${links}</footer></body></html>`;
+}
+
+async function writeWarc(file: string, pages: number, store: Article[]): Promise<number> {
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < pages; i++) {
+    const reprint = i % 100 === 50 ? store[Math.floor(random() * store.length)] : undefined;
+    const body = reprint
+      ? reprint.html
+      : Array.from({ length: 10 }, () => `<p>${paragraph(webWords)}</p>`).join('');
+    const record = WARCRecord.create(
+      {
+        url: `https://site${i % 300}.example/post/${i}`,
+        date: '2026-03-01T00:00:00Z',
+        type: 'response',
+        warcVersion: 'WARC/1.1',
+        statusline: 'HTTP/1.1 200 OK',
+        httpHeaders: { 'Content-Type': 'text/html; charset=utf-8' },
+      },
+      [new TextEncoder().encode(pageHtml(body))],
+    );
+    parts.push(await WARCSerializer.serialize(record, { gzip: true }));
+  }
+  writeFileSync(file, Buffer.concat(parts));
+  return pages;
+}
+
+async function readAlone(file: string): Promise<{ records: number; bytes: number }> {
+  let records = 0;
+  let bytes = 0;
+  for await (const record of new WARCParser(createReadStream(file, { highWaterMark: 1 << 20 }))) {
+    records++;
+    for await (const chunk of record) bytes += chunk.length;
+  }
+  return { records, bytes };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'syndicate-bench-discover-'));
+const terms = loadTerms(join(import.meta.dirname, '..', '..', 'rules'));
+const rows: Array<Record<string, string | number>> = [];
+const rss = () => Math.round(process.memoryUsage().rss / 1024 / 1024);
+try {
+  for (const size of sizes) {
+    seed = 7;
+    const db = openStore(join(dir, `store-${size}.sqlite`));
+    const sample: Article[] = [];
+    for (let start = 0; start < size; start += 5000) {
+      const batch = Array.from({ length: Math.min(5000, size - start) }, (_, i) => article(start + i));
+      upsertArticles(db, batch);
+      for (const item of batch) if (sample.length < 200 && random() < 0.01) sample.push(item);
+    }
+    await buildIndex(db);
+    const file = join(dir, `crawl-${size}.warc.gz`);
+    const long = join(dir, `crawl-${size}-long.warc.gz`);
+    await writeWarc(file, PAGES, sample);
+    await writeWarc(long, PAGES * 3, sample);
+    const compressedMiB = statSync(file).size / 1024 / 1024;
+
+    globalThis.gc?.();
+    const floor = await timeAsync(() => readAlone(file));
+    const megabytes = floor.value.bytes / 1e6;
+    rows.push({
+      run: 'read alone (warcio)',
+      articles: size,
+      'file MiB gz': compressedMiB,
+      records: floor.value.records,
+      'MB/s': megabytes / (floor.ms / 1000),
+      'records/s': Math.round(floor.value.records / (floor.ms / 1000)),
+      found: '',
+      'RSS MiB': rss(),
+    });
+
+    const prefilterTime = Date.now();
+    const prefilter = new Prefilter(buildPrefilter(db), matchOptions(terms));
+    const prefilterMs = Date.now() - prefilterTime;
+    for (const [name, path] of [
+      ['discover', file],
+      ['discover, 3x file', long],
+    ] as const) {
+      globalThis.gc?.();
+      let found = 0;
+      const run = await timeAsync(() =>
+        runFile(
+          localArchive(path),
+          { db, terms, sites: [], prefilter, minCoverage: 0 },
+          {
+            onProgress(progress) {
+              found += progress.discoveries.length;
+            },
+          },
+        ),
+      );
+      const multiple = path === long ? 3 : 1;
+      rows.push({
+        run: name,
+        articles: size,
+        'file MiB gz': compressedMiB * multiple,
+        records: run.value.records,
+        'MB/s': (megabytes * multiple) / (run.ms / 1000),
+        'records/s': Math.round(run.value.records / (run.ms / 1000)),
+        found: `${found}/${Math.floor((PAGES * multiple + 49) / 100)}`,
+        'RSS MiB': rss(),
+      });
+    }
+    console.log(`${size} articles: prefilter built in ${prefilterMs} ms`);
+    db.close();
+    rmSync(file, { force: true });
+    rmSync(long, { force: true });
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+printTable(rows);
+console.log(
+  `\npeak RSS ${Math.round(peakRssMiB())} MiB (MB/s: uncompressed payload megabytes per second, one thread)`,
+);

@@ -1,0 +1,163 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildFeeds } from '../../src/feed/build.ts';
+import { nameUuid } from '../../src/feed/model.ts';
+import { indexArticles } from '../../src/match/fingerprint-index.ts';
+import { toArticle } from '../../src/store/article.ts';
+import { countArticles, getArticle, removeArticles, upsertArticles } from '../../src/store/articles.ts';
+import { runCli } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { articles, feedConfig, parseXml, seededStore, writeFeedsFolder } from './_support.ts';
+
+const TOMBSTONES = 'http://purl.org/atompub/tombstones/1.0';
+const config = feedConfig(
+  { id: 'all', title: 'All' },
+  { id: 'ana', title: 'Ana', filter: { authors: ['Ana Lima'] } },
+);
+const water = toArticle(articles[1]!);
+const note = toArticle(articles[2]!);
+
+function fingerprintRows(db: ReturnType<typeof seededStore>): { docs: number; prints: number } {
+  return {
+    docs: (db.prepare('SELECT count(*) AS n FROM fingerprinted_articles').get() as { n: number }).n,
+    prints: (db.prepare('SELECT count(*) AS n FROM fingerprints').get() as { n: number }).n,
+  };
+}
+
+describe('removing articles', () => {
+  it('removes by id, URL or alias, with the article’s terms, aliases and fingerprints', () => {
+    const db = seededStore(join(tempDir(), 'store.sqlite'));
+    // Long enough to be fingerprinted (short texts are not).
+    const body = Array.from(
+      { length: 60 },
+      (_, index) => `Rivers cross borders in sentence number ${index}.`,
+    ).join(' ');
+    upsertArticles(db, [{ ...water, html: `<p>${body}</p>`, aliases: ['https://northwind.example/?p=7'] }]);
+    indexArticles(db);
+    const before = fingerprintRows(db);
+    const waterPrints = (
+      db
+        .prepare(
+          'SELECT count(*) AS n FROM fingerprints WHERE doc = (SELECT doc FROM fingerprinted_articles WHERE article_id = ?)',
+        )
+        .get(water.id) as { n: number }
+    ).n;
+    expect(waterPrints).toBeGreaterThan(0);
+    const removed = removeArticles(db, ['https://northwind.example/?p=7', 'nw-1234'], {
+      now: new Date('2026-04-01T00:00:00Z'),
+      alsoRemove: (ids) => indexArticles(db, ids),
+    });
+    expect(removed).toEqual([water.id, 'nw-1234']);
+    expect(getArticle(db, water.id)).toBeUndefined();
+    expect(getArticle(db, 'nw-1234')).toBeUndefined();
+    expect(countArticles(db)).toBe(articles.length - 2);
+    for (const table of ['article_terms', 'article_aliases', 'fingerprinted_articles']) {
+      const left = db
+        .prepare(`SELECT count(*) AS n FROM ${table} WHERE article_id IN (?, ?)`)
+        .get(water.id, 'nw-1234') as { n: number };
+      expect(left.n, table).toBe(0);
+    }
+    const after = fingerprintRows(db);
+    expect(after.docs).toBe(before.docs - 2);
+    expect(after.prints).toBeLessThanOrEqual(before.prints - waterPrints);
+    // No index row points at a document that is gone.
+    expect(
+      db
+        .prepare(
+          'SELECT count(*) AS n FROM fingerprints WHERE doc NOT IN (SELECT doc FROM fingerprinted_articles)',
+        )
+        .get(),
+    ).toEqual({ n: 0 });
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.close();
+  });
+
+  it('removes nothing when one of the articles is unknown, and nothing when the index step fails', () => {
+    const db = seededStore(join(tempDir(), 'store.sqlite'));
+    indexArticles(db);
+    expect(() => removeArticles(db, [water.url, 'https://northwind.example/nope'])).toThrow(
+      /no article with the id or URL "https:\/\/northwind.example\/nope"; nothing removed/,
+    );
+    expect(countArticles(db)).toBe(articles.length);
+    expect(() =>
+      removeArticles(db, [water.url], {
+        alsoRemove: () => {
+          throw new Error('index unavailable');
+        },
+      }),
+    ).toThrow('index unavailable');
+    expect(getArticle(db, water.id)?.title).toBe('Water & borders');
+    expect(fingerprintRows(db).docs).toBe(articles.length);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.close();
+  });
+
+  it('takes the article out of every feed and leaves Atom tombstones where readers saw it', () => {
+    const dir = tempDir();
+    const db = seededStore(join(dir, 'store.sqlite'));
+    const out = join(dir, 'public');
+    buildFeeds(db, config, { out });
+    removeArticles(db, [note.id, water.url], { now: new Date('2026-04-01T12:00:00Z') });
+    const result = buildFeeds(db, config, { out });
+    expect(result.selected.sort()).toEqual(['all', 'ana']);
+    for (const name of ['all.xml', 'all.atom', 'all.json', 'ana.xml', 'ana.atom', 'ana.json']) {
+      const text = readFileSync(join(out, name), 'utf8');
+      expect(text, name).not.toContain('Water &');
+    }
+    const all = parseXml(readFileSync(join(out, 'all.atom'), 'utf8'));
+    const gone = all.children.filter((node) => node.uri === TOMBSTONES && node.local === 'deleted-entry');
+    expect(gone.map((node) => node.attributes)).toEqual([
+      { ref: water.id, when: '2026-04-01T12:00:00.000Z' },
+      { ref: nameUuid('https://northwind.example/', 'nw-1234'), when: '2026-04-01T12:00:00.000Z' },
+    ]);
+    expect(gone[0]!.children).toEqual([]);
+    // "ana" never carried the note: only the water article is gone from it.
+    const ana = parseXml(readFileSync(join(out, 'ana.atom'), 'utf8'));
+    expect(
+      ana.children.filter((node) => node.local === 'deleted-entry').map((node) => node.attributes.ref),
+    ).toEqual([water.id]);
+    // Tombstones stay in later builds, and go when the article comes back.
+    upsertArticles(db, [{ ...toArticle(articles[0]!), title: 'Another change' }]);
+    buildFeeds(db, config, { out });
+    expect(readFileSync(join(out, 'ana.atom'), 'utf8')).toContain('at:deleted-entry');
+    upsertArticles(db, [water]);
+    buildFeeds(db, config, { out });
+    expect(readFileSync(join(out, 'ana.atom'), 'utf8')).not.toContain('at:deleted-entry');
+    db.close();
+  });
+});
+
+describe('syndicate remove', () => {
+  it('removes the articles named, prints them, and build then drops them', async () => {
+    const dir = tempDir();
+    const store = join(dir, 'store.sqlite');
+    seededStore(store).close();
+    const feeds = writeFeedsFolder(join(dir, 'feeds'));
+    const out = join(dir, 'public');
+    expect((await runCli(['--store', store, '--feeds', feeds, 'build', '--out', out])).code).toBe(0);
+    expect(readFileSync(join(out, 'all.xml'), 'utf8')).toContain('Water &#x26; borders');
+    const removed = await runCli(['--store', store, 'remove', water.url]);
+    expect(removed).toMatchObject({ code: 0, stderr: '' });
+    expect(removed.stdout).toContain(`removed ${water.id}\n`);
+    expect((await runCli(['--store', store, '--feeds', feeds, 'build', '--out', out])).code).toBe(0);
+    expect(readFileSync(join(out, 'all.xml'), 'utf8')).not.toContain('Water &#x26; borders');
+    expect(readFileSync(join(out, 'all.atom'), 'utf8')).toContain(
+      `<at:deleted-entry ref="${water.id.replace('&', '&amp;')}"`,
+    );
+  });
+
+  it('exits 2 naming the unknown article, and removes none of the others', async () => {
+    const dir = tempDir();
+    const store = join(dir, 'store.sqlite');
+    seededStore(store).close();
+    const result = await runCli(['--store', store, 'remove', water.url, 'no-such-id']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('"no-such-id"');
+    expect(result.stdout).toBe('');
+    const db = seededStore(store, []);
+    expect(getArticle(db, water.id)).toBeDefined();
+    db.close();
+    writeFileSync(join(dir, 'unused'), '');
+  });
+});
