@@ -58,5 +58,5 @@ describe('a deadline for a contacted site', () => {
       status: 'resolved',
       resolved_why: 'compliant',
     });
-  });
+  }, 120_000); // several scans, each capturing evidence in Chromium: slow on a busy machine
 });

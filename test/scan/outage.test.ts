@@ -158,5 +158,5 @@ describe('a scan during an outage', () => {
     expect(civicSite.failures).toEqual([
       { url: 'http://civic.example/broken/', kind: 'http-status', message: 'HTTP 500 after 1 tries' },
     ]);
-  });
+  }, 120_000); // several scans, each capturing evidence in Chromium: slow on a busy machine
 });
