@@ -60,9 +60,15 @@ export const crawlCommand = defineCommand({
           });
           bar?.end();
           context.io.stdout(formatSummary(summary));
-          if (!summary.finished) {
+          if (!summary.finished && context.io.stopSignal.aborted) {
             context.io.stderr('syndicate: crawl stopped before the end; run it again to continue\n');
             return EXIT.error;
+          } else if (!summary.finished) {
+            // Only a site's time budget leaves a pass unfinished without a stop: partly crawled.
+            context.io.stderr(
+              `syndicate: partly crawled (${Object.keys(summary.overBudget).join(', ')}): over the time budget; run it again to continue\n`,
+            );
+            return EXIT.findings;
           } else {
             return summary.failures > 0 ? EXIT.findings : EXIT.ok;
           }
@@ -106,6 +112,9 @@ export function formatSummary(summary: CrawlSummary): string {
   ];
   for (const [reason, count] of Object.entries(summary.skipped)) {
     if (reason !== 'robots') lines.push(`  skipped (${reason}): ${count}`);
+  }
+  for (const [site, budget] of Object.entries(summary.overBudget)) {
+    lines.push(`  partly crawled:    ${site} (over its ${budget} budget)`);
   }
   lines.push(`  failed:            ${summary.failures}`);
   for (const [kind, count] of Object.entries(summary.failed).sort()) lines.push(`    ${kind}: ${count}`);

@@ -13,8 +13,12 @@ export const importCommand = defineCommand({
         'upsert articles from Markdown files or folders (YAML front matter), .jsonl files, or RSS/Atom/JSON feeds (file or URL); all or nothing per file',
       )
       .argument('<sources...>', 'Markdown files or folders, .jsonl files, feed files or http(s) URLs')
+      .option(
+        '--allow-private-networks',
+        'allow feed URLs (and their redirects) on private, loopback and link-local addresses',
+      )
       .action(
-        context.action(async (sources: string[]) => {
+        context.action(async (sources: string[], flags: { allowPrivateNetworks?: boolean }) => {
           const { store } = context.globals();
           const db = openStore(store);
           try {
@@ -23,6 +27,7 @@ export const importCommand = defineCommand({
             let articles = 0;
             const summary = await importSources(db, sources, {
               signal: context.io.stopSignal,
+              fetch: { allowPrivateNetworks: flags.allowPrivateNetworks === true },
               onImported: (file) => {
                 files++;
                 articles += file.inserted.length + file.updated.length + file.unchanged.length;

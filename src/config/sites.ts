@@ -64,6 +64,11 @@ const crawlerDefaults = {
   retries: 3,
   retryDelayMs: 1000,
   maxRetryAfterMs: 300_000,
+  maxCrawlDelayMs: 30_000,
+  maxSitemapsPerSite: 50,
+  maxSitemapDepth: 2,
+  maxLinksPerPage: 1000,
+  siteTimeBudgetMs: 3_600_000,
   allowPrivateNetworks: false,
 };
 
@@ -100,6 +105,36 @@ export const crawlerSchema = z.strictObject({
     .default(crawlerDefaults.retryDelayMs)
     .describe('first backoff before a retry; doubles each time, with jitter'),
   maxRetryAfterMs: z.number().int().min(0).default(crawlerDefaults.maxRetryAfterMs),
+  maxCrawlDelayMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(crawlerDefaults.maxCrawlDelayMs)
+    .describe('the most a robots.txt Crawl-delay may make us wait between two requests'),
+  maxSitemapsPerSite: z
+    .number()
+    .int()
+    .min(1)
+    .default(crawlerDefaults.maxSitemapsPerSite)
+    .describe('sitemaps fetched per site in one crawl, index files included'),
+  maxSitemapDepth: z
+    .number()
+    .int()
+    .min(0)
+    .default(crawlerDefaults.maxSitemapDepth)
+    .describe('how deep sitemap indexes may nest below the first sitemap (0: no index followed)'),
+  maxLinksPerPage: z
+    .number()
+    .int()
+    .min(1)
+    .default(crawlerDefaults.maxLinksPerPage)
+    .describe('new same-site links taken from one page'),
+  siteTimeBudgetMs: z
+    .number()
+    .int()
+    .min(1)
+    .default(crawlerDefaults.siteTimeBudgetMs)
+    .describe('wall-clock time one site may take in one crawl; the rest waits for the next crawl'),
   allowPrivateNetworks: z
     .union([
       z.boolean(),

@@ -30,6 +30,7 @@ import { toPageSnapshot } from './page.ts';
 import {
   ALLOW_ALL,
   DISALLOW_ALL,
+  decodeRobots,
   isAllowed,
   parseRobots,
   policyFor,
@@ -86,9 +87,25 @@ export interface CrawlSummary {
   durationMs: number;
   /** Time spent in each stage, summed over concurrent work (for the benchmark). */
   timings: { fetchMs: number; parseMs: number; storeMs: number };
+  /**
+   * Sites partly crawled because a budget stopped them, site id → the budget: `time` (its share
+   * of the crawl ran out; what is left stays queued and the next crawl continues it), `pages`
+   * (more pages than `maxPages`), `sitemaps` (more sitemaps, or deeper indexes, than allowed).
+   */
+  overBudget: Record<string, SiteBudget>;
 }
 
+export type SiteBudget = 'time' | 'pages' | 'sitemaps';
+
 const ROBOTS_CACHE_MS = 24 * 60 * 60 * 1000;
+
+/** One site's time budget in one run. */
+interface SiteClock {
+  /** Aborted when the crawl stops or the site's time is up. */
+  signal: AbortSignal;
+  timeUp: boolean;
+  dispose(): void;
+}
 
 interface RobotsState {
   policy: RobotsPolicy;
@@ -209,6 +226,26 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
       failed: Object.values(counts.failed).reduce((sum, n) => sum + n, 0),
     };
 
+    // Sitemaps known to the pass, per site: for maxSitemapsPerSite.
+    const knownSitemaps = new Map<string, Set<string>>();
+    for (const row of db
+      .prepare("SELECT site_id, url FROM crawl_frontier WHERE pass_id = ? AND kind = 'sitemap'")
+      .iterate(pass.id) as Iterable<{ site_id: string; url: string }>) {
+      sitemapSet(row.site_id).add(row.url);
+    }
+    function sitemapSet(siteId: string): Set<string> {
+      const existing = knownSitemaps.get(siteId);
+      if (existing) return existing;
+      const fresh = new Set<string>();
+      knownSitemaps.set(siteId, fresh);
+      return fresh;
+    }
+    const overBudget: Record<string, SiteBudget> = {};
+    const noteBudget = (siteId: string, budget: SiteBudget) => {
+      overBudget[siteId] ??= budget;
+    };
+    const siteClocks = new Map<string, SiteClock>();
+
     const robotsCache = new Map<string, Promise<RobotsState>>();
     const queues = new Map<string, FrontierItem[]>();
     const lanes = new Map<string, number>();
@@ -259,19 +296,51 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
       return signal.aborted && (!isFetchError(error) || error.kind === 'aborted');
     }
 
+    /**
+     * A site's share of the crawl: its clock starts with its first item in this run, and when
+     * `siteTimeBudgetMs` has passed its signal ends whatever the site is waiting for (a delay, a
+     * Retry-After, a slow response); its items left are not failed but stay queued for next time.
+     */
+    function siteClock(siteId: string): SiteClock {
+      let clock = siteClocks.get(siteId);
+      if (clock) return clock;
+      const controller = new AbortController();
+      setMaxListeners(0, controller.signal);
+      const timer = setTimeout(() => {
+        clock!.timeUp = true;
+        controller.abort(new FetchError('aborted', siteId, 'the site is over its time budget'));
+      }, crawler.siteTimeBudgetMs);
+      const onStop = () => controller.abort(signal.reason);
+      signal.addEventListener('abort', onStop, { once: true });
+      clock = {
+        signal: controller.signal,
+        timeUp: false,
+        dispose: () => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', onStop);
+        },
+      };
+      siteClocks.set(siteId, clock);
+      return clock;
+    }
+
     /** One request (and its redirect hops) under the politeness rules, retried when transient. */
-    async function fetchPolitely(url: string, init: FetchRequest = {}): Promise<FetchResult> {
+    async function fetchPolitely(
+      url: string,
+      init: FetchRequest = {},
+      until: AbortSignal = signal,
+    ): Promise<FetchResult> {
       const key = hostKey(url);
       for (let attempt = 1; ; attempt++) {
-        const release = await politeness.acquire(key, signal);
+        const release = await politeness.acquire(key, until);
         const begun = performance.now();
         let result: FetchResult | undefined;
         let error: FetchError | undefined;
         try {
           result = await fetcher.fetch(url, {
             ...init,
-            signal,
-            beforeRedirect: (next) => politeness.again(hostKey(next), signal),
+            signal: until,
+            beforeRedirect: (next) => politeness.again(hostKey(next), until),
           });
         } catch (caught) {
           error = classify(url, caught);
@@ -279,7 +348,7 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
           release();
           timings.fetchMs += performance.now() - begun;
         }
-        if (signal.aborted) throw new FetchError('aborted', url, 'stopped');
+        if (until.aborted) throw new FetchError('aborted', url, 'stopped');
         if (result && result.status !== 429 && result.status < 500) {
           return result;
         }
@@ -301,12 +370,12 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
           if (attempt >= crawler.retries)
             throw new FetchError(kind, url, `HTTP ${status} after ${attempt} tries`, { status });
           if (retryAfter !== undefined) politeness.pauseUntil(key, Date.now() + retryAfter);
-          await sleep(retryAfter ?? backoffMs(attempt, crawler.retryDelayMs), signal);
+          await sleep(retryAfter ?? backoffMs(attempt, crawler.retryDelayMs), until);
           continue;
         }
         if (error?.transient && attempt < crawler.retries) {
           log.debug({ url, kind: error.kind, attempt }, 'retrying');
-          await sleep(backoffMs(attempt, crawler.retryDelayMs), signal);
+          await sleep(backoffMs(attempt, crawler.retryDelayMs), until);
           continue;
         }
         throw error!;
@@ -332,7 +401,7 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
         try {
           const result = await fetchPolitely(`${origin}/robots.txt`, { maxBodyBytes: ROBOTS_MAX_BYTES });
           if (result.status >= 200 && result.status < 300) {
-            const text = decodeBody(result.bytes, 'text/plain; charset=utf-8').text;
+            const text = decodeRobots(result.bytes);
             saveRobots(db, origin, { fetchedAt: now().toISOString(), status: result.status, body: text });
             state = { policy: policyFor(parseRobots(text), userAgent) };
           } else {
@@ -352,22 +421,68 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
       }
       const crawlDelay = state.policy.crawlDelaySeconds;
       if (crawlDelay !== undefined) {
-        politeness.setMinimumDelay(key, Math.min(crawlDelay * 1000, crawler.maxRetryAfterMs));
+        // Capped: a Crawl-delay of minutes would make 500 pages take days. The time it does
+        // cost counts against the site's time budget like any other wait.
+        politeness.setMinimumDelay(key, Math.min(crawlDelay * 1000, crawler.maxCrawlDelayMs));
       }
       return state;
+    }
+
+    /** Whether a page URL could be admitted: same site, include/exclude, not seen yet. */
+    function admissible(site: Site, url: string): boolean {
+      const key = twinKey(url);
+      return (
+        !knownSet(site.id).has(key) &&
+        !landedOn.has(key) &&
+        sameSite(url, site.url) &&
+        filters.get(site.id)!(url)
+      );
+    }
+
+    /** Pages the site's budget still has room for. */
+    function pagesLeft(site: Site): number {
+      return Math.max(0, site.discover.maxPages - knownSet(site.id).size);
     }
 
     /** Admit discovered page URLs: same site, include/exclude, not seen, within maxPages. */
     function admitPages(site: Site, urls: string[], make: (url: string) => NewItem): NewItem[] {
       const known = knownSet(site.id);
-      const filter = filters.get(site.id)!;
       const admitted: NewItem[] = [];
       for (const url of urls) {
-        if (known.size >= site.discover.maxPages) break;
-        const key = twinKey(url);
-        if (known.has(key) || landedOn.has(key) || !sameSite(url, site.url) || !filter(url)) continue;
-        known.add(key);
+        if (!admissible(site, url)) continue;
+        if (known.size >= site.discover.maxPages) {
+          noteBudget(site.id, 'pages');
+          break;
+        }
+        known.add(twinKey(url));
         admitted.push(make(url));
+      }
+      return admitted;
+    }
+
+    /**
+     * Admit sitemaps at a nesting depth (0 for those named in sites.yaml or robots.txt): same
+     * site, not seen, within maxSitemapsPerSite and maxSitemapDepth. An index of indexes that
+     * never names a page ends here, not after thousands of fetches.
+     */
+    function admitSitemaps(
+      site: Site,
+      urls: string[],
+      depth: number,
+      make: (url: string) => NewItem,
+      anyHost = false,
+    ): NewItem[] {
+      const known = sitemapSet(site.id);
+      const admitted: NewItem[] = [];
+      for (const url of urls) {
+        // Sitemaps named in sites.yaml may live elsewhere (a CDN); found ones must be on the site.
+        if (known.has(url) || (!anyHost && !sameSite(url, site.url))) continue;
+        if (depth > crawler.maxSitemapDepth || known.size >= crawler.maxSitemapsPerSite) {
+          noteBudget(site.id, 'sitemaps');
+          break;
+        }
+        known.add(url);
+        admitted.push({ ...make(url), depth });
       }
       return admitted;
     }
@@ -379,18 +494,40 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
         .map((url) => normaliseUrl(url, site.url))
         .filter((url): url is string => url !== undefined && sameSite(url, site.url));
       if (site.discover.sitemaps) {
-        for (const url of site.discover.sitemaps)
-          items.push({ ...base, url: normaliseUrl(url)!, kind: 'sitemap', source: 'config' });
+        items.push(
+          ...admitSitemaps(
+            site,
+            site.discover.sitemaps.map((url) => normaliseUrl(url)!),
+            0,
+            (url) => ({
+              ...base,
+              url,
+              kind: 'sitemap',
+              source: 'config',
+            }),
+            true,
+          ),
+        );
       } else if (robotsSitemaps.length > 0) {
-        for (const url of robotsSitemaps) items.push({ ...base, url, kind: 'sitemap', source: 'robots' });
+        // A robots.txt may list thousands of Sitemap lines: the per-site budget holds for them too.
+        items.push(
+          ...admitSitemaps(site, robotsSitemaps, 0, (url) => ({
+            ...base,
+            url,
+            kind: 'sitemap',
+            source: 'robots',
+          })),
+        );
       } else {
-        items.push({
-          ...base,
-          url: normaliseUrl('/sitemap.xml', site.url)!,
-          kind: 'sitemap',
-          source: 'default',
-          optional: true,
-        });
+        items.push(
+          ...admitSitemaps(site, [normaliseUrl('/sitemap.xml', site.url)!], 0, (url) => ({
+            ...base,
+            url,
+            kind: 'sitemap',
+            source: 'default',
+            optional: true,
+          })),
+        );
       }
       for (const url of site.discover.feeds ?? [])
         items.push({ ...base, url: normaliseUrl(url)!, kind: 'feed', source: 'config' });
@@ -414,6 +551,9 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
         record(item, { state: 'skipped', reason: 'unknown-site' }, []);
         return;
       }
+      const clock = siteClock(site.id);
+      // Over its time budget: the item stays queued for the next crawl.
+      if (clock.signal.aborted) return;
       const url = new URL(item.url);
       const robots = await robotsFor(url.origin);
       if (robots.policy.mode === 'disallow-all') {
@@ -436,6 +576,7 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
         knownSet(site.id).size >= site.discover.maxPages
       ) {
         // The site's page budget is spent: more sitemaps or feeds could add nothing.
+        noteBudget(site.id, 'pages');
         record(item, { state: 'skipped', reason: 'max-pages' }, []);
         return;
       }
@@ -451,9 +592,10 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
         headers['if-modified-since'] = previous.headers['last-modified'];
       let result: FetchResult;
       try {
-        result = await fetchPolitely(item.url, { headers });
+        result = await fetchPolitely(item.url, { headers }, clock.signal);
       } catch (error) {
-        if (isAbort(error)) return;
+        // Stopped, or out of time: the item stays queued.
+        if (isAbort(error) || clock.signal.aborted) return;
         const failure = classify(item.url, error);
         record(
           item,
@@ -519,15 +661,31 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
       if (item.kind === 'sitemap') {
         if (result.truncated)
           throw new FetchError('too-large', item.url, 'sitemap larger than the size limit');
+        const known = sitemapSet(site.id);
+        const depth = item.depth + 1;
+        // Entries past the budgets are not even kept: fifty thousand URLs beyond maxPages cost
+        // one pass over the text and nothing more.
         const contents = parseSitemap(
           result.bytes,
           result.headers['content-type'],
           result.finalUrl,
           crawler.maxBodyBytes,
+          {
+            maxPages: pagesLeft(site),
+            acceptPage: (url) => admissible(site, url),
+            maxSitemaps:
+              depth > crawler.maxSitemapDepth ? 0 : Math.max(0, crawler.maxSitemapsPerSite - known.size),
+            acceptSitemap: (url) => !known.has(url) && sameSite(url, site.url),
+          },
         );
-        const children = contents.sitemaps
-          .filter((url) => sameSite(url, site.url))
-          .map((url): NewItem => ({ ...base, url, kind: 'sitemap', source: 'sitemap' }));
+        if (contents.droppedPages > 0) noteBudget(site.id, 'pages');
+        if (contents.droppedSitemaps > 0) noteBudget(site.id, 'sitemaps');
+        const children = admitSitemaps(site, contents.sitemaps, depth, (url) => ({
+          ...base,
+          url,
+          kind: 'sitemap',
+          source: 'sitemap',
+        }));
         const pages = admitPages(site, contents.pages, (url) => ({
           ...base,
           url,
@@ -548,7 +706,11 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
         landedOn.add(twinKey(normaliseUrl(snapshot.finalUrl) ?? snapshot.finalUrl));
       let discovered: NewItem[] = [];
       if (item.follow && item.depth < site.discover.maxDepth && snapshot.contentType.includes('html')) {
-        discovered = admitPages(site, extractLinks(snapshot.body, snapshot.finalUrl), (url) => ({
+        const links = extractLinks(snapshot.body, snapshot.finalUrl, {
+          max: Math.min(crawler.maxLinksPerPage, pagesLeft(site) + 1),
+          accept: (url) => admissible(site, url),
+        });
+        discovered = admitPages(site, links, (url) => ({
           ...base,
           url,
           kind: 'page',
@@ -607,9 +769,19 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
       if (active > 0) await idle;
     } finally {
       options.signal?.removeEventListener('abort', onStop);
+      for (const clock of siteClocks.values()) clock.dispose();
       await fetcher.close();
     }
     if (fatal) throw fatal;
+    // A site whose time ran out with work left is partly crawled; one that ran out with nothing
+    // left to do was not stopped by it.
+    const queuedBySite = db
+      .prepare("SELECT DISTINCT site_id FROM crawl_frontier WHERE pass_id = ? AND state = 'queued'")
+      .pluck()
+      .all(pass.id) as string[];
+    for (const siteId of queuedBySite) {
+      if (siteClocks.get(siteId)?.timeUp) overBudget[siteId] = 'time';
+    }
     const finished = !signal.aborted && queuedItems(db, pass.id).length === 0;
     if (finished) finishPass(db, pass.id, now());
     const final = passCounts(db, pass.id);
@@ -631,6 +803,7 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
         parseMs: Math.round(timings.parseMs),
         storeMs: Math.round(timings.storeMs),
       },
+      overBudget,
     };
     log.info({ ...summary }, finished ? 'crawl finished' : 'crawl stopped');
     return summary;

@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import * as cheerio from 'cheerio';
+import { Parser as MarkupParser } from 'htmlparser2';
 import Parser from 'rss-parser';
 import { decodeBody } from './charset.ts';
 import { normaliseUrl } from './url.ts';
@@ -7,6 +7,10 @@ import { normaliseUrl } from './url.ts';
 /**
  * Where pages come from: sitemaps (index files, gzip, plain text), the site's own feeds, and the
  * links of parsed HTML. Only parsed markup counts: a URL in a comment or a script is no link.
+ *
+ * Sitemaps and pages are read by a streaming parser that keeps no document tree, and each stops
+ * taking entries at the budget it is given: a page with half a million links or a sitemap with
+ * fifty thousand costs one pass over its text and no more memory than the entries kept.
  */
 
 export interface SitemapContents {
@@ -14,9 +18,24 @@ export interface SitemapContents {
   sitemaps: string[];
   /** Page URLs of a URL set. */
   pages: string[];
+  /** Entries left out because a budget below was full. */
+  droppedPages: number;
+  droppedSitemaps: number;
+}
+
+/** How much of a sitemap to take; entries not accepted do not count against the budget. */
+export interface SitemapBudget {
+  maxPages?: number;
+  maxSitemaps?: number;
+  acceptPage?: (url: string) => boolean;
+  acceptSitemap?: (url: string) => boolean;
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+/** No URL worth fetching is longer; a longer <loc> is garbage and is skipped. */
+const MAX_URL_CHARS = 8192;
+/** Text is given to the streaming parser in slices, so that it can stop early. */
+const SLICE_CHARS = 64 * 1024;
 
 /** Parse a sitemap body (gzip or not) into child sitemaps and pages; `max` caps the unzipped size. */
 export function parseSitemap(
@@ -24,27 +43,81 @@ export function parseSitemap(
   contentType: string | undefined,
   base: string,
   max: number,
+  budget: SitemapBudget = {},
 ): SitemapContents {
   let data = bytes;
   if (bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1]) {
     data = gunzipSync(bytes, { maxOutputLength: max });
   }
   const text = decodeBody(data, contentType).text.replace(/^\uFEFF/, '');
+  const contents: SitemapContents = { sitemaps: [], pages: [], droppedPages: 0, droppedSitemaps: 0 };
+  const maxPages = budget.maxPages ?? Number.POSITIVE_INFINITY;
+  const maxSitemaps = budget.maxSitemaps ?? Number.POSITIVE_INFINITY;
+  const take = (kind: 'page' | 'sitemap', raw: string, absoluteOnly = false) => {
+    if (raw.length > MAX_URL_CHARS) return;
+    // Once a budget is full, what follows is only counted: no URL is parsed for it.
+    if (kind === 'page' && contents.pages.length >= maxPages) {
+      contents.droppedPages++;
+      return;
+    }
+    if (kind === 'sitemap' && contents.sitemaps.length >= maxSitemaps) {
+      contents.droppedSitemaps++;
+      return;
+    }
+    const url = absoluteOnly ? normaliseUrl(raw.trim()) : normaliseUrl(raw.trim(), base);
+    if (url === undefined) return;
+    if (kind === 'page') {
+      if (!budget.acceptPage || budget.acceptPage(url)) contents.pages.push(url);
+    } else if (!budget.acceptSitemap || budget.acceptSitemap(url)) {
+      contents.sitemaps.push(url);
+    }
+  };
   if (!text.trimStart().startsWith('<')) {
     // A text sitemap: one URL a line.
-    const pages = text
-      .split(/\r?\n/)
-      .map((line) => normaliseUrl(line.trim()))
-      .filter((url): url is string => url !== undefined);
-    return { sitemaps: [], pages };
+    let start = 0;
+    while (start < text.length) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      // Only absolute URLs: a line of prose is not a page.
+      take('page', text.slice(start, end), true);
+      start = end + 1;
+    }
+    return contents;
   }
-  const $ = cheerio.load(text, { xml: true });
-  const locs = (selector: string) =>
-    $(selector)
-      .map((_index, element) => normaliseUrl($(element).text().trim(), base))
-      .get()
-      .filter((url): url is string => url !== undefined);
-  return { sitemaps: locs('sitemapindex > sitemap > loc'), pages: locs('urlset > url > loc') };
+  // The path of open elements (local names) and the text of the <loc> being read.
+  const open: string[] = [];
+  let loc: string | undefined;
+  const parser = new MarkupParser(
+    {
+      onopentag(name) {
+        open.push(localName(name));
+        if (open.at(-1) === 'loc') loc = '';
+      },
+      ontext(chunk) {
+        if (loc !== undefined && loc.length <= MAX_URL_CHARS) loc += chunk;
+      },
+      onclosetag() {
+        const closing = open.pop();
+        if (closing !== 'loc' || loc === undefined) return;
+        const parent = open.at(-1);
+        const grandparent = open.at(-2);
+        if (parent === 'url' && grandparent === 'urlset') take('page', loc);
+        else if (parent === 'sitemap' && grandparent === 'sitemapindex') take('sitemap', loc);
+        loc = undefined;
+      },
+    },
+    { xmlMode: true, decodeEntities: true },
+  );
+  for (let start = 0; start < text.length; start += SLICE_CHARS) {
+    parser.write(text.slice(start, start + SLICE_CHARS));
+  }
+  parser.end();
+  return contents;
+}
+
+function localName(name: string): string {
+  const colon = name.indexOf(':');
+  return (colon >= 0 ? name.slice(colon + 1) : name).toLowerCase();
 }
 
 const feedParser = new Parser({ timeout: 0 });
@@ -57,24 +130,63 @@ export async function parseFeedLinks(text: string, base: string): Promise<string
     .filter((url): url is string => url !== undefined);
 }
 
-/** Links of an HTML page, resolved against its `<base href>` (itself resolved against the page). */
-export function extractLinks(html: string, pageUrl: string): string[] {
-  const $ = cheerio.load(html);
+export interface LinkBudget {
+  /** Links kept at most; parsing stops once this many are kept. */
+  max?: number;
+  /** Which links count (same site, include and exclude, not yet known). */
+  accept?: (url: string) => boolean;
+}
+
+/**
+ * Links of an HTML page, resolved against its `<base href>` (itself resolved against the page),
+ * each once, in document order, up to `budget.max` accepted ones. Script, style and comments are
+ * not markup to the tokenizer, so a URL in them is no link.
+ */
+export function extractLinks(html: string, pageUrl: string, budget: LinkBudget = {}): string[] {
+  const max = budget.max ?? Number.POSITIVE_INFINITY;
   let base = pageUrl;
-  const baseHref = $('base[href]').first().attr('href');
-  if (baseHref) {
-    try {
-      base = new URL(baseHref, pageUrl).href;
-    } catch {
-      // An unusable <base> is ignored, as browsers do.
-    }
+  let baseSeen = false;
+  // Hrefs as written, with what they resolved to: a <base> met after some links applies to them too.
+  const kept: Array<{ href: string; url: string }> = [];
+  const seen = new Set<string>();
+  let full = false;
+  const consider = (href: string) => {
+    if (href.length > MAX_URL_CHARS) return;
+    const url = normaliseUrl(href, base);
+    if (!url || seen.has(url) || (budget.accept && !budget.accept(url))) return;
+    seen.add(url);
+    kept.push({ href, url });
+    full = kept.length >= max;
+  };
+  const parser = new MarkupParser(
+    {
+      onopentag(name, attributes) {
+        if (full) return;
+        const href = attributes.href;
+        if (href === undefined) return;
+        if (name === 'a' || name === 'area') consider(href);
+        else if (name === 'base' && !baseSeen) {
+          baseSeen = true;
+          try {
+            base = new URL(href, pageUrl).href;
+          } catch {
+            // An unusable <base> is ignored, as browsers do.
+            return;
+          }
+          const earlier = kept.splice(0);
+          seen.clear();
+          full = false;
+          for (const link of earlier) consider(link.href);
+        }
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
+  );
+  for (let start = 0; start < html.length && !full; start += SLICE_CHARS) {
+    parser.write(html.slice(start, start + SLICE_CHARS));
   }
-  const links = new Set<string>();
-  $('a[href], area[href]').each((_index, element) => {
-    const url = normaliseUrl($(element).attr('href') ?? '', base);
-    if (url) links.add(url);
-  });
-  return [...links];
+  if (!full) parser.end();
+  return kept.map((link) => link.url);
 }
 
 /** Whether a page URL passes the site's include and exclude patterns. */

@@ -355,18 +355,28 @@ function toSnapshot(row: SnapshotRow): StoredSnapshot {
 
 const SNAPSHOT_SELECT = `SELECT s.*, b.body FROM crawl_snapshots s JOIN crawl_bodies b ON b.key = s.body_key`;
 
-/** Every snapshot of a pass, in the order they were taken. */
+/**
+ * Every snapshot of a pass, in the order they were taken, one body in memory at a time: the ids
+ * are read first and each snapshot when it is asked for, so no statement stays open between two
+ * (the caller may write to the store) and 500 pages of 10 MB are never held at once.
+ */
 export function* snapshotsOf(
   db: Db,
   passId: number,
   options: { siteId?: string } = {},
 ): Generator<StoredSnapshot> {
-  const rows = options.siteId
-    ? db
-        .prepare(`${SNAPSHOT_SELECT} WHERE s.pass_id = ? AND s.site_id = ? ORDER BY s.id`)
-        .iterate(passId, options.siteId)
-    : db.prepare(`${SNAPSHOT_SELECT} WHERE s.pass_id = ? ORDER BY s.id`).iterate(passId);
-  for (const row of rows) yield toSnapshot(row as SnapshotRow);
+  const ids = (
+    options.siteId
+      ? statement(db, 'SELECT id FROM crawl_snapshots WHERE pass_id = ? AND site_id = ? ORDER BY id')
+          .pluck()
+          .all(passId, options.siteId)
+      : statement(db, 'SELECT id FROM crawl_snapshots WHERE pass_id = ? ORDER BY id').pluck().all(passId)
+  ) as number[];
+  const one = statement(db, `${SNAPSHOT_SELECT} WHERE s.id = ?`);
+  for (const id of ids) {
+    const row = one.get(id) as SnapshotRow | undefined;
+    if (row) yield toSnapshot(row);
+  }
 }
 
 /** The newest snapshot of `url` from a pass before `passId`: for conditional requests. */

@@ -1,5 +1,7 @@
 import iconv from 'iconv-lite';
-import { Agent, interceptors, request } from 'undici';
+import type { PrivateNetworkPolicy } from '../crawl/address-policy.ts';
+import { isFetchError } from '../crawl/errors.ts';
+import { Fetcher } from '../crawl/fetcher.ts';
 import { SyndicateError } from '../errors.ts';
 
 /** Bounds on fetching a feed by URL; the defaults are the crawler's (see the brief). */
@@ -11,6 +13,11 @@ export interface FetchLimits {
   /** Body bytes kept at most; a bigger feed is refused rather than cut. */
   maxBytes: number;
   maxRedirects: number;
+  /**
+   * The crawler's address policy: private, loopback and link-local addresses (the URL's host or
+   * any redirect's) are refused unless allowed (`import --allow-private-networks`).
+   */
+  allowPrivateNetworks: PrivateNetworkPolicy;
 }
 
 export const defaultFetchLimits: FetchLimits = {
@@ -18,6 +25,7 @@ export const defaultFetchLimits: FetchLimits = {
   responseTimeoutMs: 60_000,
   maxBytes: 10 * 1024 * 1024,
   maxRedirects: 5,
+  allowPrivateNetworks: false,
 };
 
 export interface FetchedText {
@@ -31,8 +39,9 @@ const fetchError = (message: string, url: string, cause?: unknown) =>
   new SyndicateError('fetch', message, { file: url }, { cause });
 
 /**
- * GET a feed the operator named. Private and loopback addresses are allowed: the URL is the
- * operator's own (unlike a crawled link), and a feed on an intranet is a fair thing to import.
+ * GET a feed the operator named, through the crawler's HTTP client: the same address policy at
+ * every connection (a redirect to 127.0.0.1 or a NAT64 address is refused like the URL itself),
+ * the same time limits, and redirects to any public host, each hop checked.
  */
 export async function fetchText(
   url: string,
@@ -40,66 +49,53 @@ export async function fetchText(
   signal?: AbortSignal,
 ): Promise<FetchedText> {
   const bounds = { ...defaultFetchLimits, ...limits };
-  const agent = new Agent({
-    headersTimeout: bounds.headersTimeoutMs,
-    bodyTimeout: bounds.responseTimeoutMs,
+  const fetcher = new Fetcher({
+    userAgent: 'syndicate (feed import)',
+    allowPrivateNetworks: bounds.allowPrivateNetworks,
+    headersTimeoutMs: bounds.headersTimeoutMs,
+    bodyTimeoutMs: bounds.responseTimeoutMs,
+    maxBodyBytes: bounds.maxBytes,
+    maxRedirects: bounds.maxRedirects,
   });
-  const dispatcher = agent.compose(interceptors.redirect({ maxRedirections: bounds.maxRedirects }));
-  const timeout = AbortSignal.timeout(bounds.responseTimeoutMs);
-  const abort = signal ? AbortSignal.any([signal, timeout]) : timeout;
   try {
-    const response = await request(url, {
-      dispatcher,
-      signal: abort,
+    const result = await fetcher.fetch(url, {
+      signal,
+      // Any http(s) host: the operator named the feed, and a feed moved to a CDN is common.
+      inScope: () => true,
       headers: {
         accept:
           'application/feed+json, application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.5',
-        'user-agent': 'syndicate (feed import)',
       },
     });
-    const { statusCode, headers, body } = response;
-    if (statusCode >= 300) {
-      await body.dump().catch(() => undefined);
-      const reason =
-        statusCode < 400
-          ? `too many redirects (more than ${bounds.maxRedirects})`
-          : `HTTP status ${statusCode}`;
-      throw fetchError(reason, url);
-    }
-    const declared = Number(headers['content-length']);
-    if (Number.isFinite(declared) && declared > bounds.maxBytes) {
-      body.destroy();
-      throw fetchError(`response too large: ${declared} bytes (the limit is ${bounds.maxBytes})`, url);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of body) {
-      size += (chunk as Buffer).length;
-      if (size > bounds.maxBytes) {
-        body.destroy();
-        throw fetchError(`response too large: more than ${bounds.maxBytes} bytes`, url);
-      }
-      chunks.push(chunk as Buffer);
-    }
-    const contentType = headerValue(headers['content-type']);
-    const bytes = Buffer.concat(chunks);
-    const finalUrl = (response as { context?: { history?: URL[] } }).context?.history?.at(-1)?.href ?? url;
-    return { text: decode(bytes, contentType), url: finalUrl, ...(contentType ? { contentType } : {}) };
+    if (result.status >= 300) throw fetchError(`HTTP status ${result.status}`, url);
+    if (result.truncated) throw fetchError(`response too large: more than ${bounds.maxBytes} bytes`, url);
+    const contentType = result.headers['content-type'];
+    return {
+      text: decode(result.bytes, contentType),
+      url: result.finalUrl,
+      ...(contentType ? { contentType } : {}),
+    };
   } catch (error) {
-    if (error instanceof SyndicateError) throw error;
-    const reason = timeout.aborted
-      ? `timed out after ${bounds.responseTimeoutMs} ms`
-      : signal?.aborted
-        ? 'stopped'
-        : (error as Error).message;
+    if (!isFetchError(error)) {
+      if (error instanceof SyndicateError) throw error;
+      throw fetchError(`cannot fetch: ${(error as Error).message}`, url, error);
+    }
+    // The crawler's messages start with the URL; the import error names it as its place already.
+    const reason = error.message.startsWith(`${error.url}: `)
+      ? error.message.slice(error.url.length + 2)
+      : error.message;
+    if (error.kind === 'too-many-redirects' && !reason.startsWith('redirect loop')) {
+      throw fetchError(`too many redirects (more than ${bounds.maxRedirects})`, url, error);
+    }
+    if (error.kind === 'private-address') throw fetchError(`refused: ${reason}`, url, error);
+    if (error.kind === 'aborted') throw fetchError('cannot fetch: stopped', url, error);
+    if (error.kind === 'timeout' && reason.startsWith('no whole response')) {
+      throw fetchError(`cannot fetch: timed out after ${bounds.responseTimeoutMs} ms`, url, error);
+    }
     throw fetchError(`cannot fetch: ${reason}`, url, error);
   } finally {
-    await agent.close().catch(() => undefined);
+    await fetcher.close().catch(() => undefined);
   }
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Charset from the BOM, then the Content-Type header, then the XML declaration; UTF-8 else. */

@@ -140,10 +140,14 @@ async function scanSites(
     if (batch.length >= BATCH) record();
   };
 
-  // One site's snapshots at a time: judging writes to the store, which a live iterator forbids,
-  // and a site's pages are bounded by its maxPages.
-  for (const site of scan.sites) {
-    for (const snapshot of [...snapshotsOf(db, crawled.passId, { siteId: site })]) judge(snapshot, site);
+  // One snapshot at a time (snapshotsOf reads each body when it is reached, with no statement
+  // left open, so judging may write to the store in between).
+  // A stop signal ends judging too: what was judged is recorded, the rest waits for the next scan.
+  judging: for (const site of scan.sites) {
+    for (const snapshot of snapshotsOf(db, crawled.passId, { siteId: site })) {
+      if (options.signal?.aborted) break judging;
+      judge(snapshot, site);
+    }
   }
   const gone = goneOf(db, crawled.passId).map((page) => page.url);
   const failures = failuresBySite(db, crawled.passId);
@@ -248,13 +252,9 @@ function queuedBySite(db: Db, passId: number): Map<string, number> {
   return bySite;
 }
 
-/**
- * Sites the crawl stopped early because they used up a budget (time, pages, sitemaps), when the
- * crawler reports them (`CrawlSummary.overBudget`, site id → budget name).
- */
+/** Sites the crawl stopped early because they used up a budget (site id → `time`, `pages`, …). */
 function overBudgetOf(crawled: CrawlSummary): Map<string, string> {
-  const reported = (crawled as CrawlSummary & { overBudget?: Record<string, string> }).overBudget;
-  return new Map(Object.entries(reported ?? {}));
+  return new Map(Object.entries(crawled.overBudget ?? {}));
 }
 
 function closeFailed(db: Db, scanId: number, error: unknown, at: Date): void {
@@ -348,7 +348,7 @@ async function revisit(
   // pages from its sitemap is not sent their revisits back to back.
   const delayMs = Math.max(
     options.delayMs ?? sites.crawler.delayMs,
-    Math.min((policy?.crawlDelaySeconds ?? 0) * 1000, sites.crawler.maxRetryAfterMs),
+    Math.min((policy?.crawlDelaySeconds ?? 0) * 1000, sites.crawler.maxCrawlDelayMs),
   );
   try {
     await sleep(delayMs, options.signal);

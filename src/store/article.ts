@@ -44,6 +44,20 @@ export const personSchema = z.union([
   z.strictObject({ name: nonEmpty, url: absoluteUrl.optional(), email: z.email().optional() }),
 ]);
 
+/**
+ * The one size limit of an article's text (its HTML, Markdown or summary), in characters. A long
+ * feature is some hundred thousand; a bigger one is a mistake or an attack, and would be copied
+ * into every feed and held in memory whole by the matcher.
+ */
+export const MAX_ARTICLE_CHARS = 1_000_000;
+
+const articleText = z
+  .string()
+  .max(
+    MAX_ARTICLE_CHARS,
+    `is longer than ${MAX_ARTICLE_CHARS.toLocaleString('en-US')} characters, the limit for one article`,
+  );
+
 export const categorySchema = z.union([
   nonEmpty.transform((term) => ({ term })),
   z.strictObject({ term: nonEmpty, scheme: nonEmpty.optional(), label: nonEmpty.optional() }),
@@ -57,9 +71,9 @@ export const articleInputSchema = z
     id: z.union([nonEmpty, z.number().transform(String)]).optional(),
     updated: isoDateTime.optional(),
     authors: z.union([personSchema.transform((person) => [person]), z.array(personSchema)]).optional(),
-    summary: z.string().optional(),
-    html: z.string().optional(),
-    markdown: z.string().optional(),
+    summary: articleText.optional(),
+    html: articleText.optional(),
+    markdown: articleText.optional(),
     categories: z.array(categorySchema).optional(),
     tags: z.array(z.union([nonEmpty, z.number().transform(String)])).optional(),
     language: z

@@ -11,6 +11,8 @@ describe('sitemaps', () => {
       expect(parseSitemap(bytes, 'application/xml', 'https://s.example/', 1e6)).toEqual({
         sitemaps: [],
         pages: ['https://s.example/a', 'https://s.example/b'],
+        droppedPages: 0,
+        droppedSitemaps: 0,
       });
     }
   });

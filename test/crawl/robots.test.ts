@@ -64,6 +64,13 @@ describe('robots.txt (RFC 9309)', () => {
     ['# hello\nUSER-AGENT : * # all\n  disallow :  /x # no', '/x/1', false],
     // A rule before any user-agent line belongs to no group.
     ['Disallow: /\nUser-agent: *\nAllow: /', '/page', true],
+    // Only a rule ends a run of user-agent lines (RFC 9309 §2.2.4): an unknown line or a
+    // Crawl-delay between two of them leaves one group for both.
+    ['User-agent: GPTBot\nContent-Signal: ai-train=no\nUser-agent: syndicate\nDisallow: /', '/page', false],
+    ['User-agent: syndicate\nCrawl-delay: 2\nUser-agent: other\nDisallow: /', '/page', false],
+    ['User-agent: syndicate\nHost: site.example\nUser-agent: *\nDisallow: /x', '/x', false],
+    // A user-agent value is read up to its product token, as the full header often is written.
+    ['User-agent: syndicate/0.1\nDisallow: /', '/page', false],
   ])('%j: %s allowed is %s', (robots, path, expected) => {
     expect(allowed(robots, path)).toBe(expected);
   });
@@ -74,7 +81,7 @@ describe('robots.txt (RFC 9309)', () => {
 
   it('reads Crawl-delay of the chosen group and the Sitemap lines', () => {
     const robots = parseRobots(
-      'Sitemap: https://site.example/s1.xml\nUser-agent: *\nCrawl-delay: 9\n\nUser-agent: syndicate\nCrawl-delay: 2.5\nDisallow: /x\nSitemap: https://site.example/s2.xml',
+      'Sitemap: https://site.example/s1.xml\nUser-agent: *\nCrawl-delay: 9\nDisallow: /y\n\nUser-agent: syndicate\nCrawl-delay: 2.5\nDisallow: /x\nSitemap: https://site.example/s2.xml',
     );
     const policy = policyFor(robots, UA);
     expect(policy.crawlDelaySeconds).toBe(2.5);
@@ -85,5 +92,28 @@ describe('robots.txt (RFC 9309)', () => {
   it('allows everything without rules and nothing when unavailable', () => {
     expect(isAllowed(ALLOW_ALL, 'https://site.example/a')).toBe(true);
     expect(isAllowed(DISALLOW_ALL, 'https://site.example/a')).toBe(false);
+  });
+
+  // A backtracking matcher takes minutes on these (31 s for 40 characters, never for 60); the
+  // runner's timeout catches a hang, the benchmark measures the time.
+  it.each([
+    ['/*a*a*a*a*a*a*a*a*a*a*a*a*b', `/${'a'.repeat(5000)}`, true],
+    ['/*a*a*a*a*a*a*a*a*a*a*a*a*b', `/${'a'.repeat(5000)}b`, false],
+    [`/${'*a'.repeat(2000)}$`, `/${'a'.repeat(5000)}`, false],
+    [`/${'*a'.repeat(2000)}$`, `/${'a'.repeat(1999)}`, true],
+    ['/*aaaaaaaaaaaaaaaaaaaab$', `/${'a'.repeat(20000)}`, true],
+  ])('matches the hostile pattern %#, with many stars, in bounded time', (pattern, path, expected) => {
+    expect(allowed(`User-agent: *\nDisallow: ${pattern}`, path)).toBe(expected);
+  });
+
+  it('reads a 500 KiB robots.txt of hostile rules and decides each URL', () => {
+    // Every rule different, so that none is folded into another and each is matched.
+    const lines = Array.from({ length: 5000 }, (_, index) => `Disallow: /${'*a'.repeat(40)}*b${index}\n`);
+    const text = `User-agent: *\n${lines.join('')}`;
+    expect(text.length).toBeLessThan(500 * 1024);
+    const policy = policyFor(parseRobots(text), UA);
+    expect(policy.rules).toHaveLength(5000);
+    expect(isAllowed(policy, `https://site.example/${'a'.repeat(2000)}`)).toBe(true);
+    expect(isAllowed(policy, `https://site.example/${'a'.repeat(2000)}b17`)).toBe(false);
   });
 });

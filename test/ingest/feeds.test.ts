@@ -10,6 +10,8 @@ import { freshStore, snapshot } from './_store.ts';
 
 let server: Server;
 let base: string;
+// The test server is on 127.0.0.1, which import refuses unless told otherwise.
+const local = { fetch: { allowPrivateNetworks: true } };
 
 beforeAll(async () => {
   server = createServer((request, response) => {
@@ -65,7 +67,7 @@ afterAll(async () => {
 describe('feed readers over HTTP', () => {
   it('reads RSS 2.0 with content:encoded, dc:creator and category domains', async () => {
     const { db } = freshStore();
-    const summary = await importSources(db, [`${base}/rss.xml`]);
+    const summary = await importSources(db, [`${base}/rss.xml`], local);
     expect(summary.files[0]).toMatchObject({
       kind: 'rss',
       inserted: ['nw-rss-1', 'https://northwind.example/2026/01/second/'],
@@ -102,7 +104,7 @@ describe('feed readers over HTTP', () => {
 
   it('reads Atom 1.0 with category schemes and labels, authors and rights', async () => {
     const { db } = freshStore();
-    const summary = await importSources(db, [`${base}/atom.xml`]);
+    const summary = await importSources(db, [`${base}/atom.xml`], local);
     expect(summary.files[0]?.kind).toBe('atom');
     expect(getArticle(db, 'tag:northwind.example,2026:delta')).toEqual({
       id: 'tag:northwind.example,2026:delta',
@@ -137,7 +139,7 @@ describe('feed readers over HTTP', () => {
 
   it('reads JSON Feed 1.1 with authors, tags, content_text and languages', async () => {
     const { db } = freshStore();
-    const summary = await importSources(db, [`${base}/feed.json`]);
+    const summary = await importSources(db, [`${base}/feed.json`], local);
     expect(summary.files[0]).toMatchObject({ kind: 'json-feed', inserted: ['nw-json-1', 'nw-json-2'] });
     expect(getArticle(db, 'nw-json-1')).toEqual({
       id: 'nw-json-1',
@@ -164,25 +166,25 @@ describe('feed readers over HTTP', () => {
   it('reports every item unchanged when the same feeds are imported again', async () => {
     const { db } = freshStore();
     const urls = [`${base}/rss.xml`, `${base}/atom.xml`, `${base}/feed.json`];
-    const first = await importSources(db, urls);
+    const first = await importSources(db, urls, local);
     expect(first).toMatchObject({ inserted: 6, failed: 0 });
-    const second = await importSources(db, urls);
+    const second = await importSources(db, urls, local);
     expect(second).toMatchObject({ inserted: 0, updated: 0, unchanged: 6, changed: [] });
     db.close();
   });
 
   it('decodes the charset the server declares', async () => {
     const { db } = freshStore();
-    await importSources(db, [`${base}/latin1.xml`]);
+    await importSources(db, [`${base}/latin1.xml`], local);
     expect(getArticle(db, 'nw-rss-1')?.title).toBe('Grain corridor: São Tomé');
     db.close();
   });
 
   it('follows up to the redirect limit and no further', async () => {
     const { db } = freshStore();
-    const within = await importSources(db, [`${base}/hop/2`], { fetch: { maxRedirects: 5 } });
+    const within = await importSources(db, [`${base}/hop/2`], { fetch: { ...local.fetch, maxRedirects: 5 } });
     expect(within.failed).toBe(0);
-    const beyond = await importSources(db, [`${base}/hop/9`], { fetch: { maxRedirects: 3 } });
+    const beyond = await importSources(db, [`${base}/hop/9`], { fetch: { ...local.fetch, maxRedirects: 3 } });
     expect(beyond.files[0]?.error?.toString()).toBe(`${base}/hop/9: too many redirects (more than 3)`);
     db.close();
   });
@@ -193,7 +195,7 @@ describe('feed readers over HTTP', () => {
       db,
       [`${base}/big`, `${base}/missing`, `${base}/slow`, `${base}/stall`],
       {
-        fetch: { maxBytes: 16 * 1024, headersTimeoutMs: 200, responseTimeoutMs: 400 },
+        fetch: { ...local.fetch, maxBytes: 16 * 1024, headersTimeoutMs: 200, responseTimeoutMs: 400 },
       },
     );
     expect(summary.files.map((file) => file.error?.message)).toEqual([

@@ -1,0 +1,287 @@
+/**
+ * `npm run bench hostile`: time and peak memory of each way a site can try to stall or exhaust a
+ * crawl (issue 14), next to an ordinary page, robots.txt and sitemap measured in the same run.
+ * Each case runs in a process of its own, so that its peak RSS is its own; the hostile sites are
+ * served by `hostile-network.ts` from another process. Nothing here asserts a time: the figures
+ * are printed for a person to read (the machine may be shared; say so when quoting them).
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadAlerts } from '../../src/config/alerts.ts';
+import { sitesFileSchema } from '../../src/config/sites.ts';
+import { loadTerms } from '../../src/config/terms.ts';
+import { crawl } from '../../src/crawl/crawl.ts';
+import { parseSitemap } from '../../src/crawl/discovery.ts';
+import { isAllowed, parseRobots, policyFor } from '../../src/crawl/robots.ts';
+import { itemLines, rootElement } from '../../src/ingest/_xml-feed.ts';
+import { importSources } from '../../src/ingest/import.ts';
+import { runScan } from '../../src/scan/scan.ts';
+import { openStore } from '../../src/store/db.ts';
+import { peakRssMiB, printTable } from './_measure.ts';
+
+const GOOD_SITES = Number(process.env.HOSTILE_GOOD_SITES ?? 10);
+const GOOD_PAGES = Number(process.env.HOSTILE_GOOD_PAGES ?? 50);
+const UA = 'syndicate/0.1 (reprint-terms checker)';
+const CASE_TIMEOUT_MS = Number(process.env.HOSTILE_CASE_TIMEOUT_MS ?? 300_000);
+const here = fileURLToPath(import.meta.url);
+const repo = join(here, '..', '..', '..');
+
+interface Figure {
+  case: string;
+  ms: number;
+  rssMiB: number;
+  outcome: string;
+}
+
+type Case = (port: number) => Promise<Omit<Figure, 'case' | 'rssMiB'>>;
+
+function timed<T>(run: () => T): { value: T; ms: number } {
+  const begun = performance.now();
+  const value = run();
+  return { value, ms: performance.now() - begun };
+}
+
+/** The slowest of the isAllowed calls after a warm-up call: what one URL can cost. */
+function slowestCall(robots: string, paths: string[]): { ms: number; allowed: number } {
+  const policy = policyFor(parseRobots(robots), UA);
+  isAllowed(policy, 'https://site.example/warm-up');
+  let slowest = 0;
+  let allowed = 0;
+  for (const path of paths) {
+    const { value, ms } = timed(() => isAllowed(policy, `https://site.example${path}`));
+    slowest = Math.max(slowest, ms);
+    if (value) allowed++;
+  }
+  return { ms: slowest, allowed };
+}
+
+const ordinaryRobots = [
+  'User-agent: *',
+  ...Array.from({ length: 30 }, (_, n) => `Disallow: /section-${n}/private/`),
+  'Disallow: /*?session=',
+  'Disallow: /*.pdf$',
+  'Allow: /section-3/private/public-*',
+  'Sitemap: https://site.example/sitemap.xml',
+].join('\n');
+
+function sitemapText(entries: number): Buffer {
+  const urls = Array.from({ length: entries }, (_, n) => `<url><loc>https://site.example/p${n}</loc></url>`);
+  return Buffer.from(
+    `<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${urls.join('')}</urlset>`,
+  );
+}
+
+function sitesConfig(port: number, names: string[], crawler: Record<string, unknown> = {}) {
+  return sitesFileSchema.parse({
+    crawler: {
+      delayMs: 0,
+      allowPrivateNetworks: true,
+      concurrency: 8,
+      resolve: Object.fromEntries(names.map((name) => [`${name}.example`, `127.0.0.1:${port}`])),
+      ...crawler,
+    },
+    sites: names.map((name) => ({
+      id: name,
+      url: `http://${name}.example/`,
+      kind: 'community',
+      discover: name === 'links' ? { start: ['http://links.example/'], maxDepth: 1 } : {},
+    })),
+  });
+}
+
+async function crawlCase(port: number, names: string[]): Promise<{ ms: number; outcome: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'syndicate-hostile-bench-'));
+  const db = openStore(join(dir, 'store.sqlite'));
+  try {
+    const begun = performance.now();
+    const summary = await crawl(db, sitesConfig(port, names));
+    const over = Object.entries(summary.overBudget ?? {}).map(([site, budget]) => `${site}:${budget}`);
+    return {
+      ms: performance.now() - begun,
+      outcome: `${summary.pagesFetched} pages${over.length ? `, over budget ${over.join(' ')}` : ''}`,
+    };
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function scanCase(
+  port: number,
+  names: string[],
+  crawler: Record<string, unknown> = {},
+): Promise<{ ms: number; outcome: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'syndicate-hostile-bench-'));
+  const db = openStore(join(dir, 'store.sqlite'));
+  try {
+    await importSources(db, [join(repo, 'test', 'fixtures', 'articles.jsonl')]);
+    const rules = join(repo, 'rules');
+    const config = {
+      sites: sitesConfig(port, names, crawler),
+      terms: loadTerms(rules),
+      alerts: loadAlerts(rules),
+    };
+    const begun = performance.now();
+    const summary = await runScan(db, config);
+    const ms = performance.now() - begun;
+    const perSite = db
+      .prepare(
+        'SELECT site_id AS site, COUNT(*) AS n FROM crawl_snapshots WHERE pass_id = ? GROUP BY site_id',
+      )
+      .all(summary.crawl.passId) as Array<{ site: string; n: number }>;
+    const goodWhole = names
+      .filter((name) => name.startsWith('good'))
+      .filter((name) => perSite.find((row) => row.site === name)?.n === GOOD_PAGES).length;
+    const goodCount = names.filter((name) => name.startsWith('good')).length;
+    const over = Object.entries(summary.crawl.overBudget ?? {}).map(([site, budget]) => `${site}:${budget}`);
+    return {
+      ms,
+      outcome: `${summary.judged} judged${goodCount ? `, good sites whole ${goodWhole}/${goodCount}` : ''}${over.length ? `, over budget ${over.join(' ')}` : ''}`,
+    };
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const goodNames = Array.from({ length: GOOD_SITES }, (_, n) => `good${n}`);
+const hostileNames = ['stars', 'grouped', 'indexes', 'huge', 'links', 'slow', 'later', 'tarpit'];
+
+const cases: Record<string, Case> = {
+  'robots: ordinary file, 2,000 URLs (baseline)': async () => {
+    const paths = Array.from(
+      { length: 2000 },
+      (_, n) => `/section-${n % 40}/private/page-${n}?session=${n % 3}`,
+    );
+    const { ms, allowed } = slowestCall(ordinaryRobots, paths);
+    return { ms, outcome: `slowest call; ${allowed} of 2,000 allowed` };
+  },
+  'robots: /*a×12*b against 60 a': async () => {
+    const { ms, allowed } = slowestCall('User-agent: *\nDisallow: /*a*a*a*a*a*a*a*a*a*a*a*a*b', [
+      `/${'a'.repeat(60)}`,
+    ]);
+    return { ms, outcome: `one call; allowed ${allowed === 1}` };
+  },
+  'robots: /*a×2000$ against 5,000 a': async () => {
+    const { ms, allowed } = slowestCall(`User-agent: *\nDisallow: /${'*a'.repeat(2000)}$`, [
+      `/${'a'.repeat(5000)}`,
+    ]);
+    return { ms, outcome: `one call; allowed ${allowed === 1}` };
+  },
+  'robots: 500 KiB of many-star rules, 2,000-char URL': async () => {
+    const text = `User-agent: *\n${Array.from({ length: 5000 }, (_, n) => `Disallow: /${'*a'.repeat(40)}*b${n}`).join('\n')}`;
+    const parse = timed(() => policyFor(parseRobots(text), UA));
+    const call = timed(() => isAllowed(parse.value, `https://site.example/${'a'.repeat(2000)}`));
+    return { ms: call.ms, outcome: `one call (parse ${parse.ms.toFixed(0)} ms); allowed ${call.value}` };
+  },
+  'sitemap: 500 entries (baseline)': async () => {
+    const bytes = sitemapText(500);
+    const { value, ms } = timed(() => parseSitemap(bytes, 'application/xml', 'https://site.example/', 1e8));
+    return { ms, outcome: `${value.pages.length} pages` };
+  },
+  'sitemap: 50,000 entries, all kept': async () => {
+    const bytes = sitemapText(50_000);
+    const { value, ms } = timed(() => parseSitemap(bytes, 'application/xml', 'https://site.example/', 1e8));
+    return { ms, outcome: `${value.pages.length} pages` };
+  },
+  'sitemap: 50,000 entries, page budget 500': async () => {
+    const bytes = sitemapText(50_000);
+    const { value, ms } = timed(() =>
+      parseSitemap(bytes, 'application/xml', 'https://site.example/', 1e8, { maxPages: 500 }),
+    );
+    return { ms, outcome: `${value.pages.length} kept, ${value.droppedPages} counted` };
+  },
+  'xml pre-scan: 1 MB feed (baseline)': async () => {
+    const item =
+      '<item><title>t</title><link>https://n.example/a</link><description>text text text</description></item>\n';
+    const text = `<?xml version="1.0"?>\n<rss version="2.0"><channel>${item.repeat(Math.floor(1e6 / item.length))}</channel></rss>`;
+    const { value, ms } = timed(() => [rootElement(text), itemLines(text, 'item').length]);
+    return { ms, outcome: `<${value[0]}>, ${value[1]} items` };
+  },
+  'xml pre-scan: 1 MB of <!-- inside a PI': async () => {
+    const text = `<?xml version="1.0"?><?pi ${'<!--'.repeat(250_000)}?>\n<rss version="2.0"><channel></channel></rss>`;
+    const { value, ms } = timed(() => [rootElement(text), itemLines(text, 'item').length]);
+    return { ms, outcome: `<${value[0]}>, ${value[1]} items` };
+  },
+  'crawl: ordinary site, 50 pages (baseline)': (port) => crawlCase(port, ['good0']),
+  'crawl: 10 MB page with 554,000 links': (port) => crawlCase(port, ['links']),
+  'crawl: sitemap indexes of indexes, forever': (port) => crawlCase(port, ['indexes']),
+  'crawl: 50,000-entry sitemap': (port) => crawlCase(port, ['huge']),
+  'crawl: many-star robots.txt': (port) => crawlCase(port, ['stars']),
+  'scan: ordinary site, 50 pages (baseline)': (port) => scanCase(port, ['good0']),
+  'scan: 10 MB page with 554,000 links': (port) => scanCase(port, ['links']),
+  [`scan: ${GOOD_SITES} good sites + every hostile site, 15 s per site`]: (port) =>
+    scanCase(port, [...goodNames, ...hostileNames], { siteTimeBudgetMs: 15_000 }),
+};
+
+async function startNetwork(): Promise<{ child: ChildProcess; port: number }> {
+  const script = fileURLToPath(new URL('./hostile-network.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, String(GOOD_SITES), String(GOOD_PAGES)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve) => {
+    child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+  });
+  return { child, port };
+}
+
+const [, , wanted, portArgument] = process.argv;
+if (wanted && portArgument) {
+  // One case, in this process of its own: print its figure as one JSON line.
+  const run = cases[wanted];
+  if (!run) throw new Error(`no case ${wanted}`);
+  const result = await run(Number(portArgument));
+  process.stdout.write(`${JSON.stringify({ case: wanted, ...result, rssMiB: peakRssMiB() })}\n`);
+} else {
+  const { child, port } = await startNetwork();
+  const figures: Figure[] = [];
+  try {
+    for (const name of Object.keys(cases)) {
+      const result = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', '--expose-gc', here, name, String(port)],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, SYNDICATE_LOG_LEVEL: 'silent' },
+          maxBuffer: 1 << 20,
+          // A case that hangs (as some did before issue 14) is reported, not waited for.
+          timeout: CASE_TIMEOUT_MS,
+          killSignal: 'SIGKILL',
+        },
+      );
+      if (result.error || result.signal) {
+        figures.push({
+          case: name,
+          ms: Number.NaN,
+          rssMiB: Number.NaN,
+          outcome: `no answer within ${CASE_TIMEOUT_MS / 1000} s (killed)`,
+        });
+        continue;
+      }
+      const line = result.stdout.trim().split('\n').at(-1) ?? '';
+      if (result.status !== 0 || !line.startsWith('{')) {
+        figures.push({
+          case: name,
+          ms: Number.NaN,
+          rssMiB: Number.NaN,
+          outcome: `failed: ${result.stderr.trim().split('\n').at(-1)}`,
+        });
+      } else {
+        figures.push(JSON.parse(line) as Figure);
+      }
+    }
+  } finally {
+    child.kill();
+  }
+  printTable(
+    figures.map((figure) => ({
+      case: figure.case,
+      'time ms': Number(figure.ms.toFixed(figure.ms < 10 ? 3 : 0)),
+      'peak RSS MiB': Math.round(figure.rssMiB),
+      outcome: figure.outcome,
+    })),
+  );
+}
