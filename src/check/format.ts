@@ -1,3 +1,4 @@
+import { safeLine } from '../safe-text.ts';
 import type { CheckReport, QuotationNote } from './result.ts';
 
 /** `check --format json`: the brief's contract. */
@@ -36,12 +37,8 @@ export function formatText(report: CheckReport): string {
     }
     for (const quotation of page.quotations ?? []) lines.push(`  ${quotationLine(quotation)}`);
   }
-  return `${lines.map(terminalSafe).join('\n')}\n`;
-}
-
-/** Page text reaches a terminal: control and bidi characters could rewrite what a person sees. */
-function terminalSafe(line: string): string {
-  return line.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
+  // Titles, links and evidence come from the pages: no control character reaches the terminal.
+  return `${lines.map(safeLine).join('\n')}\n`;
 }
 
 function quotationLine(quotation: QuotationNote): string {

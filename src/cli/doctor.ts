@@ -10,7 +10,7 @@ import { loadYamlFile } from '../config/yaml.ts';
 import { addressAllowed } from '../crawl/address-policy.ts';
 import { Camera, listEvidence, verifyCapture } from '../evidence/index.ts';
 import { safeForTerminal } from '../log.ts';
-import { loadNoticeTemplate } from '../report/index.ts';
+import { loadNotices, NOTICE_KINDS, NOTICES_DIR } from '../report/index.ts';
 import { type Db, openStore } from '../store/db.ts';
 import { migrations } from '../store/migrations/index.ts';
 import { defineCommand, EXIT } from './context.ts';
@@ -123,7 +123,13 @@ function checkRules(dir: string, add: Add): SitesFile | undefined {
       return 'valid';
     });
   }
-  attempt(add, join(dir, 'notice.md'), () => `valid (${loadNoticeTemplate(dir).file})`);
+  attempt(add, join(dir, NOTICES_DIR), () => {
+    const notices = loadNotices(dir);
+    const letters = NOTICE_KINDS.flatMap((kind) =>
+      Object.keys(notices.templates[kind]).map((language) => `${kind}.${language}`),
+    );
+    return `valid (${letters.join(', ')} from ${notices.source})`;
+  });
   return sites;
 }
 

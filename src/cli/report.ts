@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { loadSites, SITES_FILE, type Site } from '../config/sites.ts';
 import {
   buildReport,
-  loadNoticeTemplate,
+  loadNotices,
   REPORT_FORMATS,
   type ReportFormat,
   renderers,
@@ -30,7 +30,7 @@ export const reportCommand = defineCommand({
       .action(
         context.action((options: { scan?: number; format: ReportFormat; out?: string }) => {
           const globals = context.globals();
-          const notice = loadNoticeTemplate(globals.rules);
+          const notice = loadNotices(globals.rules);
           const sites = readSites(globals.rules);
           const db = openStore(globals.store, { mustExist: true });
           try {
@@ -38,7 +38,7 @@ export const reportCommand = defineCommand({
               scanId: options.scan,
               sites,
               notice,
-              publisher: readPublisherName(globals.rules),
+              ...readPublisher(globals.rules),
             });
             const text = renderers[options.format](report);
             if (options.out) writeFileAtomic(options.out, text);
@@ -56,16 +56,20 @@ function readSites(rulesDir: string): Site[] {
   return existsSync(join(rulesDir, SITES_FILE)) ? loadSites(rulesDir).sites : [];
 }
 
-/** The publisher's name for notices, from `rules/terms.yaml` when it has one. */
-function readPublisherName(rulesDir: string): string | undefined {
+/** The publisher's name and home page for notices, from `rules/terms.yaml` when it has them. */
+function readPublisher(rulesDir: string): { publisher?: string; publisherHome?: string } {
   const file = join(rulesDir, 'terms.yaml');
-  if (!existsSync(file)) return undefined;
+  if (!existsSync(file)) return {};
   try {
-    const name = (parse(readFileSync(file, 'utf8')) as { publisher?: { name?: unknown } } | null)?.publisher
-      ?.name;
-    return typeof name === 'string' ? name : undefined;
+    const publisher = (
+      parse(readFileSync(file, 'utf8')) as { publisher?: { name?: unknown; home?: unknown } } | null
+    )?.publisher;
+    return {
+      ...(typeof publisher?.name === 'string' ? { publisher: publisher.name } : {}),
+      ...(typeof publisher?.home === 'string' ? { publisherHome: publisher.home } : {}),
+    };
   } catch {
     // The checks validate terms.yaml and report its errors; a notice can do without the name.
-    return undefined;
+    return {};
   }
 }

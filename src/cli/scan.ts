@@ -4,7 +4,9 @@ import { loadAlerts } from '../config/alerts.ts';
 import { loadSites } from '../config/sites.ts';
 import { loadTerms } from '../config/terms.ts';
 import { isSyndicateError, usageError } from '../errors.ts';
+import { describeResult } from '../findings/types.ts';
 import { logger } from '../log.ts';
+import { safeLine } from '../safe-text.ts';
 import { runScan, type ScanConfig, type ScanSummary } from '../scan/scan.ts';
 import { openStore } from '../store/db.ts';
 import { defineCommand, EXIT, type ExitCode, type GlobalOptions, type Io, type Progress } from './context.ts';
@@ -80,6 +82,13 @@ async function scanOnce(
     });
     bar?.end();
     io.stdout(formatScan(summary));
+    if (summary.outage) {
+      // A cron job must not go green during an outage: nothing was checked.
+      io.stderr(
+        `syndicate: no page of any site could be fetched (${Object.keys(summary.sites).length} unreachable): nothing was checked\n`,
+      );
+      return EXIT.error;
+    }
     // Stopped by a signal: an error. Unfinished only because a site ran out of its time budget: the
     // scan is complete for the other sites, and that one is partly scanned and continues next time.
     if (!summary.crawl.finished && io.stopSignal.aborted) return EXIT.error;
@@ -130,17 +139,57 @@ async function scheduled(pattern: string, run: () => Promise<ExitCode>, io: Io):
 
 export function formatScan(summary: ScanSummary): string {
   const { scan } = summary;
+  const open = summary.openFindings;
   const lines = [
     formatSummary(summary.crawl).trimEnd(),
     `scan ${scan.id} (${scan.sites.join(', ')}): ${scan.counts.pages} pages checked (${summary.judged} judged, ${summary.reused} unchanged)`,
-    `  reprints:           ${scan.counts.reprints} (${scan.counts.compliant} compliant, ${scan.counts.violations} violating)`,
+    `  reprints:           ${scan.counts.reprints} (${scan.counts.compliant} compliant, ${scan.counts.violations} violating${
+      scan.counts.uncertain ? `, ${scan.counts.uncertain} need review` : ''
+    })`,
     `  new violations:     ${summary.newViolations.length}`,
     `  resolved:           ${summary.resolved.length}`,
-    `  open violations:    ${summary.openViolations}`,
+    `  open violations:    ${open.open + open.contacted} (${open.open} open, ${open.contacted} contacted; ${summary.openViolations} seen in this scan)`,
   ];
+  if (summary.deadlines.overdue.length)
+    lines.push(`  overdue:            ${summary.deadlines.overdue.length} contacted past their deadline`);
+  if (summary.deadlines.resolved.length)
+    lines.push(`  fixed after a deadline: ${summary.deadlines.resolved.length}`);
   if (summary.revisited) lines.push(`  revisited:          ${summary.revisited} pages with open findings`);
   for (const alert of summary.alerts) {
     lines.push(`  webhook ${alert.url}: ${alert.ok ? 'delivered' : `failed (${alert.error ?? 'error'})`}`);
   }
+  lines.push('', ...siteTable(summary));
   return `${lines.join('\n')}\n`;
+}
+
+/** Failures shown per site on the terminal; the report lists them all. */
+const FAILURES_SHOWN = 5;
+
+/** Each site's result, and the first URLs that failed, with text from the sites made safe. */
+function siteTable(summary: ScanSummary): string[] {
+  const bySite = summary.scan.counts.bySite ?? {};
+  const rows = Object.entries(summary.sites).map(([site, outcome]) => [
+    site,
+    describeResult(outcome),
+    String(outcome.pagesChecked),
+    String(outcome.failed),
+    String(bySite[site]?.reprints ?? 0),
+    String(bySite[site]?.violations ?? 0),
+  ]);
+  const header = ['site', 'result', 'pages checked', 'failed', 'reprints', 'violations'];
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+  const format = (cells: string[]) =>
+    `  ${cells.map((cell, i) => (i >= 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ')}`.trimEnd();
+  const lines = [format(header)];
+  for (const [index, outcome] of Object.values(summary.sites).entries()) {
+    lines.push(format(rows[index]!));
+    for (const failure of outcome.failures.slice(0, FAILURES_SHOWN)) {
+      lines.push(`      ${safeLine(failure.url)}  ${safeLine(failure.kind)}: ${safeLine(failure.message)}`);
+    }
+    if (outcome.failed > FAILURES_SHOWN)
+      lines.push(`      … and ${outcome.failed - FAILURES_SHOWN} more (see the report)`);
+    if (outcome.incomplete.length && outcome.result !== 'unreachable')
+      lines.push(`      partly scanned: ${outcome.incomplete.join('; ')}`);
+  }
+  return lines;
 }

@@ -39,7 +39,12 @@ export const discoverSchema = z.strictObject({
 
 export const siteSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
-  name: z.string().optional(),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .describe('the name people know the site by; reports and letters use it (default: its host)'),
   url: absoluteUrl,
   kind: z.enum(['community', 'commercial']),
   contact: z.string().optional().describe('where notices go: an e-mail address or a contact page'),

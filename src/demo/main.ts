@@ -11,7 +11,7 @@
  * and prints a table of what each site does and what the scan found. The demo's rules folder is
  * `rules/` with the crawler pointed at the local sites (`resolve`) and allowed onto 127.0.0.1.
  */
-import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
@@ -19,6 +19,8 @@ import type { PageResult } from '../check/result.ts';
 import type { Io } from '../cli/context.ts';
 import { run } from '../cli/main.ts';
 import { loadTerms } from '../config/terms.ts';
+import { latestScan } from '../findings/scans.ts';
+import { describeResult } from '../findings/types.ts';
 import { iterateArticles } from '../store/articles.ts';
 import { DEFAULT_STORE, openStore } from '../store/db.ts';
 import { demoSites, startNetwork } from './network.ts';
@@ -76,13 +78,18 @@ function writeDemoRules(resolve: Record<string, string>): void {
     join(DEMO_RULES, 'sites.yaml'),
     `# Written by npm start: rules/sites.yaml pointed at the demo's sites on 127.0.0.1.\n${document.toString()}`,
   );
-  for (const file of ['terms.yaml', 'notice.md']) copyFileSync(join('rules', file), join(DEMO_RULES, file));
+  copyFileSync(join('rules', 'terms.yaml'), join(DEMO_RULES, 'terms.yaml'));
+  cpSync(join('rules', 'notices'), join(DEMO_RULES, 'notices'), { recursive: true });
 }
 
-/** What each site does, and what the last judgement of each of its pages says. */
+/**
+ * What each site does, the scan's result for it (compliant, violations, unreachable, partly
+ * scanned), and what the last judgement of each of its pages says.
+ */
 function summaryTable(): string {
   const db = openStore(STORE);
   try {
+    const results = latestScan(db)?.siteResults ?? {};
     const rows = db.prepare('SELECT result FROM scan_judgements').all() as Array<{ result: string }>;
     const bySite = new Map<
       string,
@@ -102,15 +109,26 @@ function summaryTable(): string {
       }
       bySite.set(result.site, entry);
     }
-    const header = ['site', 'what it does', 'pages', 'reprints', 'found'];
+    const header = ['site', 'what it does', 'result', 'pages', 'failed', 'reprints', 'found'];
     const lines = demoSites.map((site) => {
       const entry = bySite.get(site.id);
+      const outcome = results[site.id];
       const found = !entry
-        ? 'not scanned'
+        ? outcome?.result === 'unreachable'
+          ? `nothing checked (${outcome.failures[0]?.kind ?? 'failed'})`
+          : 'not scanned'
         : entry.rules.size === 0
           ? `compliant${entry.excerpts ? ` (${entry.excerpts} excerpts)` : ''}`
           : [...entry.rules].map(([rule, count]) => `${rule} ×${count}`).join(', ');
-      return [site.id, site.expect, String(entry?.pages ?? 0), String(entry?.reprints ?? 0), found];
+      return [
+        site.id,
+        site.expect,
+        outcome ? describeResult(outcome) : 'not scanned',
+        String(outcome?.pagesChecked ?? entry?.pages ?? 0),
+        String(outcome?.failed ?? 0),
+        String(entry?.reprints ?? 0),
+        found,
+      ];
     });
     const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => line[i]!.length)));
     const format = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');

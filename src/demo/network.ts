@@ -18,7 +18,8 @@ export type Behaviour =
   | 'commercial-licensed'
   | 'excerpts'
   | 'robots-rules'
-  | 'slow';
+  | 'slow'
+  | 'down';
 
 export interface DemoSite {
   id: string;
@@ -26,6 +27,8 @@ export interface DemoSite {
   behaviour: Behaviour;
   /** What a reader of the report should expect to see for this site. */
   expect: string;
+  /** The language its pages are written in (`<html lang>`); notices to it are written in it. */
+  language?: string;
 }
 
 export const demoSites: DemoSite[] = [
@@ -52,6 +55,19 @@ export const demoSites: DemoSite[] = [
     expect: 'compliant; its disallowed members area is never fetched',
   },
   { id: 'slowpoke-digest', host: 'slowpoke-digest.example', behaviour: 'slow', expect: 'compliant, slowly' },
+  {
+    id: 'gazette-du-port',
+    host: 'gazette-du-port.example',
+    behaviour: 'links-home-only',
+    expect: 'link-to-original (a French site: its letter is in French)',
+    language: 'fr',
+  },
+  {
+    id: 'lantern-post',
+    host: 'lantern-post.example',
+    behaviour: 'down',
+    expect: 'unreachable: down for maintenance (robots.txt answers 503)',
+  },
 ];
 
 export interface Publisher {
@@ -95,7 +111,7 @@ const authorNames = (article: Article) =>
 function layout(site: DemoSite, title: string, main: string, options: { commercial?: boolean } = {}): string {
   const name = site.host.replace('.example', '').replace(/-/g, ' ');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} | ${name}</title></head>
+<html lang="${site.language ?? 'en'}"><head><meta charset="utf-8"><title>${escapeHtml(title)} | ${name}</title></head>
 <body>
 <header class="site-header"><a href="/">${name}</a>
 <nav class="menu"><a href="/">Home</a> <a href="/about/">About</a></nav></header>
@@ -110,8 +126,10 @@ ${options.commercial ? '<section class="widget ad">Sponsored: premium news, sold
 
 function reprint(site: DemoSite, article: Article, publisher: Publisher, original: string): string {
   const authors = escapeHtml(authorNames(article));
+  const credited =
+    site.language === 'fr' ? "Publié à l'origine par" : 'This article was originally published by';
   const credit = (link: string) =>
-    `<p class="credit">This article was originally published by <a href="${escapeHtml(link)}">${escapeHtml(publisher.name)}</a>.</p>`;
+    `<p class="credit">${credited} <a href="${escapeHtml(link)}">${escapeHtml(publisher.name)}</a>.</p>`;
   const copyright = `<p class="copyright">Copyright © ${year(article)} ${authors}, ${escapeHtml(publisher.name)}</p>`;
   let tail = '';
   switch (site.behaviour) {
@@ -129,6 +147,7 @@ function reprint(site: DemoSite, article: Article, publisher: Publisher, origina
       tail = credit(original);
       break;
     case 'excerpts':
+    case 'down':
       break;
   }
   return `<article class="post"><h1 class="entry-title">${escapeHtml(article.title)}</h1>
@@ -248,6 +267,13 @@ export async function startNetwork(articles: Article[], publisher: Publisher): P
     const server = createServer((request: IncomingMessage, response: ServerResponse) => {
       const path = new URL(request.url ?? '/', 'http://x').pathname;
       seen.push(path);
+      if (site.behaviour === 'down') {
+        // Down for maintenance for a day: longer than the crawler waits, so nothing is fetched.
+        response
+          .writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '86400' })
+          .end('Down for maintenance.\n');
+        return;
+      }
       const page = pages.get(path);
       const send = () => {
         if (!page) {

@@ -21,6 +21,8 @@ export interface FindingRow {
   violations: string;
   evidence: string;
   reprint_hash: string;
+  deadline?: string | null;
+  overdue_since?: string | null;
 }
 
 export function toFinding(row: FindingRow): Finding {
@@ -44,6 +46,8 @@ export function toFinding(row: FindingRow): Finding {
     violations: parseJson(row.violations, []) as Finding['violations'],
     evidence: { passages: [], rules: [], links: [], ...evidence },
     reprintHash: row.reprint_hash,
+    deadline: row.deadline ?? null,
+    overdueSince: row.overdue_since ?? null,
   };
 }
 
@@ -54,6 +58,7 @@ export interface ScanRow {
   sites: string;
   counts: string;
   errors: string;
+  site_results?: string | null;
 }
 
 export function toScan(row: ScanRow): Scan {
@@ -64,6 +69,7 @@ export function toScan(row: ScanRow): Scan {
     sites: parseJson(row.sites, []) as string[],
     counts: { ...emptyCounts(), ...(parseJson(row.counts, {}) as object) },
     errors: parseJson(row.errors, []) as Scan['errors'],
+    siteResults: row.site_results ? (parseJson(row.site_results, null) as Scan['siteResults']) : null,
   };
 }
 

@@ -1,4 +1,6 @@
 /** Findings across scans: recording check results, the review lifecycle, queries and alerts. */
+
+export { applyDeadlines, type DeadlineOutcome, setDeadline } from './deadlines.ts';
 export {
   acquireScanLock,
   currentScanLock,

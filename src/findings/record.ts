@@ -18,6 +18,7 @@ import {
   type ScanError,
   type SiteCounts,
   type SiteFacts,
+  type Suspicion,
   UNREGISTERED_SITE,
 } from './types.ts';
 
@@ -28,7 +29,7 @@ export const SCAN_ACTOR = 'syndicate scan';
  * A checked page as the scan records it. `reprintHash` says whether the reprint changed since the
  * last scan (the snapshot's body hash is fine); without it a hash of the matched passages is used.
  */
-export type ScannedPage = PageResult & { reprintHash?: string };
+export type ScannedPage = PageResult & { reprintHash?: string; language?: string };
 
 export interface RecordOptions {
   /** The site registry, for each finding's site kind and licence. */
@@ -145,7 +146,8 @@ export function recordPageResults(
           counts.violations++;
           site.violations++;
         } else if (match.verdict === 'uncertain') {
-          counts.uncertain = (counts.uncertain ?? 0) + 1;
+          counts.uncertain++;
+          site.uncertain++;
         } else {
           counts.compliant++;
           site.compliant++;
@@ -304,8 +306,8 @@ function hostOf(url: string): string | undefined {
   }
 }
 
-function evidenceOf(page: PageResult, match: ReprintMatch, site: SiteFacts | undefined): FindingEvidence {
-  return {
+function evidenceOf(page: ScannedPage, match: ReprintMatch, site: SiteFacts | undefined): FindingEvidence {
+  const evidence: FindingEvidence = {
     coverage: match.coverage,
     kind: match.kind,
     fetchedAt: page.fetchedAt,
@@ -313,8 +315,28 @@ function evidenceOf(page: PageResult, match: ReprintMatch, site: SiteFacts | und
     rules: match.rules ?? [],
     links: linksOf(match),
     site,
-    ...(match.suspected ? { suspected: match.suspected, reason: match.reason ?? '' } : {}),
   };
+  if (page.language) evidence.language = page.language;
+  // An `uncertain` match (the verdicts work) names the rules it suspects and why it could not tell.
+  const unsure = match as ReprintMatch & { suspected?: unknown; reason?: unknown };
+  if (Array.isArray(unsure.suspected)) evidence.suspected = suspicionsOf(unsure.suspected);
+  if (typeof unsure.reason === 'string') evidence.reason = unsure.reason;
+  return evidence;
+}
+
+function suspicionsOf(items: readonly unknown[]): Suspicion[] {
+  const found: Suspicion[] = [];
+  for (const item of items) {
+    if (typeof item === 'string') found.push({ rule: item });
+    else if (item && typeof item === 'object' && typeof (item as Suspicion).rule === 'string') {
+      const { rule, message, reason } = item as Suspicion;
+      const suspicion: Suspicion = { rule };
+      if (typeof message === 'string') suspicion.message = message;
+      if (typeof reason === 'string') suspicion.reason = reason;
+      found.push(suspicion);
+    }
+  }
+  return found.slice(0, 20);
 }
 
 /**

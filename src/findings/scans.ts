@@ -9,6 +9,7 @@ import {
   type ScanError,
   SITE_COUNTERS,
   type SiteCounts,
+  type SiteOutcome,
 } from './types.ts';
 
 /** Open a scan record; findings are recorded into it until `finishScan`. */
@@ -20,15 +21,26 @@ export function startScan(db: Db, options: { sites: string[]; now?: Date }): Sca
   return getScanOrThrow(db, Number(info.lastInsertRowid));
 }
 
-/** Close a scan: its finish time, and any errors that belong to the scan rather than to a page. */
-export function finishScan(db: Db, scanId: number, options: { now?: Date; errors?: ScanError[] } = {}): Scan {
+export interface FinishOptions {
+  now?: Date;
+  /** Errors that belong to the scan or to a URL the crawl could not fetch (not to a checked page). */
+  errors?: ScanError[];
+  /** Each site's result, by site id. */
+  siteResults?: Record<string, SiteOutcome>;
+}
+
+/** Close a scan: its finish time, its errors and what it could say about each site. */
+export function finishScan(db: Db, scanId: number, options: FinishOptions = {}): Scan {
   const scan = getScanOrThrow(db, scanId);
   const errors = [...scan.errors, ...(options.errors ?? [])];
   const counts: ScanCounts = { ...scan.counts, errors: errors.length };
-  db.prepare('UPDATE scans SET finished = ?, errors = ?, counts = ? WHERE id = ?').run(
+  db.prepare('UPDATE scans SET finished = ?, errors = ?, counts = ?, site_results = ? WHERE id = ?').run(
     (options.now ?? new Date()).toISOString(),
     JSON.stringify(errors),
     JSON.stringify(counts),
+    options.siteResults
+      ? JSON.stringify(options.siteResults)
+      : scan.siteResults && JSON.stringify(scan.siteResults),
     scanId,
   );
   return getScanOrThrow(db, scanId);

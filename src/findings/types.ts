@@ -1,4 +1,4 @@
-import type { MatchedPassage, RuleOutcome, Suspected, Violation } from '../check/result.ts';
+import type { MatchedPassage, RuleOutcome, Violation } from '../check/result.ts';
 import type { Licence } from '../config/sites.ts';
 
 export const REVIEW_STATUSES = ['open', 'contacted', 'resolved', 'dismissed', 'licensed'] as const;
@@ -39,8 +39,10 @@ export interface FindingEvidence {
   rules: RuleOutcome[];
   links: FoundLink[];
   site?: SiteFacts;
-  /** With an uncertain verdict: the rules that may fail, each with its reason, and why. */
-  suspected?: Suspected[];
+  /** The page's language (`<html lang>`, else `Content-Language`): the notice is written in it. */
+  language?: string;
+  /** For an `uncertain` match: the rules it suspects and the reason it could not decide. */
+  suspected?: Suspicion[];
   reason?: string;
 }
 
@@ -59,11 +61,24 @@ export interface Finding {
   resolvedAt: string | null;
   resolvedWhy: ResolvedWhy | null;
   status: ReviewStatus;
-  /** `uncertain`: recorded for review; never a violation, an alert or a notice. */
-  verdict: 'compliant' | 'violation' | 'uncertain';
+  /** `uncertain`: the checker could not trust its reading; recorded for review, never a violation, an alert or a notice. */
+  verdict: FindingVerdict;
   violations: Violation[];
   evidence: FindingEvidence;
   reprintHash: string;
+  /** For a contacted finding: the day by which the site was asked to fix the reprint (YYYY-MM-DD). */
+  deadline: string | null;
+  /** When a scan after the deadline found the reprint still violating. */
+  overdueSince: string | null;
+}
+
+export type FindingVerdict = 'compliant' | 'violation' | 'uncertain';
+
+/** A rule an `uncertain` match suspects, with why the checker could not decide. */
+export interface Suspicion {
+  rule: string;
+  message?: string;
+  reason?: string;
 }
 
 export interface AuditEntry {
@@ -81,13 +96,13 @@ export interface ScanCounts {
   reprints: number;
   compliant: number;
   violations: number;
-  /** Reprints judged uncertain: recorded for review, never counted as violations. */
-  uncertain?: number;
   errors: number;
   new: number;
   reopened: number;
   resolved: number;
   quiet: number;
+  /** Reprints the checker could not judge (`uncertain`): for review, never violations. */
+  uncertain: number;
   /**
    * What the scan checked on each site, keyed by site id (pages of no registered site under
    * `UNREGISTERED_SITE`). Absent on scans recorded before per-site counts were kept.
@@ -105,6 +120,8 @@ export interface SiteCounts {
   excerpts: number;
   compliant: number;
   violations: number;
+  /** Reprints judged `uncertain`. */
+  uncertain: number;
   /** Pages that failed to load or to be checked. */
   errors: number;
 }
@@ -119,6 +136,7 @@ export const SITE_COUNTERS = [
   'excerpts',
   'compliant',
   'violations',
+  'uncertain',
   'errors',
 ] as const satisfies ReadonlyArray<keyof SiteCounts>;
 
@@ -129,13 +147,58 @@ export const emptySiteCounts = (): SiteCounts => ({
   excerpts: 0,
   compliant: 0,
   violations: 0,
+  uncertain: 0,
   errors: 0,
 });
 
 export interface ScanError {
   url?: string;
   message: string;
+  /** The site the failed URL belongs to, and the kind of failure (`timeout`, `http-status`, …). */
+  site?: string;
+  kind?: string;
 }
+
+/**
+ * What a scan could say about one site:
+ * - `compliant`: its pages were fetched and checked and no reprint violates the terms;
+ * - `violations`: at least one reprint violates them (even when some pages failed);
+ * - `unreachable`: no page could be fetched (robots.txt, the site or every page failed);
+ * - `partly scanned`: some pages failed, or the site ran out of a crawl budget or of time.
+ */
+export const SITE_RESULTS = ['violations', 'unreachable', 'partly scanned', 'compliant'] as const;
+export type SiteResult = (typeof SITE_RESULTS)[number];
+
+/** A site's result in words for a table: `violations (partly scanned)` when both hold. */
+export function describeResult(summary: { result: string; complete: boolean }): string {
+  return summary.result === 'violations' && !summary.complete
+    ? 'violations (partly scanned)'
+    : summary.result;
+}
+
+/** A URL of a site the scan could not fetch. */
+export interface SiteFailure {
+  url: string;
+  kind: string;
+  message: string;
+}
+
+export interface SiteOutcome {
+  result: SiteResult;
+  /** Pages fetched (or found unchanged) and checked in this scan. */
+  pagesChecked: number;
+  /** URLs that failed (robots.txt, sitemaps, feeds and pages). */
+  failed: number;
+  /** Whether every page the scan knew of on the site was dealt with. */
+  complete: boolean;
+  /** Why it is incomplete, in words (`3 pages failed`, `over its time budget`). */
+  incomplete: string[];
+  /** The failures, the first `MAX_SITE_FAILURES` of them. */
+  failures: SiteFailure[];
+}
+
+/** Failures kept per site in a scan's record; the count in `failed` is always whole. */
+export const MAX_SITE_FAILURES = 200;
 
 export interface Scan {
   id: number;
@@ -144,6 +207,8 @@ export interface Scan {
   sites: string[];
   counts: ScanCounts;
   errors: ScanError[];
+  /** Each site's result, by site id; null while the scan runs and for scans recorded before it was kept. */
+  siteResults?: Record<string, SiteOutcome> | null;
 }
 
 export const emptyCounts = (): ScanCounts => ({
@@ -156,4 +221,5 @@ export const emptyCounts = (): ScanCounts => ({
   reopened: 0,
   resolved: 0,
   quiet: 0,
+  uncertain: 0,
 });

@@ -17,17 +17,34 @@ export const renderers: Record<ReportFormat, (report: ReportData) => string> = {
 
 export { CSV_COLUMNS, renderCsv } from './csv.ts';
 export { escapeHtml, escapeMarkdown, htmlLink, safeHref } from './escape.ts';
-export { findingEvidenceHtml, REPORT_CSS, renderHtml } from './html.ts';
+export { findingEvidenceHtml, REPORT_CSS, renderHtml, time as htmlTime } from './html.ts';
 export { renderJson } from './json.ts';
 export { renderMarkdown } from './markdown.ts';
-export { type BuildOptions, buildReport, type ReportData, type ReportFinding } from './model.ts';
+export {
+  type BuildOptions,
+  buildReport,
+  describeResult,
+  type ReportCoverage,
+  type ReportData,
+  type ReportFinding,
+  type SiteSummary,
+} from './model.ts';
 export {
   checkNoticeTemplate,
+  composeNotice,
   DEFAULT_NOTICE,
+  loadNotices,
   loadNoticeTemplate,
   NOTICE_FILE,
+  NOTICE_KINDS,
   NOTICE_PLACEHOLDERS,
+  NOTICES_DIR,
+  type Notice,
+  type NoticeContext,
+  type NoticeKind,
+  type NoticeSet,
   type NoticeTemplate,
+  noticeKindOf,
   renderNotice,
 } from './notice.ts';
 export { writeFileAtomic } from './write.ts';

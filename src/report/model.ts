@@ -1,4 +1,4 @@
-import type { Site } from '../config/sites.ts';
+import type { Licence, Site } from '../config/sites.ts';
 import { licensedOn } from '../config/sites.ts';
 import { listFindings } from '../findings/queries.ts';
 import { siteFactsOf } from '../findings/record.ts';
@@ -13,31 +13,48 @@ import {
   type ReviewStatus,
   type Scan,
   type SiteFacts,
+  type SiteFailure,
+  type SiteResult,
   UNREGISTERED_SITE,
 } from '../findings/types.ts';
 import type { Db } from '../store/db.ts';
 import { type DiscoveriesSection, discoveriesOf } from './discoveries.ts';
-import { type NoticeTemplate, renderNotice } from './notice.ts';
+import { composeNotice, type NoticeKind, type NoticeSet, type NoticeTemplate } from './notice.ts';
 
-/** One finding as a report shows it: what the scan did to it, the notes, and the notice draft. */
+/** One finding as a report shows it: what the scan did to it, the notes, and the letter to send. */
 export interface ReportFinding extends Finding {
   change: Change | null;
   notes: AuditEntry[];
+  /** The letter (subject line and body), empty for a finding that needs review. */
   notice: string;
+  noticeSubject: string;
+  noticeLanguage: string;
+  noticeKind: NoticeKind | null;
   /** Whether the site held a valid licence on the day of the scan. */
   licensed: boolean;
 }
 
 /**
- * One site of the scan. The page and reprint counts are `null` for a scan recorded before
- * per-site counts were kept; `violations` and `byStatus` count the violating findings the scan saw.
+ * One site of the scan. The counts are `null` for a scan recorded before per-site counts were
+ * kept; `violations` counts the violating findings the scan saw; `byStatus` counts the site's
+ * findings as they stand now, whichever scan last saw them (an unreachable site keeps its open ones).
  */
 export interface SiteSummary {
   site: string;
+  /** The site's display name from the registry, when it has one. */
+  name: string | null;
   kind: string;
+  /** The licence in words (`granted 2025-01-01 until 2027-12-31 (NR-14)`), and as registered. */
   licence: string;
-  /** In one phrase: `violations`, `compliant`, `no reprints`, `pages failed`, `not counted`. */
-  result: SiteResult;
+  licenceTerms: Licence | null;
+  result: SiteResult | 'not counted';
+  /** Whether every page the scan knew of was dealt with, and if not, why in words. */
+  complete: boolean;
+  incomplete: string[];
+  pagesChecked: number | null;
+  /** URLs that failed (robots.txt, sitemaps, feeds and pages), with the first of them. */
+  failed: number | null;
+  failures: SiteFailure[];
   pages: number | null;
   reprints: number | null;
   full: number | null;
@@ -45,16 +62,31 @@ export interface SiteSummary {
   compliant: number | null;
   errors: number | null;
   violations: number;
+  /** `uncertain` matches the scan saw on the site: shown for review, never violations. */
+  needsReview: number;
   byStatus: Record<ReviewStatus, number>;
 }
 
-export type SiteResult = 'violations' | 'compliant' | 'no reprints' | 'pages failed' | 'not counted';
+/** What the scan actually checked: a report never says "no violations" without it. */
+export interface ReportCoverage {
+  sites: number;
+  /** Sites at least one page of which was checked. */
+  sitesChecked: number;
+  pagesChecked: number;
+  /** URLs that could not be fetched. */
+  failed: number;
+  unreachable: string[];
+  partlyScanned: string[];
+  /** No page of any site could be fetched: nothing was checked. */
+  outage: boolean;
+}
 
 export interface ReportData {
   generated: string;
   publisher?: string;
   scan: Scan | null;
   previous: Scan | null;
+  coverage: ReportCoverage;
   bySite: SiteSummary[];
   byRule: Array<{ rule: string; violations: number }>;
   /** Violations the scan found that the scan before it had not reported. */
@@ -63,6 +95,8 @@ export interface ReportData {
   resolvedFindings: ReportFinding[];
   /** Every violation the scan saw, whatever its review status. */
   violations: ReportFinding[];
+  /** Reprints the checker could not judge (`uncertain`): a person decides. Never violations. */
+  needsReview: ReportFinding[];
   /** Pages found reprinting articles in web archives (`discover`), whatever the scan. */
   discoveries?: DiscoveriesSection;
 }
@@ -70,10 +104,22 @@ export interface ReportData {
 export interface BuildOptions {
   scanId?: number;
   sites?: readonly Site[];
-  notice: NoticeTemplate;
+  /** The letters (`loadNotices`), or one template for every letter. */
+  notice: NoticeSet | NoticeTemplate;
   publisher?: string;
+  publisherHome?: string;
   now?: Date;
 }
+
+const NO_COVERAGE: ReportCoverage = {
+  sites: 0,
+  sitesChecked: 0,
+  pagesChecked: 0,
+  failed: 0,
+  unreachable: [],
+  partlyScanned: [],
+  outage: false,
+};
 
 /** Gather what a report shows. Pure data: each format renders it with its own function. */
 export function buildReport(db: Db, options: BuildOptions): ReportData {
@@ -87,7 +133,16 @@ function buildScanReport(db: Db, options: BuildOptions): ReportData {
   const scan = options.scanId !== undefined ? getScanOrThrow(db, options.scanId) : (latestScan(db) ?? null);
   const base = { generated, publisher: options.publisher, scan, previous: null };
   if (!scan)
-    return { ...base, bySite: [], byRule: [], newFindings: [], resolvedFindings: [], violations: [] };
+    return {
+      ...base,
+      coverage: { ...NO_COVERAGE },
+      bySite: [],
+      byRule: [],
+      newFindings: [],
+      resolvedFindings: [],
+      violations: [],
+      needsReview: [],
+    };
 
   const changes = new Map(
     (
@@ -100,35 +155,90 @@ function buildScanReport(db: Db, options: BuildOptions): ReportData {
       }>
     ).map((row) => [row.finding_id, row]),
   );
+  const observedRows = listFindings(db, { scan: scan.id });
+  const languages = articleLanguages(
+    db,
+    observedRows.map((finding) => finding.articleId),
+  );
   const enrich = (finding: Finding): ReportFinding => {
     const site = currentSite(finding, options.sites);
     const withSite = site ? { ...finding, evidence: { ...finding.evidence, site } } : finding;
     const licence = options.sites?.find((candidate) => candidate.id === finding.site);
+    const unsure = changes.get(finding.id)?.verdict === 'uncertain' || finding.verdict === 'uncertain';
+    const notice = unsure
+      ? undefined
+      : composeNotice(options.notice, withSite, {
+          publisher: options.publisher,
+          publisherHome: options.publisherHome,
+          language: languages.get(finding.articleId),
+          today: generated,
+        });
     return {
       ...withSite,
       change: changes.get(finding.id)?.change ?? null,
       notes: notesOf(db, finding.id),
-      notice: renderNotice(options.notice, withSite, { publisher: options.publisher, today: generated }),
+      notice: notice?.text ?? '',
+      noticeSubject: notice?.subject ?? '',
+      noticeLanguage: notice?.language ?? '',
+      noticeKind: notice?.kind ?? null,
       licensed: licence ? licensedOn(licence, scan.started) : false,
     };
   };
-  const observed = listFindings(db, { scan: scan.id }).map(enrich);
+  const observed = observedRows.map(enrich);
   observed.sort((a, b) => (a.site ?? '').localeCompare(b.site ?? '') || a.pageUrl.localeCompare(b.pageUrl));
   const violations = observed.filter((finding) => changes.get(finding.id)?.verdict === 'violation');
+  const needsReview = observed.filter((finding) => changes.get(finding.id)?.verdict === 'uncertain');
   const newFindings = violations.filter(
     (finding) => finding.change === 'new' || finding.change === 'reopened',
   );
   const resolvedFindings = observed.filter((finding) => finding.change === 'resolved');
+  const bySite = summariseSites(db, scan, violations, needsReview, options.sites);
 
   return {
     ...base,
     previous: previousScan(db, scan.id) ?? null,
-    bySite: summariseSites(scan, violations, options.sites),
+    coverage: coverageOf(scan, bySite),
+    bySite,
     byRule: summariseRules(violations),
     newFindings,
     resolvedFindings,
     violations,
+    needsReview,
   };
+}
+
+/** The language of each article (the publisher's, for a letter when the page says none). */
+function articleLanguages(db: Db, ids: readonly string[]): Map<string, string> {
+  const rows = db
+    .prepare(
+      'SELECT id, language FROM articles WHERE language IS NOT NULL AND id IN (SELECT value FROM json_each(?))',
+    )
+    .all(JSON.stringify([...new Set(ids)])) as Array<{ id: string; language: string }>;
+  return new Map(rows.map((row) => [row.id, row.language]));
+}
+
+function coverageOf(scan: Scan, bySite: readonly SiteSummary[]): ReportCoverage {
+  const scanned = bySite.filter((site) => site.site !== UNREGISTERED_SITE || (site.pagesChecked ?? 0) > 0);
+  const pagesChecked = scanned.reduce((sum, site) => sum + (site.pagesChecked ?? 0), 0);
+  const failed = scanned.reduce((sum, site) => sum + (site.failed ?? 0), 0);
+  return {
+    sites: scanned.length,
+    sitesChecked: scanned.filter((site) => (site.pagesChecked ?? 0) > 0).length,
+    pagesChecked: scan.siteResults ? pagesChecked : scan.counts.pages,
+    failed,
+    unreachable: scanned.filter((site) => site.result === 'unreachable').map((site) => site.site),
+    partlyScanned: scanned
+      .filter((site) => !site.complete && site.result !== 'unreachable')
+      .map((site) => site.site),
+    outage: scanned.length > 0 && pagesChecked === 0 && failed > 0,
+  };
+}
+
+/** A site's result in words for a table: `violations (partly scanned)` when both hold. */
+export function describeResult(summary: { result: string; complete: boolean }): string {
+  return summary.result === 'violations' && !summary.complete
+    ? 'violations (partly scanned)'
+    : summary.result;
 }
 
 function currentSite(finding: Finding, sites: readonly Site[] | undefined): SiteFacts | undefined {
@@ -140,27 +250,39 @@ function currentSite(finding: Finding, sites: readonly Site[] | undefined): Site
  * counted pages for (unregistered pages, say), and the site of any violation it saw.
  */
 function summariseSites(
+  db: Db,
   scan: Scan,
   violations: readonly ReportFinding[],
+  needsReview: readonly ReportFinding[],
   sites: readonly Site[] | undefined,
 ): SiteSummary[] {
   const counted = scan.counts.bySite;
+  const results = scan.siteResults ?? undefined;
   const ids = new Set<string>([
     ...scan.sites,
     ...Object.keys(counted ?? {}),
     ...violations.map((finding) => finding.site ?? UNREGISTERED_SITE),
   ]);
+  const now = statusesNow(db);
   const bySite = new Map<string, SiteSummary>();
   for (const id of ids) {
     const facts =
       siteFactsFor(sites, id) ??
       violations.find((finding) => (finding.site ?? UNREGISTERED_SITE) === id)?.evidence.site;
     const counts = counted ? { ...emptySiteCounts(), ...counted[id] } : undefined;
+    const outcome = results?.[id];
     bySite.set(id, {
       site: id,
+      name: facts?.name ?? null,
       kind: facts?.kind ?? 'unknown',
       licence: describeLicence(facts),
-      result: 'not counted',
+      licenceTerms: facts?.licence ?? null,
+      result: outcome?.result ?? 'not counted',
+      complete: outcome?.complete ?? (counts ? counts.errors === 0 : true),
+      incomplete: outcome?.incomplete ?? [],
+      pagesChecked: outcome?.pagesChecked ?? (counts ? counts.pages - counts.errors : null),
+      failed: outcome?.failed ?? counts?.errors ?? null,
+      failures: outcome?.failures ?? [],
       pages: counts?.pages ?? null,
       reprints: counts?.reprints ?? null,
       full: counts?.full ?? null,
@@ -168,18 +290,21 @@ function summariseSites(
       compliant: counts?.compliant ?? null,
       errors: counts?.errors ?? null,
       violations: 0,
-      byStatus: Object.fromEntries(REVIEW_STATUSES.map((status) => [status, 0])) as Record<
-        ReviewStatus,
-        number
-      >,
+      needsReview: 0,
+      byStatus: {
+        ...(Object.fromEntries(REVIEW_STATUSES.map((status) => [status, 0])) as Record<ReviewStatus, number>),
+        ...now.get(id),
+      },
     });
   }
-  for (const finding of violations) {
-    const summary = bySite.get(finding.site ?? UNREGISTERED_SITE)!;
-    summary.violations++;
-    summary.byStatus[finding.status]++;
+  for (const finding of violations) bySite.get(finding.site ?? UNREGISTERED_SITE)!.violations++;
+  for (const finding of needsReview) {
+    const summary = bySite.get(finding.site ?? UNREGISTERED_SITE);
+    if (summary) summary.needsReview++;
   }
-  for (const summary of bySite.values()) summary.result = resultOf(summary);
+  for (const summary of bySite.values()) {
+    if (summary.result === 'not counted') summary.result = legacyResultOf(summary);
+  }
   return [...bySite.values()].sort(
     (a, b) =>
       b.violations - a.violations ||
@@ -188,20 +313,38 @@ function summariseSites(
   );
 }
 
-const RESULT_ORDER: readonly SiteResult[] = [
+/** Each site's findings by their status now (not `uncertain` ones: those are not violations). */
+function statusesNow(db: Db): Map<string, Partial<Record<ReviewStatus, number>>> {
+  const rows = db
+    .prepare(
+      `SELECT coalesce(site, ?) AS site, status, count(*) AS n FROM findings
+       WHERE verdict != 'uncertain' GROUP BY 1, 2`,
+    )
+    .all(UNREGISTERED_SITE) as Array<{ site: string; status: ReviewStatus; n: number }>;
+  const bySite = new Map<string, Partial<Record<ReviewStatus, number>>>();
+  for (const row of rows) {
+    const counts = bySite.get(row.site) ?? {};
+    counts[row.status] = row.n;
+    bySite.set(row.site, counts);
+  }
+  return bySite;
+}
+
+const RESULT_ORDER: ReadonlyArray<SiteSummary['result']> = [
   'violations',
-  'pages failed',
+  'unreachable',
+  'partly scanned',
   'compliant',
-  'no reprints',
   'not counted',
 ];
 
-function resultOf(summary: SiteSummary): SiteResult {
+/** For a scan recorded before site results were kept: what its page counts allow to say. */
+function legacyResultOf(summary: SiteSummary): SiteSummary['result'] {
   if (summary.violations > 0) return 'violations';
   if (summary.pages === null) return 'not counted';
-  if ((summary.reprints ?? 0) > 0) return 'compliant';
-  if (summary.pages > 0 && summary.errors === summary.pages) return 'pages failed';
-  return 'no reprints';
+  if (summary.pages > 0 && summary.errors === summary.pages) return 'unreachable';
+  if ((summary.errors ?? 0) > 0) return 'partly scanned';
+  return 'compliant';
 }
 
 function summariseRules(violations: readonly ReportFinding[]): Array<{ rule: string; violations: number }> {

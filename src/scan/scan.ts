@@ -10,7 +10,7 @@ import type { Terms } from '../config/terms.ts';
 import { type CrawlOptions, type CrawlSummary, crawl, selectSites, userAgentOf } from '../crawl/crawl.ts';
 import { isFetchError } from '../crawl/errors.ts';
 import { fetchPageSnapshot } from '../crawl/fetch-page.ts';
-import { cachedRobots, failuresOf, goneOf, reachedIn, snapshotsOf } from '../crawl/frontier.ts';
+import { cachedRobots, failuresOf, goneOf, queuedItems, reachedIn, snapshotsOf } from '../crawl/frontier.ts';
 import { isAllowed, parseRobots, policyFor } from '../crawl/robots.ts';
 import { sleep } from '../crawl/scheduler.ts';
 import type { PageSnapshot } from '../crawl/snapshot.ts';
@@ -19,18 +19,26 @@ import {
   ACTIVE_STATUSES,
   acquireScanLock,
   alertNewViolations,
+  applyDeadlines,
+  type DeadlineOutcome,
   type Finding,
   finishScan,
+  getScanOrThrow,
   type RecordOutcome,
   recordPageResults,
   releaseScanLock,
   type Scan,
+  type ScanError,
   type ScannedPage,
+  type SiteFailure,
+  type SiteOutcome,
   startScan,
   type WebhookOutcome,
 } from '../findings/index.ts';
 import { logger } from '../log.ts';
 import type { Db } from '../store/db.ts';
+import { pageLanguage } from './language.ts';
+import { isOutage, siteOutcomes } from './site-results.ts';
 
 /**
  * One scan: crawl the registered sites, judge what their pages reprint, and record the findings
@@ -59,6 +67,17 @@ export interface ScanSummary {
   resolved: Finding[];
   /** Violations seen in this scan that wait for a person (open or contacted). */
   openViolations: number;
+  /**
+   * Violations on the scanned sites that wait for a person now, whichever scan last saw them
+   * (an unreachable site's findings stay open and are counted here).
+   */
+  openFindings: { open: number; contacted: number };
+  /** Each site's result: compliant, violations, unreachable or partly scanned, with its failures. */
+  sites: Record<string, SiteOutcome>;
+  /** No page of any site could be fetched: nothing was checked (`scan` exits 2). */
+  outage: boolean;
+  /** Contacted findings whose deadline has passed: still violating (overdue) or resolved. */
+  deadlines: DeadlineOutcome;
   alerts: WebhookOutcome[];
 }
 
@@ -97,13 +116,15 @@ async function scanSites(
   const stamp = judgementStamp(db, config);
   const outcomes: RecordOutcome[] = [];
   const counts = { judged: 0, reused: 0, revisited: 0 };
+  const checked = new Map<string, number>();
   let batch: ScannedPage[] = [];
   const record = (gone: string[] = []) => {
     if (batch.length === 0 && gone.length === 0) return;
     outcomes.push(recordPageResults(db, scan.id, batch, { sites: config.sites.sites, gone, now: now() }));
     batch = [];
   };
-  const judge = (snapshot: PageSnapshot) => {
+  const judge = (snapshot: PageSnapshot, site: string) => {
+    checked.set(site, (checked.get(site) ?? 0) + 1);
     const cached = cachedJudgement(db, snapshot, stamp);
     let result: PageResult;
     if (cached) {
@@ -114,7 +135,8 @@ async function scanSites(
       saveJudgement(db, snapshot, stamp, result, now());
       counts.judged++;
     }
-    batch.push({ ...result, reprintHash: snapshot.bodyHash });
+    const language = pageLanguage(snapshot);
+    batch.push({ ...result, reprintHash: snapshot.bodyHash, ...(language ? { language } : {}) });
     if (batch.length >= BATCH) record();
   };
 
@@ -124,41 +146,115 @@ async function scanSites(
   judging: for (const site of scan.sites) {
     for (const snapshot of snapshotsOf(db, crawled.passId, { siteId: site })) {
       if (options.signal?.aborted) break judging;
-      judge(snapshot);
+      judge(snapshot, site);
     }
   }
   const gone = goneOf(db, crawled.passId).map((page) => page.url);
+  const failures = failuresBySite(db, crawled.passId);
+  // A site whose robots.txt could not be read is not asked for anything else in this scan, not
+  // even a page with an open finding (its robots.txt of an earlier scan may be stale); nor is a
+  // site that looks down (nothing fetched, something failed): its open findings wait.
+  const closed = new Set(
+    [...failures]
+      .filter(
+        ([site, list]) =>
+          list.some((failure) => CLOSED_KINDS.has(failure.kind)) || (checked.get(site) ?? 0) === 0,
+      )
+      .map(([site]) => site),
+  );
 
   // A page with an open finding that the crawl no longer reaches (dropped from the sitemap, say)
   // is asked for directly: gone if it answers 404 or 410, judged again if it is still there.
   if (crawled.finished) {
     for (const page of unreachedFindings(db, crawled.passId, scan.sites)) {
       if (options.signal?.aborted) break;
+      if (closed.has(page.site)) continue;
       const snapshot = await revisit(db, config.sites, page, options);
       counts.revisited++;
       if (snapshot === 'gone') gone.push(page.url);
-      else if (snapshot) judge(snapshot);
+      else if (snapshot) judge(snapshot, page.site);
     }
   }
   record(gone);
   await captureEvidence(db, { scanId: scan.id, now, signal: options.signal });
 
-  const errors = failuresOf(db, crawled.passId).map((failure) => ({
-    url: failure.url,
-    message: `${failure.kind}${failure.message ? `: ${failure.message}` : ''}`,
-  }));
+  const deadlines = applyDeadlines(db, scan.id, { sites: scan.sites, now: now() });
+
+  const errors: ScanError[] = [...failures].flatMap(([site, list]) =>
+    list.map((failure) => ({
+      url: failure.url,
+      site,
+      kind: failure.kind,
+      message: `${failure.kind}${failure.message ? `: ${failure.message}` : ''}`,
+    })),
+  );
   if (!crawled.finished)
     errors.push({ url: '', message: 'the crawl stopped before the end; the next scan continues it' });
-  const finished = finishScan(db, scan.id, { now: now(), errors });
+  const recorded = getScanOrThrow(db, scan.id).counts.bySite ?? {};
+  const sites = siteOutcomes(scan.sites, {
+    checked,
+    failures,
+    queued: crawled.finished ? new Map() : queuedBySite(db, crawled.passId),
+    overBudget: overBudgetOf(crawled),
+    violations: new Map(scan.sites.map((site) => [site, recorded[site]?.violations ?? 0])),
+  });
+  const finished = finishScan(db, scan.id, { now: now(), errors, siteResults: sites });
   const newViolations = outcomes.flatMap((outcome) => outcome.new);
   const resolved = outcomes.flatMap((outcome) => outcome.resolved);
   const openViolations = countOpenInScan(db, scan.id);
+  const openFindings = countOpenOnSites(db, scan.sites);
+  const outage = isOutage(sites);
   const alerts = await alertNewViolations(config.alerts, finished, newViolations);
   log.info(
-    { ...counts, new: newViolations.length, resolved: resolved.length, openViolations },
+    {
+      ...counts,
+      new: newViolations.length,
+      resolved: resolved.length,
+      openViolations,
+      unreachable: Object.keys(sites).filter((site) => sites[site]!.result === 'unreachable'),
+      outage,
+    },
     'scan finished',
   );
-  return { scan: finished, crawl: crawled, ...counts, newViolations, resolved, openViolations, alerts };
+  return {
+    scan: finished,
+    crawl: crawled,
+    ...counts,
+    newViolations,
+    resolved,
+    openViolations,
+    openFindings,
+    sites,
+    outage,
+    deadlines,
+    alerts,
+  };
+}
+
+/** Failures that mean nothing on the host may be fetched: robots.txt unreadable, a refused address. */
+const CLOSED_KINDS = new Set(['robots-unavailable', 'private-address']);
+
+function failuresBySite(db: Db, passId: number): Map<string, SiteFailure[]> {
+  const bySite = new Map<string, SiteFailure[]>();
+  for (const failure of failuresOf(db, passId)) {
+    const list = bySite.get(failure.siteId) ?? [];
+    // The crawler's messages start with the URL (for its log); the URL has its own field here.
+    const message = (failure.message ?? failure.kind).replace(`${failure.url}: `, '');
+    list.push({ url: failure.url, kind: failure.kind, message });
+    bySite.set(failure.siteId, list);
+  }
+  return bySite;
+}
+
+function queuedBySite(db: Db, passId: number): Map<string, number> {
+  const bySite = new Map<string, number>();
+  for (const item of queuedItems(db, passId)) bySite.set(item.siteId, (bySite.get(item.siteId) ?? 0) + 1);
+  return bySite;
+}
+
+/** Sites the crawl stopped early because they used up a budget (site id → `time`, `pages`, …). */
+function overBudgetOf(crawled: CrawlSummary): Map<string, string> {
+  return new Map(Object.entries(crawled.overBudget ?? {}));
 }
 
 function closeFailed(db: Db, scanId: number, error: unknown, at: Date): void {
@@ -275,6 +371,19 @@ async function revisit(
     logger().warn({ url: page.url, err: error }, 'could not revisit a page with an open finding');
     return undefined;
   }
+}
+
+function countOpenOnSites(db: Db, sites: readonly string[]): { open: number; contacted: number } {
+  const rows = db
+    .prepare(
+      `SELECT status, count(*) AS n FROM findings
+       WHERE verdict = 'violation' AND status IN ('open', 'contacted')
+         AND site IN (SELECT value FROM json_each(?)) GROUP BY status`,
+    )
+    .all(JSON.stringify(sites)) as Array<{ status: 'open' | 'contacted'; n: number }>;
+  const counts = { open: 0, contacted: 0 };
+  for (const row of rows) counts[row.status] = row.n;
+  return counts;
 }
 
 function countOpenInScan(db: Db, scanId: number): number {

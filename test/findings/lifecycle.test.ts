@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   addNote,
+  applyDeadlines,
   auditLog,
   finishScan,
   getFinding,
@@ -12,6 +13,7 @@ import {
   recordPageResults,
   resolvedInScan,
   SCAN_ACTOR,
+  setDeadline,
   setStatus,
   startScan,
 } from '../../src/findings/index.ts';
@@ -236,6 +238,61 @@ describe('findings across scans', () => {
       resolvedWhy: 'manual',
       resolvedAt: day(3).toISOString(),
     });
+    db.close();
+  });
+});
+
+describe('deadlines', () => {
+  it('a scan after the deadline marks a contacted finding overdue, or resolves it if fixed', () => {
+    const db = openStore(join(tempDir(), 'store.sqlite'));
+    const scanOn = (n: number, pages: Parameters<typeof recordPageResults>[2]) => {
+      const scan = startScan(db, { sites: ['peace-blog', 'market-news'], now: day(n) });
+      recordPageResults(db, scan.id, pages, { sites, now: day(n) });
+      const outcome = applyDeadlines(db, scan.id, { sites: ['peace-blog', 'market-news'], now: day(n) });
+      finishScan(db, scan.id, { now: day(n) });
+      return outcome;
+    };
+    scanOn(1, [
+      page(A, 'violation', { hash: 'a1' }),
+      page(B, 'violation', { hash: 'b1' }),
+      page(C, 'violation'),
+    ]);
+    const [a, b, c] = [A, B, C].map((url) => listFindings(db).find((finding) => finding.pageUrl === url)!);
+    for (const finding of [a!, b!, c!]) setStatus(db, finding.id, 'contacted', { who: 'maria', now: day(2) });
+    setDeadline(db, a!.id, '2026-01-10', { who: 'maria', now: day(2) });
+    setDeadline(db, b!.id, '2026-01-10', { who: 'maria', now: day(2) });
+    expect(() => setDeadline(db, c!.id, '10 January', { who: 'maria' })).toThrow(/must be a day/);
+
+    // Before the deadline: nothing happens.
+    expect(scanOn(8, [page(A, 'violation', { hash: 'a1' }), page(B, 'violation', { hash: 'b1' })])).toEqual({
+      overdue: [],
+      resolved: [],
+    });
+    expect(getFinding(db, a!.id)).toMatchObject({
+      status: 'contacted',
+      deadline: '2026-01-10',
+      overdueSince: null,
+    });
+
+    // After it: A is still violating (overdue), B was fixed (resolved), C has no deadline.
+    const after = scanOn(12, [
+      page(A, 'violation', { hash: 'a1' }),
+      page(B, 'compliant', { hash: 'b2' }),
+      page(C, 'violation'),
+    ]);
+    expect(after.overdue.map((finding) => finding.id)).toEqual([a!.id]);
+    expect(after.resolved.map((finding) => finding.id)).toEqual([b!.id]);
+    expect(getFinding(db, a!.id)).toMatchObject({ status: 'contacted', overdueSince: day(12).toISOString() });
+    expect(getFinding(db, b!.id)).toMatchObject({ status: 'resolved', resolvedWhy: 'compliant' });
+    expect(getFinding(db, c!.id)).toMatchObject({ status: 'contacted', overdueSince: null });
+    const last = auditLog(db, a!.id).at(-1)!;
+    expect(last).toMatchObject({ who: SCAN_ACTOR, fromStatus: 'contacted', toStatus: 'contacted' });
+    expect(last.note).toMatch(/overdue: the deadline 2026-01-10 has passed/);
+
+    // Marked once; and a scan that could not see the page (not recorded) leaves it alone.
+    expect(scanOn(13, [page(A, 'violation', { hash: 'a1' })]).overdue).toEqual([]);
+    expect(scanOn(14, []).overdue).toEqual([]);
+    expect(auditLog(db, a!.id).filter((entry) => entry.note?.startsWith('overdue')).length).toBe(1);
     db.close();
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'cheerio';
@@ -8,12 +9,15 @@ import {
   CSV_COLUMNS,
   checkNoticeTemplate,
   DEFAULT_NOTICE,
+  loadNotices,
   loadNoticeTemplate,
+  NOTICE_KINDS,
   renderCsv,
   renderHtml,
   renderJson,
   renderMarkdown,
 } from '../../src/report/index.ts';
+import { BUILT_IN_LETTERS } from '../../src/report/letters.ts';
 import { sites } from '../findings/_pages.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { parseCsv } from './_csv.ts';
@@ -29,7 +33,14 @@ describe('report formats', () => {
     expect(report.scan!.id).toBe(scans[1]);
     const html = renderHtml(report);
     const $ = load(html);
-    expect($('script').length).toBe(0);
+    // One script, the report's own (local times, notices opened for print), allowed by its hash
+    // and nothing else: no page text can run.
+    expect($('script').length).toBe(1);
+    const script = $('script').text();
+    const hash = createHash('sha256').update(script).digest('base64');
+    const csp = $('meta[http-equiv="Content-Security-Policy"]').attr('content')!;
+    expect(csp.split(';').map((directive) => directive.trim())).toContain(`script-src 'sha256-${hash}'`);
+    expect(script).not.toContain('Palmyra');
     expect($('[onerror],[onclick],[onload]').length).toBe(0);
     expect($('link, img, iframe, object, embed').length).toBe(0);
     expect($('meta[http-equiv="Content-Security-Policy"]').attr('content')).toContain("default-src 'none'");
@@ -41,9 +52,8 @@ describe('report formats', () => {
     expect($('#new li a').text()).toBe(HOSTILE_TITLE);
     expect($('#resolved li').text()).toContain(urls.fixed);
     expect($('#resolved li').text()).toContain('compliant');
-    const bySite = $('table.by-site tr')
-      .slice(1)
-      .map((_index, row) => $(row).find('td').first().text())
+    const bySite = $('table.by-site tr[data-site]')
+      .map((_index, row) => $(row).attr('data-site'))
       .get();
     expect(bySite).toEqual(['peace-blog', 'market-news']);
     expect($('table.by-rule').text()).toContain('commercial-use');
@@ -87,9 +97,12 @@ describe('report formats', () => {
   it('Markdown: hostile titles and evidence render to nothing executable', async () => {
     const { db } = seededStore(tempDir());
     const markdown = renderMarkdown(buildReport(db, { sites, notice, now }));
-    // Raw HTML only inside the indented notice drafts, which Markdown shows as code.
+    // Raw HTML only inside the indented notice drafts, which Markdown shows as code; elsewhere
+    // every < is backslash-escaped, but for the autolinks <https://…> the report writes itself.
     const outsideCode = markdown.split('\n').filter((line) => !line.startsWith('    '));
-    expect(outsideCode.join('\n')).not.toMatch(/<script|<img|onerror="/);
+    const withoutAutolinks = outsideCode.join('\n').replace(/<https?:\/\/[^<>\s]*>/g, '');
+    expect(withoutAutolinks).toMatch(/\\<script/);
+    expect(withoutAutolinks).not.toMatch(/(^|[^\\])</m);
     expect(markdown).toContain('## New since the last scan');
     const $ = load(await marked.parse(markdown));
     expect($('script, img, iframe').length).toBe(0);
@@ -107,10 +120,16 @@ describe('report formats', () => {
     const header = rows[0]!;
     expect(header).toEqual(CSV_COLUMNS.map(([name]) => name));
     expect(header.slice(0, 4)).toEqual(['finding_id', 'scan_id', 'change', 'status']);
-    const records = rows
+    const all = rows
       .slice(1)
       .map((row) => Object.fromEntries(header.map((name, index) => [name, row[index]])));
+    const records = all.filter((record) => record.record === 'finding');
     expect(records).toHaveLength(4);
+    // After the findings, one row per site says what was checked there.
+    expect(all.filter((record) => record.record === 'site').map((record) => record.site)).toEqual([
+      'peace-blog',
+      'market-news',
+    ]);
     for (const row of rows) expect(row).toHaveLength(header.length);
     const byUrl = Object.fromEntries(records.map((record) => [record.page_url, record]));
     expect(byUrl[urls.hostile]).toMatchObject({
@@ -159,7 +178,9 @@ describe('notice template', () => {
     const finding = report.violations.find((candidate) => candidate.pageUrl === urls.plain)!;
     expect(finding.notice).toContain('Dear editors of Peace Blog');
     expect(finding.notice).toContain(`  ${urls.plain}`);
-    expect(finding.notice).toContain('- no link to the original article');
+    expect(finding.notice).toContain(
+      '- a link to the original article (a link to our home page is not enough)',
+    );
     expect(finding.notice).toContain('https://northwind.example/palmyra-again/123');
     expect(finding.notice).toContain('first noticed this on 2026-01-01');
     expect(finding.notice).not.toMatch(/\{\{/);
@@ -179,6 +200,18 @@ describe('notice template', () => {
       expect.objectContaining({ where: { file: 'n.md', line: 2 } }),
     );
     expect(loadNoticeTemplate(tempDir()).text).toBe(DEFAULT_NOTICE);
-    expect(loadNoticeTemplate('rules').text).toBe(DEFAULT_NOTICE);
+  });
+
+  it('the project’s rules/notices are the built-in letters, word for word', () => {
+    const folder = loadNotices('rules');
+    for (const kind of NOTICE_KINDS) {
+      expect(Object.keys(folder.templates[kind]).sort()).toEqual(Object.keys(BUILT_IN_LETTERS[kind]).sort());
+      for (const [language, template] of Object.entries(folder.templates[kind])) {
+        expect(template.text, `${kind}.${language}`).toBe(
+          BUILT_IN_LETTERS[kind][language as keyof (typeof BUILT_IN_LETTERS)[typeof kind]],
+        );
+      }
+    }
+    expect(loadNotices(tempDir()).templates.credit.en!.text).toBe(DEFAULT_NOTICE);
   });
 });

@@ -84,38 +84,42 @@ describe('report: every site of the scan', () => {
     const { db } = store();
     const $ = load(renderHtml(buildReport(db, { sites, notice, now })));
     const rows = rowsOf($, $('table.by-site'));
-    expect(rows.map((row) => row.site)).toEqual(['peace-blog', 'market-news', 'quiet-site']);
+    expect(
+      $('table.by-site tr[data-site]')
+        .map((_index, row) => $(row).attr('data-site'))
+        .get(),
+    ).toEqual(['peace-blog', 'market-news', 'quiet-site']);
+    // The display name first, the id under it.
+    expect(rows[0]!.site).toBe('Peace Blogpeace-blog');
     expect(rows[0]).toMatchObject({
       result: 'violations',
-      pages: '1',
+      'pages checked': '1',
       reprints: '1',
       violations: '1',
-      open: '1',
+      'open now': '1',
     });
     expect(rows[1]).toEqual({
       site: 'market-news',
-      kind: 'commercial',
-      licence: 'granted 2025-06-01 (L-77)',
+      'kind and licence': 'commerciallicensed from 2025-06-01',
       result: 'compliant',
-      pages: '4',
-      'page errors': '0',
-      reprints: '3',
-      excerpts: '2',
-      compliant: '3',
+      'pages checked': '4',
+      failed: '0',
+      reprints: '32 excerpts',
       violations: '0',
-      open: '0',
-      contacted: '0',
-      dismissed: '0',
-      licensed: '0',
+      'needs review': '0',
+      'open now': '0',
+      'contacted now': '0',
       resolved: '0',
     });
+    // A site that reprints nothing was still checked: compliant, with its page count.
     expect(rows[2]).toMatchObject({
       site: 'quiet-site',
-      kind: 'community',
-      result: 'no reprints',
-      pages: '1',
+      'kind and licence': 'communityno licence',
+      result: 'compliant',
+      'pages checked': '1',
     });
     expect($('tr[data-site="market-news"]').attr('data-result')).toBe('compliant');
+    expect($('#scan .coverage').text()).toBe('Checked 6 pages on 3 of 3 sites.');
     db.close();
   });
 
@@ -123,19 +127,17 @@ describe('report: every site of the scan', () => {
     const { db } = store();
     const $ = load(await marked.parse(renderMarkdown(buildReport(db, { sites, notice, now }))));
     const table = $('h2')
-      .filter((_index, element) => $(element).text() === 'Summary by site')
+      .filter((_index, element) => $(element).text() === 'Sites')
       .nextAll('table')
       .first();
     const rows = rowsOf($, table);
-    expect(rows.map((row) => row.site)).toEqual(['peace-blog', 'market-news', 'quiet-site']);
+    expect(rows.map((row) => row.site)).toEqual(['Peace Blog (peace-blog)', 'market-news', 'quiet-site']);
     expect(rows[1]).toMatchObject({
       kind: 'commercial',
       licence: 'granted 2025-06-01 (L-77)',
       result: 'compliant',
-      pages: '4',
+      'pages checked': '4',
       reprints: '3',
-      excerpts: '2',
-      compliant: '3',
       violations: '0',
     });
     db.close();
@@ -148,12 +150,14 @@ describe('report: every site of the scan', () => {
     expect(market).toMatchObject({
       result: 'compliant',
       pages: 4,
+      pagesChecked: 4,
       reprints: 3,
       full: 1,
       excerpts: 2,
       errors: 0,
     });
     expect(parsed.scan.counts.bySite['quiet-site']).toMatchObject({ pages: 1, reprints: 0 });
+    expect(parsed.coverage).toMatchObject({ sites: 3, sitesChecked: 3, pagesChecked: 6, outage: false });
     db.close();
   });
 
@@ -169,10 +173,10 @@ describe('report: every site of the scan', () => {
 
     const $ = load(renderHtml(report));
     const rows = rowsOf($, $('table.by-site'));
-    expect(rows.map((row) => [row.site, row.result, row.pages, row.violations])).toEqual([
-      ['peace-blog', 'violations', '–', '1'],
-      ['market-news', 'not counted', '–', '0'],
-      ['quiet-site', 'not counted', '–', '0'],
+    expect(rows.map((row) => [row.result, row['pages checked'], row.violations])).toEqual([
+      ['violations', '–', '1'],
+      ['not counted', '–', '0'],
+      ['not counted', '–', '0'],
     ]);
     expect($('#summary').text()).toContain('recorded before pages were counted per site');
 

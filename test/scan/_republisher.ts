@@ -43,6 +43,8 @@ export interface Republisher {
   requests: SeenRequest[];
   /** Called when a request arrives, before it is answered (for tests that wait on one). */
   onRequest?: (path: string) => void;
+  /** While true the site is down: every connection is reset before an answer (requests still logged). */
+  down: boolean;
   url(path: string): string;
   close(): Promise<void>;
 }
@@ -60,6 +62,7 @@ export async function startRepublisher(id: string): Promise<Republisher> {
     address: '',
     pages,
     requests,
+    down: false,
     url: (path) => `http://${host}${path}`,
     close: () =>
       new Promise<void>((done) => {
@@ -83,6 +86,11 @@ export async function startRepublisher(id: string): Promise<Republisher> {
         .end(body);
     };
     site.onRequest?.(path);
+    if (site.down) {
+      requests.push({ path, status: 0, at });
+      request.socket.destroy();
+      return;
+    }
     if (path === '/robots.txt') {
       send(200, 'text/plain', `User-agent: *\nAllow: /\nSitemap: http://${host}/sitemap.xml\n`);
       return;

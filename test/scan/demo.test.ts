@@ -38,6 +38,20 @@ const expected: Record<Behaviour, RegExp> = {
   excerpts: /^compliant \((\d+) excerpts\)$/,
   'robots-rules': /^compliant$/,
   slow: /^compliant$/,
+  down: /^nothing checked \(robots-unavailable\)$/,
+};
+
+/** What the `result` column must say: the scan's own word for the site. */
+const results: Record<Behaviour, string> = {
+  'credits-properly': 'compliant',
+  'links-home-only': 'violations',
+  'no-copyright': 'violations',
+  'commercial-unlicensed': 'violations',
+  'commercial-licensed': 'compliant',
+  excerpts: 'compliant',
+  'robots-rules': 'compliant',
+  slow: 'compliant',
+  down: 'unreachable',
 };
 
 interface Run {
@@ -108,7 +122,14 @@ describe('npm start', () => {
       const row = rows.get(site.id)!;
       expect(row['what it does'], site.id).toBe(site.expect);
       expect(row.found, site.id).toMatch(expected[site.behaviour]);
-      expect(Number(row.reprints), site.id).toBeGreaterThan(0);
+      expect(row.result, site.id).toBe(results[site.behaviour]);
+      if (site.behaviour === 'down') {
+        // Nothing was fetched there, and the one failure (robots.txt) is counted, not hidden.
+        expect([row.pages, row.failed, row.reprints], site.id).toEqual(['0', '1', '0']);
+      } else {
+        expect(Number(row.reprints), site.id).toBeGreaterThan(0);
+        expect(Number(row.pages), site.id).toBeGreaterThan(0);
+      }
     }
     // The forum's members area is disallowed by its robots.txt and was never asked for.
     expect(demo.stdout).toContain("the forum's members area was asked for 0 time(s)");
@@ -125,12 +146,34 @@ describe('npm start', () => {
       const host = new URL(reprint!).hostname;
       byHost.set(host, (byHost.get(host) ?? 0) + 1);
     });
-    const violating = demoSites.filter((site) => !expected[site.behaviour].source.startsWith('^compliant'));
+    const violating = demoSites.filter((site) => results[site.behaviour] === 'violations');
     expect([...byHost.keys()].sort()).toEqual(violating.map((site) => site.host).sort());
     for (const site of violating) {
       const count = Number(expected[site.behaviour].exec(rows.get(site.id)?.found ?? '')![1]);
       expect(byHost.get(site.host), site.id).toBe(count);
     }
+    // The site that was down is in the by-site table as unreachable, with its failure listed.
+    expect($('table.by-site tr[data-site="lantern-post"] td.result').text()).toBe('unreachable');
+    const failures = $('#failures .site-failures[data-site="lantern-post"]');
+    // The site counts one failure, on its address: robots.txt could not be read, so nothing was asked.
+    expect(failures.find('td.url').first().text()).toBe('http://lantern-post.example/');
+    expect(failures.find('td code').first().text()).toBe('robots-unavailable');
+    expect(failures.find('td').last().text()).toMatch(/503/);
+    // Letters that fit: the French site gets a French letter, the unlicensed commercial site a
+    // licence offer naming it by its display name and asking for no credit.
+    const notice = (host: string) =>
+      $('article.finding')
+        .filter((_, element) =>
+          ($(element).find('a[href^="http://"]').first().attr('href') ?? '').includes(host),
+        )
+        .first()
+        .find('pre.notice')
+        .text();
+    expect(notice('gazette-du-port.example')).toMatch(/^Subject: Reprise de « .+ » sur La Gazette du Port/);
+    expect(notice('gazette-du-port.example')).toContain("un lien vers l'article original");
+    expect(notice('newsmill.example')).toContain('Dear editors of Newsmill,');
+    expect(notice('newsmill.example')).toContain('offer you one');
+    expect(notice('newsmill.example')).not.toMatch(/could not find|add these/);
     // The list at the top links to each finding below.
     const listed = $('ul.finding-list a')
       .map((_, link) => $(link).attr('href'))

@@ -87,7 +87,8 @@ describe('a rescan of unchanged pages', () => {
 
 describe('a new version of the judging code', () => {
   it('judges unchanged pages again', async () => {
-    // A copy of the program whose rule code the test can change, run as separate processes.
+    // A copy of the program whose rule code the test can change, run as separate processes (three
+    // cold starts of tsx: slow on a busy machine, hence the long timeout, a guard against a hang).
     const repo = join(import.meta.dirname, '..', '..');
     const copy = tempDir();
     cpSync(join(repo, 'src'), join(copy, 'src'), { recursive: true });

@@ -9,6 +9,8 @@ import { articleRevisions } from './007-article-revisions.ts';
 import { evidence } from './008-evidence.ts';
 import { reviewIndexes } from './009-review-indexes.ts';
 import { uncertainVerdict } from './010-uncertain-verdict.ts';
+import { siteResults } from './011-site-results.ts';
+import { deadlines } from './012-deadlines.ts';
 
 export interface Migration {
   version: number;
@@ -22,7 +24,8 @@ export interface Migration {
  * 1 articles, 2 fingerprints (match), 3 crawl frontier and snapshots, 4 scans and findings,
  * 5 the last judgement of each page (scan), 6 web-archive discoveries (discover), 7 article
  * revisions and feed selection indexes (feed), 8 evidence of violations and the exchanges it is
- * made from (evidence), 9 indexes for the review pages, 10 the uncertain verdict of a finding (check).
+ * made from (evidence), 9 indexes for the review pages, 10 the uncertain verdict of a finding (check),
+ * 11 each site's result in a scan (scan), 12 finding deadlines (findings).
  */
 export const migrations: Migration[] = [
   articles,
@@ -35,4 +38,6 @@ export const migrations: Migration[] = [
   evidence,
   reviewIndexes,
   uncertainVerdict,
+  siteResults,
+  deadlines,
 ];

@@ -1,0 +1,117 @@
+import { SyndicateError } from '../errors.ts';
+import type { Db } from '../store/db.ts';
+import { type FindingRow, toFinding } from './_rows.ts';
+import { SCAN_ACTOR } from './record.ts';
+import type { Finding, ReviewStatus } from './types.ts';
+
+/**
+ * Deadlines: a rights manager who contacts a site may give it until a day to fix the reprint. The
+ * first scan after that day that checks the page again either finds it fixed (the finding is
+ * resolved, as any compliant page resolves it) or still violating: the finding is then marked
+ * overdue, once, with a line in its audit log.
+ */
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Set (or with `null` clear) a finding's deadline, logged like a note. Only open or contacted findings take one. */
+export function setDeadline(
+  db: Db,
+  findingId: number,
+  deadline: string | null,
+  action: { who: string; now?: Date },
+): Finding {
+  if (deadline !== null && (!DAY.test(deadline) || Number.isNaN(Date.parse(`${deadline}T00:00:00Z`)))) {
+    throw new SyndicateError(
+      'usage',
+      `deadline ${JSON.stringify(deadline)}: must be a day such as 2026-02-01`,
+    );
+  }
+  const who = action.who.trim();
+  if (!who) throw new SyndicateError('usage', 'say who sets the deadline');
+  const now = (action.now ?? new Date()).toISOString();
+  return db
+    .transaction(() => {
+      const row = db.prepare('SELECT * FROM findings WHERE id = ?').get(findingId) as FindingRow | undefined;
+      if (!row) throw new SyndicateError('usage', `no finding ${findingId}`);
+      if (deadline !== null && row.status !== 'open' && row.status !== 'contacted') {
+        throw new SyndicateError(
+          'usage',
+          `finding ${findingId} is ${row.status}: only an open or contacted finding takes a deadline`,
+        );
+      }
+      db.prepare('UPDATE findings SET deadline = ?, overdue_since = NULL WHERE id = ?').run(
+        deadline,
+        findingId,
+      );
+      db.prepare(
+        'INSERT INTO audit (finding_id, who, at, from_status, to_status, note) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(
+        findingId,
+        who,
+        now,
+        row.status,
+        row.status,
+        deadline ? `deadline set: ${deadline}` : 'deadline cleared',
+      );
+      return toFinding(db.prepare('SELECT * FROM findings WHERE id = ?').get(findingId) as FindingRow);
+    })
+    .immediate();
+}
+
+export interface DeadlineOutcome {
+  /** Contacted findings past their deadline that this scan found still violating. */
+  overdue: Finding[];
+  /** Findings past their deadline that this scan resolved (fixed or gone). */
+  resolved: Finding[];
+}
+
+/**
+ * After a scan has recorded its results: mark overdue every contacted finding of `sites` whose
+ * deadline has passed and which this scan checked and found still violating. A finding the scan
+ * could not check (its site unreachable) is left as it was: a failed fetch is not a refusal.
+ */
+export function applyDeadlines(
+  db: Db,
+  scanId: number,
+  options: { sites: readonly string[]; now?: Date },
+): DeadlineOutcome {
+  const now = options.now ?? new Date();
+  const today = now.toISOString().slice(0, 10);
+  const at = now.toISOString();
+  const sites = JSON.stringify(options.sites);
+  return db
+    .transaction(() => {
+      const late = db
+        .prepare(
+          `SELECT f.*, EXISTS (SELECT 1 FROM observations o WHERE o.finding_id = f.id AND o.scan_id = @scan
+             AND o.change = 'resolved') AS resolved_now
+           FROM findings f
+           WHERE f.deadline IS NOT NULL AND f.deadline < @today
+             AND f.site IN (SELECT value FROM json_each(@sites)) AND f.last_scan = @scan`,
+        )
+        .all({ today, sites, scan: scanId }) as Array<FindingRow & { resolved_now: number }>;
+      const outcome: DeadlineOutcome = { overdue: [], resolved: [] };
+      for (const row of late) {
+        const status = row.status as ReviewStatus;
+        if (status === 'resolved' && row.resolved_now) {
+          outcome.resolved.push(toFinding(row));
+          continue;
+        }
+        if (status !== 'contacted' || row.verdict !== 'violation' || row.overdue_since) continue;
+        db.prepare('UPDATE findings SET overdue_since = ? WHERE id = ?').run(at, row.id);
+        db.prepare(
+          'INSERT INTO audit (finding_id, who, at, from_status, to_status, note) VALUES (?, ?, ?, ?, ?, ?)',
+        ).run(
+          row.id,
+          SCAN_ACTOR,
+          at,
+          status,
+          status,
+          `overdue: the deadline ${row.deadline} has passed and the reprint still violates the terms (scan ${scanId})`,
+        );
+        outcome.overdue.push(toFinding({ ...row, overdue_since: at }));
+      }
+      return outcome;
+    })
+    .immediate();
+}

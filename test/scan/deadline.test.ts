@@ -1,0 +1,62 @@
+import { load } from 'cheerio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog, getFinding, SCAN_ACTOR, setDeadline, setStatus } from '../../src/findings/index.ts';
+import { setLogLevel } from '../../src/log.ts';
+import { openStore } from '../../src/store/db.ts';
+import { runCli } from '../helpers/cli.ts';
+import {
+  articles,
+  findingsOf,
+  type Republisher,
+  reprint,
+  scanSetup,
+  startRepublisher,
+} from './_republisher.ts';
+
+/**
+ * A contacted finding with a deadline, through real scans of a site on 127.0.0.1: the scan after
+ * the deadline finds the reprint still violating and marks it overdue (the summary and the report
+ * say so); once the site fixes it, the next scan resolves it.
+ */
+let site: Republisher;
+
+beforeAll(async () => {
+  setLogLevel('silent');
+  site = await startRepublisher('civic');
+});
+afterAll(() => site.close());
+
+describe('a deadline for a contacted site', () => {
+  it('is overdue after the day if the reprint still violates, and resolved once fixed', async () => {
+    const { store, argv } = await scanSetup([site]);
+    const article = articles['nw-481']!;
+    site.pages.set('/a/', { body: reprint(article, 'home-only') });
+    expect((await runCli([...argv, 'scan'])).code).toBe(1);
+    const id = findingsOf(store).get(site.url('/a/'))!.id;
+    const db = openStore(store);
+    setStatus(db, id, 'contacted', { who: 'maria', note: 'wrote to the editor' });
+    // A day already past: the next scan is after the deadline.
+    setDeadline(db, id, '2026-01-10', { who: 'maria' });
+    db.close();
+
+    const late = await runCli([...argv, 'scan']);
+    expect(late.code, late.stderr).toBe(1);
+    expect(late.stdout).toMatch(/overdue:\s+1 contacted past their deadline/);
+    const check = openStore(store);
+    expect(getFinding(check, id)).toMatchObject({ status: 'contacted', deadline: '2026-01-10' });
+    expect(getFinding(check, id)!.overdueSince).not.toBeNull();
+    expect(auditLog(check, id).at(-1)).toMatchObject({ who: SCAN_ACTOR, toStatus: 'contacted' });
+    check.close();
+    const html = load((await runCli([...argv, 'report', '--format', 'html'])).stdout);
+    expect(html(`#finding-${id} .badge.overdue`).text()).toBe('overdue since 2026-01-10');
+
+    site.pages.set('/a/', { body: reprint(article, 'proper') });
+    const fixed = await runCli([...argv, 'scan']);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.stdout).toMatch(/fixed after a deadline: 1/);
+    expect(findingsOf(store).get(site.url('/a/'))).toMatchObject({
+      status: 'resolved',
+      resolved_why: 'compliant',
+    });
+  }, 120_000); // several scans, each capturing evidence in Chromium: slow on a busy machine
+});
