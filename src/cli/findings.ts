@@ -6,6 +6,7 @@ import {
   listFindings,
   REVIEW_STATUSES,
   type ReviewStatus,
+  setDeadline,
   setStatus,
 } from '../findings/index.ts';
 import { safeForTerminal } from '../log.ts';
@@ -13,13 +14,13 @@ import { csvRow } from '../report/escape.ts';
 import { type Db, openStore } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
 
-const VERDICTS = ['violation', 'compliant'] as const;
+const VERDICTS = ['violation', 'compliant', 'uncertain'] as const;
 const FORMATS = ['text', 'json', 'csv'] as const;
 
 /**
  * `findings [--status S] [--site ID] [--verdict V] [--format text|json|csv]` lists findings;
- * `findings set ID… --status S [--note T] --who NAME` changes them with the same audit log as the
- * review pages (one transaction a finding, through the findings module).
+ * `findings set ID… --status S [--note T] [--deadline DAY] --who NAME` changes them with the same
+ * audit log as the review pages (one transaction for all, through the findings module).
  */
 export const findingsCommand = defineCommand({
   name: 'findings',
@@ -29,7 +30,7 @@ export const findingsCommand = defineCommand({
     program
       .command('findings')
       .usage(
-        '[--status S…] [--site ID] [--verdict V] [--format F]  |  set ID… --status S [--note TEXT] --who NAME',
+        '[--status S…] [--site ID] [--verdict V] [--format F]  |  set ID… --status S [--note TEXT] [--deadline DAY] --who NAME',
       )
       .description('list findings, or change their status from a script (`findings set`)')
       .argument('[set]', '`set` to change the status of the findings named next')
@@ -42,10 +43,17 @@ export const findingsCommand = defineCommand({
       )
       .option('--site <id>', 'only findings on this site')
       .addOption(
-        new Option('--verdict <verdict>', 'only findings whose last check says this').choices(VERDICTS),
+        new Option(
+          '--verdict <verdict>',
+          'only findings whose last check says this (uncertain: needs review)',
+        ).choices(VERDICTS),
       )
       .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('text'))
       .option('--note <text>', 'with `set`: a note for the audit log')
+      .option(
+        '--deadline <day>',
+        'with `set`: the day (YYYY-MM-DD) by which the site should fix the reprint; a scan after it marks the finding resolved or overdue ("none" clears it)',
+      )
       .option('--who <name>', 'with `set`: who makes the change, as the audit log names them')
       .action(
         context.action((verb: string | undefined, ids: string[], options: FindingsOptions) => {
@@ -70,19 +78,19 @@ interface FindingsOptions {
   verdict?: (typeof VERDICTS)[number];
   format: (typeof FORMATS)[number];
   note?: string;
+  deadline?: string;
   who?: string;
 }
 
 function listFindingsTo(db: Db, options: FindingsOptions, write: (text: string) => void): void {
-  if (options.note !== undefined || options.who !== undefined) {
-    throw usageError('--note and --who go with `findings set`');
+  if (options.note !== undefined || options.who !== undefined || options.deadline !== undefined) {
+    throw usageError('--note, --deadline and --who go with `findings set`');
   }
-  let rows = listFindings(db, {
+  const rows = listFindings(db, {
     ...(options.status ? { status: options.status } : {}),
     ...(options.site ? { site: options.site } : {}),
-    ...(options.verdict === 'violation' ? { violating: true } : {}),
+    ...(options.verdict ? { verdict: options.verdict } : {}),
   });
-  if (options.verdict === 'compliant') rows = rows.filter((row) => row.verdict === 'compliant');
   write(formatters[options.format](rows));
 }
 
@@ -109,15 +117,21 @@ function setFindings(
   // Every id is checked before anything changes: a typo in the fifth id changes none.
   const missing = ids.filter((id) => !getFinding(db, id));
   if (missing.length) throw usageError(`no finding ${missing.join(', ')}`);
+  const deadline =
+    options.deadline === undefined ? undefined : options.deadline === 'none' ? null : options.deadline;
   const changed = db.transaction(() =>
-    ids.map((id) =>
-      setStatus(db, id, status, {
+    ids.map((id) => {
+      const finding = setStatus(db, id, status, {
         who: options.who!,
         ...(options.note !== undefined ? { note: options.note } : {}),
-      }),
-    ),
+      });
+      return deadline === undefined ? finding : setDeadline(db, id, deadline, { who: options.who! });
+    }),
   )();
-  for (const finding of changed) write(`finding ${finding.id}: ${finding.status}\n`);
+  for (const finding of changed)
+    write(
+      `finding ${finding.id}: ${finding.status}${finding.deadline ? `, deadline ${finding.deadline}` : ''}\n`,
+    );
 }
 
 const COLUMNS = [
@@ -165,6 +179,8 @@ const formatters: Record<(typeof FORMATS)[number], (rows: Finding[]) => string> 
         firstSeen: finding.firstSeen,
         lastSeen: finding.lastSeen,
         resolvedAt: finding.resolvedAt,
+        deadline: finding.deadline ?? null,
+        overdueSince: finding.overdueSince ?? null,
       })),
       null,
       2,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadSites, SITES_FILE } from '../config/sites.ts';
 import { loadTerms, TERMS_FILE } from '../config/terms.ts';
 import { configError, usageError } from '../errors.ts';
-import { loadNoticeTemplate } from '../report/index.ts';
+import { loadNotices } from '../report/index.ts';
 import { generateToken, SERVER_LIMITS, startServer, storedEvidence } from '../server/index.ts';
 import { openStore } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
@@ -72,7 +72,7 @@ export const serveCommand = defineCommand({
           const publisher = existsSync(join(globals.rules, TERMS_FILE))
             ? loadTerms(globals.rules).publisher.name
             : undefined;
-          const notice = loadNoticeTemplate(globals.rules);
+          const notice = loadNotices(globals.rules);
           const db = openStore(globals.store, { mustExist: true });
           try {
             const running = await startServer({

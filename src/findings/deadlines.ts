@@ -13,6 +13,12 @@ import type { Finding, ReviewStatus } from './types.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
+/** A real day of the calendar: `Date` alone reads 2026-02-30 as 2 March. */
+function isCalendarDay(text: string): boolean {
+  const time = Date.parse(`${text}T00:00:00Z`);
+  return DAY.test(text) && !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === text;
+}
+
 /** Set (or with `null` clear) a finding's deadline, logged like a note. Only open or contacted findings take one. */
 export function setDeadline(
   db: Db,
@@ -20,7 +26,7 @@ export function setDeadline(
   deadline: string | null,
   action: { who: string; now?: Date },
 ): Finding {
-  if (deadline !== null && (!DAY.test(deadline) || Number.isNaN(Date.parse(`${deadline}T00:00:00Z`)))) {
+  if (deadline !== null && !isCalendarDay(deadline)) {
     throw new SyndicateError(
       'usage',
       `deadline ${JSON.stringify(deadline)}: must be a day such as 2026-02-01`,

@@ -30,6 +30,7 @@ export {
   type SiteSummary,
 } from './model.ts';
 export {
+  builtInNotices,
   checkNoticeTemplate,
   composeNotice,
   DEFAULT_NOTICE,

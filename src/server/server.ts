@@ -24,7 +24,7 @@ import {
   siteFactsOf,
 } from '../findings/index.ts';
 import { logger } from '../log.ts';
-import { DEFAULT_NOTICE, type NoticeTemplate, renderNotice } from '../report/index.ts';
+import { builtInNotices, type NoticeSet, type NoticeTemplate, renderNotice } from '../report/index.ts';
 import type { Db } from '../store/db.ts';
 import { REVIEW_CSS, REVIEW_SCRIPT } from './assets.ts';
 import { Guard, type Session, sameOrigin } from './auth.ts';
@@ -46,7 +46,8 @@ export interface ServeOptions {
   token?: string;
   sites?: readonly Site[];
   /** The letter the finding page drafts; the built-in one when absent. */
-  notice?: NoticeTemplate;
+  /** The letters (by kind and language) or a single template; the built-in letters when absent. */
+  notice?: NoticeSet | NoticeTemplate;
   publisher?: string;
   /** Believe the `X-Forwarded-*` headers of a proxy in front (TLS ends there). */
   trustProxy?: boolean;
@@ -92,7 +93,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   const feeds = new FeedFiles(options.outDir);
   const evidence = options.evidence ?? noEvidence;
-  const notice = options.notice ?? { file: '(built-in notice)', text: DEFAULT_NOTICE };
+  const notice = options.notice ?? builtInNotices();
   const db = options.db;
   let port = options.port ?? 8080;
   const headersTimeout = options.headersTimeoutMs ?? SERVER_LIMITS.headersTimeoutMs;

@@ -13,7 +13,7 @@ import { loadTerms } from '../../src/config/terms.ts';
 import { main as demo } from '../../src/demo/main.ts';
 import { listFindings, setStatus } from '../../src/findings/index.ts';
 import { setLogLevel } from '../../src/log.ts';
-import { loadNoticeTemplate } from '../../src/report/index.ts';
+import { loadNotices } from '../../src/report/index.ts';
 import { startServer, storedEvidence } from '../../src/server/index.ts';
 import { openStore } from '../../src/store/db.ts';
 
@@ -50,7 +50,7 @@ try {
     outDir: join(scratch, 'public'),
     port: 0,
     sites: loadSites(rules).sites,
-    notice: loadNoticeTemplate(rules),
+    notice: loadNotices(rules),
     publisher: loadTerms(rules).publisher.name,
     evidence: storedEvidence(db),
   });

@@ -73,6 +73,56 @@ describe('syndicate findings', () => {
     expect(text.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
   });
 
+  it('sets a deadline with the status, in one transaction: a bad day changes nothing', async () => {
+    const file = store();
+    const open = JSON.parse(
+      (await runCli(['--store', file, 'findings', '--status', 'open', '--format', 'json'])).stdout,
+    ) as Array<{ id: number; status: string; deadline: string | null }>;
+    const target = open[0]!;
+    const args = (day: string) => [
+      '--store',
+      file,
+      'findings',
+      'set',
+      String(target.id),
+      '--status',
+      'contacted',
+      '--deadline',
+      day,
+      '--who',
+      'maria',
+    ];
+    const bad = await runCli(args('2026-02-30'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('2026-02-30');
+    let db = openStore(file);
+    const before = auditLog(db, target.id).length;
+    db.close();
+    const after = JSON.parse(
+      (await runCli(['--store', file, 'findings', '--format', 'json'])).stdout,
+    ) as typeof open;
+    expect(after.find((finding) => finding.id === target.id)).toMatchObject({
+      status: 'open',
+      deadline: null,
+    });
+
+    const good = await runCli(args('2027-01-15'));
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.stdout).toBe(`finding ${target.id}: contacted, deadline 2027-01-15\n`);
+    db = openStore(file);
+    try {
+      const log = auditLog(db, target.id);
+      expect(log.slice(before).map((entry) => [entry.toStatus, entry.note])).toEqual([
+        ['contacted', null],
+        ['contacted', 'deadline set: 2027-01-15'],
+      ]);
+    } finally {
+      db.close();
+    }
+    const listed = await runCli(['--store', file, 'findings', '--deadline', '2027-01-15']);
+    expect(listed.code).toBe(2);
+  });
+
   it('changes statuses with one audit entry each, and changes none when an id is wrong', async () => {
     const file = store();
     const all = JSON.parse(
