@@ -25,10 +25,16 @@ export const buildCommand = defineCommand({
           const globals = context.globals();
           const config = loadFeedConfig(globals.feeds);
           const db = openStore(globals.store, { mustExist: true });
+          const progress = context.progress('build');
           let result: ReturnType<typeof buildFeeds>;
           try {
-            result = buildFeeds(db, config, { out: options.out, force: options.force ?? false });
+            result = buildFeeds(db, config, {
+              out: options.out,
+              force: options.force ?? false,
+              onFeed: (done, total) => progress.update(`${done}/${total} feed(s)`),
+            });
           } finally {
+            progress.end();
             db.close();
           }
           for (const name of result.written) context.io.stdout(`wrote ${name}\n`);

@@ -163,16 +163,33 @@ export const discoverCommand = defineCommand({
                 await fetcher.close();
               }
             }
-            const outcomes = await discoverFiles(db, jobs, {
-              storeFile: globals.store,
-              terms,
-              sites,
-              minCoverage: options.minCoverage,
-              ...(options.threads !== undefined ? { threads: options.threads } : {}),
-              again: options.again ?? false,
-              fetch,
-              signal: context.io.stopSignal,
-            });
+            const progress = context.progress('discover');
+            let filesDone = 0;
+            let records = 0;
+            let found = 0;
+            let outcomes: Awaited<ReturnType<typeof discoverFiles>>;
+            try {
+              outcomes = await discoverFiles(db, jobs, {
+                onProgress: (step) => {
+                  records += step.records;
+                  found += step.discoveries.length;
+                  if (step.done) filesDone++;
+                  progress.update(
+                    `${filesDone}/${jobs.length} file(s), ${records} record(s), ${found} reprint(s)`,
+                  );
+                },
+                storeFile: globals.store,
+                terms,
+                sites,
+                minCoverage: options.minCoverage,
+                ...(options.threads !== undefined ? { threads: options.threads } : {}),
+                again: options.again ?? false,
+                fetch,
+                signal: context.io.stopSignal,
+              });
+            } finally {
+              progress.end();
+            }
             const sources = new Set(outcomes.map((outcome) => outcome.source));
             let discoveries = listDiscoveries(db).filter(
               (discovery) =>

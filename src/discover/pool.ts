@@ -45,6 +45,8 @@ export interface DiscoverSettings {
   maxPayloadBytes?: number;
   fetch?: FetchSettings;
   signal?: AbortSignal;
+  /** Told of every step once it is saved (records read and reprints found since the last step). */
+  onProgress?: (step: Progress) => void;
 }
 
 export interface FileOutcome {
@@ -147,7 +149,10 @@ export async function discoverFiles(
   if (queue.length === 0) return outcomes;
   const threads = Math.max(1, Math.min(settings.threads ?? defaultThreads(), queue.length));
   const prefilter = buildPrefilter(db, { shared: threads > 1 });
-  const save = (progress: Progress) => saveProgress(db, progress, now());
+  const save = (progress: Progress) => {
+    saveProgress(db, progress, now());
+    settings.onProgress?.(progress);
+  };
 
   if (threads === 1) {
     for (const item of queue) {

@@ -63,6 +63,8 @@ export interface BuildOptions {
   /** Render every feed even if the manifest says it is up to date (files are still only written if changed). */
   force?: boolean;
   fileOps?: FileOps;
+  /** Told after each feed is dealt with (for a progress line): feeds done and in all. */
+  onFeed?: (done: number, total: number) => void;
 }
 
 export interface BuildResult {
@@ -300,7 +302,10 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
     return changed;
   };
 
+  let feedsDone = 0;
   for (const definition of config.feeds) {
+    if (feedsDone > 0) options.onFeed?.(feedsDone, config.feeds.length);
+    feedsDone++;
     const before = previous.feeds[definition.id];
     const configKey = hashOf(OUTPUT_VERSION, publisher, definition);
     documents.push(buildFeedDocument(definition, publisher, []));
