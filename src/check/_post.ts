@@ -22,7 +22,7 @@
 import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import type { PageDocument } from '../match/page.ts';
-import { walk } from '../match/page.ts';
+import { NON_TEXT_TAGS, walk } from '../match/page.ts';
 import type { Tokens } from '../match/tokens.ts';
 
 export interface Post {
@@ -51,24 +51,7 @@ const LEADING_WORDS = 80;
 /** Matched words that make a region part of the reprinted text, whatever its name. */
 const MATCHED_CONTINUES = 20;
 
-const IGNORED_TAGS = new Set([
-  'script',
-  'style',
-  'noscript',
-  'template',
-  'svg',
-  'iframe',
-  'object',
-  'embed',
-  'canvas',
-  'form',
-  'button',
-  'select',
-  'textarea',
-  'input',
-  'link',
-  'meta',
-]);
+const IGNORED_TAGS = new Set([...NON_TEXT_TAGS, 'link', 'meta']);
 const STOP_TAGS = new Set(['nav', 'menu', 'dialog', 'amp-sidebar']);
 const STOP_ROLES = new Set(['navigation', 'complementary', 'banner', 'search', 'dialog']);
 const LAYOUT_TAGS = new Set(['footer', 'aside', 'header']);

@@ -32,8 +32,8 @@ export interface PageDocument {
   heading?: Element;
 }
 
-/** Elements that never hold the article's text. */
-const NOISE_TAGS = new Set([
+/** Elements whose content is never readable text of a post (code, media, controls). */
+export const NON_TEXT_TAGS: ReadonlySet<string> = new Set([
   'script',
   'style',
   'noscript',
@@ -48,6 +48,11 @@ const NOISE_TAGS = new Set([
   'select',
   'textarea',
   'input',
+]);
+
+/** Elements that never hold the article's text: the above, and page furniture. */
+const NOISE_TAGS = new Set([
+  ...NON_TEXT_TAGS,
   'nav',
   'aside',
   'menu',
