@@ -2,8 +2,8 @@ import type { AnyNode } from 'domhandler';
 import type { z } from 'zod';
 import type { Site } from '../config/sites.ts';
 import type { Terms } from '../config/terms.ts';
-import type { PageSnapshot } from '../crawl/snapshot.ts';
 import type { PageDocument } from '../match/page.ts';
+import type { PageSnapshot } from '../snapshot/index.ts';
 import type { Article } from '../store/article.ts';
 
 /** What a rule sees: saved page data and the matched article. A rule never fetches anything. */

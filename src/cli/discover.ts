@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import { loadSites, SITES_FILE, type SitesFile } from '../config/sites.ts';
 import { loadTerms } from '../config/terms.ts';
-import { userAgentOf } from '../crawl/crawl.ts';
+import { userAgentOf } from '../crawl/settings.ts';
 import { captureJobs, queryCdx } from '../discover/cdx.ts';
 import { checkDiscoveries } from '../discover/live-check.ts';
 import {

@@ -9,8 +9,11 @@ export {
   type ScanLock,
 } from './lock.ts';
 export {
+  activeFindingPages,
   countByStatus,
   countFindings,
+  countOpenInScan,
+  countOpenOnSites,
   FINDING_SORTS,
   type FindingFilter,
   type FindingSort,

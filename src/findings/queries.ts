@@ -1,6 +1,13 @@
 import type { Db } from '../store/db.ts';
 import { type FindingRow, toFinding } from './_rows.ts';
-import { type Change, type Finding, REVIEW_STATUSES, type ReviewStatus, UNREGISTERED_SITE } from './types.ts';
+import {
+  ACTIVE_STATUSES,
+  type Change,
+  type Finding,
+  REVIEW_STATUSES,
+  type ReviewStatus,
+  UNREGISTERED_SITE,
+} from './types.ts';
 
 export interface FindingFilter {
   /** Only findings a scan observed (with the verdict it saw). */
@@ -205,4 +212,40 @@ export function scanTrend(db: Db, scanIds: readonly number[]): ScanSiteTrend[] {
        ORDER BY o.scan_id, site`,
     )
     .all(UNREGISTERED_SITE, ...scanIds, UNREGISTERED_SITE) as ScanSiteTrend[];
+}
+
+/** Pages with a finding still active (open or contacted) on these sites: the scan revisits them. */
+export function activeFindingPages(db: Db, siteIds: readonly string[]): Array<{ url: string; site: string }> {
+  const placeholders = ACTIVE_STATUSES.map(() => '?').join(', ');
+  return db
+    .prepare(
+      `SELECT DISTINCT page_url AS url, site FROM findings
+       WHERE status IN (${placeholders}) AND site IN (SELECT value FROM json_each(?))`,
+    )
+    .all(...ACTIVE_STATUSES, JSON.stringify(siteIds)) as Array<{ url: string; site: string }>;
+}
+
+/** Violations on these sites that wait for a person, whichever scan last saw them. */
+export function countOpenOnSites(db: Db, sites: readonly string[]): { open: number; contacted: number } {
+  const rows = db
+    .prepare(
+      `SELECT status, count(*) AS n FROM findings
+       WHERE verdict = 'violation' AND status IN ('open', 'contacted')
+         AND site IN (SELECT value FROM json_each(?)) GROUP BY status`,
+    )
+    .all(JSON.stringify(sites)) as Array<{ status: 'open' | 'contacted'; n: number }>;
+  const counts = { open: 0, contacted: 0 };
+  for (const row of rows) counts[row.status] = row.n;
+  return counts;
+}
+
+/** Violations a scan saw that are still active. */
+export function countOpenInScan(db: Db, scanId: number): number {
+  const placeholders = ACTIVE_STATUSES.map(() => '?').join(', ');
+  const row = db
+    .prepare(
+      `SELECT count(*) AS n FROM findings WHERE last_scan = ? AND verdict = 'violation' AND status IN (${placeholders})`,
+    )
+    .get(scanId, ...ACTIVE_STATUSES) as { n: number };
+  return row.n;
 }

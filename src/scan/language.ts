@@ -1,4 +1,4 @@
-import type { PageSnapshot } from '../crawl/snapshot.ts';
+import type { PageSnapshot } from '../snapshot/index.ts';
 
 /** How far into a page `<html lang>` is looked for: it sits at the top of any real page. */
 const HEAD_CHARS = 64 * 1024;

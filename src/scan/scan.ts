@@ -1,25 +1,20 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { checkSnapshot } from '../check/check-snapshot.ts';
 import type { PageResult } from '../check/result.ts';
 import type { AlertsConfig } from '../config/alerts.ts';
 import type { SitesFile } from '../config/sites.ts';
 import type { Terms } from '../config/terms.ts';
-import { type CrawlOptions, type CrawlSummary, crawl, selectSites, userAgentOf } from '../crawl/crawl.ts';
-import { isFetchError } from '../crawl/errors.ts';
-import { fetchPageSnapshot } from '../crawl/fetch-page.ts';
-import { cachedRobots, failuresOf, goneOf, queuedItems, reachedIn, snapshotsOf } from '../crawl/frontier.ts';
-import { isAllowed, parseRobots, policyFor } from '../crawl/robots.ts';
-import { sleep } from '../crawl/scheduler.ts';
-import type { PageSnapshot } from '../crawl/snapshot.ts';
+import { type CrawlOptions, type CrawlSummary, crawl } from '../crawl/crawl.ts';
+import { revisit } from '../crawl/revisit.ts';
+import { selectSites } from '../crawl/settings.ts';
 import { captureEvidence } from '../evidence/index.ts';
 import {
-  ACTIVE_STATUSES,
   acquireScanLock,
+  activeFindingPages,
   alertNewViolations,
   applyDeadlines,
+  countOpenInScan,
+  countOpenOnSites,
   type DeadlineOutcome,
   type Finding,
   finishScan,
@@ -36,7 +31,16 @@ import {
   type WebhookOutcome,
 } from '../findings/index.ts';
 import { logger } from '../log.ts';
+import {
+  failuresOf,
+  goneOf,
+  type PageSnapshot,
+  queuedBySite,
+  reachedIn,
+  snapshotsOf,
+} from '../snapshot/index.ts';
 import type { Db } from '../store/db.ts';
+import { codeVersion } from '../version.ts';
 import { pageLanguage } from './language.ts';
 import { isOutage, siteOutcomes } from './site-results.ts';
 
@@ -169,7 +173,7 @@ async function scanSites(
     for (const page of unreachedFindings(db, crawled.passId, scan.sites)) {
       if (options.signal?.aborted) break;
       if (closed.has(page.site)) continue;
-      const snapshot = await revisit(db, config.sites, page, options);
+      const snapshot = await revisit(db, config.sites, page.url, options);
       counts.revisited++;
       if (snapshot === 'gone') gone.push(page.url);
       else if (snapshot) judge(snapshot, page.site);
@@ -246,12 +250,6 @@ function failuresBySite(db: Db, passId: number): Map<string, SiteFailure[]> {
   return bySite;
 }
 
-function queuedBySite(db: Db, passId: number): Map<string, number> {
-  const bySite = new Map<string, number>();
-  for (const item of queuedItems(db, passId)) bySite.set(item.siteId, (bySite.get(item.siteId) ?? 0) + 1);
-  return bySite;
-}
-
 /** Sites the crawl stopped early because they used up a budget (site id → `time`, `pages`, …). */
 function overBudgetOf(crawled: CrawlSummary): Map<string, string> {
   return new Map(Object.entries(crawled.overBudget ?? {}));
@@ -269,38 +267,20 @@ function closeFailed(db: Db, scanId: number, error: unknown, at: Date): void {
 }
 
 /**
+ * The code that judges pages (matching and the rules): after an upgrade that fixes a rule, an
+ * unchanged page must not keep a verdict the old rule gave, a false accusation perhaps.
+ */
+const JUDGING_CODE = ['check', 'match'];
+
+/**
  * What a judgement depends on besides the page: the terms, the site registry, the articles and the
  * judging code. When any of them changes, every page is judged again.
  */
 function judgementStamp(db: Db, config: ScanConfig): string {
   const articles = db.prepare('SELECT count(*) AS n, max(stored_at) AS latest FROM articles').get();
   return createHash('sha256')
-    .update(JSON.stringify([config.terms, config.sites.sites, articles, judgingCode()]))
+    .update(JSON.stringify([config.terms, config.sites.sites, articles, codeVersion(JUDGING_CODE)]))
     .digest('hex');
-}
-
-let judgingCodeHash: string | undefined;
-
-/**
- * A hash of the code that judges pages (matching and the rules): after an upgrade that fixes a rule,
- * an unchanged page must not keep a verdict the old rule gave, a false accusation perhaps.
- */
-function judgingCode(): string {
-  if (judgingCodeHash) return judgingCodeHash;
-  const hash = createHash('sha256');
-  for (const folder of ['../check/', '../match/']) {
-    const dir = fileURLToPath(new URL(folder, import.meta.url));
-    try {
-      for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
-        if (/\.[cm]?[jt]s$/.test(file)) hash.update(file).update(readFileSync(join(dir, file)));
-      }
-    } catch (error) {
-      // Without its sources (a bundled build), the judging code is known by this file's URL.
-      hash.update(import.meta.url).update(String((error as Error).message));
-    }
-  }
-  judgingCodeHash = hash.digest('hex');
-  return judgingCodeHash;
 }
 
 function cachedJudgement(db: Db, snapshot: PageSnapshot, stamp: string): PageResult | undefined {
@@ -321,77 +301,7 @@ function saveJudgement(db: Db, snapshot: PageSnapshot, stamp: string, result: Pa
   ).run(snapshot.url, snapshot.bodyHash, stamp, JSON.stringify(result), at.toISOString());
 }
 
+/** Pages with an open finding that the crawl of this pass did not reach. */
 function unreachedFindings(db: Db, passId: number, siteIds: string[]): Array<{ url: string; site: string }> {
-  const placeholders = ACTIVE_STATUSES.map(() => '?').join(', ');
-  const rows = db
-    .prepare(
-      `SELECT DISTINCT page_url AS url, site FROM findings
-       WHERE status IN (${placeholders}) AND site IN (SELECT value FROM json_each(?))`,
-    )
-    .all(...ACTIVE_STATUSES, JSON.stringify(siteIds)) as Array<{ url: string; site: string }>;
-  return rows.filter((row) => !reachedIn(db, passId, row.url));
-}
-
-async function revisit(
-  db: Db,
-  sites: SitesFile,
-  page: { url: string },
-  options: ScanOptions,
-): Promise<PageSnapshot | 'gone' | undefined> {
-  const userAgent = userAgentOf(sites.crawler);
-  const robots = cachedRobots(db, new URL(page.url).origin);
-  // Only where this scan's crawl read robots.txt and it allows the page: never a disallowed URL.
-  if (!robots || robots.status >= 500) return undefined;
-  const policy = robots.status < 300 ? policyFor(parseRobots(robots.body), userAgent) : undefined;
-  if (policy && !isAllowed(policy, page.url)) return undefined;
-  // The same pace as the crawl's (its delay, or a larger Crawl-delay): a site that dropped many
-  // pages from its sitemap is not sent their revisits back to back.
-  const delayMs = Math.max(
-    options.delayMs ?? sites.crawler.delayMs,
-    Math.min((policy?.crawlDelaySeconds ?? 0) * 1000, sites.crawler.maxCrawlDelayMs),
-  );
-  try {
-    await sleep(delayMs, options.signal);
-  } catch {
-    return undefined;
-  }
-  try {
-    return await fetchPageSnapshot(page.url, {
-      allowPrivateNetworks: options.allowPrivateNetworks || sites.crawler.allowPrivateNetworks,
-      userAgent,
-      resolve: sites.crawler.resolve,
-      signal: options.signal,
-      maxBodyBytes: sites.crawler.maxBodyBytes,
-      headersTimeoutMs: sites.crawler.headersTimeoutMs,
-      bodyTimeoutMs: sites.crawler.bodyTimeoutMs,
-      maxRedirects: sites.crawler.maxRedirects,
-    });
-  } catch (error) {
-    if (isFetchError(error) && (error.status === 404 || error.status === 410)) return 'gone';
-    logger().warn({ url: page.url, err: error }, 'could not revisit a page with an open finding');
-    return undefined;
-  }
-}
-
-function countOpenOnSites(db: Db, sites: readonly string[]): { open: number; contacted: number } {
-  const rows = db
-    .prepare(
-      `SELECT status, count(*) AS n FROM findings
-       WHERE verdict = 'violation' AND status IN ('open', 'contacted')
-         AND site IN (SELECT value FROM json_each(?)) GROUP BY status`,
-    )
-    .all(JSON.stringify(sites)) as Array<{ status: 'open' | 'contacted'; n: number }>;
-  const counts = { open: 0, contacted: 0 };
-  for (const row of rows) counts[row.status] = row.n;
-  return counts;
-}
-
-function countOpenInScan(db: Db, scanId: number): number {
-  const placeholders = ACTIVE_STATUSES.map(() => '?').join(', ');
-  const row = db
-    .prepare(
-      `SELECT count(*) AS n FROM findings WHERE last_scan = ? AND verdict = 'violation' AND status IN (${placeholders})`,
-    )
-    .get(scanId, ...ACTIVE_STATUSES) as { n: number };
-  return row.n;
+  return activeFindingPages(db, siteIds).filter((row) => !reachedIn(db, passId, row.url));
 }

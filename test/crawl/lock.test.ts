@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { sitesFileSchema } from '../../src/config/sites.ts';
 import { crawl } from '../../src/crawl/crawl.ts';
-import { latestPass } from '../../src/crawl/frontier.ts';
+import { latestPass } from '../../src/crawl/passes.ts';
 import { isSyndicateError } from '../../src/errors.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { openStore } from '../../src/store/db.ts';

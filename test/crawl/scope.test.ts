@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSites } from '../../src/config/sites.ts';
 import { crawl } from '../../src/crawl/crawl.ts';
-import { snapshotsOf } from '../../src/crawl/frontier.ts';
 import { setLogLevel } from '../../src/log.ts';
+import { snapshotsOf } from '../../src/snapshot/index.ts';
 import { openStore } from '../../src/store/db.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { fastCrawler, html, startSite, type TestSite, writeSites } from './_server.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadSites } from '../../src/config/sites.ts';
-import { selectSites } from '../../src/crawl/crawl.ts';
+import { selectSites } from '../../src/crawl/settings.ts';
 import { demoSites } from '../../src/demo/network.ts';
 
 describe('rules/sites.yaml, the example registry', () => {

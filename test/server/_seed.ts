@@ -1,6 +1,7 @@
 import type { PageResult, ReprintMatch } from '../../src/check/result.ts';
 import type { Site } from '../../src/config/sites.ts';
-import { complete, openPass, queuedItems } from '../../src/crawl/frontier.ts';
+import { openPass } from '../../src/crawl/passes.ts';
+import { complete, queuedItems } from '../../src/crawl/queue.ts';
 import {
   finishScan,
   recordPageResults,
