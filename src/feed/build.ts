@@ -6,6 +6,7 @@ import { SyndicateError } from '../errors.ts';
 import { logger } from '../log.ts';
 import { storeRevision } from '../store/articles.ts';
 import type { Db } from '../store/db.ts';
+import { codeVersion } from '../version.ts';
 import { renderAtom } from './atom1.ts';
 import { renderHtmlView, viewFileName } from './html-view.ts';
 import { renderJsonFeed } from './json-feed.ts';
@@ -53,8 +54,13 @@ export const RENDERERS: Record<FeedFormat, (document: FeedDocument) => string> =
 
 export const OPML_FILE = 'feeds.opml';
 export const MANIFEST_FILE = '.syndicate-build.json';
-/** Bump when the renderers change what they write, so that every feed is rendered again once. */
-export const OUTPUT_VERSION = 2;
+/** The manifest's own format: a manifest of another format is read as none. */
+const MANIFEST_FORMAT = 2;
+/**
+ * The code that renders feeds: when it changes (an upgrade, a fix to a renderer), every feed is
+ * rendered again once; files are still written only when their bytes change.
+ */
+const RENDERING_CODE = ['feed'];
 /** More changed articles than this since the last build: every feed is selected again (cheaper than sorting them out). */
 const MAX_TRACKED_CHANGES = 5000;
 
@@ -111,12 +117,12 @@ interface Manifest {
 function readManifest(file: string): Manifest {
   try {
     const manifest = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
-    if (manifest.version === OUTPUT_VERSION && manifest.feeds && typeof manifest.feeds === 'object')
+    if (manifest.version === MANIFEST_FORMAT && manifest.feeds && typeof manifest.feeds === 'object')
       return manifest;
   } catch {
     // Missing or unreadable: everything is rendered and compared with what is on disk.
   }
-  return { version: OUTPUT_VERSION, feeds: {} };
+  return { version: MANIFEST_FORMAT, feeds: {} };
 }
 
 function fileRecord(file: string): FileRecord | undefined {
@@ -239,7 +245,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
   const previous = readManifest(manifestFile);
   const state = storeRevision(db);
   const next: Manifest = {
-    version: OUTPUT_VERSION,
+    version: MANIFEST_FORMAT,
     storeId: state.storeId,
     revision: state.revision,
     feeds: {},
@@ -307,7 +313,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
     if (feedsDone > 0) options.onFeed?.(feedsDone, config.feeds.length);
     feedsDone++;
     const before = previous.feeds[definition.id];
-    const configKey = hashOf(OUTPUT_VERSION, publisher, definition);
+    const configKey = hashOf(codeVersion(RENDERING_CODE), publisher, definition);
     documents.push(buildFeedDocument(definition, publisher, []));
     const untouched =
       sameStore &&
