@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { SyndicateError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
+import { holderIsGone, holderToken, parseHolderToken } from '../store/process-lock.ts';
 import { statement } from './statements.ts';
 
 /**
@@ -11,19 +10,7 @@ import { statement } from './statements.ts';
 
 /** Who is working on a pass: this host, this process, this call. */
 export function lockHolder(): string {
-  return `${hostname()}:${process.pid}:${randomUUID()}`;
-}
-
-/** Whether the process named in `holder` may still be running (unknowable on another host). */
-function holderAlive(holder: string): boolean {
-  const [host, pid] = holder.split(':');
-  if (host !== hostname()) return true;
-  try {
-    process.kill(Number(pid), 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return holderToken();
 }
 
 /**
@@ -35,7 +22,7 @@ export function lockPass(db: Db, passId: number, holder: string, now: Date): voi
     const current = statement(db, 'SELECT holder FROM crawl_locks WHERE pass_id = ?').get(passId) as
       | { holder: string }
       | undefined;
-    if (current && current.holder !== holder && holderAlive(current.holder)) {
+    if (current && current.holder !== holder && !holderIsGone(parseHolderToken(current.holder))) {
       throw new SyndicateError(
         'locked',
         `crawl pass ${passId} is being worked on by another process (${current.holder.split(':').slice(0, 2).join(':')})`,

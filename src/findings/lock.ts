@@ -1,7 +1,7 @@
-import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { SyndicateError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
+import { holderIsGone, processIsAlive, thisProcess } from '../store/process-lock.ts';
 
 export interface ScanLock {
   pid: number;
@@ -32,9 +32,10 @@ const heldKey = (db: Db, lock: Pick<ScanLock, 'pid' | 'host'>) =>
  * lock stands until released.
  */
 export function acquireScanLock(db: Db, options: LockOptions = {}): ScanLock {
+  const self = thisProcess();
   const me: ScanLock = {
-    pid: options.pid ?? process.pid,
-    host: options.host ?? hostname(),
+    pid: options.pid ?? self.pid,
+    host: options.host ?? self.host,
     started: (options.now ?? new Date()).toISOString(),
   };
   const isAlive = options.isAlive ?? processIsAlive;
@@ -47,7 +48,7 @@ export function acquireScanLock(db: Db, options: LockOptions = {}): ScanLock {
         const samePid = holder.host === me.host && holder.pid === me.pid;
         // Two scans in one process (a scheduler, a server) share the pid: the live one keeps it.
         const leftBehind = samePid && !heldHere.has(heldKey(db, me));
-        const dead = holder.host === me.host && !samePid && !isAlive(holder.pid);
+        const dead = !samePid && holderIsGone(holder, { host: me.host, isAlive });
         if (!leftBehind && !dead) {
           throw new SyndicateError(
             'locked',
@@ -77,14 +78,4 @@ export function releaseScanLock(db: Db, lock: Pick<ScanLock, 'pid' | 'host'>): b
 
 export function currentScanLock(db: Db): ScanLock | undefined {
   return db.prepare('SELECT pid, host, started FROM scan_lock WHERE id = 1').get() as ScanLock | undefined;
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
