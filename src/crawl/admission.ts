@@ -17,6 +17,8 @@ export interface KnownUrls {
   sitemaps: Iterable<{ siteId: string; url: string }>;
   /** Final URLs that redirected pages landed on. */
   landedOn: Iterable<string>;
+  /** Budgets that stopped sites earlier in the pass (before a resume). */
+  budgets?: Record<string, 'pages' | 'sitemaps'>;
 }
 
 /**
@@ -36,7 +38,10 @@ export class Admission {
     sites: readonly Site[],
     private readonly limits: AdmissionLimits,
     known: KnownUrls,
+    /** Told the first time a budget stops a site, to keep it across a resume. */
+    private readonly onBudget: (siteId: string, budget: 'pages' | 'sitemaps') => void = () => {},
   ) {
+    Object.assign(this.overBudget, known.budgets);
     this.filters = new Map(
       sites.map((site) => [site.id, urlFilter(site.discover.include, site.discover.exclude)]),
     );
@@ -45,8 +50,10 @@ export class Admission {
     for (const url of known.landedOn) this.landedOn.add(twinKey(url));
   }
 
-  noteBudget(siteId: string, budget: SiteBudget): void {
-    this.overBudget[siteId] ??= budget;
+  noteBudget(siteId: string, budget: 'pages' | 'sitemaps'): void {
+    if (this.overBudget[siteId]) return;
+    this.overBudget[siteId] = budget;
+    this.onBudget(siteId, budget);
   }
 
   /** A page that redirected: a later link to where it landed is the same page again. */

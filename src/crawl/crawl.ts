@@ -7,7 +7,7 @@ import { Admission, type SiteBudget } from './admission.ts';
 import { isFetchError } from './errors.ts';
 import { HostLanes } from './lanes.ts';
 import { lockHolder, lockPass, unlockPass } from './pass-lock.ts';
-import { finishPass, openPass, type Pass } from './passes.ts';
+import { budgetStops, finishPass, noteBudgetStop, openPass, type Pass } from './passes.ts';
 import { PoliteClient } from './polite-client.ts';
 import { type ItemContext, processItem } from './process-item.ts';
 import {
@@ -134,11 +134,17 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
       { items: itemTotals(db, pass.id), counts: passCounts(db, pass.id) },
       options.onProgress,
     );
-    const admission = new Admission(sites, crawler, {
-      pages: knownUrls(db, pass.id, 'page'),
-      sitemaps: knownUrls(db, pass.id, 'sitemap'),
-      landedOn: landedUrls(db, pass.id),
-    });
+    const admission = new Admission(
+      sites,
+      crawler,
+      {
+        pages: knownUrls(db, pass.id, 'page'),
+        sitemaps: knownUrls(db, pass.id, 'sitemap'),
+        landedOn: landedUrls(db, pass.id),
+        budgets: budgetStops(db, pass.id),
+      },
+      (siteId, budget) => noteBudgetStop(db, pass.id, siteId, budget),
+    );
     const clocks = new SiteClocks(crawler.siteTimeBudgetMs, stop.signal);
     const robots = new RobotsCache({
       db,

@@ -73,3 +73,20 @@ export function latestPass(db: Db): Pass | undefined {
     | undefined;
   return row ? toPass(row) : undefined;
 }
+
+/** The budgets (pages, sitemaps) that stopped each site of the pass so far, site id → budget. */
+export function budgetStops(db: Db, passId: number): Record<string, 'pages' | 'sitemaps'> {
+  const rows = db
+    .prepare('SELECT site_id AS siteId, budget FROM crawl_budget_stops WHERE pass_id = ?')
+    .all(passId) as Array<{ siteId: string; budget: 'pages' | 'sitemaps' }>;
+  return Object.fromEntries(rows.map((row) => [row.siteId, row.budget]));
+}
+
+/** Remember that a budget stopped a site; the first one noted for the site stays. */
+export function noteBudgetStop(db: Db, passId: number, siteId: string, budget: 'pages' | 'sitemaps'): void {
+  statement(db, 'INSERT OR IGNORE INTO crawl_budget_stops (pass_id, site_id, budget) VALUES (?, ?, ?)').run(
+    passId,
+    siteId,
+    budget,
+  );
+}
