@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { checkSnapshot } from '../check/check-snapshot.ts';
 import type { PageResult } from '../check/result.ts';
 import type { AlertsConfig } from '../config/alerts.ts';
@@ -40,7 +39,7 @@ import {
   snapshotsOf,
 } from '../snapshot/index.ts';
 import type { Db } from '../store/db.ts';
-import { codeVersion } from '../version.ts';
+import { cachedJudgement, judgementStamp, saveJudgement } from './judgements.ts';
 import { pageLanguage } from './language.ts';
 import { isOutage, siteOutcomes } from './site-results.ts';
 
@@ -117,7 +116,7 @@ async function scanSites(
   log.info({ sites: scan.sites }, 'scan started');
   const crawled = await crawl(db, config.sites, { ...options, siteIds: scan.sites, now });
 
-  const stamp = judgementStamp(db, config);
+  const stamp = judgementStamp(db, config.terms, config.sites.sites);
   const outcomes: RecordOutcome[] = [];
   const counts = { judged: 0, reused: 0, revisited: 0 };
   const checked = new Map<string, number>();
@@ -264,41 +263,6 @@ function closeFailed(db: Db, scanId: number, error: unknown, at: Date): void {
   } catch (closing) {
     logger().warn({ scan: scanId, err: closing }, 'could not record why the scan failed');
   }
-}
-
-/**
- * The code that judges pages (matching and the rules): after an upgrade that fixes a rule, an
- * unchanged page must not keep a verdict the old rule gave, a false accusation perhaps.
- */
-const JUDGING_CODE = ['check', 'match'];
-
-/**
- * What a judgement depends on besides the page: the terms, the site registry, the articles and the
- * judging code. When any of them changes, every page is judged again.
- */
-function judgementStamp(db: Db, config: ScanConfig): string {
-  const articles = db.prepare('SELECT count(*) AS n, max(stored_at) AS latest FROM articles').get();
-  return createHash('sha256')
-    .update(JSON.stringify([config.terms, config.sites.sites, articles, codeVersion(JUDGING_CODE)]))
-    .digest('hex');
-}
-
-function cachedJudgement(db: Db, snapshot: PageSnapshot, stamp: string): PageResult | undefined {
-  const row = db
-    .prepare<[string], { body_hash: string; stamp: string; result: string }>(
-      'SELECT body_hash, stamp, result FROM scan_judgements WHERE url = ?',
-    )
-    .get(snapshot.url);
-  if (!row || row.body_hash !== snapshot.bodyHash || row.stamp !== stamp) return undefined;
-  return { ...(JSON.parse(row.result) as PageResult), fetchedAt: snapshot.fetchedAt };
-}
-
-function saveJudgement(db: Db, snapshot: PageSnapshot, stamp: string, result: PageResult, at: Date): void {
-  db.prepare(
-    `INSERT INTO scan_judgements (url, body_hash, stamp, result, judged_at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (url) DO UPDATE SET body_hash = excluded.body_hash, stamp = excluded.stamp,
-       result = excluded.result, judged_at = excluded.judged_at`,
-  ).run(snapshot.url, snapshot.bodyHash, stamp, JSON.stringify(result), at.toISOString());
 }
 
 /** Pages with an open finding that the crawl of this pass did not reach. */
