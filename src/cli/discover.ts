@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
+import { loadTerms } from '../check/terms.ts';
 import { loadSites, SITES_FILE, type SitesFile } from '../config/sites.ts';
-import { loadTerms } from '../config/terms.ts';
 import { userAgentOf } from '../crawl/crawl.ts';
 import { captureJobs, queryCdx } from '../discover/cdx.ts';
 import { checkDiscoveries } from '../discover/live-check.ts';

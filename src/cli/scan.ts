@@ -1,8 +1,8 @@
 import { Option } from 'commander';
 import { Cron } from 'croner';
+import { loadTerms } from '../check/terms.ts';
 import { loadAlerts } from '../config/alerts.ts';
 import { loadSites } from '../config/sites.ts';
-import { loadTerms } from '../config/terms.ts';
 import { isSyndicateError, usageError } from '../errors.ts';
 import { describeResult } from '../findings/types.ts';
 import { logger } from '../log.ts';

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadTerms } from '../check/terms.ts';
 import { loadSites, SITES_FILE } from '../config/sites.ts';
-import { loadTerms, TERMS_FILE } from '../config/terms.ts';
+import { TERMS_FILE } from '../config/terms.ts';
 import { configError, usageError } from '../errors.ts';
 import { loadNotices } from '../report/index.ts';
 import { generateToken, SERVER_LIMITS, startServer, storedEvidence } from '../server/index.ts';

@@ -18,7 +18,7 @@ import { parseDocument } from 'yaml';
 import type { PageResult } from '../check/result.ts';
 import type { Io } from '../cli/context.ts';
 import { run } from '../cli/main.ts';
-import { loadTerms } from '../config/terms.ts';
+import { loadTerms } from '../check/terms.ts';
 import { latestScan } from '../findings/scans.ts';
 import { describeResult } from '../findings/types.ts';
 import { iterateArticles } from '../store/articles.ts';
