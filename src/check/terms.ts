@@ -6,7 +6,7 @@ import { ruleRegistry } from './rules/index.ts';
  * configuration layer holds only the file's shape, the rule engine knows which rules exist and
  * what each one's options are.
  */
-export const checkRuleEntry: RuleEntryCheck = (id, options) => {
+const checkRuleEntry: RuleEntryCheck = (id, options) => {
   const rule = ruleRegistry.find((candidate) => candidate.meta.id === id);
   if (!rule) {
     return {

@@ -20,7 +20,7 @@ export interface GlobalOptions {
 }
 
 /** What a command's action returns: its exit code, always (there is no callback to forget). */
-export type CommandResult = ExitCode | Promise<ExitCode>;
+type CommandResult = ExitCode | Promise<ExitCode>;
 
 export interface CommandContext {
   io: Io;

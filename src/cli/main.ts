@@ -12,7 +12,7 @@ import { StatusLine } from './terminal.ts';
  * The program with every command. `exitCode` receives what the command that ran returned: the
  * only way a command ends is by returning its code, so none can forget to set it.
  */
-export function buildProgram(io: Io, exitCode: (code: ExitCode) => void): Command {
+function buildProgram(io: Io, exitCode: (code: ExitCode) => void): Command {
   const status = new StatusLine(io);
   const program = new Command('syndicate')
     .description(

@@ -136,7 +136,7 @@ async function scheduled(pattern: string, run: () => Promise<ExitCode>, io: Io):
   return EXIT.ok;
 }
 
-export function formatScan(summary: ScanSummary): string {
+function formatScan(summary: ScanSummary): string {
   const { scan } = summary;
   const open = summary.openFindings;
   const lines = [

@@ -12,7 +12,7 @@ import { loadYamlFile } from './yaml.ts';
  *   webhooks: [https://hooks.example/syndicate]
  * ```
  */
-export const alertsSchema = z.strictObject({
+const alertsSchema = z.strictObject({
   webhooks: z
     .array(absoluteUrl)
     .default([])
@@ -40,7 +40,7 @@ export const alertsFileSchema = z.strictObject({
 
 export type AlertsConfig = z.output<typeof alertsSchema>;
 
-export const ALERTS_FILE = 'alerts.yaml';
+const ALERTS_FILE = 'alerts.yaml';
 
 /** The alert settings; the file is optional and its absence means no alerts. */
 export function loadAlerts(rulesDir: string): AlertsConfig {

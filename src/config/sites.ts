@@ -13,7 +13,7 @@ const day = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2026-01-31')
   .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), 'is not a real date');
 
-export const licenceSchema = z
+const licenceSchema = z
   .strictObject({
     granted: day.describe('first day the licence is valid'),
     expires: day.optional().describe('last day the licence is valid; open-ended when absent'),
@@ -24,7 +24,7 @@ export const licenceSchema = z
     path: ['expires'],
   });
 
-export const discoverSchema = z.strictObject({
+const discoverSchema = z.strictObject({
   sitemaps: z
     .array(absoluteUrl)
     .optional()
@@ -37,7 +37,7 @@ export const discoverSchema = z.strictObject({
   exclude: z.array(z.string()).optional().describe('regular expressions; matching URLs are skipped'),
 });
 
-export const siteSchema = z.strictObject({
+const siteSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
   name: z
     .string()

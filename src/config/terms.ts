@@ -15,7 +15,7 @@ const languageTag = z
   .regex(/^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/, 'must be a language tag such as en');
 
 /** How a page is matched to articles; the matcher's defaults are these. */
-export const matchSchema = z.strictObject({
+const matchSchema = z.strictObject({
   minWords: z.number().int().min(10).default(30).describe('fewer shared words than this is never a reprint'),
   minSentences: z
     .number()

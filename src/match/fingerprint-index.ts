@@ -9,7 +9,6 @@ import {
   DEFAULT_SHINGLES,
   type Fingerprints,
   type ShingleOptions,
-  shingles,
   textShingles,
   toInt64,
   winnow,
@@ -29,10 +28,6 @@ export function articleText(article: Article): string {
 
 export function articleTokens(article: Article): Tokens {
   return tokenise(articleText(article));
-}
-
-export function fingerprintTokens(tokens: Tokens, options: ShingleOptions = DEFAULT_SHINGLES): Fingerprints {
-  return winnow(shingles(tokens, options), options);
 }
 
 export function packFingerprints(prints: Fingerprints): Buffer {
