@@ -62,11 +62,6 @@ export function finishPass(db: Db, passId: number, now: Date): void {
   statement(db, 'UPDATE crawl_passes SET finished_at = ? WHERE id = ?').run(now.toISOString(), passId);
 }
 
-export function getPass(db: Db, passId: number): Pass | undefined {
-  const row = statement(db, 'SELECT * FROM crawl_passes WHERE id = ?').get(passId) as PassRow | undefined;
-  return row ? toPass(row) : undefined;
-}
-
 export function latestPass(db: Db): Pass | undefined {
   const row = statement(db, 'SELECT * FROM crawl_passes ORDER BY id DESC LIMIT 1').get() as
     | PassRow

@@ -113,15 +113,6 @@ export function itemTotals(db: Db, passId: number): { total: number; done: numbe
   return { total: totals.total, done: totals.done ?? 0 };
 }
 
-export function pageCounts(db: Db, passId: number): Map<string, number> {
-  const rows = db
-    .prepare(
-      "SELECT site_id, COUNT(*) AS n FROM crawl_frontier WHERE pass_id = ? AND kind = 'page' GROUP BY site_id",
-    )
-    .all(passId) as Array<{ site_id: string; n: number }>;
-  return new Map(rows.map((row) => [row.site_id, row.n]));
-}
-
 /**
  * Record what became of an item, and the items it discovered, in one transaction. Returns the
  * discovered items that were new to the pass (with their ids).

@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { siteSchema } from '../../src/config/sites.ts';
+import { sitesFileSchema } from '../../src/config/sites.ts';
 import { Admission } from '../../src/crawl/admission.ts';
 import type { NewItem } from '../../src/crawl/queue.ts';
 
-const site = siteSchema.parse({
-  id: 'blog',
-  url: 'https://blog.example/',
-  kind: 'community',
-  discover: { maxPages: 3, exclude: ['/private/'] },
-});
+const site = sitesFileSchema.parse({
+  sites: [
+    {
+      id: 'blog',
+      url: 'https://blog.example/',
+      kind: 'community',
+      discover: { maxPages: 3, exclude: ['/private/'] },
+    },
+  ],
+}).sites[0]!;
 const limits = { maxSitemapsPerSite: 2, maxSitemapDepth: 1 };
 const page = (url: string): NewItem => ({ siteId: 'blog', url, kind: 'page', source: 'link' });
 const sitemap = (url: string): NewItem => ({ siteId: 'blog', url, kind: 'sitemap', source: 'sitemap' });

@@ -1,14 +1,15 @@
-import type { Migration } from './index.ts';
+import type Database from 'better-sqlite3';
 
 /**
  * The budgets (pages, sitemaps) that stopped a site in a crawl pass: a crawl stopped and resumed
  * still reports the site as partly crawled, though the URLs the budget turned away were met before
- * the resume.
+ * the resume. Typed by the list in index.ts that takes it, not by importing its type back, which
+ * would make an import cycle.
  */
-export const crawlBudgetStops: Migration = {
+export const crawlBudgetStops = {
   version: 13,
   name: 'crawl-budget-stops',
-  up(db) {
+  up(db: Database.Database): void {
     db.exec(`
       CREATE TABLE crawl_budget_stops (
         pass_id INTEGER NOT NULL REFERENCES crawl_passes (id) ON DELETE CASCADE,
