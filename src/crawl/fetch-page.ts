@@ -1,10 +1,10 @@
 import { crawlerSchema } from '../config/sites.ts';
+import { normaliseUrl, sameSite } from '../net/url.ts';
 import type { PrivateNetworkPolicy } from './address-policy.ts';
 import { FetchError } from './errors.ts';
 import { Fetcher } from './fetcher.ts';
 import { toPageSnapshot } from './page.ts';
 import type { PageSnapshot } from './snapshot.ts';
-import { normaliseUrl, sameSite } from './url.ts';
 
 export { FetchError } from './errors.ts';
 

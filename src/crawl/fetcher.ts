@@ -3,9 +3,9 @@ import { isIP } from 'node:net';
 import type { Readable, Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import { Agent, buildConnector, request } from 'undici';
+import { sameSite } from '../net/url.ts';
 import { addressAllowed, type PrivateNetworkPolicy } from './address-policy.ts';
 import { type FailureKind, FetchError, isFetchError } from './errors.ts';
-import { sameSite } from './url.ts';
 
 /**
  * The one HTTP client of the crawler (undici): pooled keep-alive connections, host names resolved

@@ -1,4 +1,4 @@
-import { normalisePercentEncoding } from './url.ts';
+import { normalisePercentEncoding } from '../net/url.ts';
 
 /**
  * robots.txt after RFC 9309, written for hostile input: one pass over the lines, and a matcher

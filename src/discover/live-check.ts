@@ -21,7 +21,7 @@ import {
   type RobotsPolicy,
 } from '../crawl/robots.ts';
 import { Politeness } from '../crawl/scheduler.ts';
-import { sameSite } from '../crawl/url.ts';
+import { sameSite } from '../net/url.ts';
 import type { Db } from '../store/db.ts';
 import type { Discovery } from './judge.ts';
 import { type FetchSettings, makeFetcher } from './pool.ts';
