@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { localArchive, remoteArchive } from '../../src/discover/archive.ts';
-import { makeFetcher } from '../../src/discover/pool.ts';
+import { crawlerFetcher } from '../../src/net/http.ts';
 import { type ArchiveEvent, readArchive } from '../../src/discover/records.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { buildArchive, type RecordSpec } from './_archives.ts';
@@ -68,7 +68,7 @@ describe('the record reader', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     closers.push(() => new Promise((resolve) => server.close(() => resolve())));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/a.warc.gz`;
-    const fetcher = makeFetcher({ allowPrivateNetworks: true });
+    const fetcher = crawlerFetcher({ allowPrivateNetworks: true });
     closers.push(() => fetcher.close());
     // The whole file fits in one range: it is read.
     expect((await events(remoteArchive(url, fetcher))).length).toBe(specs.length);
@@ -79,7 +79,7 @@ describe('the record reader', () => {
   });
 
   it('refuses a private address unless allowed, as the crawler does', async () => {
-    const fetcher = makeFetcher({});
+    const fetcher = crawlerFetcher({});
     closers.push(() => fetcher.close());
     await expect(events(remoteArchive('http://127.0.0.1:9/a.warc.gz', fetcher))).rejects.toThrow(
       /private address/,

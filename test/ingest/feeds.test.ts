@@ -29,6 +29,24 @@ beforeAll(async () => {
         Buffer.from(rss.replace('Grain corridor reopens', 'Grain corridor: São Tomé'), 'latin1'),
       );
     }
+    if (path === '/cp1252.xml') {
+      // Labelled Latin-1 but written by a Windows tool: 0x93 and 0x94 are curly quotes, as
+      // browsers read them, not C1 controls.
+      response.writeHead(200, { 'content-type': 'application/rss+xml; charset=iso-8859-1' });
+      const [head, tail] = rss.split('Grain corridor reopens') as [string, string];
+      return response.end(
+        Buffer.concat([
+          Buffer.from(head),
+          Buffer.from([0x93, 0x47, 0x72, 0x61, 0x69, 0x6e, 0x94]),
+          Buffer.from(tail),
+        ]),
+      );
+    }
+    if (path === '/not-utf8.xml') {
+      // Claims UTF-8, but the bytes are Latin-1: the claim the bytes disprove is not believed.
+      response.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' });
+      return response.end(Buffer.from(rss.replace('Grain corridor reopens', 'São Tomé'), 'latin1'));
+    }
     const hop = /^\/hop\/(\d+)$/.exec(path);
     if (hop) {
       const left = Number(hop[1]);
@@ -178,6 +196,17 @@ describe('feed readers over HTTP', () => {
     await importSources(db, [`${base}/latin1.xml`], local);
     expect(getArticle(db, 'nw-rss-1')?.title).toBe('Grain corridor: São Tomé');
     db.close();
+  });
+
+  it('decodes as the crawler does: Latin-1 read as windows-1252, a false UTF-8 claim ignored', async () => {
+    const { db } = freshStore();
+    await importSources(db, [`${base}/cp1252.xml`], local);
+    expect(getArticle(db, 'nw-rss-1')?.title).toBe('\u201cGrain\u201d');
+    db.close();
+    const second = freshStore();
+    await importSources(second.db, [`${base}/not-utf8.xml`], local);
+    expect(getArticle(second.db, 'nw-rss-1')?.title).toBe('São Tomé');
+    second.db.close();
   });
 
   it('follows up to the redirect limit and no further', async () => {
