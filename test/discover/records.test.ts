@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { localArchive, remoteArchive } from '../../src/discover/archive.ts';
-import { crawlerFetcher } from '../../src/net/http.ts';
 import { type ArchiveEvent, readArchive } from '../../src/discover/records.ts';
+import { crawlerFetcher } from '../../src/net/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { buildArchive, type RecordSpec } from './_archives.ts';
 
