@@ -1,20 +1,19 @@
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSources } from '../../src/ingest/import.ts';
 import { countArticles, getArticle } from '../../src/store/articles.ts';
+import { startServer, type TestServer } from '../helpers/http.ts';
 import { atom, jsonFeed, rss } from './_feeds.ts';
 import { freshStore, snapshot } from './_store.ts';
 
-let server: Server;
+let server: TestServer;
 let base: string;
 // The test server is on 127.0.0.1, which import refuses unless told otherwise.
 const local = { fetch: { allowPrivateNetworks: true } };
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
+  server = await startServer((request, response) => {
     const path = request.url ?? '/';
     const send = (type: string, body: string) => {
       response.writeHead(200, { 'content-type': type });
@@ -73,13 +72,11 @@ beforeAll(async () => {
     response.writeHead(404);
     response.end('not here');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = `http://127.0.0.1:${server.port}`;
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
 });
 
 describe('feed readers over HTTP', () => {
