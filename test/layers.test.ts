@@ -40,15 +40,6 @@ const BASE_FILES = new Set(['errors.ts', 'log.ts', 'version.ts', 'safe-text.ts']
  * cannot outlive its reason.
  */
 const PENDING: ReadonlyArray<{ edge: string; why: string }> = [
-  // `net` moves `absoluteUrl` out of src/store/article.ts.
-  { edge: 'config/alerts.ts -> store/article.ts', why: 'net: absoluteUrl leaves store' },
-  { edge: 'config/feeds.ts -> store/article.ts', why: 'net: absoluteUrl leaves store' },
-  { edge: 'config/sites.ts -> store/article.ts', why: 'net: absoluteUrl leaves store' },
-  { edge: 'config/terms.ts -> store/article.ts', why: 'net: absoluteUrl leaves store' },
-  // `net` replaces the crawler's fetcher, address policy and errors that import uses.
-  { edge: 'ingest/fetch.ts -> crawl/address-policy.ts', why: 'net: one HTTP client' },
-  { edge: 'ingest/fetch.ts -> crawl/errors.ts', why: 'net: one HTTP client' },
-  { edge: 'ingest/fetch.ts -> crawl/fetcher.ts', why: 'net: one HTTP client' },
   // `text` moves escaping and the atomic writer out of src/report into src/text.
   { edge: 'evidence/export.ts -> report/escape.ts', why: 'text: one home for escaping' },
   { edge: 'evidence/export.ts -> report/write.ts', why: 'text: one atomic writer' },

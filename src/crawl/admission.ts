@@ -1,7 +1,7 @@
 import type { Site } from '../config/sites.ts';
+import { sameSite, twinKey } from '../net/url.ts';
 import { urlFilter } from './discovery.ts';
 import type { NewItem } from './queue.ts';
-import { sameSite, twinKey } from './url.ts';
 
 /** Why a site was only partly crawled: the budget that stopped it. */
 export type SiteBudget = 'time' | 'pages' | 'sitemaps';

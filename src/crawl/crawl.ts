@@ -2,9 +2,10 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { SitesFile } from '../config/sites.ts';
 import { logger } from '../log.ts';
+import { isFetchError } from '../net/errors.ts';
+import { hostKey, normaliseUrl } from '../net/url.ts';
 import type { Db } from '../store/db.ts';
 import { Admission, type SiteBudget } from './admission.ts';
-import { isFetchError } from './errors.ts';
 import { HostLanes } from './lanes.ts';
 import { lockHolder, lockPass, unlockPass } from './pass-lock.ts';
 import { budgetStops, finishPass, noteBudgetStop, openPass, type Pass } from './passes.ts';
@@ -26,7 +27,6 @@ import { type CrawlerOverrides, crawlerSettings, fetcherFor, selectSites, userAg
 import { SiteClocks } from './site-clocks.ts';
 import { landedUrls } from './snapshots.ts';
 import { type CrawlProgress, CrawlStatistics, sum } from './statistics.ts';
-import { hostKey, normaliseUrl } from './url.ts';
 
 /**
  * The crawl: a library function the `crawl` and `scan` commands call. It opens (or resumes) a

@@ -1,13 +1,13 @@
 import type { CrawlerConfig, Site } from '../config/sites.ts';
+import { decodeBody } from '../net/charset.ts';
+import { FetchError } from '../net/errors.ts';
+import type { FetchResult } from '../net/http.ts';
+import { normaliseUrl, sameSite } from '../net/url.ts';
 import type { Admission } from './admission.ts';
-import { decodeBody } from './charset.ts';
 import { extractLinks, parseFeedLinks, parseSitemap } from './discovery.ts';
-import { FetchError } from './errors.ts';
-import type { FetchResult } from './fetcher.ts';
 import { toPageSnapshot } from './page.ts';
 import type { FrontierItem, NewItem, Outcome } from './queue.ts';
 import type { RobotsPolicy } from './robots.ts';
-import { normaliseUrl, sameSite } from './url.ts';
 
 /**
  * A handler per kind of item: what a seed, a sitemap, a feed or a page yields (its outcome and

@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { logger } from '../log.ts';
-import { FetchError } from './errors.ts';
-import { classify, type Fetcher, type FetchRequest, type FetchResult } from './fetcher.ts';
+import { FetchError } from '../net/errors.ts';
+import { classify, type Fetcher, type FetchRequest, type FetchResult } from '../net/http.ts';
+import { hostKey } from '../net/url.ts';
 import { type RetryPolicy, retryStep } from './retry.ts';
 import { type Politeness, sleep } from './scheduler.ts';
-import { hostKey } from './url.ts';
 
 /**
  * Every request of a crawl goes through here: one request (and its redirect hops) under the

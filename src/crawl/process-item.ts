@@ -1,8 +1,8 @@
 import type { Site } from '../config/sites.ts';
+import { FetchError, isFetchError } from '../net/errors.ts';
+import { classify, type FetchResult } from '../net/http.ts';
 import type { Db } from '../store/db.ts';
 import type { Admission } from './admission.ts';
-import { FetchError, isFetchError } from './errors.ts';
-import { classify, type FetchResult } from './fetcher.ts';
 import { type HandlerContext, handleBody, seedItems } from './handlers.ts';
 import type { PoliteClient } from './polite-client.ts';
 import type { FrontierItem, NewItem, Outcome } from './queue.ts';

@@ -1,5 +1,5 @@
-import { FetchError } from './errors.ts';
-import type { FetchResult } from './fetcher.ts';
+import { FetchError } from '../net/errors.ts';
+import type { FetchResult } from '../net/http.ts';
 import { backoffMs, parseRetryAfter } from './scheduler.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { SitesFile } from '../config/sites.ts';
 import { logger } from '../log.ts';
+import { isFetchError } from '../net/errors.ts';
 import type { Db } from '../store/db.ts';
-import { isFetchError } from './errors.ts';
 import { fetchPageSnapshot } from './fetch-page.ts';
 import { isAllowed } from './robots.ts';
 import { storedPolicy } from './robots-cache.ts';

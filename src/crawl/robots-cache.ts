@@ -1,7 +1,7 @@
 import { logger } from '../log.ts';
+import type { FetchError } from '../net/errors.ts';
+import { classify, type FetchRequest, type FetchResult } from '../net/http.ts';
 import type { Db } from '../store/db.ts';
-import type { FetchError } from './errors.ts';
-import { classify, type FetchRequest, type FetchResult } from './fetcher.ts';
 import {
   ALLOW_ALL,
   DISALLOW_ALL,

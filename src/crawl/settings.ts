@@ -1,6 +1,6 @@
 import type { CrawlerConfig, Site, SitesFile } from '../config/sites.ts';
 import { usageError } from '../errors.ts';
-import { Fetcher } from './fetcher.ts';
+import { Fetcher } from '../net/http.ts';
 
 /** The crawl's settings: which sites, the `crawler:` configuration with the command line's overrides. */
 

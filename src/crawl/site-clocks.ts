@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { FetchError } from './errors.ts';
+import { FetchError } from '../net/errors.ts';
 
 /** One site's time budget in one run. */
 export interface SiteClock {

@@ -6,7 +6,7 @@ import { loadSites } from '../../src/config/sites.ts';
 import { type CrawlSummary, crawl } from '../../src/crawl/crawl.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { openStore } from '../../src/store/db.ts';
-import { fastCrawler, html, startSite, type TestSite, writeSites } from './_server.ts';
+import { fastCrawler, html, startSite, type TestSite, writeSites } from '../helpers/http.ts';
 
 /**
  * A crawl stopped after a site's sitemap named more pages than `maxPages`, then resumed: the

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FetchError } from '../../src/crawl/errors.ts';
-import type { FetchResult } from '../../src/crawl/fetcher.ts';
 import { type RetryPolicy, retryStep } from '../../src/crawl/retry.ts';
+import { FetchError } from '../../src/net/errors.ts';
+import type { FetchResult } from '../../src/net/http.ts';
 
 const policy: RetryPolicy = { maxTries: 3, retryDelayMs: 1000, maxRetryAfterMs: 300_000 };
 const url = 'https://site.example/page';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { FetchError } from '../../src/crawl/errors.ts';
-import type { FetchRequest, FetchResult } from '../../src/crawl/fetcher.ts';
 import { isAllowed } from '../../src/crawl/robots.ts';
 import { ROBOTS_CACHE_MS, RobotsCache, storedPolicy } from '../../src/crawl/robots-cache.ts';
 import { cachedRobots, saveRobots } from '../../src/crawl/robots-store.ts';
+import { FetchError } from '../../src/net/errors.ts';
+import type { FetchRequest, FetchResult } from '../../src/net/http.ts';
 import { type Db, openStore } from '../../src/store/db.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
