@@ -13,7 +13,7 @@ import { crawlerFetcher, type Fetcher, type FetchSettings } from '../net/http.ts
 import type { Db } from '../store/db.ts';
 import { openStore } from '../store/db.ts';
 import { type ArchiveInput, isUrl, localArchive, remoteArchive } from './archive.ts';
-import { buildPrefilter, Prefilter, type PrefilterData } from './prefilter.ts';
+import { loadPrefilter, Prefilter, type PrefilterData } from './prefilter.ts';
 import { type FileCounts, runFile } from './run-file.ts';
 import { beginFile, type Progress, saveProgress } from './store.ts';
 
@@ -125,7 +125,7 @@ export async function discoverFiles(
   }
   if (queue.length === 0) return outcomes;
   const threads = Math.max(1, Math.min(settings.threads ?? defaultThreads(), queue.length));
-  const prefilter = buildPrefilter(db, { shared: threads > 1 });
+  const prefilter = loadPrefilter(db, { shared: threads > 1 }).data;
   const save = (progress: Progress) => {
     saveProgress(db, progress, now());
     settings.onProgress?.(progress);

@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
  * would make an import cycle.
  */
 export const crawlBudgetStops = {
-  version: 13,
+  version: 14,
   name: 'crawl-budget-stops',
   up(db: Database.Database): void {
     db.exec(`
