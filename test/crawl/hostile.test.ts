@@ -197,7 +197,9 @@ describe('a crawl over sites that defy the budgets', () => {
   });
 
   it('stops following an index of indexes at the sitemap budget and depth', () => {
-    const fetched = sites.indexes!.paths().filter((path) => path.startsWith('/s/'));
+    // Distinct paths: on a loaded machine a sitemap that timed out is asked for again (a retry,
+    // not another sitemap), and the budget counts sitemaps.
+    const fetched = [...new Set(sites.indexes!.paths().filter((path) => path.startsWith('/s/')))];
     expect(fetched.length).toBeGreaterThan(1);
     expect(fetched.length).toBeLessThanOrEqual(budgets.maxSitemapsPerSite);
     // Depth 0 is the robots.txt sitemap; nothing deeper than maxSitemapDepth is asked for.
