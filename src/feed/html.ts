@@ -1,6 +1,7 @@
 import { load } from 'cheerio';
 import { type DefaultTreeAdapterMap, html as namespaces, parseFragment } from 'parse5';
-import { escapeHtml, feedText } from './text.ts';
+import { escapeHtml } from '../text/html.ts';
+import { validUnicode } from '../text/xml.ts';
 
 /**
  * Item HTML as feeds should carry it, decided by the HTML standard's own parser (parse5, the
@@ -158,7 +159,7 @@ function serializeChildren(parent: ParentNode): string {
 /** The article HTML made safe to syndicate; relative URLs are resolved against `baseUrl`. */
 export function cleanHtml(html: string, baseUrl: string): string {
   // Lone surrogates first: the parser would pair two low ones into a code point that does not exist.
-  const fragment = parseFragment(feedText(html));
+  const fragment = parseFragment(validUnicode(html));
   cleanChildren(fragment, baseUrl);
   return serializeChildren(fragment);
 }
