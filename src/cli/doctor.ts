@@ -9,10 +9,10 @@ import { loadTerms, TERMS_FILE } from '../config/terms.ts';
 import { loadYamlFile } from '../config/yaml.ts';
 import { addressAllowed } from '../crawl/address-policy.ts';
 import { Camera, listEvidence, verifyCapture } from '../evidence/index.ts';
-import { safeForTerminal } from '../log.ts';
 import { loadNotices, NOTICE_KINDS, NOTICES_DIR } from '../report/index.ts';
 import { type Db, openStore } from '../store/db.ts';
 import { migrations } from '../store/migrations/index.ts';
+import { safeForTerminal } from '../text/safe.ts';
 import { defineCommand, EXIT } from './context.ts';
 import { describeError } from './main.ts';
 

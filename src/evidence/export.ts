@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { SyndicateError } from '../errors.ts';
 import { type Finding, getFinding } from '../findings/index.ts';
-import { escapeHtml, htmlLink } from '../report/escape.ts';
 import { writeFileAtomic } from '../report/write.ts';
 import type { Db } from '../store/db.ts';
+import { escapeHtml, htmlLink } from '../text/html.ts';
 import { VERSION } from '../version.ts';
 import { evidenceDirOf, getBlob } from './files.ts';
 import { type EvidenceCapture, listEvidence } from './read.ts';

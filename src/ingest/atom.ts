@@ -1,5 +1,6 @@
 import { inputError } from '../errors.ts';
 import type { Category, Person } from '../store/article.ts';
+import { textToHtml } from '../text/html.ts';
 import {
   attribute,
   childText,
@@ -21,7 +22,6 @@ import {
   type ReadOptions,
   type RecordWarning,
   readIsoDate,
-  textToHtml,
   undatedItem,
   untitledItem,
   validateRecord,

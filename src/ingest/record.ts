@@ -142,18 +142,6 @@ export function htmlToText(html: string): string {
     .trim();
 }
 
-const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
-
-/** Plain text as HTML paragraphs (a JSON Feed item may carry only `content_text`). */
-export function textToHtml(text: string): string {
-  return text
-    .split(/\r?\n\s*\r?\n/)
-    .map((paragraph) => paragraph.trim())
-    .filter(Boolean)
-    .map((paragraph) => `<p>${paragraph.replace(/[&<>"]/g, (character) => escapes[character]!)}</p>`)
-    .join('\n');
-}
-
 /**
  * An RFC 3339 / ISO 8601 date from a feed (Atom, JSON Feed, dc:date) as ISO 8601 UTC. An
  * impossible date is left as written, so that the article schema reports it with its field.

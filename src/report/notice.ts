@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { configError } from '../errors.ts';
 import type { Finding } from '../findings/types.ts';
-import { safeLine } from '../safe-text.ts';
+import { safeLine } from '../text/safe.ts';
 import { BUILT_IN_LETTERS } from './letters.ts';
 
 /**
