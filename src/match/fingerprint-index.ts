@@ -4,6 +4,7 @@
  */
 import type { Article } from '../store/article.ts';
 import type { Db } from '../store/db.ts';
+import { markupText, scanMarkupText } from '../text/html-text.ts';
 import { defaultThreads, startWorker } from './_worker.ts';
 import {
   DEFAULT_SHINGLES,
@@ -15,7 +16,6 @@ import {
   winnow,
 } from './fingerprint.ts';
 import type { IndexWorkerReply, IndexWorkerRequest } from './index-worker.ts';
-import { markupText, scanMarkupText } from './markup-text.ts';
 import { type Tokens, tokenise } from './tokens.ts';
 
 /**
