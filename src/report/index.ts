@@ -47,4 +47,3 @@ export {
   noticeKindOf,
   renderNotice,
 } from './notice.ts';
-export { writeFileAtomic } from './write.ts';
