@@ -1,4 +1,4 @@
-import { validUnicode, xmlText } from '../text/xml.ts';
+import { escapeXmlText, validUnicode } from '../text/xml.ts';
 
 /**
  * What only feeds need on top of `src/text/xml.ts`: HTML carried in XML, the test for plain text
@@ -10,7 +10,8 @@ import { validUnicode, xmlText } from '../text/xml.ts';
  * constructs): U+FFFD as an HTML reference, then escaped for XML.
  */
 export function xmlHtml(html: string): string {
-  return xmlText(validUnicode(html).replaceAll('\uFFFD', '&#xFFFD;'));
+  // Valid once: U+FFFD is an HTML reference after this, so the XML escaping need not check again.
+  return escapeXmlText(validUnicode(html).replaceAll('\uFFFD', '&#xFFFD;'));
 }
 
 /**

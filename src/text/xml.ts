@@ -9,12 +9,29 @@
  * character references so that XML parsers do not normalise them.
  */
 
-const LONE_SURROGATE = /[\uD800-\uDFFF]/gu;
-const NOT_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|\p{Noncharacter_Code_Point}/gu;
+/**
+ * What no document may hold once the text is well formed: the controls, and the noncharacters
+ * (U+FDD0–U+FDEF, and the last two code points of every plane, written in UTF-16 as a high
+ * surrogate whose low six bits are set followed by U+DFFE or U+DFFF). Written without the `u`
+ * flag, a class of code units V8 scans quickly; with it and `\p{Noncharacter_Code_Point}` this
+ * was a third of the time of a feed rebuild.
+ */
+const NOT_TEXT =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFDD0-\uFDEF\uFFFE\uFFFF]|[\uD83F\uD87F\uD8BF\uD8FF\uD93F\uD97F\uD9BF\uD9FF\uDA3F\uDA7F\uDABF\uDAFF\uDB3F\uDB7F\uDBBF\uDBFF][\uDFFE\uDFFF]/g;
+
+/** `String.prototype.isWellFormed` and `toWellFormed` (ES2024, in every Node we support). */
+interface WellFormed {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
 
 /** Valid Unicode with nothing an XML or JSON document cannot hold. */
 export function validUnicode(text: string): string {
-  return text.replace(LONE_SURROGATE, '\uFFFD').replace(NOT_TEXT, '');
+  // A lone surrogate becomes U+FFFD first, so that every surrogate left is half of a pair.
+  const wellFormed = (text as unknown as WellFormed).isWellFormed()
+    ? text
+    : (text as unknown as WellFormed).toWellFormed();
+  return wellFormed.replace(NOT_TEXT, '');
 }
 
 /** The text without the characters XML plain text cannot hold. */
@@ -37,7 +54,12 @@ const ATTRIBUTE_ESCAPES: Record<string, string> = {
 
 /** Character data for an XML element. */
 export function xmlText(text: string): string {
-  return xmlSafe(text).replace(/[&<>\r]/g, (char) => TEXT_ESCAPES[char]!);
+  return escapeXmlText(xmlSafe(text));
+}
+
+/** Character data for text already made safe (`xmlSafe`, or `validUnicode` where U+FFFD may stay). */
+export function escapeXmlText(text: string): string {
+  return text.replace(/[&<>\r]/g, (char) => TEXT_ESCAPES[char]!);
 }
 
 /** A double-quoted XML attribute value (without the quotes). */
