@@ -339,7 +339,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
       const pageSize = definition.archive?.pageSize;
       const all = pageSize ? selector.select(definition, publisher, Number.MAX_SAFE_INTEGER) : undefined;
       const selected = all ? all.slice(0, definition.limit) : selector.select(definition, publisher);
-      const gone = tombstones.next(before, selected, definition.limit);
+      const gone = definition.tombstones ? tombstones.next(before, selected, definition.limit) : [];
       const pageCount = all && pageSize ? Math.floor(all.length / pageSize) : 0;
       const archive: ArchiveLinks | undefined = pageSize
         ? { isArchive: false, ...(pageCount > 0 ? { prev: feedUrls(definition, publisher, pageCount) } : {}) }
