@@ -114,6 +114,8 @@ interface Manifest {
   storeId?: string;
   revision?: number;
   feeds: Record<string, FeedRecord>;
+  /** The OPML list depends on the publisher and the definitions only: its key and file. */
+  opml?: { key: string; file: FileRecord };
 }
 
 function readManifest(file: string): Manifest {
@@ -276,7 +278,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
   let tombstones: Tombstones | undefined;
   let articles: ArticleCache | undefined;
   const prepared = new Map<string, FeedItem>();
-  const documents: FeedDocument[] = [];
+  const configKeys: string[] = [];
 
   const writes = new AtomicWrites(fileOps);
   /** Files whose size and time go into the manifest once the batch is in place. */
@@ -314,13 +316,15 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
   };
 
   let feedsDone = 0;
+  let opmlReused = false;
+  const opmlKey = () => hashOf(configKeys);
   try {
     for (const definition of config.feeds) {
       if (feedsDone > 0) options.onFeed?.(feedsDone, config.feeds.length);
       feedsDone++;
       const before = previous.feeds[definition.id];
       const configKey = hashOf(OUTPUT_VERSION, publisher, definition);
-      documents.push(buildFeedDocument(definition, publisher, []));
+      configKeys.push(configKey);
       const untouched =
         sameStore &&
         before?.config === configKey &&
@@ -411,13 +415,20 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
       next.feeds[definition.id] = record;
     }
 
-    write(OPML_FILE, renderOpml(`${publisher.name} feeds`, publisher.name, documents));
+    opmlReused = !force && previous.opml?.key === opmlKey() && intact(out, previous.opml.file, OPML_FILE);
+    if (opmlReused) result.unchanged.push(OPML_FILE);
+    else {
+      const documents = config.feeds.map((definition) => buildFeedDocument(definition, publisher, []));
+      write(OPML_FILE, renderOpml(`${publisher.name} feeds`, publisher.name, documents));
+    }
     writes.commit();
   } catch (error) {
     writes.discard();
     throw error;
   }
   for (const [files, name] of toRecord) files[name] = fileRecord(join(out, name))!;
+  const opmlFile = opmlReused ? previous.opml!.file : fileRecord(join(out, OPML_FILE));
+  if (opmlFile) next.opml = { key: opmlKey(), file: opmlFile };
 
   // Files of feeds that are no longer defined (or formats, or archive pages, no longer there) go.
   const current = new Set(Object.values(next.feeds).flatMap((feed) => Object.keys(feed.files)));
@@ -433,6 +444,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
   // renders what it must, so it is written atomically but not flushed (a flush costs as much as
   // rendering a feed).
   const reusedAll =
+    opmlReused &&
     result.selected.length === 0 &&
     result.removed.length === 0 &&
     previous.storeId === next.storeId &&
