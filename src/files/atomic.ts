@@ -89,6 +89,8 @@ function flushFiles(files: readonly string[]): void {
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(PARALLEL_FLUSH, {
     eval: true,
+    // Plain JavaScript: none of the parent's loaders (tsx) need to start in the worker.
+    execArgv: [],
     workerData: { files: [...files], port: port2, signal },
     transferList: [port2],
   });
