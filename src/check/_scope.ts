@@ -10,7 +10,6 @@ import { concealedByClass, isForeignRegion } from './_post.ts';
 export { concealedByClass };
 
 import type { Article } from '../store/article.ts';
-import type { RuleContext } from './rule.ts';
 
 const BLOCK =
   /^(?:p|div|section|article|main|header|footer|aside|h[1-6]|ul|ol|li|dl|dt|dd|blockquote|pre|table|tr|td|th|figure|figcaption|address|br|hr|details|summary)$/;
@@ -214,5 +213,3 @@ export function clip(text: string, max = 240): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
-
-export type AnyContext = RuleContext<unknown>;
