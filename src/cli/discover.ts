@@ -6,17 +6,12 @@ import { loadSites, SITES_FILE, type SitesFile } from '../config/sites.ts';
 import { userAgentOf } from '../crawl/crawl.ts';
 import { captureJobs, queryCdx } from '../discover/cdx.ts';
 import { checkDiscoveries } from '../discover/live-check.ts';
-import {
-  discoverFiles,
-  type FetchSettings,
-  type FileJob,
-  type FileOutcome,
-  makeFetcher,
-} from '../discover/pool.ts';
+import { discoverFiles, type FileJob, type FileOutcome } from '../discover/pool.ts';
 import { listDiscoveries, type StoredDiscovery } from '../discover/store.ts';
 import { type SiteSummary, summariseBySite } from '../discover/summary.ts';
 import { usageError } from '../errors.ts';
 import { buildIndex, staleArticleIds } from '../match/fingerprint-index.ts';
+import { crawlerFetcher, type FetchSettings } from '../net/http.ts';
 import { openStore } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
 import { integerOption } from './options.ts';
@@ -147,7 +142,7 @@ export const discoverCommand = defineCommand({
         if (stale.length > 0) await buildIndex(db, stale);
         const jobs: FileJob[] = archives.map((location) => ({ location }));
         if (options.index) {
-          const fetcher = makeFetcher(fetch);
+          const fetcher = crawlerFetcher(fetch);
           try {
             for (const domain of options.domain ?? []) {
               const captures = await queryCdx(fetcher, {

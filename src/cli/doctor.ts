@@ -8,8 +8,8 @@ import { feedDefinitionSchema, loadFeedConfig, PUBLISHER_FILE, publisherSchema }
 import { loadSites, SITES_FILE, type SitesFile } from '../config/sites.ts';
 import { TERMS_FILE } from '../config/terms.ts';
 import { loadYamlFile } from '../config/yaml.ts';
-import { addressAllowed } from '../crawl/address-policy.ts';
 import { Camera, listEvidence, verifyCapture } from '../evidence/index.ts';
+import { addressAllowed } from '../net/address-policy.ts';
 import { loadNotices, NOTICE_KINDS, NOTICES_DIR } from '../report/index.ts';
 import { type Db, openStore } from '../store/db.ts';
 import { migrations } from '../store/migrations/index.ts';

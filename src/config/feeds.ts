@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { configError } from '../errors.ts';
-import { absoluteUrl } from '../store/article.ts';
+import { absoluteUrl } from './absolute-url.ts';
 import { loadYamlFile } from './yaml.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { absoluteUrl } from '../store/article.ts';
+import { absoluteUrl } from './absolute-url.ts';
 import { loadYamlFile } from './yaml.ts';
 
 /**

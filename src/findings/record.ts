@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PageResult, ReprintMatch } from '../check/result.ts';
 import type { Site } from '../config/sites.ts';
+import { siteHost, siteOf } from '../net/url.ts';
 import type { Db } from '../store/db.ts';
 import { type FindingRow, toFinding } from './_rows.ts';
 import { type FindingEvent, type FindingState, nextState, type TransitionReason } from './lifecycle.ts';
@@ -291,19 +292,12 @@ export function siteFactsOf(site: Site): SiteFacts {
   };
 }
 
-/** The registered site whose host (or its `www.` twin) serves `url`. */
+/**
+ * The registered site whose host (or its `www.` twin) serves `url`, hosts compared as the findings
+ * always have (`siteHost`: a final dot counts).
+ */
 export function siteOfUrl(url: string, sites: readonly Site[]): Site | undefined {
-  const host = hostOf(url);
-  if (!host) return undefined;
-  return sites.find((site) => hostOf(site.url) === host);
-}
-
-function hostOf(url: string): string | undefined {
-  try {
-    return new URL(url).hostname.toLowerCase().replace(/^www\./, '');
-  } catch {
-    return undefined;
-  }
+  return siteOf(sites, url, siteHost);
 }
 
 function evidenceOf(page: ScannedPage, match: ReprintMatch, site: SiteFacts | undefined): FindingEvidence {

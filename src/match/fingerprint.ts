@@ -201,50 +201,80 @@ function less(h1: number, l1: number, h2: number, l2: number): boolean {
   return h1 < h2 || (h1 === h2 && l1 < l2);
 }
 
-/** Robust winnowing: the minimum of each window, recorded once per position. */
+/**
+ * Robust winnowing: the minimum of each window, recorded once per position. Written over typed
+ * arrays with the comparison inline: the index build winnows every article, and this loop was
+ * as costly as hashing the words.
+ */
 export function winnow(all: Shingles, options: ShingleOptions = DEFAULT_SHINGLES): Fingerprints {
   const w = Math.max(1, options.t - options.k + 1);
-  const n = all.high.length;
-  const high: number[] = [];
-  const low: number[] = [];
-  const positions: number[] = [];
+  const allHigh = all.high;
+  const allLow = all.low;
+  const n = allHigh.length;
   if (n === 0) return { high: new Int32Array(0), low: new Int32Array(0), positions: new Int32Array(0) };
   if (n <= w) {
     // A text shorter than one window still gets its minimum, so short articles are findable.
     let best = 0;
-    for (let i = 1; i < n; i++)
-      if (!less(all.high[best]!, all.low[best]!, all.high[i]!, all.low[i]!)) best = i;
+    for (let i = 1; i < n; i++) if (!less(allHigh[best]!, allLow[best]!, allHigh[i]!, allLow[i]!)) best = i;
     return {
-      high: Int32Array.of(all.high[best]!),
-      low: Int32Array.of(all.low[best]!),
+      high: Int32Array.of(allHigh[best]!),
+      low: Int32Array.of(allLow[best]!),
       positions: Int32Array.of(best),
     };
   }
+  // At most one fingerprint per window.
+  const windows = n - w + 1;
+  const high = new Int32Array(windows);
+  const low = new Int32Array(windows);
+  const positions = new Int32Array(windows);
+  let count = 0;
   let last = -1;
-  for (let start = 0; start + w <= n; start++) {
+  let lastHigh = 0;
+  let lastLow = 0;
+  for (let start = 0; start < windows; start++) {
     let best: number;
+    let bestHigh: number;
+    let bestLow: number;
     if (last >= start) {
-      // Only the shingle entering the window can replace the current minimum.
+      // Only the shingle entering the window can replace the current minimum (on a tie too: the
+      // rightmost minimum is kept).
       const entering = start + w - 1;
-      best =
-        less(all.high[entering]!, all.low[entering]!, all.high[last]!, all.low[last]!) ||
-        (all.high[entering] === all.high[last] && all.low[entering] === all.low[last])
-          ? entering
-          : last;
+      const enteringHigh = allHigh[entering]!;
+      const enteringLow = allLow[entering]!;
+      if (enteringHigh < lastHigh || (enteringHigh === lastHigh && enteringLow <= lastLow)) {
+        best = entering;
+        bestHigh = enteringHigh;
+        bestLow = enteringLow;
+      } else {
+        best = last;
+        bestHigh = lastHigh;
+        bestLow = lastLow;
+      }
     } else {
       best = start;
+      bestHigh = allHigh[start]!;
+      bestLow = allLow[start]!;
       for (let i = start + 1; i < start + w; i++) {
-        if (!less(all.high[best]!, all.low[best]!, all.high[i]!, all.low[i]!)) best = i;
+        const h = allHigh[i]!;
+        const l = allLow[i]!;
+        if (h < bestHigh || (h === bestHigh && l <= bestLow)) {
+          best = i;
+          bestHigh = h;
+          bestLow = l;
+        }
       }
     }
     if (best !== last) {
-      high.push(all.high[best]!);
-      low.push(all.low[best]!);
-      positions.push(best);
+      high[count] = bestHigh;
+      low[count] = bestLow;
+      positions[count] = best;
+      count++;
       last = best;
+      lastHigh = bestHigh;
+      lastLow = bestLow;
     }
   }
-  return { high: Int32Array.from(high), low: Int32Array.from(low), positions: Int32Array.from(positions) };
+  return { high: high.slice(0, count), low: low.slice(0, count), positions: positions.slice(0, count) };
 }
 
 /** The 64-bit fingerprint as SQLite stores it: one signed integer. */

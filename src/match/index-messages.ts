@@ -3,7 +3,7 @@
  * from both ends, so that the builder and the worker it starts do not import each other.
  */
 
-/** Inverted-index rows of a batch of articles, in fingerprint order; `item` is the article's place. */
+/** Inverted-index rows in fingerprint order, as the builder writes them; `item` is the article's place. */
 export interface SortedRows {
   high: Int32Array;
   low: Int32Array;
@@ -19,6 +19,4 @@ export interface IndexWorkerReply {
   batch: number;
   words: number[];
   blobs: Uint8Array[];
-  /** The batch's index rows in the order they are written. */
-  rows: SortedRows;
 }

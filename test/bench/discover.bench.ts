@@ -8,25 +8,41 @@
  * - memory: the process's resident size after each stage, and discover on a file three times as
  *   long, to show that memory follows the store, not the file.
  *
+ * - the prefilter: built from the index (the baseline) against read back from the store;
+ * - real archives made by others (not committed; `BENCH_ARCHIVES=DIR` names a folder of .warc,
+ *   .warc.gz, .wet and .wet.gz files, e.g. Common Crawl's whirlwind sample and pywb's test data):
+ *   each file repeated to at least `BENCH_REAL_MB` (default 20) MB, read alone and discovered
+ *   against the smaller store.
+ *
  * `BENCH_SIZES=10000` runs the smaller store only; `BENCH_PAGES` sets the pages in the file.
  */
-import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { WARCParser, WARCRecord, WARCSerializer } from 'warcio';
 import { matchOptions } from '../../src/check/check-snapshot.ts';
 import { loadTerms } from '../../src/check/terms.ts';
 import { localArchive } from '../../src/discover/archive.ts';
-import { buildPrefilter, Prefilter } from '../../src/discover/prefilter.ts';
+import { buildPrefilter, loadPrefilter, Prefilter } from '../../src/discover/prefilter.ts';
 import { runFile } from '../../src/discover/run-file.ts';
 import { buildIndex } from '../../src/match/fingerprint-index.ts';
 import { type Article, toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
 import { openStore } from '../../src/store/db.ts';
-import { peakRssMiB, printTable, timeAsync } from './_measure.ts';
+import { peakRssMiB, printTable, time, timeAsync } from './_measure.ts';
 
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
 const PAGES = Number(process.env.BENCH_PAGES ?? 2000);
+const REAL_ARCHIVES = process.env.BENCH_ARCHIVES;
+const REAL_MEGABYTES = Number(process.env.BENCH_REAL_MB ?? 20);
 
 let seed = 7;
 function random(): number {
@@ -118,6 +134,67 @@ async function readAlone(file: string): Promise<{ records: number; bytes: number
   return { records, bytes };
 }
 
+/** Each real archive file, repeated back to back (whole records or gzip members) to a measurable size. */
+function repeated(path: string, into: string): number {
+  const bytes = readFileSync(path);
+  const copies = Math.max(1, Math.ceil((REAL_MEGABYTES * 1e6) / bytes.length));
+  writeFileSync(into, Buffer.concat(Array.from({ length: copies }, () => bytes)));
+  return copies;
+}
+
+async function realArchives(db: ReturnType<typeof openStore>, prefilter: Prefilter, size: number) {
+  const files = readdirSync(REAL_ARCHIVES!)
+    .filter((name) => /\.(?:warc|wet)(?:\.gz)?$/.test(name))
+    .sort();
+  for (const name of files) {
+    const path = join(dir, `real-${basename(name)}`);
+    const copies = repeated(join(REAL_ARCHIVES!, name), path);
+    globalThis.gc?.();
+    // warcio reads both WARC and WET (a WET file is WARC with conversion records).
+    const floor = await timeAsync(() => readAlone(path));
+    const megabytes = floor.value.bytes / 1e6;
+    globalThis.gc?.();
+    let found = 0;
+    const run = await timeAsync(() =>
+      runFile(
+        localArchive(path),
+        { db, terms, sites: [], prefilter, minCoverage: 0 },
+        {
+          onProgress(progress) {
+            found += progress.discoveries.length;
+          },
+        },
+      ),
+    );
+    const label = `${name} x${copies}`;
+    const fileMiB = statSync(path).size / 1024 / 1024;
+    rows.push(
+      {
+        run: `real: read alone, ${label}`,
+        articles: size,
+        'file MiB gz': fileMiB,
+        records: floor.value.records,
+        'MB/s': megabytes / (floor.ms / 1000),
+        'records/s': Math.round(floor.value.records / (floor.ms / 1000)),
+        found: '',
+        'RSS MiB': rss(),
+      },
+      {
+        run: `real: discover, ${label}`,
+        articles: size,
+        'file MiB gz': fileMiB,
+        records: run.value.records,
+        'MB/s': megabytes / (run.ms / 1000),
+        'records/s': Math.round(run.value.records / (run.ms / 1000)),
+        // Unrelated real pages against generated articles: anything found would be a false match.
+        found: `${found}/0`,
+        'RSS MiB': rss(),
+      },
+    );
+    rmSync(path, { force: true });
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'syndicate-bench-discover-'));
 const terms = loadTerms(join(import.meta.dirname, '..', '..', 'rules'));
 const rows: Array<Record<string, string | number>> = [];
@@ -153,9 +230,12 @@ try {
       'RSS MiB': rss(),
     });
 
-    const prefilterTime = Date.now();
-    const prefilter = new Prefilter(buildPrefilter(db), matchOptions(terms));
-    const prefilterMs = Date.now() - prefilterTime;
+    // The prefilter as every run made it before it was stored (the baseline), then read back.
+    const built = time(() => buildPrefilter(db));
+    loadPrefilter(db);
+    const loaded = time(() => loadPrefilter(db));
+    if (!loaded.value.stored) throw new Error('the prefilter was not read back from the store');
+    const prefilter = new Prefilter(loaded.value.data, matchOptions(terms));
     for (const [name, path] of [
       ['discover', file],
       ['discover, 3x file', long],
@@ -185,7 +265,10 @@ try {
         'RSS MiB': rss(),
       });
     }
-    console.log(`${size} articles: prefilter built in ${prefilterMs} ms`);
+    console.log(
+      `${size} articles: prefilter built from the index in ${built.ms.toFixed(0)} ms, read back from the store in ${loaded.ms.toFixed(0)} ms (${(loaded.value.data.bits.byteLength / 1048576).toFixed(1)} MiB)`,
+    );
+    if (REAL_ARCHIVES && size === Math.min(...sizes)) await realArchives(db, prefilter, size);
     db.close();
     rmSync(file, { force: true });
     rmSync(long, { force: true });

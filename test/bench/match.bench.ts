@@ -2,7 +2,10 @@
  * Reprint identification at scale: index build rate, and identification time per page (median
  * and p99, with and without HTML parsing) on stores of 10,000 and 100,000 generated articles, with
  * peak memory. On the 10,000 store, a brute-force comparison with every article in the same run is
- * the baseline the index is measured against.
+ * the baseline the index is measured against. The build has two baselines run on a copy of the
+ * same store: the first build (one thread, every fingerprint inserted on its own) and the build
+ * that committed every 500 articles (as before chunked writes; `BENCH_SMALL_COMMITS=0` skips it).
+ * Set `BENCH_THREADS` to pin the build's threads.
  */
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -128,12 +131,28 @@ for (const size of sizes) {
     legacy = legacyBuild(join(dir, 'legacy.sqlite'));
     rmSync(join(dir, 'legacy.sqlite'), { force: true });
   }
+  const threads = process.env.BENCH_THREADS ? Number(process.env.BENCH_THREADS) : undefined;
+  let smallCommits = { ms: Number.NaN, cpuMs: Number.NaN };
+  if (process.env.BENCH_SMALL_COMMITS !== '0') {
+    copyFileSync(join(dir, 'store.sqlite'), join(dir, 'small.sqlite'));
+    const copy = openStore(join(dir, 'small.sqlite'));
+    const cpu = process.cpuUsage();
+    // About 95 rows an article: a chunk of 47,500 rows is the 500-article batch of before.
+    const run = await timeAsync(() =>
+      buildIndex(copy, undefined, { rowsPerChunk: 47_500, ...(threads ? { threads } : {}) }),
+    );
+    const used = process.cpuUsage(cpu);
+    smallCommits = { ms: run.ms, cpuMs: (used.user + used.system) / 1000 };
+    copy.close();
+    rmSync(join(dir, 'small.sqlite'), { force: true });
+  }
   // CPU time of every thread of this process: on a shared machine wall time says little.
   const cpuBefore = process.cpuUsage();
-  const build = await timeAsync(() => buildIndex(db));
+  const build = await timeAsync(() => buildIndex(db, undefined, threads ? { threads } : {}));
   const cpuAfter = process.cpuUsage(cpuBefore);
   const buildCpuMs = (cpuAfter.user + cpuAfter.system) / 1000;
   const fingerprints = (db.prepare('SELECT count(*) FROM fingerprints').pluck().get() as number) ?? 0;
+  const words = db.prepare('SELECT sum(words) FROM fingerprinted_articles').pluck().get() as number;
 
   // Pages: full reprints, excerpts (first two paragraphs) and unrelated text.
   const pages = sample.map((item, i) => {
@@ -170,8 +189,11 @@ for (const size of sizes) {
   rows.push({
     articles: size,
     fingerprints: fingerprints,
+    'words/article': Math.round(words / size),
     'baseline articles/s': Math.round(size / (legacy.ms / 1000)),
     'baseline articles/CPU-s': Math.round(size / (legacy.cpuMs / 1000)),
+    '500-article commits articles/s': Math.round(size / (smallCommits.ms / 1000)),
+    '500-article commits articles/CPU-s': Math.round(size / (smallCommits.cpuMs / 1000)),
     'build s': build.ms / 1000,
     'articles/s': Math.round(size / (build.ms / 1000)),
     'articles/CPU-s': Math.round(size / (buildCpuMs / 1000)),

@@ -11,6 +11,7 @@ import { reviewIndexes } from './009-review-indexes.ts';
 import { uncertainVerdict } from './010-uncertain-verdict.ts';
 import { siteResults } from './011-site-results.ts';
 import { deadlines } from './012-deadlines.ts';
+import { prefilter } from './013-prefilter.ts';
 
 export interface Migration {
   version: number;
@@ -25,7 +26,8 @@ export interface Migration {
  * 5 the last judgement of each page (scan), 6 web-archive discoveries (discover), 7 article
  * revisions and feed selection indexes (feed), 8 evidence of violations and the exchanges it is
  * made from (evidence), 9 indexes for the review pages, 10 the uncertain verdict of a finding (check),
- * 11 each site's result in a scan (scan), 12 finding deadlines (findings).
+ * 11 each site's result in a scan (scan), 12 finding deadlines (findings), 13 discover's stored
+ * prefilter and the index revision it is keyed on (discover).
  */
 export const migrations: Migration[] = [
   articles,
@@ -40,4 +42,5 @@ export const migrations: Migration[] = [
   uncertainVerdict,
   siteResults,
   deadlines,
+  prefilter,
 ];
