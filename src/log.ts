@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { safeForTerminal } from './text/safe.ts';
 
 /**
  * The one logger of the library. Log lines go to stderr, so stdout stays free for command output
@@ -98,15 +99,6 @@ function errorText(err: unknown): string {
 function formatValue(value: unknown): string {
   if (typeof value === 'string') return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
   return JSON.stringify(value) ?? String(value);
-}
-
-// C0 and C1 controls (ESC starts every terminal escape), DEL, and the bidirectional overrides that
-// can make a line read backwards. Newlines inside a value are escaped too: one entry, one line.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-/** Text safe to write on a terminal: control and bidirectional characters escaped as `\u{…}`. */
-export function safeForTerminal(text: string): string {
-  return text.replace(UNSAFE, (char) => `\\u{${char.codePointAt(0)!.toString(16)}}`);
 }
 
 export type { Logger };

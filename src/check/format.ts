@@ -1,4 +1,4 @@
-import { safeLine } from '../safe-text.ts';
+import { safeLine } from '../text/safe.ts';
 import type { CheckReport, QuotationNote } from './result.ts';
 
 /** `check --format json`: the brief's contract. */

@@ -9,11 +9,11 @@ import { loadSites, SITES_FILE, type SitesFile } from '../config/sites.ts';
 import { TERMS_FILE } from '../config/terms.ts';
 import { loadYamlFile } from '../config/yaml.ts';
 import { Camera, listEvidence, verifyCapture } from '../evidence/index.ts';
-import { safeForTerminal } from '../log.ts';
 import { addressAllowed } from '../net/address-policy.ts';
 import { loadNotices, NOTICE_KINDS, NOTICES_DIR } from '../report/index.ts';
 import { type Db, openStore } from '../store/db.ts';
 import { migrations } from '../store/migrations/index.ts';
+import { safeForTerminal } from '../text/safe.ts';
 import { defineCommand, EXIT } from './context.ts';
 import { describeError } from './options.ts';
 

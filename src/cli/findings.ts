@@ -9,9 +9,9 @@ import {
   setDeadline,
   setStatus,
 } from '../findings/index.ts';
-import { safeForTerminal } from '../log.ts';
-import { csvRow } from '../report/escape.ts';
 import { type Db, openStore } from '../store/db.ts';
+import { csvRow } from '../text/csv.ts';
+import { safeForTerminal } from '../text/safe.ts';
 import { defineCommand, EXIT } from './context.ts';
 
 const VERDICTS = ['violation', 'compliant', 'uncertain'] as const;

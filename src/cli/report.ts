@@ -3,14 +3,8 @@ import { join } from 'node:path';
 import { Option } from 'commander';
 import { parse } from 'yaml';
 import { loadSites, SITES_FILE, type Site } from '../config/sites.ts';
-import {
-  buildReport,
-  loadNotices,
-  REPORT_FORMATS,
-  type ReportFormat,
-  renderers,
-  writeFileAtomic,
-} from '../report/index.ts';
+import { writeFileAtomic } from '../files/atomic.ts';
+import { buildReport, loadNotices, REPORT_FORMATS, type ReportFormat, renderers } from '../report/index.ts';
 import { openStore } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
 import { integerOption } from './options.ts';

@@ -6,9 +6,9 @@ import { loadSites } from '../config/sites.ts';
 import { isSyndicateError, usageError } from '../errors.ts';
 import { describeResult } from '../findings/types.ts';
 import { logger } from '../log.ts';
-import { safeLine } from '../safe-text.ts';
 import { runScan, type ScanConfig, type ScanSummary } from '../scan/scan.ts';
 import { openStore } from '../store/db.ts';
+import { safeLine } from '../text/safe.ts';
 import { defineCommand, EXIT, type ExitCode, type GlobalOptions, type Io, type Progress } from './context.ts';
 import {
   addCrawlOptions,

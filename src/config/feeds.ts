@@ -106,6 +106,12 @@ export const feedDefinitionSchema = z
       .default([...FORMATS])
       .refine((formats) => new Set(formats).size === formats.length, 'lists a format twice'),
     attribution: z.boolean().default(true).describe('append the publisher attribution block to every item'),
+    tombstones: z
+      .boolean()
+      .default(true)
+      .describe(
+        'RFC 6721 tombstones in Atom for removed entries readers saw (the W3C validator warns about their namespace)',
+      ),
     archive: z
       .strictObject({
         pageSize: z.number().int().min(10).max(1000).describe('items in each archive document'),

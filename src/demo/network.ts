@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Article } from '../store/article.ts';
+import { escapeHtml } from '../text/html.ts';
 
 /**
  * The demo's network of example republishers, each a real HTTP server on 127.0.0.1. Their host
@@ -89,12 +90,6 @@ interface Page {
   body: string;
   delayMs?: number;
 }
-
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
 
 const slug = (article: Article) =>
   new URL(article.url).pathname

@@ -13,11 +13,11 @@ import type { Terms } from '../config/terms.ts';
 import { isMarkup, mediaType } from '../crawl/page.ts';
 import type { PageSnapshot } from '../crawl/snapshot.ts';
 import { identify, PageFingerprints } from '../match/identify.ts';
-import { scanMarkupText } from '../match/markup-text.ts';
 import { tokenise } from '../match/tokens.ts';
 import { decodeBody } from '../net/charset.ts';
 import { bareHost, matchKey, siteOf } from '../net/url.ts';
 import type { Db } from '../store/db.ts';
+import { scanMarkupText } from '../text/html-text.ts';
 import type { Prefilter } from './prefilter.ts';
 import type { ArchiveRecord, RecordHead } from './records.ts';
 

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { SyndicateError } from '../errors.ts';
+import { AtomicWrites } from '../files/atomic.ts';
 import { type Finding, getFinding } from '../findings/index.ts';
-import { escapeHtml, htmlLink } from '../report/escape.ts';
-import { writeFileAtomic } from '../report/write.ts';
 import type { Db } from '../store/db.ts';
+import { escapeHtml, htmlLink } from '../text/html.ts';
 import { VERSION } from '../version.ts';
 import { evidenceDirOf, getBlob } from './files.ts';
 import { type EvidenceCapture, listEvidence } from './read.ts';
@@ -42,10 +42,19 @@ export function exportEvidence(db: Db, findingIds: number[], outDir: string): Ex
     });
     plan.push({ finding, captures: placed, blobs });
   }
-  for (const entry of plan) for (const blob of entry.blobs) writeFileAtomic(blob.path, blob.bytes);
-  const exported = plan.map(({ finding, captures }) => ({ finding, captures }));
-  writeFileAtomic(join(outDir, 'index.html'), summaryHtml(exported));
-  return exported;
+  // One batch: the files are flushed to disk together, not one by one.
+  const writes = new AtomicWrites();
+  try {
+    for (const entry of plan)
+      for (const blob of entry.blobs) writes.stage(blob.path, blob.bytes, { createFolder: true });
+    const exported = plan.map(({ finding, captures }) => ({ finding, captures }));
+    writes.stage(join(outDir, 'index.html'), summaryHtml(exported), { createFolder: true });
+    writes.commit();
+    return exported;
+  } catch (error) {
+    writes.discard();
+    throw error;
+  }
 }
 
 /** The summary page: what each finding is, and each capture's screenshot and files with their hashes. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SyndicateError } from '../errors.ts';
-import { writeFileAtomic } from '../report/write.ts';
+import { writeFileAtomic } from '../files/atomic.ts';
 import type { Db } from '../store/db.ts';
 
 /**

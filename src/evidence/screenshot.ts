@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Browser, BrowserContext, Route } from 'playwright-core';
-import { escapeHtml } from '../report/escape.ts';
+import { escapeHtml } from '../text/html.ts';
 import { VERSION } from '../version.ts';
 
 /**

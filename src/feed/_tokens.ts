@@ -1,4 +1,4 @@
-import { xmlAttribute } from './text.ts';
+import { xmlAttribute } from '../text/xml.ts';
 
 /** `<atom:link>` (or `<link>` in Atom) elements for hubs and RFC 5005 archive links, one a line. */
 export function headerLinks(

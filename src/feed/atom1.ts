@@ -1,15 +1,8 @@
+import { escapeHtml } from '../text/html.ts';
+import { validUnicode, xmlAttribute, xmlSafe, xmlText } from '../text/xml.ts';
 import { headerLinks } from './_tokens.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
-import {
-  escapeHtml,
-  feedText,
-  feedUri,
-  MARKUP_LIKE,
-  xmlAttribute,
-  xmlHtml,
-  xmlSafe,
-  xmlText,
-} from './text.ts';
+import { feedUri, MARKUP_LIKE, xmlHtml } from './text.ts';
 
 /**
  * Atom 1.0: `xml:lang` on the feed, an author on every entry, `rights` per entry, categories with
@@ -29,7 +22,7 @@ const END_TAG = /<\/\w+\s*>/;
 
 /** A title element: a text construct, or an html one holding the escaped text when text would be misread. */
 function title(indent: string, text: string): string {
-  const carried = feedText(text);
+  const carried = validUnicode(text);
   if (!MARKUP_LIKE.test(carried)) return `${indent}<title type="text">${xmlText(text)}</title>\n`;
   return `${indent}<title type="html">${xmlHtml(escapeHtml(carried))}</title>\n`;
 }

@@ -3,6 +3,14 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path';
 import type { FeedConfig, FeedDefinition, FeedFormat, Publisher } from '../config/feeds.ts';
 import { SyndicateError } from '../errors.ts';
+import {
+  AtomicWrites,
+  type FileOps,
+  nodeFileOps,
+  TEMP_PATTERN,
+  unflushedFileOps,
+  writeIfChanged,
+} from '../files/atomic.ts';
 import { logger } from '../log.ts';
 import { storeRevision } from '../store/articles.ts';
 import type { Db } from '../store/db.ts';
@@ -30,7 +38,6 @@ import {
   type SelectedArticle,
 } from './query.ts';
 import { renderRss } from './rss2.ts';
-import { type FileOps, nodeFileOps, TEMP_PATTERN, unflushedFileOps, writeIfChanged } from './writer.ts';
 
 /**
  * `syndicate build`: every feed in every format it asks for, its RFC 5005 archive documents, and
@@ -43,7 +50,8 @@ import { type FileOps, nodeFileOps, TEMP_PATTERN, unflushedFileOps, writeIfChang
  * the changed ones were before: `article_departures`), and selects again only the feeds whose
  * filter takes a changed article, before or after the change; every other feed, files intact, is
  * left alone without a query. A selected feed whose key is unchanged is not rendered; whatever is
- * rendered is written only if its bytes changed, atomically.
+ * rendered is written only if its bytes changed, atomically; the files a build writes are
+ * flushed to disk together, once, before any of them replaces the old one (`AtomicWrites`).
  */
 
 export const RENDERERS: Record<FeedFormat, (document: FeedDocument) => string> = {
@@ -58,9 +66,10 @@ export const MANIFEST_FILE = '.syndicate-build.json';
 const MANIFEST_FORMAT = 2;
 /**
  * The code that renders feeds: when it changes (an upgrade, a fix to a renderer), every feed is
- * rendered again once; files are still written only when their bytes change.
+ * rendered again once; files are still written only when their bytes change. `text` holds the
+ * escaping and valid-Unicode code every renderer uses.
  */
-const RENDERING_CODE = ['feed'];
+const RENDERING_CODE = ['feed', 'text'];
 /** More changed articles than this since the last build: every feed is selected again (cheaper than sorting them out). */
 const MAX_TRACKED_CHANGES = 5000;
 
@@ -112,6 +121,8 @@ interface Manifest {
   storeId?: string;
   revision?: number;
   feeds: Record<string, FeedRecord>;
+  /** The OPML list depends on the publisher and the definitions only: its key and file. */
+  opml?: { key: string; file: FileRecord };
 }
 
 function readManifest(file: string): Manifest {
@@ -274,10 +285,13 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
   let tombstones: Tombstones | undefined;
   let articles: ArticleCache | undefined;
   const prepared = new Map<string, FeedItem>();
-  const documents: FeedDocument[] = [];
+  const configKeys: string[] = [];
 
+  const writes = new AtomicWrites(fileOps);
+  /** Files whose size and time go into the manifest once the batch is in place. */
+  const toRecord: Array<[Record<string, FileRecord>, string]> = [];
   const write = (name: string, content: string): boolean => {
-    const wrote = writeIfChanged(join(out, name), content, fileOps);
+    const wrote = writes.stage(join(out, name), content, { ifChanged: true });
     (wrote ? result.written : result.unchanged).push(name);
     return wrote;
   };
@@ -303,109 +317,125 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
     for (const format of definition.formats) {
       const name = feedFileName(definition.id, format, page);
       if (write(name, RENDERERS[format](document))) changed = true;
-      files[name] = fileRecord(join(out, name))!;
+      toRecord.push([files, name]);
     }
     return changed;
   };
 
   let feedsDone = 0;
-  for (const definition of config.feeds) {
-    if (feedsDone > 0) options.onFeed?.(feedsDone, config.feeds.length);
-    feedsDone++;
-    const before = previous.feeds[definition.id];
-    const configKey = hashOf(codeVersion(RENDERING_CODE), publisher, definition);
-    documents.push(buildFeedDocument(definition, publisher, []));
-    const untouched =
-      sameStore &&
-      before?.config === configKey &&
-      changes !== 'everything' &&
-      !changes.some((facts) => filterMatches(definition, publisher, facts)) &&
-      Object.entries(before.files).every(([name, recorded]) => intact(out, recorded, name));
-    if (untouched) {
-      result.unchanged.push(...Object.keys(before.files));
-      next.feeds[definition.id] = before;
-      continue;
-    }
+  let opmlReused = false;
+  const opmlKey = () => hashOf(configKeys);
+  try {
+    for (const definition of config.feeds) {
+      if (feedsDone > 0) options.onFeed?.(feedsDone, config.feeds.length);
+      feedsDone++;
+      const before = previous.feeds[definition.id];
+      const configKey = hashOf(codeVersion(RENDERING_CODE), publisher, definition);
+      configKeys.push(configKey);
+      const untouched =
+        sameStore &&
+        before?.config === configKey &&
+        changes !== 'everything' &&
+        !changes.some((facts) => filterMatches(definition, publisher, facts)) &&
+        Object.entries(before.files).every(([name, recorded]) => intact(out, recorded, name));
+      if (untouched) {
+        result.unchanged.push(...Object.keys(before.files));
+        next.feeds[definition.id] = before;
+        continue;
+      }
 
-    selector ??= new FeedSelector(db);
-    tombstones ??= new Tombstones(db, publisher);
-    result.selected.push(definition.id);
-    const pageSize = definition.archive?.pageSize;
-    const all = pageSize ? selector.select(definition, publisher, Number.MAX_SAFE_INTEGER) : undefined;
-    const selected = all ? all.slice(0, definition.limit) : selector.select(definition, publisher);
-    const gone = tombstones.next(before, selected, definition.limit);
-    const pageCount = all && pageSize ? Math.floor(all.length / pageSize) : 0;
-    const archive: ArchiveLinks | undefined = pageSize
-      ? { isArchive: false, ...(pageCount > 0 ? { prev: feedUrls(definition, publisher, pageCount) } : {}) }
-      : undefined;
-    const key = itemsKey(configKey, [gone, pageCount], selected);
-    const files: Record<string, FileRecord> = {};
-    const record: FeedRecord = {
-      config: configKey,
-      key,
-      items: selected.map((article) => article.id),
-      tombstones: gone,
-      files,
-    };
+      selector ??= new FeedSelector(db);
+      tombstones ??= new Tombstones(db, publisher);
+      result.selected.push(definition.id);
+      const pageSize = definition.archive?.pageSize;
+      const all = pageSize ? selector.select(definition, publisher, Number.MAX_SAFE_INTEGER) : undefined;
+      const selected = all ? all.slice(0, definition.limit) : selector.select(definition, publisher);
+      const gone = definition.tombstones ? tombstones.next(before, selected, definition.limit) : [];
+      const pageCount = all && pageSize ? Math.floor(all.length / pageSize) : 0;
+      const archive: ArchiveLinks | undefined = pageSize
+        ? { isArchive: false, ...(pageCount > 0 ? { prev: feedUrls(definition, publisher, pageCount) } : {}) }
+        : undefined;
+      const key = itemsKey(configKey, [gone, pageCount], selected);
+      const files: Record<string, FileRecord> = {};
+      const record: FeedRecord = {
+        config: configKey,
+        key,
+        items: selected.map((article) => article.id),
+        tombstones: gone,
+        files,
+      };
 
-    const mainNames = [
-      ...definition.formats.map((format) => feedFileName(definition.id, format)),
-      viewFileName(definition.id),
-    ];
-    if (!force && before?.key === key && mainNames.every((name) => intact(out, before.files[name], name))) {
-      for (const name of mainNames) files[name] = before.files[name]!;
-      result.unchanged.push(...mainNames);
-    } else {
-      const document = buildFeedDocument(
-        definition,
-        publisher,
-        selected.map((article) => prepare(definition, article)),
-        { tombstones: gone, ...(archive ? { archive } : {}) },
-      );
-      if (render(definition, document, undefined, files)) result.changed.push(definition.id);
-      const view = viewFileName(definition.id);
-      write(view, renderHtmlView(document));
-      files[view] = fileRecord(join(out, view))!;
-      log.debug({ feed: definition.id, items: selected.length }, 'feed rendered');
-    }
-
-    if (all && pageSize) {
-      // Archive documents hold full pages, oldest first, so a page fills once and then stays as it is.
-      const oldestFirst = [...all].reverse();
-      record.pages = [];
-      for (let page = 1; page <= pageCount; page++) {
-        const items = oldestFirst.slice((page - 1) * pageSize, page * pageSize).reverse();
-        const links: ArchiveLinks = {
-          isArchive: true,
-          current: feedUrls(definition, publisher),
-          ...(page > 1 ? { prev: feedUrls(definition, publisher, page - 1) } : {}),
-          ...(page < pageCount ? { next: feedUrls(definition, publisher, page + 1) } : {}),
-        };
-        const pageKey = itemsKey(configKey, [page, page < pageCount], items).slice(0, 32);
-        record.pages.push(pageKey);
-        const names = definition.formats.map((format) => feedFileName(definition.id, format, page));
-        if (
-          !force &&
-          before?.pages?.[page - 1] === pageKey &&
-          names.every((name) => intact(out, before.files[name], name))
-        ) {
-          for (const name of names) files[name] = before.files[name]!;
-          result.unchanged.push(...names);
-          continue;
-        }
+      const mainNames = [
+        ...definition.formats.map((format) => feedFileName(definition.id, format)),
+        viewFileName(definition.id),
+      ];
+      if (!force && before?.key === key && mainNames.every((name) => intact(out, before.files[name], name))) {
+        for (const name of mainNames) files[name] = before.files[name]!;
+        result.unchanged.push(...mainNames);
+      } else {
         const document = buildFeedDocument(
           definition,
           publisher,
-          items.map((article) => prepare(definition, article)),
-          { page, archive: links },
+          selected.map((article) => prepare(definition, article)),
+          { tombstones: gone, ...(archive ? { archive } : {}) },
         );
-        render(definition, document, page, files);
+        if (render(definition, document, undefined, files)) result.changed.push(definition.id);
+        const view = viewFileName(definition.id);
+        write(view, renderHtmlView(document));
+        toRecord.push([files, view]);
+        log.debug({ feed: definition.id, items: selected.length }, 'feed rendered');
       }
-    }
-    next.feeds[definition.id] = record;
-  }
 
-  write(OPML_FILE, renderOpml(`${publisher.name} feeds`, publisher.name, documents));
+      if (all && pageSize) {
+        // Archive documents hold full pages, oldest first, so a page fills once and then stays as it is.
+        const oldestFirst = [...all].reverse();
+        record.pages = [];
+        for (let page = 1; page <= pageCount; page++) {
+          const items = oldestFirst.slice((page - 1) * pageSize, page * pageSize).reverse();
+          const links: ArchiveLinks = {
+            isArchive: true,
+            current: feedUrls(definition, publisher),
+            ...(page > 1 ? { prev: feedUrls(definition, publisher, page - 1) } : {}),
+            ...(page < pageCount ? { next: feedUrls(definition, publisher, page + 1) } : {}),
+          };
+          const pageKey = itemsKey(configKey, [page, page < pageCount], items).slice(0, 32);
+          record.pages.push(pageKey);
+          const names = definition.formats.map((format) => feedFileName(definition.id, format, page));
+          if (
+            !force &&
+            before?.pages?.[page - 1] === pageKey &&
+            names.every((name) => intact(out, before.files[name], name))
+          ) {
+            for (const name of names) files[name] = before.files[name]!;
+            result.unchanged.push(...names);
+            continue;
+          }
+          const document = buildFeedDocument(
+            definition,
+            publisher,
+            items.map((article) => prepare(definition, article)),
+            { page, archive: links },
+          );
+          render(definition, document, page, files);
+        }
+      }
+      next.feeds[definition.id] = record;
+    }
+
+    opmlReused = !force && previous.opml?.key === opmlKey() && intact(out, previous.opml.file, OPML_FILE);
+    if (opmlReused) result.unchanged.push(OPML_FILE);
+    else {
+      const documents = config.feeds.map((definition) => buildFeedDocument(definition, publisher, []));
+      write(OPML_FILE, renderOpml(`${publisher.name} feeds`, publisher.name, documents));
+    }
+    writes.commit();
+  } catch (error) {
+    writes.discard();
+    throw error;
+  }
+  for (const [files, name] of toRecord) files[name] = fileRecord(join(out, name))!;
+  const opmlFile = opmlReused ? previous.opml!.file : fileRecord(join(out, OPML_FILE));
+  if (opmlFile) next.opml = { key: opmlKey(), file: opmlFile };
 
   // Files of feeds that are no longer defined (or formats, or archive pages, no longer there) go.
   const current = new Set(Object.values(next.feeds).flatMap((feed) => Object.keys(feed.files)));
@@ -421,6 +451,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
   // renders what it must, so it is written atomically but not flushed (a flush costs as much as
   // rendering a feed).
   const reusedAll =
+    opmlReused &&
     result.selected.length === 0 &&
     result.removed.length === 0 &&
     previous.storeId === next.storeId &&

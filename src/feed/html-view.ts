@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FeedFormat } from '../config/feeds.ts';
+import { escapeHtml } from '../text/html.ts';
 import type { FeedDocument } from './model.ts';
-import { escapeHtml } from './text.ts';
 
 /**
  * The page a person sees who opens a feed's address in a browser: what a feed is and how to

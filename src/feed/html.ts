@@ -1,6 +1,7 @@
-import { load } from 'cheerio';
 import { type DefaultTreeAdapterMap, html as namespaces, parseFragment } from 'parse5';
-import { escapeHtml, feedText } from './text.ts';
+import { escapeHtml } from '../text/html.ts';
+import { htmlLineText } from '../text/html-text.ts';
+import { validUnicode } from '../text/xml.ts';
 
 /**
  * Item HTML as feeds should carry it, decided by the HTML standard's own parser (parse5, the
@@ -158,63 +159,15 @@ function serializeChildren(parent: ParentNode): string {
 /** The article HTML made safe to syndicate; relative URLs are resolved against `baseUrl`. */
 export function cleanHtml(html: string, baseUrl: string): string {
   // Lone surrogates first: the parser would pair two low ones into a code point that does not exist.
-  const fragment = parseFragment(feedText(html));
+  const fragment = parseFragment(validUnicode(html));
   cleanChildren(fragment, baseUrl);
   return serializeChildren(fragment);
-}
-
-const INLINE =
-  /^(?:a|abbr|b|bdi|bdo|cite|code|data|dfn|em|i|kbd|mark|q|s|samp|small|span|strong|sub|sup|time|u|var)$/i;
-const NAMED_ENTITIES: Record<string, string> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  nbsp: '\u00A0',
-  ndash: '–',
-  mdash: '—',
-  hellip: '…',
-  lsquo: '‘',
-  rsquo: '’',
-  ldquo: '“',
-  rdquo: '”',
-  laquo: '«',
-  raquo: '»',
-  copy: '©',
-};
-const decodedEntities = new Map<string, string>();
-
-function decodeEntity(entity: string, body: string): string {
-  if (body.startsWith('#')) {
-    const code =
-      body[1] === 'x' || body[1] === 'X' ? Number.parseInt(body.slice(2), 16) : Number(body.slice(1));
-    return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '';
-  }
-  const known = NAMED_ENTITIES[body];
-  if (known !== undefined) return known;
-  // The rare other named references go through a real HTML parser, once each.
-  let decoded = decodedEntities.get(entity);
-  if (decoded === undefined) {
-    decoded = load(entity, null, false).root().text();
-    decodedEntities.set(entity, decoded);
-  }
-  return decoded;
-}
-
-/** The text of some HTML: elements that hold no text dropped, tags removed, references decoded. */
-export function htmlText(html: string): string {
-  return html
-    .replace(/<(script|style|template|noscript)\b[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<!--[\s\S]*?(?:-->|$)/g, ' ')
-    .replace(/<\/?([A-Za-z][A-Za-z0-9-]*)\b[^>]*>/g, (_tag, name: string) => (INLINE.test(name) ? '' : ' '))
-    .replace(/&(#[xX][0-9A-Fa-f]+|#\d+|[A-Za-z][A-Za-z0-9]*);/g, decodeEntity);
 }
 
 /** Plain text of some HTML, whitespace collapsed, cut at a word boundary near `length`. */
 export function excerpt(html: string, length = 280): string {
   // Most bodies give enough text in their first few kilobytes; only a body heavy with markup is read whole.
-  const collapse = (part: string) => htmlText(part).replace(/\s+/g, ' ').trim();
+  const collapse = (part: string) => htmlLineText(part);
   let text = collapse(html.slice(0, length * 12));
   if (text.length <= length && html.length > length * 12) text = collapse(html);
   if (text.length <= length) return text;

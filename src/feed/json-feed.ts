@@ -1,11 +1,12 @@
+import { validUnicode } from '../text/xml.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
-import { feedText, feedUri } from './text.ts';
+import { feedUri } from './text.ts';
 
 /**
  * JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/), written directly: `feed` only knows 1.0.
  * Plain text stays plain (`summary`, `title`); the HTML, attribution included, is `content_html`.
  * The item copyright line, which JSON Feed has no field for, goes in the `_syndicate` extension.
- * Every string is valid Unicode (`feedText`: a lone surrogate, which JSON would otherwise carry as
+ * Every string is valid Unicode (`validUnicode`: a lone surrogate, which JSON would otherwise carry as
  * a `\ud800` escape that readers reject, becomes U+FFFD) and every URL a valid URI.
  */
 export const JSON_FEED_VERSION = 'https://jsonfeed.org/version/1.1';
@@ -28,7 +29,7 @@ export function renderJsonFeed(document: FeedDocument): string {
   if (document.archive?.prev?.json) feed.next_url = document.archive.prev.json;
   if (document.hubs.length > 0) feed.hubs = document.hubs.map((url) => ({ type: 'WebSub', url }));
   feed.items = document.items.map(jsonItem);
-  return `${JSON.stringify(feed, (_key, value: unknown) => (typeof value === 'string' ? feedText(value) : value), 2)}\n`;
+  return `${JSON.stringify(feed, (_key, value: unknown) => (typeof value === 'string' ? validUnicode(value) : value), 2)}\n`;
 }
 
 function jsonItem(item: FeedItem): Record<string, unknown> {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { FeedDefinition, FeedFormat, Publisher } from '../config/feeds.ts';
 import type { Article, Category, Person } from '../store/article.ts';
+import { validUnicode } from '../text/xml.ts';
 import { cleanHtml, excerpt, fillTemplate, joinNames, paragraph } from './html.ts';
-import { feedText, feedUri } from './text.ts';
+import { feedUri } from './text.ts';
 
 /**
  * The feed model: everything a renderer needs, computed once and in the same way for every format.
@@ -183,7 +184,7 @@ const URI_ID =
 export function atomEntryId(articleId: string, publisher: Publisher): string {
   return URI_ID.test(articleId) && feedUri(articleId, 'uri') === articleId
     ? articleId
-    : nameUuid(publisher.home, feedText(articleId));
+    : nameUuid(publisher.home, validUnicode(articleId));
 }
 
 /**

@@ -1,5 +1,5 @@
+import { xmlAttribute, xmlText } from '../text/xml.ts';
 import type { FeedDocument } from './model.ts';
-import { xmlAttribute, xmlText } from './text.ts';
 
 /**
  * OPML 2.0 list of every feed, for readers that subscribe to a whole publisher at once. One outline

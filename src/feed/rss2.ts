@@ -1,15 +1,8 @@
+import { escapeHtml } from '../text/html.ts';
+import { xmlAttribute, xmlPlainText, xmlSafe, xmlText } from '../text/xml.ts';
 import { headerLinks } from './_tokens.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
-import {
-  escapeHtml,
-  feedUri,
-  MARKUP_LIKE,
-  rssPlainText,
-  xmlAttribute,
-  xmlHtml,
-  xmlSafe,
-  xmlText,
-} from './text.ts';
+import { feedUri, MARKUP_LIKE, xmlHtml } from './text.ts';
 
 /**
  * RSS 2.0: `content:encoded` with the full HTML, a `dc:creator` for every author (RSS's own
@@ -47,7 +40,7 @@ export function rssTitleText(text: string): string {
 }
 
 /** Plain text for an RSS element. */
-const plain = (text: string) => rssPlainText(rssTitleText(text));
+const plain = (text: string) => xmlPlainText(rssTitleText(text));
 
 const element = (indent: string, name: string, text: string) => `${indent}<${name}>${text}</${name}>\n`;
 

@@ -1,34 +1,17 @@
+import { escapeXmlText, validUnicode } from '../text/xml.ts';
+
 /**
- * Text as the feeds carry it, and escaping for XML and HTML.
- *
- * One rule for every format (`feedText`): a lone UTF-16 surrogate (half of a character, not text)
- * becomes U+FFFD; Unicode noncharacters, C0 controls other than tab, LF and CR, DEL and C1 controls
- * are dropped (XML 1.0 cannot carry most of them even as references, and readers take C1 controls
- * for mis-decoded Windows-1252). The XML formats then keep U+FFFD only where HTML is carried, as the
- * HTML reference `&#xFFFD;` (the W3C validator warns about the raw character, a reader shows the
- * same thing); in XML plain text it is dropped. Carriage returns and tabs are written as character
- * references so that XML parsers do not normalise them.
+ * What only feeds need on top of `src/text/xml.ts`: HTML carried in XML, the test for plain text
+ * that readers would take for markup, feed dates and URIs as each format wants them.
  */
-
-const LONE_SURROGATE = /[\uD800-\uDFFF]/gu;
-const NOT_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|\p{Noncharacter_Code_Point}/gu;
-
-/** The text every format carries: valid Unicode, nothing a feed cannot hold. */
-export function feedText(text: string): string {
-  return text.replace(LONE_SURROGATE, '\uFFFD').replace(NOT_TEXT, '');
-}
-
-/** The text without the characters XML plain text in a feed cannot hold. */
-export function xmlSafe(text: string): string {
-  return feedText(text).replaceAll('\uFFFD', '');
-}
 
 /**
  * HTML for an XML element's character data (RSS description and content:encoded, Atom html
  * constructs): U+FFFD as an HTML reference, then escaped for XML.
  */
 export function xmlHtml(html: string): string {
-  return xmlText(feedText(html).replaceAll('\uFFFD', '&#xFFFD;'));
+  // Valid once: U+FFFD is an HTML reference after this, so the XML escaping need not check again.
+  return escapeXmlText(validUnicode(html).replaceAll('\uFFFD', '&#xFFFD;'));
 }
 
 /**
@@ -40,53 +23,6 @@ export function xmlHtml(html: string): string {
  */
 export const MARKUP_LIKE =
   /<\/\w+\s*>|<!|&#|&[A-Za-z][A-Za-z0-9]*;|&\w*[\d_]|&(?:amp|lt|gt|quot|apos|nbsp|copy|reg|trade|[mn]dash|hellip|[lr][sd]quo|[lr]aquo|euro|pound|yen|cent|sect|deg|middot|bull|times|divide|shy|zwn?j|lrm|rlm)\b|\uFFFD/i;
-
-const TEXT_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '\r': '&#13;',
-};
-const ATTRIBUTE_ESCAPES: Record<string, string> = {
-  ...TEXT_ESCAPES,
-  '"': '&quot;',
-  '\t': '&#9;',
-  '\n': '&#10;',
-};
-
-/** Character data for an XML element. */
-export function xmlText(text: string): string {
-  return xmlSafe(text).replace(/[&<>\r]/g, (char) => TEXT_ESCAPES[char]!);
-}
-
-/** A double-quoted XML attribute value (without the quotes). */
-export function xmlAttribute(text: string): string {
-  return xmlSafe(text).replace(/[&<>"\r\n\t]/g, (char) => ATTRIBUTE_ESCAPES[char]!);
-}
-
-/**
- * Character data for an RSS element that holds plain text (a title, a name). The RSS Best Practices
- * Profile asks for `<` and `&` as hexadecimal references there, which tells readers (and the W3C
- * validator) that the text is plain, not HTML.
- */
-export function rssPlainText(text: string): string {
-  return xmlSafe(text).replace(/[&<>\r]/g, (char) =>
-    char === '&' ? '&#x26;' : char === '<' ? '&#x3C;' : TEXT_ESCAPES[char]!,
-  );
-}
-
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Plain text made safe inside HTML text or a quoted attribute. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
-}
 
 /** Characters a URI may hold outside its host (RFC 3986, and the W3C feed validator's list). */
 const URI_CHARACTER = /^[A-Za-z0-9\-._~;/?:@&=+$,!*'()#%]$/;

@@ -1,5 +1,7 @@
 import { inputError } from '../errors.ts';
 import type { Category, Person } from '../store/article.ts';
+import { textToHtml } from '../text/html.ts';
+import { htmlLineText } from '../text/html-text.ts';
 import {
   attribute,
   childText,
@@ -15,13 +17,11 @@ import {
 import { withoutOwnAttribution } from './attribution.ts';
 import {
   compact,
-  htmlToText,
   isoFeedDate,
   type ParsedRecord,
   type ReadOptions,
   type RecordWarning,
   readIsoDate,
-  textToHtml,
   undatedItem,
   untitledItem,
   validateRecord,
@@ -161,6 +161,7 @@ function summary(item: RawItem): string | undefined {
   if (node === undefined) return undefined;
   const type = attribute(node, 'type') ?? 'text';
   const value = type === 'text' ? nodeText(node) : item.summary;
-  const text = type === 'text' ? value?.replace(/\s+/g, ' ') : htmlToText(withoutOwnAttribution(value ?? ''));
+  const text =
+    type === 'text' ? value?.replace(/\s+/g, ' ') : htmlLineText(withoutOwnAttribution(value ?? ''));
   return nonBlank(text);
 }

@@ -1,6 +1,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { inputError } from '../errors.ts';
 import type { Person } from '../store/article.ts';
+import { textToHtml } from '../text/html.ts';
 import { withoutOwnAttribution } from './attribution.ts';
 import {
   compact,
@@ -9,7 +10,6 @@ import {
   type ParsedRecord,
   type ReadOptions,
   type RecordWarning,
-  textToHtml,
   undatedItem,
   validateRecord,
 } from './record.ts';

@@ -2,6 +2,7 @@ import { ZodError } from 'zod';
 import { zodToError } from '../config/yaml.ts';
 import { inputError, type SyndicateError } from '../errors.ts';
 import { type Article, daysInMonth, parseIsoDate, toArticle } from '../store/article.ts';
+import { htmlLineText } from '../text/html-text.ts';
 
 /** One article read from a source, with where it came from so later checks can name the place. */
 export interface ParsedRecord {
@@ -122,38 +123,6 @@ export function lineAt(text: string, offset: number): number {
   return line;
 }
 
-const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
-
-/** Plain text from an HTML fragment (a feed's summary is often HTML; ours is text). */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<!--[\s\S]*?-->/g, '')
-    .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, '')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
-      if (name[0] === '#') {
-        const code =
-          name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
-        return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-      }
-      return entities[name.toLowerCase()] ?? whole;
-    })
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
-
-/** Plain text as HTML paragraphs (a JSON Feed item may carry only `content_text`). */
-export function textToHtml(text: string): string {
-  return text
-    .split(/\r?\n\s*\r?\n/)
-    .map((paragraph) => paragraph.trim())
-    .filter(Boolean)
-    .map((paragraph) => `<p>${paragraph.replace(/[&<>"]/g, (character) => escapes[character]!)}</p>`)
-    .join('\n');
-}
-
 /**
  * An RFC 3339 / ISO 8601 date from a feed (Atom, JSON Feed, dc:date) as ISO 8601 UTC. An
  * impossible date is left as written, so that the article schema reports it with its field.
@@ -254,7 +223,7 @@ export function untitledItem(
   html: string | undefined,
   summary: string | undefined,
 ): { title: string; warning: string } | undefined {
-  const text = (summary ?? htmlToText(html ?? '')).replace(/\s+/g, ' ').trim();
+  const text = (summary ?? htmlLineText(html ?? '')).replace(/\s+/g, ' ').trim();
   if (!text) return undefined;
   const cut = text.length <= 80 ? text : `${text.slice(0, 80).replace(/\s+\S*$/, '')}…`;
   return {

@@ -1,5 +1,6 @@
 import { inputError } from '../errors.ts';
 import type { Category, Person } from '../store/article.ts';
+import { htmlLineText } from '../text/html-text.ts';
 import {
   attribute,
   itemLines,
@@ -14,7 +15,6 @@ import {
 import { withoutOwnAttribution } from './attribution.ts';
 import {
   compact,
-  htmlToText,
   isoFeedDate,
   type ParsedRecord,
   type ReadOptions,
@@ -96,7 +96,7 @@ export async function readRss(
       id,
       authors: authors(item),
       summary:
-        encoded && description ? htmlToText(withoutOwnAttribution(description)) || undefined : undefined,
+        encoded && description ? htmlLineText(withoutOwnAttribution(description)) || undefined : undefined,
       html: html === undefined ? undefined : withoutOwnAttribution(html),
       categories: categories(item.rawCategories),
       language: nonBlank(item.language) ?? nonBlank(feed.language),

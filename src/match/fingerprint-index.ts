@@ -4,6 +4,7 @@
  */
 import type { Article } from '../store/article.ts';
 import type { Db } from '../store/db.ts';
+import { markupText, scanMarkupText } from '../text/html-text.ts';
 import { defaultThreads, startWorker } from './_worker.ts';
 import {
   DEFAULT_SHINGLES,
@@ -14,7 +15,6 @@ import {
   winnow,
 } from './fingerprint.ts';
 import type { IndexWorkerReply, IndexWorkerRequest, SortedRows } from './index-messages.ts';
-import { markupText, scanMarkupText } from './markup-text.ts';
 import { type Tokens, tokenise } from './tokens.ts';
 
 /**

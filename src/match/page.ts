@@ -8,6 +8,7 @@
  */
 import { type CheerioAPI, load } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
+import { BLOCK_TAGS, SKIP_TEXT } from '../text/html-text.ts';
 
 /** A run of the page's text and the element it sits in (its parent). */
 export interface TextSpan {
@@ -98,46 +99,6 @@ const BODY_SELECTORS = [
   '.excerpt',
   '.summary',
 ];
-
-export const BLOCK_TAGS = new Set([
-  'p',
-  'div',
-  'section',
-  'article',
-  'main',
-  'header',
-  'footer',
-  'aside',
-  'h1',
-  'h2',
-  'h3',
-  'h4',
-  'h5',
-  'h6',
-  'ul',
-  'ol',
-  'li',
-  'dl',
-  'dt',
-  'dd',
-  'blockquote',
-  'pre',
-  'table',
-  'thead',
-  'tbody',
-  'tr',
-  'td',
-  'th',
-  'figure',
-  'figcaption',
-  'address',
-  'hr',
-  'br',
-  'details',
-  'summary',
-]);
-
-export const SKIP_TEXT = new Set(['script', 'style', 'noscript', 'template', 'svg', 'head']);
 
 function isElement(node: AnyNode): node is Element {
   return node.type === 'tag' || node.type === 'script' || node.type === 'style';

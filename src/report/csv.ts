@@ -1,4 +1,4 @@
-import { csvRow } from './escape.ts';
+import { csvRow } from '../text/csv.ts';
 import type { ReportData, ReportFinding, SiteSummary } from './model.ts';
 
 /**

@@ -7,7 +7,8 @@ import type { Site } from '../config/sites.ts';
 import { listDiscoveries, type StoredDiscovery } from '../discover/store.ts';
 import { type SiteSummary, summariseBySite } from '../discover/summary.ts';
 import type { Db } from '../store/db.ts';
-import { escapeHtml, escapeMarkdown, htmlLink, markdownLink } from './escape.ts';
+import { escapeHtml, htmlLink } from '../text/html.ts';
+import { escapeMarkdown, markdownLink } from '../text/markdown.ts';
 
 export interface DiscoveriesSection {
   sites: SiteSummary[];

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Finding } from '../findings/types.ts';
+import { escapeHtml, htmlLink, safeHref } from '../text/html.ts';
 import { discoveriesHtml } from './discoveries.ts';
-import { escapeHtml, htmlLink, safeHref } from './escape.ts';
 import {
   describeLicence,
   describeResult,

@@ -16,7 +16,6 @@ export const renderers: Record<ReportFormat, (report: ReportData) => string> = {
 };
 
 export { CSV_COLUMNS, renderCsv } from './csv.ts';
-export { escapeHtml, escapeMarkdown, htmlLink, safeHref } from './escape.ts';
 export { findingEvidenceHtml, REPORT_CSS, renderHtml, time as htmlTime } from './html.ts';
 export { renderJson } from './json.ts';
 export { renderMarkdown } from './markdown.ts';
@@ -48,4 +47,3 @@ export {
   noticeKindOf,
   renderNotice,
 } from './notice.ts';
-export { writeFileAtomic } from './write.ts';

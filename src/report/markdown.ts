@@ -1,6 +1,6 @@
-import { safeLines } from '../safe-text.ts';
+import { escapeMarkdown, markdownCell, markdownLink } from '../text/markdown.ts';
+import { safeLines } from '../text/safe.ts';
 import { discoveriesMarkdown } from './discoveries.ts';
-import { escapeMarkdown, markdownCell, markdownLink } from './escape.ts';
 import { describeLicence, describeResult, type ReportData, type ReportFinding } from './model.ts';
 
 /**

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { configError } from '../errors.ts';
 import type { Finding } from '../findings/types.ts';
 import { siteHostOf } from '../net/url.ts';
-import { safeLine } from '../safe-text.ts';
+import { safeLine } from '../text/safe.ts';
 import { BUILT_IN_LETTERS } from './letters.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { escapeHtml } from '../report/index.ts';
+import { escapeHtml } from '../text/html.ts';
 
 /**
  * Line charts as inline SVG, drawn here: no library, no request to anyone, no script. Each chart

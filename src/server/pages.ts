@@ -1,7 +1,8 @@
 import type { FindingSort, ScanSiteTrend } from '../findings/queries.ts';
 import type { AuditEntry, Finding, ReviewStatus, Scan } from '../findings/types.ts';
 import { REVIEW_STATUSES } from '../findings/types.ts';
-import { escapeHtml, findingEvidenceHtml } from '../report/index.ts';
+import { findingEvidenceHtml } from '../report/index.ts';
+import { escapeHtml } from '../text/html.ts';
 import { type Chart, lineChart } from './charts.ts';
 import type { ListQuery } from './list-query.ts';
 import { listQueryString, SORT_LABELS, VERDICT_LABELS } from './list-query.ts';

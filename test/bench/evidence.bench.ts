@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { Camera, DEFAULT_SCREENSHOT } from '../../src/evidence/index.ts';
-import { safeForTerminal } from '../../src/log.ts';
+import { safeForTerminal } from '../../src/text/safe.ts';
 import { peakRssMiB, percentile, printTable, timeAsync } from './_measure.ts';
 
 const corpus = process.env.EVIDENCE_CORPUS ?? '/work/corpus/evidence-cli/readability';

@@ -10,7 +10,7 @@ import {
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFeeds, MANIFEST_FILE } from '../../src/feed/build.ts';
-import { type FileOps, nodeFileOps, TEMP_PATTERN, writeIfChanged } from '../../src/feed/writer.ts';
+import { type FileOps, nodeFileOps, TEMP_PATTERN, writeIfChanged } from '../../src/files/atomic.ts';
 import { toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
 import { runCli } from '../helpers/cli.ts';

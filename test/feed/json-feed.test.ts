@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { buildFeeds } from '../../src/feed/build.ts';
 import { cleanHtml } from '../../src/feed/html.ts';
 import { nameUuid } from '../../src/feed/model.ts';
-import { feedText } from '../../src/feed/text.ts';
 import { toArticle } from '../../src/store/article.ts';
+import { validUnicode } from '../../src/text/xml.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { articles, feedConfig, HOSTILE_HTML, HOSTILE_TITLE, seededStore } from './_support.ts';
 
@@ -45,7 +45,7 @@ describe('JSON Feed 1.1 output', () => {
     }
   });
 
-  it('carries every text as stored, only what no feed may hold taken out (feedText)', () => {
+  it('carries every text as stored, only what no feed may hold taken out (validUnicode)', () => {
     const feed = build()('all.json');
     const stored = articles.map(toArticle);
     // An id only the store knows is published as a name-based UUID URN, the same in every format.
@@ -56,17 +56,17 @@ describe('JSON Feed 1.1 output', () => {
     );
     expect(feed.items.map((item: { url: string }) => item.url)).toEqual(stored.map((article) => article.url));
     const [first, second] = feed.items;
-    expect(first.title).toBe(feedText(HOSTILE_TITLE));
+    expect(first.title).toBe(validUnicode(HOSTILE_TITLE));
     expect(first.title).toContain('\r\n'); // what XML normalises, JSON keeps
     expect(
       first.content_html.startsWith(
-        `${feedText(cleanHtml(HOSTILE_HTML, stored[0]!.url))}\n<div class="syndicate-attribution"><p class="credit">`,
+        `${validUnicode(cleanHtml(HOSTILE_HTML, stored[0]!.url))}\n<div class="syndicate-attribution"><p class="credit">`,
       ),
     ).toBe(true);
     // The lone surrogate in the body became U+FFFD, valid Unicode.
     expect(first.content_html).toContain('\uFFFDlone');
     expect(first.authors.map((author: { name: string }) => author.name)).toEqual(
-      stored[0]!.authors.map((a) => feedText(a.name)),
+      stored[0]!.authors.map((a) => validUnicode(a.name)),
     );
     expect(first.tags).toEqual(['Peace and Security', 'A <b> & "c"', 'ceasefire', 'tag ]]> <z>']);
     expect(first.date_published).toBe('2026-03-02T09:00:00.000Z');
@@ -78,7 +78,7 @@ describe('JSON Feed 1.1 output', () => {
   it('leaves out the attribution when a feed turns it off', () => {
     const feed = build()('ana.json');
     expect(feed.items.map((item: { title: string }) => item.title)).toEqual([
-      feedText(HOSTILE_TITLE),
+      validUnicode(HOSTILE_TITLE),
       'Water & borders',
       'Old Ana piece',
     ]);

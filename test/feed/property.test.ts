@@ -9,8 +9,10 @@ import { renderAtom } from '../../src/feed/atom1.ts';
 import { renderJsonFeed } from '../../src/feed/json-feed.ts';
 import { buildFeedDocument, type FeedDocument, prepareItem } from '../../src/feed/model.ts';
 import { renderRss } from '../../src/feed/rss2.ts';
-import { escapeHtml, feedText, feedUri, MARKUP_LIKE, xmlSafe } from '../../src/feed/text.ts';
+import { feedUri, MARKUP_LIKE } from '../../src/feed/text.ts';
 import { type Article, toArticle } from '../../src/store/article.ts';
+import { escapeHtml } from '../../src/text/html.ts';
+import { validUnicode, xmlSafe } from '../../src/text/xml.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { child, children, feedConfig, parseXml, publisher } from './_support.ts';
 
@@ -18,7 +20,7 @@ import { child, children, feedConfig, parseXml, publisher } from './_support.ts'
  * Random article text of every Unicode plane, with the pieces that break feed writers mixed in:
  * XML syntax, markup-like text, controls, lone surrogates, noncharacters, U+FFFD. Each format must
  * stay well-formed and valid Unicode, and read back as the store's text after the documented
- * replacements (`feedText`; in XML plain text U+FFFD dropped; Atom titles and RSS plain text that
+ * replacements (`validUnicode`; in XML plain text U+FFFD dropped; Atom titles and RSS plain text that
  * hold markup-like text escaped as HTML).
  */
 const nasty = fc.constantFrom(
@@ -89,7 +91,7 @@ function rssPlain(value: string): string {
 
 /** An Atom title as read back: its type, and the text in it. */
 function atomTitle(value: string): { type: string; text: string } {
-  const carried = feedText(value);
+  const carried = validUnicode(value);
   return MARKUP_LIKE.test(carried)
     ? { type: 'html', text: escapeHtml(carried).replaceAll('\uFFFD', '&#xFFFD;') }
     : { type: 'text', text: xmlSafe(value) };
@@ -97,7 +99,7 @@ function atomTitle(value: string): { type: string; text: string } {
 
 /** HTML as the XML formats carry it. */
 function xmlHtmlRead(html: string): string {
-  return feedText(html).replaceAll('\uFFFD', '&#xFFFD;');
+  return validUnicode(html).replaceAll('\uFFFD', '&#xFFFD;');
 }
 
 const articleArbitrary = fc
@@ -177,7 +179,7 @@ describe('every format over random article text', () => {
     );
   });
 
-  it('JSON Feed: valid Unicode (no escaped lone surrogate), every string the stored text after feedText', () => {
+  it('JSON Feed: valid Unicode (no escaped lone surrogate), every string the stored text after validUnicode', () => {
     fc.assert(
       fc.property(articleArbitrary, (article) => {
         const document = documentOf(article);
@@ -191,10 +193,10 @@ describe('every format over random article text', () => {
           ...item.authors.map((a: { name: string }) => a.name),
         ])
           expect(isValidText(value)).toBe(true);
-        expect(item.title).toBe(feedText(article.title));
-        expect(item.content_html).toBe(feedText(document.items[0]!.contentHtml));
+        expect(item.title).toBe(validUnicode(article.title));
+        expect(item.content_html).toBe(validUnicode(document.items[0]!.contentHtml));
         expect(item.authors.map((author: { name: string }) => author.name)).toEqual(
-          article.authors.map((author) => feedText(author.name)),
+          article.authors.map((author) => validUnicode(author.name)),
         );
         expect(item.url).toBe(feedUri(article.url, 'uri'));
         expect(item.url).toMatch(URI);
@@ -253,7 +255,9 @@ describe.skipIf(!feedparser)('feedparser over random article text', () => {
       ),
     ).toEqual(
       articles.map((article) =>
-        normal(atomTitle(article.title).type === 'html' ? feedText(article.title) : xmlSafe(article.title)),
+        normal(
+          atomTitle(article.title).type === 'html' ? validUnicode(article.title) : xmlSafe(article.title),
+        ),
       ),
     );
     // feedparser turns a literal `&amp;` in an RSS link into `&` (it repairs feeds that escape twice).

@@ -144,6 +144,24 @@ describe('removing articles', () => {
   });
 });
 
+describe('tombstones: false', () => {
+  it('takes the article out of the feed without a tombstone', () => {
+    const dir = tempDir();
+    const db = seededStore(join(dir, 'store.sqlite'));
+    const out = join(dir, 'public');
+    const quiet = feedConfig({ id: 'all', title: 'All', tombstones: false });
+    buildFeeds(db, quiet, { out });
+    expect(readFileSync(join(out, 'all.atom'), 'utf8')).toContain(water.title.replace('&', '&amp;'));
+    removeArticles(db, [water.id]);
+    buildFeeds(db, quiet, { out });
+    const atom = readFileSync(join(out, 'all.atom'), 'utf8');
+    expect(atom).not.toContain(water.title.replace('&', '&amp;'));
+    expect(atom).not.toContain('deleted-entry');
+    expect(atom).not.toContain(TOMBSTONES);
+    db.close();
+  });
+});
+
 describe('syndicate remove', () => {
   it('removes the articles named, prints them, and build then drops them', async () => {
     const dir = tempDir();

@@ -7,8 +7,10 @@ import { buildFeeds } from '../../src/feed/build.ts';
 import { cleanHtml, excerpt } from '../../src/feed/html.ts';
 import { buildFeedDocument, nameUuid, prepareItem } from '../../src/feed/model.ts';
 import { renderRss } from '../../src/feed/rss2.ts';
-import { escapeHtml, feedText, MARKUP_LIKE, xmlSafe } from '../../src/feed/text.ts';
+import { MARKUP_LIKE } from '../../src/feed/text.ts';
 import { toArticle } from '../../src/store/article.ts';
+import { escapeHtml } from '../../src/text/html.ts';
+import { validUnicode, xmlSafe } from '../../src/text/xml.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import {
   articles,
@@ -28,7 +30,7 @@ const CONTENT = 'http://purl.org/rss/1.0/modules/content/';
 
 /** Article HTML as an XML feed carries it: cleaned, then U+FFFD as an HTML reference. */
 function carried(html: string, url: string): string {
-  return feedText(cleanHtml(html, url)).replaceAll('\uFFFD', '&#xFFFD;');
+  return validUnicode(cleanHtml(html, url)).replaceAll('\uFFFD', '&#xFFFD;');
 }
 
 /** RSS plain text as read back: HTML-escaped once more when it looks like markup (see rss2.ts). */
@@ -39,7 +41,7 @@ function rssText(text: string): string {
 
 /** An Atom title as read back: plain text, or escaped HTML when it holds markup-like text. */
 function atomTitle(title: string): { type: string; text: string } {
-  const text = feedText(title);
+  const text = validUnicode(title);
   return MARKUP_LIKE.test(text)
     ? { type: 'html', text: escapeHtml(text).replaceAll('\uFFFD', '&#xFFFD;') }
     : { type: 'text', text: xmlSafe(title) };

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  feedText,
-  feedUri,
-  rssPlainText,
-  xmlAttribute,
-  xmlHtml,
-  xmlSafe,
-  xmlText,
-} from '../../src/feed/text.ts';
+import { feedUri, xmlHtml } from '../../src/feed/text.ts';
+import { validUnicode, xmlAttribute, xmlPlainText, xmlSafe, xmlText } from '../../src/text/xml.ts';
 
 describe('XML text', () => {
   it.each([
@@ -24,11 +17,11 @@ describe('XML text', () => {
   it('escapes for element text, attributes and RSS plain text', () => {
     expect(xmlText('a & b < c > d ]]> \r\n')).toBe('a &amp; b &lt; c &gt; d ]]&gt; &#13;\n');
     expect(xmlAttribute('"a" & <b>\t\n\r')).toBe('&quot;a&quot; &amp; &lt;b&gt;&#9;&#10;&#13;');
-    expect(rssPlainText('AT&T <b>')).toBe('AT&#x26;T &#x3C;b&gt;');
+    expect(xmlPlainText('AT&T <b>')).toBe('AT&#x26;T &#x3C;b&gt;');
   });
 });
 
-describe('text every format carries (feedText)', () => {
+describe('text every format carries (validUnicode)', () => {
   it.each([
     ['a lone high or low surrogate becomes U+FFFD', 'a\uD800b\uDC00c', 'a\uFFFDb\uFFFDc'],
     ['two low surrogates are two replacements, not a pair', '\uDFFF\uDC00', '\uFFFD\uFFFD'],
@@ -37,7 +30,7 @@ describe('text every format carries (feedText)', () => {
     ['C0 controls but tab, LF and CR go; DEL and C1 too', 'a\u0000\u0001\t\n\r\u007F\u0085b', 'a\t\n\rb'],
     ['U+FFFD stays (it is text)', 'a\uFFFDb', 'a\uFFFDb'],
   ])('%s', (_name, input, output) => {
-    expect(feedText(input)).toBe(output);
+    expect(validUnicode(input)).toBe(output);
   });
 
   it('carries U+FFFD in XML only as an HTML reference, inside HTML', () => {

@@ -3,12 +3,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SHINGLES, key, shingles, textShingles, winnow } from '../../src/match/fingerprint.ts';
 import { buildIndex, indexArticles } from '../../src/match/fingerprint-index.ts';
-import { markupText, scanMarkupText } from '../../src/match/markup-text.ts';
 import { htmlToText } from '../../src/match/page.ts';
 import { tokenise } from '../../src/match/tokens.ts';
 import { toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
 import { openStore } from '../../src/store/db.ts';
+import { markupText, scanMarkupText } from '../../src/text/html-text.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const vocabulary = 'river city siege aid road bread water night harbour bees orchard port strike talks'.split(

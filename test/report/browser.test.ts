@@ -5,8 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Site } from '../../src/config/sites.ts';
+import { writeFileAtomic } from '../../src/files/atomic.ts';
 import { finishScan, recordPageResults, startScan } from '../../src/findings/index.ts';
-import { buildReport, loadNotices, renderHtml, writeFileAtomic } from '../../src/report/index.ts';
+import { buildReport, loadNotices, renderHtml } from '../../src/report/index.ts';
 import { openStore } from '../../src/store/db.ts';
 import { linkViolation, page, sites as sampleSites } from '../findings/_pages.ts';
 

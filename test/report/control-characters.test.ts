@@ -12,8 +12,8 @@ import {
   renderHtml,
   renderMarkdown,
 } from '../../src/report/index.ts';
-import { safeLine, safeLines } from '../../src/safe-text.ts';
 import { openStore } from '../../src/store/db.ts';
+import { safeLine, safeLines } from '../../src/text/safe.ts';
 import { linkViolation, page, sites } from '../findings/_pages.ts';
 import { runCli } from '../helpers/cli.ts';
 import { FIXTURES, fixtureStore } from '../helpers/fixture-store.ts';

@@ -1,5 +1,9 @@
 /**
- * Plain text of HTML in one streaming pass, with no tree built: the text `blockText` gives for the
+ * HTML to text, for every stage: one list of block elements and of elements without text, and
+ * the readers built on them. `blockText` (src/match/page.ts) reads a parsed tree with these lists;
+ * everything else reads markup here.
+ *
+ * `markupText`: plain text of HTML in one streaming pass, with no tree built: the text `blockText` gives for the
  * same markup (htmlparser2's tokenizer with entities decoded, a line break at every block
  * boundary, nothing from scripts, styles or the head), at several times the speed. The index
  * build reads every stored article through here, and archive scans read every captured page, so
@@ -7,7 +11,55 @@
  */
 import { decodeHTML } from 'entities';
 import { Parser } from 'htmlparser2';
-import { BLOCK_TAGS, SKIP_TEXT } from './page.ts';
+
+/** Elements whose start and end are a line break in the text: words on either side never run together. */
+export const BLOCK_TAGS: ReadonlySet<string> = new Set([
+  'p',
+  'div',
+  'section',
+  'article',
+  'main',
+  'header',
+  'footer',
+  'aside',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'ul',
+  'ol',
+  'li',
+  'dl',
+  'dt',
+  'dd',
+  'blockquote',
+  'pre',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'td',
+  'th',
+  'figure',
+  'figcaption',
+  'address',
+  'hr',
+  'br',
+  'details',
+  'summary',
+]);
+
+/** Elements whose content is never text a reader sees (code, styles, the document head, vector drawings). */
+export const SKIP_TEXT: ReadonlySet<string> = new Set([
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'svg',
+  'head',
+]);
 
 export interface MarkupTextOptions {
   /** Stop collecting text after this many characters (hostile pages); the parse still ends. */
@@ -171,4 +223,14 @@ export function scanMarkupText(html: string, options: { maxChars?: number } = {}
     }
   }
   return parts.join('');
+}
+
+/**
+ * The text of an HTML fragment on one line (a summary read from a feed, an excerpt of an article
+ * body): `markupText` with every run of whitespace, line breaks included, made one space.
+ */
+export function htmlLineText(html: string, options: { maxChars?: number } = {}): string {
+  return markupText(html, { ...options, normalise: false })
+    .replace(/\s+/g, ' ')
+    .trim();
 }

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { htmlLineText, markupText, scanMarkupText } from '../../src/text/html-text.ts';
+
+/** [what, html, markupText, htmlLineText] */
+const CASES: Array<[string, string, string, string]> = [
+  ['paragraphs are lines', '<p>one</p><p>two</p>', 'one\ntwo', 'one two'],
+  ['inline tags join words', 'wo<b>rd</b>s', 'words', 'words'],
+  ['a line break', 'a<br>b', 'a\nb', 'a b'],
+  ['entities decoded', '&lt;b&gt; &amp; &#x263A; &eacute;', '<b> & ☺ é', '<b> & ☺ é'],
+  [
+    'scripts, styles and the head say nothing',
+    '<head><title>t</title></head><script>alert(1)</script><style>p{}</style><p>text</p>',
+    'text',
+    'text',
+  ],
+  ['comments say nothing', 'a<!-- <p>hidden</p> -->b', 'ab', 'ab'],
+  ['a stray < is text', 'a < b', 'a < b', 'a < b'],
+  ['an unclosed script hides the rest', 'a<script>b', 'a', 'a'],
+  ['whitespace runs collapse', '<p>  a \t b  </p>\n\n<p>c</p>', 'a b\nc', 'a b c'],
+  ['SVG is drawing, not text', '<svg><text>label</text></svg>after', 'after', 'after'],
+];
+
+describe('HTML to text', () => {
+  it.each(CASES)('%s', (_what, html, text, line) => {
+    expect(markupText(html)).toBe(text);
+    expect(htmlLineText(html)).toBe(line);
+    // The fast scanner finds the same words.
+    expect(scanMarkupText(html).split(/\s+/).filter(Boolean)).toEqual(text.split(/\s+/).filter(Boolean));
+  });
+
+  it('bounds what it keeps, and stays linear on hostile markup', () => {
+    expect(markupText('<p>abcdef</p>', { maxChars: 3 })).toBe('abc');
+    expect(scanMarkupText('abcdef', { maxChars: 3 })).toBe('abc');
+    const hostile = '<a b="'.repeat(200_000);
+    expect(scanMarkupText(hostile)).toBe('');
+    expect(markupText('<p>'.repeat(200_000) + 'x')).toBe('x');
+  });
+});
