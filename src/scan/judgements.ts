@@ -13,9 +13,10 @@ import { codeVersion } from '../version.ts';
 
 /**
  * The code that judges pages (matching and the rules): after an upgrade that fixes a rule, an
- * unchanged page must not keep a verdict the old rule gave, a false accusation perhaps.
+ * unchanged page must not keep a verdict the old rule gave, a false accusation perhaps. Reading
+ * pages as text (`text`) and snapshots (`snapshot`) is part of judging.
  */
-const JUDGING_CODE = ['check', 'match'];
+const JUDGING_CODE = ['check', 'match', 'snapshot', 'text'];
 
 /**
  * What a judgement depends on besides the page: the terms, the site registry, the articles and the
