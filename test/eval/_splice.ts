@@ -116,7 +116,8 @@ export function locate(html: string, articleText: string): Located | undefined {
   if (!first || !last) return undefined;
   const lastChain = new Set(ancestors(last));
   const container = ancestors(first).find((element) => lastChain.has(element));
-  if (!container || container.name === 'html') return undefined;
+  // Text spread over the whole body has no container a credit could be put in or next to.
+  if (!container || container.name === 'html' || container.name === 'body') return undefined;
   return { $, first, last, container };
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run eval:pages -- DIR [--set development|hold-out|all] [--limit N] [--show N]`
+ * `npm run eval:pages -- DIR [--set development|hold-out|all] [--limit N] [--show N] [--only TEXT] [--dump DIR]`
  *
  * Measures the checker on real pages made by others. DIR is a local copy of a public corpus of
  * article pages whose article text people marked (see `_corpus.ts`); nothing of it is committed.
@@ -15,7 +15,7 @@
  * before any tuning: tune on development only, and read the hold-out figures as they come.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkSnapshot } from '../../src/check/check-snapshot.ts';
@@ -345,6 +345,10 @@ function main(args: string[]): void {
   const set = argument(args, '--set') ?? 'all';
   const limit = Number(argument(args, '--limit') ?? Number.POSITIVE_INFINITY);
   const show = Number(argument(args, '--show') ?? 0);
+  // To look into a case: only pages whose id starts with TEXT or scenarios that hold it, and the
+  // pages judged wrongly written out to read.
+  const only = argument(args, '--only');
+  const dump = argument(args, '--dump');
   const loaded = loadCorpus(dir);
   // A host the site registry cannot take (a port, an odd character) leaves its page out.
   const corpus = {
@@ -409,6 +413,7 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
         bodyHash: '',
       });
       for (const test of cases) {
+        if (only && !test.page.id.startsWith(only) && !test.scenario.includes(only)) continue;
         const control = controls.get(test);
         if (
           control &&
@@ -417,7 +422,13 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
           leftOut++;
           continue;
         }
+        const wrongBefore = tally.wrong.length;
         judge(tally, test, checkSnapshot(db, snapshotOf(test.url, test.html), { terms, sites: registry }));
+        if (dump && tally.wrong.length > wrongBefore) {
+          mkdirSync(dump, { recursive: true });
+          const name = `${test.page.id.slice(0, 10)}-${test.scenario.split(' ').slice(0, 2).join('-')}`;
+          writeFileSync(join(dump, `${name.replace(/[^\w.-]/g, '_')}.html`), test.html);
+        }
       }
       db.close();
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
