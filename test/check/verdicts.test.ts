@@ -4,7 +4,10 @@
  * makes the match uncertain, with the rules suspected and never violated.
  */
 import { describe, expect, it } from 'vitest';
-import { checkCase, ORIGINAL } from './_pages.ts';
+import { checkSnapshot } from '../../src/check/check-snapshot.ts';
+import { loadTerms } from '../../src/config/terms.ts';
+import { fixtureStore } from '../helpers/fixture-store.ts';
+import { checkCase, ORIGINAL, snapshotOf } from './_pages.ts';
 
 const COPYRIGHT_AND_LINK = `<p>© 2026 Mara Jensen, <a href="${ORIGINAL}">the original</a></p>`;
 
@@ -37,5 +40,19 @@ describe('verdicts', () => {
     }).matches;
     expect(match!.verdict).toBe('violation');
     expect(match!.suspected).toBeUndefined();
+  });
+
+  it('is uncertain when the page is too large to read whole and the credit may lie past the part read', () => {
+    const { db, rules } = fixtureStore();
+    const filler = '<span>more</span>'.repeat(600);
+    const snapshot = snapshotOf({ inText: `${filler}<p>Source: Northwind Review</p>${COPYRIGHT_AND_LINK}` });
+    const options = { terms: loadTerms(rules), sites: [] };
+    const [cut] = checkSnapshot(db, snapshot, { ...options, maxElements: 300 }).matches;
+    expect(cut!.verdict).toBe('uncertain');
+    expect(cut!.reason).toMatch(/too large to read whole/);
+    expect(cut!.violations).toEqual([]);
+    const [whole] = checkSnapshot(db, snapshot, options).matches;
+    expect(whole!.verdict).toBe('compliant');
+    db.close();
   });
 });
