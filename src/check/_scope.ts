@@ -1,16 +1,16 @@
 /**
  * Reading the post a rule judges: its text with line breaks at block boundaries, links with their
- * resolved targets, names and hosts of the publisher, and URL normalisation.
+ * resolved targets, names and hosts of the publisher (URLs are compared with `net/url.ts`).
  */
 import type { AnyNode, Element } from 'domhandler';
 import type { Terms } from '../config/terms.ts';
 import { walk } from '../match/page.ts';
+import { bareHost, matchKey, resolveHttpUrl } from '../net/url.ts';
 import { concealedByClass, isForeignRegion } from './_post.ts';
 
 export { concealedByClass };
 
 import type { Article } from '../store/article.ts';
-import type { RuleContext } from './rule.ts';
 
 const BLOCK =
   /^(?:p|div|section|article|main|header|footer|aside|h[1-6]|ul|ol|li|dl|dt|dd|blockquote|pre|table|tr|td|th|figure|figcaption|address|br|hr|details|summary)$/;
@@ -64,10 +64,10 @@ export function scopeLines(
     (element) => {
       const name = element.name.toLowerCase();
       if (options.linkHosts && name === 'a' && element.attribs.href) {
-        const target = resolve(element.attribs.href, base);
+        const target = resolveHttpUrl(element.attribs.href, base);
         if (target) {
           parts.push(` ⟦${bareHost(target.hostname)}⟧`);
-          const normal = normaliseUrl(target);
+          const normal = matchKey(target);
           if (normal && options.originals?.has(normal)) parts.push(' ⟦original⟧');
         }
       }
@@ -90,64 +90,10 @@ export function readable(element: Element, roots: ReadonlySet<AnyNode>): boolean
   return true;
 }
 
-export function resolve(href: string, base: string): URL | undefined {
-  try {
-    const url = new URL(href.trim(), base);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export function bareHost(host: string): string {
-  return host
-    .toLowerCase()
-    .replace(/^www\./, '')
-    .replace(/\.$/, '');
-}
-
-const TRACKING = /^(?:utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|yclid|_ga|igshid|ref_src|amp)$/i;
-
-/**
- * One form for URLs that lead to the same page: scheme, `www.`, default port, trailing slash,
- * fragment, tracking parameters and AMP forms (`/amp/`, `?amp=1`, `.amp.html`, the Google AMP
- * cache) do not matter.
- */
-export function normaliseUrl(input: string | URL): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(String(input));
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-  let host = bareHost(url.hostname);
-  let path = url.pathname;
-  // https://publisher-example.cdn.ampproject.org/c/s/publisher.example/path → publisher.example/path
-  if (host.endsWith('.cdn.ampproject.org')) {
-    const inner = /^\/(?:[a-z]\/)+(?:s\/)?([^/]+)(\/.*)?$/.exec(path);
-    if (inner) {
-      host = bareHost(inner[1]!);
-      path = inner[2] ?? '/';
-    }
-  }
-  if (host.startsWith('amp.')) host = host.slice(4);
-  path = path
-    .replace(/\/amp\/?$/i, '/')
-    .replace(/\.amp(\.html?)?$/i, '$1')
-    .replace(/\/index\.(?:html?|php)$/i, '/')
-    .replace(/\/+$/, '');
-  const params = [...url.searchParams]
-    .filter(([name]) => !TRACKING.test(name))
-    .sort(([a], [b]) => a.localeCompare(b));
-  const query = params.length ? `?${new URLSearchParams(params).toString()}` : '';
-  return `${host}${path}${query}`;
-}
-
 export function articleUrls(article: Article): Set<string> {
   const urls = new Set<string>();
   for (const url of [article.url, ...article.aliases]) {
-    const normal = normaliseUrl(url);
+    const normal = matchKey(url);
     if (normal) urls.add(normal);
   }
   return urls;
@@ -161,13 +107,13 @@ export function publisherNames(terms: Terms): string[] {
 /** Hosts that are the publisher's: the home page's, domain aliases, and the article's own hosts. */
 export function publisherHosts(terms: Terms, article?: Article): Set<string> {
   const hosts = new Set<string>();
-  const home = resolve(terms.publisher.home, terms.publisher.home);
+  const home = resolveHttpUrl(terms.publisher.home, terms.publisher.home);
   if (home) hosts.add(bareHost(home.hostname));
   for (const alias of terms.publisher.aliases) {
     if (/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(alias)) hosts.add(bareHost(alias));
   }
   for (const url of article ? [article.url, ...article.aliases] : []) {
-    const parsed = resolve(url, url);
+    const parsed = resolveHttpUrl(url, url);
     if (parsed) hosts.add(bareHost(parsed.hostname));
   }
   return hosts;
@@ -214,5 +160,3 @@ export function clip(text: string, max = 240): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
-
-export type AnyContext = RuleContext<unknown>;

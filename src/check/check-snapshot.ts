@@ -10,9 +10,10 @@ import type { PageSnapshot } from '../crawl/snapshot.ts';
 import { DEFAULT_MATCH, findReprints, type MatchOptions, PageFingerprints } from '../match/identify.ts';
 import { parsePage } from '../match/page.ts';
 import { tokenise } from '../match/tokens.ts';
+import { bareHost, matchKey, siteOf } from '../net/url.ts';
 import type { Db } from '../store/db.ts';
 import { findPost, type Post } from './_post.ts';
-import { articleUrls, bareHost, concealedByClass, normaliseUrl, publisherHosts } from './_scope.ts';
+import { articleUrls, concealedByClass, publisherHosts } from './_scope.ts';
 import { findRule, runRule, runRules } from './engine.ts';
 import type { PageResult, ReprintMatch, RuleOutcome, Suspected, Violation } from './result.ts';
 import type { Rule, RuleContext } from './rule.ts';
@@ -26,17 +27,6 @@ export interface CheckOptions {
 }
 
 const HTML_TYPES = /^(?:text\/html|application\/xhtml\+xml|text\/plain|application\/xml|text\/xml)$/;
-
-/** The registered site a URL belongs to (the `www.` twin counts as the same host). */
-export function siteOf(sites: readonly Site[], pageUrl: string): Site | undefined {
-  let host: string;
-  try {
-    host = bareHost(new URL(pageUrl).hostname);
-  } catch {
-    return undefined;
-  }
-  return sites.find((site) => bareHost(new URL(site.url).hostname) === host);
-}
 
 export function matchOptions(terms: Terms): MatchOptions {
   return { ...DEFAULT_MATCH, ...terms.match };
@@ -146,7 +136,7 @@ export function checkSnapshot(db: Db, snapshot: PageSnapshot, options: CheckOpti
     new PageFingerprints(tokens, options_.shingles),
     options_,
   );
-  const normalPage = normaliseUrl(pageUrl);
+  const normalPage = matchKey(pageUrl);
   const rules = terms.rules
     .map(({ id, options: ruleOptions }) => ({ rule: findRule(id), options: ruleOptions }))
     .filter((entry): entry is { rule: Rule<unknown>; options: unknown } => entry.rule !== undefined);

@@ -2,8 +2,6 @@
  * What `check` finds, in the shape of the brief's `check --format json` contract. Fields may be
  * added; the ones named in the brief stay.
  */
-export type RuleId = 'source-attribution' | 'copyright-notice' | 'link-to-original' | 'commercial-use';
-
 export interface Violation {
   rule: string;
   /** A stable message id from the rule's templates (ESLint style) and the data that filled it. */

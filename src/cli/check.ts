@@ -6,8 +6,8 @@ import { Option } from 'commander';
 import { checkSnapshot } from '../check/check-snapshot.ts';
 import { formatJson, formatText } from '../check/format.ts';
 import type { CheckReport, PageResult } from '../check/result.ts';
+import { loadTerms } from '../check/terms.ts';
 import { loadSites, SITES_FILE, type SitesFile } from '../config/sites.ts';
-import { loadTerms } from '../config/terms.ts';
 import { userAgentOf } from '../crawl/crawl.ts';
 import { fetchPageSnapshot } from '../crawl/fetch-page.ts';
 import type { PageSnapshot } from '../crawl/snapshot.ts';
@@ -46,69 +46,67 @@ function fileSnapshot(file: string, pageUrl: string | undefined, now: Date): Pag
 
 export const checkCommand = defineCommand({
   name: 'check',
-  register(program, context) {
-    program
+  declare(program) {
+    return program
       .command('check')
       .description('identify what each page reprints and check it against the reprint terms')
       .argument('<pages...>', 'page URLs or saved HTML files')
       .option('--page-url <url>', 'where a single local file was taken from')
       .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-      .option('--allow-private-networks', 'allow fetching from private and loopback addresses')
-      .action(
-        context.action(async (pages: string[], options: CheckCommandOptions) => {
-          if (options.pageUrl !== undefined) {
-            if (pages.length !== 1 || isUrl(pages[0]!))
-              throw usageError('--page-url goes with exactly one local file');
-            if (!isUrl(options.pageUrl)) throw usageError('--page-url must be an absolute http(s) URL');
-          }
-          const globals = context.globals();
-          const terms = loadTerms(globals.rules);
-          const sitesFile = join(globals.rules, SITES_FILE);
-          const registry: SitesFile | undefined = existsSync(sitesFile)
-            ? loadSites(globals.rules)
-            : undefined;
-          const sites = registry?.sites ?? [];
-          const db = openStore(globals.store, { mustExist: true });
+      .option('--allow-private-networks', 'allow fetching from private and loopback addresses');
+  },
+  action(context) {
+    return async (pages: string[], options: CheckCommandOptions) => {
+      if (options.pageUrl !== undefined) {
+        if (pages.length !== 1 || isUrl(pages[0]!))
+          throw usageError('--page-url goes with exactly one local file');
+        if (!isUrl(options.pageUrl)) throw usageError('--page-url must be an absolute http(s) URL');
+      }
+      const globals = context.globals();
+      const terms = loadTerms(globals.rules);
+      const sitesFile = join(globals.rules, SITES_FILE);
+      const registry: SitesFile | undefined = existsSync(sitesFile) ? loadSites(globals.rules) : undefined;
+      const sites = registry?.sites ?? [];
+      const db = openStore(globals.store, { mustExist: true });
+      try {
+        const stale = staleArticleIds(db);
+        if (stale.length > 0) indexArticles(db, stale);
+        const report: CheckReport = { pages: [] };
+        const now = new Date();
+        for (const input of pages) {
+          let result: PageResult;
           try {
-            const stale = staleArticleIds(db);
-            if (stale.length > 0) indexArticles(db, stale);
-            const report: CheckReport = { pages: [] };
-            const now = new Date();
-            for (const input of pages) {
-              let result: PageResult;
-              try {
-                const snapshot = isUrl(input)
-                  ? await fetchPageSnapshot(input, {
-                      allowPrivateNetworks:
-                        options.allowPrivateNetworks ?? registry?.crawler.allowPrivateNetworks ?? false,
-                      userAgent: registry ? userAgentOf(registry.crawler) : undefined,
-                      resolve: registry?.crawler.resolve,
-                      signal: context.io.stopSignal,
-                      maxBodyBytes: registry?.crawler.maxBodyBytes,
-                      headersTimeoutMs: registry?.crawler.headersTimeoutMs,
-                      bodyTimeoutMs: registry?.crawler.bodyTimeoutMs,
-                      maxRedirects: registry?.crawler.maxRedirects,
-                    })
-                  : fileSnapshot(input, options.pageUrl, now);
-                result = checkSnapshot(db, snapshot, { terms, sites, now });
-              } catch (error) {
-                if (isUrl(input) || isSyndicateError(error)) {
-                  result = { url: input, status: 'error', error: (error as Error).message, matches: [] };
-                } else throw error;
-              }
-              report.pages.push(result);
-            }
-            context.io.stdout(options.format === 'json' ? formatJson(report) : formatText(report));
-            // A rule that could not read a page makes its match uncertain, not a failed run.
-            const errors = report.pages.some((page) => page.status === 'error');
-            const violations = report.pages.some((page) =>
-              page.matches.some((match) => match.verdict === 'violation'),
-            );
-            return errors ? EXIT.error : violations ? EXIT.findings : EXIT.ok;
-          } finally {
-            db.close();
+            const snapshot = isUrl(input)
+              ? await fetchPageSnapshot(input, {
+                  allowPrivateNetworks:
+                    options.allowPrivateNetworks ?? registry?.crawler.allowPrivateNetworks ?? false,
+                  userAgent: registry ? userAgentOf(registry.crawler) : undefined,
+                  resolve: registry?.crawler.resolve,
+                  signal: context.io.stopSignal,
+                  maxBodyBytes: registry?.crawler.maxBodyBytes,
+                  headersTimeoutMs: registry?.crawler.headersTimeoutMs,
+                  bodyTimeoutMs: registry?.crawler.bodyTimeoutMs,
+                  maxRedirects: registry?.crawler.maxRedirects,
+                })
+              : fileSnapshot(input, options.pageUrl, now);
+            result = checkSnapshot(db, snapshot, { terms, sites, now });
+          } catch (error) {
+            if (isUrl(input) || isSyndicateError(error)) {
+              result = { url: input, status: 'error', error: (error as Error).message, matches: [] };
+            } else throw error;
           }
-        }),
-      );
+          report.pages.push(result);
+        }
+        context.io.stdout(options.format === 'json' ? formatJson(report) : formatText(report));
+        // A rule that could not read a page makes its match uncertain, not a failed run.
+        const errors = report.pages.some((page) => page.status === 'error');
+        const violations = report.pages.some((page) =>
+          page.matches.some((match) => match.verdict === 'violation'),
+        );
+        return errors ? EXIT.error : violations ? EXIT.findings : EXIT.ok;
+      } finally {
+        db.close();
+      }
+    };
   },
 });

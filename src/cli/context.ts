@@ -20,16 +20,11 @@ export interface GlobalOptions {
 }
 
 /** What a command's action returns: its exit code, always (there is no callback to forget). */
-export type CommandResult = ExitCode | Promise<ExitCode>;
+type CommandResult = ExitCode | Promise<ExitCode>;
 
 export interface CommandContext {
   io: Io;
   globals(): GlobalOptions;
-  /**
-   * Wrap a command's action so that the code it returns becomes the exit code of the run. Every
-   * command passes its action through this: commander itself ignores what an action returns.
-   */
-  action<Args extends unknown[]>(handler: (...args: Args) => CommandResult): (...args: Args) => Promise<void>;
   /**
    * A status line on a terminal (progress) that log lines do not tear: nothing when stderr is not a
    * terminal. `update` redraws it (at most ten times a second), `end` clears it.
@@ -46,12 +41,20 @@ export interface Progress {
 export const EXIT = { ok: 0, findings: 1, error: 2 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** A command adds itself to the program; its action returns the exit code through `context.action`. */
-export interface CommandDefinition {
+/**
+ * A command: `declare` adds its name, arguments, options and help to the program; `action` gives
+ * what it does, whose return value is the exit code of the run. A command never hands its action
+ * to commander itself (commander ignores what an action returns): `main.ts` does, for all of them.
+ */
+export interface CommandDefinition<Args extends unknown[] = never[]> {
   name: string;
-  register(program: Command, context: CommandContext): void;
+  declare(program: Command): Command;
+  action(context: CommandContext): (...args: Args) => CommandResult;
 }
 
-export function defineCommand(definition: CommandDefinition): CommandDefinition {
+/** Only for the types: the arguments of `action` are checked once, where the command is written. */
+export function defineCommand<Args extends unknown[]>(
+  definition: CommandDefinition<Args>,
+): CommandDefinition<Args> {
   return definition;
 }

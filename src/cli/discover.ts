@@ -1,25 +1,20 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
+import { loadTerms } from '../check/terms.ts';
 import { loadSites, SITES_FILE, type SitesFile } from '../config/sites.ts';
-import { loadTerms } from '../config/terms.ts';
 import { userAgentOf } from '../crawl/crawl.ts';
 import { captureJobs, queryCdx } from '../discover/cdx.ts';
 import { checkDiscoveries } from '../discover/live-check.ts';
-import {
-  discoverFiles,
-  type FetchSettings,
-  type FileJob,
-  type FileOutcome,
-  makeFetcher,
-} from '../discover/pool.ts';
+import { discoverFiles, type FileJob, type FileOutcome } from '../discover/pool.ts';
 import { listDiscoveries, type StoredDiscovery } from '../discover/store.ts';
 import { type SiteSummary, summariseBySite } from '../discover/summary.ts';
 import { usageError } from '../errors.ts';
 import { buildIndex, staleArticleIds } from '../match/fingerprint-index.ts';
+import { crawlerFetcher, type FetchSettings } from '../net/http.ts';
 import { openStore } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
-import { integerOption } from './main.ts';
+import { integerOption } from './options.ts';
 
 interface DiscoverCommandOptions {
   format: 'text' | 'json';
@@ -84,8 +79,8 @@ function formatText(outcomes: FileOutcome[], discoveries: StoredDiscovery[], sit
 
 export const discoverCommand = defineCommand({
   name: 'discover',
-  register(program, context) {
-    program
+  declare(program) {
+    return program
       .command('discover')
       .description(
         'stream web-archive files (WARC, WET) through the index and record pages that reprint stored articles',
@@ -117,110 +112,107 @@ export const discoverCommand = defineCommand({
         new Option('--threads <n>', 'worker threads (default: one a core)').argParser(integerOption(1)),
       )
       .option('--again', 'read files again that an earlier run finished')
-      .option('--allow-private-networks', 'allow fetching from private and loopback addresses')
-      .action(
-        context.action(async (archives: string[], options: DiscoverCommandOptions) => {
-          if (options.index && !options.domain?.length) throw usageError('--index needs --domain');
-          if (options.domain?.length && !options.index) throw usageError('--domain goes with --index');
-          if (archives.length === 0 && !options.index && !options.check)
-            throw usageError('name WARC or WET files, or --index with --domain');
-          const globals = context.globals();
-          if (!existsSync(globals.store))
-            throw usageError(`no store at ${globals.store}: import articles first`);
-          const terms = loadTerms(globals.rules);
-          const registry: SitesFile | undefined = existsSync(join(globals.rules, SITES_FILE))
-            ? loadSites(globals.rules)
-            : undefined;
-          const sites = registry?.sites ?? [];
-          const fetch: FetchSettings = {
-            allowPrivateNetworks:
-              options.allowPrivateNetworks ?? registry?.crawler.allowPrivateNetworks ?? false,
-          };
-          if (registry) {
-            fetch.userAgent = userAgentOf(registry.crawler);
-            if (registry.crawler.resolve) fetch.resolve = registry.crawler.resolve;
-            fetch.headersTimeoutMs = registry.crawler.headersTimeoutMs;
-            fetch.bodyTimeoutMs = registry.crawler.bodyTimeoutMs;
-          }
-          const db = openStore(globals.store, { mustExist: true });
+      .option('--allow-private-networks', 'allow fetching from private and loopback addresses');
+  },
+  action(context) {
+    return async (archives: string[], options: DiscoverCommandOptions) => {
+      if (options.index && !options.domain?.length) throw usageError('--index needs --domain');
+      if (options.domain?.length && !options.index) throw usageError('--domain goes with --index');
+      if (archives.length === 0 && !options.index && !options.check)
+        throw usageError('name WARC or WET files, or --index with --domain');
+      const globals = context.globals();
+      if (!existsSync(globals.store)) throw usageError(`no store at ${globals.store}: import articles first`);
+      const terms = loadTerms(globals.rules);
+      const registry: SitesFile | undefined = existsSync(join(globals.rules, SITES_FILE))
+        ? loadSites(globals.rules)
+        : undefined;
+      const sites = registry?.sites ?? [];
+      const fetch: FetchSettings = {
+        allowPrivateNetworks: options.allowPrivateNetworks ?? registry?.crawler.allowPrivateNetworks ?? false,
+      };
+      if (registry) {
+        fetch.userAgent = userAgentOf(registry.crawler);
+        if (registry.crawler.resolve) fetch.resolve = registry.crawler.resolve;
+        fetch.headersTimeoutMs = registry.crawler.headersTimeoutMs;
+        fetch.bodyTimeoutMs = registry.crawler.bodyTimeoutMs;
+      }
+      const db = openStore(globals.store, { mustExist: true });
+      try {
+        const stale = staleArticleIds(db);
+        if (stale.length > 0) await buildIndex(db, stale);
+        const jobs: FileJob[] = archives.map((location) => ({ location }));
+        if (options.index) {
+          const fetcher = crawlerFetcher(fetch);
           try {
-            const stale = staleArticleIds(db);
-            if (stale.length > 0) await buildIndex(db, stale);
-            const jobs: FileJob[] = archives.map((location) => ({ location }));
-            if (options.index) {
-              const fetcher = makeFetcher(fetch);
-              try {
-                for (const domain of options.domain ?? []) {
-                  const captures = await queryCdx(fetcher, {
-                    index: options.index,
-                    domain,
-                    limit: options.limit,
-                    signal: context.io.stopSignal,
-                  });
-                  jobs.push(...captureJobs(captures, options.prefix));
-                }
-              } finally {
-                await fetcher.close();
-              }
-            }
-            const progress = context.progress('discover');
-            let filesDone = 0;
-            let records = 0;
-            let found = 0;
-            let outcomes: Awaited<ReturnType<typeof discoverFiles>>;
-            try {
-              outcomes = await discoverFiles(db, jobs, {
-                onProgress: (step) => {
-                  records += step.records;
-                  found += step.discoveries.length;
-                  if (step.done) filesDone++;
-                  progress.update(
-                    `${filesDone}/${jobs.length} file(s), ${records} record(s), ${found} reprint(s)`,
-                  );
-                },
-                storeFile: globals.store,
-                terms,
-                sites,
-                minCoverage: options.minCoverage,
-                ...(options.threads !== undefined ? { threads: options.threads } : {}),
-                again: options.again ?? false,
-                fetch,
+            for (const domain of options.domain ?? []) {
+              const captures = await queryCdx(fetcher, {
+                index: options.index,
+                domain,
+                limit: options.limit,
                 signal: context.io.stopSignal,
               });
-            } finally {
-              progress.end();
+              jobs.push(...captureJobs(captures, options.prefix));
             }
-            const sources = new Set(outcomes.map((outcome) => outcome.source));
-            let discoveries = listDiscoveries(db).filter(
-              (discovery) =>
-                (jobs.length === 0 || sources.has(discovery.source)) &&
-                discovery.coverage >= options.minCoverage,
-            );
-            if (options.check) {
-              await checkDiscoveries(db, discoveries, {
-                terms,
-                sites,
-                registry,
-                fetch,
-                signal: context.io.stopSignal,
-              });
-              discoveries = listDiscoveries(db).filter((discovery) =>
-                discoveries.some((before) => before.id === discovery.id),
-              );
-            }
-            const summary = summariseBySite(discoveries, sites);
-            context.io.stdout(
-              options.format === 'json'
-                ? `${JSON.stringify({ files: outcomes, sites: summary, discoveries }, null, 2)}\n`
-                : formatText(outcomes, discoveries, summary),
-            );
-            const failed = outcomes.some((outcome) => outcome.error !== undefined);
-            const violations = discoveries.some((discovery) => discovery.verdict === 'violation');
-            return failed ? EXIT.error : violations ? EXIT.findings : EXIT.ok;
           } finally {
-            db.close();
+            await fetcher.close();
           }
-        }),
-      );
+        }
+        const progress = context.progress('discover');
+        let filesDone = 0;
+        let records = 0;
+        let found = 0;
+        let outcomes: Awaited<ReturnType<typeof discoverFiles>>;
+        try {
+          outcomes = await discoverFiles(db, jobs, {
+            onProgress: (step) => {
+              records += step.records;
+              found += step.discoveries.length;
+              if (step.done) filesDone++;
+              progress.update(
+                `${filesDone}/${jobs.length} file(s), ${records} record(s), ${found} reprint(s)`,
+              );
+            },
+            storeFile: globals.store,
+            terms,
+            sites,
+            minCoverage: options.minCoverage,
+            ...(options.threads !== undefined ? { threads: options.threads } : {}),
+            again: options.again ?? false,
+            fetch,
+            signal: context.io.stopSignal,
+          });
+        } finally {
+          progress.end();
+        }
+        const sources = new Set(outcomes.map((outcome) => outcome.source));
+        let discoveries = listDiscoveries(db).filter(
+          (discovery) =>
+            (jobs.length === 0 || sources.has(discovery.source)) && discovery.coverage >= options.minCoverage,
+        );
+        if (options.check) {
+          await checkDiscoveries(db, discoveries, {
+            terms,
+            sites,
+            registry,
+            fetch,
+            signal: context.io.stopSignal,
+          });
+          discoveries = listDiscoveries(db).filter((discovery) =>
+            discoveries.some((before) => before.id === discovery.id),
+          );
+        }
+        const summary = summariseBySite(discoveries, sites);
+        context.io.stdout(
+          options.format === 'json'
+            ? `${JSON.stringify({ files: outcomes, sites: summary, discoveries }, null, 2)}\n`
+            : formatText(outcomes, discoveries, summary),
+        );
+        const failed = outcomes.some((outcome) => outcome.error !== undefined);
+        const violations = discoveries.some((discovery) => discovery.verdict === 'violation');
+        return failed ? EXIT.error : violations ? EXIT.findings : EXIT.ok;
+      } finally {
+        db.close();
+      }
+    };
   },
 });

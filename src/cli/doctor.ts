@@ -2,19 +2,20 @@ import { lookup } from 'node:dns/promises';
 import { existsSync, readdirSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { loadTerms } from '../check/terms.ts';
 import { loadAlerts } from '../config/alerts.ts';
 import { feedDefinitionSchema, loadFeedConfig, PUBLISHER_FILE, publisherSchema } from '../config/feeds.ts';
 import { loadSites, SITES_FILE, type SitesFile } from '../config/sites.ts';
-import { loadTerms, TERMS_FILE } from '../config/terms.ts';
+import { TERMS_FILE } from '../config/terms.ts';
 import { loadYamlFile } from '../config/yaml.ts';
-import { addressAllowed } from '../crawl/address-policy.ts';
 import { Camera, listEvidence, verifyCapture } from '../evidence/index.ts';
 import { safeForTerminal } from '../log.ts';
+import { addressAllowed } from '../net/address-policy.ts';
 import { loadNotices, NOTICE_KINDS, NOTICES_DIR } from '../report/index.ts';
 import { type Db, openStore } from '../store/db.ts';
 import { migrations } from '../store/migrations/index.ts';
 import { defineCommand, EXIT } from './context.ts';
-import { describeError } from './main.ts';
+import { describeError } from './options.ts';
 
 type Level = 'ok' | 'warn' | 'fail';
 interface Check {
@@ -30,39 +31,39 @@ interface Check {
  */
 export const doctorCommand = defineCommand({
   name: 'doctor',
-  register(program, context) {
-    program
+  declare(program) {
+    return program
       .command('doctor')
       .description('check every configuration file, the store, Chromium and the network policy, all at once')
       .option('--no-browser', 'do not start Chromium')
-      .option('--no-dns', 'do not look up the host names of the registered sites')
-      .action(
-        context.action(async (options: { browser: boolean; dns: boolean }) => {
-          const globals = context.globals();
-          const checks: Check[] = [];
-          const add = (level: Level, what: string, detail: string) => checks.push({ level, what, detail });
-          checkFeeds(globals.feeds, add);
-          const sites = checkRules(globals.rules, add);
-          checkStore(globals.store, add);
-          if (options.browser) await checkChromium(add);
-          if (sites) await checkNetwork(sites, options.dns, add);
-          for (const check of checks) {
-            // An error that already names its file (`file:line: field: …`) is not prefixed twice.
-            const line = check.detail.startsWith(`${check.what}:`)
-              ? check.detail
-              : `${check.what}: ${check.detail}`;
-            context.io.stdout(`${check.level.toUpperCase().padEnd(4)}  ${safeForTerminal(line)}\n`);
-          }
-          const failed = checks.filter((check) => check.level === 'fail').length;
-          const warned = checks.filter((check) => check.level === 'warn').length;
-          context.io.stdout(
-            failed
-              ? `${failed} problem(s), ${warned} warning(s)\n`
-              : `no problems${warned ? `, ${warned} warning(s)` : ''}\n`,
-          );
-          return failed ? EXIT.error : EXIT.ok;
-        }),
+      .option('--no-dns', 'do not look up the host names of the registered sites');
+  },
+  action(context) {
+    return async (options: { browser: boolean; dns: boolean }) => {
+      const globals = context.globals();
+      const checks: Check[] = [];
+      const add = (level: Level, what: string, detail: string) => checks.push({ level, what, detail });
+      checkFeeds(globals.feeds, add);
+      const sites = checkRules(globals.rules, add);
+      checkStore(globals.store, add);
+      if (options.browser) await checkChromium(add);
+      if (sites) await checkNetwork(sites, options.dns, add);
+      for (const check of checks) {
+        // An error that already names its file (`file:line: field: …`) is not prefixed twice.
+        const line = check.detail.startsWith(`${check.what}:`)
+          ? check.detail
+          : `${check.what}: ${check.detail}`;
+        context.io.stdout(`${check.level.toUpperCase().padEnd(4)}  ${safeForTerminal(line)}\n`);
+      }
+      const failed = checks.filter((check) => check.level === 'fail').length;
+      const warned = checks.filter((check) => check.level === 'warn').length;
+      context.io.stdout(
+        failed
+          ? `${failed} problem(s), ${warned} warning(s)\n`
+          : `no problems${warned ? `, ${warned} warning(s)` : ''}\n`,
       );
+      return failed ? EXIT.error : EXIT.ok;
+    };
   },
 });
 

@@ -24,10 +24,10 @@ const FORMATS = ['text', 'json', 'csv'] as const;
  */
 export const findingsCommand = defineCommand({
   name: 'findings',
-  register(program, context) {
+  declare(program) {
     // One command, not a `set` subcommand: `--status` is a filter when listing and the new status
     // when setting, and commander would give a subcommand's `--status` to the parent.
-    program
+    return program
       .command('findings')
       .usage(
         '[--status S…] [--site ID] [--verdict V] [--format F]  |  set ID… --status S [--note TEXT] [--deadline DAY] --who NAME',
@@ -54,21 +54,21 @@ export const findingsCommand = defineCommand({
         '--deadline <day>',
         'with `set`: the day (YYYY-MM-DD) by which the site should fix the reprint; a scan after it marks the finding resolved or overdue ("none" clears it)',
       )
-      .option('--who <name>', 'with `set`: who makes the change, as the audit log names them')
-      .action(
-        context.action((verb: string | undefined, ids: string[], options: FindingsOptions) => {
-          if (verb !== undefined && verb !== 'set')
-            throw usageError(`findings: unknown action ${verb}; did you mean \`findings set\`?`);
-          const db = openStore(context.globals().store, { mustExist: true });
-          try {
-            if (verb === 'set') setFindings(db, ids, options, context.io.stdout);
-            else listFindingsTo(db, options, context.io.stdout);
-            return EXIT.ok;
-          } finally {
-            db.close();
-          }
-        }),
-      );
+      .option('--who <name>', 'with `set`: who makes the change, as the audit log names them');
+  },
+  action(context) {
+    return (verb: string | undefined, ids: string[], options: FindingsOptions) => {
+      if (verb !== undefined && verb !== 'set')
+        throw usageError(`findings: unknown action ${verb}; did you mean \`findings set\`?`);
+      const db = openStore(context.globals().store, { mustExist: true });
+      try {
+        if (verb === 'set') setFindings(db, ids, options, context.io.stdout);
+        else listFindingsTo(db, options, context.io.stdout);
+        return EXIT.ok;
+      } finally {
+        db.close();
+      }
+    };
   },
 });
 

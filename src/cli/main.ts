@@ -1,13 +1,18 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { isSyndicateError, usageError } from '../errors.ts';
+import { Command, CommanderError, Option } from 'commander';
+import { usageError } from '../errors.ts';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogFormat, logger, setLogger } from '../log.ts';
 import { DEFAULT_STORE } from '../store/db.ts';
 import { VERSION } from '../version.ts';
 import { commands } from './commands.ts';
 import { type CommandContext, EXIT, type ExitCode, type GlobalOptions, type Io } from './context.ts';
+import { describeError } from './options.ts';
 import { StatusLine } from './terminal.ts';
 
-export function buildProgram(io: Io, onExit: (code: ExitCode) => void): Command {
+/**
+ * The program with every command. `exitCode` receives what the command that ran returned: the
+ * only way a command ends is by returning its code, so none can forget to set it.
+ */
+function buildProgram(io: Io, exitCode: (code: ExitCode) => void): Command {
   const status = new StatusLine(io);
   const program = new Command('syndicate')
     .description(
@@ -34,16 +39,19 @@ export function buildProgram(io: Io, onExit: (code: ExitCode) => void): Command 
   const context: CommandContext = {
     io,
     globals: () => program.opts<GlobalOptions>(),
-    action:
-      (handler) =>
-      async (...args) => {
-        onExit(await handler(...args));
-      },
     progress: (label) => status.progress(label),
   };
-  for (const command of commands) command.register(program, context);
-  for (const sub of program.commands)
-    sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  for (const definition of commands) {
+    const action = definition.action(context);
+    definition
+      .declare(program)
+      .exitOverride()
+      .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+      .action(async (...args: unknown[]) => {
+        // commander passes the arguments its declaration promised; `action` typed them.
+        exitCode(await action(...(args as never[])));
+      });
+  }
   return program;
 }
 
@@ -94,42 +102,4 @@ export async function run(argv: string[], io: Io): Promise<ExitCode> {
     logger().debug({ err: error }, 'the command failed');
     return EXIT.error;
   }
-}
-
-/**
- * One line that names what failed. Our own errors name the file, line and field; Node's system
- * errors name the call and the path (`EISDIR: illegal operation on a directory, open 'out'`).
- */
-export function describeError(error: unknown): string {
-  if (isSyndicateError(error)) return firstLine(error.toString());
-  if (error instanceof Error) {
-    const system = error as NodeJS.ErrnoException;
-    const message = firstLine(error.message) || error.name;
-    return system.code && !message.includes(system.code) ? `${message} (${system.code})` : message;
-  }
-  return firstLine(String(error));
-}
-
-function firstLine(text: string): string {
-  return text.split('\n', 1)[0]!.trim();
-}
-
-/** Parse an integer option between `minimum` and `maximum`, for commander. */
-export function integerOption(minimum = 0, maximum = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    const number = Number(value);
-    if (
-      !/^\d+$/.test(value.trim()) ||
-      !Number.isSafeInteger(number) ||
-      number < minimum ||
-      number > maximum
-    ) {
-      throw new InvalidArgumentError(
-        maximum === Number.MAX_SAFE_INTEGER
-          ? `must be an integer of at least ${minimum}`
-          : `must be an integer from ${minimum} to ${maximum}`,
-      );
-    }
-    return number;
-  };
 }

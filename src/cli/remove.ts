@@ -10,24 +10,24 @@ import { defineCommand, EXIT } from './context.ts';
  */
 export const removeCommand = defineCommand({
   name: 'remove',
-  register(program, context) {
-    program
+  declare(program) {
+    return program
       .command('remove')
       .description('take articles out of the store and, at the next build, out of every feed; all or nothing')
-      .argument('<articles...>', 'article ids, URLs or alias URLs')
-      .action(
-        context.action((references: string[]) => {
-          const db = openStore(context.globals().store, { mustExist: true });
-          try {
-            // An article gone from the store loses its index entries in the same transaction.
-            const removed = removeArticles(db, references, { alsoRemove: (ids) => indexArticles(db, ids) });
-            for (const id of removed) context.io.stdout(`removed ${id}\n`);
-            context.io.stdout(`removed ${removed.length} article(s); run build to update the feeds\n`);
-          } finally {
-            db.close();
-          }
-          return EXIT.ok;
-        }),
-      );
+      .argument('<articles...>', 'article ids, URLs or alias URLs');
+  },
+  action(context) {
+    return (references: string[]) => {
+      const db = openStore(context.globals().store, { mustExist: true });
+      try {
+        // An article gone from the store loses its index entries in the same transaction.
+        const removed = removeArticles(db, references, { alsoRemove: (ids) => indexArticles(db, ids) });
+        for (const id of removed) context.io.stdout(`removed ${id}\n`);
+        context.io.stdout(`removed ${removed.length} article(s); run build to update the feeds\n`);
+      } finally {
+        db.close();
+      }
+      return EXIT.ok;
+    };
   },
 });

@@ -13,42 +13,42 @@ import {
 } from '../report/index.ts';
 import { openStore } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
-import { integerOption } from './main.ts';
+import { integerOption } from './options.ts';
 
 /** `report [--scan ID] --format html|json|csv|md [--out FILE]`: the findings of a scan. */
 export const reportCommand = defineCommand({
   name: 'report',
-  register(program, context) {
-    program
+  declare(program) {
+    return program
       .command('report')
       .description('write the findings of a scan (the last one by default) for people or for tools')
       .option('--scan <id>', 'the scan to report on', integerOption(1))
       .addOption(
         new Option('--format <format>', 'output format').choices(REPORT_FORMATS).makeOptionMandatory(),
       )
-      .option('--out <file>', 'write to this file (atomically) instead of standard output')
-      .action(
-        context.action((options: { scan?: number; format: ReportFormat; out?: string }) => {
-          const globals = context.globals();
-          const notice = loadNotices(globals.rules);
-          const sites = readSites(globals.rules);
-          const db = openStore(globals.store, { mustExist: true });
-          try {
-            const report = buildReport(db, {
-              scanId: options.scan,
-              sites,
-              notice,
-              ...readPublisher(globals.rules),
-            });
-            const text = renderers[options.format](report);
-            if (options.out) writeFileAtomic(options.out, text);
-            else context.io.stdout(text);
-          } finally {
-            db.close();
-          }
-          return EXIT.ok;
-        }),
-      );
+      .option('--out <file>', 'write to this file (atomically) instead of standard output');
+  },
+  action(context) {
+    return (options: { scan?: number; format: ReportFormat; out?: string }) => {
+      const globals = context.globals();
+      const notice = loadNotices(globals.rules);
+      const sites = readSites(globals.rules);
+      const db = openStore(globals.store, { mustExist: true });
+      try {
+        const report = buildReport(db, {
+          scanId: options.scan,
+          sites,
+          notice,
+          ...readPublisher(globals.rules),
+        });
+        const text = renderers[options.format](report);
+        if (options.out) writeFileAtomic(options.out, text);
+        else context.io.stdout(text);
+      } finally {
+        db.close();
+      }
+      return EXIT.ok;
+    };
   },
 });
 

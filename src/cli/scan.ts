@@ -1,8 +1,8 @@
 import { Option } from 'commander';
 import { Cron } from 'croner';
+import { loadTerms } from '../check/terms.ts';
 import { loadAlerts } from '../config/alerts.ts';
 import { loadSites } from '../config/sites.ts';
-import { loadTerms } from '../config/terms.ts';
 import { isSyndicateError, usageError } from '../errors.ts';
 import { describeResult } from '../findings/types.ts';
 import { logger } from '../log.ts';
@@ -17,7 +17,7 @@ import {
   formatSummary,
   logProgress,
   progressBar,
-} from './crawl.ts';
+} from './crawl-options.ts';
 
 interface ScanFlags extends CrawlFlags {
   schedule?: string;
@@ -26,34 +26,33 @@ interface ScanFlags extends CrawlFlags {
 /** `syndicate scan [--site ID…] [--schedule CRON]`: crawl, check, record the scan. */
 export const scanCommand = defineCommand({
   name: 'scan',
-  register(program, context) {
-    addCrawlOptions(
+  declare(program) {
+    return addCrawlOptions(
       program
         .command('scan')
         .description('crawl registered sites, check what they reprint, and record the findings of the scan'),
-    )
-      .addOption(
-        new Option(
-          '--schedule <cron>',
-          'stay in the foreground and scan on this cron schedule, e.g. "0 3 * * *"',
-        ),
-      )
-      .action(
-        context.action(async (flags: ScanFlags) => {
-          const globals = context.globals();
-          // Configuration is read (and validated) once up front: a broken file fails at once, not at 3 a.m.
-          const config = loadConfig(globals);
-          if (flags.schedule) {
-            return await scheduled(
-              flags.schedule,
-              () => scanOnce(globals, flags, context.io, loadConfig(globals), context.progress('')),
-              context.io,
-            );
-          } else {
-            return await scanOnce(globals, flags, context.io, config, context.progress(''));
-          }
-        }),
-      );
+    ).addOption(
+      new Option(
+        '--schedule <cron>',
+        'stay in the foreground and scan on this cron schedule, e.g. "0 3 * * *"',
+      ),
+    );
+  },
+  action(context) {
+    return async (flags: ScanFlags) => {
+      const globals = context.globals();
+      // Configuration is read (and validated) once up front: a broken file fails at once, not at 3 a.m.
+      const config = loadConfig(globals);
+      if (flags.schedule) {
+        return await scheduled(
+          flags.schedule,
+          () => scanOnce(globals, flags, context.io, loadConfig(globals), context.progress('')),
+          context.io,
+        );
+      } else {
+        return await scanOnce(globals, flags, context.io, config, context.progress(''));
+      }
+    };
   },
 });
 
@@ -137,7 +136,7 @@ async function scheduled(pattern: string, run: () => Promise<ExitCode>, io: Io):
   return EXIT.ok;
 }
 
-export function formatScan(summary: ScanSummary): string {
+function formatScan(summary: ScanSummary): string {
   const { scan } = summary;
   const open = summary.openFindings;
   const lines = [

@@ -1,13 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadTerms } from '../check/terms.ts';
 import { loadSites, SITES_FILE } from '../config/sites.ts';
-import { loadTerms, TERMS_FILE } from '../config/terms.ts';
+import { TERMS_FILE } from '../config/terms.ts';
 import { configError, usageError } from '../errors.ts';
 import { loadNotices } from '../report/index.ts';
 import { generateToken, SERVER_LIMITS, startServer, storedEvidence } from '../server/index.ts';
 import { openStore } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
-import { integerOption } from './main.ts';
+import { integerOption } from './options.ts';
 
 export const DEFAULT_OUT = 'public';
 
@@ -27,8 +28,8 @@ interface ServeFlags {
 /** `serve [--port N] [--host H] [--token T | --token-file F | --generate-token] …`. Runs until stopped. */
 export const serveCommand = defineCommand({
   name: 'serve',
-  register(program, context) {
-    program
+  declare(program) {
+    return program
       .command('serve')
       .description('serve the built feeds (ETag, 304, compression) and the review pages over HTTP')
       .option('--port <n>', 'port to listen on (0: any free port)', integerOption(0, 65535), 8080)
@@ -52,63 +53,63 @@ export const serveCommand = defineCommand({
         integerOption(1),
         SERVER_LIMITS.maxConnections,
       )
-      .option('--out <dir>', 'the folder of built feeds', DEFAULT_OUT)
-      .action(
-        context.action(async (options: ServeFlags) => {
-          const given = [options.token, options.tokenFile, options.generateToken].filter(
-            (value) => value !== undefined && value !== false,
-          );
-          if (given.length > 1) throw usageError('give one of --token, --token-file and --generate-token');
-          if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
-            throw usageError('--tls-cert and --tls-key go together');
-          }
-          const token = options.generateToken
-            ? generateToken()
-            : options.tokenFile !== undefined
-              ? readToken(options.tokenFile)
-              : options.token;
-          const globals = context.globals();
-          const sites = existsSync(join(globals.rules, SITES_FILE)) ? loadSites(globals.rules).sites : [];
-          const publisher = existsSync(join(globals.rules, TERMS_FILE))
-            ? loadTerms(globals.rules).publisher.name
-            : undefined;
-          const notice = loadNotices(globals.rules);
-          const db = openStore(globals.store, { mustExist: true });
-          try {
-            const running = await startServer({
-              db,
-              outDir: options.out,
-              host: options.host,
-              port: options.port,
-              token,
-              sites,
-              notice,
-              publisher,
-              trustProxy: options.trustProxy,
-              tls:
-                options.tlsCert && options.tlsKey
-                  ? { certFile: options.tlsCert, keyFile: options.tlsKey }
-                  : undefined,
-              maxConnections: options.maxConnections,
-              evidence: storedEvidence(db),
-            });
-            context.io.stdout(`serving ${options.out} and the review pages on ${running.url}/\n`);
-            if (options.generateToken) {
-              context.io.stdout(
-                `token: ${token}\nlog in once with ${running.url}/review?token=${token}\n(the token lasts until the server stops)\n`,
-              );
-            }
-            await new Promise<void>((resolve) => {
-              if (context.io.stopSignal.aborted) resolve();
-              else context.io.stopSignal.addEventListener('abort', () => resolve(), { once: true });
-            });
-            await running.close();
-          } finally {
-            db.close();
-          }
-          return EXIT.ok;
-        }),
+      .option('--out <dir>', 'the folder of built feeds', DEFAULT_OUT);
+  },
+  action(context) {
+    return async (options: ServeFlags) => {
+      const given = [options.token, options.tokenFile, options.generateToken].filter(
+        (value) => value !== undefined && value !== false,
       );
+      if (given.length > 1) throw usageError('give one of --token, --token-file and --generate-token');
+      if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+        throw usageError('--tls-cert and --tls-key go together');
+      }
+      const token = options.generateToken
+        ? generateToken()
+        : options.tokenFile !== undefined
+          ? readToken(options.tokenFile)
+          : options.token;
+      const globals = context.globals();
+      const sites = existsSync(join(globals.rules, SITES_FILE)) ? loadSites(globals.rules).sites : [];
+      const publisher = existsSync(join(globals.rules, TERMS_FILE))
+        ? loadTerms(globals.rules).publisher.name
+        : undefined;
+      const notice = loadNotices(globals.rules);
+      const db = openStore(globals.store, { mustExist: true });
+      try {
+        const running = await startServer({
+          db,
+          outDir: options.out,
+          host: options.host,
+          port: options.port,
+          token,
+          sites,
+          notice,
+          publisher,
+          trustProxy: options.trustProxy,
+          tls:
+            options.tlsCert && options.tlsKey
+              ? { certFile: options.tlsCert, keyFile: options.tlsKey }
+              : undefined,
+          maxConnections: options.maxConnections,
+          evidence: storedEvidence(db),
+        });
+        context.io.stdout(`serving ${options.out} and the review pages on ${running.url}/\n`);
+        if (options.generateToken) {
+          context.io.stdout(
+            `token: ${token}\nlog in once with ${running.url}/review?token=${token}\n(the token lasts until the server stops)\n`,
+          );
+        }
+        await new Promise<void>((resolve) => {
+          if (context.io.stopSignal.aborted) resolve();
+          else context.io.stopSignal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        await running.close();
+      } finally {
+        db.close();
+      }
+      return EXIT.ok;
+    };
   },
 });
 

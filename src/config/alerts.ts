@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { absoluteUrl } from '../store/article.ts';
+import { absoluteUrl } from './absolute-url.ts';
 import { loadYamlFile } from './yaml.ts';
 
 /**
@@ -12,9 +12,7 @@ import { loadYamlFile } from './yaml.ts';
  *   webhooks: [https://hooks.example/syndicate]
  * ```
  */
-const alertDefaults = { webhooks: [] as string[], timeoutMs: 10_000, retries: 3 };
-
-export const alertsSchema = z.strictObject({
+const alertsSchema = z.strictObject({
   webhooks: z
     .array(absoluteUrl)
     .default([])
@@ -24,24 +22,25 @@ export const alertsSchema = z.strictObject({
     .int()
     .min(1)
     .max(300_000)
-    .default(alertDefaults.timeoutMs)
+    .default(10_000)
     .describe('time allowed for one delivery attempt'),
   retries: z
     .number()
     .int()
     .min(1)
     .max(10)
-    .default(alertDefaults.retries)
+    .default(3)
     .describe('attempts per URL for a network error, 429 or 5xx'),
 });
 
 export const alertsFileSchema = z.strictObject({
-  alerts: alertsSchema.default(alertDefaults),
+  // `prefault` runs the defaults above through the schema, so they are written only there.
+  alerts: alertsSchema.prefault({}),
 });
 
 export type AlertsConfig = z.output<typeof alertsSchema>;
 
-export const ALERTS_FILE = 'alerts.yaml';
+const ALERTS_FILE = 'alerts.yaml';
 
 /** The alert settings; the file is optional and its absence means no alerts. */
 export function loadAlerts(rulesDir: string): AlertsConfig {

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { configError } from '../errors.ts';
-import { absoluteUrl } from '../store/article.ts';
+import { absoluteUrl } from './absolute-url.ts';
 import { loadYamlFile } from './yaml.ts';
 
 /**
@@ -16,7 +16,7 @@ const languageTag = z
   .regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/, 'must be a language tag such as en or pt-BR');
 
 /** Placeholders an attribution or copyright template may use; values are HTML-escaped. */
-export const TEMPLATE_FIELDS = ['publisher', 'home', 'title', 'url', 'authors', 'year', 'copyright'] as const;
+const TEMPLATE_FIELDS = ['publisher', 'home', 'title', 'url', 'authors', 'year', 'copyright'] as const;
 
 const template = (allowed: readonly string[]) =>
   z.string().superRefine((text, context) => {
@@ -76,7 +76,7 @@ export const publisherSchema = z
 export const FORMATS = ['rss', 'atom', 'json'] as const;
 export type FeedFormat = (typeof FORMATS)[number];
 
-export const feedFilterSchema = z.strictObject({
+const feedFilterSchema = z.strictObject({
   categories: z
     .record(nonEmpty, z.array(nonEmpty).min(1))
     .optional()
@@ -121,7 +121,6 @@ export const feedDefinitionSchema = z
   });
 
 export type Publisher = z.output<typeof publisherSchema>;
-export type FeedFilter = z.output<typeof feedFilterSchema>;
 export type FeedDefinition = z.output<typeof feedDefinitionSchema>;
 
 export interface FeedConfig {

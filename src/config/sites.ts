@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { absoluteUrl } from '../store/article.ts';
+import { absoluteUrl } from './absolute-url.ts';
 import { loadYamlFile } from './yaml.ts';
 
 /**
@@ -13,7 +13,7 @@ const day = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2026-01-31')
   .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), 'is not a real date');
 
-export const licenceSchema = z
+const licenceSchema = z
   .strictObject({
     granted: day.describe('first day the licence is valid'),
     expires: day.optional().describe('last day the licence is valid; open-ended when absent'),
@@ -24,7 +24,7 @@ export const licenceSchema = z
     path: ['expires'],
   });
 
-export const discoverSchema = z.strictObject({
+const discoverSchema = z.strictObject({
   sitemaps: z
     .array(absoluteUrl)
     .optional()
@@ -37,7 +37,7 @@ export const discoverSchema = z.strictObject({
   exclude: z.array(z.string()).optional().describe('regular expressions; matching URLs are skipped'),
 });
 
-export const siteSchema = z.strictObject({
+const siteSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
   name: z
     .string()
@@ -48,92 +48,56 @@ export const siteSchema = z.strictObject({
   url: absoluteUrl,
   kind: z.enum(['community', 'commercial']),
   contact: z.string().optional().describe('where notices go: an e-mail address or a contact page'),
-  discover: discoverSchema.default({ maxDepth: 2, maxPages: 500 }),
+  discover: discoverSchema.prefault({}),
   licence: licenceSchema.optional(),
 });
 
-const crawlerDefaults = {
-  userAgent: 'syndicate/0.1 (reprint-terms checker)',
-  delayMs: 1000,
-  perHost: 1,
-  concurrency: 8,
-  headersTimeoutMs: 30_000,
-  bodyTimeoutMs: 60_000,
-  maxBodyBytes: 10 * 1024 * 1024,
-  maxRedirects: 5,
-  retries: 3,
-  retryDelayMs: 1000,
-  maxRetryAfterMs: 300_000,
-  maxCrawlDelayMs: 30_000,
-  maxSitemapsPerSite: 50,
-  maxSitemapDepth: 2,
-  maxLinksPerPage: 1000,
-  siteTimeBudgetMs: 3_600_000,
-  allowPrivateNetworks: false,
-};
-
 export const crawlerSchema = z.strictObject({
-  userAgent: z.string().min(1).default(crawlerDefaults.userAgent),
+  userAgent: z.string().min(1).default('syndicate/0.1 (reprint-terms checker)'),
   contact: absoluteUrl.optional().describe('a URL where site owners can reach you; added to the User-Agent'),
-  delayMs: z
-    .number()
-    .int()
-    .min(0)
-    .default(crawlerDefaults.delayMs)
-    .describe('pause between two requests to one host'),
-  perHost: z
-    .number()
-    .int()
-    .min(1)
-    .default(crawlerDefaults.perHost)
-    .describe('requests in flight to one host'),
-  concurrency: z
+  delayMs: z.number().int().min(0).default(1000).describe('pause between two requests to one host'),
+  perHost: z.number().int().min(1).default(1).describe('requests in flight to one host'),
+  concurrency: z.number().int().min(1).default(8).describe('requests in flight in all'),
+  headersTimeoutMs: z.number().int().min(1).default(30_000),
+  bodyTimeoutMs: z.number().int().min(1).default(60_000),
+  maxBodyBytes: z
     .number()
     .int()
     .min(1)
-    .default(crawlerDefaults.concurrency)
-    .describe('requests in flight in all'),
-  headersTimeoutMs: z.number().int().min(1).default(crawlerDefaults.headersTimeoutMs),
-  bodyTimeoutMs: z.number().int().min(1).default(crawlerDefaults.bodyTimeoutMs),
-  maxBodyBytes: z.number().int().min(1).default(crawlerDefaults.maxBodyBytes),
-  maxRedirects: z.number().int().min(0).default(crawlerDefaults.maxRedirects),
-  retries: z.number().int().min(1).default(crawlerDefaults.retries).describe('tries for a transient failure'),
+    .default(10 * 1024 * 1024),
+  maxRedirects: z.number().int().min(0).default(5),
+  retries: z.number().int().min(1).default(3).describe('tries for a transient failure'),
   retryDelayMs: z
     .number()
     .int()
     .min(0)
-    .default(crawlerDefaults.retryDelayMs)
+    .default(1000)
     .describe('first backoff before a retry; doubles each time, with jitter'),
-  maxRetryAfterMs: z.number().int().min(0).default(crawlerDefaults.maxRetryAfterMs),
+  maxRetryAfterMs: z.number().int().min(0).default(300_000),
   maxCrawlDelayMs: z
     .number()
     .int()
     .min(0)
-    .default(crawlerDefaults.maxCrawlDelayMs)
+    .default(30_000)
     .describe('the most a robots.txt Crawl-delay may make us wait between two requests'),
   maxSitemapsPerSite: z
     .number()
     .int()
     .min(1)
-    .default(crawlerDefaults.maxSitemapsPerSite)
+    .default(50)
     .describe('sitemaps fetched per site in one crawl, index files included'),
   maxSitemapDepth: z
     .number()
     .int()
     .min(0)
-    .default(crawlerDefaults.maxSitemapDepth)
+    .default(2)
     .describe('how deep sitemap indexes may nest below the first sitemap (0: no index followed)'),
-  maxLinksPerPage: z
-    .number()
-    .int()
-    .min(1)
-    .default(crawlerDefaults.maxLinksPerPage)
-    .describe('new same-site links taken from one page'),
+  maxLinksPerPage: z.number().int().min(1).default(1000).describe('new same-site links taken from one page'),
   siteTimeBudgetMs: z
     .number()
     .int()
     .min(1)
-    .default(crawlerDefaults.siteTimeBudgetMs)
+    .default(3_600_000)
     .describe('wall-clock time one site may take in one crawl; the rest waits for the next crawl'),
   allowPrivateNetworks: z
     .union([
@@ -142,7 +106,7 @@ export const crawlerSchema = z.strictObject({
         z.string().regex(/^[0-9a-f.:]+(\/\d{1,3})?$/i, 'must be a network such as 10.0.0.0/8 or an address'),
       ),
     ])
-    .default(crawlerDefaults.allowPrivateNetworks)
+    .default(false)
     .describe('true allows every private address; a list allows only those networks'),
   resolve: z
     .record(z.string(), z.string().regex(/^[^:]+:\d+$|^\[[0-9a-f:]+\]:\d+$/i, 'must be ADDRESS:PORT'))
@@ -152,7 +116,8 @@ export const crawlerSchema = z.strictObject({
 
 export const sitesFileSchema = z
   .strictObject({
-    crawler: crawlerSchema.default(crawlerDefaults),
+    // `prefault` runs the defaults of each field through the schema, so they are written only there.
+    crawler: crawlerSchema.prefault({}),
     sites: z.array(siteSchema),
   })
   .superRefine((file, context) => {

@@ -62,7 +62,7 @@ export function zodToError(
   return makeError(issue.message, where, error);
 }
 
-export function fieldName(path: readonly PropertyKey[]): string {
+function fieldName(path: readonly PropertyKey[]): string {
   let name = '';
   for (const part of path) {
     if (typeof part === 'number') name += `[${part}]`;

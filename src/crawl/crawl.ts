@@ -3,11 +3,12 @@ import { performance } from 'node:perf_hooks';
 import type { CrawlerConfig, Site, SitesFile } from '../config/sites.ts';
 import { usageError } from '../errors.ts';
 import { logger } from '../log.ts';
+import { decodeBody } from '../net/charset.ts';
+import { FetchError, isFetchError } from '../net/errors.ts';
+import { classify, Fetcher, type FetchRequest, type FetchResult } from '../net/http.ts';
+import { hostKey, normaliseUrl, sameSite, twinKey } from '../net/url.ts';
 import type { Db } from '../store/db.ts';
-import { decodeBody } from './charset.ts';
 import { extractLinks, parseFeedLinks, parseSitemap, urlFilter } from './discovery.ts';
-import { FetchError, isFetchError } from './errors.ts';
-import { classify, Fetcher, type FetchRequest, type FetchResult } from './fetcher.ts';
 import {
   cachedRobots,
   complete,
@@ -38,7 +39,6 @@ import {
   type RobotsPolicy,
 } from './robots.ts';
 import { backoffMs, Politeness, parseRetryAfter, sleep } from './scheduler.ts';
-import { hostKey, normaliseUrl, sameSite, twinKey } from './url.ts';
 
 /**
  * The crawl loop: a library function the `crawl` and `scan` commands call. It opens (or resumes)

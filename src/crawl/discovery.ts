@@ -1,8 +1,8 @@
 import { gunzipSync } from 'node:zlib';
 import { Parser as MarkupParser } from 'htmlparser2';
 import Parser from 'rss-parser';
-import { decodeBody } from './charset.ts';
-import { normaliseUrl } from './url.ts';
+import { decodeBody } from '../net/charset.ts';
+import { normaliseUrl } from '../net/url.ts';
 
 /**
  * Where pages come from: sitemaps (index files, gzip, plain text), the site's own feeds, and the

@@ -1,12 +1,11 @@
-import { crawlerSchema } from '../config/sites.ts';
-import type { PrivateNetworkPolicy } from './address-policy.ts';
-import { FetchError } from './errors.ts';
-import { Fetcher } from './fetcher.ts';
+import type { PrivateNetworkPolicy } from '../net/address-policy.ts';
+import { FetchError } from '../net/errors.ts';
+import { crawlerFetcher } from '../net/http.ts';
+import { normaliseUrl, sameSite } from '../net/url.ts';
 import { toPageSnapshot } from './page.ts';
 import type { PageSnapshot } from './snapshot.ts';
-import { normaliseUrl, sameSite } from './url.ts';
 
-export { FetchError } from './errors.ts';
+export { FetchError } from '../net/errors.ts';
 
 /**
  * One page fetched with the crawler's rules (time and size limits, charset, private-address
@@ -26,18 +25,9 @@ export async function fetchPageSnapshot(
     maxRedirects?: number;
   } = {},
 ): Promise<PageSnapshot> {
-  const defaults = crawlerSchema.parse({});
   const normalised = normaliseUrl(url);
   if (!normalised) throw new FetchError('http-status', url, 'not an http(s) URL');
-  const fetcher = new Fetcher({
-    userAgent: options.userAgent ?? defaults.userAgent,
-    allowPrivateNetworks: options.allowPrivateNetworks ?? defaults.allowPrivateNetworks,
-    resolve: options.resolve,
-    headersTimeoutMs: options.headersTimeoutMs ?? defaults.headersTimeoutMs,
-    bodyTimeoutMs: options.bodyTimeoutMs ?? defaults.bodyTimeoutMs,
-    maxBodyBytes: options.maxBodyBytes ?? defaults.maxBodyBytes,
-    maxRedirects: options.maxRedirects ?? defaults.maxRedirects,
-  });
+  const fetcher = crawlerFetcher(options);
   try {
     const result = await fetcher.fetch(normalised, {
       signal: options.signal,

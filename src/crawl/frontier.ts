@@ -167,11 +167,6 @@ export function finishPass(db: Db, passId: number, now: Date): void {
   statement(db, 'UPDATE crawl_passes SET finished_at = ? WHERE id = ?').run(now.toISOString(), passId);
 }
 
-export function getPass(db: Db, passId: number): Pass | undefined {
-  const row = statement(db, 'SELECT * FROM crawl_passes WHERE id = ?').get(passId) as PassRow | undefined;
-  return row ? toPass(row) : undefined;
-}
-
 export function latestPass(db: Db): Pass | undefined {
   const row = statement(db, 'SELECT * FROM crawl_passes ORDER BY id DESC LIMIT 1').get() as
     | PassRow
@@ -236,15 +231,6 @@ export function queuedItems(db: Db, passId: number, afterId = 0): FrontierItem[]
       "SELECT * FROM crawl_frontier WHERE pass_id = ? AND state = 'queued' AND id > ? ORDER BY id",
     ).all(passId, afterId) as FrontierRow[]
   ).map(toItem);
-}
-
-export function pageCounts(db: Db, passId: number): Map<string, number> {
-  const rows = db
-    .prepare(
-      "SELECT site_id, COUNT(*) AS n FROM crawl_frontier WHERE pass_id = ? AND kind = 'page' GROUP BY site_id",
-    )
-    .all(passId) as Array<{ site_id: string; n: number }>;
-  return new Map(rows.map((row) => [row.site_id, row.n]));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { decodeBody } from './charset.ts';
-import { FetchError } from './errors.ts';
-import type { FetchResult } from './fetcher.ts';
+import { decodeBody } from '../net/charset.ts';
+import { FetchError } from '../net/errors.ts';
+import type { FetchResult } from '../net/http.ts';
 import type { PageSnapshot } from './snapshot.ts';
 
 /** The media types a page snapshot keeps: HTML and XML. Everything else is skipped. */

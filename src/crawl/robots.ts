@@ -1,4 +1,4 @@
-import { normalisePercentEncoding } from './url.ts';
+import { normalisePercentEncoding } from '../net/url.ts';
 
 /**
  * robots.txt after RFC 9309, written for hostile input: one pass over the lines, and a matcher
@@ -216,6 +216,16 @@ export function policyFor(robots: Robots, userAgent: string): RobotsPolicy {
 
 export const ALLOW_ALL: RobotsPolicy = { mode: 'allow-all', rules: [], sitemaps: [] };
 export const DISALLOW_ALL: RobotsPolicy = { mode: 'disallow-all', rules: [], sitemaps: [] };
+
+/**
+ * The policy a robots.txt answer gives (RFC 9309 §2.3.1): its rules on 2xx, nothing on the host
+ * on a server error, no rules for anything else (a 404 is no robots.txt). An unreachable
+ * robots.txt is DISALLOW_ALL too, decided by the caller that saw the failure.
+ */
+export function robotsPolicyOf(status: number, bytes: Uint8Array, userAgent: string): RobotsPolicy {
+  if (status >= 200 && status < 300) return policyFor(parseRobots(decodeRobots(bytes)), userAgent);
+  return status >= 500 ? DISALLOW_ALL : ALLOW_ALL;
+}
 
 /** The path and query of `url`, normalised as patterns are: what the rules are matched against. */
 export function pathToMatch(url: string | URL): string {

@@ -7,8 +7,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Fetcher } from '../crawl/fetcher.ts';
 import { SyndicateError } from '../errors.ts';
+import type { Fetcher } from '../net/http.ts';
 
 export interface ArchiveInput {
   /** How discoveries name the file: an absolute path or the URL. */

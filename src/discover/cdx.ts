@@ -4,8 +4,8 @@
  * The answer is JSON lines; it is hostile input like any other and read within the fetcher's cap.
  */
 import { join } from 'node:path';
-import type { Fetcher } from '../crawl/fetcher.ts';
 import { SyndicateError } from '../errors.ts';
+import type { Fetcher } from '../net/http.ts';
 import type { FileJob } from './pool.ts';
 
 export interface CdxCapture {

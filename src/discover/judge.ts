@@ -6,16 +6,17 @@
  * their text and nothing more.
  */
 import { createHash } from 'node:crypto';
-import { articleUrls, bareHost, normaliseUrl, publisherHosts } from '../check/_scope.ts';
-import { checkSnapshot, matchOptions, siteOf } from '../check/check-snapshot.ts';
+import { articleUrls, publisherHosts } from '../check/_scope.ts';
+import { checkSnapshot, matchOptions } from '../check/check-snapshot.ts';
 import type { Site } from '../config/sites.ts';
 import type { Terms } from '../config/terms.ts';
-import { decodeBody } from '../crawl/charset.ts';
 import { isMarkup, mediaType } from '../crawl/page.ts';
 import type { PageSnapshot } from '../crawl/snapshot.ts';
 import { identify, PageFingerprints } from '../match/identify.ts';
 import { scanMarkupText } from '../match/markup-text.ts';
 import { tokenise } from '../match/tokens.ts';
+import { decodeBody } from '../net/charset.ts';
+import { bareHost, matchKey, siteOf } from '../net/url.ts';
 import type { Db } from '../store/db.ts';
 import type { Prefilter } from './prefilter.ts';
 import type { ArchiveRecord, RecordHead } from './records.ts';
@@ -137,7 +138,7 @@ function judgeConversion(context: JudgeContext, source: string, record: ArchiveR
   if (host && publisherHosts(context.terms).has(host)) return { candidate: true, discoveries: [] };
   const options = matchOptions(context.terms);
   const found = identify(context.db, new PageFingerprints(tokenise(text), options.shingles), options);
-  const normalPage = normaliseUrl(pageUrl);
+  const normalPage = matchKey(pageUrl);
   const site = siteOf(context.sites, pageUrl);
   const discoveries: Discovery[] = [];
   for (const identified of found) {

@@ -1,30 +1,27 @@
 /**
  * `discover --check`: the live page of each unchecked discovery (a WET record has no markup to
- * judge) fetched as the crawler fetches (its fetcher and limits, robots.txt read first, a 5xx or
- * unreachable robots.txt meaning nothing on that host is fetched, one request at a time per host
- * with its delay and Crawl-delay) and judged by `checkSnapshot`, as `check` judges a page.
+ * judge) fetched as the crawler fetches (its fetcher and limits, robots.txt read first by the
+ * crawler's robots module, a 5xx or unreachable robots.txt meaning nothing on that host is
+ * fetched, one request at a time per host with its delay and Crawl-delay) and judged by
+ * `checkSnapshot`, as `check` judges a page.
  */
 import { checkSnapshot } from '../check/check-snapshot.ts';
 import type { Site, SitesFile } from '../config/sites.ts';
 import { crawlerSchema } from '../config/sites.ts';
 import type { Terms } from '../config/terms.ts';
-import { decodeBody } from '../crawl/charset.ts';
-import { classify } from '../crawl/fetcher.ts';
 import { toPageSnapshot } from '../crawl/page.ts';
 import {
-  ALLOW_ALL,
   DISALLOW_ALL,
   isAllowed,
-  parseRobots,
-  policyFor,
   ROBOTS_MAX_BYTES,
   type RobotsPolicy,
+  robotsPolicyOf,
 } from '../crawl/robots.ts';
 import { Politeness } from '../crawl/scheduler.ts';
-import { sameSite } from '../crawl/url.ts';
+import { classify, crawlerFetcher, type FetchSettings } from '../net/http.ts';
+import { sameSite } from '../net/url.ts';
 import type { Db } from '../store/db.ts';
 import type { Discovery } from './judge.ts';
-import { type FetchSettings, makeFetcher } from './pool.ts';
 import { type StoredDiscovery, saveCheck } from './store.ts';
 
 export interface LiveCheckOptions {
@@ -51,7 +48,7 @@ export async function checkDiscoveries(
 ): Promise<LiveCheckOutcome[]> {
   const crawler = options.registry?.crawler ?? crawlerSchema.parse({});
   const now = options.now ?? (() => new Date());
-  const fetcher = makeFetcher(options.fetch);
+  const fetcher = crawlerFetcher(options.fetch);
   const politeness = new Politeness({ concurrency: 1, perHost: 1, delayMs: crawler.delayMs });
   const userAgent = options.fetch.userAgent ?? crawler.userAgent;
   const robots = new Map<string, RobotsPolicy>();
@@ -73,12 +70,7 @@ export async function checkDiscoveries(
     if (policy) return policy;
     try {
       const result = await politely(`${origin}/robots.txt`, ROBOTS_MAX_BYTES);
-      policy =
-        result.status >= 200 && result.status < 300
-          ? policyFor(parseRobots(decodeBody(result.bytes, 'text/plain; charset=utf-8').text), userAgent)
-          : result.status >= 500
-            ? DISALLOW_ALL
-            : ALLOW_ALL;
+      policy = robotsPolicyOf(result.status, result.bytes, userAgent);
     } catch {
       policy = DISALLOW_ALL;
     }

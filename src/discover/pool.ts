@@ -7,10 +7,9 @@
 
 import { matchOptions } from '../check/check-snapshot.ts';
 import type { Site } from '../config/sites.ts';
-import { crawlerSchema } from '../config/sites.ts';
 import type { Terms } from '../config/terms.ts';
-import { Fetcher } from '../crawl/fetcher.ts';
 import { defaultThreads, startWorker } from '../match/_worker.ts';
+import { crawlerFetcher, type Fetcher, type FetchSettings } from '../net/http.ts';
 import type { Db } from '../store/db.ts';
 import { openStore } from '../store/db.ts';
 import { type ArchiveInput, isUrl, localArchive, remoteArchive } from './archive.ts';
@@ -24,15 +23,6 @@ export interface FileJob {
   location: string;
   start?: number;
   end?: number;
-}
-
-export interface FetchSettings {
-  userAgent?: string;
-  allowPrivateNetworks?: boolean | string[];
-  resolve?: Record<string, string>;
-  headersTimeoutMs?: number;
-  bodyTimeoutMs?: number;
-  maxRedirects?: number;
 }
 
 export interface DiscoverSettings {
@@ -62,19 +52,6 @@ export function jobKey(job: FileJob): string {
   return job.start !== undefined ? `${name}#${job.start}-${job.end ?? ''}` : name;
 }
 
-export function makeFetcher(settings: FetchSettings = {}): Fetcher {
-  const defaults = crawlerSchema.parse({});
-  return new Fetcher({
-    userAgent: settings.userAgent ?? defaults.userAgent,
-    allowPrivateNetworks: settings.allowPrivateNetworks ?? defaults.allowPrivateNetworks,
-    resolve: settings.resolve,
-    headersTimeoutMs: settings.headersTimeoutMs ?? defaults.headersTimeoutMs,
-    bodyTimeoutMs: settings.bodyTimeoutMs ?? defaults.bodyTimeoutMs,
-    maxBodyBytes: defaults.maxBodyBytes,
-    maxRedirects: settings.maxRedirects ?? defaults.maxRedirects,
-  });
-}
-
 export function openInput(job: FileJob, fetcher: () => Fetcher, signal?: AbortSignal): ArchiveInput {
   return isUrl(job.location)
     ? remoteArchive(job.location, fetcher(), { signal })
@@ -90,7 +67,7 @@ export async function runJob(
   onProgress: (progress: Progress) => void | Promise<void>,
 ): Promise<FileCounts> {
   let fetcher: Fetcher | undefined;
-  const input = openInput(job, () => (fetcher ??= makeFetcher(settings.fetch)), settings.signal);
+  const input = openInput(job, () => (fetcher ??= crawlerFetcher(settings.fetch)), settings.signal);
   try {
     return await runFile(
       input,

@@ -4,8 +4,8 @@
  * next scheduled scan watches it. Unknown sites come first, the ones reprinting most at the top.
  */
 import { stringify } from 'yaml';
-import { siteOf } from '../check/check-snapshot.ts';
 import type { Site } from '../config/sites.ts';
+import { siteOf } from '../net/url.ts';
 import type { Discovery } from './judge.ts';
 
 export type SiteStatus = 'unknown' | 'registered' | 'licensed';

@@ -6,7 +6,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Site } from '../config/sites.ts';
 import type { Terms } from '../config/terms.ts';
-import { type FetchSettings, openReader, runJob, type WorkerJobMessage, type WorkerReply } from './pool.ts';
+import type { FetchSettings } from '../net/http.ts';
+import { openReader, runJob, type WorkerJobMessage, type WorkerReply } from './pool.ts';
 import type { PrefilterData } from './prefilter.ts';
 
 const data = workerData as {

@@ -122,14 +122,6 @@ export interface Tombstone {
 
 export const FILE_EXTENSIONS: Record<FeedFormat, string> = { rss: 'xml', atom: 'atom', json: 'json' };
 
-/** The media type to serve each output file with, by file extension (for `serve` and web servers). */
-export const CONTENT_TYPES: Record<string, string> = {
-  xml: 'application/rss+xml; charset=utf-8',
-  atom: 'application/atom+xml; charset=utf-8',
-  json: 'application/feed+json; charset=utf-8',
-  opml: 'text/x-opml; charset=utf-8',
-};
-
 /**
  * `updated` of a feed with no items: fixed, so that an empty feed is as deterministic as a full one,
  * and not the Unix epoch, which feed validators reject as implausible (anything before 1990).

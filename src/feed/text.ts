@@ -88,16 +88,6 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
 }
 
-/** RFC 822 date as RSS wants it, e.g. `Sat, 07 Mar 2026 10:00:00 GMT`. */
-export function rfc822(iso: string): string {
-  return new Date(iso).toUTCString();
-}
-
-/** RFC 3339 in UTC without milliseconds (the Atom and JSON Feed form readers handle best). */
-export function rfc3339(iso: string): string {
-  return new Date(iso).toISOString().replace(/\.000Z$/, 'Z');
-}
-
 /** Characters a URI may hold outside its host (RFC 3986, and the W3C feed validator's list). */
 const URI_CHARACTER = /^[A-Za-z0-9\-._~;/?:@&=+$,!*'()#%]$/;
 const SCHEME_AND_AUTHORITY = /^[A-Za-z][A-Za-z0-9+.-]*:(?:\/\/[^/?#]*)?/;

@@ -9,6 +9,8 @@
  * hub): a form POST of `hub.mode=publish` and `hub.url=TOPIC`, one topic a request, which every
  * hub understands (not all accept several `hub.url` in one request).
  */
+import { classify, Fetcher } from '../net/http.ts';
+import { withRetries } from '../net/retry.ts';
 
 export interface HubOptions {
   /** Time for one request, response included. */
@@ -34,43 +36,46 @@ export interface HubNotice {
 
 const DEFAULTS: Required<HubOptions> = { timeoutMs: 10_000, maxTries: 3, retryDelayMs: 1000, perHub: 4 };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A hub's answer says nothing we need; this much of it is read to free the connection. */
+const RESPONSE_MAX_BYTES = 64 * 1024;
 
-async function notifyOne(hub: string, topic: string, options: Required<HubOptions>): Promise<HubNotice> {
+async function notifyOne(
+  fetcher: Fetcher,
+  hub: string,
+  topic: string,
+  options: Required<HubOptions>,
+): Promise<HubNotice> {
   const notice: HubNotice = { hub, topic, ok: false, tries: 0 };
   const body = new URLSearchParams({ 'hub.mode': 'publish', 'hub.url': topic }).toString();
-  for (let attempt = 1; attempt <= options.maxTries; attempt++) {
-    notice.tries = attempt;
-    let retry: boolean;
-    try {
-      const response = await fetch(hub, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body,
-        redirect: 'error',
-        signal: AbortSignal.timeout(options.timeoutMs),
-      });
-      // The body says nothing we need; read it to free the connection, within the same limit.
-      await response.arrayBuffer().catch(() => undefined);
-      notice.status = response.status;
-      if (response.ok) {
-        notice.ok = true;
-        delete notice.error;
-        return notice;
+  await withRetries(
+    async (attempt) => {
+      notice.tries = attempt;
+      try {
+        const response = await fetcher.fetch(hub, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: '*/*' },
+          followRedirects: false,
+        });
+        notice.status = response.status;
+        if (response.status >= 200 && response.status < 300) {
+          notice.ok = true;
+          delete notice.error;
+          return { outcome: notice, retry: false };
+        }
+        notice.error = `the hub answered ${response.status}`;
+        return { outcome: notice, retry: response.status === 429 || response.status >= 500 };
+      } catch (error) {
+        const failure = classify(hub, error);
+        notice.error =
+          failure.kind === 'timeout' || failure.kind === 'aborted'
+            ? `no answer within ${options.timeoutMs} ms`
+            : `cannot reach the hub: ${failure.reason}`;
+        return { outcome: notice, retry: true };
       }
-      notice.error = `the hub answered ${response.status}`;
-      retry = response.status === 429 || response.status >= 500;
-    } catch (error) {
-      const name = (error as Error).name;
-      notice.error =
-        name === 'TimeoutError' || name === 'AbortError'
-          ? `no answer within ${options.timeoutMs} ms`
-          : `cannot reach the hub: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`;
-      retry = true;
-    }
-    if (!retry) break;
-    if (attempt < options.maxTries) await sleep(options.retryDelayMs * 2 ** (attempt - 1));
-  }
+    },
+    { maxTries: options.maxTries, delayMs: options.retryDelayMs },
+  );
   return notice;
 }
 
@@ -81,6 +86,29 @@ export async function notifyHubs(
   options: HubOptions = {},
 ): Promise<HubNotice[]> {
   const settings = { ...DEFAULTS, ...options };
+  // Hubs are the operator's configuration, so any address is allowed (a hub on the same network
+  // is common); the time limit covers the whole exchange.
+  const fetcher = new Fetcher({
+    userAgent: 'syndicate (WebSub publisher)',
+    allowPrivateNetworks: true,
+    headersTimeoutMs: settings.timeoutMs,
+    bodyTimeoutMs: settings.timeoutMs,
+    maxBodyBytes: RESPONSE_MAX_BYTES,
+    maxRedirects: 0,
+  });
+  try {
+    return await notifyAll(fetcher, hubs, topics, settings);
+  } finally {
+    await fetcher.close().catch(() => undefined);
+  }
+}
+
+async function notifyAll(
+  fetcher: Fetcher,
+  hubs: readonly string[],
+  topics: readonly string[],
+  settings: Required<HubOptions>,
+): Promise<HubNotice[]> {
   const order = new Map(topics.map((topic, index) => [topic, index]));
   const perHub = await Promise.all(
     hubs.map(async (hub) => {
@@ -89,7 +117,7 @@ export async function notifyHubs(
       const lane = async () => {
         while (next < topics.length) {
           const topic = topics[next++]!;
-          notices.push(await notifyOne(hub, topic, settings));
+          notices.push(await notifyOne(fetcher, hub, topic, settings));
         }
       };
       await Promise.all(Array.from({ length: Math.min(settings.perHub, topics.length) }, lane));

@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { PageResult, ReprintMatch } from '../check/result.ts';
 import type { Site } from '../config/sites.ts';
+import { siteHost, siteOf } from '../net/url.ts';
 import type { Db } from '../store/db.ts';
 import { type FindingRow, toFinding } from './_rows.ts';
+import { type FindingEvent, type FindingState, nextState, type TransitionReason } from './lifecycle.ts';
 import { addToScan, getScanOrThrow } from './scans.ts';
 import {
-  ACTIVE_STATUSES,
   type Change,
   emptyCounts,
   emptySiteCounts,
   type Finding,
   type FindingEvidence,
   type FoundLink,
-  QUIET_STATUSES,
   type ResolvedWhy,
   type ReviewStatus,
   type ScanError,
@@ -50,14 +50,26 @@ export interface RecordOutcome {
   uncertain: Finding[];
 }
 
+/** A checked reprint as the findings table stores it. */
+interface CheckedFields {
+  page_url: string;
+  page_title: string | null;
+  article_id: string;
+  article_url: string;
+  article_title: string;
+  site: string | null;
+  verdict: string;
+  violations: string;
+  evidence: string;
+  hash: string;
+  now: string;
+  scan: number;
+}
+
 /**
- * Record one batch of checked pages into a scan, in one transaction, applying the lifecycle:
- * - a violation not seen before opens a finding; seen again, it is updated (last seen);
- * - an open or contacted finding is resolved when its page turns compliant, no longer reprints the
- *   article, or is gone; a finding resolved that way reopens if the violation comes back;
- * - a finding a person dismissed, licensed or resolved stays quiet while the reprint is unchanged
- *   and reopens when its hash changes;
- * - a page that failed to load changes nothing (a transient error is not a fix).
+ * Record one batch of checked pages into a scan, in one transaction, applying the lifecycle of
+ * `lifecycle.ts` (what opens, resolves, quiets and reopens a finding) to every reprint, and to every
+ * finding of a page that is gone or no longer reprints its article.
  */
 export function recordPageResults(
   db: Db,
@@ -77,46 +89,80 @@ export function recordPageResults(
     list.push(finding);
   };
 
-  const resolve = (row: FindingRow, why: ResolvedWhy, note: string) => {
-    statements.resolve.run({ id: row.id, now, why, scan: scanId });
-    statements.audit.run(row.id, SCAN_ACTOR, now, row.status, 'resolved', note);
-    const finding = toFinding(statements.get.get(row.id) as FindingRow);
-    counts.resolved++;
-    observe(finding, 'resolved', outcome.resolved);
+  const auditNote = (reason: TransitionReason, detail: string): string => {
+    switch (reason) {
+      case 'first-seen':
+        return `first seen in scan ${scanId}`;
+      case 'needs-review':
+        return `needs review, seen in scan ${scanId}: ${detail}`;
+      case 'compliant':
+        return `the page is compliant in scan ${scanId}`;
+      case 'not-reprinted':
+        return `the page no longer reprints the article (scan ${scanId})`;
+      case 'gone':
+        return `the page is gone (scan ${scanId})`;
+      case 'reprint-changed':
+        return `the reprint changed (scan ${scanId})`;
+      case 'violation-back':
+        return `the violation is back (scan ${scanId})`;
+      case 'reviewed':
+        return detail;
+    }
   };
 
   /**
-   * An uncertain reprint is kept for a person to review: a new one opens a finding marked uncertain,
-   * a known one is updated. It never reopens, resolves or alerts (it is not in `outcome.new`).
+   * Carry out the lifecycle's answer for one finding: write it, change its status with an audit
+   * entry, count it and record the scan's observation. `fields` is the check's record (absent for
+   * a page that is gone or no longer reprints the article).
    */
-  const recordUncertain = (row: FindingRow | undefined, fields: Record<string, unknown>, reason: string) => {
-    if (!row) {
-      const id = Number(statements.insert.run(fields).lastInsertRowid);
+  const apply = (row: FindingRow | undefined, event: FindingEvent, fields?: CheckedFields, detail = '') => {
+    const before: FindingState | undefined = row && {
+      status: row.status as ReviewStatus,
+      resolvedWhy: row.resolved_why as ResolvedWhy | null,
+      hash: row.reprint_hash,
+    };
+    const next = nextState(before, event);
+    let id = row?.id;
+    if (next.write === 'insert') id = Number(statements.insert.run(fields).lastInsertRowid);
+    else if (next.write === 'update') statements.update.run({ ...fields, id });
+    else if (next.write === 'remember') {
+      statements.touch.run({ id, now, scan: scanId, hash: fields?.hash, page_title: fields?.page_title });
+    } else if (next.write === 'see') {
+      statements.touchUncertain.run({ id, now, scan: scanId, page_title: fields?.page_title });
+    }
+    if (id === undefined || next.change === undefined) return;
+    if (next.status !== before?.status && next.status !== undefined) {
+      if (next.status === 'resolved')
+        statements.resolve.run({ id, now, why: next.resolvedWhy, scan: scanId });
+      else if (before) statements.reopen.run({ id });
       statements.audit.run(
         id,
         SCAN_ACTOR,
         now,
-        null,
-        'open',
-        `needs review, seen in scan ${scanId}: ${reason}`,
+        before?.status ?? null,
+        next.status,
+        auditNote(next.reason!, detail),
       );
-      observe(toFinding(statements.get.get(id) as FindingRow), 'new', outcome.uncertain);
+    }
+    const stored = toFinding(statements.get.get(id) as FindingRow);
+    // Remembered as compliant: the stored violations stay for the record, the scan saw none.
+    const finding: Finding =
+      next.write === 'remember' ? { ...stored, verdict: 'compliant', violations: [] } : stored;
+    if (next.uncertain) {
+      observe(finding, next.change, outcome.uncertain);
       return;
     }
-    if (ACTIVE_STATUSES.includes(row.status as ReviewStatus)) {
-      statements.update.run({ ...fields, id: row.id });
-      observe(toFinding(statements.get.get(row.id) as FindingRow), 'seen', outcome.uncertain);
-      return;
-    }
-    statements.touchUncertain.run({ id: row.id, now, scan: scanId, page_title: fields.page_title });
-    observe(toFinding(statements.get.get(row.id) as FindingRow), 'quiet', outcome.uncertain);
+    if (next.change === 'new') counts.new++;
+    else if (next.change === 'reopened') counts.reopened++;
+    else if (next.change === 'resolved') counts.resolved++;
+    else if (next.change === 'quiet') counts.quiet++;
+    observe(finding, next.change, outcome[next.change]);
   };
 
-  const recordGone = (pageUrl: string, keep: ReadonlySet<string>, why: string) => {
+  const recordGone = (pageUrl: string, keep: ReadonlySet<string>, event: FindingEvent) => {
     for (const row of statements.byPage.all(pageUrl) as FindingRow[]) {
       if (keep.has(row.article_id)) continue;
-      if (!ACTIVE_STATUSES.includes(row.status as ReviewStatus)) continue;
-      resolve(row, 'gone', why);
+      apply(row, event);
     }
   };
 
@@ -136,7 +182,7 @@ export function recordPageResults(
         continue;
       }
       const matched = new Set(page.matches.map((match) => match.article.id));
-      recordGone(page.url, matched, `the page no longer reprints the article (scan ${scanId})`);
+      recordGone(page.url, matched, { kind: 'not-reprinted' });
       for (const match of page.matches) {
         counts.reprints++;
         site.reprints++;
@@ -154,7 +200,7 @@ export function recordPageResults(
         }
         const hash = page.reprintHash ?? reprintHashOf(match);
         const row = statements.byKey.get(page.url, match.article.id) as FindingRow | undefined;
-        const fields = {
+        const fields: CheckedFields = {
           page_url: page.url,
           page_title: page.title ?? null,
           article_id: match.article.id,
@@ -168,55 +214,10 @@ export function recordPageResults(
           now,
           scan: scanId,
         };
-        if (match.verdict === 'uncertain') {
-          recordUncertain(row, fields, match.reason ?? '');
-          continue;
-        }
-        if (!row) {
-          if (match.verdict !== 'violation') continue;
-          const id = Number(statements.insert.run(fields).lastInsertRowid);
-          statements.audit.run(id, SCAN_ACTOR, now, null, 'open', `first seen in scan ${scanId}`);
-          counts.new++;
-          observe(toFinding(statements.get.get(id) as FindingRow), 'new', outcome.new);
-          continue;
-        }
-        const status = row.status as ReviewStatus;
-        const quiet =
-          QUIET_STATUSES.includes(status) || (status === 'resolved' && row.resolved_why === 'manual');
-        if (match.verdict === 'compliant') {
-          if (ACTIVE_STATUSES.includes(status)) {
-            statements.update.run({ ...fields, id: row.id });
-            resolve(row, 'compliant', `the page is compliant in scan ${scanId}`);
-          } else {
-            // Resolved or quiet: remember the page as it is now, so a later change is noticed.
-            statements.touch.run({ id: row.id, now, scan: scanId, hash, page_title: fields.page_title });
-            const finding = toFinding(statements.get.get(row.id) as FindingRow);
-            counts.quiet++;
-            observe({ ...finding, verdict: 'compliant', violations: [] }, 'quiet', outcome.quiet);
-          }
-          continue;
-        }
-        if (quiet && row.reprint_hash === hash) {
-          statements.update.run({ ...fields, id: row.id });
-          counts.quiet++;
-          observe(toFinding(statements.get.get(row.id) as FindingRow), 'quiet', outcome.quiet);
-          continue;
-        }
-        statements.update.run({ ...fields, id: row.id });
-        if (ACTIVE_STATUSES.includes(status)) {
-          observe(toFinding(statements.get.get(row.id) as FindingRow), 'seen', outcome.seen);
-          continue;
-        }
-        const why = quiet ? `the reprint changed (scan ${scanId})` : `the violation is back (scan ${scanId})`;
-        statements.reopen.run({ id: row.id });
-        statements.audit.run(row.id, SCAN_ACTOR, now, status, 'open', why);
-        counts.reopened++;
-        observe(toFinding(statements.get.get(row.id) as FindingRow), 'reopened', outcome.reopened);
+        apply(row, { kind: 'checked', verdict: match.verdict, hash }, fields, match.reason ?? '');
       }
     }
-    for (const url of options.gone ?? []) {
-      recordGone(url, new Set(), `the page is gone (scan ${scanId})`);
-    }
+    for (const url of options.gone ?? []) recordGone(url, new Set(), { kind: 'gone' });
     addToScan(db, scanId, { ...counts, bySite }, errors);
   });
   run.immediate();
@@ -291,19 +292,12 @@ export function siteFactsOf(site: Site): SiteFacts {
   };
 }
 
-/** The registered site whose host (or its `www.` twin) serves `url`. */
+/**
+ * The registered site whose host (or its `www.` twin) serves `url`, hosts compared as the findings
+ * always have (`siteHost`: a final dot counts).
+ */
 export function siteOfUrl(url: string, sites: readonly Site[]): Site | undefined {
-  const host = hostOf(url);
-  if (!host) return undefined;
-  return sites.find((site) => hostOf(site.url) === host);
-}
-
-function hostOf(url: string): string | undefined {
-  try {
-    return new URL(url).hostname.toLowerCase().replace(/^www\./, '');
-  } catch {
-    return undefined;
-  }
+  return siteOf(sites, url, siteHost);
 }
 
 function evidenceOf(page: ScannedPage, match: ReprintMatch, site: SiteFacts | undefined): FindingEvidence {

@@ -1,7 +1,14 @@
 import { SyndicateError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
 import { type AuditRow, type FindingRow, toAudit, toFinding } from './_rows.ts';
-import { type AuditEntry, type Finding, REVIEW_STATUSES, type ReviewStatus } from './types.ts';
+import { nextState } from './lifecycle.ts';
+import {
+  type AuditEntry,
+  type Finding,
+  REVIEW_STATUSES,
+  type ResolvedWhy,
+  type ReviewStatus,
+} from './types.ts';
 
 export interface ReviewAction {
   /** Who made the change, as the audit log should name them. */
@@ -80,15 +87,22 @@ function checkAction(status: ReviewStatus, action: ReviewAction): CheckedAction 
 function applyStatus(db: Db, findingId: number, status: ReviewStatus, action: CheckedAction): Finding {
   const row = getRow(db, findingId);
   if (row.status === status && action.note === undefined) return toFinding(row);
-  if (status === 'resolved' && row.status !== 'resolved') {
-    db.prepare("UPDATE findings SET status = ?, resolved_at = ?, resolved_why = 'manual' WHERE id = ?").run(
-      status,
+  const before = row.status as ReviewStatus;
+  const next = nextState(
+    { status: before, resolvedWhy: row.resolved_why as ResolvedWhy | null, hash: row.reprint_hash },
+    { kind: 'reviewed', status },
+  );
+  if (next.status === 'resolved' && before !== 'resolved') {
+    db.prepare('UPDATE findings SET status = ?, resolved_at = ?, resolved_why = ? WHERE id = ?').run(
+      next.status,
       action.now,
+      next.resolvedWhy,
       findingId,
     );
-  } else if (status !== 'resolved') {
+  } else if (next.status !== 'resolved') {
+    // Back to open or contacted (or dismissed, licensed): the resolution no longer holds.
     db.prepare('UPDATE findings SET status = ?, resolved_at = NULL, resolved_why = NULL WHERE id = ?').run(
-      status,
+      next.status,
       findingId,
     );
   }

@@ -1,5 +1,7 @@
 import type { AlertsConfig } from '../config/alerts.ts';
 import { logger } from '../log.ts';
+import { classify, Fetcher } from '../net/http.ts';
+import { withRetries } from '../net/retry.ts';
 import type { Finding, Scan } from './types.ts';
 
 export interface WebhookOutcome {
@@ -17,8 +19,10 @@ export interface WebhookOptions {
   retries?: number;
   /** Pause before the second attempt; doubled for each later one. */
   backoffMs?: number;
-  fetch?: typeof fetch;
 }
+
+/** A webhook's answer says nothing we need; this much of it is read to free the connection. */
+const RESPONSE_MAX_BYTES = 64 * 1024;
 
 /** The JSON a webhook receives: the scan and each violation it found new (or reopened). */
 export interface NewViolationsPayload {
@@ -85,55 +89,60 @@ export async function postWebhooks(
   } catch (error) {
     return urls.map((url) => ({ url, ok: false, attempts: 0, error: (error as Error).message }));
   }
-  return Promise.all(urls.map((url) => postOne(url, body, options)));
-}
-
-async function postOne(url: string, body: string, options: WebhookOptions): Promise<WebhookOutcome> {
-  const { timeoutMs = 10_000, retries = 3, backoffMs = 500 } = options;
-  const doFetch = options.fetch ?? fetch;
-  const outcome: WebhookOutcome = { url, ok: false, attempts: 0 };
-  for (let attempt = 1; attempt <= Math.max(1, retries); attempt++) {
-    outcome.attempts = attempt;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
-    let transient = true;
-    try {
-      const response = await doFetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'syndicate-alerts/0.1' },
-        body,
-        redirect: 'error',
-        signal: controller.signal,
-      });
-      outcome.status = response.status;
-      await response.body?.cancel().catch(() => undefined);
-      if (response.ok) {
-        outcome.ok = true;
-        delete outcome.error;
-        return outcome;
-      }
-      outcome.error = `HTTP ${response.status}`;
-      transient = response.status === 429 || response.status >= 500;
-    } catch (error) {
-      outcome.error = describe(error, controller.signal);
-    } finally {
-      clearTimeout(timer);
-    }
-    if (!transient) break;
-    if (attempt < retries) await sleep(backoffMs * 2 ** (attempt - 1));
+  const { timeoutMs = 10_000 } = options;
+  // The operator configured these URLs: any address, private ones too (an alert relay on the
+  // same network is common); the time limit covers the whole exchange.
+  const fetcher = new Fetcher({
+    userAgent: 'syndicate-alerts/0.1',
+    allowPrivateNetworks: true,
+    headersTimeoutMs: timeoutMs,
+    bodyTimeoutMs: timeoutMs,
+    maxBodyBytes: RESPONSE_MAX_BYTES,
+    maxRedirects: 0,
+  });
+  try {
+    return await Promise.all(urls.map((url) => postOne(fetcher, url, body, options)));
+  } finally {
+    await fetcher.close().catch(() => undefined);
   }
-  logger().warn({ url, attempts: outcome.attempts, error: outcome.error }, 'webhook not delivered');
+}
+
+async function postOne(
+  fetcher: Fetcher,
+  url: string,
+  body: string,
+  options: WebhookOptions,
+): Promise<WebhookOutcome> {
+  const { timeoutMs = 10_000, retries = 3, backoffMs = 500 } = options;
+  const outcome: WebhookOutcome = { url, ok: false, attempts: 0 };
+  await withRetries(
+    async (attempt) => {
+      outcome.attempts = attempt;
+      try {
+        const response = await fetcher.fetch(url, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', accept: '*/*' },
+          followRedirects: false,
+        });
+        outcome.status = response.status;
+        if (response.status >= 200 && response.status < 300) {
+          outcome.ok = true;
+          delete outcome.error;
+          return { outcome, retry: false };
+        }
+        outcome.error = `HTTP ${response.status}`;
+        return { outcome, retry: response.status === 429 || response.status >= 500 };
+      } catch (error) {
+        const failure = classify(url, error);
+        outcome.error = failure.kind === 'timeout' ? `no answer in ${timeoutMs} ms` : failure.reason;
+        return { outcome, retry: true };
+      }
+    },
+    { maxTries: retries, delayMs: backoffMs },
+  );
+  if (!outcome.ok) {
+    logger().warn({ url, attempts: outcome.attempts, error: outcome.error }, 'webhook not delivered');
+  }
   return outcome;
-}
-
-function describe(error: unknown, signal: AbortSignal): string {
-  if (signal.aborted) return (signal.reason as Error | undefined)?.message ?? 'timed out';
-  const cause = (error as { cause?: { message?: string } }).cause;
-  return cause?.message
-    ? `${(error as Error).message}: ${cause.message}`
-    : String((error as Error).message ?? error);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

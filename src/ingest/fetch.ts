@@ -1,8 +1,8 @@
-import iconv from 'iconv-lite';
-import type { PrivateNetworkPolicy } from '../crawl/address-policy.ts';
-import { isFetchError } from '../crawl/errors.ts';
-import { Fetcher } from '../crawl/fetcher.ts';
 import { SyndicateError } from '../errors.ts';
+import type { PrivateNetworkPolicy } from '../net/address-policy.ts';
+import { decodeBody } from '../net/charset.ts';
+import { isFetchError } from '../net/errors.ts';
+import { Fetcher } from '../net/http.ts';
 
 /** Bounds on fetching a feed by URL; the defaults are the crawler's (see the brief). */
 export interface FetchLimits {
@@ -71,7 +71,8 @@ export async function fetchText(
     if (result.truncated) throw fetchError(`response too large: more than ${bounds.maxBytes} bytes`, url);
     const contentType = result.headers['content-type'];
     return {
-      text: decode(result.bytes, contentType),
+      // The crawler's decoding: BOM, header, XML declaration or <meta>, with its checks.
+      text: decodeBody(result.bytes, contentType).text,
       url: result.finalUrl,
       ...(contentType ? { contentType } : {}),
     };
@@ -80,10 +81,8 @@ export async function fetchText(
       if (error instanceof SyndicateError) throw error;
       throw fetchError(`cannot fetch: ${(error as Error).message}`, url, error);
     }
-    // The crawler's messages start with the URL; the import error names it as its place already.
-    const reason = error.message.startsWith(`${error.url}: `)
-      ? error.message.slice(error.url.length + 2)
-      : error.message;
+    // The import error names the URL as its place already.
+    const reason = error.reason;
     if (error.kind === 'too-many-redirects' && !reason.startsWith('redirect loop')) {
       throw fetchError(`too many redirects (more than ${bounds.maxRedirects})`, url, error);
     }
@@ -96,16 +95,4 @@ export async function fetchText(
   } finally {
     await fetcher.close().catch(() => undefined);
   }
-}
-
-/** Charset from the BOM, then the Content-Type header, then the XML declaration; UTF-8 else. */
-export function decode(bytes: Buffer, contentType: string | undefined): string {
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return bytes.subarray(3).toString('utf8');
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return iconv.decode(bytes.subarray(2), 'utf16le');
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return iconv.decode(bytes.subarray(2), 'utf16be');
-  const fromHeader = /charset\s*=\s*"?([\w.:-]+)/i.exec(contentType ?? '')?.[1];
-  const head = bytes.subarray(0, 256).toString('latin1');
-  const fromDeclaration = /^<\?xml[^>]*encoding\s*=\s*["']([\w.:-]+)["']/i.exec(head)?.[1];
-  const charset = [fromHeader, fromDeclaration].find((name) => name && iconv.encodingExists(name));
-  return charset ? iconv.decode(bytes, charset) : bytes.toString('utf8');
 }

@@ -9,12 +9,11 @@ import {
   DEFAULT_SHINGLES,
   type Fingerprints,
   type ShingleOptions,
-  shingles,
   textShingles,
   toInt64,
   winnow,
 } from './fingerprint.ts';
-import type { IndexWorkerReply, IndexWorkerRequest } from './index-worker.ts';
+import type { IndexWorkerReply, IndexWorkerRequest, SortedRows } from './index-messages.ts';
 import { markupText, scanMarkupText } from './markup-text.ts';
 import { type Tokens, tokenise } from './tokens.ts';
 
@@ -29,10 +28,6 @@ export function articleText(article: Article): string {
 
 export function articleTokens(article: Article): Tokens {
   return tokenise(articleText(article));
-}
-
-export function fingerprintTokens(tokens: Tokens, options: ShingleOptions = DEFAULT_SHINGLES): Fingerprints {
-  return winnow(shingles(tokens, options), options);
 }
 
 export function packFingerprints(prints: Fingerprints): Buffer {
@@ -91,13 +86,6 @@ export function articlePrints(
 
 /** Index rows are written this many to a statement: one call into SQLite instead of hundreds. */
 const ROWS_PER_INSERT = 400;
-
-/** Inverted-index rows of a batch of articles, in fingerprint order; `item` is the article's place. */
-export interface SortedRows {
-  high: Int32Array;
-  low: Int32Array;
-  item: Int32Array;
-}
 
 /**
  * The rows of a batch in fingerprint order: in-order B-tree inserts touch far fewer pages than

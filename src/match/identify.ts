@@ -7,6 +7,7 @@
  * and its updated version, two reports of one event) and what keeps a shared author bio or a common
  * quotation from making a second, false match.
  */
+import { matchDefaults } from '../config/terms.ts';
 import type { Article } from '../store/article.ts';
 import type { Db } from '../store/db.ts';
 import {
@@ -35,12 +36,13 @@ export interface MatchOptions {
   shingles: ShingleOptions;
 }
 
+/** The options `rules/terms.yaml` can set take their defaults from its schema, written there once. */
 export const DEFAULT_MATCH: MatchOptions = {
-  minWords: 30,
-  minSentences: 3,
-  passageMinWords: 8,
+  minWords: matchDefaults.minWords,
+  minSentences: matchDefaults.minSentences,
+  passageMinWords: matchDefaults.passageMinWords,
   maxCandidates: 24,
-  maxDocumentFrequency: 64,
+  maxDocumentFrequency: matchDefaults.maxDocumentFrequency,
   shingles: DEFAULT_SHINGLES,
 };
 

@@ -6,20 +6,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Article } from '../store/article.ts';
 import type { ShingleOptions } from './fingerprint.ts';
-import { articlePrints, type SortedRows, sortRows } from './fingerprint-index.ts';
-
-export interface IndexWorkerRequest {
-  batch: number;
-  records: string[];
-}
-
-export interface IndexWorkerReply {
-  batch: number;
-  words: number[];
-  blobs: Uint8Array[];
-  /** The batch's index rows in the order they are written. */
-  rows: SortedRows;
-}
+import { articlePrints, sortRows } from './fingerprint-index.ts';
+import type { IndexWorkerReply, IndexWorkerRequest } from './index-messages.ts';
 
 const options = (workerData as { shingles: ShingleOptions }).shingles;
 parentPort?.on('message', (request: IndexWorkerRequest) => {

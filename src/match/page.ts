@@ -108,24 +108,6 @@ const NOISE_ROLES = new Set(['navigation', 'complementary', 'banner', 'contentin
 const NOISE_NAME =
   /^(?:comments?|comment-.+|.+-comments?|commentlist|respond|reply-form|disqus_thread|sidebar.*|.+-sidebar|secondary|widgets?|widget-area|footer-widgets|related.*|.+-related|yarpp-.+|jp-relatedposts|more-stories|share|share-.+|.+-share|sharing.*|sharedaddy|social.*|.+-social|addtoany.*|a2a_kit|navigation|nav|navbar|.+-nav|nav-.+|.+-navigation|menu|.+-menu|menu-.+|breadcrumbs?|pagination|pager|ads?|advert.*|advertisement|ad-.+|.+-ad|sponsored-.+|promo.*|newsletter.*|subscribe.*|subscription.*|cookie.*|consent.*|popup|modal|footer|site-header|site-footer|site-info|colophon|masthead|footer-widgets|global-footer|page-footer|signature|message-signature|tags-links|post-tags|trending.*|popular-posts)$/i;
 
-/** Containers that hold a whole post. */
-export const POST_SELECTOR = [
-  'article',
-  '[itemtype*="Article"]',
-  '[itemtype*="BlogPosting"]',
-  '[itemtype*="Posting"]',
-  '.hentry',
-  '.type-post',
-  '.post',
-  '.blog-post',
-  '.single-post',
-  '.entry',
-  '.message',
-  '.forum-post',
-  '.topic-post',
-  '.postbit',
-].join(', ');
-
 /** Where themes put the text of a post, most specific first. */
 const BODY_SELECTORS = [
   '[itemprop="articleBody"]',

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { configError } from '../errors.ts';
 import type { Finding } from '../findings/types.ts';
+import { siteHostOf } from '../net/url.ts';
 import { safeLine } from '../safe-text.ts';
 import { BUILT_IN_LETTERS } from './letters.ts';
 
@@ -240,7 +241,7 @@ export function noticeValues(finding: Finding, context: NoticeContext): Record<N
   return {
     publisher: oneLine(context.publisher ?? 'The editors'),
     publisher_home: context.publisherHome ?? '',
-    site: oneLine(site?.name || hostOf(site?.url ?? finding.pageUrl)),
+    site: oneLine(site?.name || hostOrText(site?.url ?? finding.pageUrl)),
     site_url: site?.url ?? originOf(finding.pageUrl),
     site_kind: site?.kind ?? '',
     licence: licenceWords(finding, words),
@@ -297,18 +298,14 @@ function oneLine(text: string): string {
   return safeLine(text).replace(/\s+/g, ' ').trim().slice(0, 500);
 }
 
-function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname.replace(/^www\./, '');
-  } catch {
-    return url;
-  }
-}
-
 function originOf(url: string): string {
   try {
     return new URL(url).origin;
   } catch {
     return url;
   }
+}
+
+function hostOrText(url: string): string {
+  return siteHostOf(url) ?? url;
 }

@@ -8,7 +8,6 @@ import type { AlertsConfig } from '../config/alerts.ts';
 import type { SitesFile } from '../config/sites.ts';
 import type { Terms } from '../config/terms.ts';
 import { type CrawlOptions, type CrawlSummary, crawl, selectSites, userAgentOf } from '../crawl/crawl.ts';
-import { isFetchError } from '../crawl/errors.ts';
 import { fetchPageSnapshot } from '../crawl/fetch-page.ts';
 import { cachedRobots, failuresOf, goneOf, queuedItems, reachedIn, snapshotsOf } from '../crawl/frontier.ts';
 import { isAllowed, parseRobots, policyFor } from '../crawl/robots.ts';
@@ -36,6 +35,7 @@ import {
   type WebhookOutcome,
 } from '../findings/index.ts';
 import { logger } from '../log.ts';
+import { isFetchError } from '../net/errors.ts';
 import type { Db } from '../store/db.ts';
 import { pageLanguage } from './language.ts';
 import { isOutage, siteOutcomes } from './site-results.ts';

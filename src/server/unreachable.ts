@@ -1,5 +1,6 @@
 import type { Site } from '../config/sites.ts';
 import type { Scan } from '../findings/types.ts';
+import { siteHostOf } from '../net/url.ts';
 
 /** A site a scan could not see whole: `unreachable` (no page at all) or `partly scanned`. */
 export interface SiteProblem {
@@ -55,17 +56,9 @@ export function siteProblems(scan: Scan, sites: readonly Site[] | undefined): Si
       continue;
     }
     const home = sites?.find((site) => site.id === id)?.url;
-    const host = home ? hostOf(home) : undefined;
-    const error = host ? scan.errors.find((entry) => entry.url && hostOf(entry.url) === host) : undefined;
+    const host = home ? siteHostOf(home) : undefined;
+    const error = host ? scan.errors.find((entry) => entry.url && siteHostOf(entry.url) === host) : undefined;
     if (error) found.push({ site: id, result: 'unreachable', why: error.message });
   }
   return found;
-}
-
-function hostOf(url: string): string | undefined {
-  try {
-    return new URL(url).hostname.replace(/^www\./, '');
-  } catch {
-    return undefined;
-  }
 }

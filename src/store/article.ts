@@ -1,5 +1,6 @@
 import { marked } from 'marked';
 import { z } from 'zod';
+import { absoluteUrl } from '../config/absolute-url.ts';
 
 /**
  * The one schema of an article, as the brief defines its fields. Input is lenient where people
@@ -73,21 +74,6 @@ export const emailAddress = z
   .string()
   .trim()
   .regex(EMAIL, 'must be an e-mail address such as ana@northwind.example');
-
-export const absoluteUrl = z
-  .string()
-  .trim()
-  .refine(
-    (value) => {
-      try {
-        const url = new URL(value);
-        return url.protocol === 'http:' || url.protocol === 'https:';
-      } catch {
-        return false;
-      }
-    },
-    { message: 'must be an absolute http(s) URL' },
-  );
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 

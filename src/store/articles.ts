@@ -3,8 +3,6 @@ import { SyndicateError } from '../errors.ts';
 import type { Article } from './article.ts';
 import type { Db } from './db.ts';
 
-export type UpsertOutcome = 'inserted' | 'updated' | 'unchanged';
-
 export interface UpsertResult {
   inserted: string[];
   updated: string[];

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WARCParser, WARCRecord, WARCSerializer } from 'warcio';
 import { matchOptions } from '../../src/check/check-snapshot.ts';
-import { loadTerms } from '../../src/config/terms.ts';
+import { loadTerms } from '../../src/check/terms.ts';
 import { localArchive } from '../../src/discover/archive.ts';
 import { buildPrefilter, Prefilter } from '../../src/discover/prefilter.ts';
 import { runFile } from '../../src/discover/run-file.ts';

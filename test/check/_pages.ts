@@ -5,8 +5,8 @@
  */
 import { checkSnapshot } from '../../src/check/check-snapshot.ts';
 import type { PageResult } from '../../src/check/result.ts';
+import { loadTerms } from '../../src/check/terms.ts';
 import { loadSites } from '../../src/config/sites.ts';
-import { loadTerms } from '../../src/config/terms.ts';
 import type { PageSnapshot } from '../../src/crawl/snapshot.ts';
 import { articleText } from '../../src/match/fingerprint-index.ts';
 import { fixtureArticles, fixtureStore } from '../helpers/fixture-store.ts';

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkSnapshot } from '../../src/check/check-snapshot.ts';
+import { loadTerms } from '../../src/check/terms.ts';
 import { loadSites } from '../../src/config/sites.ts';
-import { loadTerms } from '../../src/config/terms.ts';
 import type { PageSnapshot } from '../../src/crawl/snapshot.ts';
 import { toArticle } from '../../src/store/article.ts';
 import { fixtureStore } from '../helpers/fixture-store.ts';

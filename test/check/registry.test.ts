@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSnapshot } from '../../src/check/check-snapshot.ts';
 import { ruleRegistry } from '../../src/check/rules/index.ts';
-import { loadTerms } from '../../src/config/terms.ts';
+import { loadTerms } from '../../src/check/terms.ts';
 import { fixtureStore } from '../helpers/fixture-store.ts';
 import { ORIGINAL, snapshotOf } from './_pages.ts';
 

@@ -11,15 +11,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { findPost } from '../../src/check/_post.ts';
-import { siteOf } from '../../src/check/check-snapshot.ts';
 import { runRule } from '../../src/check/engine.ts';
 import type { RuleOutcome } from '../../src/check/result.ts';
 import type { Rule, RuleContext } from '../../src/check/rule.ts';
 import { loadSites, type Site } from '../../src/config/sites.ts';
-import { loadTerms, type Terms } from '../../src/config/terms.ts';
+import { loadTerms } from '../../src/check/terms.ts';
+import type { Terms } from '../../src/config/terms.ts';
 import { DEFAULT_MATCH, findReprints, PageFingerprints } from '../../src/match/identify.ts';
 import { parsePage } from '../../src/match/page.ts';
 import { tokenise } from '../../src/match/tokens.ts';
+import { siteOf } from '../../src/net/url.ts';
 import type { Article } from '../../src/store/article.ts';
 import type { Db } from '../../src/store/db.ts';
 import { fixtureStore } from '../helpers/fixture-store.ts';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkSnapshot } from '../../src/check/check-snapshot.ts';
-import { loadTerms } from '../../src/config/terms.ts';
+import { loadTerms } from '../../src/check/terms.ts';
 import { fixtureStore } from '../helpers/fixture-store.ts';
 import { checkCase, ORIGINAL, snapshotOf } from './_pages.ts';
 

@@ -1,6 +1,4 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReprintMatch } from '../../src/check/result.ts';
@@ -8,6 +6,7 @@ import { ruleRegistry } from '../../src/check/rules/index.ts';
 import { ORIGINAL, pageHtml } from '../check/_pages.ts';
 import { runCli } from '../helpers/cli.ts';
 import { FIXTURES, fixtureStore } from '../helpers/fixture-store.ts';
+import { startServer, type TestServer } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 interface Expected {
@@ -118,18 +117,20 @@ describe('syndicate check over the fixture pages', () => {
 });
 
 describe('syndicate check URL', () => {
-  let server: Server | undefined;
-  afterEach(() => new Promise<void>((done) => (server ? server.close(() => done()) : done())));
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
 
   async function serve(routes: Record<string, () => [number, string]>): Promise<string> {
-    server = createServer((request, response) => {
+    server = await startServer((request, response) => {
       const route = routes[request.url ?? ''];
       const [status, body] = route ? route() : [404, 'not found'];
       response.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
       response.end(body);
     });
-    await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
-    return `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
+    return server.url('');
   }
 
   it('fetches a page and checks it, and reports a failed fetch as an error page', async () => {

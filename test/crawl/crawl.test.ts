@@ -10,8 +10,8 @@ import { failuresOf, latestPass, snapshotsOf } from '../../src/crawl/frontier.ts
 import { setLogLevel } from '../../src/log.ts';
 import { openStore } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
+import { fastCrawler, html, startSite, type TestSite, writeSites } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { fastCrawler, html, startSite, type TestSite, writeSites } from './_server.ts';
 
 /**
  * A small network of made-up sites, each a real server on 127.0.0.1 reached through the

@@ -2,8 +2,8 @@ import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FetchError, fetchPageSnapshot } from '../../src/crawl/fetch-page.ts';
-import { Fetcher } from '../../src/crawl/fetcher.ts';
-import { html, startSite, type TestSite } from './_server.ts';
+import { Fetcher } from '../../src/net/http.ts';
+import { html, startSite, type TestSite } from '../helpers/http.ts';
 
 /** One server behaviour per case, each behind its own path of one real server. */
 let site: TestSite;

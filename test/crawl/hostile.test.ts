@@ -6,7 +6,7 @@ import { loadSites } from '../../src/config/sites.ts';
 import { type CrawlSummary, crawl } from '../../src/crawl/crawl.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { type Db, openStore } from '../../src/store/db.ts';
-import { fastCrawler, html, startSite, type TestSite, writeSites } from './_server.ts';
+import { fastCrawler, html, startSite, type TestSite, writeSites } from '../helpers/http.ts';
 
 /**
  * Sites that are careless or hostile, each a real server on 127.0.0.1, crawled together with a

@@ -1,6 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { itemLines, rootElement } from '../../src/ingest/_xml-feed.ts';
@@ -10,6 +8,7 @@ import { MAX_ARTICLE_CHARS } from '../../src/store/article.ts';
 import { countArticles } from '../../src/store/articles.ts';
 import { openStore } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
+import { startServer, type TestServer } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 /**
@@ -24,13 +23,13 @@ const feed = `<?xml version="1.0"?>
 </channel></rss>
 `;
 
-let server: Server;
+let server: TestServer;
 let port: number;
 let base: string;
 
 beforeAll(async () => {
   setLogLevel('silent');
-  server = createServer((request, response) => {
+  server = await startServer((request, response) => {
     const path = request.url ?? '/';
     if (path === '/rss.xml') {
       response.writeHead(200, { 'content-type': 'application/rss+xml' });
@@ -47,14 +46,12 @@ beforeAll(async () => {
       response.end();
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
+  port = server.port;
   base = `http://127.0.0.1:${port}`;
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
 });
 
 describe('import URL under the address policy', () => {

@@ -3,8 +3,15 @@ import { loadSites } from '../../src/config/sites.ts';
 import { crawl } from '../../src/crawl/crawl.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { openStore } from '../../src/store/db.ts';
+import {
+  fastCrawler,
+  html,
+  type SeenRequest,
+  startSite,
+  type TestSite,
+  writeSites,
+} from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { fastCrawler, html, type SeenRequest, startSite, type TestSite, writeSites } from './_server.ts';
 
 /**
  * Each server records when every request started and ended; the test reads the gaps and the

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestPass, snapshotsOf } from '../../src/crawl/frontier.ts';
 import { openStore } from '../../src/store/db.ts';
+import { fastCrawler, html, startSite, type TestSite, writeSites } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { fastCrawler, html, startSite, type TestSite, writeSites } from './_server.ts';
 
 /**
  * The crawl runs as `node src/cli/bin.js crawl` in a child process, is killed with SIGKILL

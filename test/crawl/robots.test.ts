@@ -6,6 +6,7 @@ import {
   parseRobots,
   policyFor,
   productToken,
+  robotsPolicyOf,
 } from '../../src/crawl/robots.ts';
 
 const UA = 'syndicate/0.1 (+https://ops.example/bot)';
@@ -115,5 +116,24 @@ describe('robots.txt (RFC 9309)', () => {
     expect(policy.rules).toHaveLength(5000);
     expect(isAllowed(policy, `https://site.example/${'a'.repeat(2000)}`)).toBe(true);
     expect(isAllowed(policy, `https://site.example/${'a'.repeat(2000)}b17`)).toBe(false);
+  });
+});
+
+describe('robotsPolicyOf', () => {
+  const body = new TextEncoder().encode('User-agent: *\nDisallow: /private\n');
+  it.each([
+    [200, 'rules'],
+    [204, 'rules'],
+    [404, 'allow-all'],
+    [401, 'allow-all'],
+    [500, 'disallow-all'],
+    [503, 'disallow-all'],
+  ])('HTTP %i gives %s', (status, mode) => {
+    expect(robotsPolicyOf(status, body, 'syndicate-bot/1.0').mode).toBe(mode);
+  });
+  it('reads the rules of a 2xx answer', () => {
+    const policy = robotsPolicyOf(200, body, 'syndicate-bot/1.0');
+    expect(isAllowed(policy, 'https://blog.example/private/a')).toBe(false);
+    expect(isAllowed(policy, 'https://blog.example/public')).toBe(true);
   });
 });

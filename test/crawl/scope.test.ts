@@ -4,8 +4,8 @@ import { crawl } from '../../src/crawl/crawl.ts';
 import { snapshotsOf } from '../../src/crawl/frontier.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { openStore } from '../../src/store/db.ts';
+import { fastCrawler, html, startSite, type TestSite, writeSites } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { fastCrawler, html, startSite, type TestSite, writeSites } from './_server.ts';
 
 /** A site whose bare host redirects to its www twin, served by two servers. */
 let bare: TestSite;

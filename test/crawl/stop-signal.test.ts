@@ -7,8 +7,8 @@ import { crawl } from '../../src/crawl/crawl.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { openStore } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
+import { fastCrawler, html, startSite, type TestSite, writeSites } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { fastCrawler, html, startSite, type TestSite, writeSites } from './_server.ts';
 
 /**
  * SIGTERM and SIGINT sent to a real `syndicate` process while it waits: inside a Crawl-delay of

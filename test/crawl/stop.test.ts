@@ -5,8 +5,8 @@ import { crawl } from '../../src/crawl/crawl.ts';
 import { failuresOf } from '../../src/crawl/frontier.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { openStore } from '../../src/store/db.ts';
+import { fastCrawler, html, startSite, type TestSite, writeSites } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { fastCrawler, html, startSite, type TestSite, writeSites } from './_server.ts';
 
 let site: TestSite;
 beforeAll(async () => {

@@ -2,9 +2,9 @@
  * Test archives in the real format: records written by warcio's serializer, one gzip member each
  * (as Common Crawl writes them), with damage put in by hand where a test wants it.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+
 import { WARCRecord, WARCSerializer } from 'warcio';
+import { startServer, type TestServer } from '../helpers/http.ts';
 
 export interface RecordSpec {
   type: 'response' | 'conversion' | 'request' | 'metadata' | 'warcinfo' | 'resource';
@@ -62,9 +62,9 @@ export async function buildArchive(specs: readonly RecordSpec[], gzip = true): P
 export async function serveArchives(
   files: Record<string, Buffer>,
   captures: Array<Record<string, unknown>> = [],
-): Promise<{ server: Server; base: string; requests: string[] }> {
+): Promise<{ server: TestServer; base: string; requests: string[] }> {
   const requests: string[] = [];
-  const server = createServer((request, response) => {
+  const server = await startServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     requests.push(`${url.pathname}${url.search} ${request.headers.range ?? ''}`.trim());
     if (url.pathname === '/cdx') {
@@ -102,7 +102,5 @@ export async function serveArchives(
       })
       .end(file.subarray(start, end + 1));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { server, base: `http://127.0.0.1:${port}`, requests };
+  return { server, base: server.url(''), requests };
 }

@@ -1,6 +1,4 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { load } from 'cheerio';
 import iconv from 'iconv-lite';
@@ -11,6 +9,7 @@ import { markupText } from '../../src/match/markup-text.ts';
 import { openStore } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { FIXTURES, fixtureStore } from '../helpers/fixture-store.ts';
+import { startServer } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { buildArchive, type RecordSpec, serveArchives } from './_archives.ts';
 
@@ -340,7 +339,7 @@ describe('discover on a WET file', () => {
   it('--check fetches the live page politely (robots.txt first) and judges it', async () => {
     const { args, rules } = setup();
     const requests: string[] = [];
-    const live = createServer((request, response) => {
+    const live = await startServer((request, response) => {
       requests.push(request.url ?? '');
       if (request.url === '/robots.txt') {
         response
@@ -355,9 +354,8 @@ describe('discover on a WET file', () => {
       }
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page(entry.file));
     });
-    await new Promise<void>((resolve) => live.listen(0, '127.0.0.1', resolve));
-    closers.push(() => new Promise((resolve) => live.close(() => resolve())));
-    const { port } = live.address() as AddressInfo;
+    closers.push(() => live.close());
+    const { port } = live;
     writeFileSync(
       join(rules, 'sites.yaml'),
       `${readFileSync(join(FIXTURES, 'sites.yaml'), 'utf8')}\ncrawler:\n  delayMs: 0\n  allowPrivateNetworks: true\n  resolve: { peaceblog.example: "127.0.0.1:${port}" }\n`,
@@ -408,7 +406,7 @@ describe('discover over HTTP and a CDX index', () => {
         mime: 'text/html',
       }));
     const served = await serveArchives({ 'crawl/one.warc.gz': bytes }, captures);
-    closers.push(() => new Promise((resolve) => served.server.close(() => resolve())));
+    closers.push(() => served.server.close());
 
     const { args } = setup();
     const whole = await runCli([

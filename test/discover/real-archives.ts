@@ -15,7 +15,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { matchOptions } from '../../src/check/check-snapshot.ts';
-import { loadTerms } from '../../src/config/terms.ts';
+import { loadTerms } from '../../src/check/terms.ts';
 import { localArchive } from '../../src/discover/archive.ts';
 import type { Discovery } from '../../src/discover/judge.ts';
 import { buildPrefilter, Prefilter } from '../../src/discover/prefilter.ts';

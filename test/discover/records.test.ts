@@ -1,11 +1,10 @@
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { localArchive, remoteArchive } from '../../src/discover/archive.ts';
-import { makeFetcher } from '../../src/discover/pool.ts';
 import { type ArchiveEvent, readArchive } from '../../src/discover/records.ts';
+import { crawlerFetcher } from '../../src/net/http.ts';
+import { startServer } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { buildArchive, type RecordSpec } from './_archives.ts';
 
@@ -62,13 +61,12 @@ describe('the record reader', () => {
 
   it('refuses a server that ignores byte ranges instead of reading the file into memory', async () => {
     const archive = await buildArchive(specs);
-    const server = createServer((_request, response) => {
+    const server = await startServer((_request, response) => {
       response.writeHead(200, { 'content-length': archive.bytes.length }).end(archive.bytes);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    closers.push(() => new Promise((resolve) => server.close(() => resolve())));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/a.warc.gz`;
-    const fetcher = makeFetcher({ allowPrivateNetworks: true });
+    closers.push(() => server.close());
+    const url = server.url('/a.warc.gz');
+    const fetcher = crawlerFetcher({ allowPrivateNetworks: true });
     closers.push(() => fetcher.close());
     // The whole file fits in one range: it is read.
     expect((await events(remoteArchive(url, fetcher))).length).toBe(specs.length);
@@ -79,7 +77,7 @@ describe('the record reader', () => {
   });
 
   it('refuses a private address unless allowed, as the crawler does', async () => {
-    const fetcher = makeFetcher({});
+    const fetcher = crawlerFetcher({});
     closers.push(() => fetcher.close());
     await expect(events(remoteArchive('http://127.0.0.1:9/a.warc.gz', fetcher))).rejects.toThrow(
       /private address/,

@@ -8,8 +8,6 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, gzipSync } from 'node:zlib';
@@ -27,6 +25,7 @@ import {
 import { setLogLevel } from '../../src/log.ts';
 import { openStore } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
+import { startServer } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { articles, importedStore, reprint } from '../scan/_republisher.ts';
 
@@ -50,7 +49,7 @@ interface Site {
 
 async function startSite(): Promise<Site> {
   const site: Site = { address: '', body: '', seen: [], close: async () => {} };
-  const server: Server = createServer((request, response) => {
+  const server = await startServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname;
     site.seen.push(path);
     if (path === '/robots.txt') {
@@ -75,9 +74,8 @@ async function startSite(): Promise<Site> {
       response.writeHead(404).end();
     }
   });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  site.address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  site.close = () => new Promise((done) => server.close(() => done()));
+  site.address = server.address;
+  site.close = () => server.close();
   return site;
 }
 

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { notifyHubs } from '../../src/feed/websub.ts';
 import { toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
 import { runCli } from '../helpers/cli.ts';
+import { startServer } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { articles, FEED_YAMLS, PUBLISHER_YAML, seededStore, writeFeedsFolder } from './_support.ts';
 
@@ -21,31 +20,14 @@ interface Notice {
  */
 async function startHub(answer: (n: number) => number | 'hang' = () => 204) {
   const notices: Notice[] = [];
-  const hanging: ServerResponse[] = [];
-  const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    let body = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => {
-      body += chunk;
-    });
-    request.on('end', () => {
-      if (request.method !== 'POST') return response.writeHead(405).end();
-      notices.push({ contentType: request.headers['content-type'], form: new URLSearchParams(body) });
-      const status = answer(notices.length);
-      if (status === 'hang') hanging.push(response);
-      else response.writeHead(status).end();
-    });
+  const server = await startServer((request, response, _socket, seen) => {
+    if (request.method !== 'POST') return response.writeHead(405).end();
+    notices.push({ contentType: request.headers['content-type'], form: new URLSearchParams(seen.body) });
+    const status = answer(notices.length);
+    // A hanging answer is ended by `close`, which cuts every connection.
+    if (status !== 'hang') response.writeHead(status).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const hub = {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hub`,
-    notices,
-    close: async () => {
-      for (const response of hanging) response.destroy();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  const hub = { url: server.url('/hub'), notices, close: () => server.close() };
   hubs.push(hub);
   return hub;
 }

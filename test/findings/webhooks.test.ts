@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadAlerts } from '../../src/config/alerts.ts';
@@ -13,31 +12,24 @@ import {
 } from '../../src/findings/index.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { openStore } from '../../src/store/db.ts';
+import { startServer, type TestServer } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 setLogLevel('silent');
 
 import { page, sites } from './_pages.ts';
 
-const servers: Server[] = [];
+const servers: TestServer[] = [];
 afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  for (const server of servers.splice(0)) await server.close();
 });
 
 async function listen(handler: (request: IncomingMessage, response: ServerResponse, body: string) => void) {
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
-    request.on('end', () => handler(request, response, body));
-  });
+  const server = await startServer((request, response, _socket, seen) =>
+    handler(request, response, seen.body),
+  );
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  return server.url('/hook');
 }
 
 describe('webhooks', () => {
@@ -105,7 +97,7 @@ describe('webhooks', () => {
       response.end();
     });
     const refused = await listen(() => undefined);
-    servers[servers.length - 1]!.close();
+    await servers.pop()!.close();
     const results = await postWebhooks(
       [gone, refused],
       { hello: 1 },
@@ -122,6 +114,26 @@ describe('webhooks', () => {
     );
     expect(none).toEqual([]);
     expect(calls).toBe(1);
+  });
+});
+
+describe('webhook error paths', () => {
+  it('does not follow a redirect, tries a cut connection again, and names the failure', async () => {
+    const moved = await listen((_request, response) => {
+      response.writeHead(301, { location: 'http://127.0.0.1:9/elsewhere' }).end();
+    });
+    const cut = await listen((request) => {
+      request.socket.destroy();
+    });
+    const [redirected, reset] = await postWebhooks([moved, cut], { hello: 1 }, { retries: 2, backoffMs: 1 });
+    expect(redirected).toMatchObject({ ok: false, attempts: 2 });
+    expect(redirected!.error).toBe('redirected to http://127.0.0.1:9/elsewhere, not followed');
+    expect(reset).toMatchObject({ ok: false, attempts: 2 });
+    expect(reset!.error).toMatch(/^connection: /);
+    const [movedServer, cutServer] = servers;
+    expect(movedServer!.requests.map((request) => request.path)).toEqual(['/hook', '/hook']);
+    expect(cutServer!.requests.map((request) => request.status)).toEqual([0, 0]);
+    expect(movedServer!.requests[0]!.headers['user-agent']).toBe('syndicate-alerts/0.1');
   });
 });
 

@@ -1,20 +1,19 @@
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSources } from '../../src/ingest/import.ts';
 import { countArticles, getArticle } from '../../src/store/articles.ts';
+import { startServer, type TestServer } from '../helpers/http.ts';
 import { atom, jsonFeed, rss } from './_feeds.ts';
 import { freshStore, snapshot } from './_store.ts';
 
-let server: Server;
+let server: TestServer;
 let base: string;
 // The test server is on 127.0.0.1, which import refuses unless told otherwise.
 const local = { fetch: { allowPrivateNetworks: true } };
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
+  server = await startServer((request, response) => {
     const path = request.url ?? '/';
     const send = (type: string, body: string) => {
       response.writeHead(200, { 'content-type': type });
@@ -28,6 +27,24 @@ beforeAll(async () => {
       return response.end(
         Buffer.from(rss.replace('Grain corridor reopens', 'Grain corridor: São Tomé'), 'latin1'),
       );
+    }
+    if (path === '/cp1252.xml') {
+      // Labelled Latin-1 but written by a Windows tool: 0x93 and 0x94 are curly quotes, as
+      // browsers read them, not C1 controls.
+      response.writeHead(200, { 'content-type': 'application/rss+xml; charset=iso-8859-1' });
+      const [head, tail] = rss.split('Grain corridor reopens') as [string, string];
+      return response.end(
+        Buffer.concat([
+          Buffer.from(head),
+          Buffer.from([0x93, 0x47, 0x72, 0x61, 0x69, 0x6e, 0x94]),
+          Buffer.from(tail),
+        ]),
+      );
+    }
+    if (path === '/not-utf8.xml') {
+      // Claims UTF-8, but the bytes are Latin-1: the claim the bytes disprove is not believed.
+      response.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' });
+      return response.end(Buffer.from(rss.replace('Grain corridor reopens', 'São Tomé'), 'latin1'));
     }
     const hop = /^\/hop\/(\d+)$/.exec(path);
     if (hop) {
@@ -55,13 +72,11 @@ beforeAll(async () => {
     response.writeHead(404);
     response.end('not here');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = `http://127.0.0.1:${server.port}`;
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
 });
 
 describe('feed readers over HTTP', () => {
@@ -178,6 +193,17 @@ describe('feed readers over HTTP', () => {
     await importSources(db, [`${base}/latin1.xml`], local);
     expect(getArticle(db, 'nw-rss-1')?.title).toBe('Grain corridor: São Tomé');
     db.close();
+  });
+
+  it('decodes as the crawler does: Latin-1 read as windows-1252, a false UTF-8 claim ignored', async () => {
+    const { db } = freshStore();
+    await importSources(db, [`${base}/cp1252.xml`], local);
+    expect(getArticle(db, 'nw-rss-1')?.title).toBe('\u201cGrain\u201d');
+    db.close();
+    const second = freshStore();
+    await importSources(second.db, [`${base}/not-utf8.xml`], local);
+    expect(getArticle(second.db, 'nw-rss-1')?.title).toBe('São Tomé');
+    second.db.close();
   });
 
   it('follows up to the redirect limit and no further', async () => {

@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { stringify } from 'yaml';
 import { openStore } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { FIXTURES } from '../helpers/fixture-store.ts';
+import { type Handler, type SeenRequest, startServer } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 /**
@@ -26,20 +25,12 @@ export interface SitePage {
   delayMs?: number;
 }
 
-export interface SeenRequest {
-  path: string;
-  /** The If-None-Match the crawler sent, if any, and the status it got. */
-  ifNoneMatch?: string;
-  status: number;
-  /** When it arrived (Date.now()). */
-  at: number;
-}
-
 export interface Republisher {
   id: string;
   host: string;
   address: string;
   pages: Map<string, SitePage>;
+  /** Every request, as the one test harness records it (status 0: cut before an answer). */
   requests: SeenRequest[];
   /** Called when a request arrives, before it is answered (for tests that wait on one). */
   onRequest?: (path: string) => void;
@@ -54,31 +45,12 @@ export const etagOf = (body: string) => `"${createHash('sha1').update(body).dige
 export async function startRepublisher(id: string): Promise<Republisher> {
   const host = `${id}.example`;
   const pages = new Map<string, SitePage>();
-  const requests: SeenRequest[] = [];
-  const sockets = new Set<Socket>();
-  const site: Republisher = {
-    id,
-    host,
-    address: '',
-    pages,
-    requests,
-    down: false,
-    url: (path) => `http://${host}${path}`,
-    close: () =>
-      new Promise<void>((done) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => done());
-      }),
-  };
-  const answer = (request: IncomingMessage, response: ServerResponse) => {
+  const answer: Handler = (request, response) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname;
     const ifNoneMatch = request.headers['if-none-match'];
-    const at = Date.now();
     const send = (status: number, type: string, body: string, etag?: string) => {
-      requests.push({ path, status, at, ...(ifNoneMatch ? { ifNoneMatch } : {}) });
       if (etag && ifNoneMatch === etag) {
         response.writeHead(304, { etag }).end();
-        requests.at(-1)!.status = 304;
         return;
       }
       response
@@ -87,7 +59,6 @@ export async function startRepublisher(id: string): Promise<Republisher> {
     };
     site.onRequest?.(path);
     if (site.down) {
-      requests.push({ path, status: 0, at });
       request.socket.destroy();
       return;
     }
@@ -115,13 +86,17 @@ export async function startRepublisher(id: string): Promise<Republisher> {
     if (page?.delayMs) setTimeout(respond, page.delayMs);
     else respond();
   };
-  const server: Server = createServer(answer);
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  site.address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startServer(answer);
+  const site: Republisher = {
+    id,
+    host,
+    address: server.address,
+    pages,
+    requests: server.requests,
+    down: false,
+    url: (path) => `http://${host}${path}`,
+    close: () => server.close(),
+  };
   return site;
 }
 

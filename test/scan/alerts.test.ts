@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewViolationsPayload } from '../../src/findings/index.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { runCli } from '../helpers/cli.ts';
+import { startServer } from '../helpers/http.ts';
 import {
   articles,
   findingsOf,
@@ -23,32 +22,15 @@ interface Hook {
 }
 
 async function startHook(mode: Hook['mode']): Promise<Hook> {
-  const sockets = new Set<Socket>();
   const hook: Hook = { url: '', mode, received: [], close: async () => {} };
-  const server: Server = createServer((request, response) => {
-    let body = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => {
-      body += chunk;
-    });
-    request.on('end', () => {
-      hook.received.push(JSON.parse(body) as NewViolationsPayload);
-      if (hook.mode === 'ok') response.writeHead(204).end();
-      else if (hook.mode === 'fail') response.writeHead(500).end('down for maintenance');
-      // 'hang': never answer; the sender's timeout must end it.
-    });
+  const server = await startServer((_request, response, _socket, seen) => {
+    hook.received.push(JSON.parse(seen.body) as NewViolationsPayload);
+    if (hook.mode === 'ok') response.writeHead(204).end();
+    else if (hook.mode === 'fail') response.writeHead(500).end('down for maintenance');
+    // 'hang': never answer; the sender's timeout must end it.
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  hook.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/syndicate`;
-  hook.close = () =>
-    new Promise<void>((done) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => done());
-    });
+  hook.url = server.url('/hooks/syndicate');
+  hook.close = () => server.close();
   return hook;
 }
 

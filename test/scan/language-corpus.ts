@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'cheerio';
-import { decodeBody } from '../../src/crawl/charset.ts';
+import { decodeBody } from '../../src/net/charset.ts';
 import { pageLanguage } from '../../src/scan/language.ts';
 
 const folders = process.argv.slice(2);

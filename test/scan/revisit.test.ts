@@ -41,7 +41,7 @@ describe('revisiting pages the crawl no longer reaches', () => {
     expect(second.code, second.stderr).toBe(1);
     expect(second.stdout).toMatch(/revisited:\s+3 pages/);
 
-    const times = site.requests.map((request) => request.at);
+    const times = site.requests.map((request) => request.startedAt);
     expect(
       site.requests
         .map((request) => request.path)

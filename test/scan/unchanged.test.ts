@@ -3,9 +3,9 @@ import { appendFileSync, cpSync, readFileSync, symlinkSync, writeFileSync } from
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTerms } from '../../src/check/terms.ts';
 import { loadAlerts } from '../../src/config/alerts.ts';
 import { loadSites } from '../../src/config/sites.ts';
-import { loadTerms } from '../../src/config/terms.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { runScan } from '../../src/scan/scan.ts';
 import { openStore } from '../../src/store/db.ts';

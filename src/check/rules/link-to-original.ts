@@ -1,15 +1,7 @@
 import type { Element } from 'domhandler';
 import { z } from 'zod';
-import {
-  articleUrls,
-  bareHost,
-  clip,
-  hiddenBy,
-  normaliseUrl,
-  publisherHosts,
-  readable,
-  resolve,
-} from '../_scope.ts';
+import { bareHost, matchKey, resolveHttpUrl } from '../../net/url.ts';
+import { articleUrls, clip, hiddenBy, publisherHosts, readable } from '../_scope.ts';
 import { defineRule, type RuleReport } from '../rule.ts';
 
 const REL_VALUES = ['nofollow', 'ugc', 'sponsored', 'noopener', 'noreferrer'] as const;
@@ -60,7 +52,7 @@ export default defineRule({
     const { $ } = context.page;
     const originals = articleUrls(context.article);
     const hosts = publisherHosts(context.terms, context.article);
-    const home = normaliseUrl(context.terms.publisher.home);
+    const home = matchKey(context.terms.publisher.home);
     const homes = new Set([home, ...hosts]);
     const toOriginal: FoundLink[] = [];
     const toHome: FoundLink[] = [];
@@ -72,9 +64,9 @@ export default defineRule({
         if (seen.has(anchor) || !readable(anchor, roots)) continue;
         seen.add(anchor);
         const href = anchor.attribs.href ?? '';
-        const resolved = resolve(href, context.page.base);
+        const resolved = resolveHttpUrl(href, context.page.base);
         if (!resolved) continue;
-        const target = normaliseUrl(resolved);
+        const target = matchKey(resolved);
         if (!target) continue;
         const link: FoundLink = {
           href,
@@ -131,7 +123,7 @@ export default defineRule({
       return {
         outcome: 'fail',
         messageId: 'otherArticle',
-        data: { url, linked: resolve(link.href, context.page.base)?.href ?? link.href },
+        data: { url, linked: resolveHttpUrl(link.href, context.page.base)?.href ?? link.href },
         evidence: describe(link),
         details,
       };

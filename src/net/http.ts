@@ -3,15 +3,18 @@ import { isIP } from 'node:net';
 import type { Readable, Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import { Agent, buildConnector, request } from 'undici';
+import { crawlerSchema } from '../config/sites.ts';
 import { addressAllowed, type PrivateNetworkPolicy } from './address-policy.ts';
 import { type FailureKind, FetchError, isFetchError } from './errors.ts';
 import { sameSite } from './url.ts';
 
 /**
- * The one HTTP client of the crawler (undici): pooled keep-alive connections, host names resolved
- * (or mapped by `resolve`, like curl --resolve) and checked against the address policy at every
- * connection — so also after a redirect — time limits on headers and on the whole response, a cap
- * on the body after decompression, and redirects followed by hand within a scope.
+ * The one HTTP client of every stage (undici): the crawler, `check URL`, `import URL`, discover,
+ * webhooks and WebSub hubs each make one with their own limits. Pooled keep-alive connections,
+ * host names resolved (or mapped by `resolve`, like curl --resolve) and checked against the
+ * address policy at every connection — so also after a redirect — time limits on headers and on
+ * the whole response, a cap on the body after decompression, and redirects followed by hand
+ * within a scope.
  */
 export interface FetcherOptions {
   userAgent: string;
@@ -25,8 +28,16 @@ export interface FetcherOptions {
 }
 
 export interface FetchRequest {
-  /** Extra request headers (conditional requests). */
+  /** GET unless said; a POST sends `body`. */
+  method?: 'GET' | 'POST';
+  body?: string;
+  /** Extra request headers (conditional requests, a POST's content type). */
   headers?: Record<string, string>;
+  /**
+   * Whether redirects are followed (within `inScope`); when not, a redirect is a failure, as for a
+   * POST whose answer must come from the URL the operator configured.
+   */
+  followRedirects?: boolean;
   signal?: AbortSignal | undefined;
   maxBodyBytes?: number;
   /** Whether a redirect target may be followed; default: the same site (host or `www.` twin). */
@@ -102,6 +113,11 @@ export class Fetcher {
       const response = await this.fetchOnce(current, init);
       if (!REDIRECT.has(response.status) || response.location === undefined) {
         return { ...response, url, finalUrl: current, redirects };
+      }
+      if (init.followRedirects === false) {
+        throw new FetchError('too-many-redirects', url, `redirected to ${response.location}, not followed`, {
+          status: response.status,
+        });
       }
       let next: string;
       try {
@@ -183,7 +199,8 @@ export class Fetcher {
     };
     try {
       response = await request(url, {
-        method: 'GET',
+        method: init.method ?? 'GET',
+        ...(init.body !== undefined ? { body: init.body } : {}),
         dispatcher: this.agent,
         signal,
         headersTimeout: this.options.headersTimeoutMs,
@@ -372,5 +389,33 @@ export function classify(url: string, error: unknown): FetchError {
   return new FetchError(kind, url, `${kind}: ${message}${code ? ` (${code})` : ''}`, {
     transient,
     cause: error,
+  });
+}
+
+/** What a command may set on a fetcher; everything else is the crawler's default. */
+export interface FetchSettings {
+  userAgent?: string;
+  allowPrivateNetworks?: PrivateNetworkPolicy;
+  resolve?: Record<string, string>;
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  maxBodyBytes?: number;
+  maxRedirects?: number;
+}
+
+/**
+ * A fetcher with the crawler's limits and address policy (the defaults of `crawlerSchema`, written
+ * once there) and whatever `settings` override: for `check URL`, discover and its live check.
+ */
+export function crawlerFetcher(settings: FetchSettings = {}): Fetcher {
+  const defaults = crawlerSchema.parse({});
+  return new Fetcher({
+    userAgent: settings.userAgent ?? defaults.userAgent,
+    allowPrivateNetworks: settings.allowPrivateNetworks ?? defaults.allowPrivateNetworks,
+    resolve: settings.resolve,
+    headersTimeoutMs: settings.headersTimeoutMs ?? defaults.headersTimeoutMs,
+    bodyTimeoutMs: settings.bodyTimeoutMs ?? defaults.bodyTimeoutMs,
+    maxBodyBytes: settings.maxBodyBytes ?? defaults.maxBodyBytes,
+    maxRedirects: settings.maxRedirects ?? defaults.maxRedirects,
   });
 }

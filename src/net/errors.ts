@@ -28,6 +28,8 @@ export class FetchError extends SyndicateError {
   readonly transient: boolean;
   /** What a 429 or 503 asked for, in milliseconds. */
   readonly retryAfterMs: number | undefined;
+  /** The message without the URL in front, for a caller that names the URL itself. */
+  readonly reason: string;
 
   constructor(
     kind: FailureKind,
@@ -42,6 +44,7 @@ export class FetchError extends SyndicateError {
     this.status = details.status;
     this.transient = details.transient ?? false;
     this.retryAfterMs = details.retryAfterMs;
+    this.reason = message;
   }
 }
 

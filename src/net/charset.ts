@@ -54,11 +54,16 @@ export function declaredCharset(bytes: Buffer): string | undefined {
 }
 
 export function isValidUtf8(bytes: Buffer): boolean {
+  return strictUtf8(bytes) !== undefined;
+}
+
+/** The bytes as UTF-8 text, or `undefined` when they are not valid UTF-8. */
+function strictUtf8(bytes: Buffer): string | undefined {
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
+    // ignoreBOM: a BOM was dealt with before; one further in is kept, as iconv keeps it.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -66,15 +71,27 @@ export function isValidUtf8(bytes: Buffer): boolean {
 export function decodeBody(bytes: Buffer, contentType?: string): { text: string; charset: string } {
   const bom = bomCharset(bytes);
   if (bom) return { text: iconv.decode(bytes.subarray(bom.length), bom.charset), charset: bom.charset };
-  const utf8 = isValidUtf8(bytes);
+  // Decoded at most once, and only when a source names UTF-8 or none is usable: the text of
+  // valid UTF-8 is the answer itself, not a second pass.
+  let utf8: string | null | undefined;
+  const asUtf8 = () => {
+    if (utf8 === undefined) utf8 = strictUtf8(bytes) ?? null;
+    return utf8;
+  };
   for (const label of [charsetFromContentType(contentType), declaredCharset(bytes)]) {
     const charset = canonicalCharset(label);
     if (!charset) continue;
-    if (charset === 'utf-8' && !utf8) continue;
+    if (charset === 'utf-8') {
+      const text = asUtf8();
+      if (text === null) continue;
+      return { text, charset };
+    }
     // UTF-16 declared inside the document cannot be right: the declaration was read as ASCII.
     if (charset.startsWith('utf-16') && label !== charsetFromContentType(contentType)) continue;
     return { text: iconv.decode(bytes, charset), charset };
   }
-  const charset = utf8 ? 'utf-8' : 'windows-1252';
-  return { text: iconv.decode(bytes, charset), charset };
+  const text = asUtf8();
+  return text !== null
+    ? { text, charset: 'utf-8' }
+    : { text: iconv.decode(bytes, 'windows-1252'), charset: 'windows-1252' };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressAllowed, isPrivateAddress } from '../../src/crawl/address-policy.ts';
+import { addressAllowed, isPrivateAddress } from '../../src/net/address-policy.ts';
 
 describe('address policy', () => {
   it.each([

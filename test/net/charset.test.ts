@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { decodeBody } from '../../src/crawl/charset.ts';
+import { decodeBody } from '../../src/net/charset.ts';
 
 describe('decodeBody', () => {
   const text = 'Ça coûte 5 € – “ok”';
