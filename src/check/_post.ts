@@ -48,6 +48,8 @@ const TRAILING_WORDS = 160;
 /** After a heading, a block longer than this starts another section. */
 const SECTION_WORDS = 45;
 const LEADING_WORDS = 80;
+/** Words above the title that may still be the post's (a kicker, a credit line over the headline). */
+const ABOVE_TITLE_WORDS = 30;
 /** Matched words that make a region part of the reprinted text, whatever its name. */
 const MATCHED_CONTINUES = 20;
 
@@ -58,10 +60,10 @@ const LAYOUT_TAGS = new Set(['footer', 'aside', 'header']);
 
 /** Class and id tokens of regions that are not this post: the walk stops there. */
 const STOP_NAME =
-  /^(?:comments?|comments?-.+|.+-comments?|.+_comments?|commentlist|respond|reply-form|disqus_thread|disqus|discussion|replies|sidebar.*|.+-sidebar|.+_sidebar|secondary|widget-area|widgets|.+-widgets?|related.*|.+-related|yarpp-.+|jp-relatedposts|more-stories|read-next|recommended.*|navigation|nav|navbar|.+-nav|nav-.+|.+-navigation|post-navigation|nav-links|pagination|pager|breadcrumbs?|site-header|site-footer|site-info|colophon|masthead|footer-widgets|global-footer|page-footer|main-footer|footer-main|copyright-bar)$/i;
+  /^(?:comments?|comments?-.+|.+-comments?|.+_comments?|commentlist|respond|reply-form|disqus_thread|disqus|discussion|replies|sidebar.*|.+-sidebar|.+_sidebar|secondary|widget-area|widgets|.+-widgets|related.*|.+-related|yarpp-.+|jp-relatedposts|more-stories|read-next|recommended.*|navigation|nav|navbar|.+-nav|nav-.+|.+-navigation|post-navigation|nav-links|pagination|pager|breadcrumbs?|site-header|site-footer|site-info|colophon|masthead|footer-widgets|global-footer|page-footer|main-footer|footer-main|copyright-bar)$/i;
 /** Class and id tokens of widgets inside a post that hold no credit: stepped over. */
 const SKIP_NAME =
-  /^(?:share|share-.+|.+-share|sharing.*|sharedaddy|social.*|.+-social|addtoany.*|a2a_kit|ads?|advert.*|advertisement|ad-.+|.+-ad|.+-ads|sponsored-.+|promo.*|newsletter.*|subscribe.*|subscription.*|cookie.*|consent.*|popup|modal|tags-links|post-tags|tag-links|trending.*|popular-posts)$/i;
+  /^(?:share|share-.+|.+-share|sharing.*|sharedaddy|social.*|.+-social|addtoany.*|a2a_kit|ads?|advert.*|advertisement|ad-.+|.+-ad|.+-ads|sponsored-.+|promo.*|newsletter.*|subscribe.*|subscription.*|cookie.*|consent.*|popup|modal|tags-links|post-tags|tag-links|.+-widget|trending.*|popular-posts)$/i;
 /** A post container of a known theme: the walk does not leave it. */
 const POST_NAME =
   /^(?:hentry|type-post|post|blog-post|single-post|entry|h-entry|postbit|forum-post|topic-post|message)$/i;
@@ -106,6 +108,8 @@ const HEADING = /^h[1-3]$/;
 /** The layout level: the body, or an element that also holds the site's header or navigation. */
 function isLayout(element: Element): boolean {
   if (element.name === 'body' || element.name === 'html') return true;
+  // The page's main content is by definition not its layout: a footer or aside in it is the content's.
+  if (element.name === 'main' || element.attribs.role === 'main') return false;
   // A post's own header (title, byline) does not make the post a page layout.
   if (isPostContainer(element)) return false;
   return element.children.some(
@@ -127,7 +131,12 @@ interface Counts {
   linkWords: Map<Element, number>;
 }
 
-function classify(node: AnyNode, atLayout: boolean, counts: Counts): Kind {
+/**
+ * How a node is read in a walk: part of the post, stepped over, or the end of the post. A list of
+ * links ends the post when met after the text (related posts, more from this site); before the
+ * text, off the page's layout level, it is stepped over (an inline "more on this" box, a tag row).
+ */
+function classify(node: AnyNode, atLayout: boolean, counts: Counts, linkList: Kind = 'stop'): Kind {
   if (node.type === 'text') return 'include';
   if (!isElement(node)) return 'skip';
   const name = node.name.toLowerCase();
@@ -144,7 +153,7 @@ function classify(node: AnyNode, atLayout: boolean, counts: Counts): Kind {
   // A list of links (a tag cloud, a menu, "more from this site") is not the post's.
   const links = counts.links.get(node) ?? 0;
   const words = counts.words.get(node) ?? 0;
-  if (links >= 5 && (counts.linkWords.get(node) ?? 0) >= 0.7 * words) return 'stop';
+  if (links >= 5 && (counts.linkWords.get(node) ?? 0) >= 0.7 * words) return atLayout ? 'stop' : linkList;
   return 'include';
 }
 
@@ -268,16 +277,17 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
 
   // Inside a theme's own post container the post's end is known: everything up to it that is not a
   // widget, comments or a nested post belongs to the post, however long.
+  // Themes nest post containers (`.post > .entry`): the post is the outermost of them that holds no
+  // other post (on a digest, the one item that holds the text).
   let known: Element | undefined;
   for (let node: Element | null = container; node && node !== root; node = node.parent as Element | null) {
     if (!isElement(node)) break;
     if (isPostContainer(node)) {
+      if (known && holdsAnotherPost(node, counts)) break;
       known = node;
-      break;
     }
   }
-  // The walks climb from the container and stop at `known`, so every level they see is inside it.
-  const insideKnown = (_level: Element) => known !== undefined;
+  const insideKnown = (level: Element) => known !== undefined && within(level, new Set([known]));
 
   // 2. The text itself (widgets inside it stepped over).
   const atContainerLayout = isLayout(container);
@@ -350,15 +360,17 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
       post.scope.push(sibling);
       budget += words;
     }
-    if (stopped || isPostContainer(level) || level === root) break;
+    if (stopped || level === known || level === root) break;
     const parent = level.parent;
     if (!parent || !isElement(parent)) break;
     index = parent.children.indexOf(level) + 1;
     level = parent;
   }
 
-  // 4. The post's header before the text: back to its heading.
+  // 4. The post's header before the text: back to its heading, and a line or two above the heading
+  // (a kicker, a credit line over the title), never past another heading or the page's layout.
   let leading = 0;
+  let ceiling = LEADING_WORDS;
   level = container;
   index = firstIndex - 1;
   let foundHeading = false;
@@ -366,25 +378,30 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   outer: for (;;) {
     const bounded = insideKnown(level);
     const layout = !bounded && isLayout(level);
+    if (foundHeading && layout) break;
     for (; index >= 0; index--) {
       const sibling = level.children[index]!;
-      const kind = classify(sibling, layout, counts);
+      const kind = classify(sibling, layout, counts, 'skip');
       if (kind === 'skip' || (bounded && kind === 'stop')) continue;
       if (kind === 'stop') break outer;
       // Reprinted text outside the container (a standfirst) costs nothing; the post's own words do.
       const words = isElement(sibling)
         ? (counts.words.get(sibling) ?? 0) - (counts.matched.get(sibling) ?? 0)
         : wordsIn((sibling as unknown as { data: string }).data);
-      if (!bounded && leading + words > LEADING_WORDS) break outer;
+      if (!bounded && leading + words > ceiling) break outer;
+      const heading =
+        isElement(sibling) && (HEADING.test(sibling.name) || $(sibling).find('h1, h2, h3').length > 0);
+      // Above the title, another heading is another post or section.
+      if (heading && foundHeading && !bounded) break outer;
       header.push(sibling);
       leading += words;
-      if (isElement(sibling) && (HEADING.test(sibling.name) || $(sibling).find('h1, h2, h3').length > 0)) {
+      if (heading && !foundHeading) {
         foundHeading = true;
-        // Inside the theme's post container the whole header belongs to the post, above the title too.
-        if (!bounded) break outer;
+        if (!bounded) ceiling = Math.min(LEADING_WORDS, leading + ABOVE_TITLE_WORDS);
       }
     }
-    if (isPostContainer(level) || level === root) break;
+    // Inside the theme's post container the whole header belongs to the post, above the title too.
+    if (level === root || (isPostContainer(level) && foundHeading)) break;
     const parent = level.parent;
     if (!parent || !isElement(parent)) break;
     index = parent.children.indexOf(level) - 1;
@@ -395,6 +412,21 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   if (!foundHeading && page.heading && !within(page.heading, new Set(post.scope)))
     post.scope.unshift(page.heading);
   return post;
+}
+
+/** Whether a post container holds a post other than the one with the text (a digest or archive). */
+function holdsAnotherPost(element: Element, counts: Counts): boolean {
+  let found = false;
+  walk(element.children, (node) => {
+    if (found || !isElement(node)) return false;
+    if (isForeignRegion(node)) return false;
+    if (isPostContainer(node) && !(counts.matched.get(node) ?? 0)) {
+      found = true;
+      return false;
+    }
+    return true;
+  });
+  return found;
 }
 
 function within(node: AnyNode, nodes: ReadonlySet<AnyNode>): boolean {

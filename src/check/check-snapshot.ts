@@ -22,6 +22,8 @@ export interface CheckOptions {
   terms: Terms;
   sites: readonly Site[];
   now?: Date;
+  /** Elements of a page read at most (`MAX_ELEMENTS` by default); the rest is left unread. */
+  maxElements?: number;
 }
 
 const HTML_TYPES = /^(?:text\/html|application\/xhtml\+xml|text\/plain|application\/xml|text\/xml)$/;
@@ -121,7 +123,7 @@ export function checkSnapshot(db: Db, snapshot: PageSnapshot, options: CheckOpti
     return { ...result, status: 'error', error: `not an HTML page (${snapshot.contentType})` };
   }
   const pageUrl = snapshot.finalUrl || snapshot.url;
-  const page = parsePage(snapshot.body, pageUrl);
+  const page = parsePage(snapshot.body, pageUrl, options.maxElements);
   if (page.title) result.title = page.title;
   const pageHost = bareHost(new URL(pageUrl).hostname);
   // The publisher's own pages are the originals, never reprints.
@@ -143,6 +145,10 @@ export function checkSnapshot(db: Db, snapshot: PageSnapshot, options: CheckOpti
     if (normalPage && articleUrls(identified.article).has(normalPage)) continue;
     const kind = identified.coverage < terms.excerptBelow ? 'excerpt' : 'full';
     const post = findPost(page, tokens, identified.passages);
+    // Past the part of a huge page that was read there may be a credit: a failing credit rule is
+    // then suspected, never a violation.
+    if (page.truncated && !post.ambiguity)
+      post.ambiguity = `the page is too large to read whole (only its first ${page.truncated.readChars} of ${page.truncated.totalChars} characters were read)`;
     const judged = judge(
       rules,
       {

@@ -184,6 +184,12 @@ export function identify(
 }
 
 /**
+ * Words of the page's own text between two shared passages that part them into separate stretches
+ * (a reprint's paragraphs sit close together, with at most a caption or an ad between them).
+ */
+const STRETCH_GAP_WORDS = 40;
+
+/**
  * The stored articles this page reprints, best first, and the ones it only quotes. Shared text
  * within fewer than `minSentences` sentences of an article is a quotation, whatever the sentences'
  * length, unless those sentences are most of a short article (a news brief copied whole).
@@ -244,8 +250,20 @@ export function findReprints(
   const quotations: Quotation[] = [];
   for (const candidate of candidates) {
     let words = 0;
-    const perSentence = new Map<number, number>();
-    for (const run of candidate.runs) {
+    // Sentences are counted per stretch of the page: a quoted sentence in a blogger's text and the
+    // article's headline in the page's header are two quotations, not three sentences of a reprint.
+    let sentences = 0;
+    let perSentence = new Map<number, number>();
+    let stretchEnd = Number.NEGATIVE_INFINITY;
+    const closeStretch = () => {
+      let inStretch = 0;
+      for (const count of perSentence.values()) if (count >= 3) inStretch++;
+      sentences = Math.max(sentences, inStretch);
+      perSentence = new Map();
+    };
+    for (const run of [...candidate.runs].sort((a, b) => a.pageFrom - b.pageFrom)) {
+      if (run.pageFrom - stretchEnd > STRETCH_GAP_WORDS) closeStretch();
+      stretchEnd = run.pageTo;
       for (let j = 0; run.pageFrom + j <= run.pageTo; j++) {
         if (claimed[run.pageFrom + j]) continue;
         words++;
@@ -254,8 +272,7 @@ export function findReprints(
         perSentence.set(sentence, (perSentence.get(sentence) ?? 0) + 1);
       }
     }
-    let sentences = 0;
-    for (const count of perSentence.values()) if (count >= 3) sentences++;
+    closeStretch();
     const articleSentences = (candidate.tokens.sentences.at(-1) ?? 0) + 1;
     const neededSentences = Math.min(options.minSentences, articleSentences);
     const mostOfArticle = words >= 0.6 * candidate.tokens.words.length;

@@ -8,7 +8,15 @@
  */
 import { type CheerioAPI, load } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
+import { Parser } from 'htmlparser2';
 import { BLOCK_TAGS, SKIP_TEXT } from '../text/html-text.ts';
+
+/**
+ * Elements of a page read into a document. A real article page has a few thousand; a hostile one
+ * (half a million links in 10 MB) would take over 600 MB as a tree, so the rest is left unread and
+ * the page is marked as read in part.
+ */
+export const MAX_ELEMENTS = 100_000;
 
 /** A run of the page's text and the element it sits in (its parent). */
 export interface TextSpan {
@@ -31,6 +39,34 @@ export interface PageDocument {
   noise: Set<Element>;
   /** The page's first heading outside those regions (on a one-post page, the post's title). */
   heading?: Element;
+  /** Set when the page had more than `MAX_ELEMENTS` elements: only the part before was read. */
+  truncated?: { readChars: number; totalChars: number };
+}
+
+/**
+ * Where to cut a page so that at most `maxElements` elements are read: one pass of a tokenizer
+ * that builds nothing, fed in slices so that it stops soon after the limit.
+ */
+export function elementLimit(html: string, maxElements: number): number | undefined {
+  // A page cannot hold more elements than it has '<' characters.
+  let opens = 0;
+  for (let at = html.indexOf('<'); at >= 0 && opens <= maxElements; at = html.indexOf('<', at + 1)) opens++;
+  if (opens <= maxElements) return undefined;
+  let count = 0;
+  let cut: number | undefined;
+  const parser = new Parser(
+    {
+      onopentag() {
+        count++;
+        if (count > maxElements && cut === undefined) cut = parser.startIndex;
+      },
+    },
+    { decodeEntities: false },
+  );
+  const slice = 65_536;
+  for (let at = 0; at < html.length && cut === undefined; at += slice)
+    parser.write(html.slice(at, at + slice));
+  return cut;
 }
 
 /** Elements whose content is never readable text of a post (code, media, controls). */
@@ -169,7 +205,18 @@ const CONTENT_SELECTOR = `article, main, ${BODY_SELECTORS.slice(0, 12).join(', '
  */
 function contentHolders($: CheerioAPI): Set<Element> {
   const holders = new Set<Element>();
-  for (const marker of $(CONTENT_SELECTOR).toArray()) {
+  // The post's title marks the content too, on themes without any content marker: a layout wrapper
+  // named after its sidebar ("with-sidebar") holds it; a sidebar, comments or site footer never does.
+  const titles = $('h1')
+    .toArray()
+    .filter(
+      (heading) =>
+        !$(heading).closest(
+          'nav, footer, aside, [role="banner"], body > header, .site-header, #masthead, .masthead, #header, .header',
+        ).length,
+    )
+    .slice(0, 1);
+  for (const marker of [...$(CONTENT_SELECTOR).toArray(), ...titles]) {
     for (let node: AnyNode | null = marker; node && isElement(node); node = node.parent) {
       if (holders.has(node)) break;
       holders.add(node);
@@ -199,8 +246,9 @@ export function walk(
   }
 }
 
-export function parsePage(html: string, pageUrl: string): PageDocument {
-  const $ = load(html);
+export function parsePage(html: string, pageUrl: string, maxElements = MAX_ELEMENTS): PageDocument {
+  const cut = elementLimit(html, maxElements);
+  const $ = load(cut === undefined ? html : html.slice(0, cut));
   let base = pageUrl;
   const baseHref = $('base[href]').first().attr('href');
   if (baseHref) {
@@ -253,6 +301,7 @@ export function parsePage(html: string, pageUrl: string): PageDocument {
     },
   );
   const document: PageDocument = { $, base, title, text: parts.join(''), spans, noise };
+  if (cut !== undefined) document.truncated = { readChars: cut, totalChars: html.length };
   if (heading) document.heading = heading;
   return document;
 }

@@ -10,12 +10,13 @@ export interface Tokens {
   words: string[];
   starts: number[];
   ends: number[];
-  /** Sentence number of each word (a sentence ends at `.`, `!`, `?` or a block break). */
+  /** Sentence number of each word (a sentence ends at `.`, `!`, `?`, `…` before a word not in lower case, or a block break). */
   sentences: number[];
 }
 
 const WORD = /[\p{L}\p{M}\p{N}]+(?:['’][\p{L}\p{M}\p{N}]+)*/gu;
-const SENTENCE_END = /[!?。！？…]|\n/;
+/** Ends a sentence whatever follows: a block break, or a full stop of a script without case. */
+const SENTENCE_END = /[。！？]|\n/;
 /** Words after which a full stop is not the end of a sentence ("Mr.", "U.S.", "No. 5", "e.g."). */
 const ABBREVIATION =
   /^(?:\p{L}|mr|mrs|ms|dr|prof|st|jr|sr|vs|etc|inc|co|corp|ltd|no|nos|gen|gov|sen|rep|col|lt|sgt|capt|fig|al|approx|dept|est|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|mt|ft|op|ed|eds|vol|pp|cf|ca|st|mme|mlle|sr|sra|dra|bzw|usw|ca|nr|dott|sig|ecc)$/iu;
@@ -53,7 +54,9 @@ export function tokenise(text: string): Tokens {
  */
 function endsSentence(gap: string, text: string, previousEnd: number, next: string): boolean {
   if (SENTENCE_END.test(gap)) return true;
-  if (!gap.includes('.')) return false;
+  // "!", "?" and an ellipsis end a sentence like a full stop: not when the text goes on in lower case
+  // ("… and then", "“Why?” she asked"), which a quotation with an ellipsis in it often does.
+  if (!/[.!?…]/.test(gap)) return false;
   if (/^[\p{Ll}\p{N}]/u.test(next)) return false;
   const before = /[\p{L}\p{M}\p{N}]+$/u.exec(text.slice(Math.max(0, previousEnd - 12), previousEnd));
   return !(before && ABBREVIATION.test(before[0]) && /^\.\s*$/.test(gap));

@@ -5,7 +5,7 @@ import { checkSnapshot } from '../../src/check/check-snapshot.ts';
 import { ruleRegistry } from '../../src/check/rules/index.ts';
 import { loadTerms } from '../../src/check/terms.ts';
 import { fixtureStore } from '../helpers/fixture-store.ts';
-import { ORIGINAL, snapshotOf } from './_rule-tester.ts';
+import { ORIGINAL, snapshotOf } from './_pages.ts';
 
 describe('rule registry', () => {
   it.each(ruleRegistry.map((rule) => [rule.meta.id, rule] as const))(

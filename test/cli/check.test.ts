@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReprintMatch } from '../../src/check/result.ts';
 import { ruleRegistry } from '../../src/check/rules/index.ts';
-import { ORIGINAL, pageHtml } from '../check/_rule-tester.ts';
+import { ORIGINAL, pageHtml } from '../check/_pages.ts';
 import { runCli } from '../helpers/cli.ts';
 import { FIXTURES, fixtureStore } from '../helpers/fixture-store.ts';
 import { startServer, type TestServer } from '../helpers/http.ts';

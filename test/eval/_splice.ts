@@ -40,6 +40,8 @@ function indexText($: CheerioAPI): TextIndex {
     if (node.type !== 'tag') return;
     const element = node as Element;
     if (/^(?:script|style|noscript|template|head)$/.test(element.name)) return;
+    // A hidden copy of the text (schema.org metadata, a print version) is not where readers see it.
+    if ('hidden' in element.attribs || /display\s*:\s*none/i.test(element.attribs.style ?? '')) return;
     if (BLOCK.test(element.name) && !text.endsWith(' ')) text += ' ';
     for (const child of element.children) walk(child);
     if (BLOCK.test(element.name) && !text.endsWith(' ')) text += ' ';
@@ -116,7 +118,8 @@ export function locate(html: string, articleText: string): Located | undefined {
   if (!first || !last) return undefined;
   const lastChain = new Set(ancestors(last));
   const container = ancestors(first).find((element) => lastChain.has(element));
-  if (!container || container.name === 'html') return undefined;
+  // Text spread over the whole body has no container a credit could be put in or next to.
+  if (!container || container.name === 'html' || container.name === 'body') return undefined;
   return { $, first, last, container };
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run eval:pages -- DIR [--set development|hold-out|all] [--limit N] [--show N]`
+ * `npm run eval:pages -- DIR [--set development|hold-out|all] [--limit N] [--show N] [--only TEXT] [--dump DIR]`
  *
  * Measures the checker on real pages made by others. DIR is a local copy of a public corpus of
  * article pages whose article text people marked (see `_corpus.ts`); nothing of it is committed.
@@ -15,7 +15,7 @@
  * before any tuning: tune on development only, and read the hold-out figures as they come.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkSnapshot } from '../../src/check/check-snapshot.ts';
@@ -43,6 +43,8 @@ interface Case {
   expected: Expected;
   article: string | undefined;
   fails: Set<string>;
+  /** The kind of reprint the match must report, when the case is about it. */
+  kind?: 'full' | 'excerpt';
 }
 
 const hash = (text: string) => createHash('sha256').update(text).digest();
@@ -91,6 +93,27 @@ function quotation(text: string, sentences: 1 | 2): string | undefined {
     if (count >= 30 && count <= 60 && (sentences === 1 || words(all[i]!) >= 8)) return quote;
   }
   return undefined;
+}
+
+/**
+ * The article's opening paragraphs up to about a fifth of its words (under the 0.3 excerpt line,
+ * over the few sentences of a quotation), or nothing for an article too short to have an excerpt.
+ */
+function excerptOf(text: string): string[] | undefined {
+  const paragraphs = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const total = words(text);
+  if (total < 300) return undefined;
+  const taken: string[] = [];
+  let count = 0;
+  for (const paragraph of paragraphs) {
+    if (count + words(paragraph) > 0.22 * total) break;
+    taken.push(paragraph);
+    count += words(paragraph);
+  }
+  return count >= 0.12 * total && sentencesOf(taken.join('\n')).length >= 4 ? taken : undefined;
 }
 
 interface Plan {
@@ -215,6 +238,20 @@ function plan(pages: CorpusPage[]): Plan {
       ['commercial-use'],
       `https://commercial.example/2019/03/reprint-${counter}`,
     );
+    // An excerpt: the opening paragraphs, about a fifth of the article, credited in full or not at all.
+    const opening = excerptOf(page.text);
+    if (opening) {
+      const credited = index % 2 === 0;
+      const paragraphs = opening.map(escapeHtml);
+      if (credited) paragraphs.push(creditHtml(parts(6)));
+      add(
+        credited ? 'excerpt credited' : 'excerpt uncredited',
+        fillText(marked, paragraphs),
+        credited ? 'compliant' : 'violation',
+        credited ? [] : [...CREDIT_RULES],
+      );
+      cases.at(-1)!.kind = 'excerpt';
+    }
     // Quotation of one or two sentences inside the blogger's own text.
     const sentences = (index % 2) + 1;
     const quote = quotation(page.text, sentences as 1 | 2);
@@ -274,7 +311,8 @@ function judge(tally: Tally, test: Case, result: PageResult): void {
   const accused = [...flagged].some((rule) => !test.fails.has(rule)) || (flagged.size > 0 && !test.article);
   if (accused) tally.falseAccusations++;
   const sameRules = [...ALL_RULES].every((rule) => flagged.has(rule) === test.fails.has(rule));
-  const right = verdict === test.expected && identified && sameRules;
+  const right =
+    verdict === test.expected && identified && sameRules && (!test.kind || match?.kind === test.kind);
   if (right) tally.verdictRight++;
   else
     tally.wrong.push({
@@ -345,6 +383,10 @@ function main(args: string[]): void {
   const set = argument(args, '--set') ?? 'all';
   const limit = Number(argument(args, '--limit') ?? Number.POSITIVE_INFINITY);
   const show = Number(argument(args, '--show') ?? 0);
+  // To look into a case: only pages whose id starts with TEXT or scenarios that hold it, and the
+  // pages judged wrongly written out to read.
+  const only = argument(args, '--only');
+  const dump = argument(args, '--dump');
   const loaded = loadCorpus(dir);
   // A host the site registry cannot take (a port, an odd character) leaves its page out.
   const corpus = {
@@ -409,6 +451,7 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
         bodyHash: '',
       });
       for (const test of cases) {
+        if (only && !test.page.id.startsWith(only) && !test.scenario.includes(only)) continue;
         const control = controls.get(test);
         if (
           control &&
@@ -417,7 +460,13 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
           leftOut++;
           continue;
         }
+        const wrongBefore = tally.wrong.length;
         judge(tally, test, checkSnapshot(db, snapshotOf(test.url, test.html), { terms, sites: registry }));
+        if (dump && tally.wrong.length > wrongBefore) {
+          mkdirSync(dump, { recursive: true });
+          const name = `${test.page.id.slice(0, 10)}-${test.scenario.split(' ').slice(0, 2).join('-')}`;
+          writeFileSync(join(dump, `${name.replace(/[^\w.-]/g, '_')}.html`), test.html);
+        }
       }
       db.close();
       const seconds = ((performance.now() - started) / 1000).toFixed(1);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parsePage } from '../../src/match/page.ts';
+import { elementLimit, parsePage } from '../../src/match/page.ts';
 import { FIXTURES } from '../helpers/fixture-store.ts';
 
 const page = (file: string) =>
@@ -39,5 +39,27 @@ describe('main text', () => {
       'https://x.example/',
     );
     expect(text.split(/\s+/).filter(Boolean)).toEqual(['alpha', 'beta', 'gamma']);
+  });
+});
+
+describe('a page with too many elements', () => {
+  const links = Array.from({ length: 3000 }, (_, n) => `<a href="/p${n}">link${n}</a>`).join('');
+  const html = `<!doctype html><html><body><article><h1>Title</h1><p>First words of the post.</p>${links}</article></body></html>`;
+
+  it('is read up to the limit and marked as read in part', () => {
+    const page = parsePage(html, 'https://site.example/', 1000);
+    expect(page.truncated).toBeDefined();
+    expect(page.truncated!.readChars).toBeLessThan(html.length);
+    expect(page.$('*').length).toBeLessThanOrEqual(1001);
+    expect(page.text).toContain('First words of the post.');
+    expect(page.text).toContain('link900');
+    expect(page.text).not.toContain('link2000');
+  });
+
+  it('is read whole under the limit, and the cut never falls inside a tag', () => {
+    expect(parsePage(html, 'https://site.example/', 10_000).truncated).toBeUndefined();
+    const cut = elementLimit(html, 1000)!;
+    expect(html.slice(cut, cut + 3)).toBe('<a ');
+    expect(elementLimit('<p>a < b and c < d</p>', 5)).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
-import { ruleTester } from '../_rule-tester.ts';
+import commercialUse from '../../../src/check/rules/commercial-use.ts';
+import { RuleTester } from '../rule-tester.ts';
 
-ruleTester('commercial-use', {
+new RuleTester().run(commercialUse, {
   valid: [
     { name: 'a community site', outcome: 'pass', messageId: 'community' },
     {

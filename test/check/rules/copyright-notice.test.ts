@@ -1,13 +1,15 @@
-import { type Case, ORIGINAL, ruleTester } from '../_rule-tester.ts';
+import copyrightNotice from '../../../src/check/rules/copyright-notice.ts';
+import { ORIGINAL, type Placement } from '../_pages.ts';
+import { type InvalidCase, RuleTester, type ValidCase } from '../rule-tester.ts';
 
-type Fields = Omit<Case, 'name' | 'outcome' | 'messageId'>;
-const pass = (name: string, fields: Fields): Case => ({
+type Fields = Placement;
+const pass = (name: string, fields: Fields): ValidCase => ({
   name,
   ...fields,
   outcome: 'pass',
   messageId: 'found',
 });
-const fail = (name: string, messageId: string, fields: Fields): Case => ({
+const fail = (name: string, messageId: string, fields: Fields): InvalidCase => ({
   name,
   ...fields,
   outcome: 'fail',
@@ -44,7 +46,7 @@ const places: Array<[string, (notice: string) => Fields]> = [
   ],
 ];
 
-ruleTester('copyright-notice', {
+new RuleTester().run(copyrightNotice, {
   valid: [
     ...notices.map((notice, index) => {
       const [where, place] = places[index % places.length]!;

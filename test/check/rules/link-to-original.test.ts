@@ -1,20 +1,22 @@
-import { type Case, ORIGINAL, ruleTester } from '../_rule-tester.ts';
+import linkToOriginal from '../../../src/check/rules/link-to-original.ts';
+import { ORIGINAL, type Placement } from '../_pages.ts';
+import { type InvalidCase, RuleTester, type ValidCase } from '../rule-tester.ts';
 
-type Fields = Omit<Case, 'name' | 'outcome' | 'messageId'>;
-const pass = (name: string, fields: Fields): Case => ({
+type Fields = Placement;
+const pass = (name: string, fields: Fields): ValidCase => ({
   name,
   ...fields,
   outcome: 'pass',
   messageId: 'found',
 });
-const fail = (name: string, messageId: string, fields: Fields): Case => ({
+const fail = (name: string, messageId: string, fields: Fields): InvalidCase => ({
   name,
   ...fields,
   outcome: 'fail',
   messageId,
 });
 
-ruleTester('link-to-original', {
+new RuleTester().run(linkToOriginal, {
   valid: [
     pass('a link to the article after the text', { inText: `<p><a href="${ORIGINAL}">original</a></p>` }),
     pass('a link on the title', { heading: `<a href="${ORIGINAL}">Siege</a>` }),

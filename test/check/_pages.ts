@@ -1,11 +1,10 @@
 /**
- * ESLint-style rule tables: each case is a page that reprints the fixture article `nw-481` with
- * markup put in one place of one theme, and the outcome and message id the rule must give. The
- * page goes through the whole check, so where the post is found is tested with the rule.
+ * Pages for the checker's tests: each reprints the fixture article `nw-481` in one of two themes,
+ * with markup put in one place of it (in the text, after it, in the post's header, in the comments,
+ * the sidebar or the site footer).
  */
-import { describe, expect, it } from 'vitest';
 import { checkSnapshot } from '../../src/check/check-snapshot.ts';
-import type { PageResult, RuleOutcome } from '../../src/check/result.ts';
+import type { PageResult } from '../../src/check/result.ts';
 import { loadTerms } from '../../src/check/terms.ts';
 import { loadSites } from '../../src/config/sites.ts';
 import type { PageSnapshot } from '../../src/crawl/snapshot.ts';
@@ -18,8 +17,7 @@ export const PARAGRAPHS = articleText(river)
   .split('\n')
   .map((paragraph) => paragraph.replace(/&/g, '&amp;').replace(/</g, '&lt;'));
 
-export interface Case {
-  name: string;
+export interface Placement {
   /** `wordpress`: a theme with the usual class names; `bare`: one without any known name. */
   theme?: 'wordpress' | 'bare';
   /** Inside the text's container, after the last paragraph. */
@@ -36,13 +34,9 @@ export interface Case {
   siteFooter?: string;
   url?: string;
   fetchedAt?: string;
-  outcome: RuleOutcome['outcome'];
-  messageId: string;
-  /** The verdict of the match, when the case is about it. */
-  verdict?: 'compliant' | 'violation' | 'uncertain';
 }
 
-export function pageHtml(test: Omit<Case, 'outcome' | 'messageId' | 'name'>): string {
+export function pageHtml(test: Placement): string {
   const body = PARAGRAPHS.map((paragraph) => `<p>${paragraph}</p>`).join('\n');
   const heading = test.heading ?? 'Siege of Lower Vessa';
   if (test.theme === 'bare') {
@@ -71,7 +65,7 @@ ${test.afterText ?? ''}
 <footer id="colophon" class="site-footer">${test.siteFooter ?? '&copy; 2026 Peace Blog'}</footer></body></html>`;
 }
 
-export function snapshotOf(test: Omit<Case, 'outcome' | 'messageId' | 'name'>): PageSnapshot {
+export function snapshotOf(test: Placement): PageSnapshot {
   const url = test.url ?? 'https://peaceblog.example/2026/03/vessa/';
   return {
     url,
@@ -85,7 +79,7 @@ export function snapshotOf(test: Omit<Case, 'outcome' | 'messageId' | 'name'>): 
   };
 }
 
-export function checkCase(test: Omit<Case, 'outcome' | 'messageId' | 'name'>): PageResult {
+export function checkCase(test: Placement): PageResult {
   const { db, rules } = fixtureStore();
   const result = checkSnapshot(db, snapshotOf(test), {
     terms: loadTerms(rules),
@@ -93,47 +87,4 @@ export function checkCase(test: Omit<Case, 'outcome' | 'messageId' | 'name'>): P
   });
   db.close();
   return result;
-}
-
-/** Runs a rule's table: `valid` cases must pass (or be unknown), `invalid` ones fail. */
-export function ruleTester(id: string, tables: { valid: Case[]; invalid: Case[] }): void {
-  describe(id, () => {
-    const { db, rules } = fixtureStore();
-    const terms = loadTerms(rules);
-    const sites = loadSites(rules).sites;
-    const all = [
-      ...tables.valid.map((test) => ['valid', test] as const),
-      ...tables.invalid.map((test) => ['invalid', test] as const),
-    ];
-    it.each(all.map(([kind, test]) => [`${kind}: ${test.name}`, kind, test] as const))(
-      '%s',
-      (_name, kind, test) => {
-        expect(test.messageId, 'every case names its message id').toBeTruthy();
-        const result = checkSnapshot(db, snapshotOf(test), { terms, sites });
-        expect(result.status).toBe('reprint');
-        const [match] = result.matches;
-        expect(match?.article.id).toBe('nw-481');
-        const outcome = match!.rules.find((rule) => rule.rule === id)!;
-        expect(outcome.outcome, JSON.stringify(outcome)).toBe(test.outcome);
-        expect(outcome.messageId).toBe(test.messageId);
-        if (kind === 'valid') expect(test.outcome).not.toBe('fail');
-        const violated = match!.violations.some((violation) => violation.rule === id);
-        const suspected = (match!.suspected ?? []).some((entry) => entry.rule === id);
-        if (test.verdict === 'uncertain') {
-          expect(suspected, JSON.stringify(match)).toBe(true);
-          expect(violated).toBe(false);
-        } else {
-          expect(violated, JSON.stringify(match!.suspected)).toBe(test.outcome === 'fail');
-        }
-        if (test.verdict) expect(match!.verdict).toBe(test.verdict);
-        expect(match!.verdict).toBe(
-          match!.violations.length > 0
-            ? 'violation'
-            : (match!.suspected ?? []).length > 0
-              ? 'uncertain'
-              : 'compliant',
-        );
-      },
-    );
-  });
 }

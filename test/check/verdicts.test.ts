@@ -1,0 +1,58 @@
+/**
+ * The verdict of a match, through the whole check: rules that fail on the post make a violation,
+ * a credit the checker cannot trust reading (hidden by a class, or past the post's clear bounds)
+ * makes the match uncertain, with the rules suspected and never violated.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkSnapshot } from '../../src/check/check-snapshot.ts';
+import { loadTerms } from '../../src/check/terms.ts';
+import { fixtureStore } from '../helpers/fixture-store.ts';
+import { checkCase, ORIGINAL, snapshotOf } from './_pages.ts';
+
+const COPYRIGHT_AND_LINK = `<p>© 2026 Mara Jensen, <a href="${ORIGINAL}">the original</a></p>`;
+
+describe('verdicts', () => {
+  it('is compliant when every rule passes on the post', () => {
+    const [match] = checkCase({ inText: `<p>Source: Northwind Review</p>${COPYRIGHT_AND_LINK}` }).matches;
+    expect(match).toMatchObject({ verdict: 'compliant', violations: [] });
+    expect(match!.suspected).toBeUndefined();
+  });
+
+  it('is a violation when a credit rule fails and nothing near the post explains it away', () => {
+    const [match] = checkCase({ inText: COPYRIGHT_AND_LINK }).matches;
+    expect(match!.verdict).toBe('violation');
+    expect(match!.violations.map((violation) => violation.rule)).toEqual(['source-attribution']);
+  });
+
+  it('is uncertain when the credit is in a part of the post a stylesheet may hide', () => {
+    const [match] = checkCase({
+      inText: `<p class="sr-only">Source: Northwind Review</p>${COPYRIGHT_AND_LINK}`,
+    }).matches;
+    expect(match!.verdict).toBe('uncertain');
+    expect(match!.violations).toEqual([]);
+    expect(match!.suspected!.map((entry) => entry.rule)).toEqual(['source-attribution']);
+    expect(match!.reason).toMatch(/hidden/);
+  });
+
+  it('stays a violation when the only credit is hidden by markup a reader never sees', () => {
+    const [match] = checkCase({
+      inText: `<p style="display:none">Source: Northwind Review</p>${COPYRIGHT_AND_LINK}`,
+    }).matches;
+    expect(match!.verdict).toBe('violation');
+    expect(match!.suspected).toBeUndefined();
+  });
+
+  it('is uncertain when the page is too large to read whole and the credit may lie past the part read', () => {
+    const { db, rules } = fixtureStore();
+    const filler = '<span>more</span>'.repeat(600);
+    const snapshot = snapshotOf({ inText: `${filler}<p>Source: Northwind Review</p>${COPYRIGHT_AND_LINK}` });
+    const options = { terms: loadTerms(rules), sites: [] };
+    const [cut] = checkSnapshot(db, snapshot, { ...options, maxElements: 300 }).matches;
+    expect(cut!.verdict).toBe('uncertain');
+    expect(cut!.reason).toMatch(/too large to read whole/);
+    expect(cut!.violations).toEqual([]);
+    const [whole] = checkSnapshot(db, snapshot, options).matches;
+    expect(whole!.verdict).toBe('compliant');
+    db.close();
+  });
+});
