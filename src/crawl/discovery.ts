@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { Parser as MarkupParser } from 'htmlparser2';
 import { decodeBody } from '../net/charset.ts';
 import { normaliseUrl } from '../net/url.ts';
+import { boundMarkup } from '../text/html-text.ts';
 
 /**
  * Where pages come from: sitemaps (index files, gzip, plain text), the site's own feeds, and the
@@ -212,7 +213,9 @@ export interface LinkBudget {
  * each once, in document order, up to `budget.max` accepted ones. Script, style and comments are
  * not markup to the tokenizer, so a URL in them is no link.
  */
-export function extractLinks(html: string, pageUrl: string, budget: LinkBudget = {}): string[] {
+export function extractLinks(markup: string, pageUrl: string, budget: LinkBudget = {}): string[] {
+  // htmlparser2's Parser is quadratic in the nesting depth: hostile markup is flattened first.
+  const html = boundMarkup(markup).html;
   const max = budget.max ?? Number.POSITIVE_INFINITY;
   let base = pageUrl;
   let baseSeen = false;
