@@ -342,17 +342,9 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
         !bounded &&
         (budget + words > TRAILING_WORDS || (afterHeading && !heading && words > SECTION_WORDS))
       ) {
-        // Past the budget the region may be another section of the post or something else.
-        let nearbyWords = 0;
-        for (let j = index; j < siblings.length && nearbyWords < 3 * TRAILING_WORDS; j++) {
-          const candidate = siblings[j]!;
-          if (classify(candidate, layout, counts) !== 'include') {
-            if (classify(candidate, layout, counts) === 'stop') break;
-            continue;
-          }
-          post.nearby.push(candidate);
-          nearbyWords += isElement(candidate) ? (counts.words.get(candidate) ?? 0) : 10;
-        }
+        // Past the budget the region may be another section of the post or something else: what
+        // follows, on this level and outward, is read as nearby up to the first clear stop.
+        collectNearby(post, level, index, known, root, counts);
         stopped = true;
         break;
       }
@@ -412,6 +404,45 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   if (!foundHeading && page.heading && !within(page.heading, new Set(post.scope)))
     post.scope.unshift(page.heading);
   return post;
+}
+
+/** Words of nearby regions read past the budget, at most. */
+const NEARBY_WORDS = 3 * TRAILING_WORDS;
+
+/**
+ * The regions after a bound chosen by the budget: the rest of this level, then the levels outward,
+ * up to the first region that is clearly not the post (a stop), the page's layout level or
+ * `NEARBY_WORDS`. A credit only there may be the post's or not, so it makes a verdict uncertain.
+ */
+function collectNearby(
+  post: Post,
+  start: Element,
+  startIndex: number,
+  known: Element | undefined,
+  root: Element,
+  counts: Counts,
+): void {
+  let nearbyWords = 0;
+  let level = start;
+  let index = startIndex;
+  for (;;) {
+    const layout = isLayout(level);
+    const siblings = level.children;
+    for (; index < siblings.length; index++) {
+      if (nearbyWords >= NEARBY_WORDS) return;
+      const candidate = siblings[index]!;
+      const kind = classify(candidate, layout, counts);
+      if (kind === 'stop') return;
+      if (kind === 'skip') continue;
+      post.nearby.push(candidate);
+      nearbyWords += isElement(candidate) ? (counts.words.get(candidate) ?? 0) : 10;
+    }
+    if (layout || level === known || level === root) return;
+    const parent = level.parent;
+    if (!parent || !isElement(parent)) return;
+    index = parent.children.indexOf(level) + 1;
+    level = parent;
+  }
 }
 
 /** Whether a post container holds a post other than the one with the text (a digest or archive). */

@@ -42,6 +42,39 @@ describe('verdicts', () => {
     expect(match!.suspected).toBeUndefined();
   });
 
+  /** The blogger's own words after the text: more than the budget of what may follow a post's text. */
+  const OWN_BLOCK = `<div><p>${Array.from({ length: 18 }, (_, index) => `Our own note number ${index} says little about diets here.`).join(' ')}</p></div>`;
+  const CREDIT = `<p>Source: Northwind Review</p>${COPYRIGHT_AND_LINK}`;
+
+  it('is uncertain when the credit is one level out, past a block that ends the post by its length', () => {
+    const [match] = checkCase({ theme: 'bare', inText: OWN_BLOCK, afterText: CREDIT }).matches;
+    expect(match!.verdict).toBe('uncertain');
+    expect(match!.violations).toEqual([]);
+    expect(match!.suspected!.map((entry) => [entry.rule, entry.messageId])).toEqual([
+      ['source-attribution', 'missing'],
+      ['copyright-notice', 'missing'],
+      ['link-to-original', 'missing'],
+    ]);
+    expect(match!.reason).toMatch(/bounds are unclear/);
+  });
+
+  it('is compliant when the same credit is within the budget', () => {
+    const [match] = checkCase({ theme: 'bare', afterText: CREDIT }).matches;
+    expect(match!.verdict).toBe('compliant');
+  });
+
+  it('stays a violation when the credit past the long block also lies past related posts', () => {
+    const related = `<div class="related-posts">${['One', 'Two', 'Three', 'Four', 'Five'].map((item) => `<a href="/${item}">${item} more reading</a>`).join(' ')}</div>`;
+    const [match] = checkCase({ theme: 'bare', inText: OWN_BLOCK, afterText: `${related}${CREDIT}` }).matches;
+    expect(match!.verdict).toBe('violation');
+    expect(match!.violations.map((violation) => [violation.rule, violation.messageId])).toEqual([
+      ['source-attribution', 'missing'],
+      ['copyright-notice', 'missing'],
+      ['link-to-original', 'missing'],
+    ]);
+    expect(match!.suspected).toBeUndefined();
+  });
+
   it('is uncertain when the page is too large to read whole and the credit may lie past the part read', () => {
     const { db, rules } = fixtureStore();
     const filler = '<span>more</span>'.repeat(600);
