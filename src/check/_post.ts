@@ -13,8 +13,10 @@
  * Element names alone decide nothing: an `aside` or `footer` met inside the post belongs to it; met
  * at the level of the page's layout (the level that also holds the site header or navigation, or
  * the body) it is the site's. Class names help where a theme has them; without them, a budget of
- * words bounds what may follow the text, and a region past that budget is `nearby`: a credit found
- * only there makes the verdict `uncertain`, never compliant and never a violation.
+ * words bounds what may follow the text, and what lies past that budget (on its level and outward,
+ * up to a clear stop) is `nearby`: a credit found only there makes the verdict `uncertain`, never
+ * compliant and never a violation. So is what precedes a stop region met before the text below the
+ * page's layout level (a theme that keeps the title block in an element named `sidebar`).
  *
  * Every step is linear in the page: one walk to count matched words per element, then each sibling
  * is looked at once.
@@ -375,7 +377,12 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
       const sibling = level.children[index]!;
       const kind = classify(sibling, layout, counts, 'skip');
       if (kind === 'skip' || (bounded && kind === 'stop')) continue;
-      if (kind === 'stop') break outer;
+      if (kind === 'stop') {
+        // A region named like a sidebar before the text, below the page's layout level (some themes
+        // put the title block in one), may or may not start the post: what precedes it is nearby.
+        if (!layout) collectBefore(post, level, index - 1, counts);
+        break outer;
+      }
       // Reprinted text outside the container (a standfirst) costs nothing; the post's own words do.
       const words = isElement(sibling)
         ? (counts.words.get(sibling) ?? 0) - (counts.matched.get(sibling) ?? 0)
@@ -441,6 +448,31 @@ function collectNearby(
     const parent = level.parent;
     if (!parent || !isElement(parent)) return;
     index = parent.children.indexOf(level) + 1;
+    level = parent;
+  }
+}
+
+/**
+ * What precedes `fromIndex` in `start`, and outward level by level, back to a stop, the page's layout
+ * level or `NEARBY_WORDS`, as nearby.
+ */
+function collectBefore(post: Post, start: Element, fromIndex: number, counts: Counts): void {
+  let nearbyWords = 0;
+  let level = start;
+  let index = fromIndex;
+  for (;;) {
+    for (; index >= 0; index--) {
+      if (nearbyWords >= NEARBY_WORDS) return;
+      const candidate = level.children[index]!;
+      const kind = classify(candidate, false, counts, 'skip');
+      if (kind === 'stop') return;
+      if (kind === 'skip') continue;
+      post.nearby.push(candidate);
+      nearbyWords += isElement(candidate) ? (counts.words.get(candidate) ?? 0) : 10;
+    }
+    const parent = level.parent;
+    if (!parent || !isElement(parent) || isLayout(parent)) return;
+    index = parent.children.indexOf(level) - 1;
     level = parent;
   }
 }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { checkSnapshot } from '../../src/check/check-snapshot.ts';
 import { loadTerms } from '../../src/check/terms.ts';
 import { fixtureStore } from '../helpers/fixture-store.ts';
-import { checkCase, ORIGINAL, snapshotOf } from './_pages.ts';
+import { checkCase, ORIGINAL, PARAGRAPHS, snapshotOf } from './_pages.ts';
 
 const COPYRIGHT_AND_LINK = `<p>© 2026 Mara Jensen, <a href="${ORIGINAL}">the original</a></p>`;
 
@@ -73,6 +73,43 @@ describe('verdicts', () => {
       ['link-to-original', 'missing'],
     ]);
     expect(match!.suspected).toBeUndefined();
+  });
+
+  /** A theme that puts the title block in an element named `sidebar`, between a lead note and the text. */
+  function titleInSidebar(lead: string): ReturnType<typeof checkCase> {
+    const { db, rules } = fixtureStore();
+    const body = `<!doctype html><html><head><title>t</title></head><body>
+<div class="top"><b>Peace Blog</b> <a href="/">Home</a></div>
+<div class="page"><div class="post-content">${lead}
+<div class="sidebar"><h1>Siege of Lower Vessa</h1><p>By Mara Jensen</p></div>
+<div class="article">${PARAGRAPHS.map((paragraph) => `<p>${paragraph}</p>`).join('')}</div>
+</div><div id="comments"></div></div>
+<footer>&copy; 2026 Peace Blog</footer></body></html>`;
+    const result = checkSnapshot(db, { ...snapshotOf({}), body }, { terms: loadTerms(rules), sites: [] });
+    db.close();
+    return result;
+  }
+
+  it('is uncertain when the credit precedes a sidebar-named block that opens the post', () => {
+    const [match] = titleInSidebar(`<p><em>Source: Northwind Review</em></p>${COPYRIGHT_AND_LINK}`).matches;
+    expect(match!.verdict).toBe('uncertain');
+    expect(match!.violations).toEqual([]);
+    expect(match!.suspected!.map((entry) => [entry.rule, entry.messageId])).toEqual([
+      ['source-attribution', 'missing'],
+      ['copyright-notice', 'missing'],
+      ['link-to-original', 'missing'],
+    ]);
+  });
+
+  it('keeps a rule that fails there too a violation, beside the suspected ones', () => {
+    const [match] = titleInSidebar(
+      `<p><em>Source: Northwind Review, <a href="${ORIGINAL}">the original</a></em></p>`,
+    ).matches;
+    expect(match!.verdict).toBe('violation');
+    expect(match!.violations.map((violation) => [violation.rule, violation.messageId])).toEqual([
+      ['copyright-notice', 'missing'],
+    ]);
+    expect(match!.suspected!.map((entry) => entry.rule)).toEqual(['source-attribution', 'link-to-original']);
   });
 
   it('is uncertain when the page is too large to read whole and the credit may lie past the part read', () => {
