@@ -20,12 +20,20 @@ export type ErrorCode =
 export class SyndicateError extends Error {
   readonly code: ErrorCode;
   readonly where: Where;
+  /** Further problems found in the same input (every invalid field of a file, not only the first). */
+  readonly more: readonly SyndicateError[];
 
-  constructor(code: ErrorCode, message: string, where: Where = {}, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(
+    code: ErrorCode,
+    message: string,
+    where: Where = {},
+    options?: { cause?: unknown; more?: readonly SyndicateError[] },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SyndicateError';
     this.code = code;
     this.where = where;
+    this.more = options?.more ?? [];
   }
 
   /** `file:line: field: message`, omitting what is unknown. */

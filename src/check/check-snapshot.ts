@@ -7,7 +7,7 @@ import type { AnyNode, Element } from 'domhandler';
 import type { Site } from '../config/sites.ts';
 import type { Terms } from '../config/terms.ts';
 import { DEFAULT_MATCH, findReprints, type MatchOptions, PageFingerprints } from '../match/identify.ts';
-import { parsePage } from '../match/page.ts';
+import { MAX_DEPTH, parsePage } from '../match/page.ts';
 import { tokenise } from '../match/tokens.ts';
 import { bareHost, matchKey, siteOf } from '../net/url.ts';
 import type { PageSnapshot } from '../snapshot/index.ts';
@@ -149,6 +149,8 @@ export function checkSnapshot(db: Db, snapshot: PageSnapshot, options: CheckOpti
     // then suspected, never a violation.
     if (page.truncated && !post.ambiguity)
       post.ambiguity = `the page is too large to read whole (only its first ${page.truncated.readChars} of ${page.truncated.totalChars} characters were read)`;
+    if (page.flattened && !post.ambiguity)
+      post.ambiguity = `the page nests elements deeper than ${MAX_DEPTH} levels (${page.flattened} of their tags were read as plain text)`;
     const judged = judge(
       rules,
       {

@@ -8,6 +8,7 @@ import { feedDefinitionSchema, loadFeedConfig, PUBLISHER_FILE, publisherSchema }
 import { loadSites, SITES_FILE, type SitesFile } from '../config/sites.ts';
 import { TERMS_FILE } from '../config/terms.ts';
 import { loadYamlFile } from '../config/yaml.ts';
+import { isSyndicateError, SyndicateError } from '../errors.ts';
 import { Camera, listEvidence, verifyCapture } from '../evidence/index.ts';
 import { addressAllowed } from '../net/address-policy.ts';
 import { loadNotices, NOTICE_KINDS, NOTICES_DIR } from '../report/index.ts';
@@ -76,9 +77,19 @@ function attempt(add: Add, what: string, check: () => string | undefined): boole
     if (detail !== undefined) add('ok', what, detail);
     return true;
   } catch (error) {
-    add('fail', what, describeError(error));
+    addFailure(add, what, error);
     return false;
   }
+}
+
+/** A failure line for the error, and one for each further problem it carries (every field of a file). */
+function addFailure(add: Add, what: string, error: unknown): void {
+  if (!isSyndicateError(error)) {
+    add('fail', what, describeError(error));
+    return;
+  }
+  add('fail', what, describeError(new SyndicateError(error.code, error.message, error.where)));
+  for (const other of error.more) add('fail', what, describeError(other));
 }
 
 function checkFeeds(dir: string, add: Add): void {
@@ -140,7 +151,7 @@ function checkStore(file: string, add: Add): void {
     // Read-only: the doctor changes nothing, not even the schema version.
     db = openStore(file, { readonly: true });
   } catch (error) {
-    add('fail', file, describeError(error));
+    addFailure(add, file, error);
     return;
   }
   try {

@@ -8,7 +8,14 @@ import { isSyndicateError } from '../errors.ts';
  * errors name the call and the path (`EISDIR: illegal operation on a directory, open 'out'`).
  */
 export function describeError(error: unknown): string {
-  if (isSyndicateError(error)) return firstLine(error.toString());
+  if (isSyndicateError(error)) {
+    const line = firstLine(error.toString());
+    const more = error.more.length;
+    if (!more) return line;
+    // doctor reads the configuration files, not articles or pages.
+    const where = error.code === 'config' ? ': syndicate doctor lists them' : '';
+    return `${line} (and ${more} more problem${more === 1 ? '' : 's'}${where})`;
+  }
   if (error instanceof Error) {
     const system = error as NodeJS.ErrnoException;
     const message = firstLine(error.message) || error.name;

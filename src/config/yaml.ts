@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { configError, type SyndicateError, type Where } from '../errors.ts';
+import { configError, SyndicateError, type Where } from '../errors.ts';
 
 /**
  * Parse YAML text and validate it with a zod schema. Every error names the file, the line and the
@@ -43,7 +43,13 @@ export function loadYamlFile<S extends z.ZodType>(file: string, schema: S): z.ou
   return parseYaml(text, schema, { file });
 }
 
-/** The first zod issue as a SyndicateError naming file, line (when `locate` knows it) and field. */
+/** Zod issues listed in one error: enough for a file with a problem on every line, bounded. */
+const MAX_ISSUES = 50;
+
+/**
+ * The first zod issue as a SyndicateError naming file, line (when `locate` knows it) and field;
+ * the other issues ride along in `more`, so `doctor` can list every problem of a file at once.
+ */
 export function zodToError(
   error: z.ZodError,
   options: {
@@ -54,12 +60,15 @@ export function zodToError(
   },
 ): SyndicateError {
   const { file, makeError = configError, locate } = options;
-  const issue = error.issues[0]!;
-  const path = issue.path;
-  const where: Where = { file, field: fieldName(path) || undefined };
-  const line = options.line ?? locate?.(path);
-  if (line !== undefined) where.line = line;
-  return makeError(issue.message, where, error);
+  const [first, ...rest] = error.issues.slice(0, MAX_ISSUES).map((issue) => {
+    const where: Where = { file, field: fieldName(issue.path) || undefined };
+    const line = options.line ?? locate?.(issue.path);
+    if (line !== undefined) where.line = line;
+    return { message: issue.message, where };
+  });
+  const more = rest.map(({ message, where }) => makeError(message, where));
+  const head = makeError(first!.message, first!.where, error);
+  return new SyndicateError(head.code, head.message, head.where, { cause: error, more });
 }
 
 function fieldName(path: readonly PropertyKey[]): string {

@@ -1,6 +1,5 @@
 import { gunzipSync } from 'node:zlib';
 import { Parser as MarkupParser } from 'htmlparser2';
-import Parser from 'rss-parser';
 import { decodeBody } from '../net/charset.ts';
 import { normaliseUrl } from '../net/url.ts';
 
@@ -120,15 +119,86 @@ function localName(name: string): string {
   return (colon >= 0 ? name.slice(colon + 1) : name).toLowerCase();
 }
 
-const feedParser = new Parser({ timeout: 0 });
+/** A feed that is no feed: no RSS, Atom or RSS 1.0 root element. */
+export class NotAFeedError extends Error {}
 
-/** The article links of an RSS or Atom feed. */
-export async function parseFeedLinks(text: string, base: string): Promise<string[]> {
-  const feed = await feedParser.parseString(text);
-  return feed.items
-    .map((item) => (item.link ? normaliseUrl(item.link, base) : undefined))
-    .filter((url): url is string => url !== undefined);
+/**
+ * The article links of an RSS 2.0, RSS 1.0 or Atom feed, read in one streaming pass (no tree: a
+ * feed is hostile input, so time and memory stay linear in its size) and at most `max` of them:
+ * an item's `<link>` text, an entry's `<link rel="alternate">` (or first `<link>`) `href`.
+ */
+export function parseFeedLinks(text: string, base: string, max = Number.POSITIVE_INFINITY): string[] {
+  const links: string[] = [];
+  const open: string[] = [];
+  let root: string | undefined;
+  let linkText: string | undefined;
+  let entryLink: { href: string; alternate: boolean } | undefined;
+  let done = false;
+  let truncated = false;
+  // An item's first <link> is its link; a second one (invalid RSS) is not another article.
+  let itemLinked = false;
+  const take = (raw: string | undefined) => {
+    const url = raw ? normaliseUrl(raw.trim(), base) : undefined;
+    if (url === undefined) return;
+    links.push(url);
+    if (links.length >= max) done = true;
+  };
+  const parser = new MarkupParser(
+    {
+      onopentag(name, attributes) {
+        if (done) return;
+        const local = localName(name);
+        root ??= local;
+        const parent = open.at(-1);
+        open.push(local);
+        if (local === 'item') itemLinked = false;
+        else if (local === 'link' && parent === 'item' && !itemLinked) linkText = '';
+        else if (local === 'entry') entryLink = undefined;
+        else if (local === 'link' && parent === 'entry' && attributes.href !== undefined) {
+          // RFC 4287 §4.2.7.2: no rel is "alternate", and so is its IANA URI; "ALTERNATE" is not.
+          const rel = (attributes.rel ?? 'alternate').trim().replace(IANA_RELATIONS, '');
+          if (rel === 'alternate' && !entryLink?.alternate)
+            entryLink = { href: attributes.href, alternate: true };
+          else entryLink ??= { href: attributes.href, alternate: false };
+        }
+      },
+      ontext(chunk) {
+        if (linkText !== undefined && linkText.length < MAX_LINK_CHARS) linkText += chunk;
+      },
+      onclosetag(_name, implied) {
+        if (done) return;
+        const closing = open.pop();
+        // The root closed only because the text ended: a feed cut short, not a feed to trust.
+        if (open.length === 0 && implied) truncated = true;
+        if (closing === 'link' && linkText !== undefined) {
+          take(linkText);
+          linkText = undefined;
+          itemLinked = true;
+        } else if (closing === 'entry') {
+          take(entryLink?.href);
+          entryLink = undefined;
+        }
+      },
+    },
+    { xmlMode: true, decodeEntities: true },
+  );
+  for (let start = 0; start < text.length && !done; start += SLICE_CHARS) {
+    parser.write(text.slice(start, start + SLICE_CHARS));
+  }
+  parser.end();
+  if (root !== 'rss' && root !== 'feed' && root !== 'rdf') {
+    throw new NotAFeedError(
+      root ? `not a feed: the document's root is <${root}>` : 'not a feed: no XML element',
+    );
+  }
+  if (truncated && !done) throw new NotAFeedError(`the feed ends before its <${root}> element closes`);
+  return links;
 }
+
+const IANA_RELATIONS = 'http://www.iana.org/assignments/relation/';
+
+/** Longer link text than this is no URL; it is not kept growing. */
+const MAX_LINK_CHARS = 8192;
 
 export interface LinkBudget {
   /** Links kept at most; parsing stops once this many are kept. */

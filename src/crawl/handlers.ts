@@ -4,7 +4,7 @@ import { FetchError } from '../net/errors.ts';
 import type { FetchResult } from '../net/http.ts';
 import { normaliseUrl, sameSite } from '../net/url.ts';
 import type { Admission } from './admission.ts';
-import { extractLinks, parseFeedLinks, parseSitemap } from './discovery.ts';
+import { extractLinks, NotAFeedError, parseFeedLinks, parseSitemap } from './discovery.ts';
 import { toPageSnapshot } from './page.ts';
 import type { FrontierItem, NewItem, Outcome } from './queue.ts';
 import type { RobotsPolicy } from './robots.ts';
@@ -134,7 +134,13 @@ export async function handleFeed(
 ): Promise<Handled> {
   if (result.truncated) throw new FetchError('too-large', item.url, 'feed larger than the size limit');
   const text = decodeBody(result.bytes, result.headers['content-type']).text;
-  const links = await parseFeedLinks(text, result.finalUrl);
+  let links: string[];
+  try {
+    links = parseFeedLinks(text, result.finalUrl, context.crawler.maxLinksPerPage);
+  } catch (error) {
+    if (error instanceof NotAFeedError) throw new FetchError('parse', item.url, error.message);
+    throw error;
+  }
   const pages = context.admission.admitPages(site, links, (url) => ({
     siteId: site.id,
     url,

@@ -8,7 +8,7 @@
  */
 import { type CheerioAPI, load } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
-import { Parser } from 'htmlparser2';
+import { Tokenizer } from 'htmlparser2';
 import { BLOCK_TAGS, SKIP_TEXT } from '../text/html-text.ts';
 
 /**
@@ -41,32 +41,169 @@ export interface PageDocument {
   heading?: Element;
   /** Set when the page had more than `MAX_ELEMENTS` elements: only the part before was read. */
   truncated?: { readChars: number; totalChars: number };
+  /** Set when elements nested deeper than `MAX_DEPTH`: how many of their tags were read as text only. */
+  flattened?: number;
 }
 
 /**
- * Where to cut a page so that at most `maxElements` elements are read: one pass of a tokenizer
- * that builds nothing, fed in slices so that it stops soon after the limit.
+ * Elements nested deeper than this are read as if they were siblings at this depth, as Chromium's
+ * parser does at 512. Tree builders spend time in proportion to the depth on every tag, so 30,000
+ * nested elements (a 150 KB page) took parse5 45 seconds; real pages stay far below a hundred.
  */
-export function elementLimit(html: string, maxElements: number): number | undefined {
-  // A page cannot hold more elements than it has '<' characters.
-  let opens = 0;
-  for (let at = html.indexOf('<'); at >= 0 && opens <= maxElements; at = html.indexOf('<', at + 1)) opens++;
-  if (opens <= maxElements) return undefined;
+export const MAX_DEPTH = 512;
+
+/** A page's markup bounded for the tree builder, and what was left out or flattened. */
+export interface BoundedPage {
+  html: string;
+  /** Where the page was cut to keep `maxElements` elements, when it was. */
+  cut?: number;
+  /** Start and end tags dropped because they nested deeper than `maxDepth` (their text is kept). */
+  flattened: number;
+}
+
+/** Elements with no content, never closed. */
+const VOID_ELEMENTS = new Set([
+  'area',
+  'base',
+  'br',
+  'col',
+  'embed',
+  'hr',
+  'img',
+  'input',
+  'keygen',
+  'link',
+  'meta',
+  'param',
+  'source',
+  'track',
+  'wbr',
+]);
+/**
+ * Elements whose end tag may be left out (the next sibling closes them): they cannot nest in one
+ * another, so they are not counted as depth, and a page of unclosed paragraphs is left as it is.
+ */
+const OPTIONAL_END = new Set([
+  'html',
+  'head',
+  'body',
+  'p',
+  'li',
+  'dt',
+  'dd',
+  'option',
+  'optgroup',
+  'tr',
+  'td',
+  'th',
+  'thead',
+  'tbody',
+  'tfoot',
+  'colgroup',
+  'caption',
+  'rb',
+  'rt',
+  'rp',
+  'rtc',
+]);
+/** SVG and MathML: there `<x/>` closes itself; in HTML it opens an element like `<x>`. */
+const FOREIGN_ROOTS = new Set(['svg', 'math']);
+/** An end tag closes one of this many innermost open elements, or is ignored (a stray end tag). */
+const END_TAG_REACH = 16;
+
+const NO_CALLBACK = () => {};
+
+/**
+ * Bound a page before a tree is built of it: at most `maxElements` elements (the rest is cut) and
+ * no element deeper than `maxDepth` (its tags are dropped, its text kept). One pass of a tokenizer
+ * with its own small stack (htmlparser2's Parser keeps its stack with `unshift`, itself quadratic
+ * in the depth), fed in slices so that it stops soon after the element limit; pages with too few
+ * tags to reach either limit are not even tokenized. An end tag only ever searches a few
+ * innermost elements, so every tag costs constant time.
+ */
+export function boundPage(html: string, maxElements = MAX_ELEMENTS, maxDepth = MAX_DEPTH): BoundedPage {
+  // A page cannot hold more elements, or nest deeper, than it has '<' characters.
+  let tags = 0;
+  const enough = Math.min(maxElements, maxDepth);
+  for (let at = html.indexOf('<'); at >= 0 && tags <= enough; at = html.indexOf('<', at + 1)) tags++;
+  if (tags <= enough) return { html, flattened: 0 };
+
+  const stack: Array<{ name: string; dropped: boolean }> = [];
+  const omit: Array<[number, number]> = [];
   let count = 0;
   let cut: number | undefined;
-  const parser = new Parser(
+  let foreign = 0;
+  let name = '';
+  let tagStart = 0;
+  const open = (end: number, selfClosing: boolean) => {
+    if (cut !== undefined) return;
+    count++;
+    if (count > maxElements) {
+      cut = tagStart;
+      return;
+    }
+    if (VOID_ELEMENTS.has(name) || OPTIONAL_END.has(name) || (selfClosing && foreign > 0)) return;
+    const dropped = stack.length >= maxDepth;
+    if (dropped) omit.push([tagStart, end + 1]);
+    if (FOREIGN_ROOTS.has(name)) foreign++;
+    stack.push({ name, dropped });
+  };
+  const tokenizer = new Tokenizer(
+    { decodeEntities: false, xmlMode: false },
     {
-      onopentag() {
-        count++;
-        if (count > maxElements && cut === undefined) cut = parser.startIndex;
+      onopentagname(start, end) {
+        name = html.slice(start, end).toLowerCase();
+        tagStart = start - 1;
       },
+      onopentagend: (end) => open(end, false),
+      onselfclosingtag: (end) => open(end, true),
+      onclosetag(start, end) {
+        if (cut !== undefined) return;
+        const closing = html.slice(start, end).toLowerCase();
+        const reach = Math.max(0, stack.length - END_TAG_REACH);
+        let at = stack.length - 1;
+        while (at >= reach && stack[at]!.name !== closing) at--;
+        if (at < reach) return;
+        // Elements above the one closed end with it, by implication: their tags have no end to drop.
+        while (stack.length > at + 1) if (FOREIGN_ROOTS.has(stack.pop()!.name)) foreign--;
+        const element = stack.pop()!;
+        if (FOREIGN_ROOTS.has(element.name)) foreign--;
+        if (element.dropped) {
+          const close = html.indexOf('>', end);
+          omit.push([start - 2, close < 0 ? html.length : close + 1]);
+        }
+      },
+      onattribdata: NO_CALLBACK,
+      onattribentity: NO_CALLBACK,
+      onattribend: NO_CALLBACK,
+      onattribname: NO_CALLBACK,
+      oncdata: NO_CALLBACK,
+      oncomment: NO_CALLBACK,
+      ondeclaration: NO_CALLBACK,
+      onend: NO_CALLBACK,
+      onprocessinginstruction: NO_CALLBACK,
+      ontext: NO_CALLBACK,
+      ontextentity: NO_CALLBACK,
     },
-    { decodeEntities: false },
   );
   const slice = 65_536;
   for (let at = 0; at < html.length && cut === undefined; at += slice)
-    parser.write(html.slice(at, at + slice));
-  return cut;
+    tokenizer.write(html.slice(at, at + slice));
+  const end = cut ?? html.length;
+  if (omit.length === 0) {
+    return cut === undefined ? { html, flattened: 0 } : { html: html.slice(0, cut), cut, flattened: 0 };
+  }
+  const kept: string[] = [];
+  let from = 0;
+  for (const [start, stop] of omit.sort((a, b) => a[0] - b[0])) {
+    if (start >= end) break;
+    if (start > from) kept.push(html.slice(from, start));
+    from = Math.max(from, stop);
+  }
+  if (from < end) kept.push(html.slice(from, end));
+  const bounded: BoundedPage = { html: kept.join(''), flattened: omit.length };
+  if (cut !== undefined) bounded.cut = cut;
+  return bounded;
 }
 
 /** Elements whose content is never readable text of a post (code, media, controls). */
@@ -247,8 +384,9 @@ export function walk(
 }
 
 export function parsePage(html: string, pageUrl: string, maxElements = MAX_ELEMENTS): PageDocument {
-  const cut = elementLimit(html, maxElements);
-  const $ = load(cut === undefined ? html : html.slice(0, cut));
+  const bounded = boundPage(html, maxElements);
+  const cut = bounded.cut;
+  const $ = load(bounded.html);
   let base = pageUrl;
   const baseHref = $('base[href]').first().attr('href');
   if (baseHref) {
@@ -302,6 +440,7 @@ export function parsePage(html: string, pageUrl: string, maxElements = MAX_ELEME
   );
   const document: PageDocument = { $, base, title, text: parts.join(''), spans, noise };
   if (cut !== undefined) document.truncated = { readChars: cut, totalChars: html.length };
+  if (bounded.flattened > 0) document.flattened = bounded.flattened;
   if (heading) document.heading = heading;
   return document;
 }

@@ -69,4 +69,27 @@ describe('syndicate doctor', () => {
     );
     expect(result.stdout).toMatch(/\d+ problem\(s\)/);
   });
+
+  it('lists every invalid field of a file, where a command names the first and counts the rest', async () => {
+    const { dir, args } = project();
+    writeFileSync(
+      join(dir, 'rules', 'terms.yaml'),
+      'publisher:\n  name: Northwind Review\n  home: not-a-url\nexcerptBelow: 2\nrules: 7\n',
+    );
+    const doctor = await runCli([...args, 'doctor', '--no-browser', '--no-dns']);
+    expect(doctor.code).toBe(2);
+    const terms = doctor.stdout.split('\n').filter((line) => /^FAIL {2}\S+rules\/terms\.yaml/.test(line));
+    expect(terms).toEqual([
+      expect.stringMatching(/terms\.yaml:3: publisher\.home: /),
+      expect.stringMatching(/terms\.yaml:4: excerptBelow: /),
+      expect.stringMatching(/terms\.yaml:5: rules: /),
+    ]);
+    const page = join(dir, 'page.html');
+    writeFileSync(page, '<p>nothing here</p>');
+    const check = await runCli([...args, 'check', page]);
+    expect(check.code).toBe(2);
+    expect(check.stderr.trim()).toMatch(
+      /^syndicate: \S+terms\.yaml:3: publisher\.home: .* \(and 2 more problems: syndicate doctor lists them\)$/,
+    );
+  });
 });

@@ -1,6 +1,12 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { extractLinks, parseFeedLinks, parseSitemap, urlFilter } from '../../src/crawl/discovery.ts';
+import {
+  extractLinks,
+  NotAFeedError,
+  parseFeedLinks,
+  parseSitemap,
+  urlFilter,
+} from '../../src/crawl/discovery.ts';
 
 describe('sitemaps', () => {
   const urlset =
@@ -36,16 +42,50 @@ describe('sitemaps', () => {
 });
 
 describe('feeds', () => {
-  it('reads the item links of RSS and Atom', async () => {
+  it('reads the item links of RSS and Atom', () => {
     const rss =
       '<rss version="2.0"><channel><title>t</title><item><title>a</title><link>/posts/1</link></item><item><title>b</title><link>https://s.example/posts/2?utm_source=rss</link></item></channel></rss>';
-    expect(await parseFeedLinks(rss, 'https://s.example/feed')).toEqual([
+    expect(parseFeedLinks(rss, 'https://s.example/feed')).toEqual([
       'https://s.example/posts/1',
       'https://s.example/posts/2',
     ]);
     const atom =
       '<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><title>a</title><link href="https://s.example/atom/1"/></entry></feed>';
-    expect(await parseFeedLinks(atom, 'https://s.example/atom')).toEqual(['https://s.example/atom/1']);
+    expect(parseFeedLinks(atom, 'https://s.example/atom')).toEqual(['https://s.example/atom/1']);
+  });
+
+  it("takes an Atom entry's alternate link over its other links, and RSS 1.0 items", () => {
+    const atom = `<?xml version="1.0"?><a:feed xmlns:a="http://www.w3.org/2005/Atom"><a:link href="/home"/>
+      <a:entry><a:link rel="edit" href="/edit/1"/><a:link rel="alternate" href="/read/1"/><a:link href="/read/1b"/></a:entry>
+      <a:entry><a:link rel="enclosure" href="/audio.mp3"/></a:entry>
+      <a:entry><a:title>no link</a:title></a:entry>
+      <a:entry><a:link rel="ALTERNATE" href="/upper"/><a:link rel="http://www.iana.org/assignments/relation/alternate" href="/iana"/></a:entry></a:feed>`;
+    expect(parseFeedLinks(atom, 'https://s.example/atom')).toEqual([
+      'https://s.example/read/1',
+      'https://s.example/audio.mp3',
+      'https://s.example/iana',
+    ]);
+    const rdf = `<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+      <channel rdf:about="https://s.example/"><link>https://s.example/</link></channel>
+      <item rdf:about="https://s.example/p/1"><title>one &amp; two</title><link>https://s.example/p/1?a=1&amp;b=2</link></item></rdf:RDF>`;
+    expect(parseFeedLinks(rdf, 'https://s.example/rdf')).toEqual(['https://s.example/p/1?a=1&b=2']);
+  });
+
+  it('stops at the link budget, however long the feed', () => {
+    const items = Array.from({ length: 50_000 }, (_, i) => `<item><link>/p/${i}</link></item>`).join('');
+    const links = parseFeedLinks(`<rss><channel>${items}</channel></rss>`, 'https://s.example/', 1000);
+    expect(links).toHaveLength(1000);
+    expect(links.at(-1)).toBe('https://s.example/p/999');
+  });
+
+  it('says a page that is no feed is not one', () => {
+    expect(() =>
+      parseFeedLinks('<!doctype html><html><body><a href="/x">x</a></body></html>', 'https://s.example/'),
+    ).toThrow(NotAFeedError);
+    expect(() => parseFeedLinks('', 'https://s.example/')).toThrow(/no XML element/);
+    expect(() => parseFeedLinks('<rss><channel><item><link>/x</link></item>', 'https://s.example/')).toThrow(
+      /ends before its <rss> element closes/,
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { elementLimit, parsePage } from '../../src/match/page.ts';
+import { boundPage, MAX_DEPTH, parsePage } from '../../src/match/page.ts';
 import { FIXTURES } from '../helpers/fixture-store.ts';
 
 const page = (file: string) =>
@@ -58,8 +58,51 @@ describe('a page with too many elements', () => {
 
   it('is read whole under the limit, and the cut never falls inside a tag', () => {
     expect(parsePage(html, 'https://site.example/', 10_000).truncated).toBeUndefined();
-    const cut = elementLimit(html, 1000)!;
+    const cut = boundPage(html, 1000).cut!;
     expect(html.slice(cut, cut + 3)).toBe('<a ');
-    expect(elementLimit('<p>a < b and c < d</p>', 5)).toBeUndefined();
+    expect(boundPage('<p>a < b and c < d</p>', 5).cut).toBeUndefined();
+  });
+});
+
+describe('a page that nests elements without end', () => {
+  const depth = 20_000;
+  const html = `<html><body><main><h1>Deep</h1>${'<div class="x">'.repeat(depth)}<p>First words of the post.</p>${'</div>'.repeat(depth)}<p>Source: the end</p><footer>site footer</footer></main></body></html>`;
+
+  it('reads the text of every level, with no element deeper than the limit', () => {
+    const page = parsePage(html, 'https://site.example/');
+    // main and the divs count as depth (html, body and p close by themselves and never nest):
+    // the start and end tag of every div past the limit are dropped.
+    expect(page.flattened).toBe(2 * (1 + depth - MAX_DEPTH));
+    expect(page.truncated).toBeUndefined();
+    expect(page.text).toContain('First words of the post.');
+    expect(page.text).toContain('Source: the end');
+    let deepest = 0;
+    page.$('p').each((_, element) => {
+      deepest = Math.max(deepest, page.$(element).parents().length);
+    });
+    expect(deepest).toBeLessThanOrEqual(MAX_DEPTH + 2);
+    // The footer after the deep part is still a sibling of the first level, not inside it.
+    expect(page.$('footer').parent().prop('tagName')).toBe('MAIN');
+  });
+
+  it('leaves an ordinary page as it is, unclosed paragraphs, void elements and SVG icons included', () => {
+    const icon = `<svg viewBox="0 0 9 9">${'<path d="M0 0h9"/>'.repeat(600)}</svg>`;
+    const ordinary = `<body>${'<div><p>one<p>two<br><img src=x></div>'.repeat(2000)}${icon.repeat(3)}<ul><li>a<li>b</ul></body>`;
+    expect(boundPage(ordinary)).toEqual({ html: ordinary, flattened: 0 });
+  });
+
+  it.each([
+    ['self-closing syntax on HTML elements', '<div/>'],
+    ['unclosed formatting elements', '<b>'],
+    ['end tags that close nothing', '<section></span>'],
+    ['nested lists', '<ul><li>'],
+  ])('bounds the depth of %s', (_name, opening) => {
+    const page = `<body>${opening.repeat(30_000)}<p>The words at the bottom.</p></body>`;
+    const bounded = boundPage(page);
+    expect(bounded.flattened).toBeGreaterThan(0);
+    const read = parsePage(page, 'https://site.example/');
+    expect(read.text).toContain('The words at the bottom.');
+    // Elements whose end tag is optional are not counted, so a list nests at most twice as deep.
+    expect(read.$('p').last().parents().length).toBeLessThanOrEqual(2 * MAX_DEPTH + 2);
   });
 });
