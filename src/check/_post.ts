@@ -13,8 +13,10 @@
  * Element names alone decide nothing: an `aside` or `footer` met inside the post belongs to it; met
  * at the level of the page's layout (the level that also holds the site header or navigation, or
  * the body) it is the site's. Class names help where a theme has them; without them, a budget of
- * words bounds what may follow the text, and a region past that budget is `nearby`: a credit found
- * only there makes the verdict `uncertain`, never compliant and never a violation.
+ * words bounds what may follow the text, and what lies past that budget (on its level and outward,
+ * up to a clear stop) is `nearby`: a credit found only there makes the verdict `uncertain`, never
+ * compliant and never a violation. So is what precedes a stop region met before the text below the
+ * page's layout level (a theme that keeps the title block in an element named `sidebar`).
  *
  * Every step is linear in the page: one walk to count matched words per element, then each sibling
  * is looked at once.
@@ -342,17 +344,9 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
         !bounded &&
         (budget + words > TRAILING_WORDS || (afterHeading && !heading && words > SECTION_WORDS))
       ) {
-        // Past the budget the region may be another section of the post or something else.
-        let nearbyWords = 0;
-        for (let j = index; j < siblings.length && nearbyWords < 3 * TRAILING_WORDS; j++) {
-          const candidate = siblings[j]!;
-          if (classify(candidate, layout, counts) !== 'include') {
-            if (classify(candidate, layout, counts) === 'stop') break;
-            continue;
-          }
-          post.nearby.push(candidate);
-          nearbyWords += isElement(candidate) ? (counts.words.get(candidate) ?? 0) : 10;
-        }
+        // Past the budget the region may be another section of the post or something else: what
+        // follows, on this level and outward, is read as nearby up to the first clear stop.
+        collectNearby(post, level, index, known, root, counts);
         stopped = true;
         break;
       }
@@ -383,7 +377,12 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
       const sibling = level.children[index]!;
       const kind = classify(sibling, layout, counts, 'skip');
       if (kind === 'skip' || (bounded && kind === 'stop')) continue;
-      if (kind === 'stop') break outer;
+      if (kind === 'stop') {
+        // A region named like a sidebar before the text, below the page's layout level (some themes
+        // put the title block in one), may or may not start the post: what precedes it is nearby.
+        if (!layout) collectBefore(post, level, index - 1, counts);
+        break outer;
+      }
       // Reprinted text outside the container (a standfirst) costs nothing; the post's own words do.
       const words = isElement(sibling)
         ? (counts.words.get(sibling) ?? 0) - (counts.matched.get(sibling) ?? 0)
@@ -412,6 +411,70 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   if (!foundHeading && page.heading && !within(page.heading, new Set(post.scope)))
     post.scope.unshift(page.heading);
   return post;
+}
+
+/** Words of nearby regions read past the budget, at most. */
+const NEARBY_WORDS = 3 * TRAILING_WORDS;
+
+/**
+ * The regions after a bound chosen by the budget: the rest of this level, then the levels outward,
+ * up to the first region that is clearly not the post (a stop), the page's layout level or
+ * `NEARBY_WORDS`. A credit only there may be the post's or not, so it makes a verdict uncertain.
+ */
+function collectNearby(
+  post: Post,
+  start: Element,
+  startIndex: number,
+  known: Element | undefined,
+  root: Element,
+  counts: Counts,
+): void {
+  let nearbyWords = 0;
+  let level = start;
+  let index = startIndex;
+  for (;;) {
+    const layout = isLayout(level);
+    const siblings = level.children;
+    for (; index < siblings.length; index++) {
+      if (nearbyWords >= NEARBY_WORDS) return;
+      const candidate = siblings[index]!;
+      const kind = classify(candidate, layout, counts);
+      if (kind === 'stop') return;
+      if (kind === 'skip') continue;
+      post.nearby.push(candidate);
+      nearbyWords += isElement(candidate) ? (counts.words.get(candidate) ?? 0) : 10;
+    }
+    if (layout || level === known || level === root) return;
+    const parent = level.parent;
+    if (!parent || !isElement(parent)) return;
+    index = parent.children.indexOf(level) + 1;
+    level = parent;
+  }
+}
+
+/**
+ * What precedes `fromIndex` in `start`, and outward level by level, back to a stop, the page's layout
+ * level or `NEARBY_WORDS`, as nearby.
+ */
+function collectBefore(post: Post, start: Element, fromIndex: number, counts: Counts): void {
+  let nearbyWords = 0;
+  let level = start;
+  let index = fromIndex;
+  for (;;) {
+    for (; index >= 0; index--) {
+      if (nearbyWords >= NEARBY_WORDS) return;
+      const candidate = level.children[index]!;
+      const kind = classify(candidate, false, counts, 'skip');
+      if (kind === 'stop') return;
+      if (kind === 'skip') continue;
+      post.nearby.push(candidate);
+      nearbyWords += isElement(candidate) ? (counts.words.get(candidate) ?? 0) : 10;
+    }
+    const parent = level.parent;
+    if (!parent || !isElement(parent) || isLayout(parent)) return;
+    index = parent.children.indexOf(level) - 1;
+    level = parent;
+  }
 }
 
 /** Whether a post container holds a post other than the one with the text (a digest or archive). */

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { checkSnapshot } from '../../src/check/check-snapshot.ts';
 import { loadTerms } from '../../src/check/terms.ts';
 import { fixtureStore } from '../helpers/fixture-store.ts';
-import { checkCase, ORIGINAL, snapshotOf } from './_pages.ts';
+import { checkCase, ORIGINAL, PARAGRAPHS, snapshotOf } from './_pages.ts';
 
 const COPYRIGHT_AND_LINK = `<p>© 2026 Mara Jensen, <a href="${ORIGINAL}">the original</a></p>`;
 
@@ -40,6 +40,76 @@ describe('verdicts', () => {
     }).matches;
     expect(match!.verdict).toBe('violation');
     expect(match!.suspected).toBeUndefined();
+  });
+
+  /** The blogger's own words after the text: more than the budget of what may follow a post's text. */
+  const OWN_BLOCK = `<div><p>${Array.from({ length: 18 }, (_, index) => `Our own note number ${index} says little about diets here.`).join(' ')}</p></div>`;
+  const CREDIT = `<p>Source: Northwind Review</p>${COPYRIGHT_AND_LINK}`;
+
+  it('is uncertain when the credit is one level out, past a block that ends the post by its length', () => {
+    const [match] = checkCase({ theme: 'bare', inText: OWN_BLOCK, afterText: CREDIT }).matches;
+    expect(match!.verdict).toBe('uncertain');
+    expect(match!.violations).toEqual([]);
+    expect(match!.suspected!.map((entry) => [entry.rule, entry.messageId])).toEqual([
+      ['source-attribution', 'missing'],
+      ['copyright-notice', 'missing'],
+      ['link-to-original', 'missing'],
+    ]);
+    expect(match!.reason).toMatch(/bounds are unclear/);
+  });
+
+  it('is compliant when the same credit is within the budget', () => {
+    const [match] = checkCase({ theme: 'bare', afterText: CREDIT }).matches;
+    expect(match!.verdict).toBe('compliant');
+  });
+
+  it('stays a violation when the credit past the long block also lies past related posts', () => {
+    const related = `<div class="related-posts">${['One', 'Two', 'Three', 'Four', 'Five'].map((item) => `<a href="/${item}">${item} more reading</a>`).join(' ')}</div>`;
+    const [match] = checkCase({ theme: 'bare', inText: OWN_BLOCK, afterText: `${related}${CREDIT}` }).matches;
+    expect(match!.verdict).toBe('violation');
+    expect(match!.violations.map((violation) => [violation.rule, violation.messageId])).toEqual([
+      ['source-attribution', 'missing'],
+      ['copyright-notice', 'missing'],
+      ['link-to-original', 'missing'],
+    ]);
+    expect(match!.suspected).toBeUndefined();
+  });
+
+  /** A theme that puts the title block in an element named `sidebar`, between a lead note and the text. */
+  function titleInSidebar(lead: string): ReturnType<typeof checkCase> {
+    const { db, rules } = fixtureStore();
+    const body = `<!doctype html><html><head><title>t</title></head><body>
+<div class="top"><b>Peace Blog</b> <a href="/">Home</a></div>
+<div class="page"><div class="post-content">${lead}
+<div class="sidebar"><h1>Siege of Lower Vessa</h1><p>By Mara Jensen</p></div>
+<div class="article">${PARAGRAPHS.map((paragraph) => `<p>${paragraph}</p>`).join('')}</div>
+</div><div id="comments"></div></div>
+<footer>&copy; 2026 Peace Blog</footer></body></html>`;
+    const result = checkSnapshot(db, { ...snapshotOf({}), body }, { terms: loadTerms(rules), sites: [] });
+    db.close();
+    return result;
+  }
+
+  it('is uncertain when the credit precedes a sidebar-named block that opens the post', () => {
+    const [match] = titleInSidebar(`<p><em>Source: Northwind Review</em></p>${COPYRIGHT_AND_LINK}`).matches;
+    expect(match!.verdict).toBe('uncertain');
+    expect(match!.violations).toEqual([]);
+    expect(match!.suspected!.map((entry) => [entry.rule, entry.messageId])).toEqual([
+      ['source-attribution', 'missing'],
+      ['copyright-notice', 'missing'],
+      ['link-to-original', 'missing'],
+    ]);
+  });
+
+  it('keeps a rule that fails there too a violation, beside the suspected ones', () => {
+    const [match] = titleInSidebar(
+      `<p><em>Source: Northwind Review, <a href="${ORIGINAL}">the original</a></em></p>`,
+    ).matches;
+    expect(match!.verdict).toBe('violation');
+    expect(match!.violations.map((violation) => [violation.rule, violation.messageId])).toEqual([
+      ['copyright-notice', 'missing'],
+    ]);
+    expect(match!.suspected!.map((entry) => entry.rule)).toEqual(['source-attribution', 'link-to-original']);
   });
 
   it('is uncertain when the page is too large to read whole and the credit may lie past the part read', () => {

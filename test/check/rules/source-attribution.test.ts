@@ -114,5 +114,12 @@ new RuleTester().run(sourceAttribution, {
     missing('a credit in a part of the post a stylesheet may hide', {
       inText: `<p class="sr-only">Source: Northwind Review</p><p>© 2026 Mara Jensen, <a href="${ORIGINAL}">the original</a></p>`,
     }),
+    // Past a long block of the blogger's own words the post's end is a guess: the rule does not read
+    // there, and the verdict is uncertain (verdicts.test.ts).
+    missing('a credit one level out, past more of the post’s own words than a post’s end holds', {
+      theme: 'bare',
+      inText: `<div><p>${'Our own words about the valley, at length. '.repeat(25)}</p></div>`,
+      afterText: '<p>Source: Northwind Review</p>',
+    }),
   ],
 });
