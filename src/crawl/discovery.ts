@@ -36,6 +36,15 @@ const GZIP_MAGIC = [0x1f, 0x8b];
 const MAX_URL_CHARS = 8192;
 /** Text is given to the streaming parser in slices, so that it can stop early. */
 const SLICE_CHARS = 64 * 1024;
+/**
+ * Elements a sitemap or feed may nest. Real ones nest a handful (an Atom entry's XHTML a few dozen);
+ * the streaming parser's own stack costs time in proportion to the depth on every tag, so a
+ * document nested deeper is given up at once rather than read in quadratic time.
+ */
+const MAX_XML_DEPTH = 256;
+
+/** A sitemap or feed that cannot be read: no feed at all, cut short, or nested without end. */
+export class UnreadableDocumentError extends Error {}
 
 /** Parse a sitemap body (gzip or not) into child sitemaps and pages; `max` caps the unzipped size. */
 export function parseSitemap(
@@ -91,6 +100,7 @@ export function parseSitemap(
     {
       onopentag(name) {
         open.push(localName(name));
+        if (open.length > MAX_XML_DEPTH) tooDeep(parser);
         if (open.at(-1) === 'loc') loc = '';
       },
       ontext(chunk) {
@@ -115,13 +125,16 @@ export function parseSitemap(
   return contents;
 }
 
+/** Stop the parser where it is: the document nests deeper than any real sitemap or feed. */
+function tooDeep(parser: MarkupParser): never {
+  parser.pause();
+  throw new UnreadableDocumentError(`nests elements deeper than ${MAX_XML_DEPTH} levels`);
+}
+
 function localName(name: string): string {
   const colon = name.indexOf(':');
   return (colon >= 0 ? name.slice(colon + 1) : name).toLowerCase();
 }
-
-/** A feed that is no feed: no RSS, Atom or RSS 1.0 root element. */
-export class NotAFeedError extends Error {}
 
 /**
  * The article links of an RSS 2.0, RSS 1.0 or Atom feed, read in one streaming pass (no tree: a
@@ -152,6 +165,7 @@ export function parseFeedLinks(text: string, base: string, max = Number.POSITIVE
         root ??= local;
         const parent = open.at(-1);
         open.push(local);
+        if (open.length > MAX_XML_DEPTH) tooDeep(parser);
         if (local === 'item') itemLinked = false;
         else if (local === 'link' && parent === 'item' && !itemLinked) linkText = '';
         else if (local === 'entry') entryLink = undefined;
@@ -188,11 +202,12 @@ export function parseFeedLinks(text: string, base: string, max = Number.POSITIVE
   }
   parser.end();
   if (root !== 'rss' && root !== 'feed' && root !== 'rdf') {
-    throw new NotAFeedError(
+    throw new UnreadableDocumentError(
       root ? `not a feed: the document's root is <${root}>` : 'not a feed: no XML element',
     );
   }
-  if (truncated && !done) throw new NotAFeedError(`the feed ends before its <${root}> element closes`);
+  if (truncated && !done)
+    throw new UnreadableDocumentError(`the feed ends before its <${root}> element closes`);
   return links;
 }
 

@@ -4,7 +4,7 @@ import { FetchError } from '../net/errors.ts';
 import type { FetchResult } from '../net/http.ts';
 import { normaliseUrl, sameSite } from '../net/url.ts';
 import type { Admission } from './admission.ts';
-import { extractLinks, NotAFeedError, parseFeedLinks, parseSitemap } from './discovery.ts';
+import { extractLinks, parseFeedLinks, parseSitemap, UnreadableDocumentError } from './discovery.ts';
 import { toPageSnapshot } from './page.ts';
 import type { FrontierItem, NewItem, Outcome } from './queue.ts';
 import type { RobotsPolicy } from './robots.ts';
@@ -97,17 +97,19 @@ export function handleSitemap(
   const depth = item.depth + 1;
   // Entries past the budgets are not even kept: fifty thousand URLs beyond maxPages cost one pass
   // over the text and nothing more.
-  const contents = parseSitemap(
-    result.bytes,
-    result.headers['content-type'],
-    result.finalUrl,
-    context.crawler.maxBodyBytes,
-    {
-      maxPages: admission.pagesLeft(site),
-      acceptPage: (url) => admission.admissible(site, url),
-      maxSitemaps: admission.sitemapsLeft(site, depth),
-      acceptSitemap: (url) => admission.sitemapAdmissible(site, url),
-    },
+  const contents = readable(item, () =>
+    parseSitemap(
+      result.bytes,
+      result.headers['content-type'],
+      result.finalUrl,
+      context.crawler.maxBodyBytes,
+      {
+        maxPages: admission.pagesLeft(site),
+        acceptPage: (url) => admission.admissible(site, url),
+        maxSitemaps: admission.sitemapsLeft(site, depth),
+        acceptSitemap: (url) => admission.sitemapAdmissible(site, url),
+      },
+    ),
   );
   if (contents.droppedPages > 0) admission.noteBudget(site.id, 'pages');
   if (contents.droppedSitemaps > 0) admission.noteBudget(site.id, 'sitemaps');
@@ -134,13 +136,7 @@ export async function handleFeed(
 ): Promise<Handled> {
   if (result.truncated) throw new FetchError('too-large', item.url, 'feed larger than the size limit');
   const text = decodeBody(result.bytes, result.headers['content-type']).text;
-  let links: string[];
-  try {
-    links = parseFeedLinks(text, result.finalUrl, context.crawler.maxLinksPerPage);
-  } catch (error) {
-    if (error instanceof NotAFeedError) throw new FetchError('parse', item.url, error.message);
-    throw error;
-  }
+  const links = readable(item, () => parseFeedLinks(text, result.finalUrl, context.crawler.maxLinksPerPage));
   const pages = context.admission.admitPages(site, links, (url) => ({
     siteId: site.id,
     url,
@@ -197,4 +193,14 @@ export function handleBody(
   if (item.kind === 'sitemap') return handleSitemap(context, item, site, result);
   if (item.kind === 'feed') return handleFeed(context, item, site, result);
   return handlePage(context, item, site, result, previousHash);
+}
+
+/** A sitemap or feed that cannot be read is the item's failure, of kind `parse`. */
+function readable<T>(item: FrontierItem, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof UnreadableDocumentError) throw new FetchError('parse', item.url, error.message);
+    throw error;
+  }
 }

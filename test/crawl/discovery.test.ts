@@ -2,9 +2,9 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   extractLinks,
-  NotAFeedError,
   parseFeedLinks,
   parseSitemap,
+  UnreadableDocumentError,
   urlFilter,
 } from '../../src/crawl/discovery.ts';
 
@@ -71,6 +71,14 @@ describe('feeds', () => {
     expect(parseFeedLinks(rdf, 'https://s.example/rdf')).toEqual(['https://s.example/p/1?a=1&b=2']);
   });
 
+  it('gives up a sitemap or feed nested without end, at once', () => {
+    const deep = (root: string) => `<${root}>${'<x>'.repeat(200_000)}`;
+    expect(() => parseFeedLinks(deep('rss'), 'https://s.example/')).toThrow(/deeper than 256 levels/);
+    expect(() =>
+      parseSitemap(Buffer.from(deep('urlset')), 'application/xml', 'https://s.example/', 10_000_000),
+    ).toThrow(UnreadableDocumentError);
+  });
+
   it('stops at the link budget, however long the feed', () => {
     const items = Array.from({ length: 50_000 }, (_, i) => `<item><link>/p/${i}</link></item>`).join('');
     const links = parseFeedLinks(`<rss><channel>${items}</channel></rss>`, 'https://s.example/', 1000);
@@ -81,7 +89,7 @@ describe('feeds', () => {
   it('says a page that is no feed is not one', () => {
     expect(() =>
       parseFeedLinks('<!doctype html><html><body><a href="/x">x</a></body></html>', 'https://s.example/'),
-    ).toThrow(NotAFeedError);
+    ).toThrow(UnreadableDocumentError);
     expect(() => parseFeedLinks('', 'https://s.example/')).toThrow(/no XML element/);
     expect(() => parseFeedLinks('<rss><channel><item><link>/x</link></item>', 'https://s.example/')).toThrow(
       /ends before its <rss> element closes/,
