@@ -14,10 +14,11 @@ import { loadTerms } from '../../src/check/terms.ts';
 import { loadAlerts } from '../../src/config/alerts.ts';
 import { sitesFileSchema } from '../../src/config/sites.ts';
 import { crawl } from '../../src/crawl/crawl.ts';
-import { parseSitemap } from '../../src/crawl/discovery.ts';
+import { extractLinks, parseSitemap } from '../../src/crawl/discovery.ts';
 import { isAllowed, parseRobots, policyFor } from '../../src/crawl/robots.ts';
 import { itemLines, rootElement } from '../../src/ingest/_xml-feed.ts';
 import { importSources } from '../../src/ingest/import.ts';
+import { parsePage } from '../../src/match/page.ts';
 import { runScan } from '../../src/scan/scan.ts';
 import { openStore } from '../../src/store/db.ts';
 import { peakRssMiB, printTable } from './_measure.ts';
@@ -147,6 +148,21 @@ async function scanCase(
   }
 }
 
+/** A page nested `depth` divs deep: parse5 and htmlparser2's Parser spend time in the depth on every tag. */
+function nested(depth: number): string {
+  return `<html><body>${'<div>'.repeat(depth)}<p>The text at the bottom, <a href="/x">a link</a>.</p>${'</div>'.repeat(depth)}</body></html>`;
+}
+
+/** The page as the checker reads it (a tree) and as the crawler reads its links. */
+function readDeep(html: string): { ms: number; outcome: string } {
+  const page = timed(() => parsePage(html, 'https://site.example/'));
+  const links = timed(() => extractLinks(html, 'https://site.example/'));
+  return {
+    ms: page.ms + links.ms,
+    outcome: `read ${page.ms.toFixed(0)} ms, links ${links.ms.toFixed(0)} ms; ${page.value.flattened ?? 0} tags flattened`,
+  };
+}
+
 const goodNames = Array.from({ length: GOOD_SITES }, (_, n) => `good${n}`);
 const hostileNames = ['stars', 'grouped', 'indexes', 'huge', 'links', 'slow', 'later', 'tarpit'];
 
@@ -206,6 +222,14 @@ const cases: Record<string, Case> = {
     const { value, ms } = timed(() => [rootElement(text), itemLines(text, 'item').length]);
     return { ms, outcome: `<${value[0]}>, ${value[1]} items` };
   },
+  'page: 200 KB ordinary article page (baseline)': async () => {
+    const block =
+      '<div class="row"><p>Words of an ordinary paragraph, <a href="/next">a link</a> and <b>bold</b>.</p></div>\n';
+    const html = `<html><body><main><h1>Title</h1>${block.repeat(Math.floor(2e5 / block.length))}</main></body></html>`;
+    return readDeep(html);
+  },
+  'page: 128,000 nested divs (1.4 MB)': async () => readDeep(nested(128_000)),
+  'page: 512,000 nested divs (5.6 MB)': async () => readDeep(nested(512_000)),
   'crawl: ordinary site, 50 pages (baseline)': (port) => crawlCase(port, ['good0']),
   'crawl: 10 MB page with 554,000 links': (port) => crawlCase(port, ['links']),
   'crawl: sitemap indexes of indexes, forever': (port) => crawlCase(port, ['indexes']),
