@@ -100,7 +100,7 @@ export function parseSitemap(
     {
       onopentag(name) {
         open.push(localName(name));
-        if (open.length > MAX_XML_DEPTH) tooDeep(parser);
+        if (open.length > MAX_XML_DEPTH) tooDeep();
         if (open.at(-1) === 'loc') loc = '';
       },
       ontext(chunk) {
@@ -125,9 +125,8 @@ export function parseSitemap(
   return contents;
 }
 
-/** Stop the parser where it is: the document nests deeper than any real sitemap or feed. */
-function tooDeep(parser: MarkupParser): never {
-  parser.pause();
+/** Stop reading (the throw leaves the parser): the document nests deeper than any real sitemap or feed. */
+function tooDeep(): never {
   throw new UnreadableDocumentError(`nests elements deeper than ${MAX_XML_DEPTH} levels`);
 }
 
@@ -165,7 +164,7 @@ export function parseFeedLinks(text: string, base: string, max = Number.POSITIVE
         root ??= local;
         const parent = open.at(-1);
         open.push(local);
-        if (open.length > MAX_XML_DEPTH) tooDeep(parser);
+        if (open.length > MAX_XML_DEPTH) tooDeep();
         if (local === 'item') itemLinked = false;
         else if (local === 'link' && parent === 'item' && !itemLinked) linkText = '';
         else if (local === 'entry') entryLink = undefined;

@@ -8,7 +8,7 @@
  */
 import { type CheerioAPI, load } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
-import { BLOCK_TAGS, boundMarkup, MAX_DEPTH, SKIP_TEXT } from '../text/html-text.ts';
+import { BLOCK_TAGS, boundMarkup, SKIP_TEXT } from '../text/html-text.ts';
 
 /**
  * Elements of a page read into a document. A real article page has a few thousand; a hostile one
@@ -16,10 +16,6 @@ import { BLOCK_TAGS, boundMarkup, MAX_DEPTH, SKIP_TEXT } from '../text/html-text
  * the page is marked as read in part.
  */
 export const MAX_ELEMENTS = 100_000;
-
-export { MAX_DEPTH };
-/** A page's markup bounded for the tree builder (see `boundMarkup`). */
-export const boundPage = boundMarkup;
 
 /** A run of the page's text and the element it sits in (its parent). */
 export interface TextSpan {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { boundPage, MAX_DEPTH, parsePage } from '../../src/match/page.ts';
+import { parsePage } from '../../src/match/page.ts';
+import { boundMarkup, MAX_DEPTH } from '../../src/text/html-text.ts';
 import { FIXTURES } from '../helpers/fixture-store.ts';
 
 const page = (file: string) =>
@@ -58,9 +59,9 @@ describe('a page with too many elements', () => {
 
   it('is read whole under the limit, and the cut never falls inside a tag', () => {
     expect(parsePage(html, 'https://site.example/', 10_000).truncated).toBeUndefined();
-    const cut = boundPage(html, 1000).cut!;
+    const cut = boundMarkup(html, 1000).cut!;
     expect(html.slice(cut, cut + 3)).toBe('<a ');
-    expect(boundPage('<p>a < b and c < d</p>', 5).cut).toBeUndefined();
+    expect(boundMarkup('<p>a < b and c < d</p>', 5).cut).toBeUndefined();
   });
 });
 
@@ -88,7 +89,7 @@ describe('a page that nests elements without end', () => {
   it('leaves an ordinary page as it is, unclosed paragraphs, void elements and SVG icons included', () => {
     const icon = `<svg viewBox="0 0 9 9">${'<path d="M0 0h9"/>'.repeat(600)}</svg>`;
     const ordinary = `<body>${'<div><p>one<p>two<br><img src=x></div>'.repeat(2000)}${icon.repeat(3)}<ul><li>a<li>b</ul></body>`;
-    expect(boundPage(ordinary)).toEqual({ html: ordinary, flattened: 0 });
+    expect(boundMarkup(ordinary)).toEqual({ html: ordinary, flattened: 0 });
   });
 
   it.each([
@@ -98,7 +99,7 @@ describe('a page that nests elements without end', () => {
     ['nested lists', '<ul><li>'],
   ])('bounds the depth of %s', (_name, opening) => {
     const page = `<body>${opening.repeat(30_000)}<p>The words at the bottom.</p></body>`;
-    const bounded = boundPage(page);
+    const bounded = boundMarkup(page);
     expect(bounded.flattened).toBeGreaterThan(0);
     const read = parsePage(page, 'https://site.example/');
     expect(read.text).toContain('The words at the bottom.');
