@@ -109,3 +109,14 @@ export function migrate(db: Db, file = ':memory:'): void {
     })();
   }
 }
+
+/**
+ * While the repositories move to `Sql` (issue 11): the SQLite connection, for code that still
+ * takes better-sqlite3's `Db`. A PostgreSQL store has none, so such code refuses it by name.
+ */
+export function legacyDb(sql: Sql): Db {
+  if (sql instanceof SqliteSql) return sql.db;
+  throw new SyndicateError('store', 'this command does not work on a PostgreSQL store yet', {
+    file: sql.target,
+  });
+}
