@@ -18,6 +18,7 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   ['config'],
   ['net'],
   ['store'],
+  ['queue'],
   ['match'],
   ['ingest', 'feed', 'crawl'],
   ['snapshot'],

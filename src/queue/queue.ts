@@ -1,0 +1,247 @@
+import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import PgBoss from 'pg-boss';
+import { SyndicateError } from '../errors.ts';
+import { logger } from '../log.ts';
+import { redactUrl } from '../store/postgres.ts';
+
+/**
+ * The job queue of a PostgreSQL store (issue 11), on pg-boss 10 in the store's own database (its
+ * tables in the `pgboss` schema). The README says why pg-boss and not graphile-worker.
+ *
+ * Jobs are split by site: a scan puts one site job per site on the queue, a worker takes it and
+ * crawls that site (its pages, sitemaps, robots.txt) under the cluster-wide host limits, and the
+ * scan waits for all of them. A site, not a page, is the unit because the crawl of a site is
+ * already resumable from the store (its frontier and snapshots), politeness lets a site go no
+ * faster than one or `perHost` requests at a time however many workers there are, and a job per
+ * page would cost a queue round trip per page and split one host's politeness among workers that
+ * would only wait for each other. Many sites keep many workers busy.
+ *
+ * A site job's queue has the `singleton` policy keyed by site id: however many scans are queued,
+ * one site is crawled by one worker at a time. Its lease is the site's time budget plus a margin:
+ * pg-boss has no heartbeat, so a worker killed mid-site (SIGKILL, a lost machine) gives its job
+ * back when the lease runs out, and the job is retried by another worker, which resumes the
+ * site's crawl where the store says it stopped.
+ */
+
+export const QUEUES = {
+  /** One site of a scan: `SiteJob`. */
+  site: 'syndicate-site',
+  /** A scheduled scan (`scan --schedule`): fired once per cron slot for the whole cluster. */
+  scan: 'syndicate-scan',
+} as const;
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export interface SiteJob {
+  /** Which `scan` (or other caller) put the job there: its batch of jobs. */
+  batch: string;
+  siteId: string;
+  /** The crawl's overrides from the command line (delay, perHost, …), as JSON. */
+  options: Record<string, unknown>;
+}
+
+export interface QueueOptions {
+  /** How long a worker may hold a site job before it is given to another: the site's time budget and a margin. */
+  siteLeaseSeconds?: number;
+  /** Tries of a site job after the first (a killed worker's lease running out counts as one). */
+  retryLimit?: number;
+  retryDelaySeconds?: number;
+  /** How often the supervisor looks for jobs past their lease. */
+  maintenanceIntervalSeconds?: number;
+  /** How often an idle worker asks for a job. */
+  pollingIntervalSeconds?: number;
+  maxConnections?: number;
+  /** Run the cron scheduler in this process (`scan --schedule`). */
+  schedule?: boolean;
+}
+
+export type JobState = 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
+
+export interface JobStatus {
+  id: string;
+  state: JobState;
+  /** What the handler returned (completed), or the error (failed). */
+  output: unknown;
+}
+
+export interface QueueProgress {
+  total: number;
+  waiting: number;
+  active: number;
+  completed: number;
+  failed: number;
+}
+
+/** The handler of one job: its data, and a signal that says the worker is stopping. */
+export type JobHandler<T> = (data: T, signal: AbortSignal) => Promise<unknown>;
+
+/** A job given back because its worker is stopping: not a failure of the job's own. */
+export class WorkerStopped extends Error {
+  constructor() {
+    super('the worker stopped before the job was done');
+    this.name = 'WorkerStopped';
+  }
+}
+
+const DEFAULT_SITE_LEASE_SECONDS = 45 * 60;
+
+export class JobQueue {
+  private readonly stopping = new AbortController();
+
+  private constructor(
+    readonly boss: PgBoss,
+    private readonly options: QueueOptions,
+  ) {
+    setMaxListeners(0, this.stopping.signal);
+  }
+
+  /** Start pg-boss on the store's database (making its schema and our queues when missing). */
+  static async open(url: string, options: QueueOptions = {}): Promise<JobQueue> {
+    const boss = new PgBoss({
+      connectionString: url,
+      max: options.maxConnections ?? 4,
+      application_name: 'syndicate',
+      schedule: options.schedule ?? false,
+      supervise: true,
+      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
+      ...(options.pollingIntervalSeconds ? { pollingIntervalSeconds: options.pollingIntervalSeconds } : {}),
+    });
+    // pg-boss reports its own background errors (a lost connection while polling) as events; an
+    // EventEmitter without a listener would throw them out of the process.
+    boss.on('error', (error) => logger().warn({ err: error }, 'job queue error'));
+    try {
+      await boss.start();
+      await boss.createQueue(QUEUES.site, {
+        name: QUEUES.site,
+        policy: 'singleton',
+        retryLimit: options.retryLimit ?? 3,
+        retryDelay: options.retryDelaySeconds ?? 5,
+        expireInSeconds: options.siteLeaseSeconds ?? DEFAULT_SITE_LEASE_SECONDS,
+      });
+      // One scheduled scan at a time; a slot that comes while one runs waits (one queued at most).
+      await boss.createQueue(QUEUES.scan, {
+        name: QUEUES.scan,
+        policy: 'stately',
+        retryLimit: 0,
+        expireInSeconds: 23 * 60 * 60,
+      });
+    } catch (error) {
+      await boss.stop({ graceful: false, wait: true }).catch(() => {});
+      throw new SyndicateError(
+        'store',
+        `cannot open the job queue: ${(error as Error).message}`,
+        { file: redactUrl(url) },
+        { cause: error },
+      );
+    }
+    return new JobQueue(boss, options);
+  }
+
+  /** Put one job per site on the queue; returns the jobs' ids in the order of `sites`. */
+  async putSites(
+    batch: string,
+    siteIds: readonly string[],
+    options: Record<string, unknown>,
+  ): Promise<string[]> {
+    const ids: string[] = [];
+    for (const siteId of siteIds) {
+      const job: SiteJob = { batch, siteId, options };
+      const id = await this.boss.send(QUEUES.site, job, { singletonKey: siteId });
+      if (!id) throw new SyndicateError('store', `the job queue refused the job of site ${siteId}`);
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  /** Where each job is (jobs done long ago are read from pg-boss's archive). */
+  async statuses(name: QueueName, ids: readonly string[]): Promise<JobStatus[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.boss.getDb().executeSql(
+      `SELECT id::text AS id, state::text AS state, output FROM pgboss.job WHERE name = $1 AND id = ANY($2::uuid[])
+       UNION ALL
+       SELECT id::text, state::text, output FROM pgboss.archive WHERE name = $1 AND id = ANY($2::uuid[])`,
+      [name, ids],
+    );
+    const byId = new Map((rows as JobStatus[]).map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id) ?? { id, state: 'failed', output: { message: 'the job is gone' } });
+  }
+
+  /**
+   * Wait until every job is completed or failed for good, telling `onProgress` how far they are;
+   * returns their statuses. Stopping (the signal) stops the waiting, not the jobs.
+   */
+  async waitFor(
+    name: QueueName,
+    ids: readonly string[],
+    options: { signal?: AbortSignal; onProgress?: (progress: QueueProgress) => void; pollMs?: number } = {},
+  ): Promise<JobStatus[]> {
+    let last = '';
+    for (;;) {
+      const statuses = await this.statuses(name, ids);
+      const progress = progressOf(statuses);
+      const said = JSON.stringify(progress);
+      if (said !== last) {
+        last = said;
+        options.onProgress?.(progress);
+      }
+      if (progress.completed + progress.failed === progress.total) return statuses;
+      if (options.signal?.aborted) return statuses;
+      await sleep(options.pollMs ?? 500, undefined, { signal: options.signal }).catch(() => {});
+    }
+  }
+
+  /**
+   * Take jobs of `name`, `concurrency` at a time, until `stop`. A handler that throws fails its
+   * job (retried while tries are left); one that returns completes it with what it returned.
+   */
+  async work<T>(name: QueueName, concurrency: number, handler: JobHandler<T>): Promise<void> {
+    for (let lane = 0; lane < concurrency; lane++) {
+      await this.boss.work<T>(
+        name,
+        {
+          batchSize: 1,
+          ...(this.options.pollingIntervalSeconds
+            ? { pollingIntervalSeconds: this.options.pollingIntervalSeconds }
+            : {}),
+        },
+        async ([job]) => {
+          const log = logger().child({ queue: name, job: job!.id });
+          log.info('job started');
+          try {
+            const output = await handler(job!.data, this.stopping.signal);
+            // A job the worker gave up because it is stopping is not done: it goes back.
+            if (this.stopping.signal.aborted) throw new WorkerStopped();
+            log.info('job done');
+            return output;
+          } catch (error) {
+            log.warn({ err: error }, 'job failed');
+            throw error;
+          }
+        },
+      );
+    }
+  }
+
+  /** Fire `name` on `cron` for the whole cluster: the last process to call this sets it. */
+  async schedule(name: QueueName, cron: string, data: object = {}): Promise<void> {
+    await this.boss.schedule(name, cron, data);
+  }
+
+  /** Stop taking jobs, tell running handlers to stop, wait for them, close the connections. */
+  async stop(): Promise<void> {
+    this.stopping.abort(new WorkerStopped());
+    await this.boss.stop({ graceful: true, wait: true, timeout: 30_000 });
+  }
+}
+
+export function progressOf(statuses: readonly JobStatus[]): QueueProgress {
+  const progress: QueueProgress = { total: statuses.length, waiting: 0, active: 0, completed: 0, failed: 0 };
+  for (const status of statuses) {
+    if (status.state === 'completed') progress.completed++;
+    else if (status.state === 'failed' || status.state === 'cancelled') progress.failed++;
+    else if (status.state === 'active') progress.active++;
+    else progress.waiting++;
+  }
+  return progress;
+}
