@@ -11,6 +11,7 @@ import { removeCommand } from './remove.ts';
 import { reportCommand } from './report.ts';
 import { scanCommand } from './scan.ts';
 import { serveCommand } from './serve.ts';
+import { workerCommand } from './worker.ts';
 
 /** Every command of the CLI, in the order `--help` lists them. */
 export const commands: CommandDefinition[] = [
@@ -25,5 +26,6 @@ export const commands: CommandDefinition[] = [
   discoverCommand,
   serveCommand,
   removeCommand,
+  workerCommand,
   doctorCommand,
 ];

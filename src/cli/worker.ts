@@ -1,0 +1,105 @@
+import { Option } from 'commander';
+import type { SitesFile } from '../config/sites.ts';
+import { loadSites } from '../config/sites.ts';
+import { type CrawlSummary, crawl } from '../crawl/crawl.ts';
+import { crawlerSettings } from '../crawl/settings.ts';
+import { SharedHostLimits } from '../crawl/shared-host-limits.ts';
+import { usageError } from '../errors.ts';
+import { logger } from '../log.ts';
+import { JobQueue, QUEUES, type SiteJob } from '../queue/queue.ts';
+import { isPostgresUrl, legacyDb, openSql } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
+import { defineCommand, EXIT } from './context.ts';
+import { integerOption } from './options.ts';
+
+interface WorkerFlags {
+  concurrency: number;
+}
+
+/** How long past a site's time budget its job may take before another worker is given it. */
+const LEASE_MARGIN_SECONDS = 5 * 60;
+
+/**
+ * `syndicate worker [--concurrency N]`: with a PostgreSQL store, take site jobs from the queue
+ * (put there by `scan`) and crawl each site under the cluster's host limits, until SIGTERM or
+ * SIGINT. Run it on as many machines as you like; each needs the same `rules/` and the store URL.
+ */
+export const workerCommand = defineCommand({
+  name: 'worker',
+  declare(program) {
+    return program
+      .command('worker')
+      .description('with a PostgreSQL store: take site jobs from the queue and crawl them')
+      .addOption(
+        new Option('--concurrency <n>', 'site jobs worked at once by this process')
+          .argParser(integerOption(1))
+          .default(2),
+      );
+  },
+  action(context) {
+    return async (flags: WorkerFlags) => {
+      const globals = context.globals();
+      if (!isPostgresUrl(globals.store)) {
+        throw usageError('worker needs a PostgreSQL store: --store postgres://… (or SYNDICATE_STORE)');
+      }
+      const config = loadSites(globals.rules);
+      const crawler = crawlerSettings(config, {});
+      const sql = await openSql(globals.store);
+      const queue = await JobQueue.open(globals.store, {
+        siteLeaseSeconds: Math.ceil(crawler.siteTimeBudgetMs / 1000) + LEASE_MARGIN_SECONDS,
+        maxConnections: flags.concurrency + 2,
+      }).catch(async (error: unknown) => {
+        await sql.close();
+        throw error;
+      });
+      try {
+        await queue.work<SiteJob>(QUEUES.site, flags.concurrency, (job, signal) =>
+          crawlSiteJob(sql, config, job, signal),
+        );
+        logger().info({ concurrency: flags.concurrency }, 'worker waiting for jobs');
+        await new Promise<void>((resolve) => {
+          if (context.io.stopSignal.aborted) resolve();
+          context.io.stopSignal.addEventListener('abort', () => resolve(), { once: true });
+        });
+      } finally {
+        // Jobs under way see the stop, leave their sites resumable and go back on the queue.
+        await queue.stop();
+        await sql.close();
+      }
+      return EXIT.ok;
+    };
+  },
+});
+
+/**
+ * One site job: the site's crawl, resumed from the store where an earlier try stopped, under
+ * per-host limits shared with every other worker.
+ */
+export async function crawlSiteJob(
+  sql: Sql,
+  config: SitesFile,
+  job: SiteJob,
+  signal: AbortSignal,
+): Promise<Pick<CrawlSummary, 'passId' | 'finished' | 'pagesFetched' | 'failures' | 'overBudget'>> {
+  const options = job.options as { delayMs?: number; perHost?: number; allowPrivateNetworks?: boolean };
+  const crawler = crawlerSettings(config, options);
+  const limits = new SharedHostLimits(sql, {
+    concurrency: crawler.concurrency,
+    perHost: crawler.perHost,
+    delayMs: crawler.delayMs,
+  });
+  try {
+    // The crawl takes the SQLite connection until src/crawl moves to `Sql` (issue 11); then it
+    // takes `sql`, and `hostLimits: limits` in place of its in-process politeness.
+    const summary = await crawl(legacyDb(sql), config, { ...options, siteIds: [job.siteId], signal });
+    return {
+      passId: summary.passId,
+      finished: summary.finished,
+      pagesFetched: summary.pagesFetched,
+      failures: summary.failures,
+      overBudget: summary.overBudget,
+    };
+  } finally {
+    await limits.close();
+  }
+}
