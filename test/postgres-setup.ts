@@ -46,6 +46,17 @@ export default async function setup(project: TestProject) {
     port,
     persistent: false,
     createPostgresUser: true,
+    // A test server: nothing in it must survive a power cut, and each test file makes a database.
+    postgresFlags: [
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=300',
+    ],
     onLog: () => {},
     onError: () => {},
   });
