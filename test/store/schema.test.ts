@@ -42,7 +42,7 @@ async function postgresColumns(sql: Sql): Promise<Column[]> {
                  ON t.constraint_name = k.constraint_name AND t.constraint_type = 'PRIMARY KEY'
               WHERE k.table_name = c.table_name AND k.column_name = c.column_name) AS key
        FROM information_schema.columns c
-      WHERE c.table_schema = 'public' AND c.table_name <> 'syndicate_schema'`,
+      WHERE c.table_schema = current_schema() AND c.table_name <> 'syndicate_schema'`,
   );
   return rows.map((row) => ({
     table: row.table,
