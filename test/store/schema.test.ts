@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SyndicateError } from '../../src/errors.ts';
 import { openSql } from '../../src/store/db.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import { postgresMigrations } from '../../src/store/postgres-schema.ts';
@@ -124,5 +125,30 @@ describe('the two engines’ schemas', () => {
     } finally {
       await database.drop();
     }
+  });
+});
+
+describe('opening a PostgreSQL store', () => {
+  it('refuses a database without a store when the command needs one, and names it without its password', async () => {
+    const database = await freshPostgres();
+    try {
+      await expect(openSql(database.url, { mustExist: true })).rejects.toThrow(/no store in this database/);
+      const error = await openSql(database.url, { mustExist: true }).catch(
+        (caught: SyndicateError) => caught,
+      );
+      expect(String((error as SyndicateError).where.file)).not.toContain('syndicate-tests');
+      const made = await openSql(database.url);
+      await made.close();
+      const opened = await openSql(database.url, { mustExist: true });
+      await opened.close();
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('says the server cannot be reached, at once', async () => {
+    await expect(openSql('postgres://nobody:secret@127.0.0.1:9/none')).rejects.toThrow(
+      /cannot open the store/,
+    );
   });
 });
