@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
@@ -54,6 +55,8 @@ export interface QueueOptions {
   maxConnections?: number;
   /** Run the cron scheduler in this process (`scan --schedule`). */
   schedule?: boolean;
+  /** How often the scheduler looks at the cron schedules (pg-boss: 1 to 45 s). */
+  cronCheckSeconds?: number;
 }
 
 export type JobState = 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
@@ -103,6 +106,12 @@ export class JobQueue {
       max: options.maxConnections ?? 4,
       application_name: 'syndicate',
       schedule: options.schedule ?? false,
+      ...(options.cronCheckSeconds
+        ? {
+            cronMonitorIntervalSeconds: options.cronCheckSeconds,
+            cronWorkerIntervalSeconds: options.cronCheckSeconds,
+          }
+        : {}),
       supervise: true,
       maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
       ...(options.pollingIntervalSeconds ? { pollingIntervalSeconds: options.pollingIntervalSeconds } : {}),
@@ -223,9 +232,27 @@ export class JobQueue {
     }
   }
 
-  /** Fire `name` on `cron` for the whole cluster: the last process to call this sets it. */
-  async schedule(name: QueueName, cron: string, data: object = {}): Promise<void> {
-    await this.boss.schedule(name, cron, data);
+  /**
+   * Run `run` on `cron` (UTC) once per slot for the whole cluster, however many processes call
+   * this: pg-boss keeps the schedule in the database, one process a minute evaluates it, the job
+   * of a slot is sent once (a singleton key per minute), and one process takes it. A slot that
+   * comes while the last one still runs waits for it (at most one waits). The queue must be opened
+   * with `schedule: true`. Every process should give the same `cron`: the last one given is kept.
+   */
+  async everyCron(cron: string, run: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
+    await this.boss.schedule(QUEUES.scan, cron, {}, { tz: 'UTC' });
+    await this.work(QUEUES.scan, 1, (_data, signal) => run(signal));
+  }
+
+  /** The sites' jobs put on the queue and waited for: each site's status, by site id. */
+  async runSites(
+    siteIds: readonly string[],
+    options: Record<string, unknown>,
+    watch: { signal?: AbortSignal; onProgress?: (progress: QueueProgress) => void } = {},
+  ): Promise<Map<string, JobStatus>> {
+    const ids = await this.putSites(randomUUID(), siteIds, options);
+    const statuses = await this.waitFor(QUEUES.site, ids, watch);
+    return new Map(siteIds.map((siteId, index) => [siteId, statuses[index]!]));
   }
 
   /** Stop taking jobs, tell running handlers to stop, wait for them, close the connections. */
