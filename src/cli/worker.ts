@@ -44,7 +44,7 @@ export const workerCommand = defineCommand({
       }
       const config = loadSites(globals.rules);
       const crawler = crawlerSettings(config, {});
-      const sql = await openSql(globals.store);
+      const sql = await openSql(globals.store, { mustExist: true });
       const queue = await JobQueue.open(globals.store, {
         siteLeaseSeconds: Math.ceil(crawler.siteTimeBudgetMs / 1000) + LEASE_MARGIN_SECONDS,
         maxConnections: flags.concurrency + 2,

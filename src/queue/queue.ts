@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
 import { SyndicateError } from '../errors.ts';
 import { logger } from '../log.ts';
-import { redactUrl } from '../store/postgres.ts';
+import { connectionLost, redactUrl } from '../store/postgres.ts';
 
 /**
  * The job queue of a PostgreSQL store (issue 11), on pg-boss 10 in the store's own database (its
@@ -87,6 +87,8 @@ export class WorkerStopped extends Error {
   }
 }
 
+const RECONNECT_FOR_MS = 60_000;
+
 const DEFAULT_SITE_LEASE_SECONDS = 45 * 60;
 
 export class JobQueue {
@@ -118,7 +120,9 @@ export class JobQueue {
     });
     // pg-boss reports its own background errors (a lost connection while polling) as events; an
     // EventEmitter without a listener would throw them out of the process.
-    boss.on('error', (error) => logger().warn({ err: error }, 'job queue error'));
+    boss.on('error', (error: Error & { code?: string }) =>
+      logger().warn({ error: error.message, code: error.code }, 'job queue error'),
+    );
     try {
       await boss.start();
       await boss.createQueue(QUEUES.site, {
@@ -186,8 +190,22 @@ export class JobQueue {
     options: { signal?: AbortSignal; onProgress?: (progress: QueueProgress) => void; pollMs?: number } = {},
   ): Promise<JobStatus[]> {
     let last = '';
+    let lostSince: number | undefined;
     for (;;) {
-      const statuses = await this.statuses(name, ids);
+      let statuses: JobStatus[];
+      try {
+        statuses = await this.statuses(name, ids);
+        lostSince = undefined;
+      } catch (error) {
+        // The server restarting (or the network dropping) is waited out; the jobs go on in the
+        // workers, which pg-boss reconnects. Anything else, or an outage past a minute, is an error.
+        lostSince ??= Date.now();
+        if (!connectionLost(error) || Date.now() - lostSince > RECONNECT_FOR_MS) throw error;
+        logger().warn({ error: (error as Error).message }, 'job queue unreachable; trying again');
+        await sleep(1000, undefined, { signal: options.signal }).catch(() => {});
+        if (options.signal?.aborted) throw error;
+        continue;
+      }
       const progress = progressOf(statuses);
       const said = JSON.stringify(progress);
       if (said !== last) {

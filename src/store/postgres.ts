@@ -101,7 +101,7 @@ function values(numbered: Numbered, params: Params | undefined): unknown[] {
 /** Errors after which the same work can be run again: the server rolled it back. */
 const RETRY_TRANSACTION = new Set(['40001', '40P01']); // serialization failure, deadlock
 /** The connection is gone (a restart, a network fault): the work never reached the server's commit. */
-function connectionLost(error: unknown): boolean {
+export function connectionLost(error: unknown): boolean {
   const code = (error as { code?: string }).code ?? '';
   return (
     code.startsWith('08') ||

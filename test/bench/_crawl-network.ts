@@ -18,13 +18,32 @@ function page(host: string, index: number): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>${host} ${index}</title></head><body><article><h1>Article ${index}</h1><p>${filler}</p><p>Source: Northwind Review</p></article><nav>${links}</nav></body></html>`;
 }
 
+// Requests in flight per host, and the most seen at once, for the benchmarks that check that
+// per-host limits hold across worker processes; `GET /stats` on any other host reads (and with
+// `?reset` clears) them.
+const inFlight = new Map<string, number>();
+let mostInFlight = 0;
+let requests = 0;
+
 const server = http.createServer((request, response) => {
   const host = (request.headers.host ?? '').split(':')[0]!;
   const path = request.url ?? '/';
   if (!/^site\d+\.example$/.test(host)) {
+    if (path.startsWith('/stats')) {
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ mostInFlight, requests }));
+      if (path.includes('reset')) [mostInFlight, requests] = [0, 0];
+      return;
+    }
     response.writeHead(404).end();
     return;
   }
+  requests++;
+  const now = (inFlight.get(host) ?? 0) + 1;
+  inFlight.set(host, now);
+  mostInFlight = Math.max(mostInFlight, now);
+  response.on('close', () => inFlight.set(host, (inFlight.get(host) ?? 1) - 1));
   if (path === '/robots.txt') {
     response
       .writeHead(200, { 'content-type': 'text/plain' })

