@@ -175,16 +175,24 @@ export class SharedHostLimits implements HostLimits {
     return this.sql.tx(async () => {
       const row = await this.hostRow(key);
       if (row.now < row.next_at) return row.next_at - row.now;
-      const live = (await this.sql.get<{ count: number; soonest: number | null }>(
-        'SELECT COUNT(*) AS count, MIN(expires_at) AS soonest FROM crawl_host_leases WHERE host = ? AND expires_at > ?',
-        [key, row.now],
-      )) ?? { count: 0, soonest: null };
-      if (live.count >= this.options.perHost) {
-        const untilExpiry = (live.soonest ?? row.now) - row.now;
+      const leases = (await this.sql.get<{ live: number | null; all: number; soonest: number | null }>(
+        `SELECT SUM(CASE WHEN expires_at > @now THEN 1 ELSE 0 END) AS live, COUNT(*) AS "all",
+                MIN(CASE WHEN expires_at > @now THEN expires_at END) AS soonest
+           FROM crawl_host_leases WHERE host = @host`,
+        { host: key, now: row.now },
+      )) ?? { live: 0, all: 0, soonest: null };
+      const live = Number(leases.live ?? 0);
+      if (live >= this.options.perHost) {
+        const untilExpiry = (leases.soonest ?? row.now) - row.now;
         return Math.max(1, Math.min(this.pollMs, untilExpiry));
       }
       // Leases that ran out belong to processes that died: they count no more, and go.
-      await this.sql.run('DELETE FROM crawl_host_leases WHERE host = ? AND expires_at <= ?', [key, row.now]);
+      if (Number(leases.all) > live) {
+        await this.sql.run('DELETE FROM crawl_host_leases WHERE host = ? AND expires_at <= ?', [
+          key,
+          row.now,
+        ]);
+      }
       const lease = await this.sql.get<{ id: number }>(
         'INSERT INTO crawl_host_leases (host, holder, expires_at) VALUES (?, ?, ?) RETURNING id',
         [key, this.holder, row.now + this.leaseMs],
@@ -266,28 +274,34 @@ export class SharedHostLimits implements HostLimits {
     });
   }
 
-  private write(key: string, pending: Pending): Promise<void> {
-    return this.sql.tx(async () => {
-      const row = await this.hostRow(key);
-      let nextAt = row.next_at;
-      if (pending.crawlDelayMs !== undefined) {
-        await this.sql.run('UPDATE crawl_hosts SET crawl_delay_ms = ? WHERE host = ?', [
-          pending.crawlDelayMs,
-          key,
-        ]);
-        row.crawl_delay_ms = pending.crawlDelayMs;
-      }
-      if (pending.leases.length > 0) {
-        for (const lease of pending.leases) {
-          await this.sql.run('DELETE FROM crawl_host_leases WHERE id = ?', [lease]);
-        }
-        nextAt = Math.max(nextAt, row.now + this.delayFrom(row));
-      }
-      if (pending.pauseMs !== undefined) nextAt = Math.max(nextAt, row.now + pending.pauseMs);
-      if (nextAt !== row.next_at) {
-        await this.sql.run('UPDATE crawl_hosts SET next_at = ? WHERE host = ?', [nextAt, key]);
-      }
-    });
+  /**
+   * A request end (with what came with it) in two statements, no transaction: the host's next
+   * start moves first (the row update locks the row), then the leases go, so no other process
+   * can start a request in between.
+   */
+  private async write(key: string, pending: Pending): Promise<void> {
+    if (pending.crawlDelayMs !== undefined) {
+      // robots.txt may be read from the store before any request to the host: the row may be new.
+      await this.sql.run(
+        `INSERT INTO crawl_hosts (host, crawl_delay_ms) VALUES (?, ?)
+         ON CONFLICT (host) DO UPDATE SET crawl_delay_ms = excluded.crawl_delay_ms`,
+        [key, pending.crawlDelayMs],
+      );
+      this.known.add(key);
+    }
+    const released = pending.leases.length > 0;
+    if (released || pending.pauseMs !== undefined) {
+      const floorMs = Math.max(released ? this.options.delayMs : 0, Math.ceil(pending.pauseMs ?? 0));
+      const candidate = `(${this.nowSql} + CASE WHEN @released = 1 AND crawl_delay_ms > @floor THEN crawl_delay_ms ELSE @floor END)`;
+      await this.sql.run(
+        `UPDATE crawl_hosts SET next_at = CASE WHEN next_at > ${candidate} THEN next_at ELSE ${candidate} END
+         WHERE host = @host`,
+        { released: released ? 1 : 0, floor: floorMs, host: key },
+      );
+    }
+    for (const lease of pending.leases) {
+      await this.sql.run('DELETE FROM crawl_host_leases WHERE id = ?', [lease]);
+    }
   }
 
   /** Wait for every pending write; throw the first that failed. */
