@@ -1,14 +1,11 @@
 import { Option } from 'commander';
-import type { SitesFile } from '../config/sites.ts';
 import { loadSites } from '../config/sites.ts';
-import { type CrawlSummary, crawl } from '../crawl/crawl.ts';
 import { crawlerSettings } from '../crawl/settings.ts';
-import { SharedHostLimits } from '../crawl/shared-host-limits.ts';
 import { usageError } from '../errors.ts';
 import { logger } from '../log.ts';
 import { JobQueue, QUEUES, type SiteJob } from '../queue/queue.ts';
-import { isPostgresUrl, legacyDb, openSql } from '../store/db.ts';
-import type { Sql } from '../store/sql.ts';
+import { crawlSiteJob } from '../queue/site-jobs.ts';
+import { isPostgresUrl, openSql } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
 import { integerOption } from './options.ts';
 
@@ -70,36 +67,3 @@ export const workerCommand = defineCommand({
     };
   },
 });
-
-/**
- * One site job: the site's crawl, resumed from the store where an earlier try stopped, under
- * per-host limits shared with every other worker.
- */
-export async function crawlSiteJob(
-  sql: Sql,
-  config: SitesFile,
-  job: SiteJob,
-  signal: AbortSignal,
-): Promise<Pick<CrawlSummary, 'passId' | 'finished' | 'pagesFetched' | 'failures' | 'overBudget'>> {
-  const options = job.options as { delayMs?: number; perHost?: number; allowPrivateNetworks?: boolean };
-  const crawler = crawlerSettings(config, options);
-  const limits = new SharedHostLimits(sql, {
-    concurrency: crawler.concurrency,
-    perHost: crawler.perHost,
-    delayMs: crawler.delayMs,
-  });
-  try {
-    // The crawl takes the SQLite connection until src/crawl moves to `Sql` (issue 11); then it
-    // takes `sql`, and `hostLimits: limits` in place of its in-process politeness.
-    const summary = await crawl(legacyDb(sql), config, { ...options, siteIds: [job.siteId], signal });
-    return {
-      passId: summary.passId,
-      finished: summary.finished,
-      pagesFetched: summary.pagesFetched,
-      failures: summary.failures,
-      overBudget: summary.overBudget,
-    };
-  } finally {
-    await limits.close();
-  }
-}
