@@ -89,6 +89,17 @@ export class WorkerStopped extends Error {
 
 const RECONNECT_FOR_MS = 60_000;
 
+/** A job whose lease ran out before it was done: another worker takes it from where it stopped. */
+export class LeaseRanOut extends Error {
+  constructor() {
+    super('the job outlasted its lease; it goes back on the queue');
+    this.name = 'LeaseRanOut';
+  }
+}
+
+/** How long before its lease runs out a handler is told to stop. */
+const LEASE_MARGIN_MS = 5_000;
+
 const DEFAULT_SITE_LEASE_SECONDS = 45 * 60;
 
 export class JobQueue {
@@ -151,16 +162,24 @@ export class JobQueue {
     return new JobQueue(boss, options);
   }
 
-  /** Put one job per site on the queue; returns the jobs' ids in the order of `sites`. */
+  /**
+   * Put one job per site on the queue; returns the jobs' ids in the order of `sites`. The lease
+   * (how long a worker may hold a job before it goes to another) is the sender's to say, since it
+   * follows the site's time budget; the queue's default otherwise.
+   */
   async putSites(
     batch: string,
     siteIds: readonly string[],
     options: Record<string, unknown>,
+    leaseSeconds?: number,
   ): Promise<string[]> {
     const ids: string[] = [];
     for (const siteId of siteIds) {
       const job: SiteJob = { batch, siteId, options };
-      const id = await this.boss.send(QUEUES.site, job, { singletonKey: siteId });
+      const id = await this.boss.send(QUEUES.site, job, {
+        singletonKey: siteId,
+        ...(leaseSeconds ? { expireInSeconds: leaseSeconds } : {}),
+      });
       if (!id) throw new SyndicateError('store', `the job queue refused the job of site ${siteId}`);
       ids.push(id);
     }
@@ -235,14 +254,22 @@ export class JobQueue {
         async ([job]) => {
           const log = logger().child({ queue: name, job: job!.id });
           log.info('job started');
+          // pg-boss gives the job to another worker when its lease runs out, without stopping
+          // this handler: the handler stops itself a little before, so that two workers never
+          // work one job (the crawl's pass lock would refuse the second anyway).
+          const leaseMs = job!.expireInSeconds * 1000;
+          const lease = AbortSignal.timeout(Math.max(leaseMs - LEASE_MARGIN_MS, leaseMs / 2));
+          const signal = AbortSignal.any([this.stopping.signal, lease]);
           try {
-            const output = await handler(job!.data, this.stopping.signal);
-            // A job the worker gave up because it is stopping is not done: it goes back.
+            const output = await handler(job!.data, signal);
+            // A job given up because the worker is stopping or its lease ran out is not done: it
+            // goes back on the queue, and the next try resumes it.
             if (this.stopping.signal.aborted) throw new WorkerStopped();
+            if (lease.aborted) throw new LeaseRanOut();
             log.info('job done');
             return output;
           } catch (error) {
-            log.warn({ err: error }, 'job failed');
+            log.warn({ error: (error as Error).message }, 'job failed');
             throw error;
           }
         },
@@ -266,9 +293,13 @@ export class JobQueue {
   async runSites(
     siteIds: readonly string[],
     options: Record<string, unknown>,
-    watch: { signal?: AbortSignal; onProgress?: (progress: QueueProgress) => void } = {},
+    watch: {
+      signal?: AbortSignal;
+      onProgress?: (progress: QueueProgress) => void;
+      leaseSeconds?: number;
+    } = {},
   ): Promise<Map<string, JobStatus>> {
-    const ids = await this.putSites(randomUUID(), siteIds, options);
+    const ids = await this.putSites(randomUUID(), siteIds, options, watch.leaseSeconds);
     const statuses = await this.waitFor(QUEUES.site, ids, watch);
     return new Map(siteIds.map((siteId, index) => [siteId, statuses[index]!]));
   }

@@ -56,7 +56,7 @@ export async function crawlSitesOnQueue(
   queue: JobQueue,
   siteIds: readonly string[],
   options: SiteJobOptions,
-  watch: { signal?: AbortSignal; onProgress?: (progress: QueueProgress) => void } = {},
+  watch: { signal?: AbortSignal; onProgress?: (progress: QueueProgress) => void; leaseSeconds?: number } = {},
 ): Promise<QueuedCrawl> {
   const statuses = await queue.runSites(siteIds, { ...options }, watch);
   const result: QueuedCrawl = { bySite: new Map(), failed: new Map() };
