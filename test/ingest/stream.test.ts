@@ -5,6 +5,7 @@ import { MAX_ITEM_CHARS, MAX_RUN_CHARS, parseXmlFeed } from '../../src/ingest/_x
 import { importSources } from '../../src/ingest/import.ts';
 import { getArticle, iterateArticles } from '../../src/store/articles.ts';
 import { MAX_XML_DEPTH } from '../../src/text/xml-stream.ts';
+import { startServer } from '../helpers/http.ts';
 import { freshStore, snapshot } from './_store.ts';
 
 /**
@@ -87,6 +88,28 @@ describe('hostile feeds', () => {
     const result = await importText('mismatch.xml', text);
     expect(result.shown).toBe('mismatch.xml:4: invalid feed XML: unexpected close tag');
     expect(result.unchanged).toBe(true);
+  });
+});
+
+describe('hostile feeds by URL', () => {
+  it('are read by the same reader: a deep feed from a server names the URL and the line', async () => {
+    const deep = `${head}<item>\n${'<x>'.repeat(100_000)}${'</x>'.repeat(100_000)}</item></channel></rss>`;
+    const server = await startServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/rss+xml' });
+      response.end(deep);
+    });
+    try {
+      const { db } = freshStore();
+      const before = snapshot(db);
+      const url = `http://127.0.0.1:${server.port}/feed.xml`;
+      const summary = await importSources(db, [url], { fetch: { allowPrivateNetworks: true } });
+      expect(summary.files[0]?.error?.toString()).toBe(
+        `${url}:4: the feed nests elements deeper than ${MAX_XML_DEPTH} levels`,
+      );
+      expect(snapshot(db)).toEqual(before);
+    } finally {
+      await server.close();
+    }
   });
 });
 
