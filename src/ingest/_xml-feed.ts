@@ -81,6 +81,11 @@ export const MAX_ITEM_CHARS = 3 * MAX_ARTICLE_CHARS;
  * ten characters for one), no field within the article limit takes more.
  */
 export const MAX_RUN_CHARS = 10 * MAX_ARTICLE_CHARS;
+/**
+ * Elements one item may hold. Each costs a small object, many times the four bytes of `<b/>`; an
+ * article's HTML has some hundreds, and the crawler cuts a page at the same number.
+ */
+export const MAX_ITEM_ELEMENTS = 100_000;
 
 /** Why reading stops: said in words, at the line the parser is on. */
 class StopReading extends Error {
@@ -100,6 +105,12 @@ interface Frame {
   role: Role;
   /** The element being kept (in an item or a head field), to which text and children go. */
   element?: FeedElement;
+  /**
+   * Text read since the element's last child, in pieces: joined once when the next child or the
+   * end tag comes, so that text cut by a thousand comments or CDATA sections costs no more than
+   * the same text whole.
+   */
+  pending?: string[];
   /** Prefixes this element bound, to unbind when it closes. */
   bound?: string[];
 }
@@ -144,8 +155,9 @@ class FeedReader {
   private channels = 0;
   private readonly head: FeedElement[] = [];
   private readonly items: FeedElement[] = [];
-  /** Characters kept for the item (or head field) being read. */
+  /** Characters and elements kept for the item (or head field) being read. */
   private keptChars = 0;
+  private keptElements = 0;
   /** Where the parser last said something: a run longer than MAX_RUN_CHARS since is refused. */
   private lastEventAt = 0;
   /** The line of the tag being opened: saxes reports the line of its end, which may be later. */
@@ -219,7 +231,15 @@ class FeedReader {
       this.openRoot(tag.name, line);
     } else if (parent.element !== undefined) {
       // Inside an item or a kept head field: every element is kept, for markup and nested fields.
+      if (++this.keptElements > MAX_ITEM_ELEMENTS) {
+        const kept = this.stack.find((frame) => frame.element !== undefined)!.element!;
+        throw new StopReading(
+          `the <${kept.written}> holds more than ${MAX_ITEM_ELEMENTS.toLocaleString('en-US')} elements, more than any article`,
+          kept.line,
+        );
+      }
       const element = this.element(tag, line);
+      flushText(parent);
       parent.element.content.push(element);
       frame = { role: parent.role, element };
     } else {
@@ -262,6 +282,7 @@ class FeedReader {
     const element = this.element(tag, line);
     (role === 'item' ? this.items : this.head).push(element);
     this.keptChars = 0;
+    this.keptElements = 0;
     return { role, element };
   }
 
@@ -299,13 +320,15 @@ class FeedReader {
   private close(): void {
     this.heard();
     const frame = this.stack.pop();
+    if (frame) flushText(frame);
     for (const prefix of frame?.bound ?? []) this.bindings.get(prefix)?.pop();
   }
 
   private text(text: string): void {
     this.heard();
-    const element = this.stack.at(-1)?.element;
-    if (element === undefined) return;
+    const frame = this.stack.at(-1);
+    const element = frame?.element;
+    if (frame === undefined || element === undefined) return;
     this.keptChars += text.length;
     if (this.keptChars > MAX_ITEM_CHARS) {
       const kept = this.stack.find((frame) => frame.element !== undefined)?.element;
@@ -314,12 +337,8 @@ class FeedReader {
         kept?.line ?? this.parser.line,
       );
     }
-    const last = element.content.length - 1;
-    const previous = element.content[last];
-    // saxes hands text over as a rope of pieces (one at each entity and line end) that point into
-    // the input: made one flat string, it is kept at its own size.
-    if (typeof previous === 'string') element.content[last] = flat(`${previous}${text}`);
-    else element.content.push(flat(text));
+    frame.pending ??= [];
+    frame.pending.push(text);
   }
 
   /** Record the `xmlns` declarations of a start tag; returns the prefixes bound. */
@@ -364,10 +383,17 @@ class FeedReader {
   }
 }
 
-/** V8 flattens a rope on reading a character of it; the pieces and what they point into can then go. */
-function flat(text: string): string {
+/**
+ * The element's pending text as one string, after its content so far. saxes hands text over as a
+ * rope of pieces (one at each entity and line end) pointing into the input; V8 flattens a rope
+ * when a character of it is read, and the pieces and what they point into can then go.
+ */
+function flushText(frame: Frame): void {
+  if (frame.pending === undefined || frame.element === undefined) return;
+  const text = frame.pending.length === 1 ? frame.pending[0]! : frame.pending.join('');
+  frame.pending = undefined;
   text.charCodeAt(0);
-  return text;
+  frame.element.content.push(text);
 }
 
 function htmlEntity(name: string): string | undefined {

@@ -1,7 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MAX_ITEM_CHARS, MAX_RUN_CHARS, parseXmlFeed } from '../../src/ingest/_xml-feed.ts';
+import {
+  MAX_ITEM_CHARS,
+  MAX_ITEM_ELEMENTS,
+  MAX_RUN_CHARS,
+  markupOf,
+  parseXmlFeed,
+} from '../../src/ingest/_xml-feed.ts';
 import { importSources } from '../../src/ingest/import.ts';
 import { getArticle, iterateArticles } from '../../src/store/articles.ts';
 import { MAX_XML_DEPTH } from '../../src/text/xml-stream.ts';
@@ -64,6 +70,25 @@ describe('hostile feeds', () => {
       /^big\.xml:4: the <item> holds more than 3,000,000 characters of text, more than an article can/,
     );
     expect(result.unchanged).toBe(true);
+  });
+
+  it(`refuses an item holding more than ${MAX_ITEM_ELEMENTS.toLocaleString('en-US')} elements, naming the item's line`, async () => {
+    const text = `${head}${goodItem(1)}<item><title>Many</title><link>https://desk.example/many</link>\n<description>${'<b/>'.repeat(MAX_ITEM_ELEMENTS)}</description></item>\n</channel></rss>`;
+    const result = await importText('many.xml', text);
+    expect(result.shown).toBe(
+      'many.xml:4: the <item> holds more than 100,000 elements, more than any article',
+    );
+    expect(result.unchanged).toBe(true);
+  });
+
+  it('reads text cut into 500,000 pieces by comments and CDATA in one linear pass', () => {
+    const pieces = 'a<!-- -->b<![CDATA[c]]>'.repeat(250_000);
+    const feed = parseXmlFeed(
+      `${head}<item><description>${pieces}</description></item></channel></rss>`,
+      'f.xml',
+    );
+    const description = feed.items[0]!.content[0];
+    expect(typeof description === 'string' ? undefined : markupOf(description)).toBe('abc'.repeat(250_000));
   });
 
   it('refuses a single text node longer than any field, even outside the items, while reading it', async () => {
