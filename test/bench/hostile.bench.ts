@@ -21,6 +21,7 @@ import { importSources } from '../../src/ingest/import.ts';
 import { parsePage } from '../../src/match/page.ts';
 import { runScan } from '../../src/scan/scan.ts';
 import { openStore } from '../../src/store/db.ts';
+import { sqlOf } from '../helpers/sql-of.ts';
 import { peakRssMiB, printTable } from './_measure.ts';
 
 const GOOD_SITES = Number(process.env.HOSTILE_GOOD_SITES ?? 10);
@@ -118,7 +119,7 @@ async function scanCase(
   const dir = mkdtempSync(join(tmpdir(), 'syndicate-hostile-bench-'));
   const db = openStore(join(dir, 'store.sqlite'));
   try {
-    await importSources(db, [join(repo, 'test', 'fixtures', 'articles.jsonl')]);
+    await importSources(sqlOf(db), [join(repo, 'test', 'fixtures', 'articles.jsonl')]);
     const rules = join(repo, 'rules');
     const config = {
       sites: sitesConfig(port, names, crawler),
