@@ -215,10 +215,10 @@ describeEngines('article store', (engine) => {
     const ids = ['b', 'B', 'a-1', 'a_1', 'A', 'a1', 'Z', 'é'];
     const stored = [
       ...ids.map((id) => article({ url: `https://news.example/tie/${encodeURIComponent(id)}`, id })),
-      ...Array.from({ length: 1_050 }, (_, index) =>
+      ...Array.from({ length: 520 }, (_, index) =>
         article({
           url: `https://news.example/many/${index}`,
-          published: new Date(Date.UTC(2026, 0, 1) + (index % 700) * 60_000).toISOString(),
+          published: new Date(Date.UTC(2026, 0, 1) + (index % 300) * 60_000).toISOString(),
         }),
       ),
     ];
