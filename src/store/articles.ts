@@ -160,10 +160,10 @@ export interface RemoveOptions {
   /** The time recorded as when the articles left the store (Atom tombstones carry it). */
   now?: Date;
   /**
-   * Runs inside the removal's transaction once the article rows are gone, so that whatever hangs
-   * off an article (its fingerprints) goes with it or not at all. On SQLite foreign keys are not
-   * enforced while it runs (the rows that refer to the articles are still there for it to read);
-   * PostgreSQL cannot suspend them, and its cascades have run by then.
+   * Runs inside the removal's transaction, just before the article rows are deleted, with their
+   * ids: whatever of the caller's hangs off an article without a foreign key (its fingerprints'
+   * index rows) goes with it or not at all. Rows with a foreign key to the articles go by the
+   * engine's own ON DELETE CASCADE.
    */
   alsoRemove?: (ids: readonly string[]) => Promise<unknown>;
 }
@@ -198,92 +198,26 @@ export async function removeArticles(
   }
   if (ids.length === 0) return [];
   const removedAt = (options.now ?? new Date()).toISOString();
-  const suspendKeys = options.alsoRemove !== undefined && sql.engine === 'sqlite';
-  const enforced =
-    suspendKeys && (await sql.get<{ foreign_keys: number }>('PRAGMA foreign_keys'))?.foreign_keys === 1;
-  // Outside a transaction only: SQLite ignores the pragma inside one.
-  if (suspendKeys) await sql.exec('PRAGMA foreign_keys = OFF');
-  try {
-    await sql.tx(async () => {
-      const revision = await nextRevision(sql);
-      for (const id of ids) {
-        const { url, language } = (await sql.get<{ url: string; language: string | null }>(
-          'SELECT url, language FROM articles WHERE id = ?',
-          [id],
-        ))!;
-        await sql.run(
-          'INSERT INTO article_departures (revision, article_id, url, language, terms, removed_at) VALUES (?, ?, ?, ?, ?, ?)',
-          [revision, id, url, language, JSON.stringify(await storedTerms(sql, id)), removedAt],
-        );
-        await sql.run('DELETE FROM article_aliases WHERE article_id = ?', [id]);
-        await sql.run('DELETE FROM article_terms WHERE article_id = ?', [id]);
-        await sql.run('DELETE FROM articles WHERE id = ?', [id]);
-      }
-      if (options.alsoRemove) {
-        await options.alsoRemove(ids);
-        if (suspendKeys) {
-          await cascade(sql, ids);
-          const left = await referencesTo(sql, ids);
-          if (left)
-            throw new SyndicateError(
-              'store',
-              `removing the articles would leave rows in ${left} that refer to them`,
-            );
-        }
-      }
-    });
-  } finally {
-    if (suspendKeys && enforced) await sql.exec('PRAGMA foreign_keys = ON');
-  }
-  return ids;
-}
-
-interface Reference {
-  name: string;
-  column: string;
-  onDelete: string;
-}
-
-/** The tables with a foreign key to `table`, and what a delete there does to their rows (SQLite). */
-function referencing(sql: Sql, table: string): Promise<Reference[]> {
-  return sql.all<Reference>(
-    `SELECT m.name AS name, f."from" AS "column", f.on_delete AS "onDelete"
-     FROM sqlite_schema m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table' AND f."table" = ?`,
-    [table],
-  );
-}
-
-/**
- * What ON DELETE CASCADE would have done, with SQLite's foreign keys off: rows that belong to the
- * removed articles (their discoveries, say) go with them. A table that refers to one of those
- * tables in turn is checked, and the removal refused if it would keep a row pointing at nothing.
- */
-async function cascade(sql: Sql, ids: readonly string[]): Promise<void> {
-  for (const { name, column, onDelete } of await referencing(sql, 'articles')) {
-    if (onDelete !== 'CASCADE') continue;
-    const deleted = await sql.batch(
-      `DELETE FROM "${name}" WHERE "${column}" = ?`,
+  await sql.tx(async () => {
+    const revision = await nextRevision(sql);
+    for (const id of ids) {
+      const { url, language } = (await sql.get<{ url: string; language: string | null }>(
+        'SELECT url, language FROM articles WHERE id = ?',
+        [id],
+      ))!;
+      await sql.run(
+        'INSERT INTO article_departures (revision, article_id, url, language, terms, removed_at) VALUES (?, ?, ?, ?, ?, ?)',
+        [revision, id, url, language, JSON.stringify(await storedTerms(sql, id)), removedAt],
+      );
+    }
+    await options.alsoRemove?.(ids);
+    // Aliases, terms, fingerprinted_articles, discoveries: ON DELETE CASCADE on both engines.
+    await sql.batch(
+      'DELETE FROM articles WHERE id = ?',
       ids.map((id) => [id]),
     );
-    if (deleted.changes === 0) continue;
-    for (const child of await referencing(sql, name)) {
-      if ((await sql.all(`PRAGMA foreign_key_check("${child.name}")`)).length > 0)
-        throw new SyndicateError(
-          'store',
-          `removing the articles would leave rows in ${child.name} that refer to nothing`,
-        );
-    }
-  }
-}
-
-/** The first table that still refers to one of `ids` through a foreign key to the articles. */
-async function referencesTo(sql: Sql, ids: readonly string[]): Promise<string | undefined> {
-  for (const { name, column } of await referencing(sql, 'articles')) {
-    for (const id of ids) {
-      if (await sql.get(`SELECT 1 AS found FROM "${name}" WHERE "${column}" = ? LIMIT 1`, [id])) return name;
-    }
-  }
-  return undefined;
+  });
+  return ids;
 }
 
 export async function getArticle(sql: Sql, id: string): Promise<Article | undefined> {

@@ -200,13 +200,36 @@ describeEngines('article store', (engine) => {
     const removed = await removeArticles(sql, ['https://news.example/?p=2', 'https://news.example/a', 'a'], {
       alsoRemove: async (ids) => {
         told = ids;
-        // The hook runs inside the removal's transaction, once the article rows are gone.
-        expect(await sql.get('SELECT 1 AS found FROM articles WHERE id = ?', ['a'])).toBeUndefined();
+        // The hook runs inside the removal's transaction, just before the article rows go.
+        expect(await sql.get('SELECT 1 AS found FROM articles WHERE id = ?', ['a'])).toBeDefined();
       },
     });
     expect(removed).toEqual(['https://news.example/b', 'a']);
     expect(told).toEqual(removed);
     expect((await iterateToList(sql)).map((stored) => stored.id)).toEqual(['https://news.example/c']);
+  });
+
+  it('takes the rows that refer to a removed article with it (its discoveries), and no other', async () => {
+    const sql = await engine.open();
+    await upsertArticles(sql, [
+      article({ url: 'https://news.example/a' }),
+      article({ url: 'https://news.example/b' }),
+    ]);
+    for (const [offset, id] of [
+      [0, 'https://news.example/a'],
+      [1, 'https://news.example/b'],
+    ] as const) {
+      await sql.run(
+        `INSERT INTO discoveries (source, record_offset, record_length, record_type, page_url, host, article_id,
+           coverage, kind, verdict, found_at)
+         VALUES ('crawl.warc.gz', ?, 100, 'response', 'https://copy.example/', 'copy.example', ?, 0.9, 'full', 'violation', '2026-04-01')`,
+        [offset, id],
+      );
+    }
+    await removeArticles(sql, ['https://news.example/a']);
+    expect(await sql.all('SELECT article_id FROM discoveries')).toEqual([
+      { article_id: 'https://news.example/b' },
+    ]);
   });
 
   it('gives every article newest first, ties by id in code-unit order, however many pages it takes', async () => {
