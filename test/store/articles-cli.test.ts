@@ -2,7 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MANIFEST_FILE } from '../../src/feed/build.ts';
+import { removeArticles, upsertArticles } from '../../src/store/articles.ts';
+import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
+import { fixtureArticles } from '../helpers/fixture-store.ts';
 import { freshSchema } from '../helpers/postgres.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -73,5 +76,38 @@ describe('import, build and remove on SQLite and on PostgreSQL', () => {
     expect(sqlite.first.get('water-security.atom')).toContain('deleted-entry');
     expect(sqlite.first.get('all.xml')).not.toContain('mekong-sediment-dams');
     expect(sqlite.second.get('all.xml')).toContain('<item>');
+  });
+
+  it('build writes the same feeds, byte for byte, from the same articles, before and after a removal', async () => {
+    const dir = tempDir();
+    const articles = fixtureArticles();
+    // The newest article: in the "all" feed, so that the removal shows there.
+    const gone = articles.reduce((newest, entry) => (entry.published > newest.published ? entry : newest));
+    const outputs = [];
+    const database = await freshSchema();
+    try {
+      for (const store of [join(dir, 'store.sqlite'), database.url]) {
+        const sql = await openSql(store);
+        await upsertArticles(sql, articles);
+        await sql.close();
+        const out = join(dir, `out-${outputs.length}`);
+        const cli = (...argv: string[]) => runCli(['--store', store, '--feeds', FEEDS, ...argv]);
+        expect((await cli('build', '--out', out, '--no-ping')).code).toBe(0);
+        const first = written(out);
+        const again = await openSql(store);
+        await removeArticles(again, [gone.id], { now: new Date('2026-04-01T00:00:00Z') });
+        await again.close();
+        expect((await cli('build', '--out', out, '--no-ping')).code).toBe(0);
+        outputs.push({ first, second: written(out) });
+      }
+    } finally {
+      await database.drop();
+    }
+    const [sqlite, postgres] = outputs;
+    expect([...postgres!.first.keys()]).toEqual([...sqlite!.first.keys()]);
+    expect(sqlite!.first.get('all.xml')).toContain('<item>');
+    for (const [name, text] of sqlite!.first) expect(postgres!.first.get(name), name).toBe(text);
+    for (const [name, text] of sqlite!.second) expect(postgres!.second.get(name), name).toBe(text);
+    expect(sqlite!.second.get('all.atom')).toContain('deleted-entry');
   });
 });
