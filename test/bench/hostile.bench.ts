@@ -22,6 +22,7 @@ import { importSources } from '../../src/ingest/import.ts';
 import { parsePage } from '../../src/match/page.ts';
 import { runScan } from '../../src/scan/scan.ts';
 import { openStore } from '../../src/store/db.ts';
+import { sqlOf } from '../helpers/sql-of.ts';
 import { heapUsedMiB, peakRssMiB, printTable } from './_measure.ts';
 
 const GOOD_SITES = Number(process.env.HOSTILE_GOOD_SITES ?? 10);
@@ -119,7 +120,7 @@ async function scanCase(
   const dir = mkdtempSync(join(tmpdir(), 'syndicate-hostile-bench-'));
   const db = openStore(join(dir, 'store.sqlite'));
   try {
-    await importSources(db, [join(repo, 'test', 'fixtures', 'articles.jsonl')]);
+    await importSources(sqlOf(db), [join(repo, 'test', 'fixtures', 'articles.jsonl')]);
     const rules = join(repo, 'rules');
     const config = {
       sites: sitesConfig(port, names, crawler),
@@ -192,7 +193,7 @@ async function importFeed(text: string): Promise<{ ms: number; outcome: string }
     writeFileSync(file, text);
     const db = openStore(join(dir, 'store.sqlite'));
     const begun = performance.now();
-    const summary = await importSources(db, [file]);
+    const summary = await importSources(sqlOf(db), [file]);
     const ms = performance.now() - begun;
     db.close();
     const error = summary.files[0]?.error;
