@@ -19,7 +19,7 @@ const limits = new SharedHostLimits(sql, {
   pollMs: 20,
 });
 const queue = await JobQueue.open(store, {
-  siteLeaseSeconds: 4,
+  siteLeaseSeconds: 15,
   retryDelaySeconds: 0,
   maintenanceIntervalSeconds: 1,
   pollingIntervalSeconds: 0.5,

@@ -60,7 +60,7 @@ describe('site jobs worked by three worker processes', () => {
     const store = database.url;
     const sql = await openSql(store);
     await sql.exec('CREATE TABLE test_fetched (url TEXT PRIMARY KEY, worker TEXT NOT NULL)');
-    const queue = await JobQueue.open(store, { siteLeaseSeconds: 4, retryDelaySeconds: 0 });
+    const queue = await JobQueue.open(store, { siteLeaseSeconds: 15, retryDelaySeconds: 0 });
 
     let hangingAsked!: (worker: string) => void;
     const hanging = new Promise<string>((resolve) => {
