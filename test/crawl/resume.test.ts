@@ -130,5 +130,5 @@ describeEngines('a crawl killed with SIGKILL', (engine) => {
     );
     expect(snapshots.map((snapshot) => snapshot.url).sort()).toEqual(expected.sort());
     expect(new Set(snapshots.map((snapshot) => snapshot.url)).size).toBe(snapshots.length);
-  }, 30_000);
+  }, 60_000);
 });
