@@ -20,7 +20,7 @@ import { itemLines, rootElement } from '../../src/ingest/_xml-feed.ts';
 import { importSources } from '../../src/ingest/import.ts';
 import { parsePage } from '../../src/match/page.ts';
 import { runScan } from '../../src/scan/scan.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql, openStore } from '../../src/store/db.ts';
 import { peakRssMiB, printTable } from './_measure.ts';
 
 const GOOD_SITES = Number(process.env.HOSTILE_GOOD_SITES ?? 10);
@@ -95,17 +95,17 @@ function sitesConfig(port: number, names: string[], crawler: Record<string, unkn
 
 async function crawlCase(port: number, names: string[]): Promise<{ ms: number; outcome: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'syndicate-hostile-bench-'));
-  const db = openStore(join(dir, 'store.sqlite'));
+  const sql = await openSql(join(dir, 'store.sqlite'));
   try {
     const begun = performance.now();
-    const summary = await crawl(db, sitesConfig(port, names));
+    const summary = await crawl(sql, sitesConfig(port, names));
     const over = Object.entries(summary.overBudget ?? {}).map(([site, budget]) => `${site}:${budget}`);
     return {
       ms: performance.now() - begun,
       outcome: `${summary.pagesFetched} pages${over.length ? `, over budget ${over.join(' ')}` : ''}`,
     };
   } finally {
-    db.close();
+    await sql.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
