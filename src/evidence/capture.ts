@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { logger } from '../log.ts';
-import type { Sql } from '../store/sql.ts';
+import { placeholders, type Sql } from '../store/sql.ts';
 import { VERSION } from '../version.ts';
 import { type EvidenceRole, evidenceDirOf, putBlob, sha256Hex } from './files.ts';
 import { Camera, type ScreenshotOptions, type Shot } from './screenshot.ts';
@@ -210,9 +210,12 @@ async function candidatesOf(sql: Sql, options: CaptureOptions): Promise<Candidat
     WHERE f.verdict = 'violation'
       AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.finding_id = f.id AND e.reprint_hash = f.reprint_hash)`;
   if (options.findingIds) {
-    return sql.all<Candidate>(`${select} AND f.id IN ${sql.dialect.jsonValues('?')} ORDER BY f.id`, [
-      JSON.stringify(options.findingIds),
-    ]);
+    // A few ids someone chose: one place each (the dialect's JSON list gives text, not ids).
+    if (options.findingIds.length === 0) return [];
+    return sql.all<Candidate>(
+      `${select} AND f.id IN ${placeholders(options.findingIds.length)} ORDER BY f.id`,
+      options.findingIds,
+    );
   }
   if (options.scanId === undefined) return [];
   return sql.all<Candidate>(`${select} AND f.last_scan = ? ORDER BY f.id`, [options.scanId]);
