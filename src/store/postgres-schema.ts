@@ -311,7 +311,20 @@ CREATE TABLE evidence_files (
 CREATE INDEX evidence_files_sha ON evidence_files (sha256);
 `;
 
-export const postgresMigrations: PostgresMigration[] = [{ version: 14, name: 'baseline', sql: baseline }];
+export const postgresMigrations: PostgresMigration[] = [
+  { version: 14, name: 'baseline', sql: baseline },
+  // Frontier claims and pass-lock leases, for processes sharing a crawl (SQLite's migration 15).
+  {
+    version: 15,
+    name: 'crawl-claims',
+    sql: `
+ALTER TABLE crawl_frontier ADD COLUMN claimed_by TEXT;
+ALTER TABLE crawl_frontier ADD COLUMN claimed_until BIGINT;
+ALTER TABLE crawl_locks ADD COLUMN expires_at BIGINT;
+CREATE UNIQUE INDEX crawl_passes_open ON crawl_passes (sites) WHERE finished_at IS NULL;
+`,
+  },
+];
 
 /** Bring a PostgreSQL store's schema up to date; several processes may race here at once. */
 export async function migratePostgres(sql: PostgresSql): Promise<void> {
