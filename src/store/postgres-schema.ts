@@ -318,7 +318,7 @@ export const postgresMigrations: PostgresMigration[] = [
     version: 15,
     name: 'crawl-claims',
     sql: `
-ALTER TABLE crawl_frontier ADD COLUMN claimed_by TEXT;
+ALTER TABLE crawl_frontier ADD COLUMN claimed_by TEXT COLLATE "C";
 ALTER TABLE crawl_frontier ADD COLUMN claimed_until BIGINT;
 ALTER TABLE crawl_locks ADD COLUMN expires_at BIGINT;
 CREATE UNIQUE INDEX crawl_passes_open ON crawl_passes (sites) WHERE finished_at IS NULL;
