@@ -1,4 +1,4 @@
-import { indexArticles } from '../match/fingerprint-index.ts';
+import { forgetArticlesOnLegacyDb } from '../match/fingerprint-index.ts';
 import { removeArticles } from '../store/articles.ts';
 import { openStore } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
@@ -21,7 +21,9 @@ export const removeCommand = defineCommand({
       const db = openStore(context.globals().store, { mustExist: true });
       try {
         // An article gone from the store loses its index entries in the same transaction.
-        const removed = removeArticles(db, references, { alsoRemove: (ids) => indexArticles(db, ids) });
+        const removed = removeArticles(db, references, {
+          alsoRemove: (ids) => forgetArticlesOnLegacyDb(db, ids),
+        });
         for (const id of removed) context.io.stdout(`removed ${id}\n`);
         context.io.stdout(`removed ${removed.length} article(s); run build to update the feeds\n`);
       } finally {

@@ -4,6 +4,7 @@ import { indexArticles } from '../match/fingerprint-index.ts';
 import type { Article } from '../store/article.ts';
 import { articleHash, upsertArticles } from '../store/articles.ts';
 import type { Db } from '../store/db.ts';
+import { sqlOfLegacyDb } from '../store/legacy-sql.ts';
 import { type FetchLimits, fetchText } from './fetch.ts';
 import { assertNoDuplicates, describeRecord, type ParsedRecord, type ReadOptions } from './record.ts';
 import { detectKind, expandSource, readLocal, readRecords, type SourceKind, type Unit } from './sources.ts';
@@ -126,16 +127,17 @@ async function importUnit(
     const { records, merged } = mergeWithEarlierFiles(read, unit.name, seen, warnings);
     assertNoClash(db, records, unit.name, seen);
     // The articles and their fingerprints change together, so the matcher never sees a stale index.
-    const result = db.transaction(() => {
+    const sql = sqlOfLegacyDb(db);
+    const result = await sql.tx(async () => {
       const upserted = upsertArticles(
         db,
         records.map((record) => record.article),
         options.now,
       );
       const changed = [...upserted.inserted, ...upserted.updated];
-      if (changed.length > 0) indexArticles(db, changed);
+      if (changed.length > 0) await indexArticles(sql, changed);
       return upserted;
-    })();
+    });
     const outcome: FileImport = {
       source: unit.name,
       kind,

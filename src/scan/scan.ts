@@ -39,6 +39,7 @@ import {
   snapshotsOf,
 } from '../snapshot/index.ts';
 import type { Db } from '../store/db.ts';
+import { sqlOfLegacyDb } from '../store/legacy-sql.ts';
 import { cachedJudgement, judgementStamp, saveJudgement } from './judgements.ts';
 import { pageLanguage } from './language.ts';
 import { isOutage, siteOutcomes } from './site-results.ts';
@@ -126,7 +127,7 @@ async function scanSites(
     outcomes.push(recordPageResults(db, scan.id, batch, { sites: config.sites.sites, gone, now: now() }));
     batch = [];
   };
-  const judge = (snapshot: PageSnapshot, site: string) => {
+  const judge = async (snapshot: PageSnapshot, site: string) => {
     checked.set(site, (checked.get(site) ?? 0) + 1);
     const cached = cachedJudgement(db, snapshot, stamp);
     let result: PageResult;
@@ -134,7 +135,11 @@ async function scanSites(
       result = cached;
       counts.reused++;
     } else {
-      result = checkSnapshot(db, snapshot, { terms: config.terms, sites: config.sites.sites, now: now() });
+      result = await checkSnapshot(sqlOfLegacyDb(db), snapshot, {
+        terms: config.terms,
+        sites: config.sites.sites,
+        now: now(),
+      });
       saveJudgement(db, snapshot, stamp, result, now());
       counts.judged++;
     }
@@ -149,7 +154,7 @@ async function scanSites(
   judging: for (const site of scan.sites) {
     for (const snapshot of snapshotsOf(db, crawled.passId, { siteId: site })) {
       if (options.signal?.aborted) break judging;
-      judge(snapshot, site);
+      await judge(snapshot, site);
     }
   }
   const gone = goneOf(db, crawled.passId).map((page) => page.url);
@@ -175,7 +180,7 @@ async function scanSites(
       const snapshot = await revisit(db, config.sites, page.url, options);
       counts.revisited++;
       if (snapshot === 'gone') gone.push(page.url);
-      else if (snapshot) judge(snapshot, page.site);
+      else if (snapshot) await judge(snapshot, page.site);
     }
   }
   record(gone);

@@ -27,6 +27,7 @@ import { indexArticles } from '../../src/match/fingerprint-index.ts';
 import { type Article, toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
 import { openStore } from '../../src/store/db.ts';
+import { sqlOfLegacyDb } from '../../src/store/legacy-sql.ts';
 import { type CorpusPage, loadCorpus } from './_corpus.ts';
 import { COPYRIGHTS, type CreditParts, creditHtml, NAME_FORMS, PUBLISHER, WORDINGS } from './_credits.ts';
 import { fill, fillText, HOSTILE_PLACEMENTS, type Located, locate, PLACEMENTS, template } from './_splice.ts';
@@ -372,7 +373,7 @@ function argument(args: string[], name: string): string | undefined {
   return at >= 0 ? args[at + 1] : undefined;
 }
 
-function main(args: string[]): void {
+async function main(args: string[]): Promise<void> {
   const dir = args.find((arg, index) => !arg.startsWith('--') && !args[index - 1]?.startsWith('--'));
   if (!dir) {
     process.stderr.write(
@@ -423,8 +424,9 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
       let leftOut = 0;
       const db = openStore(join(work, `${name}.sqlite`));
       upsertArticles(db, articles);
-      indexArticles(
-        db,
+      const sql = sqlOfLegacyDb(db);
+      await indexArticles(
+        sql,
         articles.map((article) => article.id),
       );
       const tally: Tally = {
@@ -455,13 +457,18 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
         const control = controls.get(test);
         if (
           control &&
-          checkSnapshot(db, snapshotOf(test.url, control), { terms, sites: registry }).matches.length > 0
+          (await checkSnapshot(sql, snapshotOf(test.url, control), { terms, sites: registry })).matches
+            .length > 0
         ) {
           leftOut++;
           continue;
         }
         const wrongBefore = tally.wrong.length;
-        judge(tally, test, checkSnapshot(db, snapshotOf(test.url, test.html), { terms, sites: registry }));
+        judge(
+          tally,
+          test,
+          await checkSnapshot(sql, snapshotOf(test.url, test.html), { terms, sites: registry }),
+        );
         if (dump && tally.wrong.length > wrongBefore) {
           mkdirSync(dump, { recursive: true });
           const name = `${test.page.id.slice(0, 10)}-${test.scenario.split(' ').slice(0, 2).join('-')}`;
@@ -483,4 +490,4 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
 
 export type { Located };
 
-main(process.argv.slice(2));
+await main(process.argv.slice(2));

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFeeds } from '../../src/feed/build.ts';
 import { nameUuid } from '../../src/feed/model.ts';
-import { indexArticles } from '../../src/match/fingerprint-index.ts';
+import { forgetArticlesOnLegacyDb, indexArticles } from '../../src/match/fingerprint-index.ts';
 import { toArticle } from '../../src/store/article.ts';
 import { countArticles, getArticle, removeArticles, upsertArticles } from '../../src/store/articles.ts';
+import { sqlOfLegacyDb } from '../../src/store/legacy-sql.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { articles, feedConfig, parseXml, seededStore, writeFeedsFolder } from './_support.ts';
@@ -26,7 +27,7 @@ function fingerprintRows(db: ReturnType<typeof seededStore>): { docs: number; pr
 }
 
 describe('removing articles', () => {
-  it('removes by id, URL or alias, with the article’s terms, aliases and fingerprints', () => {
+  it('removes by id, URL or alias, with the article’s terms, aliases and fingerprints', async () => {
     const db = seededStore(join(tempDir(), 'store.sqlite'));
     // Long enough to be fingerprinted (short texts are not).
     const body = Array.from(
@@ -34,7 +35,7 @@ describe('removing articles', () => {
       (_, index) => `Rivers cross borders in sentence number ${index}.`,
     ).join(' ');
     upsertArticles(db, [{ ...water, html: `<p>${body}</p>`, aliases: ['https://northwind.example/?p=7'] }]);
-    indexArticles(db);
+    await indexArticles(sqlOfLegacyDb(db));
     const before = fingerprintRows(db);
     const waterPrints = (
       db
@@ -46,7 +47,7 @@ describe('removing articles', () => {
     expect(waterPrints).toBeGreaterThan(0);
     const removed = removeArticles(db, ['https://northwind.example/?p=7', 'nw-1234'], {
       now: new Date('2026-04-01T00:00:00Z'),
-      alsoRemove: (ids) => indexArticles(db, ids),
+      alsoRemove: (ids) => forgetArticlesOnLegacyDb(db, ids),
     });
     expect(removed).toEqual([water.id, 'nw-1234']);
     expect(getArticle(db, water.id)).toBeUndefined();
@@ -73,9 +74,9 @@ describe('removing articles', () => {
     db.close();
   });
 
-  it('takes the rows that belong to the article with it, as a cascade would (its discoveries)', () => {
+  it('takes the rows that belong to the article with it, as a cascade would (its discoveries)', async () => {
     const db = seededStore(join(tempDir(), 'store.sqlite'));
-    indexArticles(db);
+    await indexArticles(sqlOfLegacyDb(db));
     const discovery = db.prepare(
       `INSERT INTO discoveries (source, record_offset, record_length, record_type, page_url, host, article_id,
          coverage, kind, verdict, found_at)
@@ -83,15 +84,15 @@ describe('removing articles', () => {
     );
     discovery.run(0, water.id);
     discovery.run(1, note.id);
-    removeArticles(db, [water.id], { alsoRemove: (ids) => indexArticles(db, ids) });
+    removeArticles(db, [water.id], { alsoRemove: (ids) => forgetArticlesOnLegacyDb(db, ids) });
     expect(db.prepare('SELECT article_id FROM discoveries').pluck().all()).toEqual([note.id]);
     expect(db.pragma('foreign_key_check')).toEqual([]);
     db.close();
   });
 
-  it('removes nothing when one of the articles is unknown, and nothing when the index step fails', () => {
+  it('removes nothing when one of the articles is unknown, and nothing when the index step fails', async () => {
     const db = seededStore(join(tempDir(), 'store.sqlite'));
-    indexArticles(db);
+    await indexArticles(sqlOfLegacyDb(db));
     expect(() => removeArticles(db, [water.url, 'https://northwind.example/nope'])).toThrow(
       /no article with the id or URL "https:\/\/northwind.example\/nope"; nothing removed/,
     );
