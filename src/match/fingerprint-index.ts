@@ -191,9 +191,10 @@ function radixSort(rows: SortedRows): SortedRows {
  * 2^32 plus the low half read unsigned, which is a signed 64-bit integer on both engines, the same
  * value `toInt64` gives. It is computed by the engine from the two halves, with arithmetic and not
  * a bit shift (which PostgreSQL's SQL lacks for parameters): no BigInt is made per row in
- * JavaScript, which costs more than the insert itself.
+ * JavaScript, which costs more than the insert itself. Both halves are cast: better-sqlite3 binds
+ * a JavaScript number as a REAL, and REAL arithmetic would round the hash to 53 bits.
  */
-const HASH = '? * 4294967296 + ?';
+const HASH = 'CAST(? AS BIGINT) * 4294967296 + CAST(? AS BIGINT)';
 
 /**
  * Index rows written by one statement. SQLite is quickest at a few hundred (measured by `npm run
