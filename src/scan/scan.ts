@@ -131,7 +131,7 @@ async function scanSites(
     outcomes.push(recordPageResults(db, scan.id, batch, { sites: config.sites.sites, gone, now: now() }));
     batch = [];
   };
-  const judge = (snapshot: PageSnapshot, site: string) => {
+  const judge = async (snapshot: PageSnapshot, site: string) => {
     checked.set(site, (checked.get(site) ?? 0) + 1);
     const cached = cachedJudgement(db, snapshot, stamp);
     let result: PageResult;
@@ -139,7 +139,11 @@ async function scanSites(
       result = cached;
       counts.reused++;
     } else {
-      result = checkSnapshot(db, snapshot, { terms: config.terms, sites: config.sites.sites, now: now() });
+      result = await checkSnapshot(sql, snapshot, {
+        terms: config.terms,
+        sites: config.sites.sites,
+        now: now(),
+      });
       saveJudgement(db, snapshot, stamp, result, now());
       counts.judged++;
     }
@@ -154,7 +158,7 @@ async function scanSites(
   judging: for (const site of scan.sites) {
     for await (const snapshot of snapshotsOf(sql, crawled.passId, { siteId: site })) {
       if (options.signal?.aborted) break judging;
-      judge(snapshot, site);
+      await judge(snapshot, site);
     }
   }
   const gone = (await goneOf(sql, crawled.passId)).map((page) => page.url);
@@ -180,7 +184,7 @@ async function scanSites(
       const snapshot = await revisit(sql, config.sites, page.url, options);
       counts.revisited++;
       if (snapshot === 'gone') gone.push(page.url);
-      else if (snapshot) judge(snapshot, page.site);
+      else if (snapshot) await judge(snapshot, page.site);
     }
   }
   record(gone);

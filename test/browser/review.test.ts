@@ -94,7 +94,7 @@ describe.skipIf(!available)(title, () => {
     const file = join(dir, 'report.html');
     writeFileAtomic(
       file,
-      renderHtml(buildReport(db, { sites, notice: { file: 'built-in', text: DEFAULT_NOTICE } })),
+      renderHtml(await buildReport(db, { sites, notice: { file: 'built-in', text: DEFAULT_NOTICE } })),
     );
     const { context, page, events } = await newPage();
     await page.goto(pathToFileURL(file).href);

@@ -423,9 +423,10 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
       const { cases, controls, articles, notLocated } = plan(pages);
       let leftOut = 0;
       const db = openStore(join(work, `${name}.sqlite`));
-      await upsertArticles(sqlOf(db), articles);
-      indexArticles(
-        db,
+      const sql = sqlOf(db);
+      await upsertArticles(sql, articles);
+      await indexArticles(
+        sql,
         articles.map((article) => article.id),
       );
       const tally: Tally = {
@@ -456,13 +457,18 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
         const control = controls.get(test);
         if (
           control &&
-          checkSnapshot(db, snapshotOf(test.url, control), { terms, sites: registry }).matches.length > 0
+          (await checkSnapshot(sql, snapshotOf(test.url, control), { terms, sites: registry })).matches
+            .length > 0
         ) {
           leftOut++;
           continue;
         }
         const wrongBefore = tally.wrong.length;
-        judge(tally, test, checkSnapshot(db, snapshotOf(test.url, test.html), { terms, sites: registry }));
+        judge(
+          tally,
+          test,
+          await checkSnapshot(sql, snapshotOf(test.url, test.html), { terms, sites: registry }),
+        );
         if (dump && tally.wrong.length > wrongBefore) {
           mkdirSync(dump, { recursive: true });
           const name = `${test.page.id.slice(0, 10)}-${test.scenario.split(' ').slice(0, 2).join('-')}`;
