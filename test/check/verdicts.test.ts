@@ -63,16 +63,44 @@ describe('verdicts', () => {
     expect(match!.verdict).toBe('compliant');
   });
 
-  it('stays a violation when the credit past the long block also lies past related posts', () => {
-    const related = `<div class="related-posts">${['One', 'Two', 'Three', 'Four', 'Five'].map((item) => `<a href="/${item}">${item} more reading</a>`).join(' ')}</div>`;
-    const [match] = checkCase({ theme: 'bare', inText: OWN_BLOCK, afterText: `${related}${CREDIT}` }).matches;
-    expect(match!.verdict).toBe('violation');
-    expect(match!.violations.map((violation) => [violation.rule, violation.messageId])).toEqual([
-      ['source-attribution', 'missing'],
-      ['copyright-notice', 'missing'],
-      ['link-to-original', 'missing'],
-    ]);
-    expect(match!.suspected).toBeUndefined();
+  const RELATED = `<div class="related-posts">${['One', 'Two', 'Three', 'Four', 'Five'].map((item) => `<a href="/${item}">${item} more reading</a>`).join(' ')}</div>`;
+
+  it('is uncertain when the credit follows related posts inside the page’s content: a theme may put the post’s footer there', () => {
+    for (const inText of ['', OWN_BLOCK]) {
+      const [match] = checkCase({ theme: 'bare', inText, afterText: `${RELATED}${CREDIT}` }).matches;
+      expect(match!.verdict).toBe('uncertain');
+      expect(match!.violations).toEqual([]);
+      expect(match!.suspected!.map((entry) => entry.rule)).toEqual([
+        'source-attribution',
+        'copyright-notice',
+        'link-to-original',
+      ]);
+    }
+  });
+
+  it('is uncertain when the related posts have no known class name, only their links', () => {
+    const links = `<div>${['One', 'Two', 'Three', 'Four', 'Five'].map((item) => `<p><a href="/${item}">${item} more reading</a></p>`).join('')}</div>`;
+    const [match] = checkCase({ theme: 'bare', afterText: `${links}${CREDIT}` }).matches;
+    expect(match!.verdict).toBe('uncertain');
+  });
+
+  it('stays a violation when the only credit lies past the readers’ comments', () => {
+    for (const theme of ['bare', 'wordpress'] as const) {
+      const [match] = checkCase({ theme, sidebar: CREDIT }).matches;
+      expect(match!.verdict).toBe('violation');
+      expect(match!.violations.map((violation) => [violation.rule, violation.messageId])).toEqual([
+        ['source-attribution', 'missing'],
+        ['copyright-notice', 'missing'],
+        ['link-to-original', 'missing'],
+      ]);
+      expect(match!.suspected).toBeUndefined();
+    }
+  });
+
+  it('is compliant when a credit opens a wrapper that goes on past the budget with something else', () => {
+    const wrapper = `<div>${CREDIT}<div><p>${'Our own words about the valley, at length. '.repeat(30)}</p></div></div>`;
+    const [match] = checkCase({ theme: 'bare', afterText: wrapper }).matches;
+    expect(match!.verdict).toBe('compliant');
   });
 
   /** A theme that puts the title block in an element named `sidebar`, between a lead note and the text. */
