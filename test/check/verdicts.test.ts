@@ -103,6 +103,50 @@ describe('verdicts', () => {
     expect(match!.verdict).toBe('compliant');
   });
 
+  /** A page of our own markup around the fixture article's text. */
+  function pageCase(around: (text: string) => string): ReturnType<typeof checkCase> {
+    const { db, rules } = fixtureStore();
+    const text = PARAGRAPHS.map((paragraph) => `<p>${paragraph}</p>`).join('');
+    const body = `<!doctype html><html><head><title>t</title></head><body>${around(text)}</body></html>`;
+    const result = checkSnapshot(db, { ...snapshotOf({}), body }, { terms: loadTerms(rules), sites: [] });
+    db.close();
+    return result;
+  }
+  const MENU = `<div><b>Peace Blog</b><nav><a href="/">Home</a> <a href="/about">About</a></nav></div>`;
+
+  it('is uncertain, never compliant, when the only credit is a line above the post at the page’s frame level', () => {
+    const [match] = pageCase(
+      (text) =>
+        `${MENU}<div>${CREDIT}</div><div><h1>Siege of Lower Vessa</h1>${text}</div><footer>© Peace Blog</footer>`,
+    ).matches;
+    expect(match!.verdict).toBe('uncertain');
+    expect(match!.suspected!.map((entry) => entry.rule)).toEqual([
+      'source-attribution',
+      'copyright-notice',
+      'link-to-original',
+    ]);
+  });
+
+  it('is uncertain when the only credit follows the theme’s post container, and a violation past the sidebar', () => {
+    const post = (text: string) =>
+      `<article class="post"><h1>Siege of Lower Vessa</h1><div class="entry-content">${text}</div></article>`;
+    const [after] = pageCase((text) => `${MENU}<main>${post(text)}<div>${CREDIT}</div></main>`).matches;
+    expect(after!.verdict).toBe('uncertain');
+    const [past] = pageCase(
+      (text) =>
+        `${MENU}<main>${post(text)}<div class="sidebar"><p>Archives</p></div><div>${CREDIT}</div></main>`,
+    ).matches;
+    expect(past!.verdict).toBe('violation');
+  });
+
+  it('counts a footer after the text as the post’s when the post’s own header holds its title and a pager follows', () => {
+    const [match] = pageCase(
+      (text) =>
+        `${MENU}<div id="content"><header><h1>Siege of Lower Vessa</h1></header>${text}<footer>${CREDIT}</footer><nav><a href="/prev">Previous</a> <a href="/next">Next</a></nav></div><footer>© Peace Blog</footer>`,
+    ).matches;
+    expect(match!.verdict).toBe('compliant');
+  });
+
   /** A theme that puts the title block in an element named `sidebar`, between a lead note and the text. */
   function titleInSidebar(lead: string): ReturnType<typeof checkCase> {
     const { db, rules } = fixtureStore();
