@@ -1,6 +1,6 @@
-import { indexArticles } from '../match/fingerprint-index.ts';
+import { IndexWriter } from '../match/fingerprint-index.ts';
 import { removeArticles } from '../store/articles.ts';
-import { openStore } from '../store/db.ts';
+import { legacyDb, openSql } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
 
 /**
@@ -17,15 +17,22 @@ export const removeCommand = defineCommand({
       .argument('<articles...>', 'article ids, URLs or alias URLs');
   },
   action(context) {
-    return (references: string[]) => {
-      const db = openStore(context.globals().store, { mustExist: true });
+    return async (references: string[]) => {
+      const sql = await openSql(context.globals().store, { mustExist: true });
       try {
         // An article gone from the store loses its index entries in the same transaction.
-        const removed = removeArticles(db, references, { alsoRemove: (ids) => indexArticles(db, ids) });
+        const removed = await removeArticles(sql, references, {
+          alsoRemove: async (ids) => {
+            // What the index does for an article no longer in it, on the old connection until
+            // the index moves to Sql (pg-match, issue 11).
+            const writer = new IndexWriter(legacyDb(sql));
+            for (const id of ids) writer.needs(id, undefined);
+          },
+        });
         for (const id of removed) context.io.stdout(`removed ${id}\n`);
         context.io.stdout(`removed ${removed.length} article(s); run build to update the feeds\n`);
       } finally {
-        db.close();
+        await sql.close();
       }
       return EXIT.ok;
     };

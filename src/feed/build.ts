@@ -13,7 +13,7 @@ import {
 } from '../files/atomic.ts';
 import { logger } from '../log.ts';
 import { storeRevision } from '../store/articles.ts';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import { codeVersion } from '../version.ts';
 import { renderAtom } from './atom1.ts';
 import { renderHtmlView, viewFileName } from './html-view.ts';
@@ -174,25 +174,27 @@ function itemsKey(config: string, extra: unknown, selected: readonly SelectedArt
  * What the articles written since `revision` were and are: the feeds whose filters take any of
  * them are the ones to select again. 'everything' when there is too much to sort out.
  */
-function changesSince(db: Db, revision: number): ArticleFacts[] | 'everything' {
-  const written = db
-    .prepare<[number, number], { id: string; language: string | null }>(
-      'SELECT id, language FROM articles INDEXED BY articles_revision WHERE revision > ? LIMIT ?',
-    )
-    .all(revision, MAX_TRACKED_CHANGES + 1);
-  const departed = db
-    .prepare<[number, number], { language: string | null; terms: string }>(
-      'SELECT language, terms FROM article_departures WHERE revision > ? LIMIT ?',
-    )
-    .all(revision, MAX_TRACKED_CHANGES + 1);
+async function changesSince(sql: Sql, revision: number): Promise<ArticleFacts[] | 'everything'> {
+  const written = await sql.all<{ id: string; language: string | null }>(
+    `SELECT id, language FROM articles${sql.engine === 'sqlite' ? ' INDEXED BY articles_revision' : ''} WHERE revision > ? LIMIT ?`,
+    [revision, MAX_TRACKED_CHANGES + 1],
+  );
+  const departed = await sql.all<{ language: string | null; terms: string }>(
+    'SELECT language, terms FROM article_departures WHERE revision > ? LIMIT ?',
+    [revision, MAX_TRACKED_CHANGES + 1],
+  );
   if (written.length + departed.length > MAX_TRACKED_CHANGES) return 'everything';
-  const terms = db
-    .prepare<[string], [string, string, string]>(
-      'SELECT kind, scheme, value FROM article_terms WHERE article_id = ?',
-    )
-    .raw();
+  const terms = async (id: string) =>
+    (
+      await sql.all<{ kind: string; scheme: string; value: string }>(
+        'SELECT kind, scheme, value FROM article_terms WHERE article_id = ?',
+        [id],
+      )
+    ).map(({ kind, scheme, value }) => [kind, scheme, value] as const);
+  const facts: ArticleFacts[] = [];
+  for (const { id, language } of written) facts.push({ language, terms: await terms(id) });
   return [
-    ...written.map(({ id, language }) => ({ language, terms: terms.all(id) })),
+    ...facts,
     ...departed.map(({ language, terms: json }) => ({
       language,
       terms: JSON.parse(json) as Array<[string, string, string]>,
@@ -202,37 +204,36 @@ function changesSince(db: Db, revision: number): ArticleFacts[] | 'everything' {
 
 /** Entries readers saw in the feed whose articles have since left the store, newest removal first. */
 class Tombstones {
-  private readonly exists;
-  private readonly departure;
-
   constructor(
-    db: Db,
+    private readonly sql: Sql,
     private readonly publisher: Publisher,
-  ) {
-    this.exists = db.prepare<[string], number>('SELECT 1 FROM articles WHERE id = ?').pluck();
-    this.departure = db.prepare<[string], { removed_at: string }>(
-      `SELECT removed_at FROM article_departures WHERE article_id = ? AND removed_at IS NOT NULL
-       ORDER BY revision DESC LIMIT 1`,
-    );
+  ) {}
+
+  private async exists(id: string): Promise<boolean> {
+    return (await this.sql.get('SELECT 1 AS found FROM articles WHERE id = ?', [id])) !== undefined;
   }
 
-  next(
+  async next(
     before: FeedRecord | undefined,
     selected: readonly SelectedArticle[],
     keep: number,
-  ): TombstoneRecord[] {
+  ): Promise<TombstoneRecord[]> {
     const now = new Set(selected.map((article) => article.id));
     const fresh: TombstoneRecord[] = [];
     for (const id of before?.items ?? []) {
-      if (now.has(id) || this.exists.get(id) !== undefined) continue;
-      const departure = this.departure.get(id);
+      if (now.has(id) || (await this.exists(id))) continue;
+      const departure = await this.sql.get<{ removed_at: string }>(
+        `SELECT removed_at FROM article_departures WHERE article_id = ? AND removed_at IS NOT NULL
+         ORDER BY revision DESC LIMIT 1`,
+        [id],
+      );
       if (!departure) continue;
       fresh.push({ id, ref: atomEntryId(id, this.publisher), when: departure.removed_at });
     }
     // An article that came back is no longer gone; the newest removals are kept, as many as the feed's items.
-    const kept = (before?.tombstones ?? []).filter(
-      (tombstone) => !now.has(tombstone.id) && !this.exists.get(tombstone.id),
-    );
+    const kept: TombstoneRecord[] = [];
+    for (const tombstone of before?.tombstones ?? [])
+      if (!now.has(tombstone.id) && !(await this.exists(tombstone.id))) kept.push(tombstone);
     const seen = new Set<string>();
     return [...fresh, ...kept]
       .sort((a, b) => (a.when < b.when ? 1 : a.when > b.when ? -1 : a.id < b.id ? -1 : 1))
@@ -241,7 +242,7 @@ class Tombstones {
   }
 }
 
-export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): BuildResult {
+export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOptions): Promise<BuildResult> {
   const { out, force = false, fileOps = nodeFileOps } = options;
   try {
     mkdirSync(out, { recursive: true });
@@ -254,7 +255,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
   const { publisher } = config;
   const manifestFile = join(out, MANIFEST_FILE);
   const previous = readManifest(manifestFile);
-  const state = storeRevision(db);
+  const state = await storeRevision(sql);
   const next: Manifest = {
     version: MANIFEST_FORMAT,
     storeId: state.storeId,
@@ -280,7 +281,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
     ? 'everything'
     : previous.revision === state.revision
       ? []
-      : changesSince(db, previous.revision!);
+      : await changesSince(sql, previous.revision!);
   let selector: FeedSelector | undefined;
   let tombstones: Tombstones | undefined;
   let articles: ArticleCache | undefined;
@@ -300,11 +301,15 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
     const cacheKey = `${hash}\u0000${full}\u0000${definition.attribution}\u0000${id}`;
     let item = prepared.get(cacheKey);
     if (!item) {
-      articles ??= new ArticleCache(db);
-      item = prepareItem(articles.get(id), publisher, full, definition.attribution);
+      item = prepareItem(articles!.get(id), publisher, full, definition.attribution);
       prepared.set(cacheKey, item);
     }
     return item;
+  };
+  /** Read the records of the items about to be prepared, those not read yet, in a few statements. */
+  const load = async (items: readonly SelectedArticle[]) => {
+    articles ??= new ArticleCache(sql);
+    await articles.load(items.map((article) => article.id));
   };
   /** Render a document in each format; returns whether any file changed. */
   const render = (
@@ -344,13 +349,15 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
         continue;
       }
 
-      selector ??= new FeedSelector(db);
-      tombstones ??= new Tombstones(db, publisher);
+      selector ??= new FeedSelector(sql);
+      tombstones ??= new Tombstones(sql, publisher);
       result.selected.push(definition.id);
       const pageSize = definition.archive?.pageSize;
-      const all = pageSize ? selector.select(definition, publisher, Number.MAX_SAFE_INTEGER) : undefined;
-      const selected = all ? all.slice(0, definition.limit) : selector.select(definition, publisher);
-      const gone = definition.tombstones ? tombstones.next(before, selected, definition.limit) : [];
+      const all = pageSize
+        ? await selector.select(definition, publisher, Number.MAX_SAFE_INTEGER)
+        : undefined;
+      const selected = all ? all.slice(0, definition.limit) : await selector.select(definition, publisher);
+      const gone = definition.tombstones ? await tombstones.next(before, selected, definition.limit) : [];
       const pageCount = all && pageSize ? Math.floor(all.length / pageSize) : 0;
       const archive: ArchiveLinks | undefined = pageSize
         ? { isArchive: false, ...(pageCount > 0 ? { prev: feedUrls(definition, publisher, pageCount) } : {}) }
@@ -373,6 +380,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
         for (const name of mainNames) files[name] = before.files[name]!;
         result.unchanged.push(...mainNames);
       } else {
+        await load(selected);
         const document = buildFeedDocument(
           definition,
           publisher,
@@ -410,6 +418,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
             result.unchanged.push(...names);
             continue;
           }
+          await load(items);
           const document = buildFeedDocument(
             definition,
             publisher,

@@ -37,6 +37,7 @@ import { buildIndex } from '../../src/match/fingerprint-index.ts';
 import { type Article, toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
 import { openStore } from '../../src/store/db.ts';
+import { sqlOf } from '../helpers/sql-of.ts';
 import { peakRssMiB, printTable, time, timeAsync } from './_measure.ts';
 
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
@@ -206,7 +207,7 @@ try {
     const sample: Article[] = [];
     for (let start = 0; start < size; start += 5000) {
       const batch = Array.from({ length: Math.min(5000, size - start) }, (_, i) => article(start + i));
-      upsertArticles(db, batch);
+      await upsertArticles(sqlOf(db), batch);
       for (const item of batch) if (sample.length < 200 && random() < 0.01) sample.push(item);
     }
     await buildIndex(db);

@@ -25,7 +25,7 @@ import { notifyHubs } from '../../src/feed/websub.ts';
 import { importSources } from '../../src/ingest/import.ts';
 import type { Article } from '../../src/store/article.ts';
 import { getArticle, removeArticles, upsertArticles } from '../../src/store/articles.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { heapUsedMiB, peakRssMiB, printTable, time, timeAsync } from './_measure.ts';
 
 const ARTICLES = Number(process.env.BENCH_ARTICLES ?? 100_000);
@@ -148,16 +148,16 @@ function renderWithFeedLibrary(document: FeedDocument): number {
  * The median of `runs` timings of `run`; `prepare` (untimed) runs before each, and a garbage
  * collection, so that one run does not pay for the garbage of the one before.
  */
-function median<T>(
+async function median<T>(
   runs: number,
-  run: () => T,
-  prepare?: () => void,
-): { value: T; ms: number; all: number[] } {
+  run: () => Promise<T>,
+  prepare?: () => Promise<unknown>,
+): Promise<{ value: T; ms: number; all: number[] }> {
   const results: Array<{ value: T; ms: number }> = [];
   for (let index = 0; index < runs; index++) {
-    if (prepare) prepare();
+    if (prepare) await prepare();
     globalThis.gc?.();
-    results.push(time(run));
+    results.push(await timeAsync(run));
   }
   const sorted = [...results].sort((a, b) => a.ms - b.ms);
   return { ...sorted[Math.floor(runs / 2)]!, all: results.map((result) => result.ms) };
@@ -165,14 +165,14 @@ function median<T>(
 
 const dir = mkdtempSync(join(tmpdir(), 'syndicate-bench-'));
 try {
-  const db = openStore(join(dir, 'store.sqlite'));
+  const db = await openSql(join(dir, 'store.sqlite'));
   const start = Date.parse('2026-06-01T00:00:00Z');
-  const generate = time(() => {
+  const generate = await timeAsync(async () => {
     for (let offset = 0; offset < ARTICLES; offset += 5000) {
       const batch: Article[] = [];
       for (let index = offset; index < Math.min(ARTICLES, offset + 5000); index++)
         batch.push(article(index, start));
-      upsertArticles(db, batch);
+      await upsertArticles(db, batch);
     }
   });
   process.stdout.write(
@@ -192,14 +192,14 @@ try {
   const config: FeedConfig = { publisher, feeds: definitions() };
   const out = join(dir, 'public');
 
-  const full = time(() => buildFeeds(db, config, { out }));
+  const full = await timeAsync(() => buildFeeds(db, config, { out }));
   // The machine may be shared: the short steps are run several times and their median reported.
-  const unchanged = median(5, () => buildFeeds(db, config, { out }));
+  const unchanged = await median(5, () => buildFeeds(db, config, { out }));
   // The newest article of the first theme feed: in that feed, in "all", and in any other it matches.
-  const target = new FeedSelector(db).select(config.feeds[1]!, publisher)[0]!;
-  const newest = getArticle(db, target.id)!;
+  const target = (await new FeedSelector(db).select(config.feeds[1]!, publisher))[0]!;
+  const newest = (await getArticle(db, target.id))!;
   let edits = 0;
-  const oneChanged = median(
+  const oneChanged = await median(
     5,
     () => buildFeeds(db, config, { out }),
     () => upsertArticles(db, [{ ...newest, title: `${newest.title} (corrected ${++edits})` }]),
@@ -214,11 +214,14 @@ try {
   });
 
   // The same documents, rendered by ours and by `feed` alone.
-  const query = time(() => {
+  const query = await timeAsync(async () => {
     const selector = new FeedSelector(db);
-    return config.feeds.map((feed) => selector.select(feed, publisher));
+    const selections = [];
+    for (const feed of config.feeds) selections.push(await selector.select(feed, publisher));
+    return selections;
   });
   const cache = new ArticleCache(db);
+  await cache.load(query.value.flat().map(({ id }) => id));
   const documents = config.feeds.map((feed, index) =>
     buildFeedDocument(
       feed,
@@ -247,18 +250,18 @@ try {
     ],
   };
   const archiveOut = join(dir, 'archive');
-  const archiveFull = time(() => buildFeeds(db, archived, { out: archiveOut }));
+  const archiveFull = await timeAsync(() => buildFeeds(db, archived, { out: archiveOut }));
   const fresh = {
     ...newest,
     id: `${newest.id}/new`,
     url: `${newest.url}/new`,
     published: new Date(start + 60_000).toISOString(),
   };
-  upsertArticles(db, [fresh]);
-  const archiveAfterNew = time(() => buildFeeds(db, archived, { out: archiveOut }));
+  await upsertArticles(db, [fresh]);
+  const archiveAfterNew = await timeAsync(() => buildFeeds(db, archived, { out: archiveOut }));
   // `remove` and the rebuild it calls for (tombstones in Atom).
-  const removal = time(() => {
-    removeArticles(db, [target.id]);
+  const removal = await timeAsync(async () => {
+    await removeArticles(db, [target.id]);
     return buildFeeds(db, config, { out });
   });
 
@@ -278,7 +281,7 @@ try {
   );
   const websub = await timeAsync(() => notifyHubs([hubUrl], topics));
   await new Promise((resolve) => hub.close(resolve));
-  db.close();
+  await db.close();
 
   const items = documents.reduce((sum, document) => sum + document.items.length, 0);
   printTable([

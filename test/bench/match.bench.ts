@@ -18,6 +18,7 @@ import { tokenise } from '../../src/match/tokens.ts';
 import { type Article, toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
 import { openStore } from '../../src/store/db.ts';
+import { sqlOf } from '../helpers/sql-of.ts';
 import { peakRssMiB, percentile, printTable, time, timeAsync } from './_measure.ts';
 
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
@@ -121,7 +122,7 @@ for (const size of sizes) {
   const sample: Article[] = [];
   for (let start = 0; start < size; start += 5000) {
     const batch = Array.from({ length: Math.min(5000, size - start) }, (_, i) => article(start + i));
-    upsertArticles(db, batch);
+    await upsertArticles(sqlOf(db), batch);
     for (const item of batch) if (sample.length < PAGES && random() < (PAGES * 2) / size) sample.push(item);
   }
   db.pragma('wal_checkpoint(TRUNCATE)');

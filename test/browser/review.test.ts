@@ -63,7 +63,7 @@ describe.skipIf(!available)(title, () => {
     server = await startServer({ db, outDir: join(dir, 'public'), port: 0, sites });
     many = openStore(join(dir, 'many.sqlite'));
     seedMany(many, 240);
-    storeSnapshot(many, 'peace-blog', manyPage(0).url, HOSTILE_PAGE);
+    await storeSnapshot(many, 'peace-blog', manyPage(0).url, HOSTILE_PAGE);
     manyServer = await startServer({ db: many, outDir: join(dir, 'public'), port: 0, sites: manySites });
   }, 60_000);
 

@@ -5,6 +5,7 @@ import { toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
 import type { Db } from '../../src/store/db.ts';
 import { fixtureArticles, fixtureStore } from '../helpers/fixture-store.ts';
+import { sqlOf } from '../helpers/sql-of.ts';
 
 const prose = (seed: number) =>
   Array.from({ length: 8 }, (_, p) =>
@@ -33,7 +34,7 @@ function holdsEveryFingerprint(db: Db, prefilter: Prefilter): boolean {
 }
 
 describe('the stored prefilter', () => {
-  it('is built once, then read back until the index changes', () => {
+  it('is built once, then read back until the index changes', async () => {
     const { db } = fixtureStore();
     const first = loadPrefilter(db);
     expect(first.stored).toBe(false);
@@ -44,7 +45,7 @@ describe('the stored prefilter', () => {
     expect(holdsEveryFingerprint(db, new Prefilter(again.data))).toBe(true);
 
     // An import that changes the index makes it stale: the new article's text passes the filter.
-    upsertArticles(db, [newcomer]);
+    await upsertArticles(sqlOf(db), [newcomer]);
     indexArticles(db, [newcomer.id]);
     const afterImport = loadPrefilter(db);
     expect(afterImport.stored).toBe(false);

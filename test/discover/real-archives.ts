@@ -25,6 +25,7 @@ import { indexArticles } from '../../src/match/fingerprint-index.ts';
 import { toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
 import { openStore } from '../../src/store/db.ts';
+import { sqlOf } from '../helpers/sql-of.ts';
 
 const root = process.argv[2] ?? '/work/corpus/discover';
 const files: string[] = [];
@@ -118,7 +119,7 @@ if (wet) {
           html,
         })
       : toArticle(JSON.parse(html));
-    upsertArticles(db, [article]);
+    await upsertArticles(sqlOf(db), [article]);
     indexArticles(db);
     const prefilter = new Prefilter(buildPrefilter(db), matchOptions(terms));
     for (const file of files.filter((name) => /whirlwind\.warc(?:\.wet)?\.gz$/.test(name))) {

@@ -27,6 +27,7 @@ import { indexArticles } from '../../src/match/fingerprint-index.ts';
 import { type Article, toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
 import { openStore } from '../../src/store/db.ts';
+import { sqlOf } from '../helpers/sql-of.ts';
 import { type CorpusPage, loadCorpus } from './_corpus.ts';
 import { COPYRIGHTS, type CreditParts, creditHtml, NAME_FORMS, PUBLISHER, WORDINGS } from './_credits.ts';
 import { fill, fillText, HOSTILE_PLACEMENTS, type Located, locate, PLACEMENTS, template } from './_splice.ts';
@@ -374,7 +375,7 @@ function argument(args: string[], name: string): string | undefined {
   return at >= 0 ? args[at + 1] : undefined;
 }
 
-function main(args: string[]): void {
+async function main(args: string[]): Promise<void> {
   const dir = args.find((arg, index) => !arg.startsWith('--') && !args[index - 1]?.startsWith('--'));
   if (!dir) {
     process.stderr.write(
@@ -432,7 +433,7 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
       );
       let leftOut = 0;
       const db = openStore(join(work, `${name}.sqlite`));
-      upsertArticles(db, articles);
+      await upsertArticles(sqlOf(db), articles);
       indexArticles(
         db,
         articles.map((article) => article.id),
@@ -494,4 +495,4 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
 
 export type { Located };
 
-main(process.argv.slice(2));
+await main(process.argv.slice(2));

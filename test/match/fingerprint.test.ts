@@ -9,6 +9,7 @@ import { toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
 import { openStore } from '../../src/store/db.ts';
 import { markupText, scanMarkupText } from '../../src/text/html-text.ts';
+import { sqlOf } from '../helpers/sql-of.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const vocabulary = 'river city siege aid road bread water night harbour bees orchard port strike talks'.split(
@@ -204,10 +205,10 @@ describe('index builds', () => {
         .get(),
     });
     const serial = openStore(join(tempDir(), 'serial.sqlite'));
-    upsertArticles(serial, articles);
+    await upsertArticles(sqlOf(serial), articles);
     expect(indexArticles(serial)).toEqual({ indexed: 4500, unchanged: 0, removed: 0 });
     const parallel = openStore(join(tempDir(), 'parallel.sqlite'));
-    upsertArticles(parallel, articles);
+    await upsertArticles(sqlOf(parallel), articles);
     expect(await buildIndex(parallel, undefined, { threads: 2 })).toEqual({
       indexed: 4500,
       unchanged: 0,

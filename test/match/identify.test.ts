@@ -6,6 +6,7 @@ import { tokenise } from '../../src/match/tokens.ts';
 import { toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
 import { fixtureArticles, fixtureStore } from '../helpers/fixture-store.ts';
+import { sqlOf } from '../helpers/sql-of.ts';
 
 const articles = new Map(fixtureArticles().map((article) => [article.id, article]));
 const text = (id: string) => articleText(articles.get(id)!);
@@ -81,10 +82,10 @@ describe('identification', () => {
     ).toEqual([]);
   });
 
-  it('re-indexes an updated article and forgets its old text', () => {
+  it('re-indexes an updated article and forgets its old text', async () => {
     const { db } = fixtureStore();
     const original = articles.get('nw-470')!;
-    upsertArticles(db, [
+    await upsertArticles(sqlOf(db), [
       toArticle({
         ...original,
         html: '<p>The library closed for the summer and the volunteers went fishing, every one of them, on the same boat. Nobody could say who had the keys. The town council has not met since then. Books are piling up at the door.</p>',

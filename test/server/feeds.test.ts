@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildFeeds } from '../../src/feed/build.ts';
 import { VIEW_CONTENT_SECURITY_POLICY } from '../../src/feed/html-view.ts';
 import { chooseEncoding, type RunningServer, startServer } from '../../src/server/index.ts';
-import { openStore } from '../../src/store/db.ts';
+import { legacyDb, openStore } from '../../src/store/db.ts';
 import { articles, feedConfig, seededStore } from '../feed/_support.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { raw } from './_http.ts';
@@ -155,11 +155,12 @@ describe('the browser view of a feed', () => {
 
   async function serveBuilt() {
     const dir = tempDir();
-    const db = seededStore(join(dir, 'store.sqlite'));
+    const sql = await seededStore(join(dir, 'store.sqlite'));
+    const db = legacyDb(sql);
     stores.push(db);
     const out = join(dir, 'public');
-    buildFeeds(
-      db,
+    await buildFeeds(
+      sql,
       feedConfig(
         { id: 'all', title: 'All <stories> & "more"', description: 'Every <b>article</b>' },
         { id: 'ana', title: 'Ana', filter: { authors: ['Ana Lima'] }, formats: ['atom'] },
