@@ -3,7 +3,6 @@
  * or PostgreSQL) with an inverted index, and brought up to date for the articles an import touched.
  */
 import type { Article } from '../store/article.ts';
-import type { Db } from '../store/db.ts';
 import type { Param, Sql } from '../store/sql.ts';
 import { markupText, scanMarkupText } from '../text/html-text.ts';
 import { defaultThreads, startWorker } from './_worker.ts';

@@ -38,7 +38,7 @@ import { runFile } from '../../src/discover/run-file.ts';
 import { buildIndex } from '../../src/match/fingerprint-index.ts';
 import { type Article, toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
-import { legacyDb, openSql } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import type { Sql } from '../../src/store/sql.ts';
 import { storeArticles } from '../match/_articles.ts';
 import { peakRssMiB, printTable, timeAsync } from './_measure.ts';

@@ -68,17 +68,99 @@ describe('verdicts', () => {
     expect(match!.verdict).toBe('compliant');
   });
 
-  it('stays a violation when the credit past the long block also lies past related posts', async () => {
-    const related = `<div class="related-posts">${['One', 'Two', 'Three', 'Four', 'Five'].map((item) => `<a href="/${item}">${item} more reading</a>`).join(' ')}</div>`;
-    const [match] = (await checkCase({ theme: 'bare', inText: OWN_BLOCK, afterText: `${related}${CREDIT}` }))
-      .matches;
-    expect(match!.verdict).toBe('violation');
-    expect(match!.violations.map((violation) => [violation.rule, violation.messageId])).toEqual([
-      ['source-attribution', 'missing'],
-      ['copyright-notice', 'missing'],
-      ['link-to-original', 'missing'],
+  const RELATED = `<div class="related-posts">${['One', 'Two', 'Three', 'Four', 'Five'].map((item) => `<a href="/${item}">${item} more reading</a>`).join(' ')}</div>`;
+
+  it('is uncertain when the credit follows related posts inside the page’s content: a theme may put the post’s footer there', async () => {
+    for (const inText of ['', OWN_BLOCK]) {
+      const [match] = (await checkCase({ theme: 'bare', inText, afterText: `${RELATED}${CREDIT}` })).matches;
+      expect(match!.verdict).toBe('uncertain');
+      expect(match!.violations).toEqual([]);
+      expect(match!.suspected!.map((entry) => entry.rule)).toEqual([
+        'source-attribution',
+        'copyright-notice',
+        'link-to-original',
+      ]);
+    }
+  });
+
+  it('is uncertain when the related posts have no known class name, only their links', async () => {
+    const links = `<div>${['One', 'Two', 'Three', 'Four', 'Five'].map((item) => `<p><a href="/${item}">${item} more reading</a></p>`).join('')}</div>`;
+    const [match] = (await checkCase({ theme: 'bare', afterText: `${links}${CREDIT}` })).matches;
+    expect(match!.verdict).toBe('uncertain');
+  });
+
+  it('stays a violation when the only credit lies past the readers’ comments', async () => {
+    for (const theme of ['bare', 'wordpress'] as const) {
+      const [match] = (await checkCase({ theme, sidebar: CREDIT })).matches;
+      expect(match!.verdict).toBe('violation');
+      expect(match!.violations.map((violation) => [violation.rule, violation.messageId])).toEqual([
+        ['source-attribution', 'missing'],
+        ['copyright-notice', 'missing'],
+        ['link-to-original', 'missing'],
+      ]);
+      expect(match!.suspected).toBeUndefined();
+    }
+  });
+
+  it('is compliant when a credit opens a wrapper that goes on past the budget with something else', async () => {
+    const wrapper = `<div>${CREDIT}<div><p>${'Our own words about the valley, at length. '.repeat(30)}</p></div></div>`;
+    const [match] = (await checkCase({ theme: 'bare', afterText: wrapper })).matches;
+    expect(match!.verdict).toBe('compliant');
+  });
+
+  /** A page of our own markup around the fixture article's text. */
+  async function pageCase(around: (text: string) => string): ReturnType<typeof checkCase> {
+    const { sql, rules } = await fixtureStore();
+    const text = PARAGRAPHS.map((paragraph) => `<p>${paragraph}</p>`).join('');
+    const body = `<!doctype html><html><head><title>t</title></head><body>${around(text)}</body></html>`;
+    const result = await checkSnapshot(
+      sql,
+      { ...snapshotOf({}), body },
+      { terms: loadTerms(rules), sites: [] },
+    );
+    await sql.close();
+    return result;
+  }
+  const MENU = `<div><b>Peace Blog</b><nav><a href="/">Home</a> <a href="/about">About</a></nav></div>`;
+
+  it('is uncertain, never compliant, when the only credit is a line above the post at the page’s frame level', async () => {
+    const [match] = (
+      await pageCase(
+        (text) =>
+          `${MENU}<div>${CREDIT}</div><div><h1>Siege of Lower Vessa</h1>${text}</div><footer>© Peace Blog</footer>`,
+      )
+    ).matches;
+    expect(match!.verdict).toBe('uncertain');
+    expect(match!.suspected!.map((entry) => entry.rule)).toEqual([
+      'source-attribution',
+      'copyright-notice',
+      'link-to-original',
     ]);
-    expect(match!.suspected).toBeUndefined();
+  });
+
+  it('is uncertain when the only credit follows the theme’s post container, and a violation past the sidebar', async () => {
+    const post = (text: string) =>
+      `<article class="post"><h1>Siege of Lower Vessa</h1><div class="entry-content">${text}</div></article>`;
+    const [after] = (await pageCase((text) => `${MENU}<main>${post(text)}<div>${CREDIT}</div></main>`))
+      .matches;
+    expect(after!.verdict).toBe('uncertain');
+    const [past] = (
+      await pageCase(
+        (text) =>
+          `${MENU}<main>${post(text)}<div class="sidebar"><p>Archives</p></div><div>${CREDIT}</div></main>`,
+      )
+    ).matches;
+    expect(past!.verdict).toBe('violation');
+  });
+
+  it('counts a footer after the text as the post’s when the post’s own header holds its title and a pager follows', async () => {
+    const [match] = (
+      await pageCase(
+        (text) =>
+          `${MENU}<div id="content"><header><h1>Siege of Lower Vessa</h1></header>${text}<footer>${CREDIT}</footer><nav><a href="/prev">Previous</a> <a href="/next">Next</a></nav></div><footer>© Peace Blog</footer>`,
+      )
+    ).matches;
+    expect(match!.verdict).toBe('compliant');
   });
 
   /** A theme that puts the title block in an element named `sidebar`, between a lead note and the text. */

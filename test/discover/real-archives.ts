@@ -24,7 +24,7 @@ import { runFile } from '../../src/discover/run-file.ts';
 import { indexArticles } from '../../src/match/fingerprint-index.ts';
 import { toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
-import { legacyDb, openSql } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 
 const root = process.argv[2] ?? '/work/corpus/discover';
 const files: string[] = [];
