@@ -15,7 +15,9 @@ import { logger } from '../log.ts';
 import { storeRevision } from '../store/articles.ts';
 import type { Db } from '../store/db.ts';
 import { codeVersion } from '../version.ts';
+import type { ItemPieces } from './_pieces.ts';
 import { renderAtom } from './atom1.ts';
+import { Fragments, type FragmentsStatistics, fragmentKey } from './fragments.ts';
 import { renderHtmlView, viewFileName } from './html-view.ts';
 import { renderJsonFeed } from './json-feed.ts';
 import {
@@ -54,7 +56,7 @@ import { renderRss } from './rss2.ts';
  * flushed to disk together, once, before any of them replaces the old one (`AtomicWrites`).
  */
 
-export const RENDERERS: Record<FeedFormat, (document: FeedDocument) => string> = {
+export const RENDERERS: Record<FeedFormat, (document: FeedDocument, pieces?: ItemPieces) => string> = {
   rss: renderRss,
   atom: renderAtom,
   json: renderJsonFeed,
@@ -91,6 +93,8 @@ export interface BuildResult {
   selected: string[];
   /** Feeds whose subscription document changed on disk: the ones to announce to WebSub hubs. */
   changed: string[];
+  /** What the item fragment cache saved (`fragments.ts`). */
+  fragments: FragmentsStatistics;
 }
 
 interface FileRecord {
@@ -255,6 +259,10 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
   const manifestFile = join(out, MANIFEST_FILE);
   const previous = readManifest(manifestFile);
   const state = storeRevision(db);
+  // What every item's pieces depend on besides the article and the feed's item options.
+  const context = hashOf(codeVersion(RENDERING_CODE), publisher);
+  // --force trusts no cache: every piece is rendered again (and indexed for the next build).
+  const fragments = new Fragments(out, context, !force);
   const next: Manifest = {
     version: MANIFEST_FORMAT,
     storeId: state.storeId,
@@ -268,6 +276,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
     removed: [],
     selected: [],
     changed: [],
+    fragments: fragments.statistics,
   };
   const log = logger();
   // A store put back to an older copy has a lower revision: nothing in the manifest can be trusted.
@@ -297,12 +306,15 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
   };
   const prepare = (definition: FeedDefinition, { id, hash }: SelectedArticle): FeedItem => {
     const full = definition.content === 'full';
-    const cacheKey = `${hash}\u0000${full}\u0000${definition.attribution}\u0000${id}`;
-    let item = prepared.get(cacheKey);
+    const { attribution } = definition;
+    const key = fragmentKey(context, full, attribution, id, hash);
+    let item = prepared.get(key);
     if (!item) {
-      articles ??= new ArticleCache(db);
-      item = prepareItem(articles.get(id), publisher, full, definition.attribution);
-      prepared.set(cacheKey, item);
+      item = fragments.item(key, () => {
+        articles ??= new ArticleCache(db);
+        return prepareItem(articles.get(id), publisher, full, attribution);
+      });
+      prepared.set(key, item);
     }
     return item;
   };
@@ -316,7 +328,8 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
     let changed = false;
     for (const format of definition.formats) {
       const name = feedFileName(definition.id, format, page);
-      if (write(name, RENDERERS[format](document))) changed = true;
+      const text = fragments.document(name, () => RENDERERS[format](document, fragments));
+      if (write(name, text)) changed = true;
       toRecord.push([files, name]);
     }
     return changed;
@@ -347,6 +360,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
       selector ??= new FeedSelector(db);
       tombstones ??= new Tombstones(db, publisher);
       result.selected.push(definition.id);
+      fragments.open(definition.id);
       const pageSize = definition.archive?.pageSize;
       const all = pageSize ? selector.select(definition, publisher, Number.MAX_SAFE_INTEGER) : undefined;
       const selected = all ? all.slice(0, definition.limit) : selector.select(definition, publisher);
@@ -370,7 +384,10 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
         viewFileName(definition.id),
       ];
       if (!force && before?.key === key && mainNames.every((name) => intact(out, before.files[name], name))) {
-        for (const name of mainNames) files[name] = before.files[name]!;
+        for (const name of mainNames) {
+          files[name] = before.files[name]!;
+          fragments.keep(name);
+        }
         result.unchanged.push(...mainNames);
       } else {
         const document = buildFeedDocument(
@@ -381,7 +398,10 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
         );
         if (render(definition, document, undefined, files)) result.changed.push(definition.id);
         const view = viewFileName(definition.id);
-        write(view, renderHtmlView(document));
+        write(
+          view,
+          fragments.document(view, () => renderHtmlView(document, fragments)),
+        );
         toRecord.push([files, view]);
         log.debug({ feed: definition.id, items: selected.length }, 'feed rendered');
       }
@@ -406,7 +426,10 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
             before?.pages?.[page - 1] === pageKey &&
             names.every((name) => intact(out, before.files[name], name))
           ) {
-            for (const name of names) files[name] = before.files[name]!;
+            for (const name of names) {
+              files[name] = before.files[name]!;
+              fragments.keep(name);
+            }
             result.unchanged.push(...names);
             continue;
           }
@@ -439,6 +462,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
 
   // Files of feeds that are no longer defined (or formats, or archive pages, no longer there) go.
   const current = new Set(Object.values(next.feeds).flatMap((feed) => Object.keys(feed.files)));
+  for (const id of Object.keys(previous.feeds)) if (!next.feeds[id]) fragments.forget(id);
   for (const feed of Object.values(previous.feeds)) {
     for (const name of Object.keys(feed.files)) {
       if (current.has(name)) continue;
@@ -459,6 +483,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
     Object.keys(previous.feeds).length === Object.keys(next.feeds).length;
   // Nothing selected, nothing new: the manifest on disk is the one this build would write.
   if (reusedAll) return result;
+  fragments.save();
   const manifest = `${JSON.stringify(next)}\n`;
   writeIfChanged(manifestFile, manifest, fileOps === nodeFileOps ? unflushedFileOps : fileOps);
   return result;
