@@ -168,6 +168,14 @@ function sweepStaleTemporaryFiles(out: string): void {
 
 const hashOf = (...parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 
+/**
+ * What every item's pieces depend on besides the article, the feed's item options and the
+ * document's language: the code that renders them and the publisher (`fragments.ts`).
+ */
+export function fragmentContext(publisher: Publisher): string {
+  return hashOf(codeVersion(RENDERING_CODE), publisher);
+}
+
 function itemsKey(config: string, extra: unknown, selected: readonly SelectedArticle[]): string {
   const hash = createHash('sha256').update(config).update(JSON.stringify(extra));
   for (const article of selected) hash.update(`\n${article.id}\u0000${article.hash}`);
@@ -259,9 +267,8 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
   const manifestFile = join(out, MANIFEST_FILE);
   const previous = readManifest(manifestFile);
   const state = storeRevision(db);
-  // What every item's pieces depend on besides the article and the feed's item options.
-  const context = hashOf(codeVersion(RENDERING_CODE), publisher);
-  // --force trusts no cache: every piece is rendered again (and indexed for the next build).
+  const context = fragmentContext(publisher);
+  // --force trusts no cache: every item is prepared and every piece rendered, as if for the first time.
   const fragments = new Fragments(out, context, !force);
   const next: Manifest = {
     version: MANIFEST_FORMAT,

@@ -168,19 +168,20 @@ export class Fragments implements ItemPieces {
 
   /**
    * The cache of the build writing to `out` in `context` (a hash of the rendering code and the
-   * publisher); `trust: false` (a forced build) renders every piece, and only records them.
+   * publisher). Disabled (a forced build, which trusts no cache), it is no cache at all: every
+   * item is prepared and every piece rendered, in every document, and no index is read or written.
    */
   constructor(
     private readonly out: string,
     private readonly context: string,
-    private readonly trust = true,
+    private readonly enabled = true,
   ) {}
 
   /** The feed whose items and documents come next: its index is read (once). */
   open(feedId: string): void {
     let state = this.feeds.get(feedId);
     if (!state) {
-      const previous = this.trust
+      const previous = this.enabled
         ? readIndex(join(this.out, fragmentsFileName(feedId)), this.context)
         : undefined;
       state = { previous, inFile: new Map(), placed: new Map(), kept: new Set() };
@@ -219,6 +220,10 @@ export class Fragments implements ItemPieces {
    * only if one is missing), else `load()` at once.
    */
   item(key: string, load: () => FeedItem): FeedItem {
+    if (!this.enabled) {
+      this.statistics.prepared++;
+      return load();
+    }
     const known = this.knownFacts.get(key);
     const counted = () => {
       this.statistics.prepared++;
@@ -277,6 +282,7 @@ export class Fragments implements ItemPieces {
    * no longer there) are dropped. Feeds this build did not render keep the index they have.
    */
   save(): void {
+    if (!this.enabled) return;
     for (const [feedId, state] of this.feeds) {
       if (state.placed.size > 0) this.saveFeed(feedId, state);
     }
