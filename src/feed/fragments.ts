@@ -37,6 +37,13 @@ export function fragmentsFileName(feedId: string): string {
 /** The index's own format: an index of another format is read as none. */
 const FRAGMENTS_FORMAT = 1;
 
+/**
+ * How much piece text a build keeps in memory for the documents still to render (the pieces of
+ * about 2,000 full items): items recur across feeds (the newest are in most of them), but an
+ * archive build renders thousands that each appear once.
+ */
+const MAX_MADE_CHARACTERS = 32 * 1024 * 1024;
+
 const PARTS: readonly PiecePart[] = ['rss', 'atom-head', 'atom-tail', 'json', 'view'];
 
 /** How each part's text starts and ends, as its renderer writes it: a piece that does not is not taken. */
@@ -158,6 +165,8 @@ export class Fragments implements ItemPieces {
   private readonly contents = new Map<string, string | undefined>();
   /** Pieces of this build, by piece key. */
   private readonly made = new Map<string, string>();
+  /** Characters held in `made`: the least recently used pieces go past MAX_MADE_CHARACTERS. */
+  private madeCharacters = 0;
   private readonly keys = new WeakMap<FeedItem, string>();
   private readonly facts = new Map<string, ItemFacts>();
   /** Pieces of the document being rendered, in the order they were asked for. */
@@ -179,6 +188,8 @@ export class Fragments implements ItemPieces {
 
   /** The feed whose items and documents come next: its index is read (once). */
   open(feedId: string): void {
+    // The files of the feed before are done with (the pieces taken from them stay in `made`).
+    this.contents.clear();
     let state = this.feeds.get(feedId);
     if (!state) {
       const previous = this.enabled
@@ -243,13 +254,23 @@ export class Fragments implements ItemPieces {
     if (key === undefined) return render();
     const id = pieceKey(key, language, part);
     let text = this.made.get(id);
-    if (text === undefined) {
+    if (text !== undefined) {
+      // Most recently used last: eviction takes from the front.
+      this.made.delete(id);
+      this.made.set(id, text);
+    } else {
       text = this.fromFile(id, part);
       if (text === undefined) {
         text = render();
         this.statistics.rendered++;
       } else this.statistics.reused++;
       this.made.set(id, text);
+      this.madeCharacters += text.length;
+      for (const [oldest, piece] of this.made) {
+        if (this.madeCharacters <= MAX_MADE_CHARACTERS) break;
+        this.made.delete(oldest);
+        this.madeCharacters -= piece.length;
+      }
     }
     this.recording?.push([key, language, part, text]);
     return text;
