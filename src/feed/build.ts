@@ -307,7 +307,13 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
   /** Files whose size and time go into the manifest once the batch is in place. */
   const toRecord: Array<[Record<string, FileRecord>, string]> = [];
   const write = (name: string, content: string): boolean => {
-    const wrote = writes.stage(join(out, name), content, { ifChanged: true });
+    // The file's text as the fragment cache read it (unchanged since it was written), if it did:
+    // compared as it is, rather than read from disk again.
+    const before = fragments.textOf(name);
+    const wrote =
+      before === undefined
+        ? writes.stage(join(out, name), content, { ifChanged: true })
+        : before !== content && writes.stage(join(out, name), content);
     (wrote ? result.written : result.unchanged).push(name);
     return wrote;
   };

@@ -292,6 +292,11 @@ export class Fragments implements ItemPieces {
     return text;
   }
 
+  /** The text of file `name` as the last build wrote it, if a piece was taken from it in the open feed. */
+  textOf(name: string): string | undefined {
+    return this.contents.get(name);
+  }
+
   /** A file of the open feed this build leaves as it was: its pieces stay where the last index says. */
   keep(name: string): void {
     this.feed?.kept.add(name);
