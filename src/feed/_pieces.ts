@@ -10,8 +10,12 @@ import type { FeedItem } from './model.ts';
 export type PiecePart = 'rss' | 'atom-head' | 'atom-tail' | 'json' | 'view';
 
 export interface ItemPieces {
-  /** The item's text for `part` in a document in `language`: `render()`, or the same text kept. */
-  piece(item: FeedItem, part: PiecePart, language: string, render: () => string): string;
+  /**
+   * The item's text for `part` in a document in `language`: `render()`, or the same text kept.
+   * `at` is where the text starts in the document (in UTF-16 code units): the renderer knows it
+   * without reading the document, which is a rope of pieces until it is written.
+   */
+  piece(item: FeedItem, part: PiecePart, language: string, render: () => string, at: number): string;
 }
 
 /** Every piece rendered afresh. */

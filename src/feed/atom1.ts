@@ -57,10 +57,9 @@ export function renderAtom(document: FeedDocument, pieces: ItemPieces = RENDER_P
   const updated = distinctUpdated(document.items);
   const { language } = document;
   for (const [index, item] of document.items.entries()) {
-    xml +=
-      pieces.piece(item, 'atom-head', language, () => atomEntryHead(item, language)) +
-      element('        ', 'updated', updated[index]!.toISOString()) +
-      pieces.piece(item, 'atom-tail', language, () => atomEntryTail(item));
+    xml += pieces.piece(item, 'atom-head', language, () => atomEntryHead(item, language), xml.length);
+    xml += element('        ', 'updated', updated[index]!.toISOString());
+    xml += pieces.piece(item, 'atom-tail', language, () => atomEntryTail(item), xml.length);
   }
   return `${xml}</feed>\n`;
 }

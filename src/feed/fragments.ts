@@ -170,7 +170,7 @@ export class Fragments implements ItemPieces {
   private readonly keys = new WeakMap<FeedItem, string>();
   private readonly facts = new Map<string, ItemFacts>();
   /** Pieces of the document being rendered, in the order they were asked for. */
-  private recording: Array<[key: string, language: string, part: PiecePart, text: string]> | undefined;
+  private recording: Placed | undefined;
   /** The file of the document being rendered: its own last version is read first. */
   private rendering: string | undefined;
   readonly statistics: FragmentsStatistics = { reused: 0, rendered: 0, prepared: 0 };
@@ -249,7 +249,7 @@ export class Fragments implements ItemPieces {
     return item;
   }
 
-  piece(item: FeedItem, part: PiecePart, language: string, render: () => string): string {
+  piece(item: FeedItem, part: PiecePart, language: string, render: () => string, at: number): string {
     const key = this.keys.get(item);
     if (key === undefined) return render();
     const id = pieceKey(key, language, part);
@@ -272,24 +272,27 @@ export class Fragments implements ItemPieces {
         this.madeCharacters -= piece.length;
       }
     }
-    this.recording?.push([key, language, part, text]);
+    this.recording?.push([key, language, part, at, at + text.length]);
     return text;
   }
 
-  /** Render the document of file `name` (of the open feed) with `produce`, noting where its pieces stand. */
+  /**
+   * Render the document of file `name` (of the open feed) with `produce`, noting where its pieces
+   * stand (as the renderer says: reading the document to find them would make V8 flatten every
+   * document into one more copy).
+   */
   document(name: string, produce: () => string): string {
-    this.recording = [];
+    const recorded: Placed = [];
+    this.recording = recorded;
     this.rendering = name;
-    let text: string | undefined;
     try {
-      text = produce();
+      const text = produce();
+      this.feed?.placed.set(name, recorded);
+      return text;
     } finally {
-      const recorded = this.recording;
       this.recording = undefined;
       this.rendering = undefined;
-      if (text !== undefined && this.feed) this.place(this.feed, name, text, recorded);
     }
-    return text;
   }
 
   /** The text of file `name` as the last build wrote it, if a piece was taken from it in the open feed. */
@@ -378,25 +381,6 @@ export class Fragments implements ItemPieces {
     }
     const index: FragmentIndex = { format: FRAGMENTS_FORMAT, context: this.context, items, languages, files };
     writeIfChanged(join(this.out, fragmentsFileName(feedId)), `${JSON.stringify(index)}\n`, unflushedFileOps);
-  }
-
-  private place(
-    state: FeedState,
-    name: string,
-    text: string,
-    recorded: NonNullable<Fragments['recording']>,
-  ): void {
-    const placed: Placed = [];
-    let cursor = 0;
-    for (const [key, language, part, piece] of recorded) {
-      // The first place at or after the cursor where the piece's text stands: if an earlier copy of
-      // the same text is found, its bytes are the piece's all the same.
-      const start = text.indexOf(piece, cursor);
-      if (start < 0) return; // Not written as recorded: the file's pieces are not indexed.
-      placed.push([key, language, part, start, start + piece.length]);
-      cursor = start + piece.length;
-    }
-    state.placed.set(name, placed);
   }
 
   private stat(name: string): { size: number; mtimeMs: number } | undefined {

@@ -58,10 +58,7 @@ export function renderHtmlView(document: FeedDocument, pieces: ItemPieces = REND
     )
     .join('\n');
   const { language } = document;
-  const items = document.items
-    .map((item) => pieces.piece(item, 'view', language, () => viewItem(item, language)))
-    .join('\n');
-  return `<!doctype html>
+  const top = `<!doctype html>
 <html lang="${escapeHtml(document.language)}">
 <head>
 <meta charset="utf-8">
@@ -81,7 +78,16 @@ ${subscribe}
 </div>
 </header>
 <main>
-${items || '<p>No articles yet.</p>'}
+`;
+  let at = top.length;
+  const items = document.items
+    .map((item) => {
+      const text = pieces.piece(item, 'view', language, () => viewItem(item, language), at);
+      at += text.length + '\n'.length;
+      return text;
+    })
+    .join('\n');
+  return `${top}${items || '<p>No articles yet.</p>'}
 </main>
 <footer><p>${escapeHtml(document.copyright)}</p></footer>
 </body>

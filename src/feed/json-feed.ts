@@ -35,8 +35,14 @@ export function renderJsonFeed(document: FeedDocument, pieces: ItemPieces = REND
   const head = JSON.stringify(feed, validStrings, 2);
   if (document.items.length === 0) return `${head}\n`;
   const { language } = document;
-  const items = document.items.map((item) => pieces.piece(item, 'json', language, () => jsonItemText(item)));
-  return `${head.slice(0, -'[]\n}'.length)}[\n${items.join(',\n')}\n  ]\n}\n`;
+  const opening = `${head.slice(0, -'[]\n}'.length)}[\n`;
+  let at = opening.length;
+  const items = document.items.map((item) => {
+    const text = pieces.piece(item, 'json', language, () => jsonItemText(item), at);
+    at += text.length + ',\n'.length;
+    return text;
+  });
+  return `${opening}${items.join(',\n')}\n  ]\n}\n`;
 }
 
 const validStrings = (_key: string, value: unknown) =>

@@ -74,7 +74,7 @@ export function renderRss(document: FeedDocument, pieces: ItemPieces = RENDER_PI
   xml += rssHeader(document);
   const { language } = document;
   for (const item of document.items)
-    xml += pieces.piece(item, 'rss', language, () => rssItem(item, language));
+    xml += pieces.piece(item, 'rss', language, () => rssItem(item, language), xml.length);
   return `${xml}    </channel>\n</rss>\n`;
 }
 
