@@ -341,7 +341,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
     let changed = false;
     for (const format of definition.formats) {
       const name = feedFileName(definition.id, format, page);
-      const text = fragments.document(name, () => RENDERERS[format](document, fragments));
+      const text = fragments.document(name, () => RENDERERS[format](document, fragments), page === undefined);
       if (write(name, text)) changed = true;
       toRecord.push([files, name]);
     }

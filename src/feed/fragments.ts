@@ -39,8 +39,8 @@ const FRAGMENTS_FORMAT = 1;
 
 /**
  * How much piece text a build keeps in memory for the documents still to render (the pieces of
- * about 2,000 full items): items recur across feeds (the newest are in most of them), but an
- * archive build renders thousands that each appear once.
+ * about 1,500 full items): items recur across the feeds' subscription documents (the newest are
+ * in most of them). Archive pages, whose items appear in no other document, keep none.
  */
 const MAX_MADE_CHARACTERS = 32 * 1024 * 1024;
 
@@ -173,6 +173,8 @@ export class Fragments implements ItemPieces {
   private recording: Placed | undefined;
   /** The file of the document being rendered: its own last version is read first. */
   private rendering: string | undefined;
+  /** Whether the pieces of the document being rendered are kept for the documents still to come. */
+  private retaining = true;
   readonly statistics: FragmentsStatistics = { reused: 0, rendered: 0, prepared: 0 };
 
   /**
@@ -264,6 +266,10 @@ export class Fragments implements ItemPieces {
         text = render();
         this.statistics.rendered++;
       } else this.statistics.reused++;
+      if (!this.retaining) {
+        this.recording?.push([key, language, part, at, at + text.length]);
+        return text;
+      }
       this.made.set(id, text);
       this.madeCharacters += text.length;
       for (const [oldest, piece] of this.made) {
@@ -279,12 +285,14 @@ export class Fragments implements ItemPieces {
   /**
    * Render the document of file `name` (of the open feed) with `produce`, noting where its pieces
    * stand (as the renderer says: reading the document to find them would make V8 flatten every
-   * document into one more copy).
+   * document into one more copy). `retain: false` for a document whose items appear in no other
+   * (an archive page): its pieces are not kept in memory, which only costs memory there.
    */
-  document(name: string, produce: () => string): string {
+  document(name: string, produce: () => string, retain = true): string {
     const recorded: Placed = [];
     this.recording = recorded;
     this.rendering = name;
+    this.retaining = retain;
     try {
       const text = produce();
       this.feed?.placed.set(name, recorded);
@@ -292,6 +300,7 @@ export class Fragments implements ItemPieces {
     } finally {
       this.recording = undefined;
       this.rendering = undefined;
+      this.retaining = true;
     }
   }
 
