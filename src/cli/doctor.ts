@@ -14,6 +14,7 @@ import { addressAllowed } from '../net/address-policy.ts';
 import { loadNotices, NOTICE_KINDS, NOTICES_DIR } from '../report/index.ts';
 import { type Db, openStore } from '../store/db.ts';
 import { migrations } from '../store/migrations/index.ts';
+import { SqliteSql } from '../store/sqlite.ts';
 import { safeForTerminal } from '../text/safe.ts';
 import { defineCommand, EXIT } from './context.ts';
 import { describeError } from './options.ts';
@@ -46,7 +47,7 @@ export const doctorCommand = defineCommand({
       const add = (level: Level, what: string, detail: string) => checks.push({ level, what, detail });
       checkFeeds(globals.feeds, add);
       const sites = checkRules(globals.rules, add);
-      checkStore(globals.store, add);
+      await checkStore(globals.store, add);
       if (options.browser) await checkChromium(add);
       if (sites) await checkNetwork(sites, options.dns, add);
       for (const check of checks) {
@@ -145,7 +146,7 @@ function checkRules(dir: string, add: Add): SitesFile | undefined {
   return sites;
 }
 
-function checkStore(file: string, add: Add): void {
+async function checkStore(file: string, add: Add): Promise<void> {
   let db: Db;
   try {
     // Read-only: the doctor changes nothing, not even the schema version.
@@ -165,13 +166,14 @@ function checkStore(file: string, add: Add): void {
       const articles = (db.prepare('SELECT count(*) AS n FROM articles').get() as { n: number }).n;
       return `a SQLite store, schema ${version}${version < newest ? ` (brought to ${newest} by the next command that writes)` : ''}, ${articles} article(s)`;
     });
-    checkEvidence(db, file, add);
+    await checkEvidence(new SqliteSql(db, file), file, add);
   } finally {
     db.close();
   }
 }
 
-function checkEvidence(db: Db, file: string, add: Add): void {
+async function checkEvidence(sql: SqliteSql, file: string, add: Add): Promise<void> {
+  const { db } = sql;
   const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'evidence'").get();
   if (!hasTable) return;
   const findings = db.prepare('SELECT DISTINCT finding_id AS id FROM evidence').all() as Array<{
@@ -180,9 +182,9 @@ function checkEvidence(db: Db, file: string, add: Add): void {
   let files = 0;
   const problems: string[] = [];
   for (const { id } of findings) {
-    for (const capture of listEvidence(db, id)) {
+    for (const capture of await listEvidence(sql, id)) {
       files += capture.files.length;
-      problems.push(...verifyCapture(db, capture).map((problem) => `finding ${id}: ${problem}`));
+      problems.push(...verifyCapture(sql, capture).map((problem) => `finding ${id}: ${problem}`));
     }
   }
   for (const problem of problems) add('fail', `${file} evidence`, problem);

@@ -1,6 +1,6 @@
-import { IndexWriter } from '../match/fingerprint-index.ts';
+import { forgetArticles } from '../match/fingerprint-index.ts';
 import { removeArticles } from '../store/articles.ts';
-import { legacyDb, openSql } from '../store/db.ts';
+import { openSql } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
 
 /**
@@ -22,12 +22,7 @@ export const removeCommand = defineCommand({
       try {
         // An article gone from the store loses its index entries in the same transaction.
         const removed = await removeArticles(sql, references, {
-          alsoRemove: async (ids) => {
-            // What the index does for an article no longer in it, on the old connection until
-            // the index moves to Sql (pg-match, issue 11).
-            const writer = new IndexWriter(legacyDb(sql));
-            for (const id of ids) writer.needs(id, undefined);
-          },
+          alsoRemove: (ids) => forgetArticles(sql, ids),
         });
         for (const id of removed) context.io.stdout(`removed ${id}\n`);
         context.io.stdout(`removed ${removed.length} article(s); run build to update the feeds\n`);

@@ -23,13 +23,13 @@ export const reportCommand = defineCommand({
       .option('--out <file>', 'write to this file (atomically) instead of standard output');
   },
   action(context) {
-    return (options: { scan?: number; format: ReportFormat; out?: string }) => {
+    return async (options: { scan?: number; format: ReportFormat; out?: string }) => {
       const globals = context.globals();
       const notice = loadNotices(globals.rules);
       const sites = readSites(globals.rules);
       const db = openStore(globals.store, { mustExist: true });
       try {
-        const report = buildReport(db, {
+        const report = await buildReport(db, {
           scanId: options.scan,
           sites,
           notice,

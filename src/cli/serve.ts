@@ -7,6 +7,7 @@ import { configError, usageError } from '../errors.ts';
 import { loadNotices } from '../report/index.ts';
 import { generateToken, SERVER_LIMITS, startServer, storedEvidence } from '../server/index.ts';
 import { openStore } from '../store/db.ts';
+import { SqliteSql } from '../store/sqlite.ts';
 import { defineCommand, EXIT } from './context.ts';
 import { integerOption } from './options.ts';
 
@@ -92,7 +93,7 @@ export const serveCommand = defineCommand({
               ? { certFile: options.tlsCert, keyFile: options.tlsKey }
               : undefined,
           maxConnections: options.maxConnections,
-          evidence: storedEvidence(db),
+          evidence: storedEvidence(new SqliteSql(db, globals.store)),
         });
         context.io.stdout(`serving ${options.out} and the review pages on ${running.url}/\n`);
         if (options.generateToken) {

@@ -13,7 +13,7 @@ import { sleep } from './scheduler.ts';
  * It has the same surface as the in-process `Politeness` (scheduler.ts), so the crawl's polite
  * client takes either: `HostLimits` is that surface.
  *
- * In the store (migration 15): `crawl_hosts` (host, next_at, crawl_delay_ms) and one row of
+ * In the store (migration 17): `crawl_hosts` (host, next_at, crawl_delay_ms) and one row of
  * `crawl_host_leases` per request in flight. A request start is one short transaction that locks
  * the host's row (`FOR UPDATE` on PostgreSQL; SQLite's write lock serialises them anyway), counts
  * the host's live leases and, when there is room and the host is due, adds a lease and moves

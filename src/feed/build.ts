@@ -15,7 +15,9 @@ import { logger } from '../log.ts';
 import { storeRevision } from '../store/articles.ts';
 import type { Sql } from '../store/sql.ts';
 import { codeVersion } from '../version.ts';
+import type { ItemPieces } from './_pieces.ts';
 import { renderAtom } from './atom1.ts';
+import { Fragments, type FragmentsStatistics, fragmentKey } from './fragments.ts';
 import { renderHtmlView, viewFileName } from './html-view.ts';
 import { renderJsonFeed } from './json-feed.ts';
 import {
@@ -54,7 +56,7 @@ import { renderRss } from './rss2.ts';
  * flushed to disk together, once, before any of them replaces the old one (`AtomicWrites`).
  */
 
-export const RENDERERS: Record<FeedFormat, (document: FeedDocument) => string> = {
+export const RENDERERS: Record<FeedFormat, (document: FeedDocument, pieces?: ItemPieces) => string> = {
   rss: renderRss,
   atom: renderAtom,
   json: renderJsonFeed,
@@ -91,6 +93,8 @@ export interface BuildResult {
   selected: string[];
   /** Feeds whose subscription document changed on disk: the ones to announce to WebSub hubs. */
   changed: string[];
+  /** What the item fragment cache saved (`fragments.ts`). */
+  fragments: FragmentsStatistics;
 }
 
 interface FileRecord {
@@ -163,6 +167,14 @@ function sweepStaleTemporaryFiles(out: string): void {
 }
 
 const hashOf = (...parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+
+/**
+ * What every item's pieces depend on besides the article, the feed's item options and the
+ * document's language: the code that renders them and the publisher (`fragments.ts`).
+ */
+export function fragmentContext(publisher: Publisher): string {
+  return hashOf(codeVersion(RENDERING_CODE), publisher);
+}
 
 function itemsKey(config: string, extra: unknown, selected: readonly SelectedArticle[]): string {
   const hash = createHash('sha256').update(config).update(JSON.stringify(extra));
@@ -256,6 +268,9 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
   const manifestFile = join(out, MANIFEST_FILE);
   const previous = readManifest(manifestFile);
   const state = await storeRevision(sql);
+  const context = fragmentContext(publisher);
+  // --force trusts no cache: every item is prepared and every piece rendered, as if for the first time.
+  const fragments = new Fragments(out, context, !force);
   const next: Manifest = {
     version: MANIFEST_FORMAT,
     storeId: state.storeId,
@@ -269,6 +284,7 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
     removed: [],
     selected: [],
     changed: [],
+    fragments: fragments.statistics,
   };
   const log = logger();
   // A store put back to an older copy has a lower revision: nothing in the manifest can be trusted.
@@ -292,17 +308,25 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
   /** Files whose size and time go into the manifest once the batch is in place. */
   const toRecord: Array<[Record<string, FileRecord>, string]> = [];
   const write = (name: string, content: string): boolean => {
-    const wrote = writes.stage(join(out, name), content, { ifChanged: true });
+    // The file's text as the fragment cache read it (unchanged since it was written), if it did:
+    // compared as it is, rather than read from disk again.
+    const before = fragments.textOf(name);
+    const wrote =
+      before === undefined
+        ? writes.stage(join(out, name), content, { ifChanged: true })
+        : before !== content && writes.stage(join(out, name), content);
     (wrote ? result.written : result.unchanged).push(name);
     return wrote;
   };
   const prepare = (definition: FeedDefinition, { id, hash }: SelectedArticle): FeedItem => {
     const full = definition.content === 'full';
-    const cacheKey = `${hash}\u0000${full}\u0000${definition.attribution}\u0000${id}`;
-    let item = prepared.get(cacheKey);
+    const { attribution } = definition;
+    const key = fragmentKey(context, full, attribution, id, hash);
+    let item = prepared.get(key);
     if (!item) {
-      item = prepareItem(articles!.get(id), publisher, full, definition.attribution);
-      prepared.set(cacheKey, item);
+      // Prepared only when one of its pieces is missing: its record was loaded with the feed's.
+      item = fragments.item(key, () => prepareItem(articles!.get(id), publisher, full, attribution));
+      prepared.set(key, item);
     }
     return item;
   };
@@ -321,7 +345,8 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
     let changed = false;
     for (const format of definition.formats) {
       const name = feedFileName(definition.id, format, page);
-      if (write(name, RENDERERS[format](document))) changed = true;
+      const text = fragments.document(name, () => RENDERERS[format](document, fragments), page === undefined);
+      if (write(name, text)) changed = true;
       toRecord.push([files, name]);
     }
     return changed;
@@ -352,6 +377,7 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
       selector ??= new FeedSelector(sql);
       tombstones ??= new Tombstones(sql, publisher);
       result.selected.push(definition.id);
+      fragments.open(definition.id);
       const pageSize = definition.archive?.pageSize;
       const all = pageSize
         ? await selector.select(definition, publisher, Number.MAX_SAFE_INTEGER)
@@ -377,7 +403,10 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
         viewFileName(definition.id),
       ];
       if (!force && before?.key === key && mainNames.every((name) => intact(out, before.files[name], name))) {
-        for (const name of mainNames) files[name] = before.files[name]!;
+        for (const name of mainNames) {
+          files[name] = before.files[name]!;
+          fragments.keep(name);
+        }
         result.unchanged.push(...mainNames);
       } else {
         await load(selected);
@@ -389,7 +418,10 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
         );
         if (render(definition, document, undefined, files)) result.changed.push(definition.id);
         const view = viewFileName(definition.id);
-        write(view, renderHtmlView(document));
+        write(
+          view,
+          fragments.document(view, () => renderHtmlView(document, fragments)),
+        );
         toRecord.push([files, view]);
         log.debug({ feed: definition.id, items: selected.length }, 'feed rendered');
       }
@@ -414,7 +446,10 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
             before?.pages?.[page - 1] === pageKey &&
             names.every((name) => intact(out, before.files[name], name))
           ) {
-            for (const name of names) files[name] = before.files[name]!;
+            for (const name of names) {
+              files[name] = before.files[name]!;
+              fragments.keep(name);
+            }
             result.unchanged.push(...names);
             continue;
           }
@@ -448,6 +483,7 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
 
   // Files of feeds that are no longer defined (or formats, or archive pages, no longer there) go.
   const current = new Set(Object.values(next.feeds).flatMap((feed) => Object.keys(feed.files)));
+  for (const id of Object.keys(previous.feeds)) if (!next.feeds[id]) fragments.forget(id);
   for (const feed of Object.values(previous.feeds)) {
     for (const name of Object.keys(feed.files)) {
       if (current.has(name)) continue;
@@ -468,6 +504,7 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
     Object.keys(previous.feeds).length === Object.keys(next.feeds).length;
   // Nothing selected, nothing new: the manifest on disk is the one this build would write.
   if (reusedAll) return result;
+  fragments.save();
   const manifest = `${JSON.stringify(next)}\n`;
   writeIfChanged(manifestFile, manifest, fileOps === nodeFileOps ? unflushedFileOps : fileOps);
   return result;

@@ -167,7 +167,8 @@ export class FeedSelector {
       params.push(...filter.params);
     }
     if (after) {
-      where.push('(t.published < ? OR (t.published = ? AND t.article_id > ?))');
+      // A range of the index (`published <= ?`), the ties before the last one read filtered out.
+      where.push('t.published <= ? AND (t.published < ? OR t.article_id > ?)');
       params.push(after.published, after.published, after.id);
     }
     params.push(count);

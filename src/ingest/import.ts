@@ -3,7 +3,6 @@ import { logger } from '../log.ts';
 import { indexArticles } from '../match/fingerprint-index.ts';
 import type { Article } from '../store/article.ts';
 import { articleHash, upsertArticles } from '../store/articles.ts';
-import { legacyDb } from '../store/db.ts';
 import type { Sql } from '../store/sql.ts';
 import { type FetchLimits, fetchText } from './fetch.ts';
 import { assertNoDuplicates, describeRecord, type ParsedRecord } from './record.ts';
@@ -134,7 +133,7 @@ async function importUnit(
         options.now,
       );
       const changed = [...upserted.inserted, ...upserted.updated];
-      if (changed.length > 0) indexArticles(legacyDb(sql), changed);
+      if (changed.length > 0) await indexArticles(sql, changed);
       return upserted;
     });
     const outcome: FileImport = {

@@ -2,7 +2,6 @@ import type { SitesFile } from '../config/sites.ts';
 import { type CrawlOptions, type CrawlSummary, crawl } from '../crawl/crawl.ts';
 import { crawlerSettings } from '../crawl/settings.ts';
 import { SharedHostLimits } from '../crawl/shared-host-limits.ts';
-import { legacyDb } from '../store/db.ts';
 import type { Sql } from '../store/sql.ts';
 import type { JobQueue, QueueProgress, SiteJob } from './queue.ts';
 
@@ -33,9 +32,9 @@ export async function crawlSiteJob(
     delayMs: crawler.delayMs,
   });
   try {
-    // The crawl takes the SQLite connection until src/crawl moves to `Sql` (issue 11); then it
-    // takes `sql`, and `politeness: limits` in place of its in-process politeness.
-    return await crawl(legacyDb(sql), config, { ...options, siteIds: [job.siteId], signal });
+    // The shared limits replace the crawl's in-process politeness: every worker's requests to a
+    // host count against the one limit kept in the store.
+    return await crawl(sql, config, { ...options, siteIds: [job.siteId], signal, politeness: limits });
   } finally {
     await limits.close();
   }

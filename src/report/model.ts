@@ -18,6 +18,7 @@ import {
   UNREGISTERED_SITE,
 } from '../findings/types.ts';
 import type { Db } from '../store/db.ts';
+import { sqlOfLegacyDb } from '../store/legacy-sql.ts';
 import { type DiscoveriesSection, discoveriesOf } from './discoveries.ts';
 import { composeNotice, type NoticeKind, type NoticeSet, type NoticeTemplate } from './notice.ts';
 
@@ -122,9 +123,9 @@ const NO_COVERAGE: ReportCoverage = {
 };
 
 /** Gather what a report shows. Pure data: each format renders it with its own function. */
-export function buildReport(db: Db, options: BuildOptions): ReportData {
+export async function buildReport(db: Db, options: BuildOptions): Promise<ReportData> {
   const report = buildScanReport(db, options);
-  const discoveries = discoveriesOf(db, options.sites, options.now);
+  const discoveries = await discoveriesOf(sqlOfLegacyDb(db), options.sites, options.now);
   return discoveries.discoveries.length > 0 ? { ...report, discoveries } : report;
 }
 

@@ -39,6 +39,8 @@ import {
   snapshotsOf,
 } from '../snapshot/index.ts';
 import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
+import { SqliteSql } from '../store/sqlite.ts';
 import { cachedJudgement, judgementStamp, saveJudgement } from './judgements.ts';
 import { pageLanguage } from './language.ts';
 import { isOutage, siteOutcomes } from './site-results.ts';
@@ -114,7 +116,10 @@ async function scanSites(
 ): Promise<ScanSummary> {
   const log = logger().child({ scan: scan.id });
   log.info({ sites: scan.sites }, 'scan started');
-  const crawled = await crawl(db, config.sites, { ...options, siteIds: scan.sites, now });
+  // The crawl, snapshot and evidence stages take the engine-neutral store; the rest of the scan
+  // keeps its SQLite connection until it moves too (issue 11).
+  const sql = new SqliteSql(db, db.name);
+  const crawled = await crawl(sql, config.sites, { ...options, siteIds: scan.sites, now });
 
   const stamp = judgementStamp(db, config.terms, config.sites.sites);
   const outcomes: RecordOutcome[] = [];
@@ -126,7 +131,7 @@ async function scanSites(
     outcomes.push(recordPageResults(db, scan.id, batch, { sites: config.sites.sites, gone, now: now() }));
     batch = [];
   };
-  const judge = (snapshot: PageSnapshot, site: string) => {
+  const judge = async (snapshot: PageSnapshot, site: string) => {
     checked.set(site, (checked.get(site) ?? 0) + 1);
     const cached = cachedJudgement(db, snapshot, stamp);
     let result: PageResult;
@@ -134,7 +139,11 @@ async function scanSites(
       result = cached;
       counts.reused++;
     } else {
-      result = checkSnapshot(db, snapshot, { terms: config.terms, sites: config.sites.sites, now: now() });
+      result = await checkSnapshot(sql, snapshot, {
+        terms: config.terms,
+        sites: config.sites.sites,
+        now: now(),
+      });
       saveJudgement(db, snapshot, stamp, result, now());
       counts.judged++;
     }
@@ -147,13 +156,13 @@ async function scanSites(
   // left open, so judging may write to the store in between).
   // A stop signal ends judging too: what was judged is recorded, the rest waits for the next scan.
   judging: for (const site of scan.sites) {
-    for (const snapshot of snapshotsOf(db, crawled.passId, { siteId: site })) {
+    for await (const snapshot of snapshotsOf(sql, crawled.passId, { siteId: site })) {
       if (options.signal?.aborted) break judging;
-      judge(snapshot, site);
+      await judge(snapshot, site);
     }
   }
-  const gone = goneOf(db, crawled.passId).map((page) => page.url);
-  const failures = failuresBySite(db, crawled.passId);
+  const gone = (await goneOf(sql, crawled.passId)).map((page) => page.url);
+  const failures = await failuresBySite(sql, crawled.passId);
   // A site whose robots.txt could not be read is not asked for anything else in this scan, not
   // even a page with an open finding (its robots.txt of an earlier scan may be stale); nor is a
   // site that looks down (nothing fetched, something failed): its open findings wait.
@@ -169,17 +178,17 @@ async function scanSites(
   // A page with an open finding that the crawl no longer reaches (dropped from the sitemap, say)
   // is asked for directly: gone if it answers 404 or 410, judged again if it is still there.
   if (crawled.finished) {
-    for (const page of unreachedFindings(db, crawled.passId, scan.sites)) {
+    for (const page of await unreachedFindings(sql, crawled.passId, scan.sites)) {
       if (options.signal?.aborted) break;
       if (closed.has(page.site)) continue;
-      const snapshot = await revisit(db, config.sites, page.url, options);
+      const snapshot = await revisit(sql, config.sites, page.url, options);
       counts.revisited++;
       if (snapshot === 'gone') gone.push(page.url);
-      else if (snapshot) judge(snapshot, page.site);
+      else if (snapshot) await judge(snapshot, page.site);
     }
   }
   record(gone);
-  await captureEvidence(db, { scanId: scan.id, now, signal: options.signal });
+  await captureEvidence(sql, { scanId: scan.id, now, signal: options.signal });
 
   const deadlines = applyDeadlines(db, scan.id, { sites: scan.sites, now: now() });
 
@@ -197,7 +206,7 @@ async function scanSites(
   const sites = siteOutcomes(scan.sites, {
     checked,
     failures,
-    queued: crawled.finished ? new Map() : queuedBySite(db, crawled.passId),
+    queued: crawled.finished ? new Map() : await queuedBySite(sql, crawled.passId),
     overBudget: overBudgetOf(crawled),
     violations: new Map(scan.sites.map((site) => [site, recorded[site]?.violations ?? 0])),
   });
@@ -237,9 +246,9 @@ async function scanSites(
 /** Failures that mean nothing on the host may be fetched: robots.txt unreadable, a refused address. */
 const CLOSED_KINDS = new Set(['robots-unavailable', 'private-address']);
 
-function failuresBySite(db: Db, passId: number): Map<string, SiteFailure[]> {
+async function failuresBySite(sql: Sql, passId: number): Promise<Map<string, SiteFailure[]>> {
   const bySite = new Map<string, SiteFailure[]>();
-  for (const failure of failuresOf(db, passId)) {
+  for (const failure of await failuresOf(sql, passId)) {
     const list = bySite.get(failure.siteId) ?? [];
     // The crawler's messages start with the URL (for its log); the URL has its own field here.
     const message = (failure.message ?? failure.kind).replace(`${failure.url}: `, '');
@@ -266,6 +275,14 @@ function closeFailed(db: Db, scanId: number, error: unknown, at: Date): void {
 }
 
 /** Pages with an open finding that the crawl of this pass did not reach. */
-function unreachedFindings(db: Db, passId: number, siteIds: string[]): Array<{ url: string; site: string }> {
-  return activeFindingPages(db, siteIds).filter((row) => !reachedIn(db, passId, row.url));
+async function unreachedFindings(
+  sql: SqliteSql,
+  passId: number,
+  siteIds: string[],
+): Promise<Array<{ url: string; site: string }>> {
+  const unreached: Array<{ url: string; site: string }> = [];
+  for (const row of activeFindingPages(sql.db, siteIds)) {
+    if (!(await reachedIn(sql, passId, row.url))) unreached.push(row);
+  }
+  return unreached;
 }

@@ -252,7 +252,8 @@ export async function* iterateArticles(sql: Sql): AsyncGenerator<Article> {
   for (;;) {
     const rows = after
       ? await sql.all<{ published: string; id: string; record: string }>(
-          `SELECT published, id, record FROM articles WHERE published < ? OR (published = ? AND id > ?)
+          // `published <= ?` is a range of the (published DESC, id) index; the rest only filters it.
+          `SELECT published, id, record FROM articles WHERE published <= ? AND (published < ? OR id > ?)
            ORDER BY published DESC, id LIMIT ?`,
           [after.published, after.published, after.id, ARTICLES_PER_PAGE],
         )

@@ -7,6 +7,7 @@ export const sqliteDialect: Dialect = {
   equalsIgnoringCase: (column, parameter) => `${column} = ${parameter} COLLATE NOCASE`,
   // SQLite's LIKE already ignores ASCII case.
   likeIgnoringCase: (column, parameter) => `${column} LIKE ${parameter} ESCAPE '\\'`,
+  skipLocked: '',
   bigint: 'INTEGER',
   bytes: 'BLOB',
   serialKey: 'INTEGER PRIMARY KEY',

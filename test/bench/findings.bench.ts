@@ -17,7 +17,7 @@ import {
 } from '../../src/report/index.ts';
 import { openStore } from '../../src/store/db.ts';
 import { page, sites } from '../findings/_pages.ts';
-import { heapUsedMiB, peakRssMiB, printTable, time } from './_measure.ts';
+import { heapUsedMiB, peakRssMiB, printTable, time, timeAsync } from './_measure.ts';
 
 const PAGES = Number(process.env.BENCH_PAGES ?? 10_000);
 const dir = mkdtempSync(join(tmpdir(), 'syndicate-bench-'));
@@ -44,7 +44,9 @@ try {
   const scan2 = time(() => recordPageResults(db, second.id, pages, { sites }));
   finishScan(db, second.id);
 
-  const built = time(() => buildReport(db, { sites, notice: { file: 'built-in', text: DEFAULT_NOTICE } }));
+  const built = await timeAsync(() =>
+    buildReport(db, { sites, notice: { file: 'built-in', text: DEFAULT_NOTICE } }),
+  );
   const json = time(() => JSON.stringify(built.value));
   const html = time(() => renderHtml(built.value));
   const csv = time(() => renderCsv(built.value));

@@ -21,7 +21,7 @@ import { parseXmlFeed, rootElement } from '../../src/ingest/_xml-feed.ts';
 import { importSources } from '../../src/ingest/import.ts';
 import { parsePage } from '../../src/match/page.ts';
 import { runScan } from '../../src/scan/scan.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql, openStore } from '../../src/store/db.ts';
 import { sqlOf } from '../helpers/sql-of.ts';
 import { heapUsedMiB, peakRssMiB, printTable } from './_measure.ts';
 
@@ -97,17 +97,17 @@ function sitesConfig(port: number, names: string[], crawler: Record<string, unkn
 
 async function crawlCase(port: number, names: string[]): Promise<{ ms: number; outcome: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'syndicate-hostile-bench-'));
-  const db = openStore(join(dir, 'store.sqlite'));
+  const sql = await openSql(join(dir, 'store.sqlite'));
   try {
     const begun = performance.now();
-    const summary = await crawl(db, sitesConfig(port, names));
+    const summary = await crawl(sql, sitesConfig(port, names));
     const over = Object.entries(summary.overBudget ?? {}).map(([site, budget]) => `${site}:${budget}`);
     return {
       ms: performance.now() - begun,
       outcome: `${summary.pagesFetched} pages${over.length ? `, over budget ${over.join(' ')}` : ''}`,
     };
   } finally {
-    db.close();
+    await sql.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

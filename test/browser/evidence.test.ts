@@ -9,6 +9,7 @@ import { evidenceDirOf, listEvidence } from '../../src/evidence/index.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { type RunningServer, startServer, storedEvidence } from '../../src/server/index.ts';
 import { type Db, openStore } from '../../src/store/db.ts';
+import { SqliteSql } from '../../src/store/sqlite.ts';
 import { runCli } from '../helpers/cli.ts';
 import {
   articles,
@@ -57,7 +58,12 @@ describe.skipIf(!available)(title, () => {
     db = openStore(store);
     findingId = (db.prepare("SELECT id FROM findings WHERE verdict = 'violation'").get() as { id: number })
       .id;
-    server = await startServer({ db, outDir: dir, port: 0, evidence: storedEvidence(db) });
+    server = await startServer({
+      db,
+      outDir: dir,
+      port: 0,
+      evidence: storedEvidence(new SqliteSql(db, store)),
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -68,7 +74,7 @@ describe.skipIf(!available)(title, () => {
   });
 
   it('shows the screenshot and serves every file as captured', async () => {
-    const [capture] = listEvidence(db, findingId);
+    const [capture] = await listEvidence(new SqliteSql(db, db.name), findingId);
     expect(capture!.files.map((file) => file.role)).toEqual(['screenshot', 'warc', 'manifest']);
     const page = await raw(`${server.url}/review/finding/${findingId}`);
     const $ = load(page.text);
@@ -127,9 +133,13 @@ describe.skipIf(!available)(title, () => {
   });
 
   it('refuses a file changed on disk since it was captured', async () => {
-    const [capture] = listEvidence(db, findingId);
+    const [capture] = await listEvidence(new SqliteSql(db, db.name), findingId);
     const warc = capture!.files.find((file) => file.role === 'warc')!;
-    const path = join(evidenceDirOf(db), warc.sha256.slice(0, 2), `${warc.sha256}.warc.gz`);
+    const path = join(
+      evidenceDirOf(new SqliteSql(db, db.name)),
+      warc.sha256.slice(0, 2),
+      `${warc.sha256}.warc.gz`,
+    );
     writeFileSync(path, 'forged');
     const answer = await raw(`${server.url}/review/finding/${findingId}/evidence/${warc.sha256}`);
     expect(answer.status).toBe(500);

@@ -63,7 +63,7 @@ describe.skipIf(!available)(title, () => {
     server = await startServer({ db, outDir: join(dir, 'public'), port: 0, sites });
     many = openStore(join(dir, 'many.sqlite'));
     seedMany(many, 240);
-    storeSnapshot(many, 'peace-blog', manyPage(0).url, HOSTILE_PAGE);
+    await storeSnapshot(many, 'peace-blog', manyPage(0).url, HOSTILE_PAGE);
     manyServer = await startServer({ db: many, outDir: join(dir, 'public'), port: 0, sites: manySites });
   }, 60_000);
 
@@ -94,7 +94,7 @@ describe.skipIf(!available)(title, () => {
     const file = join(dir, 'report.html');
     writeFileAtomic(
       file,
-      renderHtml(buildReport(db, { sites, notice: { file: 'built-in', text: DEFAULT_NOTICE } })),
+      renderHtml(await buildReport(db, { sites, notice: { file: 'built-in', text: DEFAULT_NOTICE } })),
     );
     const { context, page, events } = await newPage();
     await page.goto(pathToFileURL(file).href);

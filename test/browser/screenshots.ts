@@ -16,6 +16,7 @@ import { setLogLevel } from '../../src/log.ts';
 import { loadNotices } from '../../src/report/index.ts';
 import { startServer, storedEvidence } from '../../src/server/index.ts';
 import { openStore } from '../../src/store/db.ts';
+import { SqliteSql } from '../../src/store/sqlite.ts';
 
 const repository = resolve(import.meta.dirname, '../..');
 const out = join(repository, 'examples', 'screenshots');
@@ -52,7 +53,7 @@ try {
     sites: loadSites(rules).sites,
     notice: loadNotices(rules),
     publisher: loadTerms(rules).publisher.name,
-    evidence: storedEvidence(db),
+    evidence: storedEvidence(new SqliteSql(db, db.name)),
   });
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFeeds } from '../../src/feed/build.ts';
 import { nameUuid } from '../../src/feed/model.ts';
-import { IndexWriter, indexArticles } from '../../src/match/fingerprint-index.ts';
+import { forgetArticles, indexArticles } from '../../src/match/fingerprint-index.ts';
 import { toArticle } from '../../src/store/article.ts';
 import { countArticles, getArticle, removeArticles, upsertArticles } from '../../src/store/articles.ts';
 import { type Db, legacyDb } from '../../src/store/db.ts';
+import type { Sql } from '../../src/store/sql.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { articles, feedConfig, parseXml, seededStore, writeFeedsFolder } from './_support.ts';
@@ -20,11 +21,8 @@ const water = toArticle(articles[1]!);
 const note = toArticle(articles[2]!);
 
 /** The removal's hook as `syndicate remove` gives it: the index entries of the articles go. */
-function forget(db: Db) {
-  return async (ids: readonly string[]) => {
-    const writer = new IndexWriter(db);
-    for (const id of ids) writer.needs(id, undefined);
-  };
+function forget(sql: Sql) {
+  return (ids: readonly string[]) => forgetArticles(sql, ids);
 }
 
 function fingerprintRows(db: Db): { docs: number; prints: number } {
@@ -46,7 +44,7 @@ describe('removing articles', () => {
     await upsertArticles(sql, [
       { ...water, html: `<p>${body}</p>`, aliases: ['https://northwind.example/?p=7'] },
     ]);
-    indexArticles(db);
+    await indexArticles(sql);
     const before = fingerprintRows(db);
     const waterPrints = (
       db
@@ -58,7 +56,7 @@ describe('removing articles', () => {
     expect(waterPrints).toBeGreaterThan(0);
     const removed = await removeArticles(sql, ['https://northwind.example/?p=7', 'nw-1234'], {
       now: new Date('2026-04-01T00:00:00Z'),
-      alsoRemove: forget(db),
+      alsoRemove: forget(sql),
     });
     expect(removed).toEqual([water.id, 'nw-1234']);
     expect(await getArticle(sql, water.id)).toBeUndefined();
@@ -88,7 +86,7 @@ describe('removing articles', () => {
   it('takes the rows that belong to the article with it, as a cascade would (its discoveries)', async () => {
     const sql = await seededStore(join(tempDir(), 'store.sqlite'));
     const db = legacyDb(sql);
-    indexArticles(db);
+    await indexArticles(sql);
     const discovery = db.prepare(
       `INSERT INTO discoveries (source, record_offset, record_length, record_type, page_url, host, article_id,
          coverage, kind, verdict, found_at)
@@ -96,7 +94,7 @@ describe('removing articles', () => {
     );
     discovery.run(0, water.id);
     discovery.run(1, note.id);
-    await removeArticles(sql, [water.id], { alsoRemove: forget(db) });
+    await removeArticles(sql, [water.id], { alsoRemove: forget(sql) });
     expect(db.prepare('SELECT article_id FROM discoveries').pluck().all()).toEqual([note.id]);
     expect(db.pragma('foreign_key_check')).toEqual([]);
     await sql.close();
@@ -105,7 +103,7 @@ describe('removing articles', () => {
   it('removes nothing when one of the articles is unknown, and nothing when the index step fails', async () => {
     const sql = await seededStore(join(tempDir(), 'store.sqlite'));
     const db = legacyDb(sql);
-    indexArticles(db);
+    await indexArticles(sql);
     await expect(removeArticles(sql, [water.url, 'https://northwind.example/nope'])).rejects.toThrow(
       /no article with the id or URL "https:\/\/northwind.example\/nope"; nothing removed/,
     );

@@ -43,7 +43,7 @@ const sites: Site[] = [
   },
 ];
 
-function writeReport(dir: string): { file: string; started: string } {
+async function writeReport(dir: string): Promise<{ file: string; started: string }> {
   const db = openStore(join(dir, 'store.sqlite'));
   const started = new Date('2026-01-03T03:04:00.000Z');
   const scan = startScan(db, { sites: sites.map((site) => site.id), now: started });
@@ -102,7 +102,11 @@ function writeReport(dir: string): { file: string; started: string } {
       },
     },
   });
-  const report = buildReport(db, { sites, notice: loadNotices('rules'), publisher: 'Northwind Review' });
+  const report = await buildReport(db, {
+    sites,
+    notice: loadNotices('rules'),
+    publisher: 'Northwind Review',
+  });
   db.close();
   const file = join(dir, 'report.html');
   writeFileAtomic(file, renderHtml(report));
@@ -122,7 +126,7 @@ describe.skipIf(!available)(title, () => {
     });
     // Not tempDir(): that one is emptied after each test, and these tests share one report.
     dir = mkdtempSync(join(tmpdir(), 'syndicate-report-'));
-    report = writeReport(dir);
+    report = await writeReport(dir);
   });
   afterAll(async () => {
     await browser?.close();

@@ -60,8 +60,8 @@ describe('safe text', () => {
 
 describe('check --format text', () => {
   it('prints no control character from the page, whatever its links and credit hold', async () => {
-    const { db, store, rules } = fixtureStore();
-    db.close();
+    const { sql, store, rules } = await fixtureStore();
+    await sql.close();
     const file = join(tempDir(), 'page.html');
     const original = readFileSync(join(FIXTURES, 'pages', 'home-only.html'), 'utf8');
     const hostile = original.replace(
@@ -91,7 +91,7 @@ describe('check --format text', () => {
 });
 
 describe('reports of a hostile page', () => {
-  function hostileReport() {
+  async function hostileReport() {
     const db = openStore(join(tempDir(), 'store.sqlite'));
     const scan = startScan(db, { sites: ['peace-blog'] });
     const url = 'https://peaceblog.example/2026/hostile';
@@ -109,13 +109,13 @@ describe('reports of a hostile page', () => {
       { sites },
     );
     finishScan(db, scan.id);
-    const report = buildReport(db, { sites, notice: { file: 'built-in', text: DEFAULT_NOTICE } });
+    const report = await buildReport(db, { sites, notice: { file: 'built-in', text: DEFAULT_NOTICE } });
     db.close();
     return report;
   }
 
-  it('CSV: no control character in any cell, one record per line', () => {
-    const csv = renderCsv(hostileReport());
+  it('CSV: no control character in any cell, one record per line', async () => {
+    const csv = renderCsv(await hostileReport());
     expect(csv.replace(/\r\n/g, '')).not.toMatch(CONTROL);
     const [header, ...rows] = parseCsv(csv);
     const finding = rows.find((row) => row[header!.indexOf('record')] === 'finding')!;
@@ -134,7 +134,7 @@ describe('reports of a hostile page', () => {
   });
 
   it('Markdown: a CR in a title neither splits the heading nor injects a paragraph', async () => {
-    const markdown = renderMarkdown(hostileReport());
+    const markdown = renderMarkdown(await hostileReport());
     expect(markdown).not.toMatch(CONTROL);
     expect(markdown).not.toContain('\r');
     const heading = markdown.split('\n').find((line) => line.startsWith('### '))!;
@@ -148,8 +148,8 @@ describe('reports of a hostile page', () => {
     expect($('a[href^="http://evil.example"]').length).toBe(0);
   });
 
-  it('HTML: the same text, without control characters', () => {
-    const html = renderHtml(hostileReport());
+  it('HTML: the same text, without control characters', async () => {
+    const html = renderHtml(await hostileReport());
     expect(html).not.toMatch(CONTROL);
     expect(load(html)('#violations h3').text()).toContain('ALL GOOD');
   });

@@ -27,9 +27,9 @@ const notice = { file: '(built-in notice)', text: DEFAULT_NOTICE };
 const now = new Date('2026-01-04T00:00:00Z');
 
 describe('report formats', () => {
-  it('HTML: summary, new and resolved, each violation with its evidence, hostile text escaped', () => {
+  it('HTML: summary, new and resolved, each violation with its evidence, hostile text escaped', async () => {
     const { db, scans } = seededStore(tempDir());
-    const report = buildReport(db, { sites, notice, publisher: 'Northwind Review', now });
+    const report = await buildReport(db, { sites, notice, publisher: 'Northwind Review', now });
     expect(report.scan!.id).toBe(scans[1]);
     const html = renderHtml(report);
     const $ = load(html);
@@ -96,7 +96,7 @@ describe('report formats', () => {
 
   it('Markdown: hostile titles and evidence render to nothing executable', async () => {
     const { db } = seededStore(tempDir());
-    const markdown = renderMarkdown(buildReport(db, { sites, notice, now }));
+    const markdown = renderMarkdown(await buildReport(db, { sites, notice, now }));
     // Raw HTML only inside the indented notice drafts, which Markdown shows as code; elsewhere
     // every < is backslash-escaped, but for the autolinks <https://…> the report writes itself.
     const outsideCode = markdown.split('\n').filter((line) => !line.startsWith('    '));
@@ -114,9 +114,9 @@ describe('report formats', () => {
     db.close();
   });
 
-  it('CSV: documented columns, RFC 4180 quoting, formulas neutralised', () => {
+  it('CSV: documented columns, RFC 4180 quoting, formulas neutralised', async () => {
     const { db, scans } = seededStore(tempDir());
-    const rows = parseCsv(renderCsv(buildReport(db, { sites, notice, now })));
+    const rows = parseCsv(renderCsv(await buildReport(db, { sites, notice, now })));
     const header = rows[0]!;
     expect(header).toEqual(CSV_COLUMNS.map(([name]) => name));
     expect(header.slice(0, 4)).toEqual(['finding_id', 'scan_id', 'change', 'status']);
@@ -152,9 +152,9 @@ describe('report formats', () => {
     db.close();
   });
 
-  it('JSON: the report model, for tools', () => {
+  it('JSON: the report model, for tools', async () => {
     const { db, scans } = seededStore(tempDir());
-    const parsed = JSON.parse(renderJson(buildReport(db, { sites, notice, now })));
+    const parsed = JSON.parse(renderJson(await buildReport(db, { sites, notice, now })));
     expect(parsed).toMatchObject({ format: 'syndicate-report', version: 1, scan: { id: scans[1] } });
     expect(parsed.previous.id).toBe(scans[0]);
     expect(parsed.newFindings.map((finding: { pageUrl: string }) => finding.pageUrl)).toEqual([urls.hostile]);
@@ -164,7 +164,7 @@ describe('report formats', () => {
     expect(parsed.violations).toHaveLength(3);
     expect(parsed.violations[0].notice).toContain('Dear editors');
     // An older scan reads as it did then.
-    const old = JSON.parse(renderJson(buildReport(db, { scanId: scans[0], sites, notice, now })));
+    const old = JSON.parse(renderJson(await buildReport(db, { scanId: scans[0], sites, notice, now })));
     expect(old.newFindings).toHaveLength(3);
     expect(old.previous).toBeNull();
     db.close();
@@ -172,9 +172,9 @@ describe('report formats', () => {
 });
 
 describe('notice template', () => {
-  it('is filled in from the evidence', () => {
+  it('is filled in from the evidence', async () => {
     const { db } = seededStore(tempDir());
-    const report = buildReport(db, { sites, notice, publisher: 'Northwind Review', now });
+    const report = await buildReport(db, { sites, notice, publisher: 'Northwind Review', now });
     const finding = report.violations.find((candidate) => candidate.pageUrl === urls.plain)!;
     expect(finding.notice).toContain('Dear editors of Peace Blog');
     expect(finding.notice).toContain(`  ${urls.plain}`);

@@ -80,9 +80,9 @@ function rowsOf($: CheerioAPI, table: Cheerio<Element>): Record<string, string>[
 }
 
 describe('report: every site of the scan', () => {
-  it('HTML lists the compliant and the empty sites with their counts, after the violating one', () => {
+  it('HTML lists the compliant and the empty sites with their counts, after the violating one', async () => {
     const { db } = store();
-    const $ = load(renderHtml(buildReport(db, { sites, notice, now })));
+    const $ = load(renderHtml(await buildReport(db, { sites, notice, now })));
     const rows = rowsOf($, $('table.by-site'));
     expect(
       $('table.by-site tr[data-site]')
@@ -125,7 +125,7 @@ describe('report: every site of the scan', () => {
 
   it('Markdown shows the compliant site with its counts', async () => {
     const { db } = store();
-    const $ = load(await marked.parse(renderMarkdown(buildReport(db, { sites, notice, now }))));
+    const $ = load(await marked.parse(renderMarkdown(await buildReport(db, { sites, notice, now }))));
     const table = $('h2')
       .filter((_index, element) => $(element).text() === 'Sites')
       .nextAll('table')
@@ -143,9 +143,9 @@ describe('report: every site of the scan', () => {
     db.close();
   });
 
-  it('JSON carries the per-site summary and the scan counts by site', () => {
+  it('JSON carries the per-site summary and the scan counts by site', async () => {
     const { db } = store();
-    const parsed = JSON.parse(renderJson(buildReport(db, { sites, notice, now })));
+    const parsed = JSON.parse(renderJson(await buildReport(db, { sites, notice, now })));
     const market = parsed.bySite.find((site: { site: string }) => site.site === 'market-news');
     expect(market).toMatchObject({
       result: 'compliant',
@@ -168,7 +168,7 @@ describe('report: every site of the scan', () => {
     );
     delete counts.bySite;
     db.prepare('UPDATE scans SET counts = ? WHERE id = ?').run(JSON.stringify(counts), scanId);
-    const report = buildReport(db, { sites, notice, now });
+    const report = await buildReport(db, { sites, notice, now });
     expect(report.scan!.counts.bySite).toBeUndefined();
 
     const $ = load(renderHtml(report));

@@ -10,6 +10,7 @@ import {
   startScan,
 } from '../../src/findings/index.ts';
 import type { Db } from '../../src/store/db.ts';
+import { SqliteSql } from '../../src/store/sqlite.ts';
 import { sites as baseSites, linkViolation } from '../findings/_pages.ts';
 
 /** Four sites: the two of the shared fixtures, a French one and one the last scan could not reach. */
@@ -140,11 +141,14 @@ export function seedMany(db: Db, count: number): { scans: number[] } {
 }
 
 /** Keep `html` as the crawler would have stored the page at `url`. */
-export function storeSnapshot(db: Db, siteId: string, url: string, html: string): void {
-  const { pass } = openPass(db, [siteId], day(3), () => [{ siteId, url, kind: 'page', source: 'start' }]);
-  const item = queuedItems(db, pass.id).find((queued) => queued.url === url)!;
-  complete(
-    db,
+export async function storeSnapshot(db: Db, siteId: string, url: string, html: string): Promise<void> {
+  const sql = new SqliteSql(db, db.name);
+  const { pass } = await openPass(sql, [siteId], day(3), () => [
+    { siteId, url, kind: 'page', source: 'start' },
+  ]);
+  const item = (await queuedItems(sql, pass.id)).find((queued) => queued.url === url)!;
+  await complete(
+    sql,
     item,
     {
       state: 'done',

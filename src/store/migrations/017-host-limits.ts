@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
  * epoch, by the store's clock where the engine has one of its own (PostgreSQL).
  */
 export const hostLimits = {
-  version: 15,
+  version: 17,
   name: 'host-limits',
   up(db: Database.Database): void {
     db.exec(`
