@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { SyndicateError } from '../errors.ts';
 import { AtomicWrites } from '../files/atomic.ts';
-import { type Finding, getFinding } from '../findings/index.ts';
+import { type FindingRow, toFinding } from '../findings/_rows.ts';
+import type { Finding } from '../findings/index.ts';
 import type { Db } from '../store/db.ts';
 import { escapeHtml, htmlLink } from '../text/html.ts';
 import { VERSION } from '../version.ts';
@@ -23,7 +24,9 @@ export function exportEvidence(db: Db, findingIds: number[], outDir: string): Ex
   const dir = evidenceDirOf(db);
   const plan: Array<ExportedFinding & { blobs: Array<{ path: string; bytes: Buffer }> }> = [];
   for (const id of findingIds) {
-    const finding = getFinding(db, id);
+    // The findings module reads through `Sql` now (async); this module still reads synchronously.
+    const row = db.prepare('SELECT * FROM findings WHERE id = ?').get(id) as FindingRow | undefined;
+    const finding = row && toFinding(row);
     if (!finding) throw new SyndicateError('usage', `no finding ${id}`);
     const captures = listEvidence(db, id);
     if (captures.length === 0) {

@@ -12,17 +12,20 @@ import {
   activeFindingPages,
   alertNewViolations,
   applyDeadlines,
+  assertScanLock,
   countOpenInScan,
   countOpenOnSites,
   type DeadlineOutcome,
   type Finding,
   finishScan,
   getScanOrThrow,
+  keepScanLock,
   type RecordOutcome,
   recordPageResults,
   releaseScanLock,
   type Scan,
   type ScanError,
+  type ScanLock,
   type ScannedPage,
   type SiteFailure,
   type SiteOutcome,
@@ -38,7 +41,8 @@ import {
   reachedIn,
   snapshotsOf,
 } from '../snapshot/index.ts';
-import type { Db } from '../store/db.ts';
+import { type Db, legacyDb } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import { cachedJudgement, judgementStamp, saveJudgement } from './judgements.ts';
 import { pageLanguage } from './language.ts';
 import { isOutage, siteOutcomes } from './site-results.ts';
@@ -86,74 +90,90 @@ export interface ScanSummary {
 
 const BATCH = 200;
 
-export async function runScan(db: Db, config: ScanConfig, options: ScanOptions = {}): Promise<ScanSummary> {
+/**
+ * Run one scan under the store's scan lock, renewing its lease while it runs (see lock.ts). A scan
+ * whose lease another scan took over stops, records nothing more, and fails with a `locked` error.
+ */
+export async function runScan(sql: Sql, config: ScanConfig, options: ScanOptions = {}): Promise<ScanSummary> {
   const now = options.now ?? (() => new Date());
   const sites = selectSites(config.sites, options.siteIds);
-  const lock = acquireScanLock(db, { now: now() });
+  const lock = await acquireScanLock(sql, { now: now() });
+  const lost = new AbortController();
+  const heartbeat = keepScanLock(sql, lock, { now, onLost: () => lost.abort() });
+  const signal = options.signal ? AbortSignal.any([options.signal, lost.signal]) : lost.signal;
   try {
-    const scan = startScan(db, { sites: sites.map((site) => site.id), now: now() });
+    const scan = await startScan(sql, { sites: sites.map((site) => site.id), now: now() });
     try {
-      return await scanSites(db, config, options, scan, now);
+      return await scanSites(sql, config, { ...options, signal }, scan, now, lock);
     } catch (error) {
       // A scan that failed (its crawl refused because a `crawl` works on the same sites, say) is
       // closed with the reason, not left looking as if it were still running.
-      closeFailed(db, scan.id, error, now());
+      await closeFailed(sql, scan.id, error, now());
       throw error;
     }
   } finally {
-    releaseScanLock(db, lock);
+    await heartbeat.stop();
+    await releaseScanLock(sql, lock);
   }
 }
 
 async function scanSites(
-  db: Db,
+  sql: Sql,
   config: ScanConfig,
   options: ScanOptions,
   scan: Scan,
   now: () => Date,
+  lock: ScanLock,
 ): Promise<ScanSummary> {
   const log = logger().child({ scan: scan.id });
   log.info({ sites: scan.sites }, 'scan started');
-  const crawled = await crawl(db, config.sites, { ...options, siteIds: scan.sites, now });
+  const crawled = await crawl(legacyDb(sql), config.sites, { ...options, siteIds: scan.sites, now });
 
-  const stamp = judgementStamp(db, config.terms, config.sites.sites);
+  const stamp = await judgementStamp(sql, config.terms, config.sites.sites);
   const outcomes: RecordOutcome[] = [];
   const counts = { judged: 0, reused: 0, revisited: 0 };
   const checked = new Map<string, number>();
   let batch: ScannedPage[] = [];
-  const record = (gone: string[] = []) => {
+  const record = async (gone: string[] = []) => {
     if (batch.length === 0 && gone.length === 0) return;
-    outcomes.push(recordPageResults(db, scan.id, batch, { sites: config.sites.sites, gone, now: now() }));
+    const pages = batch;
     batch = [];
+    outcomes.push(
+      await recordPageResults(sql, scan.id, pages, { sites: config.sites.sites, gone, now: now(), lock }),
+    );
   };
-  const judge = (snapshot: PageSnapshot, site: string) => {
+  const judge = async (snapshot: PageSnapshot, site: string) => {
     checked.set(site, (checked.get(site) ?? 0) + 1);
-    const cached = cachedJudgement(db, snapshot, stamp);
+    const cached = await cachedJudgement(sql, snapshot, stamp);
     let result: PageResult;
     if (cached) {
       result = cached;
       counts.reused++;
     } else {
-      result = checkSnapshot(db, snapshot, { terms: config.terms, sites: config.sites.sites, now: now() });
-      saveJudgement(db, snapshot, stamp, result, now());
+      result = checkSnapshot(legacyDb(sql), snapshot, {
+        terms: config.terms,
+        sites: config.sites.sites,
+        now: now(),
+      });
+      await saveJudgement(sql, snapshot, stamp, result, now());
       counts.judged++;
     }
     const language = pageLanguage(snapshot);
     batch.push({ ...result, reprintHash: snapshot.bodyHash, ...(language ? { language } : {}) });
-    if (batch.length >= BATCH) record();
+    if (batch.length >= BATCH) await record();
   };
 
   // One snapshot at a time (snapshotsOf reads each body when it is reached, with no statement
   // left open, so judging may write to the store in between).
   // A stop signal ends judging too: what was judged is recorded, the rest waits for the next scan.
   judging: for (const site of scan.sites) {
-    for (const snapshot of snapshotsOf(db, crawled.passId, { siteId: site })) {
+    for (const snapshot of snapshotsOf(legacyDb(sql), crawled.passId, { siteId: site })) {
       if (options.signal?.aborted) break judging;
-      judge(snapshot, site);
+      await judge(snapshot, site);
     }
   }
-  const gone = goneOf(db, crawled.passId).map((page) => page.url);
-  const failures = failuresBySite(db, crawled.passId);
+  const gone = goneOf(legacyDb(sql), crawled.passId).map((page) => page.url);
+  const failures = failuresBySite(legacyDb(sql), crawled.passId);
   // A site whose robots.txt could not be read is not asked for anything else in this scan, not
   // even a page with an open finding (its robots.txt of an earlier scan may be stale); nor is a
   // site that looks down (nothing fetched, something failed): its open findings wait.
@@ -169,19 +189,21 @@ async function scanSites(
   // A page with an open finding that the crawl no longer reaches (dropped from the sitemap, say)
   // is asked for directly: gone if it answers 404 or 410, judged again if it is still there.
   if (crawled.finished) {
-    for (const page of unreachedFindings(db, crawled.passId, scan.sites)) {
+    for (const page of await unreachedFindings(sql, crawled.passId, scan.sites)) {
       if (options.signal?.aborted) break;
       if (closed.has(page.site)) continue;
-      const snapshot = await revisit(db, config.sites, page.url, options);
+      const snapshot = await revisit(legacyDb(sql), config.sites, page.url, options);
       counts.revisited++;
       if (snapshot === 'gone') gone.push(page.url);
-      else if (snapshot) judge(snapshot, page.site);
+      else if (snapshot) await judge(snapshot, page.site);
     }
   }
-  record(gone);
-  await captureEvidence(db, { scanId: scan.id, now, signal: options.signal });
+  await record(gone);
+  // A scan that lost its lock stops here: the scan that took the store over goes on.
+  await assertScanLock(sql, lock);
+  await captureEvidence(legacyDb(sql), { scanId: scan.id, now, signal: options.signal });
 
-  const deadlines = applyDeadlines(db, scan.id, { sites: scan.sites, now: now() });
+  const deadlines = await applyDeadlines(sql, scan.id, { sites: scan.sites, now: now() });
 
   const errors: ScanError[] = [...failures].flatMap(([site, list]) =>
     list.map((failure) => ({
@@ -193,19 +215,19 @@ async function scanSites(
   );
   if (!crawled.finished)
     errors.push({ url: '', message: 'the crawl stopped before the end; the next scan continues it' });
-  const recorded = getScanOrThrow(db, scan.id).counts.bySite ?? {};
+  const recorded = (await getScanOrThrow(sql, scan.id)).counts.bySite ?? {};
   const sites = siteOutcomes(scan.sites, {
     checked,
     failures,
-    queued: crawled.finished ? new Map() : queuedBySite(db, crawled.passId),
+    queued: crawled.finished ? new Map() : queuedBySite(legacyDb(sql), crawled.passId),
     overBudget: overBudgetOf(crawled),
     violations: new Map(scan.sites.map((site) => [site, recorded[site]?.violations ?? 0])),
   });
-  const finished = finishScan(db, scan.id, { now: now(), errors, siteResults: sites });
+  const finished = await finishScan(sql, scan.id, { now: now(), errors, siteResults: sites });
   const newViolations = outcomes.flatMap((outcome) => outcome.new);
   const resolved = outcomes.flatMap((outcome) => outcome.resolved);
-  const openViolations = countOpenInScan(db, scan.id);
-  const openFindings = countOpenOnSites(db, scan.sites);
+  const openViolations = await countOpenInScan(sql, scan.id);
+  const openFindings = await countOpenOnSites(sql, scan.sites);
   const outage = isOutage(sites);
   const alerts = await alertNewViolations(config.alerts, finished, newViolations);
   log.info(
@@ -254,9 +276,9 @@ function overBudgetOf(crawled: CrawlSummary): Map<string, string> {
   return new Map(Object.entries(crawled.overBudget ?? {}));
 }
 
-function closeFailed(db: Db, scanId: number, error: unknown, at: Date): void {
+async function closeFailed(sql: Sql, scanId: number, error: unknown, at: Date): Promise<void> {
   try {
-    finishScan(db, scanId, {
+    await finishScan(sql, scanId, {
       now: at,
       errors: [{ message: `the scan failed: ${(error as Error).message ?? String(error)}` }],
     });
@@ -266,6 +288,10 @@ function closeFailed(db: Db, scanId: number, error: unknown, at: Date): void {
 }
 
 /** Pages with an open finding that the crawl of this pass did not reach. */
-function unreachedFindings(db: Db, passId: number, siteIds: string[]): Array<{ url: string; site: string }> {
-  return activeFindingPages(db, siteIds).filter((row) => !reachedIn(db, passId, row.url));
+async function unreachedFindings(
+  sql: Sql,
+  passId: number,
+  siteIds: string[],
+): Promise<Array<{ url: string; site: string }>> {
+  return (await activeFindingPages(sql, siteIds)).filter((row) => !reachedIn(legacyDb(sql), passId, row.url));
 }
