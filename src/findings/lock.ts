@@ -93,10 +93,13 @@ export async function acquireScanLock(sql: Sql, options: LockOptions = {}): Prom
 }
 
 function isFree(holder: LockRow, me: ScanLock, now: Date, isAlive: (pid: number) => boolean): boolean {
-  // Another scan of this very process (a scheduler, a server) holds it and is running.
-  if (holder.token !== null && heldHere.has(holder.token)) return false;
-  if (holder.host === me.host && holder.pid === me.pid) return true; // left by an earlier process
-  if (holder.expires !== null && holder.expires < now.toISOString()) return true; // nobody renewed it
+  if (holder.host === me.host && holder.pid === me.pid) {
+    // Two scans in one process (a scheduler, a server) share the pid: the running one keeps it; a
+    // row naming this pid that no scan of this process holds was left by an earlier process.
+    return holder.token === null || !heldHere.has(holder.token);
+  }
+  // Nobody renewed it in time, wherever the holder runs.
+  if (holder.expires !== null && holder.expires < now.toISOString()) return true;
   return holderIsGone(holder, { host: me.host, isAlive });
 }
 
