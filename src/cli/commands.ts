@@ -7,6 +7,7 @@ import { doctorCommand } from './doctor.ts';
 import { evidenceCommand } from './evidence.ts';
 import { findingsCommand } from './findings.ts';
 import { importCommand } from './import.ts';
+import { migrateStoreCommand } from './migrate-store.ts';
 import { removeCommand } from './remove.ts';
 import { reportCommand } from './report.ts';
 import { scanCommand } from './scan.ts';
@@ -25,5 +26,6 @@ export const commands: CommandDefinition[] = [
   discoverCommand,
   serveCommand,
   removeCommand,
+  migrateStoreCommand,
   doctorCommand,
 ];

@@ -32,7 +32,17 @@ export async function openSql(target: string = DEFAULT_STORE, options: OpenOptio
   const sql = new PostgresSql(target);
   try {
     // Straight to the pool, not through the engine's retries: a wrong URL fails at once.
-    await sql.pool.query('SELECT 1');
+    const { rows } = await sql.pool.query<{ made: string | null }>(
+      "SELECT to_regclass('syndicate_schema')::text AS made",
+    );
+    // As with a SQLite file: only `import` (and `migrate-store`) make a store where there is none.
+    if ((options.mustExist || options.readonly) && !rows[0]?.made) {
+      throw new SyndicateError(
+        'store',
+        'no store in this database; create one with `syndicate import` or `syndicate migrate-store`, or give the right --store',
+        { file: sql.target },
+      );
+    }
     if (!options.readonly) await migratePostgres(sql);
   } catch (error) {
     await sql.close().catch(() => {});

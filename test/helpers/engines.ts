@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe } from 'vitest';
 import { openSql } from '../../src/store/db.ts';
 import type { Engine, Sql } from '../../src/store/sql.ts';
-import { freshPostgres } from './postgres.ts';
+import { freshSchema } from './postgres.ts';
 import { tempDir } from './tmp.ts';
 
 export interface EngineUnderTest {
@@ -31,7 +31,7 @@ const engines: EngineUnderTest[] = [
   {
     engine: 'postgres',
     async target() {
-      const database = await freshPostgres();
+      const database = await freshSchema();
       cleanups.push(database.drop);
       return database.url;
     },
