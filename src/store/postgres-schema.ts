@@ -1,5 +1,5 @@
 import { SyndicateError } from '../errors.ts';
-import type { PostgresSql } from './postgres.ts';
+import { type PostgresSql, postgresDialect } from './postgres.ts';
 
 /**
  * The PostgreSQL schema and its migrations. SQLite's migrations (./migrations) describe the same
@@ -309,7 +309,25 @@ CREATE TABLE evidence_files (
 CREATE INDEX evidence_files_sha ON evidence_files (sha256);
 `;
 
-export const postgresMigrations: PostgresMigration[] = [{ version: 14, name: 'baseline', sql: baseline }];
+export const postgresMigrations: PostgresMigration[] = [
+  { version: 14, name: 'baseline', sql: baseline },
+  {
+    // As SQLite's 015-scan-lock-lease.ts: the scan lock held as a lease (findings/lock.ts). And what
+    // SQLite needs no migration for: TRUNCATE, which row triggers do not see, cannot empty the
+    // audit log either; and the review list's title order (Dialect.orderIgnoringCase) has an index.
+    version: 15,
+    name: 'scan-lock-lease',
+    sql: `
+      ALTER TABLE scan_lock ADD COLUMN token TEXT;
+      ALTER TABLE scan_lock ADD COLUMN expires TEXT;
+      CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_is_append_only();
+      CREATE INDEX findings_title_ascii ON findings ((${postgresDialect.orderIgnoringCase(
+        "COALESCE(NULLIF(page_title, ''), page_url)",
+      )}), id);
+    `,
+  },
+];
 
 /** Bring a PostgreSQL store's schema up to date; several processes may race here at once. */
 export async function migratePostgres(sql: PostgresSql): Promise<void> {

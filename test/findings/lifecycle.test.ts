@@ -195,7 +195,6 @@ describeEngines('findings across scans', (engine) => {
       lastSeen: day(4).toISOString(),
     });
     expect(await listFindings(db, { status: 'licensed' })).toHaveLength(1);
-    await db.close();
   });
 
   it('uses the matched passages as the reprint hash when the caller gives none', async () => {
@@ -212,7 +211,6 @@ describeEngines('findings across scans', (engine) => {
     changed.matches[0]!.passages[0]!.page = 'The ancient city was taken again this week, they say.';
     const s3 = await startScan(db, { sites: [], now: day(3) });
     expect((await recordPageResults(db, s3.id, [changed], { sites, now: day(3) })).reopened).toHaveLength(1);
-    await db.close();
   });
 
   it('treats a page that no longer reprints the article as gone, and refuses bad review input', async () => {
@@ -242,7 +240,6 @@ describeEngines('findings across scans', (engine) => {
       resolvedWhy: 'manual',
       resolvedAt: day(3).toISOString(),
     });
-    await db.close();
   });
 });
 
@@ -307,6 +304,5 @@ describeEngines('deadlines', (engine) => {
     expect((await scanOn(13, [page(A, 'violation', { hash: 'a1' })])).overdue).toEqual([]);
     expect((await scanOn(14, [])).overdue).toEqual([]);
     expect((await auditLog(db, a!.id)).filter((entry) => entry.note?.startsWith('overdue')).length).toBe(1);
-    await db.close();
   });
 });

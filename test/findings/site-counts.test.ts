@@ -92,7 +92,6 @@ describeEngines('per-site counts of a scan', (engine) => {
     const sum = (key: 'pages' | 'reprints' | 'compliant' | 'violations') =>
       Object.values(finished.counts.bySite!).reduce((total, site) => total + site[key], 0);
     expect([sum('pages'), sum('reprints'), sum('compliant'), sum('violations')]).toEqual([8, 6, 4, 2]);
-    await db.close();
   });
 
   it('loads a scan recorded before per-site counts, and counts from there on', async () => {
@@ -144,6 +143,5 @@ describeEngines('per-site counts of a scan', (engine) => {
         },
       },
     });
-    await db.close();
   });
 });

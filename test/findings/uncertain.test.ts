@@ -58,6 +58,5 @@ describeEngines('uncertain reprints', (engine) => {
     expect(b.status).toBe('open');
     expect(b.verdict).toBe('uncertain');
     expect((await getScan(db, s2.id))!.counts).toMatchObject({ violations: 0, uncertain: 2 });
-    await db.close();
   });
 });
