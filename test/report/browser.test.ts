@@ -8,7 +8,7 @@ import type { Site } from '../../src/config/sites.ts';
 import { writeFileAtomic } from '../../src/files/atomic.ts';
 import { finishScan, recordPageResults, startScan } from '../../src/findings/index.ts';
 import { buildReport, loadNotices, renderHtml } from '../../src/report/index.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { linkViolation, page, sites as sampleSites } from '../findings/_pages.ts';
 
 /**
@@ -43,11 +43,11 @@ const sites: Site[] = [
   },
 ];
 
-function writeReport(dir: string): { file: string; started: string } {
-  const db = openStore(join(dir, 'store.sqlite'));
+async function writeReport(dir: string): Promise<{ file: string; started: string }> {
+  const db = await openSql(join(dir, 'store.sqlite'));
   const started = new Date('2026-01-03T03:04:00.000Z');
-  const scan = startScan(db, { sites: sites.map((site) => site.id), now: started });
-  recordPageResults(
+  const scan = await startScan(db, { sites: sites.map((site) => site.id), now: started });
+  await recordPageResults(
     db,
     scan.id,
     [
@@ -63,7 +63,7 @@ function writeReport(dir: string): { file: string; started: string } {
     { sites, now: started },
   );
   const failure = { url: `${LONG}/and-even-longer`, kind: 'http-status', message: 'HTTP 500 after 3 tries' };
-  finishScan(db, scan.id, {
+  await finishScan(db, scan.id, {
     now: new Date('2026-01-03T03:09:00.000Z'),
     siteResults: {
       'peace-blog': {
@@ -102,8 +102,12 @@ function writeReport(dir: string): { file: string; started: string } {
       },
     },
   });
-  const report = buildReport(db, { sites, notice: loadNotices('rules'), publisher: 'Northwind Review' });
-  db.close();
+  const report = await buildReport(db, {
+    sites,
+    notice: loadNotices('rules'),
+    publisher: 'Northwind Review',
+  });
+  await db.close();
   const file = join(dir, 'report.html');
   writeFileAtomic(file, renderHtml(report));
   return { file, started: started.toISOString() };
@@ -122,7 +126,7 @@ describe.skipIf(!available)(title, () => {
     });
     // Not tempDir(): that one is emptied after each test, and these tests share one report.
     dir = mkdtempSync(join(tmpdir(), 'syndicate-report-'));
-    report = writeReport(dir);
+    report = await writeReport(dir);
   });
   afterAll(async () => {
     await browser?.close();

@@ -12,7 +12,7 @@ import {
   renderHtml,
   renderMarkdown,
 } from '../../src/report/index.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { safeLine, safeLines } from '../../src/text/safe.ts';
 import { linkViolation, page, sites } from '../findings/_pages.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -39,7 +39,7 @@ const HOSTILE = `Siege ${CLEAR_AND_LIE} ${OSC8} ${WINDOW_TITLE}${C1_CSI} ${BIDI}
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 describe('safe text', () => {
-  it('removes every control character, keeping the words', () => {
+  it('removes every control character, keeping the words', async () => {
     const line = safeLine(HOSTILE);
     expect(line).not.toMatch(CONTROL);
     expect(line).not.toMatch(/[\t\n]/);
@@ -52,7 +52,7 @@ describe('safe text', () => {
     expect(safeLine('a\tb')).toBe('a b');
   });
 
-  it('is linear: a megabyte of escape sequences is cleaned in one pass', () => {
+  it('is linear: a megabyte of escape sequences is cleaned in one pass', async () => {
     const big = `${ESC}[`.repeat(500_000);
     expect(safeLine(big)).toBe('['.repeat(500_000));
   });
@@ -61,7 +61,7 @@ describe('safe text', () => {
 describe('check --format text', () => {
   it('prints no control character from the page, whatever its links and credit hold', async () => {
     const { db, store, rules } = fixtureStore();
-    db.close();
+    await db.close();
     const file = join(tempDir(), 'page.html');
     const original = readFileSync(join(FIXTURES, 'pages', 'home-only.html'), 'utf8');
     const hostile = original.replace(
@@ -91,11 +91,11 @@ describe('check --format text', () => {
 });
 
 describe('reports of a hostile page', () => {
-  function hostileReport() {
-    const db = openStore(join(tempDir(), 'store.sqlite'));
-    const scan = startScan(db, { sites: ['peace-blog'] });
+  async function hostileReport() {
+    const db = await openSql(join(tempDir(), 'store.sqlite'));
+    const scan = await startScan(db, { sites: ['peace-blog'] });
     const url = 'https://peaceblog.example/2026/hostile';
-    recordPageResults(
+    await recordPageResults(
       db,
       scan.id,
       [
@@ -108,14 +108,14 @@ describe('reports of a hostile page', () => {
       ],
       { sites },
     );
-    finishScan(db, scan.id);
-    const report = buildReport(db, { sites, notice: { file: 'built-in', text: DEFAULT_NOTICE } });
-    db.close();
+    await finishScan(db, scan.id);
+    const report = await buildReport(db, { sites, notice: { file: 'built-in', text: DEFAULT_NOTICE } });
+    await db.close();
     return report;
   }
 
-  it('CSV: no control character in any cell, one record per line', () => {
-    const csv = renderCsv(hostileReport());
+  it('CSV: no control character in any cell, one record per line', async () => {
+    const csv = renderCsv(await hostileReport());
     expect(csv.replace(/\r\n/g, '')).not.toMatch(CONTROL);
     const [header, ...rows] = parseCsv(csv);
     const finding = rows.find((row) => row[header!.indexOf('record')] === 'finding')!;
@@ -134,7 +134,7 @@ describe('reports of a hostile page', () => {
   });
 
   it('Markdown: a CR in a title neither splits the heading nor injects a paragraph', async () => {
-    const markdown = renderMarkdown(hostileReport());
+    const markdown = renderMarkdown(await hostileReport());
     expect(markdown).not.toMatch(CONTROL);
     expect(markdown).not.toContain('\r');
     const heading = markdown.split('\n').find((line) => line.startsWith('### '))!;
@@ -148,8 +148,8 @@ describe('reports of a hostile page', () => {
     expect($('a[href^="http://evil.example"]').length).toBe(0);
   });
 
-  it('HTML: the same text, without control characters', () => {
-    const html = renderHtml(hostileReport());
+  it('HTML: the same text, without control characters', async () => {
+    const html = renderHtml(await hostileReport());
     expect(html).not.toMatch(CONTROL);
     expect(load(html)('#violations h3').text()).toContain('ALL GOOD');
   });

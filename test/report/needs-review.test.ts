@@ -19,7 +19,7 @@ import {
   renderJson,
   renderMarkdown,
 } from '../../src/report/index.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { page, sites } from '../findings/_pages.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { parseCsv } from './_csv.ts';
@@ -55,28 +55,30 @@ function uncertain(url: string): ScannedPage {
   return result;
 }
 
-function report() {
-  const db = openStore(join(tempDir(), 'store.sqlite'));
-  const first = startScan(db, { sites: ['peace-blog'] });
-  recordPageResults(db, first.id, [page(UNSURE, 'violation'), page(BAD, 'violation')], { sites });
-  finishScan(db, first.id);
-  const second = startScan(db, { sites: ['peace-blog'] });
-  const outcome = recordPageResults(db, second.id, [uncertain(UNSURE), page(BAD, 'violation')], { sites });
+async function report() {
+  const db = await openSql(join(tempDir(), 'store.sqlite'));
+  const first = await startScan(db, { sites: ['peace-blog'] });
+  await recordPageResults(db, first.id, [page(UNSURE, 'violation'), page(BAD, 'violation')], { sites });
+  await finishScan(db, first.id);
+  const second = await startScan(db, { sites: ['peace-blog'] });
+  const outcome = await recordPageResults(db, second.id, [uncertain(UNSURE), page(BAD, 'violation')], {
+    sites,
+  });
   expect(outcome.uncertain.map((finding) => finding.pageUrl)).toEqual([UNSURE]);
   expect(outcome.resolved).toEqual([]);
-  finishScan(db, second.id);
-  const unsure = listFindings(db).find((finding) => finding.pageUrl === UNSURE)!;
+  await finishScan(db, second.id);
+  const unsure = (await listFindings(db)).find((finding) => finding.pageUrl === UNSURE)!;
   // Not a fix and not a violation: the finding stays open, as the person left it.
   expect(unsure).toMatchObject({ status: 'open', lastScan: second.id });
-  expect(getScan(db, second.id)!.counts).toMatchObject({ uncertain: 1, violations: 1 });
-  const built = buildReport(db, { sites, notice: loadNotices('rules') });
-  db.close();
+  expect((await getScan(db, second.id))!.counts).toMatchObject({ uncertain: 1, violations: 1 });
+  const built = await buildReport(db, { sites, notice: loadNotices('rules') });
+  await db.close();
   return built;
 }
 
 describe('needs review', () => {
-  it('the model keeps uncertain reprints apart from violations, without a notice', () => {
-    const data = report();
+  it('the model keeps uncertain reprints apart from violations, without a notice', async () => {
+    const data = await report();
     expect(data.violations.map((finding) => finding.pageUrl)).toEqual([BAD]);
     expect(data.needsReview.map((finding) => finding.pageUrl)).toEqual([UNSURE]);
     expect(data.needsReview[0]).toMatchObject({ notice: '', noticeKind: null });
@@ -86,8 +88,8 @@ describe('needs review', () => {
     );
   });
 
-  it('HTML: its own section with the suspected rules and the reason, and no notice', () => {
-    const $ = load(renderHtml(report()));
+  it('HTML: its own section with the suspected rules and the reason, and no notice', async () => {
+    const $ = load(renderHtml(await report()));
     expect($('#violations article.finding').length).toBe(1);
     const review = $('#review article.finding');
     expect(review.length).toBe(1);
@@ -101,7 +103,7 @@ describe('needs review', () => {
   });
 
   it('Markdown and CSV: apart, never among the violations', async () => {
-    const data = report();
+    const data = await report();
     const $ = load(await marked.parse(renderMarkdown(data)));
     const section = (name: string) =>
       $('h2')
