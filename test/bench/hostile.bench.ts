@@ -21,6 +21,7 @@ import { importSources } from '../../src/ingest/import.ts';
 import { parsePage } from '../../src/match/page.ts';
 import { runScan } from '../../src/scan/scan.ts';
 import { openStore } from '../../src/store/db.ts';
+import { SqliteSql } from '../../src/store/sqlite.ts';
 import { peakRssMiB, printTable } from './_measure.ts';
 
 const GOOD_SITES = Number(process.env.HOSTILE_GOOD_SITES ?? 10);
@@ -126,7 +127,7 @@ async function scanCase(
       alerts: loadAlerts(rules),
     };
     const begun = performance.now();
-    const summary = await runScan(db, config);
+    const summary = await runScan(new SqliteSql(db, 'store.sqlite'), config);
     const ms = performance.now() - begun;
     const perSite = db
       .prepare(

@@ -9,6 +9,7 @@ import { evidenceDirOf, listEvidence } from '../../src/evidence/index.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { type RunningServer, startServer, storedEvidence } from '../../src/server/index.ts';
 import { type Db, openStore } from '../../src/store/db.ts';
+import { SqliteSql } from '../../src/store/sqlite.ts';
 import { runCli } from '../helpers/cli.ts';
 import {
   articles,
@@ -57,7 +58,12 @@ describe.skipIf(!available)(title, () => {
     db = openStore(store);
     findingId = (db.prepare("SELECT id FROM findings WHERE verdict = 'violation'").get() as { id: number })
       .id;
-    server = await startServer({ db, outDir: dir, port: 0, evidence: storedEvidence(db) });
+    server = await startServer({
+      sql: new SqliteSql(db, store),
+      outDir: dir,
+      port: 0,
+      evidence: storedEvidence(db),
+    });
   }, 120_000);
 
   afterAll(async () => {
