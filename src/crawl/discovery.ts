@@ -3,6 +3,7 @@ import { Parser as MarkupParser } from 'htmlparser2';
 import { decodeBody } from '../net/charset.ts';
 import { normaliseUrl } from '../net/url.ts';
 import { boundMarkup } from '../text/html-text.ts';
+import { MAX_XML_DEPTH, localName as qualifiedLocalName, writeInSlices } from '../text/xml-stream.ts';
 
 /**
  * Where pages come from: sitemaps (index files, gzip, plain text), the site's own feeds, and the
@@ -34,15 +35,6 @@ export interface SitemapBudget {
 const GZIP_MAGIC = [0x1f, 0x8b];
 /** No URL worth fetching is longer; a longer <loc> is garbage and is skipped. */
 const MAX_URL_CHARS = 8192;
-/** Text is given to the streaming parser in slices, so that it can stop early. */
-const SLICE_CHARS = 64 * 1024;
-/**
- * Elements a sitemap or feed may nest. Real ones nest a handful (an Atom entry's XHTML a few dozen);
- * the streaming parser's own stack costs time in proportion to the depth on every tag, so a
- * document nested deeper is given up at once rather than read in quadratic time.
- */
-const MAX_XML_DEPTH = 256;
-
 /** A sitemap or feed that cannot be read: no feed at all, cut short, or nested without end. */
 export class UnreadableDocumentError extends Error {}
 
@@ -118,9 +110,7 @@ export function parseSitemap(
     },
     { xmlMode: true, decodeEntities: true },
   );
-  for (let start = 0; start < text.length; start += SLICE_CHARS) {
-    parser.write(text.slice(start, start + SLICE_CHARS));
-  }
+  writeInSlices((slice) => parser.write(slice), text);
   parser.end();
   return contents;
 }
@@ -130,9 +120,9 @@ function tooDeep(): never {
   throw new UnreadableDocumentError(`nests elements deeper than ${MAX_XML_DEPTH} levels`);
 }
 
+/** Sitemaps and feeds written by hand get the case of their element names wrong; links are still links. */
 function localName(name: string): string {
-  const colon = name.indexOf(':');
-  return (colon >= 0 ? name.slice(colon + 1) : name).toLowerCase();
+  return qualifiedLocalName(name).toLowerCase();
 }
 
 /**
@@ -196,9 +186,11 @@ export function parseFeedLinks(text: string, base: string, max = Number.POSITIVE
     },
     { xmlMode: true, decodeEntities: true },
   );
-  for (let start = 0; start < text.length && !done; start += SLICE_CHARS) {
-    parser.write(text.slice(start, start + SLICE_CHARS));
-  }
+  writeInSlices(
+    (slice) => parser.write(slice),
+    text,
+    () => done,
+  );
   parser.end();
   if (root !== 'rss' && root !== 'feed' && root !== 'rdf') {
     throw new UnreadableDocumentError(
@@ -269,9 +261,11 @@ export function extractLinks(markup: string, pageUrl: string, budget: LinkBudget
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
   );
-  for (let start = 0; start < html.length && !full; start += SLICE_CHARS) {
-    parser.write(html.slice(start, start + SLICE_CHARS));
-  }
+  writeInSlices(
+    (slice) => parser.write(slice),
+    html,
+    () => full,
+  );
   if (!full) parser.end();
   return kept.map((link) => link.url);
 }

@@ -4,15 +4,15 @@ import { textToHtml } from '../text/html.ts';
 import { htmlLineText } from '../text/html-text.ts';
 import {
   attribute,
-  childText,
-  itemLines,
-  lineOf,
-  nodeText,
+  child,
+  childrenNamed,
+  type FeedElement,
+  headText,
+  innerMarkup,
+  markupOf,
   nonBlank,
-  parseXmlFeed,
   type RawFeed,
-  type RawItem,
-  type XmlNode,
+  textOf,
 } from './_xml-feed.ts';
 import { withoutOwnAttribution } from './attribution.ts';
 import {
@@ -33,23 +33,16 @@ import {
  * category term with its scheme and label, rights, and an image enclosure link. An entry without
  * a date takes the feed's `updated`, else the time it was first imported, with a warning.
  */
-export async function readAtom(
-  text: string,
-  file: string,
-  parsed?: RawFeed,
-  options: ReadOptions = {},
-): Promise<ParsedRecord[]> {
-  const feed = parsed ?? (await parseXmlFeed(text, file));
-  const lines = itemLines(text, 'entry');
-  const feedRights = nonBlank(nodeText(feed.rawRights?.[0]));
-  const feedDate = readIsoDate(nonBlank(nodeText(feed.rawFeedDate?.[0])));
+export function readAtom(feed: RawFeed, file: string, options: ReadOptions = {}): ParsedRecord[] {
+  const feedRights = headText(feed, 'rights');
+  const feedDate = readIsoDate(headText(feed, 'updated'));
   return feed.items.map((item, index) => {
-    const place = { file, item: `item[${index}]`, ...lineOf(lines, index) };
-    const published = nonBlank(nodeText(item.rawPublished?.[0]));
-    const updated = nonBlank(nodeText(item.rawUpdated?.[0]));
-    const id = nonBlank(item.id);
+    const place = { file, item: `item[${index}]`, line: item.line };
+    const published = nonBlank(textOf(child(item, 'published')));
+    const updated = nonBlank(textOf(child(item, 'updated')));
+    const id = nonBlank(textOf(child(item, 'id')));
     const warnings: RecordWarning[] = [];
-    let url = link(item.rawLinks, place);
+    let url = link(childrenNamed(item, 'link'), place);
     if (url === undefined && id !== undefined && /^https?:\/\/\S+$/i.test(id)) {
       url = id;
       warnings.push({
@@ -75,7 +68,7 @@ export async function readAtom(
       });
     }
     const html = content(item);
-    let title = nonBlank(item.title);
+    let title = textConstruct(child(item, 'title'));
     if (title === undefined) {
       const untitled = untitledItem(html, summary(item));
       title = untitled?.title;
@@ -87,12 +80,12 @@ export async function readAtom(
       published: date,
       updated: published !== undefined && updated !== undefined ? isoFeedDate(updated) : undefined,
       id,
-      authors: authors(item.rawAuthors),
+      authors: authors(childrenNamed(item, 'author')),
       summary: summary(item),
       html: html === undefined ? undefined : withoutOwnAttribution(html),
-      categories: categories(item.rawCategories),
-      image: image(item.rawLinks),
-      rights: nonBlank(nodeText(item.rawRights?.[0])) ?? feedRights,
+      categories: categories(childrenNamed(item, 'category')),
+      image: image(childrenNamed(item, 'link')),
+      rights: textConstruct(child(item, 'rights')) ?? feedRights,
     });
     return {
       ...place,
@@ -103,65 +96,88 @@ export async function readAtom(
 }
 
 function link(
-  nodes: XmlNode[] | undefined,
+  elements: FeedElement[],
   place: { file: string; item: string; line?: number },
 ): string | undefined {
-  const links = nodes ?? [];
-  const alternates = links.filter((node) => (attribute(node, 'rel') ?? 'alternate') === 'alternate');
-  const href = alternates.map((node) => nonBlank(attribute(node, 'href'))).find(Boolean);
+  const alternates = elements.filter((element) => (attribute(element, 'rel') ?? 'alternate') === 'alternate');
+  const href = alternates.map((element) => nonBlank(attribute(element, 'href'))).find(Boolean);
   if (href === undefined && alternates.length > 0) {
     throw inputError("the entry's <link> has no href", { ...place, field: `${place.item}.url` });
   }
   return href;
 }
 
-function image(nodes: XmlNode[] | undefined): string | undefined {
-  const enclosure = (nodes ?? []).find(
-    (node) => attribute(node, 'rel') === 'enclosure' && (attribute(node, 'type') ?? '').startsWith('image/'),
+function image(elements: FeedElement[]): string | undefined {
+  const enclosure = elements.find(
+    (element) =>
+      attribute(element, 'rel') === 'enclosure' && (attribute(element, 'type') ?? '').startsWith('image/'),
   );
   return nonBlank(attribute(enclosure, 'href'));
 }
 
-function authors(nodes: XmlNode[] | undefined): Person[] | undefined {
-  const people = (nodes ?? []).flatMap((node): Person[] => {
-    const name = childText(node, 'name');
+function authors(elements: FeedElement[]): Person[] | undefined {
+  const people = elements.flatMap((element): Person[] => {
+    const name = nonBlank(textOf(child(element, 'name')));
     if (!name) return [];
-    const url = childText(node, 'uri');
-    const email = childText(node, 'email');
+    const url = nonBlank(textOf(child(element, 'uri')));
+    const email = nonBlank(textOf(child(element, 'email')));
     return [{ name, ...(url ? { url } : {}), ...(email ? { email } : {}) }];
   });
   return people.length > 0 ? people : undefined;
 }
 
-function categories(nodes: XmlNode[] | undefined): Category[] | undefined {
-  const list = (nodes ?? []).flatMap((node): Category[] => {
-    const term = nonBlank(attribute(node, 'term'));
+function categories(elements: FeedElement[]): Category[] | undefined {
+  const list = elements.flatMap((element): Category[] => {
+    const term = nonBlank(attribute(element, 'term'));
     if (!term) return [];
-    const scheme = nonBlank(attribute(node, 'scheme'));
-    const label = nonBlank(attribute(node, 'label'));
+    const scheme = nonBlank(attribute(element, 'scheme'));
+    const label = nonBlank(attribute(element, 'label'));
     return [{ term, ...(scheme ? { scheme } : {}), ...(label ? { label } : {}) }];
   });
   return list.length > 0 ? list : undefined;
 }
 
-/** `type="text"` (the default) is text, to be escaped; html and xhtml are markup already. */
-function content(item: RawItem): string | undefined {
-  const node = item.rawContent?.[0];
-  if (node === undefined) return undefined;
-  const type = attribute(node, 'type') ?? 'text';
-  if (type === 'text') {
-    const text = nonBlank(nodeText(node));
-    return text === undefined ? undefined : textToHtml(text);
-  }
-  return nonBlank(item.content);
+/**
+ * An Atom text construct (title, rights) as plain text: `type="html"` holds escaped HTML, read as
+ * the text a reader sees; text and XHTML are their text.
+ */
+function textConstruct(element: FeedElement | undefined): string | undefined {
+  if (element === undefined) return undefined;
+  const text = textOf(element);
+  return nonBlank(attribute(element, 'type') === 'html' ? htmlLineText(text ?? '') : text);
 }
 
-function summary(item: RawItem): string | undefined {
-  const node = item.rawSummary?.[0];
-  if (node === undefined) return undefined;
-  const type = attribute(node, 'type') ?? 'text';
-  const value = type === 'text' ? nodeText(node) : item.summary;
+/**
+ * The markup an Atom content or summary holds: `type="xhtml"` is one XHTML `<div>` whose
+ * children are the content (RFC 4287 §4.1.3.3); html and any other type are taken as they are.
+ */
+function markup(element: FeedElement): string | undefined {
+  if (attribute(element, 'type') !== 'xhtml') return nonBlank(markupOf(element));
+  const elements = element.content.filter((part): part is FeedElement => typeof part !== 'string');
+  const only = elements.length === 1 && elements[0]!.name === 'xhtml:div' ? elements[0] : undefined;
+  // XHTML text is text: `&lt;b&gt;` in it is a visible `<b>`, so it stays escaped.
+  return nonBlank(innerMarkup(only ?? element));
+}
+
+/** `type="text"` (the default) is text, to be escaped; html and xhtml are markup already. */
+function content(item: FeedElement): string | undefined {
+  const element = child(item, 'content');
+  if (element === undefined) return undefined;
+  const type = attribute(element, 'type') ?? 'text';
+  if (type === 'text') {
+    const text = nonBlank(textOf(element));
+    return text === undefined ? undefined : textToHtml(text);
+  }
+  return markup(element);
+}
+
+function summary(item: FeedElement): string | undefined {
+  const element = child(item, 'summary');
+  if (element === undefined) return undefined;
+  const type = attribute(element, 'type') ?? 'text';
   const text =
-    type === 'text' ? value?.replace(/\s+/g, ' ') : htmlLineText(withoutOwnAttribution(value ?? ''));
+    type === 'text'
+      ? textOf(element)?.replace(/\s+/g, ' ')
+      : htmlLineText(withoutOwnAttribution(markup(element) ?? ''));
   return nonBlank(text);
 }

@@ -3,14 +3,14 @@ import type { Category, Person } from '../store/article.ts';
 import { htmlLineText } from '../text/html-text.ts';
 import {
   attribute,
-  itemLines,
-  lineOf,
-  nodeText,
+  child,
+  childrenNamed,
+  type FeedElement,
+  headText,
+  markupOf,
   nonBlank,
-  parseXmlFeed,
   type RawFeed,
-  type RawItem,
-  type XmlNode,
+  textOf,
 } from './_xml-feed.ts';
 import { withoutOwnAttribution } from './attribution.ts';
 import {
@@ -33,21 +33,16 @@ import {
  * category with its `domain` as scheme. An item without a date takes the feed's own date, else
  * the time it was first imported, with a warning.
  */
-export async function readRss(
-  text: string,
-  file: string,
-  parsed?: RawFeed,
-  options: ReadOptions = {},
-): Promise<ParsedRecord[]> {
-  const feed = parsed ?? (await parseXmlFeed(text, file));
-  const lines = itemLines(text, 'item');
+export function readRss(feed: RawFeed, file: string, options: ReadOptions = {}): ParsedRecord[] {
   const feedDate = channelDate(feed);
+  const language = headText(feed, 'language');
+  const copyright = headText(feed, 'copyright');
   return feed.items.map((item, index) => {
-    const place = { file, item: `item[${index}]`, ...lineOf(lines, index) };
+    const place = { file, item: `item[${index}]`, line: item.line };
     const field = `${place.item}.published`;
     const warnings: RecordWarning[] = [];
-    const pubDate = nonBlank(item.pubDate);
-    const dcDate = nonBlank(item.date);
+    const pubDate = nonBlank(textOf(child(item, 'pubDate')));
+    const dcDate = nonBlank(textOf(child(item, 'dc:date')));
     let published: string | undefined;
     if (pubDate !== undefined) {
       published = rssDate(pubDate);
@@ -59,8 +54,9 @@ export async function readRss(
     } else if (dcDate !== undefined) {
       published = isoFeedDate(dcDate);
     }
-    const url = nonBlank(item.link) ?? permalinkGuid(item);
-    const id = nonBlank(item.guid);
+    const guid = child(item, 'guid');
+    const url = nonBlank(textOf(child(item, 'link'))) ?? permalinkGuid(guid);
+    const id = nonBlank(textOf(guid));
     if (published === undefined) {
       const undated = undatedItem(
         feedDate,
@@ -80,10 +76,10 @@ export async function readRss(
         },
       );
     }
-    const encoded = nonBlank(item['content:encoded']);
-    const description = nonBlank(item.content);
+    const encoded = nonBlank(markupOf(child(item, 'content:encoded')));
+    const description = nonBlank(markupOf(child(item, 'description')));
     const html = encoded ?? description;
-    let title = nonBlank(item.title);
+    let title = nonBlank(textOf(child(item, 'title'))) ?? nonBlank(textOf(child(item, 'dc:title')));
     if (title === undefined) {
       const untitled = untitledItem(html, undefined);
       title = untitled?.title;
@@ -98,10 +94,10 @@ export async function readRss(
       summary:
         encoded && description ? htmlLineText(withoutOwnAttribution(description)) || undefined : undefined,
       html: html === undefined ? undefined : withoutOwnAttribution(html),
-      categories: categories(item.rawCategories),
-      language: nonBlank(item.language) ?? nonBlank(feed.language),
+      categories: categories(childrenNamed(item, 'category')),
+      language: nonBlank(textOf(child(item, 'dc:language'))) ?? language,
       image: image(item),
-      rights: nonBlank(item.rights) ?? nonBlank(feed.copyright),
+      rights: nonBlank(textOf(child(item, 'dc:rights'))) ?? copyright,
     });
     return {
       ...place,
@@ -113,26 +109,29 @@ export async function readRss(
 
 /** The channel's own date, when it has a readable one: pubDate, lastBuildDate, dc:date. */
 function channelDate(feed: RawFeed): string | undefined {
-  for (const candidate of [feed.pubDate, feed.lastBuildDate]) {
-    const text = nonBlank(typeof candidate === 'string' ? candidate : undefined);
+  for (const name of ['pubDate', 'lastBuildDate']) {
+    const text = headText(feed, name);
     const date = text === undefined ? undefined : rssDate(text);
     if (date !== undefined) return date;
   }
-  return readIsoDate(nonBlank(nodeText(feed.rawFeedDate?.[0])));
+  return readIsoDate(headText(feed, 'dc:date'));
 }
 
 /** A guid is the item's link when it looks like one and `isPermaLink` is not false. */
-function permalinkGuid(item: RawItem): string | undefined {
-  const guid = nonBlank(item.guid);
-  return guid && /^https?:\/\//.test(guid) ? guid : undefined;
+function permalinkGuid(guid: FeedElement | undefined): string | undefined {
+  const text = nonBlank(textOf(guid));
+  if (text === undefined || attribute(guid, 'isPermaLink')?.trim() === 'false') return undefined;
+  return /^https?:\/\//.test(text) ? text : undefined;
 }
 
-function authors(item: RawItem): Person[] | undefined {
-  const creators = (item.rawCreators ?? []).map((node) => nonBlank(nodeText(node))).filter(Boolean);
+function authors(item: FeedElement): Person[] | undefined {
+  const creators = childrenNamed(item, 'dc:creator')
+    .map((element) => nonBlank(textOf(element)))
+    .filter(Boolean);
   if (creators.length > 0) return creators.map((name) => ({ name: name! }));
   // RSS <author> is an email address, conventionally `email (Name)`.
-  const people = (item.rawAuthors ?? []).flatMap((node): Person[] => {
-    const value = nonBlank(nodeText(node));
+  const people = childrenNamed(item, 'author').flatMap((element): Person[] => {
+    const value = nonBlank(textOf(element));
     if (!value) return [];
     const match = /^\s*([^\s()]+@[^\s()]+)\s*\((.+)\)\s*$/.exec(value);
     if (match) return [{ name: match[2]!.trim(), email: match[1]! }];
@@ -141,21 +140,26 @@ function authors(item: RawItem): Person[] | undefined {
   return people.length > 0 ? people : undefined;
 }
 
-function categories(nodes: XmlNode[] | undefined): Category[] | undefined {
-  const list = (nodes ?? []).flatMap((node): Category[] => {
-    const term = nonBlank(nodeText(node));
+function categories(elements: FeedElement[]): Category[] | undefined {
+  const list = elements.flatMap((element): Category[] => {
+    const term = nonBlank(textOf(element));
     if (!term) return [];
-    const scheme = nonBlank(attribute(node, 'domain'));
+    const scheme = nonBlank(attribute(element, 'domain'));
     return [scheme ? { term, scheme } : { term }];
   });
   return list.length > 0 ? list : undefined;
 }
 
-function image(item: RawItem): string | undefined {
-  if (item.enclosure?.url && item.enclosure.type?.startsWith('image/')) return item.enclosure.url;
-  for (const node of [...(item.rawMediaContent ?? []), ...(item.rawMediaThumbnail ?? [])]) {
-    const url = attribute(node, 'url');
-    const medium = attribute(node, 'medium') ?? attribute(node, 'type') ?? 'image';
+function image(item: FeedElement): string | undefined {
+  const enclosure = child(item, 'enclosure');
+  const url = attribute(enclosure, 'url');
+  if (url && attribute(enclosure, 'type')?.startsWith('image/')) return url;
+  for (const element of [
+    ...childrenNamed(item, 'media:content'),
+    ...childrenNamed(item, 'media:thumbnail'),
+  ]) {
+    const url = attribute(element, 'url');
+    const medium = attribute(element, 'medium') ?? attribute(element, 'type') ?? 'image';
     if (url && (medium === 'image' || medium.startsWith('image/'))) return url;
   }
   return undefined;

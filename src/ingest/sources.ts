@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { inputError } from '../errors.ts';
+import { localName } from '../text/xml-stream.ts';
 import { parseXmlFeed, rootElement } from './_xml-feed.ts';
 import { readAtom } from './atom.ts';
 import { readJsonFeed } from './json-feed.ts';
@@ -68,7 +69,7 @@ export function detectKind(name: string, text: string, fromUrl: boolean): Source
   if (extension === '.jsonl' || extension === '.ndjson') return 'jsonl';
   const start = text.replace(/^\uFEFF/, '').trimStart();
   if (start.startsWith('{')) return 'json-feed';
-  if (start.startsWith('<')) return rootElement(text) === 'feed' ? 'atom' : 'rss';
+  if (start.startsWith('<')) return localName(rootElement(text) ?? '') === 'feed' ? 'atom' : 'rss';
   throw inputError(
     'not something to import: expected a Markdown file (.md), a .jsonl file, an RSS or Atom feed, or a JSON Feed',
     { file: name },
@@ -91,8 +92,8 @@ export async function readRecords(
       return readJsonFeed(text, name, options);
     case 'rss':
     case 'atom': {
-      const feed = await parseXmlFeed(text, name);
-      return feed.kind === 'atom' ? readAtom(text, name, feed, options) : readRss(text, name, feed, options);
+      const feed = parseXmlFeed(text, name);
+      return feed.kind === 'atom' ? readAtom(feed, name, options) : readRss(feed, name, options);
     }
   }
 }

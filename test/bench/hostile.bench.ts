@@ -6,23 +6,24 @@
  * are printed for a person to read (the machine may be shared; say so when quoting them).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Parser from 'rss-parser';
 import { loadTerms } from '../../src/check/terms.ts';
 import { loadAlerts } from '../../src/config/alerts.ts';
 import { sitesFileSchema } from '../../src/config/sites.ts';
 import { crawl } from '../../src/crawl/crawl.ts';
 import { extractLinks, parseSitemap } from '../../src/crawl/discovery.ts';
 import { isAllowed, parseRobots, policyFor } from '../../src/crawl/robots.ts';
-import { itemLines, rootElement } from '../../src/ingest/_xml-feed.ts';
+import { parseXmlFeed, rootElement } from '../../src/ingest/_xml-feed.ts';
 import { importSources } from '../../src/ingest/import.ts';
 import { parsePage } from '../../src/match/page.ts';
 import { runScan } from '../../src/scan/scan.ts';
 import { openStore } from '../../src/store/db.ts';
 import { SqliteSql } from '../../src/store/sqlite.ts';
-import { peakRssMiB, printTable } from './_measure.ts';
+import { heapUsedMiB, peakRssMiB, printTable } from './_measure.ts';
 
 const GOOD_SITES = Number(process.env.HOSTILE_GOOD_SITES ?? 10);
 const GOOD_PAGES = Number(process.env.HOSTILE_GOOD_PAGES ?? 50);
@@ -164,6 +165,48 @@ function readDeep(html: string): { ms: number; outcome: string } {
   };
 }
 
+/** About 8 MB of RSS: ordinary items, or one item's text, or elements nested a million deep. */
+const FEED_BYTES = 8_000_000;
+const FEED_HEAD =
+  '<?xml version="1.0"?>\n<rss version="2.0"><channel><title>t</title><link>https://n.example/</link><description>d</description>\n';
+const FEED_TAIL = '</channel></rss>\n';
+
+function ordinaryFeed(): string {
+  const words =
+    '&lt;p&gt;Negotiators met again on Monday as the river fell to its lowest level in a decade.&lt;/p&gt;\n';
+  const item = (n: number) =>
+    `<item><title>Item ${n}</title><link>https://n.example/${n}</link><guid>n-${n}</guid><pubDate>Sat, 07 Mar 2026 10:00:00 GMT</pubDate><category domain="Region">Sahel</category><description>${words.repeat(20)}</description></item>\n`;
+  const count = Math.floor(FEED_BYTES / item(0).length);
+  return FEED_HEAD + Array.from({ length: count }, (_, n) => item(n)).join('') + FEED_TAIL;
+}
+
+const bigTextFeed = () =>
+  `${FEED_HEAD}<item><title>Big</title><link>https://n.example/big</link><description>${'a'.repeat(FEED_BYTES)}</description></item>${FEED_TAIL}`;
+const deepFeed = () =>
+  `${FEED_HEAD}<item>${'<x>'.repeat(1_000_000)}${'</x>'.repeat(1_000_000)}</item>${FEED_TAIL}`;
+
+/** `syndicate import FILE` into a fresh store: the whole import, or its refusal. */
+async function importFeed(text: string): Promise<{ ms: number; outcome: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'syndicate-hostile-import-'));
+  try {
+    const file = join(dir, 'feed.xml');
+    writeFileSync(file, text);
+    const db = openStore(join(dir, 'store.sqlite'));
+    const begun = performance.now();
+    const summary = await importSources(db, [file]);
+    const ms = performance.now() - begun;
+    db.close();
+    const error = summary.files[0]?.error;
+    const size = `${(text.length / 1e6).toFixed(1)} MB`;
+    const outcome = error
+      ? `${size}, refused: ${error.toString().replace(`${dir}/`, '').slice(0, 90)}`
+      : `${size}, ${summary.inserted} articles imported`;
+    return { ms, outcome };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const goodNames = Array.from({ length: GOOD_SITES }, (_, n) => `good${n}`);
 const hostileNames = ['stars', 'grouped', 'indexes', 'huge', 'links', 'slow', 'later', 'tarpit'];
 
@@ -215,13 +258,38 @@ const cases: Record<string, Case> = {
     const item =
       '<item><title>t</title><link>https://n.example/a</link><description>text text text</description></item>\n';
     const text = `<?xml version="1.0"?>\n<rss version="2.0"><channel>${item.repeat(Math.floor(1e6 / item.length))}</channel></rss>`;
-    const { value, ms } = timed(() => [rootElement(text), itemLines(text, 'item').length]);
+    const { value, ms } = timed(() => [rootElement(text), parseXmlFeed(text, 'bench.xml').items.length]);
     return { ms, outcome: `<${value[0]}>, ${value[1]} items` };
   },
   'xml pre-scan: 1 MB of <!-- inside a PI': async () => {
     const text = `<?xml version="1.0"?><?pi ${'<!--'.repeat(250_000)}?>\n<rss version="2.0"><channel></channel></rss>`;
-    const { value, ms } = timed(() => [rootElement(text), itemLines(text, 'item').length]);
+    const { value, ms } = timed(() => [rootElement(text), parseXmlFeed(text, 'bench.xml').items.length]);
     return { ms, outcome: `<${value[0]}>, ${value[1]} items` };
+  },
+  'import: ordinary 8 MB RSS feed (baseline)': async () => importFeed(ordinaryFeed()),
+  'import: 8 MB RSS feed, one text node': async () => importFeed(bigTextFeed()),
+  'import: RSS feed nested 1,000,000 deep (7 MB)': async () => importFeed(deepFeed()),
+  'feed read: ordinary 8 MB feed, streaming reader': async () => {
+    const text = ordinaryFeed();
+    const before = heapUsedMiB();
+    const { value, ms } = timed(() => parseXmlFeed(text, 'bench.xml'));
+    return { ms, outcome: `${value.items.length} items, ${heapUsedMiB() - before} MiB of heap kept` };
+  },
+  'feed read: ordinary 8 MB feed, rss-parser (the reader before)': async () => {
+    const text = ordinaryFeed();
+    const before = heapUsedMiB();
+    const begun = performance.now();
+    const feed = await new Parser().parseString(text);
+    const ms = performance.now() - begun;
+    return { ms, outcome: `${feed.items.length} items, ${heapUsedMiB() - before} MiB of heap kept` };
+  },
+  'feed read: nested 1,000,000 deep, rss-parser (the reader before)': async () => {
+    const begun = performance.now();
+    const outcome = await new Parser().parseString(deepFeed()).then(
+      (feed) => `${feed.items.length} items`,
+      (error: Error) => `failed: ${error.name}: ${error.message.slice(0, 60)}`,
+    );
+    return { ms: performance.now() - begun, outcome };
   },
   'page: 200 KB ordinary article page (baseline)': async () => {
     const block =
