@@ -11,7 +11,7 @@ import { type RunningServer, startServer } from '../../src/server/index.ts';
 import { legacyDb, openSql } from '../../src/store/db.ts';
 import type { Sql } from '../../src/store/sql.ts';
 import { sites } from '../findings/_pages.ts';
-import { HOSTILE_TITLE, seededStore, urls } from '../report/_store.ts';
+import { HOSTILE_TITLE, seed, urls } from '../report/_store.ts';
 import { manyPage, manySites, PASSAGE, seedMany, storeSnapshot } from '../server/_seed.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -60,7 +60,9 @@ describe.skipIf(!available)(title, () => {
     });
     // Not tempDir(): that one is emptied after each test, and these tests share their stores.
     dir = mkdtempSync(join(tmpdir(), 'syndicate-browser-'));
-    db = (await seededStore(dir)).db;
+    // Kept open across the tests of this file (seededStore's store closes after each test).
+    db = await openSql(join(dir, 'store.sqlite'));
+    await seed(db);
     server = await startServer({ sql: db, outDir: join(dir, 'public'), port: 0, sites });
     many = await openSql(join(dir, 'many.sqlite'));
     await seedMany(many, 240);

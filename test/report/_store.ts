@@ -41,6 +41,11 @@ export async function seededStore(
     await close();
   };
   opened.push(db);
+  return { db, file, scans: await seed(db) };
+}
+
+/** The two scans of `seededStore`, recorded into a store the caller keeps (and closes). */
+export async function seed(db: Sql): Promise<number[]> {
   const s1 = await startScan(db, { sites: ['peace-blog', 'market-news'], now: day(1) });
   const first = await recordPageResults(
     db,
@@ -91,5 +96,5 @@ export async function seededStore(
     { sites, now: day(3) },
   );
   await finishScan(db, s2.id, { now: day(3) });
-  return { db, file, scans: [s1.id, s2.id] };
+  return [s1.id, s2.id];
 }
