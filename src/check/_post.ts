@@ -62,7 +62,13 @@ const LAYOUT_TAGS = new Set(['footer', 'aside', 'header']);
 
 /** Class and id tokens of regions that are not this post: the walk stops there. */
 const STOP_NAME =
-  /^(?:comments?|comments?-.+|.+-comments?|.+_comments?|commentlist|respond|reply-form|disqus_thread|disqus|discussion|replies|sidebar.*|.+-sidebar|.+_sidebar|secondary|widget-area|widgets|.+-widgets|related.*|.+-related|yarpp-.+|jp-relatedposts|more-stories|read-next|recommended.*|navigation|nav|navbar|.+-nav|nav-.+|.+-navigation|post-navigation|nav-links|pagination|pager|breadcrumbs?|site-header|site-footer|site-info|colophon|masthead|footer-widgets|global-footer|page-footer|main-footer|footer-main|copyright-bar)$/i;
+  /^(?:comments?|comments?-.+|.+-comments?|.+_comments?|commentlist|respond|reply-form|disqus_thread|disqus|discussion|replies|sidebar.*|.+-sidebar|.+_sidebar|secondary|widget-area|widgets|.+-widgets|navigation|nav|navbar|.+-nav|nav-.+|.+-navigation|site-header|site-footer|site-info|colophon|masthead|footer-widgets|global-footer|page-footer|main-footer|footer-main|copyright-bar)$/i;
+/**
+ * Class and id tokens of regions that are probably not this post but may sit inside it (related
+ * posts, "read next", pagination): the post's end after one is a guess, so what follows it is nearby.
+ */
+const UNSURE_NAME =
+  /^(?:related.*|.+-related|yarpp-.+|jp-relatedposts|more-stories|read-next|recommended.*|post-navigation|nav-links|pagination|pager|breadcrumbs?)$/i;
 /** Class and id tokens of widgets inside a post that hold no credit: stepped over. */
 const SKIP_NAME =
   /^(?:share|share-.+|.+-share|sharing.*|sharedaddy|social.*|.+-social|addtoany.*|a2a_kit|ads?|advert.*|advertisement|ad-.+|.+-ad|.+-ads|sponsored-.+|promo.*|newsletter.*|subscribe.*|subscription.*|cookie.*|consent.*|popup|modal|tags-links|post-tags|tag-links|.+-widget|trending.*|popular-posts)$/i;
@@ -78,7 +84,7 @@ const POST_NAME =
 export function isForeignRegion(element: Element): boolean {
   const name = element.name.toLowerCase();
   if (STOP_TAGS.has(name) || STOP_ROLES.has(element.attribs.role ?? '')) return true;
-  return tokensOf(element).some((token) => STOP_NAME.test(token));
+  return tokensOf(element).some((token) => STOP_NAME.test(token) || UNSURE_NAME.test(token));
 }
 
 /** Class names that hide an element with a stylesheet we never run: whether a reader sees it is unknown. */
@@ -107,24 +113,38 @@ function isPostContainer(element: Element): boolean {
 
 const HEADING = /^h[1-3]$/;
 
-/** The layout level: the body, or an element that also holds the site's header or navigation. */
-function isLayout(element: Element): boolean {
+/**
+ * The layout level: the body, or an element that holds the site's header or navigation before the
+ * text (before its child `branch`, the one the text is in). What such a level holds as a `footer`
+ * or `aside` is the site's. A header or menu after the text (a pager, a post's share bar) does not
+ * make its parent the page's frame, and neither does a post's own header (its title, its byline):
+ * only a header that holds a menu is the site's.
+ */
+function isLayout(element: Element, branch: number, counts: Counts): boolean {
   if (element.name === 'body' || element.name === 'html') return true;
   // The page's main content is by definition not its layout: a footer or aside in it is the content's.
   if (element.name === 'main' || element.attribs.role === 'main') return false;
-  // A post's own header (title, byline) does not make the post a page layout.
   if (isPostContainer(element)) return false;
-  return element.children.some(
-    (child) =>
-      isElement(child) &&
-      (child.name === 'header' ||
-        child.name === 'nav' ||
-        child.attribs.role === 'banner' ||
-        tokensOf(child).some((token) => /^(?:site-header|masthead|header|top-bar|navbar)$/i.test(token))),
-  );
+  const children = element.children;
+  for (let index = 0; index < Math.min(branch, children.length); index++) {
+    const child = children[index]!;
+    if (isElement(child) && isSiteHeader(child, counts)) return true;
+  }
+  return false;
 }
 
-type Kind = 'include' | 'skip' | 'stop';
+const SITE_HEADER_NAME =
+  /^(?:site-header|masthead|header|top-bar|topbar|navbar|site-nav|main-nav|main-menu)$/i;
+/** Links a header holds when it is the site's menu rather than a post's title and byline. */
+const MENU_LINKS = 5;
+
+function isSiteHeader(element: Element, counts: Counts): boolean {
+  if (element.name === 'nav' || STOP_ROLES.has(element.attribs.role ?? '')) return true;
+  if (tokensOf(element).some((token) => SITE_HEADER_NAME.test(token))) return true;
+  return element.name === 'header' && (counts.links.get(element) ?? 0) >= MENU_LINKS;
+}
+
+type Kind = 'include' | 'skip' | 'stop' | 'unsure';
 
 interface Counts {
   words: Map<Element, number>;
@@ -134,11 +154,18 @@ interface Counts {
 }
 
 /**
- * How a node is read in a walk: part of the post, stepped over, or the end of the post. A list of
- * links ends the post when met after the text (related posts, more from this site); before the
- * text, off the page's layout level, it is stepped over (an inline "more on this" box, a tag row).
+ * How a node is read in a walk: part of the post, stepped over, the end of the post, or a region
+ * after which the post's end is a guess. A list of links after the text (related posts, more from
+ * this site) is such a region, below the page's layout level: a theme may still put the post's
+ * footer after it. Before the text, off the page's layout level, it is stepped over (an inline
+ * "more on this" box, a tag row).
  */
-function classify(node: AnyNode, atLayout: boolean, counts: Counts, linkList: Kind = 'stop'): Kind {
+function classify(
+  node: AnyNode,
+  atLayout: boolean,
+  counts: Counts,
+  side: 'after' | 'before' = 'after',
+): Kind {
   if (node.type === 'text') return 'include';
   if (!isElement(node)) return 'skip';
   const name = node.name.toLowerCase();
@@ -151,11 +178,14 @@ function classify(node: AnyNode, atLayout: boolean, counts: Counts, linkList: Ki
   if (isPostContainer(node) && !(counts.matched.get(node) ?? 0)) return 'stop';
   const tokens = tokensOf(node);
   if (tokens.some((token) => STOP_NAME.test(token))) return 'stop';
+  if (tokens.some((token) => UNSURE_NAME.test(token)))
+    return atLayout || side === 'before' ? 'stop' : 'unsure';
   if (tokens.some((token) => SKIP_NAME.test(token))) return 'skip';
   // A list of links (a tag cloud, a menu, "more from this site") is not the post's.
   const links = counts.links.get(node) ?? 0;
   const words = counts.words.get(node) ?? 0;
-  if (links >= 5 && (counts.linkWords.get(node) ?? 0) >= 0.7 * words) return atLayout ? 'stop' : linkList;
+  if (links >= 5 && (counts.linkWords.get(node) ?? 0) >= 0.7 * words)
+    return atLayout ? 'stop' : side === 'before' ? 'skip' : 'unsure';
   return 'include';
 }
 
@@ -292,7 +322,7 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   const insideKnown = (level: Element) => known !== undefined && within(level, new Set([known]));
 
   // 2. The text itself (widgets inside it stepped over).
-  const atContainerLayout = isLayout(container);
+  const atContainerLayout = isLayout(container, firstIndex, counts);
   for (let i = firstIndex; i <= lastIndex; i++) {
     const child = children[i]!;
     if (isElement(child) && concealedByClass(child) && !counts.matched.get(child)) {
@@ -307,54 +337,29 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   }
 
   // 3. What follows the text, outward until a region that is not this post.
-  let budget = 0;
-  let afterHeading = false;
+  const after: Reading = {
+    post,
+    counts,
+    known,
+    root,
+    mode: 'post',
+    budget: 0,
+    afterHeading: false,
+    nearbyFrom: 0,
+    nearbyWords: 0,
+    done: false,
+  };
   let level: Element = container;
   let index = lastIndex + 1;
-  let stopped = false;
   for (;;) {
     const bounded = insideKnown(level);
-    const layout = !bounded && isLayout(level);
-    const siblings = level.children;
-    for (; index < siblings.length && !stopped; index++) {
-      const sibling = siblings[index]!;
-      // More of the reprinted text (a second page of it, a part after a box): the post goes on.
-      if (isElement(sibling) && (counts.matched.get(sibling) ?? 0) >= MATCHED_CONTINUES) {
-        post.scope.push(sibling);
-        budget = 0;
-        afterHeading = false;
-        continue;
-      }
-      if (isElement(sibling) && concealedByClass(sibling)) {
-        post.concealed.push(sibling);
-        continue;
-      }
-      const kind = classify(sibling, layout, counts);
-      if (kind === 'skip' || (bounded && kind === 'stop')) continue;
-      if (kind === 'stop') {
-        stopped = true;
-        break;
-      }
-      const words =
-        sibling.type === 'text'
-          ? wordsIn((sibling as unknown as { data: string }).data)
-          : (counts.words.get(sibling as Element) ?? 0) - (counts.matched.get(sibling as Element) ?? 0);
-      const heading = isElement(sibling) && HEADING.test(sibling.name);
-      if (
-        !bounded &&
-        (budget + words > TRAILING_WORDS || (afterHeading && !heading && words > SECTION_WORDS))
-      ) {
-        // Past the budget the region may be another section of the post or something else: what
-        // follows, on this level and outward, is read as nearby up to the first clear stop.
-        collectNearby(post, level, index, known, root, counts);
-        stopped = true;
-        break;
-      }
-      if (heading) afterHeading = true;
-      post.scope.push(sibling);
-      budget += words;
-    }
-    if (stopped || level === known || level === root) break;
+    const layout = !bounded && isLayout(level, index - 1, counts);
+    readAfter(after, level, index, bounded, layout);
+    // Nearby regions end at the page's layout level: past it lies the site's frame.
+    if (after.done || level === root || (after.mode === 'nearby' && layout)) break;
+    // Past the end of the theme's own post container the post is over, but a theme may still put
+    // a credit right after it: what follows, up to a clear stop, is nearby.
+    if (level === known) toNearby(after);
     const parent = level.parent;
     if (!parent || !isElement(parent)) break;
     index = parent.children.indexOf(level) + 1;
@@ -371,11 +376,14 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   const header: AnyNode[] = [];
   outer: for (;;) {
     const bounded = insideKnown(level);
-    const layout = !bounded && isLayout(level);
-    if (foundHeading && layout) break;
+    const layout = !bounded && isLayout(level, index + 1, counts);
+    if (foundHeading && layout) {
+      collectAbove(post, level, index, counts);
+      break;
+    }
     for (; index >= 0; index--) {
       const sibling = level.children[index]!;
-      const kind = classify(sibling, layout, counts, 'skip');
+      const kind = classify(sibling, layout, counts, 'before');
       if (kind === 'skip' || (bounded && kind === 'stop')) continue;
       if (kind === 'stop') {
         // A region named like a sidebar before the text, below the page's layout level (some themes
@@ -416,40 +424,95 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
 /** Words of nearby regions read past the budget, at most. */
 const NEARBY_WORDS = 3 * TRAILING_WORDS;
 
+/** The state of reading what follows the text, in reading order. */
+interface Reading {
+  post: Post;
+  counts: Counts;
+  known: Element | undefined;
+  root: Element;
+  /** `post` while what is read is the post's; `nearby` once its end is a guess. */
+  mode: 'post' | 'nearby';
+  /** The post's own words read after the text so far. */
+  budget: number;
+  afterHeading: boolean;
+  /** Where this reading's nearby regions start in `post.nearby`. */
+  nearbyFrom: number;
+  nearbyWords: number;
+  done: boolean;
+}
+
 /**
- * The regions after a bound chosen by the budget: the rest of this level, then the levels outward,
- * up to the first region that is clearly not the post (a stop), the page's layout level or
- * `NEARBY_WORDS`. A credit only there may be the post's or not, so it makes a verdict uncertain.
+ * Reads the children of `level` from `index` on, in reading order. What fits the budget is the
+ * post's; a region too long to take whole is read child by child (a wrapper may open with the credit
+ * and go on with something else); past the budget, a heading that opens a long section, or a region
+ * that is probably not the post's (related posts, a list of links) the end of the post is a guess,
+ * and what follows is nearby, up to a region that is clearly not this post (a stop) or
+ * `NEARBY_WORDS`. More of the reprinted text after all that means it was the post's after all.
  */
-function collectNearby(
-  post: Post,
-  start: Element,
-  startIndex: number,
-  known: Element | undefined,
-  root: Element,
-  counts: Counts,
-): void {
-  let nearbyWords = 0;
-  let level = start;
-  let index = startIndex;
-  for (;;) {
-    const layout = isLayout(level);
-    const siblings = level.children;
-    for (; index < siblings.length; index++) {
-      if (nearbyWords >= NEARBY_WORDS) return;
-      const candidate = siblings[index]!;
-      const kind = classify(candidate, layout, counts);
-      if (kind === 'stop') return;
-      if (kind === 'skip') continue;
-      post.nearby.push(candidate);
-      nearbyWords += isElement(candidate) ? (counts.words.get(candidate) ?? 0) : 10;
+function readAfter(state: Reading, level: Element, from: number, bounded: boolean, layout: boolean): void {
+  const { post, counts } = state;
+  const siblings = level.children;
+  for (let index = from; index < siblings.length && !state.done; index++) {
+    const sibling = siblings[index]!;
+    if (isElement(sibling) && (counts.matched.get(sibling) ?? 0) >= MATCHED_CONTINUES) {
+      // More of the reprinted text (a second page of it, a part after a box): the post goes on, and
+      // what lay between its parts was the post's.
+      if (state.mode === 'nearby') post.scope.push(...post.nearby.splice(state.nearbyFrom));
+      post.scope.push(sibling);
+      state.mode = 'post';
+      state.budget = 0;
+      state.afterHeading = false;
+      state.nearbyWords = 0;
+      continue;
     }
-    if (layout || level === known || level === root) return;
-    const parent = level.parent;
-    if (!parent || !isElement(parent)) return;
-    index = parent.children.indexOf(level) + 1;
-    level = parent;
+    if (isElement(sibling) && concealedByClass(sibling)) {
+      post.concealed.push(sibling);
+      continue;
+    }
+    const kind = classify(sibling, layout, counts);
+    if (kind === 'skip' || (bounded && kind !== 'include')) continue;
+    if (kind === 'stop') {
+      state.done = true;
+      return;
+    }
+    if (kind === 'unsure') {
+      toNearby(state);
+      continue;
+    }
+    const words =
+      sibling.type === 'text'
+        ? wordsIn((sibling as unknown as { data: string }).data)
+        : (counts.words.get(sibling as Element) ?? 0) - (counts.matched.get(sibling as Element) ?? 0);
+    if (state.mode === 'nearby') {
+      post.nearby.push(sibling);
+      state.nearbyWords += isElement(sibling) ? words : 10;
+      if (state.nearbyWords >= NEARBY_WORDS) state.done = true;
+      continue;
+    }
+    const heading = isElement(sibling) && HEADING.test(sibling.name);
+    const newSection = state.afterHeading && !heading && words > SECTION_WORDS;
+    if (bounded || (!newSection && state.budget + words <= TRAILING_WORDS)) {
+      if (heading) state.afterHeading = true;
+      post.scope.push(sibling);
+      state.budget += words;
+      continue;
+    }
+    if (!newSection && isElement(sibling) && sibling.children.length > 0) {
+      // A wrapper at the page's layout level is part of the page's frame.
+      readAfter(state, sibling, 0, bounded, layout);
+      continue;
+    }
+    toNearby(state);
+    post.nearby.push(sibling);
+    state.nearbyWords += words;
   }
+}
+
+function toNearby(state: Reading): void {
+  if (state.mode === 'nearby') return;
+  state.mode = 'nearby';
+  state.nearbyFrom = state.post.nearby.length;
+  state.nearbyWords = 0;
 }
 
 /**
@@ -464,16 +527,37 @@ function collectBefore(post: Post, start: Element, fromIndex: number, counts: Co
     for (; index >= 0; index--) {
       if (nearbyWords >= NEARBY_WORDS) return;
       const candidate = level.children[index]!;
-      const kind = classify(candidate, false, counts, 'skip');
+      const kind = classify(candidate, false, counts, 'before');
       if (kind === 'stop') return;
       if (kind === 'skip') continue;
       post.nearby.push(candidate);
       nearbyWords += isElement(candidate) ? (counts.words.get(candidate) ?? 0) : 10;
     }
     const parent = level.parent;
-    if (!parent || !isElement(parent) || isLayout(parent)) return;
+    if (!parent || !isElement(parent)) return;
     index = parent.children.indexOf(level) - 1;
+    if (isLayout(parent, index + 1, counts)) return;
     level = parent;
+  }
+}
+
+/**
+ * A line or two right above the post at the page's layout level (a credit line over the post's
+ * block, or a site-wide banner) may be the post's or the site's: nearby, up to a stop or
+ * `ABOVE_TITLE_WORDS`.
+ */
+function collectAbove(post: Post, level: Element, fromIndex: number, counts: Counts): void {
+  let words = 0;
+  for (let index = fromIndex; index >= 0; index--) {
+    const candidate = level.children[index]!;
+    const kind = classify(candidate, true, counts, 'before');
+    if (kind === 'stop') return;
+    if (kind === 'skip') continue;
+    words += isElement(candidate)
+      ? (counts.words.get(candidate) ?? 0)
+      : wordsIn((candidate as unknown as { data: string }).data);
+    if (words > ABOVE_TITLE_WORDS) return;
+    post.nearby.push(candidate);
   }
 }
 

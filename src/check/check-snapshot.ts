@@ -11,7 +11,7 @@ import { parsePage } from '../match/page.ts';
 import { tokenise } from '../match/tokens.ts';
 import { bareHost, matchKey, siteOf } from '../net/url.ts';
 import type { PageSnapshot } from '../snapshot/index.ts';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import { MAX_DEPTH } from '../text/html-text.ts';
 import { findPost, type Post } from './_post.ts';
 import { articleUrls, concealedByClass, publisherHosts } from './_scope.ts';
@@ -107,7 +107,11 @@ function judge(
   return result;
 }
 
-export function checkSnapshot(db: Db, snapshot: PageSnapshot, options: CheckOptions): PageResult {
+export async function checkSnapshot(
+  sql: Sql,
+  snapshot: PageSnapshot,
+  options: CheckOptions,
+): Promise<PageResult> {
   const { terms } = options;
   const site = siteOf(options.sites, snapshot.finalUrl || snapshot.url);
   const result: PageResult = {
@@ -132,8 +136,8 @@ export function checkSnapshot(db: Db, snapshot: PageSnapshot, options: CheckOpti
 
   const tokens = tokenise(page.text);
   const options_ = matchOptions(terms);
-  const { reprints, quotations } = findReprints(
-    db,
+  const { reprints, quotations } = await findReprints(
+    sql,
     new PageFingerprints(tokens, options_.shingles),
     options_,
   );

@@ -3,7 +3,7 @@ import { loadFeedConfig } from '../config/feeds.ts';
 import { buildFeeds } from '../feed/build.ts';
 import { feedUrls } from '../feed/model.ts';
 import { notifyHubs } from '../feed/websub.ts';
-import { openStore } from '../store/db.ts';
+import { openSql } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
 
 export const DEFAULT_OUT = 'public';
@@ -25,18 +25,18 @@ export const buildCommand = defineCommand({
     return async (options: { out: string; force?: boolean; ping: boolean }) => {
       const globals = context.globals();
       const config = loadFeedConfig(globals.feeds);
-      const db = openStore(globals.store, { mustExist: true });
+      const sql = await openSql(globals.store, { mustExist: true });
       const progress = context.progress('build');
-      let result: ReturnType<typeof buildFeeds>;
+      let result: Awaited<ReturnType<typeof buildFeeds>>;
       try {
-        result = buildFeeds(db, config, {
+        result = await buildFeeds(sql, config, {
           out: options.out,
           force: options.force ?? false,
           onFeed: (done, total) => progress.update(`${done}/${total} feed(s)`),
         });
       } finally {
         progress.end();
-        db.close();
+        await sql.close();
       }
       for (const name of result.written) context.io.stdout(`wrote ${name}\n`);
       for (const name of result.removed) context.io.stdout(`removed ${name}\n`);

@@ -13,7 +13,7 @@ import { userAgentOf } from '../crawl/settings.ts';
 import type { PageSnapshot } from '../crawl/snapshot.ts';
 import { inputError, isSyndicateError, usageError } from '../errors.ts';
 import { indexArticles, staleArticleIds } from '../match/fingerprint-index.ts';
-import { openStore } from '../store/db.ts';
+import { openSql } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
 
 interface CheckCommandOptions {
@@ -67,10 +67,10 @@ export const checkCommand = defineCommand({
       const sitesFile = join(globals.rules, SITES_FILE);
       const registry: SitesFile | undefined = existsSync(sitesFile) ? loadSites(globals.rules) : undefined;
       const sites = registry?.sites ?? [];
-      const db = openStore(globals.store, { mustExist: true });
+      const sql = await openSql(globals.store, { mustExist: true });
       try {
-        const stale = staleArticleIds(db);
-        if (stale.length > 0) indexArticles(db, stale);
+        const stale = await staleArticleIds(sql);
+        if (stale.length > 0) await indexArticles(sql, stale);
         const report: CheckReport = { pages: [] };
         const now = new Date();
         for (const input of pages) {
@@ -89,7 +89,7 @@ export const checkCommand = defineCommand({
                   maxRedirects: registry?.crawler.maxRedirects,
                 })
               : fileSnapshot(input, options.pageUrl, now);
-            result = checkSnapshot(db, snapshot, { terms, sites, now });
+            result = await checkSnapshot(sql, snapshot, { terms, sites, now });
           } catch (error) {
             if (isUrl(input) || isSyndicateError(error)) {
               result = { url: input, status: 'error', error: (error as Error).message, matches: [] };
@@ -105,7 +105,7 @@ export const checkCommand = defineCommand({
         );
         return errors ? EXIT.error : violations ? EXIT.findings : EXIT.ok;
       } finally {
-        db.close();
+        await sql.close();
       }
     };
   },

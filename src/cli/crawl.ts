@@ -1,6 +1,6 @@
 import { loadSites } from '../config/sites.ts';
 import { crawl } from '../crawl/crawl.ts';
-import { openStore } from '../store/db.ts';
+import { openSql } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
 import {
   addCrawlOptions,
@@ -25,10 +25,10 @@ export const crawlCommand = defineCommand({
     return async (flags: CrawlFlags) => {
       const globals = context.globals();
       const config = loadSites(globals.rules);
-      const db = openStore(globals.store, { mustExist: true });
+      const sql = await openSql(globals.store, { mustExist: true });
       const bar = context.io.interactive ? progressBar(context.progress('')) : undefined;
       try {
-        const summary = await crawl(db, config, {
+        const summary = await crawl(sql, config, {
           ...crawlOverrides(flags),
           signal: context.io.stopSignal,
           onProgress: bar ?? logProgress,
@@ -48,7 +48,7 @@ export const crawlCommand = defineCommand({
           return summary.failures > 0 ? EXIT.findings : EXIT.ok;
         }
       } finally {
-        db.close();
+        await sql.close();
       }
     };
   },

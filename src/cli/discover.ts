@@ -12,7 +12,7 @@ import { type SiteSummary, summariseBySite } from '../discover/summary.ts';
 import { usageError } from '../errors.ts';
 import { buildIndex, staleArticleIds } from '../match/fingerprint-index.ts';
 import { crawlerFetcher, type FetchSettings } from '../net/http.ts';
-import { openStore } from '../store/db.ts';
+import { isPostgresUrl, openSql } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
 import { integerOption } from './options.ts';
 
@@ -121,7 +121,8 @@ export const discoverCommand = defineCommand({
       if (archives.length === 0 && !options.index && !options.check)
         throw usageError('name WARC or WET files, or --index with --domain');
       const globals = context.globals();
-      if (!existsSync(globals.store)) throw usageError(`no store at ${globals.store}: import articles first`);
+      if (!isPostgresUrl(globals.store) && !existsSync(globals.store))
+        throw usageError(`no store at ${globals.store}: import articles first`);
       const terms = loadTerms(globals.rules);
       const registry: SitesFile | undefined = existsSync(join(globals.rules, SITES_FILE))
         ? loadSites(globals.rules)
@@ -136,10 +137,10 @@ export const discoverCommand = defineCommand({
         fetch.headersTimeoutMs = registry.crawler.headersTimeoutMs;
         fetch.bodyTimeoutMs = registry.crawler.bodyTimeoutMs;
       }
-      const db = openStore(globals.store, { mustExist: true });
+      const sql = await openSql(globals.store, { mustExist: true });
       try {
-        const stale = staleArticleIds(db);
-        if (stale.length > 0) await buildIndex(db, stale);
+        const stale = await staleArticleIds(sql);
+        if (stale.length > 0) await buildIndex(sql, stale);
         const jobs: FileJob[] = archives.map((location) => ({ location }));
         if (options.index) {
           const fetcher = crawlerFetcher(fetch);
@@ -163,7 +164,7 @@ export const discoverCommand = defineCommand({
         let found = 0;
         let outcomes: Awaited<ReturnType<typeof discoverFiles>>;
         try {
-          outcomes = await discoverFiles(db, jobs, {
+          outcomes = await discoverFiles(sql, jobs, {
             onProgress: (step) => {
               records += step.records;
               found += step.discoveries.length;
@@ -172,7 +173,7 @@ export const discoverCommand = defineCommand({
                 `${filesDone}/${jobs.length} file(s), ${records} record(s), ${found} reprint(s)`,
               );
             },
-            storeFile: globals.store,
+            store: globals.store,
             terms,
             sites,
             minCoverage: options.minCoverage,
@@ -185,19 +186,19 @@ export const discoverCommand = defineCommand({
           progress.end();
         }
         const sources = new Set(outcomes.map((outcome) => outcome.source));
-        let discoveries = listDiscoveries(db).filter(
+        let discoveries = (await listDiscoveries(sql)).filter(
           (discovery) =>
             (jobs.length === 0 || sources.has(discovery.source)) && discovery.coverage >= options.minCoverage,
         );
         if (options.check) {
-          await checkDiscoveries(db, discoveries, {
+          await checkDiscoveries(sql, discoveries, {
             terms,
             sites,
             registry,
             fetch,
             signal: context.io.stopSignal,
           });
-          discoveries = listDiscoveries(db).filter((discovery) =>
+          discoveries = (await listDiscoveries(sql)).filter((discovery) =>
             discoveries.some((before) => before.id === discovery.id),
           );
         }
@@ -211,7 +212,7 @@ export const discoverCommand = defineCommand({
         const violations = discoveries.some((discovery) => discovery.verdict === 'violation');
         return failed ? EXIT.error : violations ? EXIT.findings : EXIT.ok;
       } finally {
-        db.close();
+        await sql.close();
       }
     };
   },

@@ -12,7 +12,7 @@ import { isSyndicateError, SyndicateError } from '../errors.ts';
 import { Camera, listEvidence, verifyCapture } from '../evidence/index.ts';
 import { addressAllowed } from '../net/address-policy.ts';
 import { loadNotices, NOTICE_KINDS, NOTICES_DIR } from '../report/index.ts';
-import { type Db, isPostgresUrl, legacyDb, openSql } from '../store/db.ts';
+import { isPostgresUrl, openSql } from '../store/db.ts';
 import { migrations } from '../store/migrations/index.ts';
 import { redactUrl } from '../store/postgres.ts';
 import { postgresMigrations } from '../store/postgres-schema.ts';
@@ -171,7 +171,7 @@ async function checkStore(target: string, add: Add): Promise<void> {
     await attemptAsync(add, what, () =>
       sql.engine === 'sqlite' ? describeSqliteStore(sql) : describePostgresStore(sql),
     );
-    if (sql.engine === 'sqlite') checkEvidence(legacyDb(sql), what, add);
+    if (sql.engine === 'sqlite') await checkEvidence(sql, what, add);
     else {
       add('warn', `${what} evidence`, 'not checked: evidence is verified on SQLite stores only for now');
     }
@@ -212,18 +212,20 @@ async function countArticles(sql: Sql): Promise<number> {
   return (await sql.get<{ n: number }>('SELECT count(*) AS n FROM articles'))?.n ?? 0;
 }
 
-function checkEvidence(db: Db, file: string, add: Add): void {
-  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'evidence'").get();
+async function checkEvidence(sql: Sql, file: string, add: Add): Promise<void> {
+  const hasTable = await sql.get(
+    "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'evidence'",
+  );
   if (!hasTable) return;
-  const findings = db.prepare('SELECT DISTINCT finding_id AS id FROM evidence').all() as Array<{
-    id: number;
-  }>;
+  const findings = await sql.all<{ id: number }>(
+    'SELECT DISTINCT finding_id AS id FROM evidence ORDER BY id',
+  );
   let files = 0;
   const problems: string[] = [];
   for (const { id } of findings) {
-    for (const capture of listEvidence(db, id)) {
+    for (const capture of await listEvidence(sql, id)) {
       files += capture.files.length;
-      problems.push(...verifyCapture(db, capture).map((problem) => `finding ${id}: ${problem}`));
+      problems.push(...verifyCapture(sql, capture).map((problem) => `finding ${id}: ${problem}`));
     }
   }
   for (const problem of problems) add('fail', `${file} evidence`, problem);

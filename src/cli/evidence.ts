@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { exportEvidence } from '../evidence/index.ts';
-import { openStore } from '../store/db.ts';
+import { openSql } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
 import { integerOption } from './options.ts';
 
@@ -20,10 +20,10 @@ export const evidenceCommand = defineCommand({
       .requiredOption('--out <dir>', 'the folder to write to');
   },
   action(context) {
-    return (findings: number[], options: { out: string }) => {
-      const db = openStore(context.globals().store, { mustExist: true });
+    return async (findings: number[], options: { out: string }) => {
+      const sql = await openSql(context.globals().store, { mustExist: true });
       try {
-        const exported = exportEvidence(db, findings, options.out);
+        const exported = await exportEvidence(sql, findings, options.out);
         for (const { finding, captures } of exported) {
           const files = captures.reduce((sum, capture) => sum + capture.files.length, 0);
           context.io.stdout(
@@ -33,7 +33,7 @@ export const evidenceCommand = defineCommand({
         context.io.stdout(`summary: ${join(options.out, 'index.html')}\n`);
         return EXIT.ok;
       } finally {
-        db.close();
+        await sql.close();
       }
     };
   },

@@ -1,6 +1,6 @@
 import { formatWhere } from '../errors.ts';
 import { type FileImport, importSources } from '../ingest/import.ts';
-import { openStore } from '../store/db.ts';
+import { openSql } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
 
 /** `syndicate import PATH|URL…`: one line a file on stdout, one line an error on stderr. */
@@ -21,12 +21,12 @@ export const importCommand = defineCommand({
   action(context) {
     return async (sources: string[], flags: { allowPrivateNetworks?: boolean }) => {
       const { store } = context.globals();
-      const db = openStore(store);
+      const sql = await openSql(store);
       try {
         const progress = context.progress('import');
         let files = 0;
         let articles = 0;
-        const summary = await importSources(db, sources, {
+        const summary = await importSources(sql, sources, {
           signal: context.io.stopSignal,
           fetch: { allowPrivateNetworks: flags.allowPrivateNetworks === true },
           onImported: (file) => {
@@ -50,7 +50,7 @@ export const importCommand = defineCommand({
         );
         return summary.failed > 0 ? EXIT.error : EXIT.ok;
       } finally {
-        db.close();
+        await sql.close();
       }
     };
   },

@@ -1,6 +1,6 @@
-import { indexArticles } from '../match/fingerprint-index.ts';
+import { forgetArticles } from '../match/fingerprint-index.ts';
 import { removeArticles } from '../store/articles.ts';
-import { openStore } from '../store/db.ts';
+import { openSql } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
 
 /**
@@ -17,15 +17,17 @@ export const removeCommand = defineCommand({
       .argument('<articles...>', 'article ids, URLs or alias URLs');
   },
   action(context) {
-    return (references: string[]) => {
-      const db = openStore(context.globals().store, { mustExist: true });
+    return async (references: string[]) => {
+      const sql = await openSql(context.globals().store, { mustExist: true });
       try {
         // An article gone from the store loses its index entries in the same transaction.
-        const removed = removeArticles(db, references, { alsoRemove: (ids) => indexArticles(db, ids) });
+        const removed = await removeArticles(sql, references, {
+          alsoRemove: (ids) => forgetArticles(sql, ids),
+        });
         for (const id of removed) context.io.stdout(`removed ${id}\n`);
         context.io.stdout(`removed ${removed.length} article(s); run build to update the feeds\n`);
       } finally {
-        db.close();
+        await sql.close();
       }
       return EXIT.ok;
     };

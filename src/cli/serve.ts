@@ -6,7 +6,7 @@ import { TERMS_FILE } from '../config/terms.ts';
 import { configError, usageError } from '../errors.ts';
 import { loadNotices } from '../report/index.ts';
 import { generateToken, SERVER_LIMITS, startServer, storedEvidence } from '../server/index.ts';
-import { legacyDb, openSql } from '../store/db.ts';
+import { openSql } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
 import { integerOption } from './options.ts';
 
@@ -92,7 +92,7 @@ export const serveCommand = defineCommand({
               ? { certFile: options.tlsCert, keyFile: options.tlsKey }
               : undefined,
           maxConnections: options.maxConnections,
-          evidence: storedEvidence(legacyDb(sql)),
+          evidence: storedEvidence(sql),
         });
         context.io.stdout(`serving ${options.out} and the review pages on ${running.url}/\n`);
         if (options.generateToken) {

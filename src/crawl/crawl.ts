@@ -1,28 +1,33 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { SitesFile } from '../config/sites.ts';
+import { SyndicateError } from '../errors.ts';
 import { logger } from '../log.ts';
 import { isFetchError } from '../net/errors.ts';
 import { hostKey, normaliseUrl } from '../net/url.ts';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import { Admission, type SiteBudget } from './admission.ts';
 import { HostLanes } from './lanes.ts';
-import { lockHolder, lockPass, unlockPass } from './pass-lock.ts';
+import { lockHolder, lockPass, PASS_LEASE_MS, renewPassLock, unlockPass } from './pass-lock.ts';
 import { budgetStops, finishPass, noteBudgetStop, openPass, type Pass } from './passes.ts';
 import { PoliteClient } from './polite-client.ts';
 import { type ItemContext, processItem } from './process-item.ts';
 import {
+  type Claim,
+  claimItems,
   complete,
   type FrontierItem,
+  hasQueuedItems,
   itemTotals,
   knownUrls,
   type NewItem,
   passCounts,
-  queuedItems,
+  releaseClaims,
+  renewClaims,
   sitesWithQueuedItems,
 } from './queue.ts';
 import { RobotsCache } from './robots-cache.ts';
-import { Politeness } from './scheduler.ts';
+import { type HostPoliteness, Politeness } from './scheduler.ts';
 import { type CrawlerOverrides, crawlerSettings, fetcherFor, selectSites, userAgentOf } from './settings.ts';
 import { SiteClocks } from './site-clocks.ts';
 import { landedUrls } from './snapshots.ts';
@@ -45,6 +50,11 @@ export interface CrawlOptions extends CrawlerOverrides {
   signal?: AbortSignal;
   onProgress?: (progress: CrawlProgress) => void;
   now?: () => Date;
+  /**
+   * Per-host slots, delays and pauses; by default this process's own (`Politeness`). Processes
+   * sharing a store pass one that holds across all of them.
+   */
+  politeness?: HostPoliteness;
 }
 
 export interface CrawlSummary {
@@ -73,7 +83,7 @@ export interface CrawlSummary {
   overBudget: Record<string, SiteBudget>;
 }
 
-export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {}): Promise<CrawlSummary> {
+export async function crawl(sql: Sql, config: SitesFile, options: CrawlOptions = {}): Promise<CrawlSummary> {
   const started = performance.now();
   const now = options.now ?? (() => new Date());
   const sites = selectSites(config, options.siteIds);
@@ -84,19 +94,21 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
   const onStop = () => stop.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onStop, { once: true });
   if (options.signal?.aborted) onStop();
-  const politeness = new Politeness({
-    concurrency: crawler.concurrency,
-    perHost: crawler.perHost,
-    delayMs: crawler.delayMs,
-  });
+  const politeness =
+    options.politeness ??
+    new Politeness({
+      concurrency: crawler.concurrency,
+      perHost: crawler.perHost,
+      delayMs: crawler.delayMs,
+    });
   const client = new PoliteClient(fetcherFor(crawler), politeness, {
     maxTries: crawler.retries,
     retryDelayMs: crawler.retryDelayMs,
     maxRetryAfterMs: crawler.maxRetryAfterMs,
   });
 
-  const { pass, resumed } = openPass(
-    db,
+  const { pass, resumed } = await openPass(
+    sql,
     sites.map((site) => site.id),
     now(),
     () =>
@@ -111,16 +123,37 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
   );
   const holder = lockHolder();
   try {
-    lockPass(db, pass.id, holder, now());
+    await lockPass(sql, pass.id, holder, now());
   } catch (error) {
     options.signal?.removeEventListener('abort', onStop);
     await client.close();
     throw error;
   }
+  // The pass and the items this process works are leases, renewed while it works: another
+  // process (on another machine too) takes them over only once this one stops renewing.
+  const lease: Claim = { holder, untilMs: Date.now() + PASS_LEASE_MS };
+  let lockLost: SyndicateError | undefined;
+  const renewal = setInterval(() => {
+    const untilMs = Date.now() + PASS_LEASE_MS;
+    renewPassLock(sql, pass.id, holder, untilMs)
+      .then(async (held) => {
+        if (!held) {
+          lockLost = new SyndicateError('locked', `crawl pass ${pass.id} was taken over by another process`);
+          stop.abort(lockLost);
+          return;
+        }
+        lease.untilMs = untilMs;
+        await renewClaims(sql, pass.id, lease);
+      })
+      .catch((error: unknown) => logger().warn({ err: error }, 'could not renew the crawl pass lease'));
+  }, PASS_LEASE_MS / 3);
+  renewal.unref();
   try {
     return await work(pass, resumed);
   } finally {
-    unlockPass(db, pass.id, holder);
+    clearInterval(renewal);
+    await releaseClaims(sql, pass.id, { holder });
+    await unlockPass(sql, pass.id, holder);
   }
 
   async function work(pass: Pass, resumed: boolean): Promise<CrawlSummary> {
@@ -131,23 +164,30 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
       stop.signal.aborted && (!isFetchError(error) || error.kind === 'aborted');
     const statistics = new CrawlStatistics(
       pass.id,
-      { items: itemTotals(db, pass.id), counts: passCounts(db, pass.id) },
+      { items: await itemTotals(sql, pass.id), counts: await passCounts(sql, pass.id) },
       options.onProgress,
     );
+    // Budget stops are noted as they happen, beside the work; the crawl waits for them at its end.
+    const notes = new Set<Promise<void>>();
     const admission = new Admission(
       sites,
       crawler,
       {
-        pages: knownUrls(db, pass.id, 'page'),
-        sitemaps: knownUrls(db, pass.id, 'sitemap'),
-        landedOn: landedUrls(db, pass.id),
-        budgets: budgetStops(db, pass.id),
+        pages: await knownUrls(sql, pass.id, 'page'),
+        sitemaps: await knownUrls(sql, pass.id, 'sitemap'),
+        landedOn: await landedUrls(sql, pass.id),
+        budgets: await budgetStops(sql, pass.id),
       },
-      (siteId, budget) => noteBudgetStop(db, pass.id, siteId, budget),
+      (siteId, budget) => {
+        const note = noteBudgetStop(sql, pass.id, siteId, budget)
+          .catch((error: unknown) => lanes.fail(error))
+          .finally(() => notes.delete(note));
+        notes.add(note);
+      },
     );
     const clocks = new SiteClocks(crawler.siteTimeBudgetMs, stop.signal);
     const robots = new RobotsCache({
-      db,
+      sql,
       userAgent: userAgentOf(crawler),
       now,
       fetch: (url, init) => client.fetch(url, init, stop.signal),
@@ -166,7 +206,7 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
       onFatal: (error) => stop.abort(error),
     });
     const context: ItemContext = {
-      db,
+      sql,
       passId: pass.id,
       sites: new Map(sites.map((site) => [site.id, site])),
       crawler,
@@ -177,31 +217,38 @@ export async function crawl(db: Db, config: SitesFile, options: CrawlOptions = {
       client,
       statistics,
       isStopping,
-      record(item, outcome, discovered) {
-        const fresh = statistics.timed('storeMs', () => complete(db, item, outcome, discovered));
+      async record(item, outcome, discovered) {
+        const fresh = await statistics.timedAsync('storeMs', () =>
+          complete(sql, item, outcome, discovered, lease),
+        );
         statistics.recorded(item, outcome, fresh.length);
         lanes.add(fresh);
       },
     };
 
     try {
-      lanes.add(queuedItems(db, pass.id));
+      // This process holds the pass: items other holders claimed are those of a process that
+      // died or stopped, and are this one's now.
+      await releaseClaims(sql, pass.id, { except: holder });
+      lanes.add(await claimItems(sql, pass.id, lease, { nowMs: Date.now() }));
       await lanes.idle();
+      await Promise.all(notes);
     } finally {
       options.signal?.removeEventListener('abort', onStop);
       clocks.dispose();
       await client.close();
     }
     if (lanes.fatal) throw lanes.fatal;
+    if (lockLost) throw lockLost;
     // A site whose time ran out with work left is partly crawled; one that ran out with nothing
     // left to do was not stopped by it.
     const overBudget = admission.overBudget;
-    for (const siteId of sitesWithQueuedItems(db, pass.id)) {
+    for (const siteId of await sitesWithQueuedItems(sql, pass.id)) {
       if (clocks.timeUp(siteId)) overBudget[siteId] = 'time';
     }
-    const finished = !stop.signal.aborted && queuedItems(db, pass.id).length === 0;
-    if (finished) finishPass(db, pass.id, now());
-    const final = passCounts(db, pass.id);
+    const finished = !stop.signal.aborted && !(await hasQueuedItems(sql, pass.id));
+    if (finished) await finishPass(sql, pass.id, now());
+    const final = await passCounts(sql, pass.id);
     const summary: CrawlSummary = {
       passId: pass.id,
       sites: pass.siteIds,

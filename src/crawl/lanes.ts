@@ -40,6 +40,12 @@ export class HostLanes<Item> {
     }
   }
 
+  /** Stop every lane for an error met beside them (a write the crawl made on its own). */
+  fail(error: unknown): void {
+    this.fatal ??= error;
+    this.options.onFatal(error);
+  }
+
   /** Resolves when no lane is working (at once when none was started). */
   idle(): Promise<void> {
     if (this.active === 0) return Promise.resolve();

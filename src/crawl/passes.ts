@@ -1,6 +1,5 @@
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import { enqueue, type NewItem } from './queue.ts';
-import { statement } from './statements.ts';
 
 /**
  * Crawl passes (`crawl_passes`): one walk over a set of sites, resumed until it is finished. A
@@ -35,53 +34,66 @@ function toPass(row: PassRow): Pass {
  * The pass to work on: the newest unfinished pass of exactly these sites, or a new one.
  * `seed` is called inside the same transaction to seed a new pass.
  */
-export function openPass(
-  db: Db,
+export async function openPass(
+  sql: Sql,
   siteIds: string[],
   now: Date,
   seed: (passId: number) => NewItem[],
-): { pass: Pass; resumed: boolean } {
+): Promise<{ pass: Pass; resumed: boolean }> {
   const key = JSON.stringify([...siteIds].sort());
-  return db.transaction(() => {
-    const open = statement(
-      db,
+  return sql.tx(async () => {
+    const open = await sql.get<PassRow>(
       'SELECT * FROM crawl_passes WHERE sites = ? AND finished_at IS NULL ORDER BY id DESC LIMIT 1',
-    ).get(key) as PassRow | undefined;
-    if (open) return { pass: toPass(open), resumed: true };
-    const id = Number(
-      statement(db, 'INSERT INTO crawl_passes (sites, started_at) VALUES (?, ?)').run(key, now.toISOString())
-        .lastInsertRowid,
+      [key],
     );
-    enqueue(db, id, seed(id));
-    const row = statement(db, 'SELECT * FROM crawl_passes WHERE id = ?').get(id) as PassRow;
+    if (open) return { pass: toPass(open), resumed: true };
+    // At most one unfinished pass of a set of sites (a partial unique index): two processes
+    // opening one at once get the same pass, whichever inserted it.
+    const row = await sql.get<PassRow>(
+      `INSERT INTO crawl_passes (sites, started_at) VALUES (?, ?)
+       ON CONFLICT (sites) WHERE finished_at IS NULL DO NOTHING RETURNING *`,
+      [key, now.toISOString()],
+    );
+    if (!row) {
+      const other = await sql.get<PassRow>(
+        'SELECT * FROM crawl_passes WHERE sites = ? AND finished_at IS NULL ORDER BY id DESC LIMIT 1',
+        [key],
+      );
+      return { pass: toPass(other!), resumed: true };
+    }
+    await enqueue(sql, row.id, seed(row.id));
     return { pass: toPass(row), resumed: false };
-  })();
+  });
 }
 
-export function finishPass(db: Db, passId: number, now: Date): void {
-  statement(db, 'UPDATE crawl_passes SET finished_at = ? WHERE id = ?').run(now.toISOString(), passId);
+export async function finishPass(sql: Sql, passId: number, now: Date): Promise<void> {
+  await sql.run('UPDATE crawl_passes SET finished_at = ? WHERE id = ?', [now.toISOString(), passId]);
 }
 
-export function latestPass(db: Db): Pass | undefined {
-  const row = statement(db, 'SELECT * FROM crawl_passes ORDER BY id DESC LIMIT 1').get() as
-    | PassRow
-    | undefined;
+export async function latestPass(sql: Sql): Promise<Pass | undefined> {
+  const row = await sql.get<PassRow>('SELECT * FROM crawl_passes ORDER BY id DESC LIMIT 1');
   return row ? toPass(row) : undefined;
 }
 
 /** The budgets (pages, sitemaps) that stopped each site of the pass so far, site id → budget. */
-export function budgetStops(db: Db, passId: number): Record<string, 'pages' | 'sitemaps'> {
-  const rows = db
-    .prepare('SELECT site_id AS siteId, budget FROM crawl_budget_stops WHERE pass_id = ?')
-    .all(passId) as Array<{ siteId: string; budget: 'pages' | 'sitemaps' }>;
+export async function budgetStops(sql: Sql, passId: number): Promise<Record<string, 'pages' | 'sitemaps'>> {
+  const rows = await sql.all<{ siteId: string; budget: 'pages' | 'sitemaps' }>(
+    'SELECT site_id AS "siteId", budget FROM crawl_budget_stops WHERE pass_id = ? ORDER BY site_id',
+    [passId],
+  );
   return Object.fromEntries(rows.map((row) => [row.siteId, row.budget]));
 }
 
 /** Remember that a budget stopped a site; the first one noted for the site stays. */
-export function noteBudgetStop(db: Db, passId: number, siteId: string, budget: 'pages' | 'sitemaps'): void {
-  statement(db, 'INSERT OR IGNORE INTO crawl_budget_stops (pass_id, site_id, budget) VALUES (?, ?, ?)').run(
-    passId,
-    siteId,
-    budget,
+export async function noteBudgetStop(
+  sql: Sql,
+  passId: number,
+  siteId: string,
+  budget: 'pages' | 'sitemaps',
+): Promise<void> {
+  await sql.run(
+    `INSERT INTO crawl_budget_stops (pass_id, site_id, budget) VALUES (?, ?, ?)
+     ON CONFLICT (pass_id, site_id) DO NOTHING`,
+    [passId, siteId, budget],
   );
 }

@@ -4,7 +4,7 @@ import { FetchError } from '../net/errors.ts';
 import { classify, type Fetcher, type FetchRequest, type FetchResult } from '../net/http.ts';
 import { hostKey } from '../net/url.ts';
 import { type RetryPolicy, retryStep } from './retry.ts';
-import { type Politeness, sleep } from './scheduler.ts';
+import { type HostPoliteness, sleep } from './scheduler.ts';
 
 /**
  * Every request of a crawl goes through here: one request (and its redirect hops) under the
@@ -17,7 +17,7 @@ export class PoliteClient {
 
   constructor(
     private readonly fetcher: Fetcher,
-    private readonly politeness: Politeness,
+    private readonly politeness: HostPoliteness,
     private readonly policy: RetryPolicy,
   ) {}
 

@@ -1,9 +1,9 @@
 import type { Site } from '../config/sites.ts';
 import { FetchError, isFetchError } from '../net/errors.ts';
 import { classify, type FetchResult } from '../net/http.ts';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import type { Admission } from './admission.ts';
-import { type HandlerContext, handleBody, seedItems } from './handlers.ts';
+import { type Handled, type HandlerContext, handleBody, seedItems } from './handlers.ts';
 import type { PoliteClient } from './polite-client.ts';
 import type { FrontierItem, NewItem, Outcome } from './queue.ts';
 import { isAllowed } from './robots.ts';
@@ -14,7 +14,7 @@ import type { CrawlStatistics } from './statistics.ts';
 
 /** What working one item needs from the crawl around it. */
 export interface ItemContext extends HandlerContext {
-  db: Db;
+  sql: Sql;
   passId: number;
   sites: Map<string, Site>;
   admission: Admission;
@@ -25,7 +25,7 @@ export interface ItemContext extends HandlerContext {
   /** Whether an error only says the crawl is stopping. */
   isStopping: (error: unknown) => boolean;
   /** Store the item's outcome and the items it discovered, and queue the new ones. */
-  record: (item: FrontierItem, outcome: Outcome, discovered: NewItem[]) => void;
+  record: (item: FrontierItem, outcome: Outcome, discovered: NewItem[]) => Promise<void>;
 }
 
 /**
@@ -37,7 +37,7 @@ export async function processItem(context: ItemContext, item: FrontierItem): Pro
   const { admission, record } = context;
   const site = context.sites.get(item.siteId);
   if (!site) {
-    record(item, { state: 'skipped', reason: 'unknown-site' }, []);
+    await record(item, { state: 'skipped', reason: 'unknown-site' }, []);
     return;
   }
   const clock = context.clocks.of(site.id);
@@ -49,7 +49,7 @@ export async function processItem(context: ItemContext, item: FrontierItem): Pro
     const reason = robots.failure?.kind === 'private-address' ? 'private-address' : 'robots-unavailable';
     const message = robots.failure?.message ?? 'robots.txt answered a server error';
     // The site counts one failure (its seed); everything else on the host is skipped.
-    record(
+    await record(
       item,
       item.kind === 'seed' ? { state: 'failed', reason, message } : { state: 'skipped', reason, message },
       [],
@@ -57,22 +57,24 @@ export async function processItem(context: ItemContext, item: FrontierItem): Pro
     return;
   }
   if (item.kind === 'seed') {
-    record(item, { state: 'done' }, seedItems(context, site, robots.policy));
+    await record(item, { state: 'done' }, seedItems(context, site, robots.policy));
     return;
   }
   if ((item.kind === 'sitemap' || item.kind === 'feed') && admission.pagesLeft(site) === 0) {
     // The site's page budget is spent: more sitemaps or feeds could add nothing.
     admission.noteBudget(site.id, 'pages');
-    record(item, { state: 'skipped', reason: 'max-pages' }, []);
+    await record(item, { state: 'skipped', reason: 'max-pages' }, []);
     return;
   }
   if (!isAllowed(robots.policy, url)) {
-    record(item, { state: 'skipped', reason: 'robots' }, []);
+    await record(item, { state: 'skipped', reason: 'robots' }, []);
     return;
   }
   const previous =
     item.kind === 'page'
-      ? context.statistics.timed('storeMs', () => previousSnapshot(context.db, item.url, context.passId))
+      ? await context.statistics.timedAsync('storeMs', () =>
+          previousSnapshot(context.sql, item.url, context.passId),
+        )
       : undefined;
   const headers: Record<string, string> = {};
   if (previous?.headers.etag) headers['if-none-match'] = previous.headers.etag;
@@ -84,7 +86,7 @@ export async function processItem(context: ItemContext, item: FrontierItem): Pro
     // Stopped, or out of time: the item stays queued.
     if (context.isStopping(error) || clock.signal.aborted) return;
     const failure = classify(item.url, error);
-    record(
+    await record(
       item,
       { state: 'failed', reason: failure.kind, message: failure.message, ...statusOf(failure) },
       [],
@@ -101,12 +103,12 @@ export async function processItem(context: ItemContext, item: FrontierItem): Pro
       httpStatus: 304,
       changed: false,
     };
-    record(item, { state: 'done', snapshot }, []);
+    await record(item, { state: 'done', snapshot }, []);
     return;
   }
   if (result.status < 200 || result.status > 299) {
     const missing = result.status === 404 || result.status === 410;
-    record(
+    await record(
       item,
       item.optional && missing
         ? { state: 'skipped', reason: 'not-found', status: result.status }
@@ -115,18 +117,25 @@ export async function processItem(context: ItemContext, item: FrontierItem): Pro
     );
     return;
   }
+  let handled: Handled;
   try {
-    const { outcome, discovered } = await context.statistics.timedAsync('parseMs', async () =>
+    handled = await context.statistics.timedAsync('parseMs', async () =>
       handleBody(context, item, site, result, previous?.bodyHash),
     );
-    record(item, outcome, discovered);
   } catch (error) {
     const failure = isFetchError(error)
       ? error
       : new FetchError('parse', item.url, `cannot parse: ${(error as Error).message}`, { cause: error });
     const skip = failure.kind === 'content-type';
-    record(item, { state: skip ? 'skipped' : 'failed', reason: failure.kind, message: failure.message }, []);
+    await record(
+      item,
+      { state: skip ? 'skipped' : 'failed', reason: failure.kind, message: failure.message },
+      [],
+    );
+    return;
   }
+  // Outside the parser's try: a store that cannot record is the crawl's error, not the page's.
+  await record(item, handled.outcome, handled.discovered);
 }
 
 function statusOf(error: FetchError): { status?: number } {

@@ -1,7 +1,7 @@
 import type { SitesFile } from '../config/sites.ts';
 import { logger } from '../log.ts';
 import { isFetchError } from '../net/errors.ts';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import { fetchPageSnapshot } from './fetch-page.ts';
 import { isAllowed } from './robots.ts';
 import { storedPolicy } from './robots-cache.ts';
@@ -18,14 +18,14 @@ import type { PageSnapshot } from './snapshot.ts';
  * sitemap is not sent their revisits back to back.
  */
 export async function revisit(
-  db: Db,
+  sql: Sql,
   sites: SitesFile,
   url: string,
   options: CrawlerOverrides & { signal?: AbortSignal } = {},
 ): Promise<PageSnapshot | 'gone' | undefined> {
   const crawler = crawlerSettings(sites, options);
   const userAgent = userAgentOf(crawler);
-  const policy = storedPolicy(db, new URL(url).origin, userAgent);
+  const policy = await storedPolicy(sql, new URL(url).origin, userAgent);
   if (!policy || !isAllowed(policy, url)) return undefined;
   const delayMs = Math.max(
     crawler.delayMs,

@@ -1,7 +1,7 @@
 import { logger } from '../log.ts';
 import type { FetchError } from '../net/errors.ts';
 import { classify, type FetchRequest, type FetchResult } from '../net/http.ts';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import {
   ALLOW_ALL,
   DISALLOW_ALL,
@@ -23,7 +23,7 @@ export interface RobotsState {
 }
 
 export interface RobotsCacheOptions {
-  db: Db;
+  sql: Sql;
   userAgent: string;
   now: () => Date;
   /** Fetches robots.txt under the crawl's politeness and retry policy. */
@@ -61,8 +61,8 @@ export class RobotsCache {
   }
 
   private async read(origin: string): Promise<RobotsState> {
-    const { db, userAgent, now } = this.options;
-    const cached = cachedRobots(db, origin);
+    const { sql, userAgent, now } = this.options;
+    const cached = await cachedRobots(sql, origin);
     if (cached && now().getTime() - Date.parse(cached.fetchedAt) < ROBOTS_CACHE_MS) {
       return { policy: cached.status < 300 ? policyFor(parseRobots(cached.body), userAgent) : ALLOW_ALL };
     }
@@ -70,11 +70,11 @@ export class RobotsCache {
       const result = await this.options.fetch(`${origin}/robots.txt`, { maxBodyBytes: ROBOTS_MAX_BYTES });
       if (result.status >= 200 && result.status < 300) {
         const text = decodeRobots(result.bytes);
-        saveRobots(db, origin, { fetchedAt: now().toISOString(), status: result.status, body: text });
+        await saveRobots(sql, origin, { fetchedAt: now().toISOString(), status: result.status, body: text });
         return { policy: policyFor(parseRobots(text), userAgent) };
       }
       // 4xx (and anything else that is not a server error): no robots.txt, no rules.
-      saveRobots(db, origin, { fetchedAt: now().toISOString(), status: result.status, body: '' });
+      await saveRobots(sql, origin, { fetchedAt: now().toISOString(), status: result.status, body: '' });
       return { policy: ALLOW_ALL };
     } catch (error) {
       if (this.options.isStopping(error)) throw error;
@@ -93,8 +93,12 @@ export class RobotsCache {
  * outside the crawl (a revisit). Undefined when robots.txt was not read or could not be (5xx):
  * then nothing is asked for.
  */
-export function storedPolicy(db: Db, origin: string, userAgent: string): RobotsPolicy | undefined {
-  const robots = cachedRobots(db, origin);
+export async function storedPolicy(
+  sql: Sql,
+  origin: string,
+  userAgent: string,
+): Promise<RobotsPolicy | undefined> {
+  const robots = await cachedRobots(sql, origin);
   if (!robots || robots.status >= 500) return undefined;
   return robots.status < 300 ? policyFor(parseRobots(robots.body), userAgent) : ALLOW_ALL;
 }

@@ -1,5 +1,4 @@
-import type { Db } from '../store/db.ts';
-import { statement } from './statements.ts';
+import type { Sql } from '../store/sql.ts';
 
 /** robots.txt as last fetched per origin (`crawl_robots`), kept across passes for a day. */
 
@@ -9,16 +8,17 @@ export interface CachedRobots {
   body: string;
 }
 
-export function cachedRobots(db: Db, origin: string): CachedRobots | undefined {
-  return db
-    .prepare('SELECT fetched_at AS fetchedAt, status, body FROM crawl_robots WHERE origin = ?')
-    .get(origin) as CachedRobots | undefined;
+export async function cachedRobots(sql: Sql, origin: string): Promise<CachedRobots | undefined> {
+  return sql.get<CachedRobots>(
+    'SELECT fetched_at AS "fetchedAt", status, body FROM crawl_robots WHERE origin = ?',
+    [origin],
+  );
 }
 
-export function saveRobots(db: Db, origin: string, robots: CachedRobots): void {
-  statement(
-    db,
+export async function saveRobots(sql: Sql, origin: string, robots: CachedRobots): Promise<void> {
+  await sql.run(
     `INSERT INTO crawl_robots (origin, fetched_at, status, body) VALUES (?, ?, ?, ?)
      ON CONFLICT (origin) DO UPDATE SET fetched_at = excluded.fetched_at, status = excluded.status, body = excluded.body`,
-  ).run(origin, robots.fetchedAt, robots.status, robots.body);
+    [origin, robots.fetchedAt, robots.status, robots.body],
+  );
 }

@@ -19,7 +19,23 @@ interface HostState {
   delayMs: number;
 }
 
-export class Politeness {
+/**
+ * What the crawl asks of politeness, per host key. `Politeness` below keeps it in this process; a
+ * crawl run by several processes sharing a store (workers on a PostgreSQL store) passes one that
+ * keeps the slots, delays and pauses of each host across all of them (`CrawlOptions.politeness`).
+ */
+export interface HostPoliteness {
+  /** Wait for a slot on the host; the returned function gives it back. */
+  acquire(key: string, signal?: AbortSignal): Promise<() => void>;
+  /** Holding a slot, wait out the host's delay again and count one more request (a redirect hop). */
+  again(key: string, signal?: AbortSignal): Promise<void>;
+  /** No request to the host before `until` (epoch ms): Retry-After. */
+  pauseUntil(key: string, until: number): void;
+  /** Raise the host's delay (robots.txt Crawl-delay); never below the configured one. */
+  setMinimumDelay(key: string, delayMs: number): void;
+}
+
+export class Politeness implements HostPoliteness {
   private readonly options: PolitenessOptions;
   private readonly hosts = new Map<string, HostState>();
   private inFlight = 0;

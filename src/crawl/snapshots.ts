@@ -1,8 +1,7 @@
 import { gzipSync } from 'node:zlib';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import { sha256 } from './page.ts';
 import type { PageSnapshot } from './snapshot.ts';
-import { statement } from './statements.ts';
 
 /**
  * Page snapshots as the crawl stores them (`crawl_snapshots`, bodies in `crawl_bodies` once per
@@ -29,51 +28,62 @@ export interface StoredSnapshotInput {
 }
 
 /** Store a snapshot of `item`'s page; call inside the transaction that completes the item. */
-export function saveSnapshot(
-  db: Db,
+export async function saveSnapshot(
+  sql: Sql,
   item: { passId: number; siteId: string; url: string },
   input: StoredSnapshotInput,
-): void {
+): Promise<void> {
   const { snapshot } = input;
   const key = sha256(snapshot.body);
-  statement(db, 'INSERT OR IGNORE INTO crawl_bodies (key, body) VALUES (?, ?)').run(key, snapshot.body);
-  statement(
-    db,
+  await sql.run('INSERT INTO crawl_bodies (key, body) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', [
+    key,
+    snapshot.body,
+  ]);
+  await sql.run(
     `INSERT INTO crawl_snapshots (pass_id, site_id, url, final_url, http_status, status, headers, fetched_at,
        content_type, body_hash, body_key, changed)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    item.passId,
-    item.siteId,
-    item.url,
-    snapshot.finalUrl,
-    input.httpStatus,
-    snapshot.status,
-    JSON.stringify(snapshot.headers),
-    snapshot.fetchedAt,
-    snapshot.contentType,
-    snapshot.bodyHash,
-    key,
-    input.changed ? 1 : 0,
+    [
+      item.passId,
+      item.siteId,
+      item.url,
+      snapshot.finalUrl,
+      input.httpStatus,
+      snapshot.status,
+      JSON.stringify(snapshot.headers),
+      snapshot.fetchedAt,
+      snapshot.contentType,
+      snapshot.bodyHash,
+      key,
+      input.changed ? 1 : 0,
+    ],
   );
-  if (snapshot.exchange) saveExchange(db, snapshot, snapshot.exchange);
+  if (snapshot.exchange) await saveExchange(sql, snapshot, snapshot.exchange);
 }
 
 /** The exchange as fetched, compressed: the evidence of a violation is written from it (a WARC). */
-function saveExchange(db: Db, snapshot: PageSnapshot, exchange: NonNullable<PageSnapshot['exchange']>): void {
-  statement(
-    db,
-    `INSERT OR REPLACE INTO crawl_raw (url, body_hash, final_url, fetched_at, status, request_headers,
-       response_headers, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    snapshot.url,
-    snapshot.bodyHash,
-    snapshot.finalUrl,
-    snapshot.fetchedAt,
-    snapshot.status,
-    JSON.stringify(exchange.requestHeaders),
-    JSON.stringify(snapshot.headers),
-    gzipSync(exchange.bytes),
+async function saveExchange(
+  sql: Sql,
+  snapshot: PageSnapshot,
+  exchange: NonNullable<PageSnapshot['exchange']>,
+): Promise<void> {
+  await sql.run(
+    `INSERT INTO crawl_raw (url, body_hash, final_url, fetched_at, status, request_headers,
+       response_headers, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (url, body_hash) DO UPDATE SET final_url = excluded.final_url,
+       fetched_at = excluded.fetched_at, status = excluded.status,
+       request_headers = excluded.request_headers, response_headers = excluded.response_headers,
+       body = excluded.body`,
+    [
+      snapshot.url,
+      snapshot.bodyHash,
+      snapshot.finalUrl,
+      snapshot.fetchedAt,
+      snapshot.status,
+      JSON.stringify(exchange.requestHeaders),
+      JSON.stringify(snapshot.headers),
+      gzipSync(exchange.bytes),
+    ],
   );
 }
 
@@ -112,17 +122,23 @@ export function toSnapshot(row: SnapshotRow): StoredSnapshot {
 export const SNAPSHOT_SELECT = `SELECT s.*, b.body FROM crawl_snapshots s JOIN crawl_bodies b ON b.key = s.body_key`;
 
 /** The newest snapshot of `url` from a pass before `passId`: for conditional requests. */
-export function previousSnapshot(db: Db, url: string, passId: number): StoredSnapshot | undefined {
-  const row = db
-    .prepare(`${SNAPSHOT_SELECT} WHERE s.url = ? AND s.pass_id < ? ORDER BY s.pass_id DESC LIMIT 1`)
-    .get(url, passId) as SnapshotRow | undefined;
+export async function previousSnapshot(
+  sql: Sql,
+  url: string,
+  passId: number,
+): Promise<StoredSnapshot | undefined> {
+  const row = await sql.get<SnapshotRow>(
+    `${SNAPSHOT_SELECT} WHERE s.url = ? AND s.pass_id < ? ORDER BY s.pass_id DESC LIMIT 1`,
+    [url, passId],
+  );
   return row ? toSnapshot(row) : undefined;
 }
 
 /** Where the pass's redirected pages landed (final URLs that differ from the URL asked for). */
-export function landedUrls(db: Db, passId: number): string[] {
-  return db
-    .prepare('SELECT final_url FROM crawl_snapshots WHERE pass_id = ? AND final_url != url')
-    .pluck()
-    .all(passId) as string[];
+export async function landedUrls(sql: Sql, passId: number): Promise<string[]> {
+  const rows = await sql.all<{ final_url: string }>(
+    'SELECT final_url FROM crawl_snapshots WHERE pass_id = ? AND final_url != url ORDER BY id',
+    [passId],
+  );
+  return rows.map((row) => row.final_url);
 }

@@ -21,8 +21,9 @@ import type { Io } from '../cli/context.ts';
 import { run } from '../cli/main.ts';
 import { latestScan } from '../findings/scans.ts';
 import { describeResult } from '../findings/types.ts';
+import type { Article } from '../store/article.ts';
 import { iterateArticles } from '../store/articles.ts';
-import { DEFAULT_STORE, legacyDb, openSql } from '../store/db.ts';
+import { DEFAULT_STORE, openSql } from '../store/db.ts';
 import { demoSites, startNetwork } from './network.ts';
 
 const STORE = DEFAULT_STORE;
@@ -40,10 +41,12 @@ export async function main(io: Io): Promise<number> {
   await step(['import', 'examples/articles']);
   await step(['build']);
 
-  const store = await openSql(STORE);
+  const sql = await openSql(STORE);
+  const articles: Article[] = [];
+  for await (const article of iterateArticles(sql)) articles.push(article);
+  await sql.close();
   // Oldest first, so each site reprints the same articles run after run.
-  const articles = [...iterateArticles(legacyDb(store))].reverse();
-  await store.close();
+  articles.reverse();
   const terms = loadTerms('rules');
   const network = await startNetwork(articles, terms.publisher);
   try {

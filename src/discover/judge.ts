@@ -16,7 +16,7 @@ import { identify, PageFingerprints } from '../match/identify.ts';
 import { tokenise } from '../match/tokens.ts';
 import { decodeBody } from '../net/charset.ts';
 import { bareHost, matchKey, siteOf } from '../net/url.ts';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import { scanMarkupText } from '../text/html-text.ts';
 import type { Prefilter } from './prefilter.ts';
 import type { ArchiveRecord, RecordHead } from './records.ts';
@@ -40,7 +40,7 @@ export interface Discovery {
 }
 
 export interface JudgeContext {
-  db: Db;
+  sql: Sql;
   terms: Terms;
   sites: readonly Site[];
   prefilter: Prefilter;
@@ -67,7 +67,11 @@ export interface Judged {
   discoveries: Discovery[];
 }
 
-export function judgeRecord(context: JudgeContext, source: string, record: ArchiveRecord): Judged {
+export async function judgeRecord(
+  context: JudgeContext,
+  source: string,
+  record: ArchiveRecord,
+): Promise<Judged> {
   if (!record.payload || !record.url) return { candidate: false, discoveries: [] };
   return record.type === 'conversion'
     ? judgeConversion(context, source, record)
@@ -92,7 +96,7 @@ function base(source: string, record: ArchiveRecord, type: Discovery['recordType
   return record.date ? { ...common, capturedAt: record.date } : common;
 }
 
-function judgeResponse(context: JudgeContext, source: string, record: ArchiveRecord): Judged {
+async function judgeResponse(context: JudgeContext, source: string, record: ArchiveRecord): Promise<Judged> {
   const bytes = Buffer.from(record.payload!.buffer, record.payload!.byteOffset, record.payload!.byteLength);
   const contentType = mediaType(record.httpContentType, bytes);
   if (!isMarkup(contentType)) return { candidate: false, discoveries: [] };
@@ -110,7 +114,7 @@ function judgeResponse(context: JudgeContext, source: string, record: ArchiveRec
     bodyHash: createHash('sha256').update(bytes).digest('hex'),
   };
   if (record.payloadTruncated) snapshot.truncated = true;
-  const result = checkSnapshot(context.db, snapshot, { terms: context.terms, sites: context.sites });
+  const result = await checkSnapshot(context.sql, snapshot, { terms: context.terms, sites: context.sites });
   const discoveries: Discovery[] = [];
   for (const match of result.matches) {
     if (match.coverage < context.minCoverage) continue;
@@ -129,7 +133,11 @@ function judgeResponse(context: JudgeContext, source: string, record: ArchiveRec
   return { candidate: true, discoveries };
 }
 
-function judgeConversion(context: JudgeContext, source: string, record: ArchiveRecord): Judged {
+async function judgeConversion(
+  context: JudgeContext,
+  source: string,
+  record: ArchiveRecord,
+): Promise<Judged> {
   const text = new TextDecoder('utf-8').decode(record.payload!).slice(0, MAX_TEXT_CHARS);
   if (!context.prefilter.mayReprint(text)) return { candidate: false, discoveries: [] };
   const pageUrl = record.url!;
@@ -137,7 +145,7 @@ function judgeConversion(context: JudgeContext, source: string, record: ArchiveR
   // The publisher's own pages are the originals, never reprints (as in `checkSnapshot`).
   if (host && publisherHosts(context.terms).has(host)) return { candidate: true, discoveries: [] };
   const options = matchOptions(context.terms);
-  const found = identify(context.db, new PageFingerprints(tokenise(text), options.shingles), options);
+  const found = await identify(context.sql, new PageFingerprints(tokenise(text), options.shingles), options);
   const normalPage = matchKey(pageUrl);
   const site = siteOf(context.sites, pageUrl);
   const discoveries: Discovery[] = [];

@@ -20,7 +20,7 @@ import {
 import { Politeness } from '../crawl/scheduler.ts';
 import { classify, crawlerFetcher, type FetchSettings } from '../net/http.ts';
 import { sameSite } from '../net/url.ts';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import type { Discovery } from './judge.ts';
 import { type StoredDiscovery, saveCheck } from './store.ts';
 
@@ -42,7 +42,7 @@ export interface LiveCheckOutcome {
 }
 
 export async function checkDiscoveries(
-  db: Db,
+  sql: Sql,
   discoveries: readonly StoredDiscovery[],
   options: LiveCheckOptions,
 ): Promise<LiveCheckOutcome[]> {
@@ -108,14 +108,14 @@ export async function checkDiscoveries(
         skip('robots.txt does not allow it');
         continue;
       }
-      let result: ReturnType<typeof checkSnapshot>;
+      let result: Awaited<ReturnType<typeof checkSnapshot>>;
       try {
         const response = await politely(url.href);
         if (response.status < 200 || response.status > 299) {
           skip(`HTTP ${response.status}`);
           continue;
         }
-        result = checkSnapshot(db, toPageSnapshot(response, now()), {
+        result = await checkSnapshot(sql, toPageSnapshot(response, now()), {
           terms: options.terms,
           sites: options.sites,
         });
@@ -138,7 +138,7 @@ export async function checkDiscoveries(
           message,
           evidence,
         }));
-        saveCheck(db, discovery.id, match.verdict, violations, now());
+        await saveCheck(sql, discovery.id, match.verdict, violations, now());
         outcomes.push({ id: discovery.id, pageUrl, verdict: match.verdict });
       }
     }

@@ -1,8 +1,9 @@
 /**
- * A discover run over many files. Each file is one job; with SQLite they spread over worker
- * threads in this process (one file a thread, every core busy), and this thread alone writes
- * what they send back. The prefilter is built once and shared with every thread (no copy). Files
- * a previous run finished are skipped; an unfinished one resumes at its last record boundary.
+ * A discover run over many files. Each file is one job; they spread over worker threads in this
+ * process (one file a thread, every core busy), each thread reading the store (SQLite or
+ * PostgreSQL) through its own connection, and this thread alone writes what they send back. The
+ * prefilter is built once and shared with every thread (no copy). Files a previous run finished
+ * are skipped; an unfinished one resumes at its last record boundary.
  */
 
 import { matchOptions } from '../check/check-snapshot.ts';
@@ -10,8 +11,8 @@ import type { Site } from '../config/sites.ts';
 import type { Terms } from '../config/terms.ts';
 import { defaultThreads, startWorker } from '../match/_worker.ts';
 import { crawlerFetcher, type Fetcher, type FetchSettings } from '../net/http.ts';
-import type { Db } from '../store/db.ts';
-import { openStore } from '../store/db.ts';
+import { openSql } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import { type ArchiveInput, isUrl, localArchive, remoteArchive } from './archive.ts';
 import { loadPrefilter, Prefilter, type PrefilterData } from './prefilter.ts';
 import { type FileCounts, runFile } from './run-file.ts';
@@ -26,7 +27,8 @@ export interface FileJob {
 }
 
 export interface DiscoverSettings {
-  storeFile: string;
+  /** The store as `--store` names it (a file, or a PostgreSQL URL with its password): threads open it. */
+  store: string;
   terms: Terms;
   sites: readonly Site[];
   minCoverage: number;
@@ -62,7 +64,7 @@ export function openInput(job: FileJob, fetcher: () => Fetcher, signal?: AbortSi
 export async function runJob(
   job: FileJob,
   start: number,
-  context: { db: Db; terms: Terms; sites: readonly Site[]; prefilter: PrefilterData; minCoverage: number },
+  context: { sql: Sql; terms: Terms; sites: readonly Site[]; prefilter: PrefilterData; minCoverage: number },
   settings: { maxPayloadBytes?: number; fetch?: FetchSettings; signal?: AbortSignal },
   onProgress: (progress: Progress) => void | Promise<void>,
 ): Promise<FileCounts> {
@@ -72,7 +74,7 @@ export async function runJob(
     return await runFile(
       input,
       {
-        db: context.db,
+        sql: context.sql,
         terms: context.terms,
         sites: context.sites,
         prefilter: new Prefilter(context.prefilter, matchOptions(context.terms)),
@@ -103,7 +105,7 @@ export type WorkerReply =
   | { type: 'error'; message: string };
 
 export async function discoverFiles(
-  db: Db,
+  sql: Sql,
   jobs: readonly FileJob[],
   settings: DiscoverSettings,
 ): Promise<FileOutcome[]> {
@@ -112,7 +114,7 @@ export async function discoverFiles(
   const queue: Array<{ job: FileJob; key: string; start: number; outcome: FileOutcome }> = [];
   for (const job of jobs) {
     const key = jobKey(job);
-    const state = beginFile(db, key, now(), settings.again);
+    const state = await beginFile(sql, key, now(), settings.again);
     const outcome: FileOutcome = {
       key,
       source: isUrl(job.location) ? job.location : localArchive(job.location).name,
@@ -125,10 +127,15 @@ export async function discoverFiles(
   }
   if (queue.length === 0) return outcomes;
   const threads = Math.max(1, Math.min(settings.threads ?? defaultThreads(), queue.length));
-  const prefilter = loadPrefilter(db, { shared: threads > 1 }).data;
+  const prefilter = (await loadPrefilter(sql, { shared: threads > 1 })).data;
+  // Steps are saved one at a time, in the order the threads send them.
+  let saving = Promise.resolve();
   const save = (progress: Progress) => {
-    saveProgress(db, progress, now());
-    settings.onProgress?.(progress);
+    saving = saving.then(async () => {
+      await saveProgress(sql, progress, now());
+      settings.onProgress?.(progress);
+    });
+    return saving;
   };
 
   if (threads === 1) {
@@ -138,7 +145,7 @@ export async function discoverFiles(
         item.outcome.counts = await runJob(
           item.job,
           item.start,
-          { db, terms: settings.terms, sites: settings.sites, prefilter, minCoverage: settings.minCoverage },
+          { sql, terms: settings.terms, sites: settings.sites, prefilter, minCoverage: settings.minCoverage },
           settings,
           save,
         );
@@ -152,7 +159,7 @@ export async function discoverFiles(
   const next = () => queue.shift();
   const lanes = Array.from({ length: threads }, async () => {
     const worker = startWorker(new URL('./worker.ts', import.meta.url), {
-      storeFile: settings.storeFile,
+      store: settings.store,
       terms: settings.terms,
       sites: settings.sites,
       prefilter,
@@ -173,7 +180,8 @@ export async function discoverFiles(
               else current.outcome.error = reply.message;
               worker.off('message', onMessage);
               worker.off('error', onError);
-              resolve();
+              // The file's last step is stored before the next file starts.
+              saving.then(resolve, resolve);
             }
           };
           const onError = (error: Error) => {
@@ -192,10 +200,14 @@ export async function discoverFiles(
     }
   });
   await Promise.all(lanes);
+  await saving;
   return outcomes;
 }
 
-/** For workers: the store opened for reading alone. */
-export function openReader(file: string): Db {
-  return openStore(file, { readonly: true });
+/**
+ * For workers: the store opened for reading (a SQLite file read-only; a PostgreSQL database
+ * with a small pool, its schema left to the parent).
+ */
+export function openReader(store: string): Promise<Sql> {
+  return openSql(store, { readonly: true });
 }

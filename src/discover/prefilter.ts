@@ -9,7 +9,7 @@
 
 import { textShingles, winnow } from '../match/fingerprint.ts';
 import { DEFAULT_MATCH, type MatchOptions } from '../match/identify.ts';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 
 const BITS_PER_ENTRY = 16;
 /** Bits set per fingerprint, all in one 512-bit block (one cache line): one memory miss each. */
@@ -48,49 +48,56 @@ function isIn(bits: Uint32Array, blocks: number, high: number, low: number): boo
   return true;
 }
 
+/** Articles whose packed fingerprints are read at a time while the filter is built. */
+const ARTICLES_PER_READ = 5000;
+
 /**
  * Build the filter from the store's fingerprint index. It reads each article's packed
  * fingerprints (one row an article) rather than the inverted index (one row a fingerprint):
- * a hundred times fewer rows out of SQLite.
+ * a hundred times fewer rows out of the store; in pages, so memory does not grow with the store.
  */
-export function buildPrefilter(db: Db, options: { shared?: boolean } = {}): PrefilterData {
+export async function buildPrefilter(sql: Sql, options: { shared?: boolean } = {}): Promise<PrefilterData> {
   const rows =
-    (db.prepare('SELECT sum(length(fingerprints)) / 12 FROM fingerprinted_articles').pluck().get() as
-      | number
-      | null) ?? 0;
+    (
+      await sql.get<{ total: number | null }>(
+        'SELECT sum(length(fingerprints)) / 12 AS total FROM fingerprinted_articles',
+      )
+    )?.total ?? 0;
   const blocks = Math.max(1, Math.ceil((rows * BITS_PER_ENTRY) / (BLOCK_WORDS * 32)));
   const words = blocks * BLOCK_WORDS;
   const buffer = options.shared ? new SharedArrayBuffer(words * 4) : new ArrayBuffer(words * 4);
   const bits = new Uint32Array(buffer);
   let entries = 0;
-  const blobs = db
-    .prepare('SELECT fingerprints FROM fingerprinted_articles')
-    .pluck()
-    .iterate() as Iterable<Buffer>;
-  for (const blob of blobs) {
-    // Read in place when aligned (it usually is); a blob may start at any byte.
-    const packed =
-      blob.byteOffset % 4 === 0
-        ? new Int32Array(blob.buffer, blob.byteOffset, blob.byteLength >>> 2)
-        : new Int32Array(new Uint8Array(blob).buffer);
-    for (let i = 0; i < packed.length; i += 3) {
-      addTo(bits, blocks, packed[i]!, packed[i + 1]!);
-      entries++;
-    }
+  for (let after = Number.MIN_SAFE_INTEGER; ; ) {
+    const page = await sql.all<{ doc: number; fingerprints: Uint8Array }>(
+      'SELECT doc, fingerprints FROM fingerprinted_articles WHERE doc > ? ORDER BY doc LIMIT ?',
+      [after, ARTICLES_PER_READ],
+    );
+    if (page.length === 0) break;
+    after = Number(page.at(-1)!.doc);
+    for (const { fingerprints } of page) entries += addBlob(bits, blocks, fingerprints);
   }
   return { bits, entries };
+}
+
+/** Add one article's packed fingerprints; returns how many. */
+function addBlob(bits: Uint32Array, blocks: number, blob: Uint8Array): number {
+  // Read in place when aligned (it usually is); a blob may start at any byte.
+  const packed =
+    blob.byteOffset % 4 === 0
+      ? new Int32Array(blob.buffer, blob.byteOffset, blob.byteLength >>> 2)
+      : new Int32Array(new Uint8Array(blob).buffer);
+  for (let i = 0; i < packed.length; i += 3) addTo(bits, blocks, packed[i]!, packed[i + 1]!);
+  return packed.length / 3;
 }
 
 /** Changes whenever the filter's layout or hashing does, so a stored filter of another format is rebuilt. */
 const FORMAT = `blocked-v1:${BITS_PER_ENTRY}:${PROBES}:${BLOCK_WORDS}`;
 
 /** Which index the stored filter must have been built from: this format, this revision. */
-function currentKey(db: Db): string {
-  const revision = db
-    .prepare('SELECT revision FROM fingerprint_revision WHERE id = 1')
-    .pluck()
-    .get() as number;
-  return `${FORMAT}@${revision}`;
+async function currentKey(sql: Sql): Promise<string> {
+  const row = await sql.get<{ revision: number }>('SELECT revision FROM fingerprint_revision WHERE id = 1');
+  return `${FORMAT}@${row?.revision ?? 0}`;
 }
 
 /**
@@ -100,16 +107,14 @@ function currentKey(db: Db): string {
  * stored filter of 100,000 articles takes milliseconds where building it reads every article's
  * fingerprints.
  */
-export function loadPrefilter(
-  db: Db,
+export async function loadPrefilter(
+  sql: Sql,
   options: { shared?: boolean } = {},
-): { data: PrefilterData; stored: boolean } {
-  const stored = db
-    .prepare<[], { built_at: string; entries: number; bits: Buffer }>(
-      'SELECT built_at, entries, bits FROM discover_prefilter WHERE id = 1',
-    )
-    .get();
-  const key = currentKey(db);
+): Promise<{ data: PrefilterData; stored: boolean }> {
+  const stored = await sql.get<{ built_at: string; entries: number; bits: Uint8Array }>(
+    'SELECT built_at, entries, bits FROM discover_prefilter WHERE id = 1',
+  );
+  const key = await currentKey(sql);
   if (stored && stored.built_at === key && stored.bits.byteLength % (BLOCK_WORDS * 4) === 0) {
     const buffer = options.shared
       ? new SharedArrayBuffer(stored.bits.byteLength)
@@ -117,15 +122,16 @@ export function loadPrefilter(
     new Uint8Array(buffer).set(stored.bits);
     return { data: { bits: new Uint32Array(buffer), entries: stored.entries }, stored: true };
   }
-  return db.transaction(() => {
-    const builtAt = currentKey(db);
-    const data = buildPrefilter(db, options);
-    db.prepare(
+  return sql.tx(async () => {
+    const builtAt = await currentKey(sql);
+    const data = await buildPrefilter(sql, options);
+    await sql.run(
       `INSERT INTO discover_prefilter (id, built_at, entries, bits) VALUES (1, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET built_at = excluded.built_at, entries = excluded.entries, bits = excluded.bits`,
-    ).run(builtAt, data.entries, Buffer.from(data.bits.buffer, data.bits.byteOffset, data.bits.byteLength));
+      [builtAt, data.entries, Buffer.from(data.bits.buffer, data.bits.byteOffset, data.bits.byteLength)],
+    );
     return { data, stored: false };
-  })();
+  });
 }
 
 export class Prefilter {

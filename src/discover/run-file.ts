@@ -67,7 +67,7 @@ export async function runFile(
     if (record.payload) {
       counts.pages++;
       step.pages++;
-      const judged = judgeRecord(context, input.name, record);
+      const judged = await judgeRecord(context, input.name, record);
       if (judged.candidate) counts.candidates++;
       step.discoveries.push(...judged.discoveries);
     }

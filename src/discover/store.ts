@@ -3,7 +3,7 @@
  * written in one transaction, so a run stopped at any moment resumes at a record boundary with
  * nothing lost and nothing twice.
  */
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import type { Discovery } from './judge.ts';
 import type { ArchiveDamage } from './records.ts';
 
@@ -46,24 +46,29 @@ function toState(row: FileRow): FileState {
   return state;
 }
 
-export function fileState(db: Db, source: string): FileState | undefined {
-  const row = db.prepare<[string], FileRow>('SELECT * FROM discover_files WHERE source = ?').get(source);
+export async function fileState(sql: Sql, source: string): Promise<FileState | undefined> {
+  const row = await sql.get<FileRow>(
+    `SELECT source, status, resume_offset, records, pages, bytes, damaged, started_at, finished_at
+     FROM discover_files WHERE source = ?`,
+    [source],
+  );
   return row ? toState(row) : undefined;
 }
 
 /** Start (or restart from scratch, when `again`) a file; returns where reading begins. */
-export function beginFile(db: Db, source: string, now: Date, again = false): FileState {
-  const existing = fileState(db, source);
+export async function beginFile(sql: Sql, source: string, now: Date, again = false): Promise<FileState> {
+  const existing = await fileState(sql, source);
   if (existing && !again) return existing;
-  db.transaction(() => {
-    db.prepare('DELETE FROM discoveries WHERE source = ?').run(source);
-    db.prepare(
+  await sql.tx(async () => {
+    await sql.run('DELETE FROM discoveries WHERE source = ?', [source]);
+    await sql.run(
       `INSERT INTO discover_files (source, status, resume_offset, started_at) VALUES (?, 'running', 0, ?)
        ON CONFLICT (source) DO UPDATE SET status = 'running', resume_offset = 0, records = 0, pages = 0,
          bytes = 0, damaged = '[]', started_at = excluded.started_at, finished_at = NULL`,
-    ).run(source, now.toISOString());
-  })();
-  return fileState(db, source)!;
+      [source, now.toISOString()],
+    );
+  });
+  return (await fileState(sql, source))!;
 }
 
 export interface Progress {
@@ -78,18 +83,16 @@ export interface Progress {
 }
 
 /** Record a step of a file: its discoveries and how far it got, in one transaction. */
-export function saveProgress(db: Db, progress: Progress, now: Date): void {
-  const insert = db.prepare(
-    `INSERT INTO discoveries (source, record_offset, record_length, record_type, page_url, host, captured_at,
+export async function saveProgress(sql: Sql, progress: Progress, now: Date): Promise<void> {
+  const insert = `INSERT INTO discoveries (source, record_offset, record_length, record_type, page_url, host, captured_at,
        page_title, article_id, coverage, kind, verdict, violations, found_at)
      VALUES (@source, @recordOffset, @recordLength, @recordType, @pageUrl, @host, @capturedAt, @pageTitle,
        @articleId, @coverage, @kind, @verdict, @violations, @foundAt)
      ON CONFLICT (source, record_offset, article_id) DO UPDATE SET coverage = excluded.coverage,
-       kind = excluded.kind, verdict = excluded.verdict, violations = excluded.violations`,
-  );
-  db.transaction(() => {
+       kind = excluded.kind, verdict = excluded.verdict, violations = excluded.violations`;
+  await sql.tx(async () => {
     for (const discovery of progress.discoveries) {
-      insert.run({
+      await sql.run(insert, {
         source: discovery.source,
         recordOffset: discovery.recordOffset,
         recordLength: discovery.recordLength,
@@ -106,22 +109,23 @@ export function saveProgress(db: Db, progress: Progress, now: Date): void {
         foundAt: now.toISOString(),
       });
     }
-    const current = fileState(db, progress.source);
+    const current = await fileState(sql, progress.source);
     const damaged = [...(current?.damaged ?? []), ...progress.damaged];
-    db.prepare(
+    await sql.run(
       `UPDATE discover_files SET resume_offset = ?, records = records + ?, pages = pages + ?,
          bytes = ?, damaged = ?, status = ?, finished_at = ? WHERE source = ?`,
-    ).run(
-      progress.resumeOffset,
-      progress.records,
-      progress.pages,
-      progress.resumeOffset,
-      JSON.stringify(damaged),
-      progress.done ? 'done' : 'running',
-      progress.done ? now.toISOString() : null,
-      progress.source,
+      [
+        progress.resumeOffset,
+        progress.records,
+        progress.pages,
+        progress.resumeOffset,
+        JSON.stringify(damaged),
+        progress.done ? 'done' : 'running',
+        progress.done ? now.toISOString() : null,
+        progress.source,
+      ],
     );
-  })();
+  });
 }
 
 export interface StoredDiscovery extends Discovery {
@@ -174,30 +178,30 @@ function toDiscovery(row: DiscoveryRow): StoredDiscovery {
 }
 
 /** Discoveries, all or those of the given files, in file and record order. */
-export function listDiscoveries(db: Db, sources?: readonly string[]): StoredDiscovery[] {
-  const rows = db
-    .prepare<[], DiscoveryRow>(
-      `SELECT d.*, a.url AS article_url, a.title AS article_title
-       FROM discoveries d JOIN articles a ON a.id = d.article_id
-       ORDER BY d.source, d.record_offset, d.coverage DESC`,
-    )
-    .all();
+export async function listDiscoveries(sql: Sql, sources?: readonly string[]): Promise<StoredDiscovery[]> {
+  const rows = await sql.all<DiscoveryRow>(
+    `SELECT d.id, d.source, d.record_offset, d.record_length, d.record_type, d.page_url, d.host,
+       d.captured_at, d.page_title, d.article_id, d.coverage, d.kind, d.verdict, d.violations,
+       d.checked_at, d.found_at, a.url AS article_url, a.title AS article_title
+     FROM discoveries d JOIN articles a ON a.id = d.article_id
+     ORDER BY d.source, d.record_offset, d.coverage DESC, d.id`,
+  );
   const wanted = sources ? new Set(sources) : undefined;
   return rows.filter((row) => !wanted || wanted.has(row.source)).map(toDiscovery);
 }
 
 /** Store the live check of a discovery (`discover --check`). */
-export function saveCheck(
-  db: Db,
+export async function saveCheck(
+  sql: Sql,
   id: number,
   verdict: string,
   violations: Discovery['violations'],
   now: Date,
-): void {
-  db.prepare('UPDATE discoveries SET verdict = ?, violations = ?, checked_at = ? WHERE id = ?').run(
+): Promise<void> {
+  await sql.run('UPDATE discoveries SET verdict = ?, violations = ?, checked_at = ? WHERE id = ?', [
     verdict,
     JSON.stringify(violations),
     now.toISOString(),
     id,
-  );
+  ]);
 }

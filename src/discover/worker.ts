@@ -1,7 +1,7 @@
 /**
  * A discover thread: it streams the files it is given and sends back each step (discoveries and
  * the offset to resume at); the parent thread writes them. It reads the store (the index, the
- * articles) through its own read-only connection and the shared prefilter.
+ * articles) through its own connection (read-only for SQLite) and the shared prefilter.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Site } from '../config/sites.ts';
@@ -11,7 +11,7 @@ import { openReader, runJob, type WorkerJobMessage, type WorkerReply } from './p
 import type { PrefilterData } from './prefilter.ts';
 
 const data = workerData as {
-  storeFile: string;
+  store: string;
   terms: Terms;
   sites: Site[];
   prefilter: PrefilterData;
@@ -19,7 +19,9 @@ const data = workerData as {
   maxPayloadBytes?: number;
   fetch?: FetchSettings;
 };
-const db = openReader(data.storeFile);
+const opened = openReader(data.store);
+// A store that cannot be opened fails each job with its message, not the thread.
+opened.catch(() => {});
 const controller = new AbortController();
 const reply = (message: WorkerReply) => parentPort?.postMessage(message);
 
@@ -28,18 +30,28 @@ parentPort?.on('message', (message: WorkerJobMessage | { stop: true }) => {
     controller.abort();
     return;
   }
-  runJob(
-    message.job,
-    message.start,
-    { db, terms: data.terms, sites: data.sites, prefilter: data.prefilter, minCoverage: data.minCoverage },
-    {
-      ...(data.maxPayloadBytes !== undefined ? { maxPayloadBytes: data.maxPayloadBytes } : {}),
-      ...(data.fetch ? { fetch: data.fetch } : {}),
-      signal: controller.signal,
-    },
-    (progress) => reply({ type: 'progress', progress }),
-  ).then(
-    (counts) => reply({ type: 'done', counts }),
-    (error: unknown) => reply({ type: 'error', message: (error as Error).message }),
-  );
+  opened
+    .then((sql) =>
+      runJob(
+        message.job,
+        message.start,
+        {
+          sql,
+          terms: data.terms,
+          sites: data.sites,
+          prefilter: data.prefilter,
+          minCoverage: data.minCoverage,
+        },
+        {
+          ...(data.maxPayloadBytes !== undefined ? { maxPayloadBytes: data.maxPayloadBytes } : {}),
+          ...(data.fetch ? { fetch: data.fetch } : {}),
+          signal: controller.signal,
+        },
+        (progress) => reply({ type: 'progress', progress }),
+      ),
+    )
+    .then(
+      (counts) => reply({ type: 'done', counts }),
+      (error: unknown) => reply({ type: 'error', message: (error as Error).message }),
+    );
 });

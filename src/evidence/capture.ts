@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { logger } from '../log.ts';
-import type { Db } from '../store/db.ts';
+import { placeholders, type Sql } from '../store/sql.ts';
 import { VERSION } from '../version.ts';
 import { type EvidenceRole, evidenceDirOf, putBlob, sha256Hex } from './files.ts';
 import { Camera, type ScreenshotOptions, type Shot } from './screenshot.ts';
@@ -93,17 +93,17 @@ const NAMES: Record<Exclude<EvidenceRole, 'manifest'>, { name: string; mediaType
   screenshot: { name: 'screenshot.png', mediaType: 'image/png' },
 };
 
-export async function captureEvidence(db: Db, options: CaptureOptions = {}): Promise<CaptureSummary> {
+export async function captureEvidence(sql: Sql, options: CaptureOptions = {}): Promise<CaptureSummary> {
   const summary: CaptureSummary = { captured: 0, withoutScreenshot: 0, withoutResponse: 0, failed: 0 };
   const log = logger().child({ stage: 'evidence' });
   let dir: string;
   try {
-    dir = options.dir ?? evidenceDirOf(db);
+    dir = options.dir ?? evidenceDirOf(sql);
   } catch (error) {
     log.warn({ err: error }, 'no evidence captured');
     return summary;
   }
-  const candidates = candidatesOf(db, options);
+  const candidates = await candidatesOf(sql, options);
   if (candidates.length === 0) return summary;
   const camera = options.screenshot === false ? undefined : new Camera(options.screenshot ?? {});
   // A page that reprints two articles is one exchange and one photograph, kept once.
@@ -117,7 +117,7 @@ export async function captureEvidence(db: Db, options: CaptureOptions = {}): Pro
         const key = `${candidate.page_url}\u0000${candidate.reprint_hash}`;
         let page = pages.get(key);
         if (!page) {
-          page = preparePage(db, candidate, camera, capturedAt);
+          page = preparePage(sql, candidate, camera, capturedAt);
           pages.set(key, page);
         }
         const prepared = await page;
@@ -187,7 +187,7 @@ export async function captureEvidence(db: Db, options: CaptureOptions = {}): Pro
           mediaType: 'application/json',
           ...putBlob(dir, 'manifest', manifestBytes),
         };
-        record(db, candidate, options.scanId ?? null, capturedAt, missing, [...files, manifestFile]);
+        await record(sql, candidate, options.scanId ?? null, capturedAt, missing, [...files, manifestFile]);
         summary.captured++;
         if (!prepared.shot?.taken) summary.withoutScreenshot++;
         if (missing.length) log.warn({ finding: candidate.id, missing }, 'evidence captured in part');
@@ -199,34 +199,38 @@ export async function captureEvidence(db: Db, options: CaptureOptions = {}): Pro
   } finally {
     await camera?.close();
   }
-  pruneExchanges(db);
+  await pruneExchanges(sql);
   log.info(summary, 'evidence captured');
   return summary;
 }
 
-function candidatesOf(db: Db, options: CaptureOptions): Candidate[] {
+async function candidatesOf(sql: Sql, options: CaptureOptions): Promise<Candidate[]> {
   const select = `SELECT f.id, f.page_url, f.reprint_hash, f.article_id, f.article_url, f.article_title,
       f.site, f.violations FROM findings f
     WHERE f.verdict = 'violation'
       AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.finding_id = f.id AND e.reprint_hash = f.reprint_hash)`;
   if (options.findingIds) {
-    return db
-      .prepare(`${select} AND f.id IN (SELECT value FROM json_each(?)) ORDER BY f.id`)
-      .all(JSON.stringify(options.findingIds)) as Candidate[];
+    // A few ids someone chose: one place each (the dialect's JSON list gives text, not ids).
+    if (options.findingIds.length === 0) return [];
+    return sql.all<Candidate>(
+      `${select} AND f.id IN ${placeholders(options.findingIds.length)} ORDER BY f.id`,
+      options.findingIds,
+    );
   }
   if (options.scanId === undefined) return [];
-  return db.prepare(`${select} AND f.last_scan = ? ORDER BY f.id`).all(options.scanId) as Candidate[];
+  return sql.all<Candidate>(`${select} AND f.last_scan = ? ORDER BY f.id`, [options.scanId]);
 }
 
 async function preparePage(
-  db: Db,
+  sql: Sql,
   candidate: Candidate,
   camera: Camera | undefined,
   capturedAt: Date,
 ): Promise<{ warc?: Uint8Array; shot?: Shot; raw?: RawRow }> {
-  const raw = db
-    .prepare('SELECT * FROM crawl_raw WHERE url = ? AND body_hash = ?')
-    .get(candidate.page_url, candidate.reprint_hash) as RawRow | undefined;
+  const raw = await sql.get<RawRow>('SELECT * FROM crawl_raw WHERE url = ? AND body_hash = ?', [
+    candidate.page_url,
+    candidate.reprint_hash,
+  ]);
   if (!raw) return {};
   const exchange: Exchange = {
     url: raw.url,
@@ -268,46 +272,42 @@ function rulesOf(violations: string): string[] {
   }
 }
 
-function record(
-  db: Db,
+async function record(
+  sql: Sql,
   candidate: Candidate,
   scanId: number | null,
   capturedAt: Date,
   missing: string[],
   files: ManifestFile[],
-): void {
-  db.transaction(() => {
-    const { lastInsertRowid } = db
-      .prepare(
-        `INSERT INTO evidence (finding_id, scan_id, captured_at, page_url, reprint_hash, missing)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
+): Promise<void> {
+  await sql.tx(async () => {
+    const row = await sql.get<{ id: number }>(
+      `INSERT INTO evidence (finding_id, scan_id, captured_at, page_url, reprint_hash, missing)
+       VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+      [
         candidate.id,
         scanId,
         capturedAt.toISOString(),
         candidate.page_url,
         candidate.reprint_hash,
         JSON.stringify(missing),
-      );
-    const insert = db.prepare(
-      'INSERT INTO evidence_files (evidence_id, role, name, media_type, sha256, bytes) VALUES (?, ?, ?, ?, ?, ?)',
+      ],
     );
-    for (const file of files) {
-      insert.run(lastInsertRowid, file.role, file.name, file.mediaType, file.sha256, file.bytes);
-    }
-  })();
+    await sql.batch(
+      'INSERT INTO evidence_files (evidence_id, role, name, media_type, sha256, bytes) VALUES (?, ?, ?, ?, ?, ?)',
+      files.map((file) => [row!.id, file.role, file.name, file.mediaType, file.sha256, file.bytes]),
+    );
+  });
 }
 
 /**
  * Keep only the newest response of each URL: an older one can no longer become evidence (a
  * finding's evidence is of the body the last scan judged), and bodies are the bulk of a store.
  */
-export function pruneExchanges(db: Db): number {
-  return db
-    .prepare(
-      `DELETE FROM crawl_raw WHERE body_hash IS NOT (
-         SELECT s.body_hash FROM crawl_snapshots s WHERE s.url = crawl_raw.url ORDER BY s.pass_id DESC LIMIT 1)`,
-    )
-    .run().changes;
+export async function pruneExchanges(sql: Sql): Promise<number> {
+  const { changes } = await sql.run(
+    `DELETE FROM crawl_raw WHERE body_hash IS DISTINCT FROM (
+       SELECT s.body_hash FROM crawl_snapshots s WHERE s.url = crawl_raw.url ORDER BY s.pass_id DESC LIMIT 1)`,
+  );
+  return changes;
 }

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { SyndicateError } from '../errors.ts';
 import { AtomicWrites } from '../files/atomic.ts';
-import { type FindingRow, toFinding } from '../findings/_rows.ts';
-import type { Finding } from '../findings/index.ts';
-import type { Db } from '../store/db.ts';
+import { type Finding, getFinding } from '../findings/index.ts';
+import type { Sql } from '../store/sql.ts';
 import { escapeHtml, htmlLink } from '../text/html.ts';
 import { VERSION } from '../version.ts';
 import { evidenceDirOf, getBlob } from './files.ts';
@@ -20,15 +19,17 @@ export interface ExportedFinding {
  * does not exist or has no evidence, or a file that changed since capture, fails the export before
  * anything is written.
  */
-export function exportEvidence(db: Db, findingIds: number[], outDir: string): ExportedFinding[] {
-  const dir = evidenceDirOf(db);
+export async function exportEvidence(
+  sql: Sql,
+  findingIds: number[],
+  outDir: string,
+): Promise<ExportedFinding[]> {
+  const dir = evidenceDirOf(sql);
   const plan: Array<ExportedFinding & { blobs: Array<{ path: string; bytes: Buffer }> }> = [];
   for (const id of findingIds) {
-    // The findings module reads through `Sql` now (async); this module still reads synchronously.
-    const row = db.prepare('SELECT * FROM findings WHERE id = ?').get(id) as FindingRow | undefined;
-    const finding = row && toFinding(row);
+    const finding = await getFinding(sql, id);
     if (!finding) throw new SyndicateError('usage', `no finding ${id}`);
-    const captures = listEvidence(db, id);
+    const captures = await listEvidence(sql, id);
     if (captures.length === 0) {
       throw new SyndicateError(
         'usage',

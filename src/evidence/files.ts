@@ -3,17 +3,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SyndicateError } from '../errors.ts';
 import { writeFileAtomic } from '../files/atomic.ts';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 
 /**
  * Evidence files live next to the store, in `evidence/`, each named by its SHA-256: a file that
- * changed no longer has the name it is recorded under, and the same bytes are kept once.
+ * changed no longer has the name it is recorded under, and the same bytes are kept once. A
+ * PostgreSQL store has no folder of its own to put them beside.
  */
-export function evidenceDirOf(db: Db): string {
-  if (db.memory || !db.name) {
+export function evidenceDirOf(sql: Sql): string {
+  if (sql.engine !== 'sqlite') {
+    throw new SyndicateError('store', 'a PostgreSQL store keeps no evidence files yet', { file: sql.target });
+  }
+  if (sql.target === ':memory:' || sql.target === '') {
     throw new SyndicateError('store', 'an in-memory store keeps no evidence files');
   }
-  return join(dirname(resolve(db.name)), 'evidence');
+  return join(dirname(resolve(sql.target)), 'evidence');
 }
 
 export const EXTENSIONS = { warc: 'warc.gz', screenshot: 'png', manifest: 'json' } as const;

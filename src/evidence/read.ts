@@ -1,5 +1,5 @@
 import { SyndicateError } from '../errors.ts';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import { type EvidenceRole, evidenceDirOf, getBlob } from './files.ts';
 
 /** One file of a capture, as the store records it. */
@@ -47,16 +47,16 @@ interface FileRow {
 const ROLE_ORDER: Record<EvidenceRole, number> = { screenshot: 0, warc: 1, manifest: 2 };
 
 /** A finding's captures, newest first, each with its files (screenshot, WARC, manifest). */
-export function listEvidence(db: Db, findingId: number): EvidenceCapture[] {
-  const captures = db
-    .prepare('SELECT * FROM evidence WHERE finding_id = ? ORDER BY id DESC')
-    .all(findingId) as CaptureRow[];
+export async function listEvidence(sql: Sql, findingId: number): Promise<EvidenceCapture[]> {
+  const captures = await sql.all<CaptureRow>('SELECT * FROM evidence WHERE finding_id = ? ORDER BY id DESC', [
+    findingId,
+  ]);
   if (captures.length === 0) return [];
-  const files = db
-    .prepare(
-      'SELECT f.* FROM evidence_files f JOIN evidence e ON e.id = f.evidence_id WHERE e.finding_id = ?',
-    )
-    .all(findingId) as FileRow[];
+  const files = await sql.all<FileRow>(
+    `SELECT f.* FROM evidence_files f JOIN evidence e ON e.id = f.evidence_id WHERE e.finding_id = ?
+     ORDER BY f.evidence_id, f.role`,
+    [findingId],
+  );
   return captures.map((row) => ({
     id: row.id,
     findingId: row.finding_id,
@@ -82,17 +82,16 @@ export function listEvidence(db: Db, findingId: number): EvidenceCapture[] {
  * The bytes of one evidence file of a finding, named by its SHA-256, checked against it. Throws
  * (code `store`) when the finding has no such file, or the file is missing or changed on disk.
  */
-export function readEvidenceFile(
-  db: Db,
+export async function readEvidenceFile(
+  sql: Sql,
   findingId: number,
   sha256: string,
-): { file: EvidenceFile; bytes: Buffer } {
-  const row = db
-    .prepare(
-      `SELECT f.* FROM evidence_files f JOIN evidence e ON e.id = f.evidence_id
-       WHERE e.finding_id = ? AND f.sha256 = ? LIMIT 1`,
-    )
-    .get(findingId, sha256) as FileRow | undefined;
+): Promise<{ file: EvidenceFile; bytes: Buffer }> {
+  const row = await sql.get<FileRow>(
+    `SELECT f.* FROM evidence_files f JOIN evidence e ON e.id = f.evidence_id
+     WHERE e.finding_id = ? AND f.sha256 = ? ORDER BY f.evidence_id, f.role LIMIT 1`,
+    [findingId, sha256],
+  );
   if (!row) throw new SyndicateError('store', `finding ${findingId} has no evidence file ${sha256}`);
   const file: EvidenceFile = {
     role: row.role,
@@ -101,15 +100,15 @@ export function readEvidenceFile(
     sha256: row.sha256,
     bytes: row.bytes,
   };
-  return { file, bytes: getBlob(evidenceDirOf(db), row.sha256, row.role) };
+  return { file, bytes: getBlob(evidenceDirOf(sql), row.sha256, row.role) };
 }
 
 /** Every file of a capture checked against its hash: the problems found, none when it holds. */
-export function verifyCapture(db: Db, capture: EvidenceCapture): string[] {
+export function verifyCapture(sql: Sql, capture: EvidenceCapture): string[] {
   const problems: string[] = [];
   for (const file of capture.files) {
     try {
-      getBlob(evidenceDirOf(db), file.sha256, file.role);
+      getBlob(evidenceDirOf(sql), file.sha256, file.role);
     } catch (error) {
       problems.push(`${file.name}: ${(error as Error).message}`);
     }

@@ -1,5 +1,6 @@
 import { escapeHtml } from '../text/html.ts';
 import { validUnicode, xmlAttribute, xmlSafe, xmlText } from '../text/xml.ts';
+import { type ItemPieces, RENDER_PIECES } from './_pieces.ts';
 import { headerLinks } from './_tokens.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
 import { feedUri, MARKUP_LIKE, xmlHtml } from './text.ts';
@@ -29,7 +30,7 @@ function title(indent: string, text: string): string {
 
 const element = (indent: string, name: string, text: string) => `${indent}<${name}>${text}</${name}>\n`;
 
-export function renderAtom(document: FeedDocument): string {
+export function renderAtom(document: FeedDocument, pieces: ItemPieces = RENDER_PIECES): string {
   let namespaces = '';
   if (document.archive?.isArchive) namespaces += HISTORY_NAMESPACE;
   if (document.tombstones.length > 0) namespaces += TOMBSTONE_NAMESPACE;
@@ -54,8 +55,12 @@ export function renderAtom(document: FeedDocument): string {
   xml += element(indent, 'rights', xmlText(document.copyright));
   xml += atomHeader(document);
   const updated = distinctUpdated(document.items);
-  for (const [index, item] of document.items.entries())
-    xml += atomEntry(item, updated[index]!, document.language);
+  const { language } = document;
+  for (const [index, item] of document.items.entries()) {
+    xml += pieces.piece(item, 'atom-head', language, () => atomEntryHead(item, language), xml.length);
+    xml += element('        ', 'updated', updated[index]!.toISOString());
+    xml += pieces.piece(item, 'atom-tail', language, () => atomEntryTail(item), xml.length);
+  }
   return `${xml}</feed>\n`;
 }
 
@@ -77,7 +82,8 @@ function atomHeader(document: FeedDocument): string {
   return header;
 }
 
-function atomEntry(item: FeedItem, updated: Date, feedLanguage: string): string {
+/** An entry up to its `updated` element. */
+function atomEntryHead(item: FeedItem, feedLanguage: string): string {
   const indent = '        ';
   const language =
     item.language && item.language.toLowerCase() !== feedLanguage.toLowerCase()
@@ -91,8 +97,13 @@ function atomEntry(item: FeedItem, updated: Date, feedLanguage: string): string 
   }
   xml += element(indent, 'id', xmlText(item.atomId));
   xml += `${indent}<link href="${xmlAttribute(feedUri(item.url, 'iri'))}"/>\n`;
-  xml += element(indent, 'updated', updated.toISOString());
-  xml += `${indent}<summary type="html">${xmlHtml(item.summaryHtml)}</summary>\n`;
+  return xml;
+}
+
+/** An entry after its `updated` element. */
+function atomEntryTail(item: FeedItem): string {
+  const indent = '        ';
+  let xml = `${indent}<summary type="html">${xmlHtml(item.summaryHtml)}</summary>\n`;
   if (item.full) xml += `${indent}<content type="html">${xmlHtml(item.contentHtml)}</content>\n`;
   for (const author of item.authors) {
     xml += `${indent}<author>\n${element(`${indent}    `, 'name', xmlText(author.name))}`;

@@ -13,9 +13,11 @@ import {
 } from '../files/atomic.ts';
 import { logger } from '../log.ts';
 import { storeRevision } from '../store/articles.ts';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import { codeVersion } from '../version.ts';
+import type { ItemPieces } from './_pieces.ts';
 import { renderAtom } from './atom1.ts';
+import { Fragments, type FragmentsStatistics, fragmentKey } from './fragments.ts';
 import { renderHtmlView, viewFileName } from './html-view.ts';
 import { renderJsonFeed } from './json-feed.ts';
 import {
@@ -54,7 +56,7 @@ import { renderRss } from './rss2.ts';
  * flushed to disk together, once, before any of them replaces the old one (`AtomicWrites`).
  */
 
-export const RENDERERS: Record<FeedFormat, (document: FeedDocument) => string> = {
+export const RENDERERS: Record<FeedFormat, (document: FeedDocument, pieces?: ItemPieces) => string> = {
   rss: renderRss,
   atom: renderAtom,
   json: renderJsonFeed,
@@ -91,6 +93,8 @@ export interface BuildResult {
   selected: string[];
   /** Feeds whose subscription document changed on disk: the ones to announce to WebSub hubs. */
   changed: string[];
+  /** What the item fragment cache saved (`fragments.ts`). */
+  fragments: FragmentsStatistics;
 }
 
 interface FileRecord {
@@ -164,6 +168,14 @@ function sweepStaleTemporaryFiles(out: string): void {
 
 const hashOf = (...parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 
+/**
+ * What every item's pieces depend on besides the article, the feed's item options and the
+ * document's language: the code that renders them and the publisher (`fragments.ts`).
+ */
+export function fragmentContext(publisher: Publisher): string {
+  return hashOf(codeVersion(RENDERING_CODE), publisher);
+}
+
 function itemsKey(config: string, extra: unknown, selected: readonly SelectedArticle[]): string {
   const hash = createHash('sha256').update(config).update(JSON.stringify(extra));
   for (const article of selected) hash.update(`\n${article.id}\u0000${article.hash}`);
@@ -174,25 +186,27 @@ function itemsKey(config: string, extra: unknown, selected: readonly SelectedArt
  * What the articles written since `revision` were and are: the feeds whose filters take any of
  * them are the ones to select again. 'everything' when there is too much to sort out.
  */
-function changesSince(db: Db, revision: number): ArticleFacts[] | 'everything' {
-  const written = db
-    .prepare<[number, number], { id: string; language: string | null }>(
-      'SELECT id, language FROM articles INDEXED BY articles_revision WHERE revision > ? LIMIT ?',
-    )
-    .all(revision, MAX_TRACKED_CHANGES + 1);
-  const departed = db
-    .prepare<[number, number], { language: string | null; terms: string }>(
-      'SELECT language, terms FROM article_departures WHERE revision > ? LIMIT ?',
-    )
-    .all(revision, MAX_TRACKED_CHANGES + 1);
+async function changesSince(sql: Sql, revision: number): Promise<ArticleFacts[] | 'everything'> {
+  const written = await sql.all<{ id: string; language: string | null }>(
+    `SELECT id, language FROM articles${sql.engine === 'sqlite' ? ' INDEXED BY articles_revision' : ''} WHERE revision > ? LIMIT ?`,
+    [revision, MAX_TRACKED_CHANGES + 1],
+  );
+  const departed = await sql.all<{ language: string | null; terms: string }>(
+    'SELECT language, terms FROM article_departures WHERE revision > ? LIMIT ?',
+    [revision, MAX_TRACKED_CHANGES + 1],
+  );
   if (written.length + departed.length > MAX_TRACKED_CHANGES) return 'everything';
-  const terms = db
-    .prepare<[string], [string, string, string]>(
-      'SELECT kind, scheme, value FROM article_terms WHERE article_id = ?',
-    )
-    .raw();
+  const terms = async (id: string) =>
+    (
+      await sql.all<{ kind: string; scheme: string; value: string }>(
+        'SELECT kind, scheme, value FROM article_terms WHERE article_id = ?',
+        [id],
+      )
+    ).map(({ kind, scheme, value }) => [kind, scheme, value] as const);
+  const facts: ArticleFacts[] = [];
+  for (const { id, language } of written) facts.push({ language, terms: await terms(id) });
   return [
-    ...written.map(({ id, language }) => ({ language, terms: terms.all(id) })),
+    ...facts,
     ...departed.map(({ language, terms: json }) => ({
       language,
       terms: JSON.parse(json) as Array<[string, string, string]>,
@@ -202,37 +216,36 @@ function changesSince(db: Db, revision: number): ArticleFacts[] | 'everything' {
 
 /** Entries readers saw in the feed whose articles have since left the store, newest removal first. */
 class Tombstones {
-  private readonly exists;
-  private readonly departure;
-
   constructor(
-    db: Db,
+    private readonly sql: Sql,
     private readonly publisher: Publisher,
-  ) {
-    this.exists = db.prepare<[string], number>('SELECT 1 FROM articles WHERE id = ?').pluck();
-    this.departure = db.prepare<[string], { removed_at: string }>(
-      `SELECT removed_at FROM article_departures WHERE article_id = ? AND removed_at IS NOT NULL
-       ORDER BY revision DESC LIMIT 1`,
-    );
+  ) {}
+
+  private async exists(id: string): Promise<boolean> {
+    return (await this.sql.get('SELECT 1 AS found FROM articles WHERE id = ?', [id])) !== undefined;
   }
 
-  next(
+  async next(
     before: FeedRecord | undefined,
     selected: readonly SelectedArticle[],
     keep: number,
-  ): TombstoneRecord[] {
+  ): Promise<TombstoneRecord[]> {
     const now = new Set(selected.map((article) => article.id));
     const fresh: TombstoneRecord[] = [];
     for (const id of before?.items ?? []) {
-      if (now.has(id) || this.exists.get(id) !== undefined) continue;
-      const departure = this.departure.get(id);
+      if (now.has(id) || (await this.exists(id))) continue;
+      const departure = await this.sql.get<{ removed_at: string }>(
+        `SELECT removed_at FROM article_departures WHERE article_id = ? AND removed_at IS NOT NULL
+         ORDER BY revision DESC LIMIT 1`,
+        [id],
+      );
       if (!departure) continue;
       fresh.push({ id, ref: atomEntryId(id, this.publisher), when: departure.removed_at });
     }
     // An article that came back is no longer gone; the newest removals are kept, as many as the feed's items.
-    const kept = (before?.tombstones ?? []).filter(
-      (tombstone) => !now.has(tombstone.id) && !this.exists.get(tombstone.id),
-    );
+    const kept: TombstoneRecord[] = [];
+    for (const tombstone of before?.tombstones ?? [])
+      if (!now.has(tombstone.id) && !(await this.exists(tombstone.id))) kept.push(tombstone);
     const seen = new Set<string>();
     return [...fresh, ...kept]
       .sort((a, b) => (a.when < b.when ? 1 : a.when > b.when ? -1 : a.id < b.id ? -1 : 1))
@@ -241,7 +254,7 @@ class Tombstones {
   }
 }
 
-export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): BuildResult {
+export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOptions): Promise<BuildResult> {
   const { out, force = false, fileOps = nodeFileOps } = options;
   try {
     mkdirSync(out, { recursive: true });
@@ -254,7 +267,10 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
   const { publisher } = config;
   const manifestFile = join(out, MANIFEST_FILE);
   const previous = readManifest(manifestFile);
-  const state = storeRevision(db);
+  const state = await storeRevision(sql);
+  const context = fragmentContext(publisher);
+  // --force trusts no cache: every item is prepared and every piece rendered, as if for the first time.
+  const fragments = new Fragments(out, context, !force);
   const next: Manifest = {
     version: MANIFEST_FORMAT,
     storeId: state.storeId,
@@ -268,6 +284,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
     removed: [],
     selected: [],
     changed: [],
+    fragments: fragments.statistics,
   };
   const log = logger();
   // A store put back to an older copy has a lower revision: nothing in the manifest can be trusted.
@@ -280,7 +297,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
     ? 'everything'
     : previous.revision === state.revision
       ? []
-      : changesSince(db, previous.revision!);
+      : await changesSince(sql, previous.revision!);
   let selector: FeedSelector | undefined;
   let tombstones: Tombstones | undefined;
   let articles: ArticleCache | undefined;
@@ -291,20 +308,32 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
   /** Files whose size and time go into the manifest once the batch is in place. */
   const toRecord: Array<[Record<string, FileRecord>, string]> = [];
   const write = (name: string, content: string): boolean => {
-    const wrote = writes.stage(join(out, name), content, { ifChanged: true });
+    // The file's text as the fragment cache read it (unchanged since it was written), if it did:
+    // compared as it is, rather than read from disk again.
+    const before = fragments.textOf(name);
+    const wrote =
+      before === undefined
+        ? writes.stage(join(out, name), content, { ifChanged: true })
+        : before !== content && writes.stage(join(out, name), content);
     (wrote ? result.written : result.unchanged).push(name);
     return wrote;
   };
   const prepare = (definition: FeedDefinition, { id, hash }: SelectedArticle): FeedItem => {
     const full = definition.content === 'full';
-    const cacheKey = `${hash}\u0000${full}\u0000${definition.attribution}\u0000${id}`;
-    let item = prepared.get(cacheKey);
+    const { attribution } = definition;
+    const key = fragmentKey(context, full, attribution, id, hash);
+    let item = prepared.get(key);
     if (!item) {
-      articles ??= new ArticleCache(db);
-      item = prepareItem(articles.get(id), publisher, full, definition.attribution);
-      prepared.set(cacheKey, item);
+      // Prepared only when one of its pieces is missing: its record was loaded with the feed's.
+      item = fragments.item(key, () => prepareItem(articles!.get(id), publisher, full, attribution));
+      prepared.set(key, item);
     }
     return item;
+  };
+  /** Read the records of the items about to be prepared, those not read yet, in a few statements. */
+  const load = async (items: readonly SelectedArticle[]) => {
+    articles ??= new ArticleCache(sql);
+    await articles.load(items.map((article) => article.id));
   };
   /** Render a document in each format; returns whether any file changed. */
   const render = (
@@ -316,7 +345,8 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
     let changed = false;
     for (const format of definition.formats) {
       const name = feedFileName(definition.id, format, page);
-      if (write(name, RENDERERS[format](document))) changed = true;
+      const text = fragments.document(name, () => RENDERERS[format](document, fragments), page === undefined);
+      if (write(name, text)) changed = true;
       toRecord.push([files, name]);
     }
     return changed;
@@ -344,13 +374,16 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
         continue;
       }
 
-      selector ??= new FeedSelector(db);
-      tombstones ??= new Tombstones(db, publisher);
+      selector ??= new FeedSelector(sql);
+      tombstones ??= new Tombstones(sql, publisher);
       result.selected.push(definition.id);
+      fragments.open(definition.id);
       const pageSize = definition.archive?.pageSize;
-      const all = pageSize ? selector.select(definition, publisher, Number.MAX_SAFE_INTEGER) : undefined;
-      const selected = all ? all.slice(0, definition.limit) : selector.select(definition, publisher);
-      const gone = definition.tombstones ? tombstones.next(before, selected, definition.limit) : [];
+      const all = pageSize
+        ? await selector.select(definition, publisher, Number.MAX_SAFE_INTEGER)
+        : undefined;
+      const selected = all ? all.slice(0, definition.limit) : await selector.select(definition, publisher);
+      const gone = definition.tombstones ? await tombstones.next(before, selected, definition.limit) : [];
       const pageCount = all && pageSize ? Math.floor(all.length / pageSize) : 0;
       const archive: ArchiveLinks | undefined = pageSize
         ? { isArchive: false, ...(pageCount > 0 ? { prev: feedUrls(definition, publisher, pageCount) } : {}) }
@@ -370,9 +403,13 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
         viewFileName(definition.id),
       ];
       if (!force && before?.key === key && mainNames.every((name) => intact(out, before.files[name], name))) {
-        for (const name of mainNames) files[name] = before.files[name]!;
+        for (const name of mainNames) {
+          files[name] = before.files[name]!;
+          fragments.keep(name);
+        }
         result.unchanged.push(...mainNames);
       } else {
+        await load(selected);
         const document = buildFeedDocument(
           definition,
           publisher,
@@ -381,7 +418,10 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
         );
         if (render(definition, document, undefined, files)) result.changed.push(definition.id);
         const view = viewFileName(definition.id);
-        write(view, renderHtmlView(document));
+        write(
+          view,
+          fragments.document(view, () => renderHtmlView(document, fragments)),
+        );
         toRecord.push([files, view]);
         log.debug({ feed: definition.id, items: selected.length }, 'feed rendered');
       }
@@ -406,10 +446,14 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
             before?.pages?.[page - 1] === pageKey &&
             names.every((name) => intact(out, before.files[name], name))
           ) {
-            for (const name of names) files[name] = before.files[name]!;
+            for (const name of names) {
+              files[name] = before.files[name]!;
+              fragments.keep(name);
+            }
             result.unchanged.push(...names);
             continue;
           }
+          await load(items);
           const document = buildFeedDocument(
             definition,
             publisher,
@@ -439,6 +483,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
 
   // Files of feeds that are no longer defined (or formats, or archive pages, no longer there) go.
   const current = new Set(Object.values(next.feeds).flatMap((feed) => Object.keys(feed.files)));
+  for (const id of Object.keys(previous.feeds)) if (!next.feeds[id]) fragments.forget(id);
   for (const feed of Object.values(previous.feeds)) {
     for (const name of Object.keys(feed.files)) {
       if (current.has(name)) continue;
@@ -459,6 +504,7 @@ export function buildFeeds(db: Db, config: FeedConfig, options: BuildOptions): B
     Object.keys(previous.feeds).length === Object.keys(next.feeds).length;
   // Nothing selected, nothing new: the manifest on disk is the one this build would write.
   if (reusedAll) return result;
+  fragments.save();
   const manifest = `${JSON.stringify(next)}\n`;
   writeIfChanged(manifestFile, manifest, fileOps === nodeFileOps ? unflushedFileOps : fileOps);
   return result;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { FeedFormat } from '../config/feeds.ts';
 import { escapeHtml } from '../text/html.ts';
-import type { FeedDocument } from './model.ts';
+import { type ItemPieces, RENDER_PIECES } from './_pieces.ts';
+import type { FeedDocument, FeedItem } from './model.ts';
 
 /**
  * The page a person sees who opens a feed's address in a browser: what a feed is and how to
@@ -48,7 +49,7 @@ function date(iso: string, language: string): string {
   return formats.get(language)?.format(new Date(iso)) ?? iso.slice(0, 10);
 }
 
-export function renderHtmlView(document: FeedDocument): string {
+export function renderHtmlView(document: FeedDocument, pieces: ItemPieces = RENDER_PIECES): string {
   const formats = (Object.entries(document.self) as Array<[FeedFormat, string]>).filter(([, url]) => url);
   const subscribe = formats
     .map(
@@ -56,20 +57,8 @@ export function renderHtmlView(document: FeedDocument): string {
         `<li>${FORMAT_NAMES[format]}: <a href="${escapeHtml(url)}" type="${format === 'json' ? 'application/feed+json' : `application/${format}+xml`}"><code>${escapeHtml(url)}</code></a></li>`,
     )
     .join('\n');
-  const items = document.items
-    .map((item) => {
-      const authors = item.authors.map((author) => escapeHtml(author.name)).join(', ');
-      const language =
-        item.language && item.language !== document.language ? ` lang="${escapeHtml(item.language)}"` : '';
-      return `<article${language}>
-<h2><a href="${escapeHtml(item.url)}">${escapeHtml(item.title)}</a></h2>
-<p class="meta"><time datetime="${escapeHtml(item.published)}">${escapeHtml(date(item.published, document.language))}</time>${authors ? ` · ${authors}` : ''}</p>
-${item.summary ? `<p>${escapeHtml(item.summary)}</p>` : ''}
-${item.creditHtml ? `<div class="credit">${item.creditHtml}</div>` : ''}
-</article>`;
-    })
-    .join('\n');
-  return `<!doctype html>
+  const { language } = document;
+  const top = `<!doctype html>
 <html lang="${escapeHtml(document.language)}">
 <head>
 <meta charset="utf-8">
@@ -89,10 +78,32 @@ ${subscribe}
 </div>
 </header>
 <main>
-${items || '<p>No articles yet.</p>'}
+`;
+  let at = top.length;
+  const items = document.items
+    .map((item) => {
+      const text = pieces.piece(item, 'view', language, () => viewItem(item, language), at);
+      at += text.length + '\n'.length;
+      return text;
+    })
+    .join('\n');
+  return `${top}${items || '<p>No articles yet.</p>'}
 </main>
 <footer><p>${escapeHtml(document.copyright)}</p></footer>
 </body>
 </html>
 `;
+}
+
+/** One item of the view: title, date, authors, summary and the attribution block. */
+function viewItem(item: FeedItem, documentLanguage: string): string {
+  const authors = item.authors.map((author) => escapeHtml(author.name)).join(', ');
+  const language =
+    item.language && item.language !== documentLanguage ? ` lang="${escapeHtml(item.language)}"` : '';
+  return `<article${language}>
+<h2><a href="${escapeHtml(item.url)}">${escapeHtml(item.title)}</a></h2>
+<p class="meta"><time datetime="${escapeHtml(item.published)}">${escapeHtml(date(item.published, documentLanguage))}</time>${authors ? ` · ${authors}` : ''}</p>
+${item.summary ? `<p>${escapeHtml(item.summary)}</p>` : ''}
+${item.creditHtml ? `<div class="credit">${item.creditHtml}</div>` : ''}
+</article>`;
 }

@@ -1,4 +1,5 @@
 import { validUnicode } from '../text/xml.ts';
+import { type ItemPieces, RENDER_PIECES } from './_pieces.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
 import { feedUri } from './text.ts';
 
@@ -11,7 +12,7 @@ import { feedUri } from './text.ts';
  */
 export const JSON_FEED_VERSION = 'https://jsonfeed.org/version/1.1';
 
-export function renderJsonFeed(document: FeedDocument): string {
+export function renderJsonFeed(document: FeedDocument, pieces: ItemPieces = RENDER_PIECES): string {
   const feed: Record<string, unknown> = {
     version: JSON_FEED_VERSION,
     title: document.title,
@@ -28,8 +29,28 @@ export function renderJsonFeed(document: FeedDocument): string {
   // RFC 5005 in JSON Feed's terms: the next page is the next older archive document.
   if (document.archive?.prev?.json) feed.next_url = document.archive.prev.json;
   if (document.hubs.length > 0) feed.hubs = document.hubs.map((url) => ({ type: 'WebSub', url }));
-  feed.items = document.items.map(jsonItem);
-  return `${JSON.stringify(feed, (_key, value: unknown) => (typeof value === 'string' ? validUnicode(value) : value), 2)}\n`;
+  // Items are written one by one, as `JSON.stringify` lays them out in the feed (four spaces in),
+  // so that each is a piece of text of its own; `items` is the feed's last member.
+  feed.items = [];
+  const head = JSON.stringify(feed, validStrings, 2);
+  if (document.items.length === 0) return `${head}\n`;
+  const { language } = document;
+  const opening = `${head.slice(0, -'[]\n}'.length)}[\n`;
+  let at = opening.length;
+  const items = document.items.map((item) => {
+    const text = pieces.piece(item, 'json', language, () => jsonItemText(item), at);
+    at += text.length + ',\n'.length;
+    return text;
+  });
+  return `${opening}${items.join(',\n')}\n  ]\n}\n`;
+}
+
+const validStrings = (_key: string, value: unknown) =>
+  typeof value === 'string' ? validUnicode(value) : value;
+
+/** An item as it stands in the feed's `items`: JSON strings hold no raw newline, so every one is layout. */
+function jsonItemText(item: FeedItem): string {
+  return `    ${JSON.stringify(jsonItem(item), validStrings, 2).replaceAll('\n', '\n    ')}`;
 }
 
 function jsonItem(item: FeedItem): Record<string, unknown> {

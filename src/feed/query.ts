@@ -1,7 +1,6 @@
-import type { Statement } from 'better-sqlite3';
 import type { FeedDefinition, Publisher } from '../config/feeds.ts';
 import type { Article } from '../store/article.ts';
-import type { Db } from '../store/db.ts';
+import type { Dialect, Param, Sql } from '../store/sql.ts';
 
 /**
  * Which articles a feed carries: its filter over `article_terms` (authors, categories by scheme,
@@ -37,7 +36,7 @@ function termGroups(definition: FeedDefinition): TermGroup[] {
   return groups;
 }
 
-function termCondition(group: TermGroup, alias: string): { sql: string; params: unknown[] } {
+function termCondition(group: TermGroup, alias: string): { sql: string; params: Param[] } {
   const scheme = group.scheme === undefined ? '' : ` AND ${alias}.scheme = ?`;
   return {
     sql: `${alias}.kind = ?${scheme} AND ${alias}.value IN (${group.values.map(() => '?').join(', ')})`,
@@ -45,13 +44,26 @@ function termCondition(group: TermGroup, alias: string): { sql: string; params: 
   };
 }
 
+/** The language filter in SQL: the article's language, else the publisher's, is `language` or a variant of it. */
+function languageCondition(
+  dialect: Dialect,
+  language: string,
+  publisher: Publisher,
+): { sql: string; params: Param[] } {
+  return {
+    sql: `(${dialect.equalsIgnoringCase('coalesce(a.language, ?)', '?')} OR ${dialect.likeIgnoringCase('coalesce(a.language, ?)', '?')})`,
+    params: [publisher.language, language, publisher.language, `${language}-%`],
+  };
+}
+
 /** The selection as one SQL statement (slow on a large store: the reference for tests). */
 export function feedQuery(
   definition: FeedDefinition,
   publisher: Publisher,
-): { sql: string; params: unknown[] } {
+  dialect: Dialect,
+): { sql: string; params: Param[] } {
   const where: string[] = [];
-  const params: unknown[] = [];
+  const params: Param[] = [];
   for (const group of termGroups(definition)) {
     const condition = termCondition(group, 't');
     where.push(`EXISTS (SELECT 1 FROM article_terms t WHERE t.article_id = a.id AND ${condition.sql})`);
@@ -59,8 +71,9 @@ export function feedQuery(
   }
   const { language } = definition.filter;
   if (language) {
-    where.push('(coalesce(a.language, ?) = ? COLLATE NOCASE OR coalesce(a.language, ?) LIKE ?)');
-    params.push(publisher.language, language, publisher.language, `${language}-%`);
+    const condition = languageCondition(dialect, language, publisher);
+    where.push(condition.sql);
+    params.push(...condition.params);
   }
   const sql =
     `SELECT a.id, a.hash FROM articles a${where.length ? ` WHERE ${where.join(' AND ')}` : ''}` +
@@ -68,7 +81,6 @@ export function feedQuery(
   params.push(definition.limit);
   return { sql, params };
 }
-
 /** Whether an article's language (or the publisher's, when it has none) is `wanted` or a variant of it. */
 export function languageMatches(language: string | null, publisher: Publisher, wanted: string): boolean {
   const actual = (language ?? publisher.language).toLowerCase();
@@ -100,49 +112,45 @@ export function filterMatches(
   );
 }
 
+/** Candidate rows read at a time, beyond the items still wanted: a term of several values repeats articles. */
+const SLACK_ROWS = 16;
+
 /**
  * Selects the articles of feeds, each from the indexes that answer its filter directly: an
  * unfiltered feed walks `articles_newest`; a filtered one walks the newest-first range of one of
  * its terms in `article_terms_newest` (the rarest, when it has several) and checks each candidate's
  * other terms by primary key, stopping once it has its items. Hash and language come from the
- * covering index, so no article row is read. The definitions argument is accepted for callers of
- * the earlier, read-everything-first selector and no longer needed.
+ * covering index, so no article row is read. On SQLite the indexes are named (`INDEXED BY`), so
+ * that its planner never sorts the whole range instead; PostgreSQL's planner picks them itself.
+ * The definitions argument is accepted for callers of the earlier, read-everything-first selector
+ * and no longer needed.
  */
 export class FeedSelector {
-  private readonly newest;
-  private readonly statements = new Map<string, Statement<unknown[]>>();
-
   constructor(
-    private readonly db: Db,
+    private readonly sql: Sql,
     _definitions: readonly FeedDefinition[] = [],
-  ) {
-    this.newest = db.prepare<[], { id: string; hash: string; language: string | null }>(
-      'SELECT id, hash, language FROM articles INDEXED BY articles_newest ORDER BY published DESC, id',
-    );
-  }
+  ) {}
 
-  private statement(sql: string) {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare<unknown[]>(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+  private indexedBy(index: string): string {
+    return this.sql.engine === 'sqlite' ? ` INDEXED BY ${index}` : '';
   }
 
   /**
-   * The newest-first candidates of a filtered feed: one range of the driving group's index, the
-   * other groups and the language checked in the same statement (by primary key and covering
-   * index), so that SQLite stops reading as soon as the caller has its items.
+   * The newest-first candidates of a filtered feed after `after` (the last one read), at most
+   * `count`: one range of the driving group's index, the other groups and the language checked in
+   * the same statement (by primary key and covering index), so that the engine stops reading as
+   * soon as it has them.
    */
   private candidates(
     driver: TermGroup,
     others: readonly TermGroup[],
     language: string | undefined,
     publisher: Publisher,
-  ): Iterable<SelectedArticle> {
+    after: { published: string; id: string } | undefined,
+    count: number,
+  ): Promise<Array<SelectedArticle & { published: string }>> {
     const where: string[] = [];
-    const params: unknown[] = [];
+    const params: Param[] = [];
     const condition = termCondition(driver, 't');
     where.push(condition.sql);
     params.push(...condition.params);
@@ -154,92 +162,120 @@ export class FeedSelector {
       params.push(...other.params);
     }
     if (language) {
-      where.push('(coalesce(a.language, ?) = ? COLLATE NOCASE OR coalesce(a.language, ?) LIKE ?)');
-      params.push(publisher.language, language, publisher.language, `${language}-%`);
+      const filter = languageCondition(this.sql.dialect, language, publisher);
+      where.push(filter.sql);
+      params.push(...filter.params);
     }
-    return this.statement(
-      `SELECT t.article_id AS id, a.hash AS hash FROM article_terms t INDEXED BY article_terms_newest
-       JOIN articles a INDEXED BY articles_newest ON a.published = t.published AND a.id = t.article_id
-       WHERE ${where.join(' AND ')} ORDER BY t.published DESC, t.article_id`,
-    ).iterate(...params) as Iterable<SelectedArticle>;
+    if (after) {
+      // A range of the index (`published <= ?`), the ties before the last one read filtered out.
+      where.push('t.published <= ? AND (t.published < ? OR t.article_id > ?)');
+      params.push(after.published, after.published, after.id);
+    }
+    params.push(count);
+    return this.sql.all(
+      `SELECT t.article_id AS id, a.hash AS hash, t.published AS published
+       FROM article_terms t${this.indexedBy('article_terms_newest')}
+       JOIN articles a${this.indexedBy('articles_newest')} ON a.published = t.published AND a.id = t.article_id
+       WHERE ${where.join(' AND ')} ORDER BY t.published DESC, t.article_id LIMIT ?`,
+      params,
+    );
   }
 
-  private groupSize(group: TermGroup): number {
+  private async groupSize(group: TermGroup): Promise<number> {
     const condition = termCondition(group, 't');
-    return this.statement(`SELECT count(*) FROM article_terms t WHERE ${condition.sql}`)
-      .pluck()
-      .get(...condition.params) as number;
+    const row = await this.sql.get<{ n: number }>(
+      `SELECT count(*) AS n FROM article_terms t WHERE ${condition.sql}`,
+      condition.params,
+    );
+    return Number(row!.n);
   }
 
   /** The feed's articles, newest first, at most `limit` (default: the definition's). */
-  select(
+  async select(
     definition: FeedDefinition,
     publisher: Publisher,
     limit: number = definition.limit,
-  ): SelectedArticle[] {
+  ): Promise<SelectedArticle[]> {
     const { language } = definition.filter;
-    const selected: SelectedArticle[] = [];
-    if (limit <= 0) return selected;
+    if (limit <= 0) return [];
     const groups = termGroups(definition);
     if (groups.length === 0) {
-      for (const row of this.newest.iterate()) {
-        if (language && !languageMatches(row.language, publisher, language)) continue;
-        selected.push({ id: row.id, hash: row.hash });
-        if (selected.length >= limit) break;
-      }
-      return selected;
+      const filter = language ? languageCondition(this.sql.dialect, language, publisher) : undefined;
+      return this.sql.all<SelectedArticle>(
+        `SELECT a.id AS id, a.hash AS hash FROM articles a${this.indexedBy('articles_newest')}
+         ${filter ? `WHERE ${filter.sql}` : ''} ORDER BY a.published DESC, a.id LIMIT ?`,
+        [...(filter?.params ?? []), limit],
+      );
     }
     // The rarest group drives: the fewest candidates to look at when the groups seldom meet.
     const [driver, ...others] =
       groups.length === 1
         ? groups
-        : groups
-            .map((group) => ({ group, size: this.groupSize(group) }))
+        : (await Promise.all(groups.map(async (group) => ({ group, size: await this.groupSize(group) }))))
             .sort((a, b) => a.size - b.size)
             .map(({ group }) => group);
+    // A group of several values yields an article once for each value it has: read on past the
+    // repeats, a page at a time, until the feed has its items or the range ends.
+    const repeats = driver!.values.length > 1;
+    const selected: SelectedArticle[] = [];
     const seen = new Set<string>();
-    const rows = this.candidates(driver!, others, language, publisher);
-    for (const row of rows) {
-      // A group of several values yields an article once for each value it has.
-      if (seen.has(row.id)) continue;
-      seen.add(row.id);
-      selected.push({ id: row.id, hash: row.hash });
-      if (selected.length >= limit) {
-        (rows as IterableIterator<SelectedArticle>).return?.();
-        break;
+    let after: { published: string; id: string } | undefined;
+    for (;;) {
+      const wanted = limit - selected.length;
+      const count = repeats ? Math.min(wanted + SLACK_ROWS, Number.MAX_SAFE_INTEGER) : wanted;
+      const rows = await this.candidates(driver!, others, language, publisher, after, count);
+      for (const row of rows) {
+        if (seen.has(row.id)) continue;
+        seen.add(row.id);
+        selected.push({ id: row.id, hash: row.hash });
+        if (selected.length >= limit) return selected;
       }
+      const last = rows.at(-1);
+      if (!last || rows.length < count) return selected;
+      after = { published: last.published, id: last.id };
     }
-    return selected;
   }
 }
 
 /** One feed's selection. */
 export function selectFeedArticles(
-  db: Db,
+  sql: Sql,
   definition: FeedDefinition,
   publisher: Publisher,
   limit: number = definition.limit,
-): SelectedArticle[] {
-  return new FeedSelector(db).select(definition, publisher, limit);
+): Promise<SelectedArticle[]> {
+  return new FeedSelector(sql).select(definition, publisher, limit);
 }
 
-/** Reads article records by id, each at most once however many feeds carry it. */
+/**
+ * Reads article records by id, each at most once however many feeds carry it. `load` reads the
+ * ones a feed needs in one statement before it is rendered; `get` then answers from memory.
+ */
 export class ArticleCache {
   private readonly byId = new Map<string, Article>();
-  private readonly statement;
 
-  constructor(db: Db) {
-    this.statement = db.prepare<[string], { record: string }>('SELECT record FROM articles WHERE id = ?');
+  constructor(private readonly sql: Sql) {}
+
+  /** Read the records of `ids` not read yet. */
+  async load(ids: readonly string[]): Promise<void> {
+    const missing = [...new Set(ids.filter((id) => !this.byId.has(id)))];
+    for (let start = 0; start < missing.length; start += IDS_PER_READ) {
+      const chunk = missing.slice(start, start + IDS_PER_READ);
+      const rows = await this.sql.all<{ id: string; record: string }>(
+        `SELECT id, record FROM articles WHERE id IN ${this.sql.dialect.jsonValues('?')}`,
+        [JSON.stringify(chunk)],
+      );
+      for (const row of rows) this.byId.set(row.id, JSON.parse(row.record) as Article);
+    }
   }
 
+  /** A record `load` read; an id it did not find has vanished from the store during the build. */
   get(id: string): Article {
-    let article = this.byId.get(id);
-    if (!article) {
-      const row = this.statement.get(id);
-      if (!row) throw new Error(`article ${id} vanished from the store during the build`);
-      article = JSON.parse(row.record) as Article;
-      this.byId.set(id, article);
-    }
+    const article = this.byId.get(id);
+    if (!article) throw new Error(`article ${id} vanished from the store during the build`);
     return article;
   }
 }
+
+/** Records read by one statement: big enough to cost few round trips, small enough to hold. */
+const IDS_PER_READ = 500;

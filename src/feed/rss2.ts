@@ -1,5 +1,6 @@
 import { escapeHtml } from '../text/html.ts';
 import { xmlAttribute, xmlPlainText, xmlSafe, xmlText } from '../text/xml.ts';
+import { type ItemPieces, RENDER_PIECES } from './_pieces.ts';
 import { headerLinks } from './_tokens.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
 import { feedUri, MARKUP_LIKE, xmlHtml } from './text.ts';
@@ -44,7 +45,7 @@ const plain = (text: string) => xmlPlainText(rssTitleText(text));
 
 const element = (indent: string, name: string, text: string) => `${indent}<${name}>${text}</${name}>\n`;
 
-export function renderRss(document: FeedDocument): string {
+export function renderRss(document: FeedDocument, pieces: ItemPieces = RENDER_PIECES): string {
   let namespaces = NAMESPACES;
   if (document.items.some((item) => item.image)) namespaces += MEDIA_NAMESPACE;
   if (document.archive?.isArchive) namespaces += HISTORY_NAMESPACE;
@@ -71,7 +72,9 @@ export function renderRss(document: FeedDocument): string {
     xml += `${channel}<atom:link href="${xmlAttribute(rssUri(document.self.rss))}" rel="self" type="application/rss+xml"/>\n`;
   }
   xml += rssHeader(document);
-  for (const item of document.items) xml += rssItem(item, document.language);
+  const { language } = document;
+  for (const item of document.items)
+    xml += pieces.piece(item, 'rss', language, () => rssItem(item, language), xml.length);
   return `${xml}    </channel>\n</rss>\n`;
 }
 

@@ -3,9 +3,9 @@ import { logger } from '../log.ts';
 import { indexArticles } from '../match/fingerprint-index.ts';
 import type { Article } from '../store/article.ts';
 import { articleHash, upsertArticles } from '../store/articles.ts';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import { type FetchLimits, fetchText } from './fetch.ts';
-import { assertNoDuplicates, describeRecord, type ParsedRecord, type ReadOptions } from './record.ts';
+import { assertNoDuplicates, describeRecord, type ParsedRecord } from './record.ts';
 import { detectKind, expandSource, readLocal, readRecords, type SourceKind, type Unit } from './sources.ts';
 
 export interface ImportOptions {
@@ -63,7 +63,7 @@ export interface ImportSummary {
  * files still import. Nothing is printed: the summary says what happened.
  */
 export async function importSources(
-  db: Db,
+  sql: Sql,
   sources: readonly string[],
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
@@ -85,7 +85,7 @@ export async function importSources(
         files.push(failure(unit.name, undefined, inputError('not imported: stopped', { file: unit.name })));
         continue;
       }
-      const outcome = await importUnit(db, unit, seen, options);
+      const outcome = await importUnit(sql, unit, seen, options);
       files.push(outcome);
       // Called outside the file's try: a hook that throws must not make a committed file look failed.
       if (!outcome.error) options.onImported?.(outcome);
@@ -104,7 +104,7 @@ export async function importSources(
 
 /** One file or URL: read and validate all of it, then upsert it in one transaction. */
 async function importUnit(
-  db: Db,
+  sql: Sql,
   unit: Unit,
   seen: Map<string, Seen>,
   options: ImportOptions,
@@ -115,7 +115,7 @@ async function importUnit(
       ? (await fetchText(unit.name, options.fetch, options.signal)).text
       : readLocal(unit.name);
     kind = detectKind(unit.name, text, unit.isUrl);
-    const read = await readRecords(kind, text, unit.name, readOptions(db, options));
+    const read = await readWithDates(sql, kind, text, unit.name, options);
     assertNoDuplicates(read, unit.name);
     const warnings: ImportWarning[] = read.flatMap((record) =>
       (record.warnings ?? []).map(({ field, message }) => ({
@@ -124,18 +124,18 @@ async function importUnit(
       })),
     );
     const { records, merged } = mergeWithEarlierFiles(read, unit.name, seen, warnings);
-    assertNoClash(db, records, unit.name, seen);
+    await assertNoClash(sql, records, unit.name, seen);
     // The articles and their fingerprints change together, so the matcher never sees a stale index.
-    const result = db.transaction(() => {
-      const upserted = upsertArticles(
-        db,
+    const result = await sql.tx(async () => {
+      const upserted = await upsertArticles(
+        sql,
         records.map((record) => record.article),
         options.now,
       );
       const changed = [...upserted.inserted, ...upserted.updated];
-      if (changed.length > 0) indexArticles(db, changed);
+      if (changed.length > 0) await indexArticles(sql, changed);
       return upserted;
-    })();
+    });
     const outcome: FileImport = {
       source: unit.name,
       kind,
@@ -186,26 +186,56 @@ function whereOf(record: ParsedRecord, file: string, field: string): Where {
   };
 }
 
+type Item = { id?: string; url?: string };
+
 /**
- * The date for a feed item without one, when its feed has none either: the date the store gave it
- * when it was first imported (so that importing the same feed again changes nothing), else now.
+ * Read a file's records. The date for a feed item without one, when its feed has none either, is
+ * the date the store gave it when it was first imported (so that importing the same feed again
+ * changes nothing), else now. The readers ask for it synchronously and the store answers
+ * asynchronously: a first read collects the items that need it, and only then, when there are
+ * any (rare: an undated item in an undated feed), is the file read again with their dates.
  */
-function readOptions(db: Db, options: ImportOptions): ReadOptions {
-  const byId = db.prepare<[string], string>('SELECT published FROM articles WHERE id = ?').pluck();
-  const byUrl = db
-    .prepare<[string, string], string>(
-      `SELECT published FROM articles WHERE url = ?
-       UNION ALL SELECT a.published FROM article_aliases l JOIN articles a ON a.id = l.article_id WHERE l.url = ?
-       LIMIT 1`,
-    )
-    .pluck();
+async function readWithDates(
+  sql: Sql,
+  kind: SourceKind,
+  text: string,
+  file: string,
+  options: ImportOptions,
+): Promise<ParsedRecord[]> {
   const now = (options.now ?? new Date()).toISOString();
-  return {
-    firstImported: ({ id, url }) =>
-      (id !== undefined ? (byId.get(id) as string | undefined) : undefined) ??
-      (url !== undefined ? (byUrl.get(url, url) as string | undefined) : undefined) ??
+  const asked: Item[] = [];
+  const records = await readRecords(kind, text, file, {
+    firstImported: (item) => {
+      asked.push(item);
+      return now;
+    },
+  });
+  if (asked.length === 0) return records;
+  const stored = new Map<string, string>(); // `id X` or `url X` → the stored article's date
+  for (const { id, url } of asked) {
+    const byId =
+      id === undefined
+        ? undefined
+        : await sql.get<{ published: string }>('SELECT published FROM articles WHERE id = ?', [id]);
+    if (byId) stored.set(`id ${id}`, byId.published);
+    const byUrl =
+      url === undefined
+        ? undefined
+        : await sql.get<{ published: string }>(
+            `SELECT published FROM articles WHERE url = ?
+             UNION ALL SELECT a.published FROM article_aliases l JOIN articles a ON a.id = l.article_id WHERE l.url = ?
+             LIMIT 1`,
+            [url, url],
+          );
+    if (byUrl) stored.set(`url ${url}`, byUrl.published);
+  }
+  if (stored.size === 0) return records;
+  return readRecords(kind, text, file, {
+    firstImported: ({ id, url }: Item) =>
+      (id !== undefined ? stored.get(`id ${id}`) : undefined) ??
+      (url !== undefined ? stored.get(`url ${url}`) : undefined) ??
       now,
-  };
+  });
 }
 
 /** The date that says which of two versions of an article is newer. */
@@ -257,20 +287,13 @@ function mergeWithEarlierFiles(
  * Refuse what the store would reject or silently merge: a URL already stored under another id,
  * or a URL that an earlier file of this same run gave to another article.
  */
-function assertNoClash(
-  db: Db,
+async function assertNoClash(
+  sql: Sql,
   records: readonly ParsedRecord[],
   file: string,
   seen: Map<string, Seen>,
-): void {
+): Promise<void> {
   // Ids only: the records themselves are not needed, and parsing them would cost more than the import.
-  const byId = db.prepare<[string], { id: string }>('SELECT id FROM articles WHERE id = ?').pluck();
-  const byUrl = db
-    .prepare<[string, string], string>(
-      `SELECT id FROM articles WHERE url = ?
-       UNION ALL SELECT article_id FROM article_aliases WHERE url = ? LIMIT 1`,
-    )
-    .pluck();
   for (const record of records) {
     const { id, url } = record.article;
     const where = { file, ...(record.line !== undefined ? { line: record.line } : {}) };
@@ -288,10 +311,18 @@ function assertNoClash(
         });
       }
     }
-    const owner = byUrl.get(url, url) as string | undefined;
+    const owner = (
+      await sql.get<{ id: string }>(
+        `SELECT id FROM articles WHERE url = ?
+         UNION ALL SELECT article_id FROM article_aliases WHERE url = ? LIMIT 1`,
+        [url, url],
+      )
+    )?.id;
     if (owner === undefined) continue;
     // The article this record will update: by id, or by URL when it has no id of its own.
-    const target = (byId.get(id) as string | undefined) ?? (id === url ? owner : undefined);
+    const target =
+      (await sql.get<{ id: string }>('SELECT id FROM articles WHERE id = ?', [id]))?.id ??
+      (id === url ? owner : undefined);
     if (owner !== target) {
       throw inputError(
         `${url} is already stored as article ${JSON.stringify(owner)}; give that id, or another url`,

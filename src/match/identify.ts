@@ -9,7 +9,7 @@
  */
 import { matchDefaults } from '../config/terms.ts';
 import type { Article } from '../store/article.ts';
-import type { Db } from '../store/db.ts';
+import type { Param, Sql } from '../store/sql.ts';
 import {
   DEFAULT_SHINGLES,
   key,
@@ -107,16 +107,69 @@ export class PageFingerprints {
   }
 }
 
-/** Statements prepared once per database connection. */
-const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
-function prepare(db: Db) {
-  return {
-    docs: db.prepare<[bigint, number], number>('SELECT doc FROM fingerprints WHERE hash = ? LIMIT ?').pluck(),
-    doc: db.prepare<[number], { fingerprints: Buffer; record: string }>(
-      `SELECT f.fingerprints, a.record FROM fingerprinted_articles f JOIN articles a ON a.id = f.article_id
-       WHERE f.doc = ?`,
-    ),
-  };
+/** Hashes looked up by one statement; fewer are padded to a multiple of `LOOKUP_STEP`. */
+const LOOKUP_MOST = 512;
+const LOOKUP_STEP = 64;
+
+const sharingText = new Map<number, string>();
+/**
+ * The index rows of up to `count` hashes, leaving out hashes in more than `cap` articles: each
+ * hash's articles are counted up to `cap + 1` only (a boilerplate sentence in every article costs
+ * no more than a rare one), and only the other hashes' rows are read. One statement for a page's
+ * fingerprints, not one each: on PostgreSQL every statement is a round trip.
+ */
+function sharingStatement(count: number): string {
+  let text = sharingText.get(count);
+  if (!text) {
+    text = `SELECT f.doc AS doc FROM fingerprints f WHERE f.hash IN (
+      SELECT h.column1 FROM (VALUES ${Array(count).fill('(CAST(? AS BIGINT))').join(', ')}) AS h
+      WHERE (SELECT count(*) FROM (SELECT 1 AS one FROM fingerprints g WHERE g.hash = h.column1 LIMIT ?) AS capped) <= ?)`;
+    sharingText.set(count, text);
+  }
+  return text;
+}
+
+/** How many of the page's winnowed fingerprints each indexed article shares (boilerplate left out). */
+async function sharedCounts(sql: Sql, hashes: readonly bigint[], cap: number): Promise<Map<number, number>> {
+  const shared = new Map<number, number>();
+  for (let start = 0; start < hashes.length; start += LOOKUP_MOST) {
+    const slice: Param[] = hashes.slice(start, start + LOOKUP_MOST);
+    const count = Math.ceil(slice.length / LOOKUP_STEP) * LOOKUP_STEP;
+    // Padding repeats a hash: IN takes each value once.
+    while (slice.length < count) slice.push(slice.at(-1)!);
+    const rows = await sql.all<{ doc: number }>(sharingStatement(count), [...slice, cap + 1, cap]);
+    for (const { doc } of rows) shared.set(Number(doc), (shared.get(Number(doc)) ?? 0) + 1);
+  }
+  return shared;
+}
+
+const candidateText = new Map<number, string>();
+function candidateStatement(count: number): string {
+  let text = candidateText.get(count);
+  if (!text) {
+    text = `SELECT f.doc AS doc, f.fingerprints AS fingerprints, a.record AS record
+      FROM fingerprinted_articles f JOIN articles a ON a.id = f.article_id
+      WHERE f.doc IN (${Array(count).fill('?').join(', ')})`;
+    candidateText.set(count, text);
+  }
+  return text;
+}
+
+/** The packed fingerprints and the record of each article, by doc, in one statement. */
+async function candidateRows(
+  sql: Sql,
+  docs: readonly number[],
+): Promise<Map<number, { fingerprints: Uint8Array; record: string }>> {
+  const found = new Map<number, { fingerprints: Uint8Array; record: string }>();
+  if (docs.length === 0) return found;
+  const padded: number[] = [...docs];
+  while (padded.length % 8 !== 0) padded.push(docs.at(-1)!);
+  const rows = await sql.all<{ doc: number; fingerprints: Uint8Array; record: string }>(
+    candidateStatement(padded.length),
+    padded,
+  );
+  for (const row of rows) found.set(Number(row.doc), row);
+  return found;
 }
 
 function align(page: PageFingerprints, articleTokensValue: Tokens, options: MatchOptions): Passage[] {
@@ -175,12 +228,12 @@ function excerpt(text: string, max = 400): string {
 }
 
 /** The stored articles this page reprints, best first. */
-export function identify(
-  db: Db,
+export async function identify(
+  sql: Sql,
   page: PageFingerprints,
   options: MatchOptions = DEFAULT_MATCH,
-): Identified[] {
-  return findReprints(db, page, options).reprints;
+): Promise<Identified[]> {
+  return (await findReprints(sql, page, options)).reprints;
 }
 
 /**
@@ -194,23 +247,12 @@ const STRETCH_GAP_WORDS = 40;
  * within fewer than `minSentences` sentences of an article is a quotation, whatever the sentences'
  * length, unless those sentences are most of a short article (a news brief copied whole).
  */
-export function findReprints(
-  db: Db,
+export async function findReprints(
+  sql: Sql,
   page: PageFingerprints,
   options: MatchOptions = DEFAULT_MATCH,
-): { reprints: Identified[]; quotations: Quotation[] } {
-  let prepared = statements.get(db);
-  if (!prepared) {
-    prepared = prepare(db);
-    statements.set(db, prepared);
-  }
-  const cap = options.maxDocumentFrequency;
-  const shared = new Map<number, number>();
-  for (const hash of page.winnowed) {
-    const docs = prepared.docs.all(hash, cap + 1);
-    if (docs.length > cap) continue;
-    for (const doc of docs) shared.set(doc, (shared.get(doc) ?? 0) + 1);
-  }
+): Promise<{ reprints: Identified[]; quotations: Quotation[] }> {
+  const shared = await sharedCounts(sql, page.winnowed, options.maxDocumentFrequency);
   // A run of `minWords` shared words holds at least this many winnowed fingerprints.
   const window = options.shingles.t - options.shingles.k + 1;
   const floor = Math.max(1, Math.floor((options.minWords - options.shingles.k + 1) / window));
@@ -219,9 +261,13 @@ export function findReprints(
     .sort((a, b) => b[1] - a[1] || a[0] - b[0])
     .slice(0, options.maxCandidates);
 
+  const stored = await candidateRows(
+    sql,
+    ranked.map(([doc]) => doc),
+  );
   const candidates: Candidate[] = [];
   for (const [doc, count] of ranked) {
-    const row = prepared.doc.get(doc);
+    const row = stored.get(doc);
     if (!row) continue;
     const prints = unpackFingerprints(row.fingerprints);
     let present = 0;
@@ -314,12 +360,14 @@ function passagesOf(page: PageFingerprints, candidate: Candidate): Passage[] {
 }
 
 /** For benchmarks and tests: the same answer by comparing the page with every indexed article. */
-export function identifyBruteForce(db: Db, page: PageFingerprints, options: MatchOptions = DEFAULT_MATCH) {
-  const rows = db
-    .prepare<[], { article_id: string; fingerprints: Buffer }>(
-      'SELECT article_id, fingerprints FROM fingerprinted_articles',
-    )
-    .iterate();
+export async function identifyBruteForce(
+  sql: Sql,
+  page: PageFingerprints,
+  options: MatchOptions = DEFAULT_MATCH,
+) {
+  const rows = await sql.all<{ article_id: string; fingerprints: Uint8Array }>(
+    'SELECT article_id, fingerprints FROM fingerprinted_articles ORDER BY doc',
+  );
   let best: { id: string; coverage: number } | undefined;
   for (const row of rows) {
     const prints = unpackFingerprints(row.fingerprints);

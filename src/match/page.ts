@@ -169,8 +169,16 @@ function isNoise(element: Element, insideArticle: boolean): boolean {
   // A site header or footer is the republisher talking about itself; a post's own header and
   // footer (inside <article>) carry its title, byline and credit line.
   if ((name === 'footer' || name === 'header') && !insideArticle) return true;
-  return names(element).some((token) => NOISE_NAME.test(token));
+  const tokens = names(element);
+  // A theme may give the post's own element a widget's name too ("entry share" when the share bar
+  // is styled from it): a name that says the element is the post or its content wins.
+  if (tokens.some((token) => CONTENT_NAME.test(token))) return false;
+  return tokens.some((token) => NOISE_NAME.test(token));
 }
+
+/** Class and id tokens that say an element is a post or its content. */
+const CONTENT_NAME =
+  /^(?:entry|entry-content|entry-body|hentry|post|post-content|post-body|post-entry|article|article-body|article-content|story-body|main-content)$/i;
 
 const CONTENT_SELECTOR = `article, main, ${BODY_SELECTORS.slice(0, 12).join(', ')}`;
 

@@ -6,7 +6,7 @@
 import type { Site } from '../config/sites.ts';
 import { listDiscoveries, type StoredDiscovery } from '../discover/store.ts';
 import { type SiteSummary, summariseBySite } from '../discover/summary.ts';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import { escapeHtml, htmlLink } from '../text/html.ts';
 import { escapeMarkdown, markdownLink } from '../text/markdown.ts';
 
@@ -15,8 +15,12 @@ export interface DiscoveriesSection {
   discoveries: StoredDiscovery[];
 }
 
-export function discoveriesOf(db: Db, sites: readonly Site[] = [], now = new Date()): DiscoveriesSection {
-  const discoveries = listDiscoveries(db);
+export async function discoveriesOf(
+  sql: Sql,
+  sites: readonly Site[] = [],
+  now = new Date(),
+): Promise<DiscoveriesSection> {
+  const discoveries = await listDiscoveries(sql);
   return { sites: summariseBySite(discoveries, sites, now), discoveries };
 }
 

@@ -17,7 +17,6 @@ import {
   type SiteResult,
   UNREGISTERED_SITE,
 } from '../findings/types.ts';
-import { legacyDb } from '../store/db.ts';
 import { placeholders, type Sql } from '../store/sql.ts';
 import { type DiscoveriesSection, discoveriesOf } from './discoveries.ts';
 import { composeNotice, type NoticeKind, type NoticeSet, type NoticeTemplate } from './notice.ts';
@@ -125,7 +124,7 @@ const NO_COVERAGE: ReportCoverage = {
 /** Gather what a report shows. Pure data: each format renders it with its own function. */
 export async function buildReport(sql: Sql, options: BuildOptions): Promise<ReportData> {
   const report = await buildScanReport(sql, options);
-  const discoveries = discoveriesOf(legacyDb(sql), options.sites, options.now);
+  const discoveries = await discoveriesOf(sql, options.sites, options.now);
   return discoveries.discoveries.length > 0 ? { ...report, discoveries } : report;
 }
 

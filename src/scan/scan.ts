@@ -41,7 +41,6 @@ import {
   reachedIn,
   snapshotsOf,
 } from '../snapshot/index.ts';
-import { type Db, legacyDb } from '../store/db.ts';
 import type { Sql } from '../store/sql.ts';
 import { cachedJudgement, judgementStamp, saveJudgement } from './judgements.ts';
 import { pageLanguage } from './language.ts';
@@ -127,7 +126,7 @@ async function scanSites(
 ): Promise<ScanSummary> {
   const log = logger().child({ scan: scan.id });
   log.info({ sites: scan.sites }, 'scan started');
-  const crawled = await crawl(legacyDb(sql), config.sites, { ...options, siteIds: scan.sites, now });
+  const crawled = await crawl(sql, config.sites, { ...options, siteIds: scan.sites, now });
 
   const stamp = await judgementStamp(sql, config.terms, config.sites.sites);
   const outcomes: RecordOutcome[] = [];
@@ -150,7 +149,7 @@ async function scanSites(
       result = cached;
       counts.reused++;
     } else {
-      result = checkSnapshot(legacyDb(sql), snapshot, {
+      result = await checkSnapshot(sql, snapshot, {
         terms: config.terms,
         sites: config.sites.sites,
         now: now(),
@@ -167,13 +166,13 @@ async function scanSites(
   // left open, so judging may write to the store in between).
   // A stop signal ends judging too: what was judged is recorded, the rest waits for the next scan.
   judging: for (const site of scan.sites) {
-    for (const snapshot of snapshotsOf(legacyDb(sql), crawled.passId, { siteId: site })) {
+    for await (const snapshot of snapshotsOf(sql, crawled.passId, { siteId: site })) {
       if (options.signal?.aborted) break judging;
       await judge(snapshot, site);
     }
   }
-  const gone = goneOf(legacyDb(sql), crawled.passId).map((page) => page.url);
-  const failures = failuresBySite(legacyDb(sql), crawled.passId);
+  const gone = (await goneOf(sql, crawled.passId)).map((page) => page.url);
+  const failures = await failuresBySite(sql, crawled.passId);
   // A site whose robots.txt could not be read is not asked for anything else in this scan, not
   // even a page with an open finding (its robots.txt of an earlier scan may be stale); nor is a
   // site that looks down (nothing fetched, something failed): its open findings wait.
@@ -192,7 +191,7 @@ async function scanSites(
     for (const page of await unreachedFindings(sql, crawled.passId, scan.sites)) {
       if (options.signal?.aborted) break;
       if (closed.has(page.site)) continue;
-      const snapshot = await revisit(legacyDb(sql), config.sites, page.url, options);
+      const snapshot = await revisit(sql, config.sites, page.url, options);
       counts.revisited++;
       if (snapshot === 'gone') gone.push(page.url);
       else if (snapshot) await judge(snapshot, page.site);
@@ -201,7 +200,7 @@ async function scanSites(
   await record(gone);
   // A scan that lost its lock stops here: the scan that took the store over goes on.
   await assertScanLock(sql, lock);
-  await captureEvidence(legacyDb(sql), { scanId: scan.id, now, signal: options.signal });
+  await captureEvidence(sql, { scanId: scan.id, now, signal: options.signal });
 
   const deadlines = await applyDeadlines(sql, scan.id, { sites: scan.sites, now: now() });
 
@@ -219,7 +218,7 @@ async function scanSites(
   const sites = siteOutcomes(scan.sites, {
     checked,
     failures,
-    queued: crawled.finished ? new Map() : queuedBySite(legacyDb(sql), crawled.passId),
+    queued: crawled.finished ? new Map() : await queuedBySite(sql, crawled.passId),
     overBudget: overBudgetOf(crawled),
     violations: new Map(scan.sites.map((site) => [site, recorded[site]?.violations ?? 0])),
   });
@@ -259,9 +258,9 @@ async function scanSites(
 /** Failures that mean nothing on the host may be fetched: robots.txt unreadable, a refused address. */
 const CLOSED_KINDS = new Set(['robots-unavailable', 'private-address']);
 
-function failuresBySite(db: Db, passId: number): Map<string, SiteFailure[]> {
+async function failuresBySite(sql: Sql, passId: number): Promise<Map<string, SiteFailure[]>> {
   const bySite = new Map<string, SiteFailure[]>();
-  for (const failure of failuresOf(db, passId)) {
+  for (const failure of await failuresOf(sql, passId)) {
     const list = bySite.get(failure.siteId) ?? [];
     // The crawler's messages start with the URL (for its log); the URL has its own field here.
     const message = (failure.message ?? failure.kind).replace(`${failure.url}: `, '');
@@ -293,5 +292,9 @@ async function unreachedFindings(
   passId: number,
   siteIds: string[],
 ): Promise<Array<{ url: string; site: string }>> {
-  return (await activeFindingPages(sql, siteIds)).filter((row) => !reachedIn(legacyDb(sql), passId, row.url));
+  const unreached: Array<{ url: string; site: string }> = [];
+  for (const row of await activeFindingPages(sql, siteIds)) {
+    if (!(await reachedIn(sql, passId, row.url))) unreached.push(row);
+  }
+  return unreached;
 }

@@ -1,7 +1,7 @@
 import { SyndicateError } from '../errors.ts';
 import { listEvidence, readEvidenceFile } from '../evidence/index.ts';
 import type { Finding } from '../findings/types.ts';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import { HttpError } from './http.ts';
 import type { EvidenceView } from './pages.ts';
 
@@ -37,10 +37,10 @@ export const noEvidence: EvidenceSource = {
  * is shown, its screenshot inline and every file offered by its SHA-256. A file is read back and
  * checked against its hash on every download: one changed on disk is refused, never served.
  */
-export function storedEvidence(db: Db): EvidenceSource {
+export function storedEvidence(sql: Sql): EvidenceSource {
   return {
-    view(finding, base) {
-      const captures = listEvidence(db, finding.id);
+    async view(finding, base) {
+      const captures = await listEvidence(sql, finding.id);
       const latest = captures[0];
       if (!latest) return noEvidence.view(finding, base);
       const href = (sha256: string) => `${base}${sha256}`;
@@ -63,15 +63,14 @@ export function storedEvidence(db: Db): EvidenceSource {
         note: notes.join(' ') || undefined,
       };
     },
-    file(finding, name) {
+    async file(finding, name) {
       if (!/^[0-9a-f]{64}$/.test(name)) return undefined;
-      if (
-        !listEvidence(db, finding.id).some((capture) => capture.files.some((file) => file.sha256 === name))
-      ) {
+      const captures = await listEvidence(sql, finding.id);
+      if (!captures.some((capture) => capture.files.some((file) => file.sha256 === name))) {
         return undefined;
       }
       try {
-        const { file, bytes } = readEvidenceFile(db, finding.id, name);
+        const { file, bytes } = await readEvidenceFile(sql, finding.id, name);
         return { body: bytes, contentType: file.mediaType, fileName: file.name };
       } catch (error) {
         throw new HttpError(

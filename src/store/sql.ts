@@ -81,6 +81,13 @@ export interface Dialect {
    * transactions already run one at a time (`BEGIN IMMEDIATE`).
    */
   readonly forUpdate: string;
+  /**
+   * Appended to the `SELECT … LIMIT n` subquery of an `UPDATE … WHERE id IN (…)` that claims rows
+   * of a work queue: on PostgreSQL `FOR UPDATE SKIP LOCKED`, so processes claiming at once each
+   * take other rows without waiting on one another; SQLite has one writer at a time, and the
+   * `UPDATE` alone is atomic, so nothing.
+   */
+  readonly skipLocked: string;
   /** A column type holding a 64-bit integer (row ids, hashes). */
   readonly bigint: string;
   /** A column type holding bytes. */

@@ -11,6 +11,7 @@ export const sqliteDialect: Dialect = {
   likeIgnoringCase: (column, parameter) => `${column} LIKE ${parameter} ESCAPE '\\'`,
   orderIgnoringCase: (expression) => `${expression} COLLATE NOCASE`,
   forUpdate: '',
+  skipLocked: '',
   bigint: 'INTEGER',
   bytes: 'BLOB',
   serialKey: 'INTEGER PRIMARY KEY',

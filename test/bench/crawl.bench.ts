@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { sitesFileSchema } from '../../src/config/sites.ts';
 import { crawl } from '../../src/crawl/crawl.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { heapUsedMiB, peakRssMiB, printTable, timeAsync } from './_measure.ts';
 
 const SITES = Number(process.env.CRAWL_SITES ?? 50);
@@ -55,7 +55,7 @@ const baseline = await timeAsync(async () => {
 await agent.close();
 
 const dir = mkdtempSync(join(tmpdir(), 'syndicate-bench-'));
-const db = openStore(join(dir, 'store.sqlite'));
+const sql = await openSql(join(dir, 'store.sqlite'));
 const config = sitesFileSchema.parse({
   crawler: {
     delayMs: 0,
@@ -77,10 +77,10 @@ const config = sitesFileSchema.parse({
   })),
 });
 const heapBefore = heapUsedMiB();
-const run = await timeAsync(() => crawl(db, config));
+const run = await timeAsync(() => crawl(sql, config));
 const summary = run.value;
-const rescan = await timeAsync(() => crawl(db, config));
-db.close();
+const rescan = await timeAsync(() => crawl(sql, config));
+await sql.close();
 child.kill();
 rmSync(dir, { recursive: true, force: true });
 

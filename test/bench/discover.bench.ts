@@ -15,6 +15,8 @@
  *   against the smaller store.
  *
  * `BENCH_SIZES=10000` runs the smaller store only; `BENCH_PAGES` sets the pages in the file.
+ * Discover runs on SQLite and then on PostgreSQL (`BENCH_ENGINES=sqlite` skips it): the same
+ * articles and files, against a server started for the run (see `_postgres.ts`).
  */
 import {
   createReadStream,
@@ -36,13 +38,17 @@ import { runFile } from '../../src/discover/run-file.ts';
 import { buildIndex } from '../../src/match/fingerprint-index.ts';
 import { type Article, toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
-import { openStore } from '../../src/store/db.ts';
-import { peakRssMiB, printTable, time, timeAsync } from './_measure.ts';
+import { openSql } from '../../src/store/db.ts';
+import type { Sql } from '../../src/store/sql.ts';
+import { storeArticles } from '../match/_articles.ts';
+import { peakRssMiB, printTable, timeAsync } from './_measure.ts';
+import { type BenchPostgres, benchPostgres } from './_postgres.ts';
 
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
 const PAGES = Number(process.env.BENCH_PAGES ?? 2000);
 const REAL_ARCHIVES = process.env.BENCH_ARCHIVES;
 const REAL_MEGABYTES = Number(process.env.BENCH_REAL_MB ?? 20);
+const engines = (process.env.BENCH_ENGINES ?? 'sqlite,postgres').split(',');
 
 let seed = 7;
 function random(): number {
@@ -142,7 +148,7 @@ function repeated(path: string, into: string): number {
   return copies;
 }
 
-async function realArchives(db: ReturnType<typeof openStore>, prefilter: Prefilter, size: number) {
+async function realArchives(sql: Sql, prefilter: Prefilter, size: number) {
   const files = readdirSync(REAL_ARCHIVES!)
     .filter((name) => /\.(?:warc|wet)(?:\.gz)?$/.test(name))
     .sort();
@@ -158,7 +164,7 @@ async function realArchives(db: ReturnType<typeof openStore>, prefilter: Prefilt
     const run = await timeAsync(() =>
       runFile(
         localArchive(path),
-        { db, terms, sites: [], prefilter, minCoverage: 0 },
+        { sql, terms, sites: [], prefilter, minCoverage: 0 },
         {
           onProgress(progress) {
             found += progress.discoveries.length;
@@ -199,17 +205,19 @@ const dir = mkdtempSync(join(tmpdir(), 'syndicate-bench-discover-'));
 const terms = loadTerms(join(import.meta.dirname, '..', '..', 'rules'));
 const rows: Array<Record<string, string | number>> = [];
 const rss = () => Math.round(process.memoryUsage().rss / 1024 / 1024);
+let postgres: BenchPostgres | undefined;
 try {
   for (const size of sizes) {
     seed = 7;
-    const db = openStore(join(dir, `store-${size}.sqlite`));
+    const sqlite = await openSql(join(dir, `store-${size}.sqlite`));
     const sample: Article[] = [];
+    const all: Article[] = [];
     for (let start = 0; start < size; start += 5000) {
       const batch = Array.from({ length: Math.min(5000, size - start) }, (_, i) => article(start + i));
-      upsertArticles(db, batch);
+      await upsertArticles(sqlite, batch);
+      if (engines.includes('postgres')) all.push(...batch);
       for (const item of batch) if (sample.length < 200 && random() < 0.01) sample.push(item);
     }
-    await buildIndex(db);
     const file = join(dir, `crawl-${size}.warc.gz`);
     const long = join(dir, `crawl-${size}-long.warc.gz`);
     await writeWarc(file, PAGES, sample);
@@ -221,6 +229,7 @@ try {
     const megabytes = floor.value.bytes / 1e6;
     rows.push({
       run: 'read alone (warcio)',
+      engine: '',
       articles: size,
       'file MiB gz': compressedMiB,
       records: floor.value.records,
@@ -230,50 +239,66 @@ try {
       'RSS MiB': rss(),
     });
 
-    // The prefilter as every run made it before it was stored (the baseline), then read back.
-    const built = time(() => buildPrefilter(db));
-    loadPrefilter(db);
-    const loaded = time(() => loadPrefilter(db));
-    if (!loaded.value.stored) throw new Error('the prefilter was not read back from the store');
-    const prefilter = new Prefilter(loaded.value.data, matchOptions(terms));
-    for (const [name, path] of [
-      ['discover', file],
-      ['discover, 3x file', long],
-    ] as const) {
-      globalThis.gc?.();
-      let found = 0;
-      const run = await timeAsync(() =>
-        runFile(
-          localArchive(path),
-          { db, terms, sites: [], prefilter, minCoverage: 0 },
-          {
-            onProgress(progress) {
-              found += progress.discoveries.length;
+    const discover = async (engine: string, sql: Sql) => {
+      await buildIndex(sql);
+      // The prefilter as every run made it before it was stored (the baseline), then read back.
+      const built = await timeAsync(() => buildPrefilter(sql));
+      await loadPrefilter(sql);
+      const loaded = await timeAsync(() => loadPrefilter(sql));
+      if (!loaded.value.stored) throw new Error('the prefilter was not read back from the store');
+      const prefilter = new Prefilter(loaded.value.data, matchOptions(terms));
+      for (const [name, path] of [
+        ['discover', file],
+        ['discover, 3x file', long],
+      ] as const) {
+        if (path === long && engine !== 'sqlite') continue;
+        globalThis.gc?.();
+        let found = 0;
+        const run = await timeAsync(() =>
+          runFile(
+            localArchive(path),
+            { sql, terms, sites: [], prefilter, minCoverage: 0 },
+            {
+              onProgress(progress) {
+                found += progress.discoveries.length;
+              },
             },
-          },
-        ),
+          ),
+        );
+        const multiple = path === long ? 3 : 1;
+        rows.push({
+          run: name,
+          engine,
+          articles: size,
+          'file MiB gz': compressedMiB * multiple,
+          records: run.value.records,
+          'MB/s': (megabytes * multiple) / (run.ms / 1000),
+          'records/s': Math.round(run.value.records / (run.ms / 1000)),
+          found: `${found}/${Math.floor((PAGES * multiple + 49) / 100)}`,
+          'RSS MiB': rss(),
+        });
+      }
+      console.log(
+        `${engine}, ${size} articles: prefilter built from the index in ${built.ms.toFixed(0)} ms, read back from the store in ${loaded.ms.toFixed(0)} ms (${(loaded.value.data.bits.byteLength / 1048576).toFixed(1)} MiB)`,
       );
-      const multiple = path === long ? 3 : 1;
-      rows.push({
-        run: name,
-        articles: size,
-        'file MiB gz': compressedMiB * multiple,
-        records: run.value.records,
-        'MB/s': (megabytes * multiple) / (run.ms / 1000),
-        'records/s': Math.round(run.value.records / (run.ms / 1000)),
-        found: `${found}/${Math.floor((PAGES * multiple + 49) / 100)}`,
-        'RSS MiB': rss(),
-      });
+      if (REAL_ARCHIVES && size === Math.min(...sizes) && engine === 'sqlite')
+        await realArchives(sql, prefilter, size);
+    };
+    if (engines.includes('sqlite')) await discover('sqlite', sqlite);
+    await sqlite.close();
+    if (engines.includes('postgres')) {
+      postgres ??= await benchPostgres();
+      const sql = await openSql(await postgres.database());
+      for (let start = 0; start < all.length; start += 1000)
+        await storeArticles(sql, all.slice(start, start + 1000));
+      await discover('postgres', sql);
+      await sql.close();
     }
-    console.log(
-      `${size} articles: prefilter built from the index in ${built.ms.toFixed(0)} ms, read back from the store in ${loaded.ms.toFixed(0)} ms (${(loaded.value.data.bits.byteLength / 1048576).toFixed(1)} MiB)`,
-    );
-    if (REAL_ARCHIVES && size === Math.min(...sizes)) await realArchives(db, prefilter, size);
-    db.close();
     rmSync(file, { force: true });
     rmSync(long, { force: true });
   }
 } finally {
+  await postgres?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 printTable(rows);

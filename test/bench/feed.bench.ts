@@ -5,10 +5,10 @@
  * run, what `feed` alone takes to render the same documents (the baseline the ratios are against).
  * Then the costs of the publisher features: one feed archived (RFC 5005) built in full and rebuilt
  * after a new article, a removal and its rebuild, and notifying a WebSub hub (a local one, on
- * 127.0.0.1) of every feed. Prints the figures and peak memory.
+ * 127.0.0.1) of every feed. Prints the figures, what the item fragment cache did, and peak memory.
  */
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,7 @@ import { notifyHubs } from '../../src/feed/websub.ts';
 import { importSources } from '../../src/ingest/import.ts';
 import type { Article } from '../../src/store/article.ts';
 import { getArticle, removeArticles, upsertArticles } from '../../src/store/articles.ts';
-import { openStore } from '../../src/store/db.ts';
+import { legacyDb, openSql } from '../../src/store/db.ts';
 import { heapUsedMiB, peakRssMiB, printTable, time, timeAsync } from './_measure.ts';
 
 const ARTICLES = Number(process.env.BENCH_ARTICLES ?? 100_000);
@@ -148,16 +148,16 @@ function renderWithFeedLibrary(document: FeedDocument): number {
  * The median of `runs` timings of `run`; `prepare` (untimed) runs before each, and a garbage
  * collection, so that one run does not pay for the garbage of the one before.
  */
-function median<T>(
+async function median<T>(
   runs: number,
-  run: () => T,
-  prepare?: () => void,
-): { value: T; ms: number; all: number[] } {
+  run: () => Promise<T>,
+  prepare?: () => Promise<unknown>,
+): Promise<{ value: T; ms: number; all: number[] }> {
   const results: Array<{ value: T; ms: number }> = [];
   for (let index = 0; index < runs; index++) {
-    if (prepare) prepare();
+    if (prepare) await prepare();
     globalThis.gc?.();
-    results.push(time(run));
+    results.push(await timeAsync(run));
   }
   const sorted = [...results].sort((a, b) => a.ms - b.ms);
   return { ...sorted[Math.floor(runs / 2)]!, all: results.map((result) => result.ms) };
@@ -165,19 +165,33 @@ function median<T>(
 
 const dir = mkdtempSync(join(tmpdir(), 'syndicate-bench-'));
 try {
-  const db = openStore(join(dir, 'store.sqlite'));
+  const storeFile = join(dir, 'store.sqlite');
   const start = Date.parse('2026-06-01T00:00:00Z');
-  const generate = time(() => {
-    for (let offset = 0; offset < ARTICLES; offset += 5000) {
-      const batch: Article[] = [];
-      for (let index = offset; index < Math.min(ARTICLES, offset + 5000); index++)
-        batch.push(article(index, start));
-      upsertArticles(db, batch);
+  // Generating the store takes most of a minute on a shared machine: BENCH_FEED_STORE names a copy
+  // kept between runs (made on the first, for this many articles), which each run works on a copy of.
+  const kept = process.env.BENCH_FEED_STORE?.replace(/(\.sqlite)?$/, `-${ARTICLES}.sqlite`);
+  if (kept && existsSync(kept)) {
+    copyFileSync(kept, storeFile);
+    process.stdout.write(`store of ${ARTICLES.toLocaleString('en-US')} articles copied from ${kept}\n`);
+  }
+  const db = await openSql(storeFile);
+  if (!kept || !existsSync(kept)) {
+    const generate = await timeAsync(async () => {
+      for (let offset = 0; offset < ARTICLES; offset += 5000) {
+        const batch: Article[] = [];
+        for (let index = offset; index < Math.min(ARTICLES, offset + 5000); index++)
+          batch.push(article(index, start));
+        await upsertArticles(db, batch);
+      }
+    });
+    process.stdout.write(
+      `generated ${ARTICLES.toLocaleString('en-US')} articles in ${(generate.ms / 1000).toFixed(1)} s\n`,
+    );
+    if (kept) {
+      legacyDb(db).pragma('wal_checkpoint(TRUNCATE)');
+      copyFileSync(storeFile, kept);
     }
-  });
-  process.stdout.write(
-    `generated ${ARTICLES.toLocaleString('en-US')} articles in ${(generate.ms / 1000).toFixed(1)} s\n`,
-  );
+  }
 
   const publisher = publisherSchema.parse({
     name: 'Northwind Review',
@@ -192,14 +206,14 @@ try {
   const config: FeedConfig = { publisher, feeds: definitions() };
   const out = join(dir, 'public');
 
-  const full = time(() => buildFeeds(db, config, { out }));
+  const full = await timeAsync(() => buildFeeds(db, config, { out }));
   // The machine may be shared: the short steps are run several times and their median reported.
-  const unchanged = median(5, () => buildFeeds(db, config, { out }));
+  const unchanged = await median(5, () => buildFeeds(db, config, { out }));
   // The newest article of the first theme feed: in that feed, in "all", and in any other it matches.
-  const target = new FeedSelector(db).select(config.feeds[1]!, publisher)[0]!;
-  const newest = getArticle(db, target.id)!;
+  const target = (await new FeedSelector(db).select(config.feeds[1]!, publisher))[0]!;
+  const newest = (await getArticle(db, target.id))!;
   let edits = 0;
-  const oneChanged = median(
+  const oneChanged = await median(
     5,
     () => buildFeeds(db, config, { out }),
     () => upsertArticles(db, [{ ...newest, title: `${newest.title} (corrected ${++edits})` }]),
@@ -214,11 +228,14 @@ try {
   });
 
   // The same documents, rendered by ours and by `feed` alone.
-  const query = time(() => {
+  const query = await timeAsync(async () => {
     const selector = new FeedSelector(db);
-    return config.feeds.map((feed) => selector.select(feed, publisher));
+    const selections = [];
+    for (const feed of config.feeds) selections.push(await selector.select(feed, publisher));
+    return selections;
   });
   const cache = new ArticleCache(db);
+  await cache.load(query.value.flat().map(({ id }) => id));
   const documents = config.feeds.map((feed, index) =>
     buildFeedDocument(
       feed,
@@ -247,18 +264,18 @@ try {
     ],
   };
   const archiveOut = join(dir, 'archive');
-  const archiveFull = time(() => buildFeeds(db, archived, { out: archiveOut }));
+  const archiveFull = await timeAsync(() => buildFeeds(db, archived, { out: archiveOut }));
   const fresh = {
     ...newest,
     id: `${newest.id}/new`,
     url: `${newest.url}/new`,
     published: new Date(start + 60_000).toISOString(),
   };
-  upsertArticles(db, [fresh]);
-  const archiveAfterNew = time(() => buildFeeds(db, archived, { out: archiveOut }));
+  await upsertArticles(db, [fresh]);
+  const archiveAfterNew = await timeAsync(() => buildFeeds(db, archived, { out: archiveOut }));
   // `remove` and the rebuild it calls for (tombstones in Atom).
-  const removal = time(() => {
-    removeArticles(db, [target.id]);
+  const removal = await timeAsync(async () => {
+    await removeArticles(db, [target.id]);
     return buildFeeds(db, config, { out });
   });
 
@@ -278,7 +295,7 @@ try {
   );
   const websub = await timeAsync(() => notifyHubs([hubUrl], topics));
   await new Promise((resolve) => hub.close(resolve));
-  db.close();
+  await db.close();
 
   const items = documents.reduce((sum, document) => sum + document.items.length, 0);
   printTable([
@@ -352,6 +369,7 @@ try {
       `ratio full build / feed alone: ${(full.ms / library.ms).toFixed(2)}\n` +
       `nothing-changed rebuild: ${unchanged.ms.toFixed(1)} ms (target < 50 ms)\n` +
       `full build / one-change rebuild: ${(full.ms / oneChanged.ms).toFixed(1)}× faster (target ≥ 20×)\n` +
+      `one-change rebuild: ${oneChanged.value.fragments.prepared} item prepared, ${oneChanged.value.fragments.rendered} pieces rendered, ${oneChanged.value.fragments.reused} taken from the last build's files\n` +
       `runs (ms): nothing changed ${unchanged.all.map((ms) => ms.toFixed(1)).join(', ')}; one change ${oneChanged.all.map((ms) => ms.toFixed(0)).join(', ')}\n` +
       `peak RSS ${peakRssMiB().toFixed(0)} MiB, heap after ${heapUsedMiB().toFixed(0)} MiB\n`,
   );

@@ -21,8 +21,8 @@ import { parseXmlFeed, rootElement } from '../../src/ingest/_xml-feed.ts';
 import { importSources } from '../../src/ingest/import.ts';
 import { parsePage } from '../../src/match/page.ts';
 import { runScan } from '../../src/scan/scan.ts';
-import { openStore } from '../../src/store/db.ts';
-import { SqliteSql } from '../../src/store/sqlite.ts';
+import { openSql, openStore } from '../../src/store/db.ts';
+import { sqlOf } from '../helpers/sql-of.ts';
 import { heapUsedMiB, peakRssMiB, printTable } from './_measure.ts';
 
 const GOOD_SITES = Number(process.env.HOSTILE_GOOD_SITES ?? 10);
@@ -97,17 +97,17 @@ function sitesConfig(port: number, names: string[], crawler: Record<string, unkn
 
 async function crawlCase(port: number, names: string[]): Promise<{ ms: number; outcome: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'syndicate-hostile-bench-'));
-  const db = openStore(join(dir, 'store.sqlite'));
+  const sql = await openSql(join(dir, 'store.sqlite'));
   try {
     const begun = performance.now();
-    const summary = await crawl(db, sitesConfig(port, names));
+    const summary = await crawl(sql, sitesConfig(port, names));
     const over = Object.entries(summary.overBudget ?? {}).map(([site, budget]) => `${site}:${budget}`);
     return {
       ms: performance.now() - begun,
       outcome: `${summary.pagesFetched} pages${over.length ? `, over budget ${over.join(' ')}` : ''}`,
     };
   } finally {
-    db.close();
+    await sql.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -118,9 +118,9 @@ async function scanCase(
   crawler: Record<string, unknown> = {},
 ): Promise<{ ms: number; outcome: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'syndicate-hostile-bench-'));
-  const db = openStore(join(dir, 'store.sqlite'));
+  const sql = await openSql(join(dir, 'store.sqlite'));
   try {
-    await importSources(db, [join(repo, 'test', 'fixtures', 'articles.jsonl')]);
+    await importSources(sql, [join(repo, 'test', 'fixtures', 'articles.jsonl')]);
     const rules = join(repo, 'rules');
     const config = {
       sites: sitesConfig(port, names, crawler),
@@ -128,13 +128,12 @@ async function scanCase(
       alerts: loadAlerts(rules),
     };
     const begun = performance.now();
-    const summary = await runScan(new SqliteSql(db, 'store.sqlite'), config);
+    const summary = await runScan(sql, config);
     const ms = performance.now() - begun;
-    const perSite = db
-      .prepare(
-        'SELECT site_id AS site, COUNT(*) AS n FROM crawl_snapshots WHERE pass_id = ? GROUP BY site_id',
-      )
-      .all(summary.crawl.passId) as Array<{ site: string; n: number }>;
+    const perSite = await sql.all<{ site: string; n: number }>(
+      'SELECT site_id AS site, COUNT(*) AS n FROM crawl_snapshots WHERE pass_id = ? GROUP BY site_id',
+      [summary.crawl.passId],
+    );
     const goodWhole = names
       .filter((name) => name.startsWith('good'))
       .filter((name) => perSite.find((row) => row.site === name)?.n === GOOD_PAGES).length;
@@ -145,7 +144,7 @@ async function scanCase(
       outcome: `${summary.judged} judged${goodCount ? `, good sites whole ${goodWhole}/${goodCount}` : ''}${over.length ? `, over budget ${over.join(' ')}` : ''}`,
     };
   } finally {
-    db.close();
+    await sql.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -193,7 +192,7 @@ async function importFeed(text: string): Promise<{ ms: number; outcome: string }
     writeFileSync(file, text);
     const db = openStore(join(dir, 'store.sqlite'));
     const begun = performance.now();
-    const summary = await importSources(db, [file]);
+    const summary = await importSources(sqlOf(db), [file]);
     const ms = performance.now() - begun;
     db.close();
     const error = summary.files[0]?.error;

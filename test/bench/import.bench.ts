@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { importSources } from '../../src/ingest/import.ts';
 import { readJsonl } from '../../src/ingest/jsonl.ts';
 import { openStore } from '../../src/store/db.ts';
+import { sqlOf } from '../helpers/sql-of.ts';
 import { heapUsedMiB, peakRssMiB, printTable, time, timeAsync } from './_measure.ts';
 
 const count = 20_000;
@@ -52,9 +53,9 @@ try {
   );
   const read = time(() => readJsonl(text, jsonl));
   const db = openStore(join(dir, 'store.sqlite'));
-  const first = await timeAsync(() => importSources(db, [jsonl]));
-  const again = await timeAsync(() => importSources(db, [jsonl]));
-  const feed = await timeAsync(() => importSources(db, [rss]));
+  const first = await timeAsync(async () => await importSources(sqlOf(db), [jsonl]));
+  const again = await timeAsync(async () => await importSources(sqlOf(db), [jsonl]));
+  const feed = await timeAsync(async () => await importSources(sqlOf(db), [rss]));
   db.close();
   const perSecond = (n: number, ms: number) => Math.round((n / ms) * 1000);
   printTable([

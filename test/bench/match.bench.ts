@@ -5,7 +5,10 @@
  * the baseline the index is measured against. The build has two baselines run on a copy of the
  * same store: the first build (one thread, every fingerprint inserted on its own) and the build
  * that committed every 500 articles (as before chunked writes; `BENCH_SMALL_COMMITS=0` skips it).
- * Set `BENCH_THREADS` to pin the build's threads.
+ * Set `BENCH_THREADS` to pin the build's threads, `BENCH_PAGES` the pages identified (300).
+ *
+ * Each size is measured on SQLite and then on PostgreSQL (`BENCH_ENGINES=sqlite` skips it): the
+ * same articles, build and pages, on a server started for the run (see `_postgres.ts`).
  */
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,11 +20,15 @@ import { htmlToText, parsePage } from '../../src/match/page.ts';
 import { tokenise } from '../../src/match/tokens.ts';
 import { type Article, toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
-import { openStore } from '../../src/store/db.ts';
-import { peakRssMiB, percentile, printTable, time, timeAsync } from './_measure.ts';
+import { legacyDb, openSql, openStore } from '../../src/store/db.ts';
+import type { Sql } from '../../src/store/sql.ts';
+import { storeArticles } from '../match/_articles.ts';
+import { peakRssMiB, percentile, printTable, timeAsync } from './_measure.ts';
+import { type BenchPostgres, benchPostgres } from './_postgres.ts';
 
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
-const PAGES = 300;
+const PAGES = Number(process.env.BENCH_PAGES ?? 300);
+const engines = (process.env.BENCH_ENGINES ?? 'sqlite,postgres').split(',');
 
 let seed = 42;
 function random(): number {
@@ -113,15 +120,19 @@ function legacyBuild(file: string): { ms: number; cpuMs: number } {
 }
 
 const rows: Array<Record<string, string | number>> = [];
+let postgres: BenchPostgres | undefined;
 for (const size of sizes) {
   seed = 42;
   const dir = mkdtempSync(join(tmpdir(), 'syndicate-bench-'));
-  const db = openStore(join(dir, 'store.sqlite'));
+  const sqlite = await openSql(join(dir, 'store.sqlite'));
+  const db = legacyDb(sqlite);
   db.pragma('cache_size = -262144');
   const sample: Article[] = [];
+  const all: Article[] = [];
   for (let start = 0; start < size; start += 5000) {
     const batch = Array.from({ length: Math.min(5000, size - start) }, (_, i) => article(start + i));
-    upsertArticles(db, batch);
+    await upsertArticles(sqlite, batch);
+    if (engines.includes('postgres')) all.push(...batch);
     for (const item of batch) if (sample.length < PAGES && random() < (PAGES * 2) / size) sample.push(item);
   }
   db.pragma('wal_checkpoint(TRUNCATE)');
@@ -135,7 +146,7 @@ for (const size of sizes) {
   let smallCommits = { ms: Number.NaN, cpuMs: Number.NaN };
   if (process.env.BENCH_SMALL_COMMITS !== '0') {
     copyFileSync(join(dir, 'store.sqlite'), join(dir, 'small.sqlite'));
-    const copy = openStore(join(dir, 'small.sqlite'));
+    const copy = await openSql(join(dir, 'small.sqlite'));
     const cpu = process.cpuUsage();
     // About 95 rows an article: a chunk of 47,500 rows is the 500-article batch of before.
     const run = await timeAsync(() =>
@@ -143,16 +154,9 @@ for (const size of sizes) {
     );
     const used = process.cpuUsage(cpu);
     smallCommits = { ms: run.ms, cpuMs: (used.user + used.system) / 1000 };
-    copy.close();
+    await copy.close();
     rmSync(join(dir, 'small.sqlite'), { force: true });
   }
-  // CPU time of every thread of this process: on a shared machine wall time says little.
-  const cpuBefore = process.cpuUsage();
-  const build = await timeAsync(() => buildIndex(db, undefined, threads ? { threads } : {}));
-  const cpuAfter = process.cpuUsage(cpuBefore);
-  const buildCpuMs = (cpuAfter.user + cpuAfter.system) / 1000;
-  const fingerprints = (db.prepare('SELECT count(*) FROM fingerprints').pluck().get() as number) ?? 0;
-  const words = db.prepare('SELECT sum(words) FROM fingerprinted_articles').pluck().get() as number;
 
   // Pages: full reprints, excerpts (first two paragraphs) and unrelated text.
   const pages = sample.map((item, i) => {
@@ -165,63 +169,85 @@ for (const size of sizes) {
           : item.html;
     return { html: pageHtml(body), expected: i % 3 === 2 ? undefined : item.id };
   });
-  // Warm the statement cache and the page cache.
-  identify(db, new PageFingerprints(tokenise(parsePage(pages[0]!.html, 'https://p.example/').text)));
 
-  const included: number[] = [];
-  const excluded: number[] = [];
-  let correct = 0;
-  for (const page of pages) {
-    const whole = time(() => {
-      const parsed = parsePage(page.html, 'https://peaceblog.example/post');
-      const tokens = tokenise(parsed.text);
-      return { tokens, found: identify(db, new PageFingerprints(tokens)) };
-    });
-    included.push(whole.ms);
-    const prepared = new PageFingerprints(whole.value.tokens);
-    const only = time(() => identify(db, prepared));
-    excluded.push(only.ms);
-    const top = only.value[0]?.article.id;
-    if (top === page.expected) correct++;
-  }
-  included.sort((a, b) => a - b);
-  excluded.sort((a, b) => a - b);
-  rows.push({
-    articles: size,
-    fingerprints: fingerprints,
-    'words/article': Math.round(words / size),
-    'baseline articles/s': Math.round(size / (legacy.ms / 1000)),
-    'baseline articles/CPU-s': Math.round(size / (legacy.cpuMs / 1000)),
-    '500-article commits articles/s': Math.round(size / (smallCommits.ms / 1000)),
-    '500-article commits articles/CPU-s': Math.round(size / (smallCommits.cpuMs / 1000)),
-    'build s': build.ms / 1000,
-    'articles/s': Math.round(size / (build.ms / 1000)),
-    'articles/CPU-s': Math.round(size / (buildCpuMs / 1000)),
-    'identify p50 ms': percentile(excluded, 50),
-    'identify p99 ms': percentile(excluded, 99),
-    'parse+identify p50 ms': percentile(included, 50),
-    'parse+identify p99 ms': percentile(included, 99),
-    'right answer': `${correct}/${pages.length}`,
-    'peak RSS MiB': Math.round(peakRssMiB()),
-  });
-  // Each size's row as soon as it is measured: the large size takes minutes.
-  printTable(rows.slice(-1));
+  const measure = async (engine: string, sql: Sql, baseline: boolean) => {
+    // CPU time of every thread of this process: on a shared machine wall time says little.
+    const cpuBefore = process.cpuUsage();
+    const build = await timeAsync(() => buildIndex(sql, undefined, threads ? { threads } : {}));
+    const cpuAfter = process.cpuUsage(cpuBefore);
+    const buildCpuMs = (cpuAfter.user + cpuAfter.system) / 1000;
+    const fingerprints = (await sql.get<{ n: number }>('SELECT count(*) AS n FROM fingerprints'))!.n;
+    const words = (await sql.get<{ n: number }>('SELECT sum(words) AS n FROM fingerprinted_articles'))!.n;
+    // Warm the statement cache and the page cache.
+    await identify(sql, new PageFingerprints(tokenise(parsePage(pages[0]!.html, 'https://p.example/').text)));
 
-  if (size <= 10_000) {
-    const brute: number[] = [];
-    const indexed: number[] = [];
-    for (const page of pages.slice(0, 30)) {
-      const prepared = new PageFingerprints(tokenise(parsePage(page.html, 'https://p.example/').text));
-      brute.push(time(() => identifyBruteForce(db, prepared)).ms);
-      indexed.push(time(() => identify(db, prepared)).ms);
+    const included: number[] = [];
+    const excluded: number[] = [];
+    let correct = 0;
+    for (const page of pages) {
+      const whole = await timeAsync(async () => {
+        const parsed = parsePage(page.html, 'https://peaceblog.example/post');
+        const tokens = tokenise(parsed.text);
+        return { tokens, found: await identify(sql, new PageFingerprints(tokens)) };
+      });
+      included.push(whole.ms);
+      const prepared = new PageFingerprints(whole.value.tokens);
+      const only = await timeAsync(() => identify(sql, prepared));
+      excluded.push(only.ms);
+      const top = only.value[0]?.article.id;
+      if (top === page.expected) correct++;
     }
-    brute.sort((a, b) => a - b);
-    indexed.sort((a, b) => a - b);
-    console.log(
-      `brute force over ${size} articles: median ${percentile(brute, 50).toFixed(1)} ms/page; index: ${percentile(indexed, 50).toFixed(3)} ms/page; speed-up ${Math.round(percentile(brute, 50) / percentile(indexed, 50))}x\n`,
-    );
-  }
-  db.close();
+    included.sort((a, b) => a - b);
+    excluded.sort((a, b) => a - b);
+    rows.push({
+      engine,
+      articles: size,
+      fingerprints: fingerprints,
+      'words/article': Math.round(words / size),
+      'baseline articles/s': baseline ? Math.round(size / (legacy.ms / 1000)) : '',
+      'baseline articles/CPU-s': baseline ? Math.round(size / (legacy.cpuMs / 1000)) : '',
+      '500-article commits articles/s': baseline ? Math.round(size / (smallCommits.ms / 1000)) : '',
+      '500-article commits articles/CPU-s': baseline ? Math.round(size / (smallCommits.cpuMs / 1000)) : '',
+      'build s': build.ms / 1000,
+      'articles/s': Math.round(size / (build.ms / 1000)),
+      'articles/CPU-s': Math.round(size / (buildCpuMs / 1000)),
+      'identify p50 ms': percentile(excluded, 50),
+      'identify p99 ms': percentile(excluded, 99),
+      'parse+identify p50 ms': percentile(included, 50),
+      'parse+identify p99 ms': percentile(included, 99),
+      'right answer': `${correct}/${pages.length}`,
+      'peak RSS MiB': Math.round(peakRssMiB()),
+    });
+    // Each row as soon as it is measured: the large size takes minutes.
+    printTable(rows.slice(-1));
+
+    if (size <= 10_000) {
+      const brute: number[] = [];
+      const indexed: number[] = [];
+      for (const page of pages.slice(0, 30)) {
+        const prepared = new PageFingerprints(tokenise(parsePage(page.html, 'https://p.example/').text));
+        brute.push((await timeAsync(() => identifyBruteForce(sql, prepared))).ms);
+        indexed.push((await timeAsync(() => identify(sql, prepared))).ms);
+      }
+      brute.sort((a, b) => a - b);
+      indexed.sort((a, b) => a - b);
+      console.log(
+        `${engine}: brute force over ${size} articles: median ${percentile(brute, 50).toFixed(1)} ms/page; index: ${percentile(indexed, 50).toFixed(3)} ms/page; speed-up ${Math.round(percentile(brute, 50) / percentile(indexed, 50))}x\n`,
+      );
+    }
+  };
+
+  if (engines.includes('sqlite')) await measure('sqlite', sqlite, true);
+  await sqlite.close();
   rmSync(dir, { recursive: true, force: true });
+  if (engines.includes('postgres')) {
+    postgres ??= await benchPostgres();
+    const sql = await openSql(await postgres.database());
+    for (let start = 0; start < all.length; start += 1000)
+      await storeArticles(sql, all.slice(start, start + 1000));
+    await measure('postgres', sql, false);
+    await sql.close();
+  }
 }
+await postgres?.stop();
 printTable(rows);

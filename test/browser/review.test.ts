@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../../src/files/atomic.ts';
 import { auditLog, countFindings, getFinding, listFindings, setStatus } from '../../src/findings/index.ts';
 import { buildReport, DEFAULT_NOTICE, renderHtml } from '../../src/report/index.ts';
 import { type RunningServer, startServer } from '../../src/server/index.ts';
-import { legacyDb, openSql } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import type { Sql } from '../../src/store/sql.ts';
 import { sites } from '../findings/_pages.ts';
 import { HOSTILE_TITLE, seed, urls } from '../report/_store.ts';
@@ -66,7 +66,7 @@ describe.skipIf(!available)(title, () => {
     server = await startServer({ sql: db, outDir: join(dir, 'public'), port: 0, sites });
     many = await openSql(join(dir, 'many.sqlite'));
     await seedMany(many, 240);
-    storeSnapshot(legacyDb(many), 'peace-blog', manyPage(0).url, HOSTILE_PAGE);
+    await storeSnapshot(many, 'peace-blog', manyPage(0).url, HOSTILE_PAGE);
     manyServer = await startServer({ sql: many, outDir: join(dir, 'public'), port: 0, sites: manySites });
   }, 60_000);
 

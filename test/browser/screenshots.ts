@@ -15,7 +15,7 @@ import { listFindings, setStatus } from '../../src/findings/index.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { loadNotices } from '../../src/report/index.ts';
 import { startServer, storedEvidence } from '../../src/server/index.ts';
-import { legacyDb, openSql } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 
 const repository = resolve(import.meta.dirname, '../..');
 const out = join(repository, 'examples', 'screenshots');
@@ -52,7 +52,7 @@ try {
     sites: loadSites(rules).sites,
     notice: loadNotices(rules),
     publisher: loadTerms(rules).publisher.name,
-    evidence: storedEvidence(legacyDb(db)),
+    evidence: storedEvidence(db),
   });
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',

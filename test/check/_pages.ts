@@ -79,9 +79,9 @@ export function snapshotOf(test: Placement): PageSnapshot {
   };
 }
 
-export function checkCase(test: Placement): PageResult {
-  const { db, rules } = fixtureStore();
-  const result = checkSnapshot(db, snapshotOf(test), {
+export async function checkCase(test: Placement): Promise<PageResult> {
+  const { sql, db, rules } = await fixtureStore();
+  const result = await checkSnapshot(sql, snapshotOf(test), {
     terms: loadTerms(rules),
     sites: loadSites(rules).sites,
   });

@@ -3,12 +3,13 @@
  * the sentences' length, is listed as a quotation and not judged; unless those sentences are most
  * of a short article (a news brief copied whole).
  */
-import { describe, expect, it } from 'vitest';
-import { checkSnapshot } from '../../src/check/check-snapshot.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type CheckOptions, checkSnapshot } from '../../src/check/check-snapshot.ts';
 import { loadTerms } from '../../src/check/terms.ts';
 import { loadSites } from '../../src/config/sites.ts';
 import type { PageSnapshot } from '../../src/crawl/snapshot.ts';
 import { toArticle } from '../../src/store/article.ts';
+import type { Sql } from '../../src/store/sql.ts';
 import { fixtureStore } from '../helpers/fixture-store.ts';
 
 /** The blogger's own words around the quotation. */
@@ -50,8 +51,13 @@ function blogPost(quoted: string): PageSnapshot {
 }
 
 describe('quotations', () => {
-  const { db, rules } = fixtureStore([BRIEF]);
-  const options = { terms: loadTerms(rules), sites: loadSites(rules).sites };
+  let sql: Sql;
+  let options: CheckOptions;
+  beforeAll(async () => {
+    const store = await fixtureStore([BRIEF]);
+    sql = store.sql;
+    options = { terms: loadTerms(store.rules), sites: loadSites(store.rules).sites };
+  });
 
   it.each([
     ['one sentence of 32 words', ONE_SENTENCE, 1],
@@ -61,11 +67,11 @@ describe('quotations', () => {
       `As Northwind Review put it: “${TWO_SENTENCES}”`,
       2,
     ],
-  ])('%s is a quotation, listed and not judged', (_name, quoted, sentences) => {
+  ])('%s is a quotation, listed and not judged', async (_name, quoted, sentences) => {
     const words = quoted.split(/\s+/).length;
     expect(words).toBeGreaterThanOrEqual(30);
     expect(words).toBeLessThanOrEqual(60);
-    const result = checkSnapshot(db, blogPost(quoted), options);
+    const result = await checkSnapshot(sql, blogPost(quoted), options);
     expect(result.status).toBe('no-match');
     expect(result.matches).toEqual([]);
     expect(result.quotations).toHaveLength(1);
@@ -73,9 +79,9 @@ describe('quotations', () => {
     expect(result.quotations![0]!.words).toBeGreaterThanOrEqual(28);
   });
 
-  it('a short brief copied whole is a reprint, though it has only two sentences', () => {
+  it('a short brief copied whole is a reprint, though it has only two sentences', async () => {
     const text = BRIEF.html.replace(/<\/?p>/g, '');
-    const result = checkSnapshot(db, blogPost(text), options);
+    const result = await checkSnapshot(sql, blogPost(text), options);
     expect(result.status).toBe('reprint');
     expect(result.matches.map((match) => match.article.id)).toEqual(['brief-9']);
     expect(result.quotations ?? []).toEqual([]);

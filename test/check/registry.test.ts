@@ -21,8 +21,8 @@ describe('rule registry', () => {
 });
 
 describe('rule engine', () => {
-  it('turns a rule that throws into an error outcome, runs the others, and makes the match uncertain', () => {
-    const { db, rules } = fixtureStore();
+  it('turns a rule that throws into an error outcome, runs the others, and makes the match uncertain', async () => {
+    const { sql, rules } = await fixtureStore();
     const terms = loadTerms(rules);
     const rule = ruleRegistry.find((candidate) => candidate.meta.id === 'copyright-notice')!;
     const original = rule.check;
@@ -31,7 +31,7 @@ describe('rule engine', () => {
     };
     try {
       const credited = `<p>Source: <a href="${ORIGINAL}">Northwind Review</a></p>`;
-      const result = checkSnapshot(db, snapshotOf({ inText: credited }), { terms, sites: [] });
+      const result = await checkSnapshot(sql, snapshotOf({ inText: credited }), { terms, sites: [] });
       const [match] = result.matches;
       expect(match!.rules.find((outcome) => outcome.rule === 'copyright-notice')).toMatchObject({
         outcome: 'error',

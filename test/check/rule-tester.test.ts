@@ -18,10 +18,10 @@ describe('RuleTester', () => {
     ).toThrow(/two cases are named "same"/);
   });
 
-  it('reports a valid case the rule fails, a wrong message id and a message the rule does not have', () => {
-    const fixture = defaultFixture();
+  it('reports a valid case the rule fails, a wrong message id and a message the rule does not have', async () => {
+    const fixture = await defaultFixture();
     const uncredited = { name: 'uncredited' };
-    const outcome = runRule(sourceAttribution, prepareContext(fixture, sourceAttribution, uncredited));
+    const outcome = runRule(sourceAttribution, await prepareContext(fixture, sourceAttribution, uncredited));
     expect(outcome.outcome).toBe('fail');
     expect(problems(sourceAttribution, 'valid', uncredited, outcome).join('\n')).toMatch(
       /expected pass, got fail/,
@@ -38,9 +38,9 @@ describe('RuleTester', () => {
     fixture.db.close();
   });
 
-  it('prepares the post the checker would judge: the text and what follows it, not the sidebar', () => {
-    const fixture = defaultFixture();
-    const context = prepareContext(fixture, sourceAttribution, {
+  it('prepares the post the checker would judge: the text and what follows it, not the sidebar', async () => {
+    const fixture = await defaultFixture();
+    const context = await prepareContext(fixture, sourceAttribution, {
       name: 'sidebar',
       afterText: '<p>Post footer line</p>',
       sidebar: '<section class="widget">Via Northwind Review</section>',
@@ -53,9 +53,9 @@ describe('RuleTester', () => {
     fixture.db.close();
   });
 
-  it('says so when a case page does not reprint the article', () => {
-    const fixture = { ...defaultFixture(), articleId: 'no-such-article' };
-    expect(() => prepareContext(fixture, sourceAttribution, { name: 'elsewhere' })).toThrow(
+  it('says so when a case page does not reprint the article', async () => {
+    const fixture = { ...(await defaultFixture()), articleId: 'no-such-article' };
+    await expect(prepareContext(fixture, sourceAttribution, { name: 'elsewhere' })).rejects.toThrow(
       /case "elsewhere": the page does not reprint no-such-article/,
     );
     fixture.db.close();

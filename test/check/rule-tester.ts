@@ -9,7 +9,7 @@
  * `valid` cases must not fail (pass, or unknown when they say so); `invalid` cases must fail with
  * the `messageId` they name, which every invalid case must have and the rule must define.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { findPost } from '../../src/check/_post.ts';
 import { runRule } from '../../src/check/engine.ts';
 import type { RuleOutcome } from '../../src/check/result.ts';
@@ -23,6 +23,7 @@ import { tokenise } from '../../src/match/tokens.ts';
 import { siteOf } from '../../src/net/url.ts';
 import type { Article } from '../../src/store/article.ts';
 import type { Db } from '../../src/store/db.ts';
+import type { Sql } from '../../src/store/sql.ts';
 import { fixtureStore } from '../helpers/fixture-store.ts';
 import { type Placement, snapshotOf } from './_pages.ts';
 
@@ -53,27 +54,28 @@ export interface Tables {
 
 /** What the tester needs from the world: a store holding the article, the terms and the sites. */
 export interface Fixture {
+  sql: Sql;
   db: Db;
   articleId: string;
   terms: Terms;
   sites: readonly Site[];
 }
 
-export function defaultFixture(): Fixture {
-  const { db, rules } = fixtureStore();
-  return { db, articleId: 'nw-481', terms: loadTerms(rules), sites: loadSites(rules).sites };
+export async function defaultFixture(): Promise<Fixture> {
+  const { sql, db, rules } = await fixtureStore();
+  return { sql, db, articleId: 'nw-481', terms: loadTerms(rules), sites: loadSites(rules).sites };
 }
 
 /** The context the checker would hand the rule for this page, or why it cannot be made. */
-export function prepareContext<Options>(
+export async function prepareContext<Options>(
   fixture: Fixture,
   rule: Rule<Options>,
   test: BaseCase,
-): RuleContext<Options> {
+): Promise<RuleContext<Options>> {
   const snapshot = snapshotOf(test);
   const page = parsePage(snapshot.body, snapshot.finalUrl);
   const tokens = tokenise(page.text);
-  const { reprints } = findReprints(fixture.db, new PageFingerprints(tokens, DEFAULT_MATCH.shingles));
+  const { reprints } = await findReprints(fixture.sql, new PageFingerprints(tokens, DEFAULT_MATCH.shingles));
   const found = reprints.find((reprint) => reprint.article.id === fixture.articleId);
   if (!found) throw new Error(`case "${test.name}": the page does not reprint ${fixture.articleId}`);
   // The options the terms give the rule, as the checker reads them, unless the case brings its own.
@@ -134,9 +136,9 @@ export function checkTables(rule: Rule<unknown>, tables: Tables): void {
 }
 
 export class RuleTester {
-  readonly #fixture: () => Fixture;
+  readonly #fixture: () => Promise<Fixture>;
 
-  constructor(fixture: () => Fixture = defaultFixture) {
+  constructor(fixture: () => Promise<Fixture> = defaultFixture) {
     this.#fixture = fixture;
   }
 
@@ -144,15 +146,18 @@ export class RuleTester {
   run(rule: Rule<any>, tables: Tables): void {
     checkTables(rule, tables);
     describe(rule.meta.id, () => {
-      const fixture = this.#fixture();
+      let fixture: Fixture;
+      beforeAll(async () => {
+        fixture = await this.#fixture();
+      });
       const cases = [
         ...tables.valid.map((test) => ['valid', test] as const),
         ...tables.invalid.map((test) => ['invalid', test] as const),
       ];
       it.each(cases.map(([kind, test]) => [`${kind}: ${test.name}`, kind, test] as const))(
         '%s',
-        (_name, kind, test) => {
-          const outcome = runRule(rule, prepareContext(fixture, rule, test));
+        async (_name, kind, test) => {
+          const outcome = runRule(rule, await prepareContext(fixture, rule, test));
           expect(problems(rule, kind, test, outcome)).toEqual([]);
         },
       );

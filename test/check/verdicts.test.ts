@@ -12,32 +12,37 @@ import { checkCase, ORIGINAL, PARAGRAPHS, snapshotOf } from './_pages.ts';
 const COPYRIGHT_AND_LINK = `<p>© 2026 Mara Jensen, <a href="${ORIGINAL}">the original</a></p>`;
 
 describe('verdicts', () => {
-  it('is compliant when every rule passes on the post', () => {
-    const [match] = checkCase({ inText: `<p>Source: Northwind Review</p>${COPYRIGHT_AND_LINK}` }).matches;
+  it('is compliant when every rule passes on the post', async () => {
+    const [match] = (await checkCase({ inText: `<p>Source: Northwind Review</p>${COPYRIGHT_AND_LINK}` }))
+      .matches;
     expect(match).toMatchObject({ verdict: 'compliant', violations: [] });
     expect(match!.suspected).toBeUndefined();
   });
 
-  it('is a violation when a credit rule fails and nothing near the post explains it away', () => {
-    const [match] = checkCase({ inText: COPYRIGHT_AND_LINK }).matches;
+  it('is a violation when a credit rule fails and nothing near the post explains it away', async () => {
+    const [match] = (await checkCase({ inText: COPYRIGHT_AND_LINK })).matches;
     expect(match!.verdict).toBe('violation');
     expect(match!.violations.map((violation) => violation.rule)).toEqual(['source-attribution']);
   });
 
-  it('is uncertain when the credit is in a part of the post a stylesheet may hide', () => {
-    const [match] = checkCase({
-      inText: `<p class="sr-only">Source: Northwind Review</p>${COPYRIGHT_AND_LINK}`,
-    }).matches;
+  it('is uncertain when the credit is in a part of the post a stylesheet may hide', async () => {
+    const [match] = (
+      await checkCase({
+        inText: `<p class="sr-only">Source: Northwind Review</p>${COPYRIGHT_AND_LINK}`,
+      })
+    ).matches;
     expect(match!.verdict).toBe('uncertain');
     expect(match!.violations).toEqual([]);
     expect(match!.suspected!.map((entry) => entry.rule)).toEqual(['source-attribution']);
     expect(match!.reason).toMatch(/hidden/);
   });
 
-  it('stays a violation when the only credit is hidden by markup a reader never sees', () => {
-    const [match] = checkCase({
-      inText: `<p style="display:none">Source: Northwind Review</p>${COPYRIGHT_AND_LINK}`,
-    }).matches;
+  it('stays a violation when the only credit is hidden by markup a reader never sees', async () => {
+    const [match] = (
+      await checkCase({
+        inText: `<p style="display:none">Source: Northwind Review</p>${COPYRIGHT_AND_LINK}`,
+      })
+    ).matches;
     expect(match!.verdict).toBe('violation');
     expect(match!.suspected).toBeUndefined();
   });
@@ -46,8 +51,8 @@ describe('verdicts', () => {
   const OWN_BLOCK = `<div><p>${Array.from({ length: 18 }, (_, index) => `Our own note number ${index} says little about diets here.`).join(' ')}</p></div>`;
   const CREDIT = `<p>Source: Northwind Review</p>${COPYRIGHT_AND_LINK}`;
 
-  it('is uncertain when the credit is one level out, past a block that ends the post by its length', () => {
-    const [match] = checkCase({ theme: 'bare', inText: OWN_BLOCK, afterText: CREDIT }).matches;
+  it('is uncertain when the credit is one level out, past a block that ends the post by its length', async () => {
+    const [match] = (await checkCase({ theme: 'bare', inText: OWN_BLOCK, afterText: CREDIT })).matches;
     expect(match!.verdict).toBe('uncertain');
     expect(match!.violations).toEqual([]);
     expect(match!.suspected!.map((entry) => [entry.rule, entry.messageId])).toEqual([
@@ -58,26 +63,109 @@ describe('verdicts', () => {
     expect(match!.reason).toMatch(/bounds are unclear/);
   });
 
-  it('is compliant when the same credit is within the budget', () => {
-    const [match] = checkCase({ theme: 'bare', afterText: CREDIT }).matches;
+  it('is compliant when the same credit is within the budget', async () => {
+    const [match] = (await checkCase({ theme: 'bare', afterText: CREDIT })).matches;
     expect(match!.verdict).toBe('compliant');
   });
 
-  it('stays a violation when the credit past the long block also lies past related posts', () => {
-    const related = `<div class="related-posts">${['One', 'Two', 'Three', 'Four', 'Five'].map((item) => `<a href="/${item}">${item} more reading</a>`).join(' ')}</div>`;
-    const [match] = checkCase({ theme: 'bare', inText: OWN_BLOCK, afterText: `${related}${CREDIT}` }).matches;
-    expect(match!.verdict).toBe('violation');
-    expect(match!.violations.map((violation) => [violation.rule, violation.messageId])).toEqual([
-      ['source-attribution', 'missing'],
-      ['copyright-notice', 'missing'],
-      ['link-to-original', 'missing'],
+  const RELATED = `<div class="related-posts">${['One', 'Two', 'Three', 'Four', 'Five'].map((item) => `<a href="/${item}">${item} more reading</a>`).join(' ')}</div>`;
+
+  it('is uncertain when the credit follows related posts inside the page’s content: a theme may put the post’s footer there', async () => {
+    for (const inText of ['', OWN_BLOCK]) {
+      const [match] = (await checkCase({ theme: 'bare', inText, afterText: `${RELATED}${CREDIT}` })).matches;
+      expect(match!.verdict).toBe('uncertain');
+      expect(match!.violations).toEqual([]);
+      expect(match!.suspected!.map((entry) => entry.rule)).toEqual([
+        'source-attribution',
+        'copyright-notice',
+        'link-to-original',
+      ]);
+    }
+  });
+
+  it('is uncertain when the related posts have no known class name, only their links', async () => {
+    const links = `<div>${['One', 'Two', 'Three', 'Four', 'Five'].map((item) => `<p><a href="/${item}">${item} more reading</a></p>`).join('')}</div>`;
+    const [match] = (await checkCase({ theme: 'bare', afterText: `${links}${CREDIT}` })).matches;
+    expect(match!.verdict).toBe('uncertain');
+  });
+
+  it('stays a violation when the only credit lies past the readers’ comments', async () => {
+    for (const theme of ['bare', 'wordpress'] as const) {
+      const [match] = (await checkCase({ theme, sidebar: CREDIT })).matches;
+      expect(match!.verdict).toBe('violation');
+      expect(match!.violations.map((violation) => [violation.rule, violation.messageId])).toEqual([
+        ['source-attribution', 'missing'],
+        ['copyright-notice', 'missing'],
+        ['link-to-original', 'missing'],
+      ]);
+      expect(match!.suspected).toBeUndefined();
+    }
+  });
+
+  it('is compliant when a credit opens a wrapper that goes on past the budget with something else', async () => {
+    const wrapper = `<div>${CREDIT}<div><p>${'Our own words about the valley, at length. '.repeat(30)}</p></div></div>`;
+    const [match] = (await checkCase({ theme: 'bare', afterText: wrapper })).matches;
+    expect(match!.verdict).toBe('compliant');
+  });
+
+  /** A page of our own markup around the fixture article's text. */
+  async function pageCase(around: (text: string) => string): ReturnType<typeof checkCase> {
+    const { sql, rules } = await fixtureStore();
+    const text = PARAGRAPHS.map((paragraph) => `<p>${paragraph}</p>`).join('');
+    const body = `<!doctype html><html><head><title>t</title></head><body>${around(text)}</body></html>`;
+    const result = await checkSnapshot(
+      sql,
+      { ...snapshotOf({}), body },
+      { terms: loadTerms(rules), sites: [] },
+    );
+    await sql.close();
+    return result;
+  }
+  const MENU = `<div><b>Peace Blog</b><nav><a href="/">Home</a> <a href="/about">About</a></nav></div>`;
+
+  it('is uncertain, never compliant, when the only credit is a line above the post at the page’s frame level', async () => {
+    const [match] = (
+      await pageCase(
+        (text) =>
+          `${MENU}<div>${CREDIT}</div><div><h1>Siege of Lower Vessa</h1>${text}</div><footer>© Peace Blog</footer>`,
+      )
+    ).matches;
+    expect(match!.verdict).toBe('uncertain');
+    expect(match!.suspected!.map((entry) => entry.rule)).toEqual([
+      'source-attribution',
+      'copyright-notice',
+      'link-to-original',
     ]);
-    expect(match!.suspected).toBeUndefined();
+  });
+
+  it('is uncertain when the only credit follows the theme’s post container, and a violation past the sidebar', async () => {
+    const post = (text: string) =>
+      `<article class="post"><h1>Siege of Lower Vessa</h1><div class="entry-content">${text}</div></article>`;
+    const [after] = (await pageCase((text) => `${MENU}<main>${post(text)}<div>${CREDIT}</div></main>`))
+      .matches;
+    expect(after!.verdict).toBe('uncertain');
+    const [past] = (
+      await pageCase(
+        (text) =>
+          `${MENU}<main>${post(text)}<div class="sidebar"><p>Archives</p></div><div>${CREDIT}</div></main>`,
+      )
+    ).matches;
+    expect(past!.verdict).toBe('violation');
+  });
+
+  it('counts a footer after the text as the post’s when the post’s own header holds its title and a pager follows', async () => {
+    const [match] = (
+      await pageCase(
+        (text) =>
+          `${MENU}<div id="content"><header><h1>Siege of Lower Vessa</h1></header>${text}<footer>${CREDIT}</footer><nav><a href="/prev">Previous</a> <a href="/next">Next</a></nav></div><footer>© Peace Blog</footer>`,
+      )
+    ).matches;
+    expect(match!.verdict).toBe('compliant');
   });
 
   /** A theme that puts the title block in an element named `sidebar`, between a lead note and the text. */
-  function titleInSidebar(lead: string): ReturnType<typeof checkCase> {
-    const { db, rules } = fixtureStore();
+  async function titleInSidebar(lead: string): ReturnType<typeof checkCase> {
+    const { sql, db, rules } = await fixtureStore();
     const body = `<!doctype html><html><head><title>t</title></head><body>
 <div class="top"><b>Peace Blog</b> <a href="/">Home</a></div>
 <div class="page"><div class="post-content">${lead}
@@ -85,13 +173,18 @@ describe('verdicts', () => {
 <div class="article">${PARAGRAPHS.map((paragraph) => `<p>${paragraph}</p>`).join('')}</div>
 </div><div id="comments"></div></div>
 <footer>&copy; 2026 Peace Blog</footer></body></html>`;
-    const result = checkSnapshot(db, { ...snapshotOf({}), body }, { terms: loadTerms(rules), sites: [] });
+    const result = await checkSnapshot(
+      sql,
+      { ...snapshotOf({}), body },
+      { terms: loadTerms(rules), sites: [] },
+    );
     db.close();
     return result;
   }
 
-  it('is uncertain when the credit precedes a sidebar-named block that opens the post', () => {
-    const [match] = titleInSidebar(`<p><em>Source: Northwind Review</em></p>${COPYRIGHT_AND_LINK}`).matches;
+  it('is uncertain when the credit precedes a sidebar-named block that opens the post', async () => {
+    const [match] = (await titleInSidebar(`<p><em>Source: Northwind Review</em></p>${COPYRIGHT_AND_LINK}`))
+      .matches;
     expect(match!.verdict).toBe('uncertain');
     expect(match!.violations).toEqual([]);
     expect(match!.suspected!.map((entry) => [entry.rule, entry.messageId])).toEqual([
@@ -101,9 +194,9 @@ describe('verdicts', () => {
     ]);
   });
 
-  it('keeps a rule that fails there too a violation, beside the suspected ones', () => {
-    const [match] = titleInSidebar(
-      `<p><em>Source: Northwind Review, <a href="${ORIGINAL}">the original</a></em></p>`,
+  it('keeps a rule that fails there too a violation, beside the suspected ones', async () => {
+    const [match] = (
+      await titleInSidebar(`<p><em>Source: Northwind Review, <a href="${ORIGINAL}">the original</a></em></p>`)
     ).matches;
     expect(match!.verdict).toBe('violation');
     expect(match!.violations.map((violation) => [violation.rule, violation.messageId])).toEqual([
@@ -112,16 +205,16 @@ describe('verdicts', () => {
     expect(match!.suspected!.map((entry) => entry.rule)).toEqual(['source-attribution', 'link-to-original']);
   });
 
-  it('is uncertain when the page is too large to read whole and the credit may lie past the part read', () => {
-    const { db, rules } = fixtureStore();
+  it('is uncertain when the page is too large to read whole and the credit may lie past the part read', async () => {
+    const { sql, db, rules } = await fixtureStore();
     const filler = '<span>more</span>'.repeat(600);
     const snapshot = snapshotOf({ inText: `${filler}<p>Source: Northwind Review</p>${COPYRIGHT_AND_LINK}` });
     const options = { terms: loadTerms(rules), sites: [] };
-    const [cut] = checkSnapshot(db, snapshot, { ...options, maxElements: 300 }).matches;
+    const [cut] = (await checkSnapshot(sql, snapshot, { ...options, maxElements: 300 })).matches;
     expect(cut!.verdict).toBe('uncertain');
     expect(cut!.reason).toMatch(/too large to read whole/);
     expect(cut!.violations).toEqual([]);
-    const [whole] = checkSnapshot(db, snapshot, options).matches;
+    const [whole] = (await checkSnapshot(sql, snapshot, options)).matches;
     expect(whole!.verdict).toBe('compliant');
     db.close();
   });

@@ -26,15 +26,15 @@ interface Expected {
 const expected = JSON.parse(readFileSync(join(FIXTURES, 'pages', 'expected.json'), 'utf8')) as Expected[];
 const ruleIds = ruleRegistry.map((rule) => rule.meta.id);
 
-function setup() {
-  const { db, store, rules } = fixtureStore();
-  db.close();
+async function setup() {
+  const { sql, store, rules } = await fixtureStore();
+  await sql.close();
   return { args: ['--store', store, '--rules', rules] };
 }
 
 describe('syndicate check over the fixture pages', () => {
   it.each(expected.map((entry) => [entry.file, entry] as const))('%s', async (_file, entry) => {
-    const { args } = setup();
+    const { args } = await setup();
     const result = await runCli([
       ...args,
       'check',
@@ -85,7 +85,7 @@ describe('syndicate check over the fixture pages', () => {
   it('never reports a violation for a page that reprints nothing', async () => {
     const quiet = expected.filter((entry) => entry.status === 'no-match');
     expect(quiet.length).toBeGreaterThanOrEqual(3);
-    const { args } = setup();
+    const { args } = await setup();
     for (const entry of quiet) {
       const result = await runCli([
         ...args,
@@ -100,7 +100,7 @@ describe('syndicate check over the fixture pages', () => {
   });
 
   it('prints a readable text form', async () => {
-    const { args } = setup();
+    const { args } = await setup();
     const result = await runCli([
       ...args,
       'check',
@@ -134,7 +134,7 @@ describe('syndicate check URL', () => {
   }
 
   it('fetches a page and checks it, and reports a failed fetch as an error page', async () => {
-    const { args } = setup();
+    const { args } = await setup();
     const html = readFileSync(join(FIXTURES, 'pages', 'no-copyright.html'), 'utf8');
     const base = await serve({ '/post': () => [200, html], '/gone': () => [410, 'gone'] });
     const ok = await runCli([
@@ -174,7 +174,7 @@ describe('syndicate check URL', () => {
   });
 
   it('refuses loopback addresses unless allowed', async () => {
-    const { args } = setup();
+    const { args } = await setup();
     const base = await serve({ '/post': () => [200, '<p>hello</p>'] });
     const result = await runCli([...args, 'check', `${base}/post`, '--format', 'json']);
     expect(result.code).toBe(2);
@@ -184,14 +184,14 @@ describe('syndicate check URL', () => {
 
 describe('syndicate check errors', () => {
   it('rejects --page-url with several pages', async () => {
-    const { args } = setup();
+    const { args } = await setup();
     const result = await runCli([...args, 'check', 'a.html', 'b.html', '--page-url', 'https://x.example/']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--page-url goes with exactly one local file/);
   });
 
   it('names the file, line and field of a bad rule option', async () => {
-    const { args } = setup();
+    const { args } = await setup();
     const rules = args[3]!;
     const terms = readFileSync(join(rules, 'terms.yaml'), 'utf8').replace(
       'relFails: [sponsored]',
@@ -205,7 +205,7 @@ describe('syndicate check errors', () => {
   });
 
   it('names an unknown rule', async () => {
-    const { args } = setup();
+    const { args } = await setup();
     const rules = args[3]!;
     const terms = readFileSync(join(rules, 'terms.yaml'), 'utf8').replace(
       '  - commercial-use',
@@ -218,7 +218,7 @@ describe('syndicate check errors', () => {
   });
 
   it('reports an unreadable file as an error page', async () => {
-    const { args } = setup();
+    const { args } = await setup();
     const result = await runCli([
       ...args,
       'check',
@@ -236,7 +236,7 @@ describe('syndicate check errors', () => {
 
 describe('syndicate check: uncertain verdicts and quotations', () => {
   it('reports an uncertain reprint with its suspected rules and exits 0; a quotation is no-match with quotations', async () => {
-    const { args } = setup();
+    const { args } = await setup();
     const dir = tempDir();
     const uncertain = join(dir, 'uncertain.html');
     writeFileSync(

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSites } from '../../src/config/sites.ts';
 import { type CrawlSummary, crawl } from '../../src/crawl/crawl.ts';
 import { setLogLevel } from '../../src/log.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { fastCrawler, html, startSite, type TestSite, writeSites } from '../helpers/http.ts';
 
 /**
@@ -51,19 +51,19 @@ describe('a budget stop across a resume', () => {
   let second: CrawlSummary;
 
   beforeAll(async () => {
-    const db = openStore(`${dir}/store.sqlite`);
+    const sql = await openSql(`${dir}/store.sqlite`);
     try {
       const stop = new AbortController();
-      first = await crawl(db, loadSites(dir), {
+      first = await crawl(sql, loadSites(dir), {
         signal: stop.signal,
         // Stopped as soon as the sitemap is read: its pages are queued, none fetched yet.
         onProgress: (progress) => {
           if (progress.item.kind === 'sitemap') stop.abort();
         },
       });
-      second = await crawl(db, loadSites(dir));
+      second = await crawl(sql, loadSites(dir));
     } finally {
-      db.close();
+      await sql.close();
     }
   }, 60_000);
 

@@ -9,10 +9,11 @@ import { crawl } from '../../src/crawl/crawl.ts';
 import { latestPass } from '../../src/crawl/passes.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { failuresOf, snapshotsOf } from '../../src/snapshot/index.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql, openStore } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { fastCrawler, html, startSite, type TestSite, writeSites } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { collect } from './_collect.ts';
 
 /**
  * A small network of made-up sites, each a real server on 127.0.0.1 reached through the
@@ -223,11 +224,11 @@ describe('syndicate crawl against a network of faulty sites', () => {
     expect(first.stdout).toMatch(/robots-unavailable: 2/);
   });
 
-  it('keeps every good page once, with its text decoded', () => {
-    const db = openStore(store);
-    const pass = latestPass(db)!;
-    const snapshots = [...snapshotsOf(db, pass.id)];
-    db.close();
+  it('keeps every good page once, with its text decoded', async () => {
+    const sql = await openSql(store);
+    const pass = (await latestPass(sql))!;
+    const snapshots = await collect(snapshotsOf(sql, pass.id));
+    await sql.close();
     const urls = snapshots.map((snapshot) => snapshot.url).sort();
     expect(urls).toEqual(
       [
@@ -254,10 +255,10 @@ describe('syndicate crawl against a network of faulty sites', () => {
     );
   });
 
-  it('records every failure with its kind', () => {
-    const db = openStore(store);
-    const failures = failuresOf(db, latestPass(db)!.id);
-    db.close();
+  it('records every failure with its kind', async () => {
+    const sql = await openSql(store);
+    const failures = await failuresOf(sql, (await latestPass(sql))!.id);
+    await sql.close();
     expect(Object.fromEntries(failures.map((failure) => [failure.url, failure.kind]))).toEqual({
       'http://flaky.example/always-500': 'http-status',
       'http://flaky.example/reset': 'connection',
@@ -304,11 +305,11 @@ describe('syndicate crawl against a network of faulty sites', () => {
 
   it('starts a new pass with conditional requests after a finished one', async () => {
     const before = sites.blog!.requests.length;
-    const db = openStore(store);
+    const sql = await openSql(store);
     const config = loadSites(dir);
-    const summary = await crawl(db, config, { siteIds: ['blog'] });
-    const snapshots = [...snapshotsOf(db, summary.passId)];
-    db.close();
+    const summary = await crawl(sql, config, { siteIds: ['blog'] });
+    const snapshots = await collect(snapshotsOf(sql, summary.passId));
+    await sql.close();
     expect(summary.resumed).toBe(false);
     expect(summary.finished).toBe(true);
     expect(summary.notModified).toBe(3);

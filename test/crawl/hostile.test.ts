@@ -6,6 +6,7 @@ import { loadSites } from '../../src/config/sites.ts';
 import { type CrawlSummary, crawl } from '../../src/crawl/crawl.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { type Db, openStore } from '../../src/store/db.ts';
+import { SqliteSql } from '../../src/store/sqlite.ts';
 import { fastCrawler, html, startSite, type TestSite, writeSites } from '../helpers/http.ts';
 
 /**
@@ -173,7 +174,7 @@ describe('a crawl over sites that defy the budgets', () => {
     // Time is not what this crawl tests: an hour each, so that a loaded machine changes nothing.
     writeNetwork(dir, ['good', 'stars', 'grouped', 'indexes', 'huge', 'links'], 3_600_000);
     db = openStore(`${dir}/store.sqlite`);
-    first = await crawl(db, loadSites(dir));
+    first = await crawl(new SqliteSql(db, `${dir}/store.sqlite`), loadSites(dir));
   }, 60_000);
   afterAll(() => {
     db.close();
@@ -228,7 +229,7 @@ describe('a crawl over sites that would hold it for days', () => {
   beforeAll(async () => {
     writeNetwork(dir, ['good', 'slow', 'later', 'tarpit'], 2500);
     db = openStore(`${dir}/store.sqlite`);
-    first = await crawl(db, loadSites(dir));
+    first = await crawl(new SqliteSql(db, `${dir}/store.sqlite`), loadSites(dir));
   }, 60_000);
   afterAll(() => {
     db.close();
@@ -264,7 +265,7 @@ describe('a crawl over sites that would hold it for days', () => {
     expect(first.finished).toBe(false);
     const goodBefore = sites.good!.requests.length;
     const slowBefore = snapshots(db, first.passId, 'slow');
-    const next = await crawl(db, loadSites(dir));
+    const next = await crawl(new SqliteSql(db, `${dir}/store.sqlite`), loadSites(dir));
     expect(next.passId).toBe(first.passId);
     expect(next.resumed).toBe(true);
     expect(snapshots(db, first.passId, 'slow')).toBeGreaterThan(slowBefore);

@@ -9,6 +9,7 @@ import { countArticles } from '../../src/store/articles.ts';
 import { openStore } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startServer, type TestServer } from '../helpers/http.ts';
+import { sqlOf } from '../helpers/sql-of.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 /**
@@ -57,10 +58,12 @@ afterAll(async () => {
 describe('import URL under the address policy', () => {
   it('refuses a feed on a loopback address unless private networks are allowed', async () => {
     const db = openStore(join(tempDir(), 'store.sqlite'));
-    const refused = await importSources(db, [`${base}/rss.xml`]);
+    const refused = await importSources(sqlOf(db), [`${base}/rss.xml`]);
     expect(refused.files[0]?.error?.message).toMatch(/^refused: .*127\.0\.0\.1.*private address/);
-    expect(countArticles(db)).toBe(0);
-    const allowed = await importSources(db, [`${base}/rss.xml`], { fetch: { allowPrivateNetworks: true } });
+    expect(await countArticles(sqlOf(db))).toBe(0);
+    const allowed = await importSources(sqlOf(db), [`${base}/rss.xml`], {
+      fetch: { allowPrivateNetworks: true },
+    });
     expect(allowed.inserted).toBe(1);
     db.close();
   });
@@ -70,12 +73,12 @@ describe('import URL under the address policy', () => {
     ['a NAT64 address that embeds 127.0.0.1', '/to-nat64', /64:ff9b::7f00:1/],
   ])('refuses a redirect to %s even when the first host is allowed', async (_name, path, where) => {
     const db = openStore(join(tempDir(), 'store.sqlite'));
-    const summary = await importSources(db, [`${base}${path}`], {
+    const summary = await importSources(sqlOf(db), [`${base}${path}`], {
       fetch: { allowPrivateNetworks: ['127.0.0.1/32'] },
     });
     expect(summary.files[0]?.error?.message).toMatch(/^refused: /);
     expect(summary.files[0]?.error?.message).toMatch(where);
-    expect(countArticles(db)).toBe(0);
+    expect(await countArticles(sqlOf(db))).toBe(0);
     db.close();
   });
 
@@ -113,13 +116,13 @@ describe('one size limit for an article', () => {
       const dir = tempDir();
       writeFileSync(join(dir, file), text);
       const db = openStore(join(dir, 'store.sqlite'));
-      const summary = await importSources(db, [join(dir, file)]);
+      const summary = await importSources(sqlOf(db), [join(dir, file)]);
       expect(summary.failed).toBe(1);
       const error = summary.files[0]?.error;
       expect(
         `${error?.where?.file}:${error?.where?.line}: ${error?.where?.field}: ${error?.message}`,
       ).toMatch(message);
-      expect(countArticles(db)).toBe(0);
+      expect(await countArticles(sqlOf(db))).toBe(0);
       db.close();
     },
   );

@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadSites } from '../../src/config/sites.ts';
 import { crawl } from '../../src/crawl/crawl.ts';
 import { setLogLevel } from '../../src/log.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import {
   fastCrawler,
   html,
@@ -78,11 +78,11 @@ async function run(sites: Record<string, TestSite>, crawler: Record<string, unkn
       kind: 'community',
     })),
   });
-  const db = openStore(`${dir}/store.sqlite`);
+  const sql = await openSql(`${dir}/store.sqlite`);
   try {
-    return await crawl(db, loadSites(dir));
+    return await crawl(sql, loadSites(dir));
   } finally {
-    db.close();
+    await sql.close();
   }
 }
 

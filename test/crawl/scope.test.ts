@@ -3,9 +3,10 @@ import { loadSites } from '../../src/config/sites.ts';
 import { crawl } from '../../src/crawl/crawl.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { snapshotsOf } from '../../src/snapshot/index.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { fastCrawler, html, startSite, type TestSite, writeSites } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { collect } from './_collect.ts';
 
 /** A site whose bare host redirects to its www twin, served by two servers. */
 let bare: TestSite;
@@ -47,13 +48,13 @@ function config(dir: string, discover: Record<string, unknown>) {
 describe('site scope', () => {
   it('follows a redirect to the www twin and does not fetch the page again through a link', async () => {
     const dir = tempDir();
-    const db = openStore(`${dir}/s.sqlite`);
+    const sql = await openSql(`${dir}/s.sqlite`);
     const summary = await crawl(
-      db,
+      sql,
       config(dir, { sitemaps: ['http://twin.example/second-sitemap.xml'], start: ['http://twin.example/a'] }),
     );
-    const snapshots = [...snapshotsOf(db, summary.passId)];
-    db.close();
+    const snapshots = await collect(snapshotsOf(sql, summary.passId));
+    await sql.close();
     expect(summary.failures).toBe(0);
     expect(www.paths().filter((path) => path === '/a')).toHaveLength(1);
     expect(snapshots.map((snapshot) => [snapshot.url, snapshot.finalUrl])).toEqual([
@@ -65,15 +66,15 @@ describe('site scope', () => {
 
   it('stops at maxPages and skips the sitemaps it no longer needs', async () => {
     const dir = tempDir();
-    const db = openStore(`${dir}/s.sqlite`);
+    const sql = await openSql(`${dir}/s.sqlite`);
     const summary = await crawl(
-      db,
+      sql,
       config(dir, {
         sitemaps: ['http://twin.example/sitemap.xml', 'http://twin.example/second-sitemap.xml'],
         maxPages: 3,
       }),
     );
-    db.close();
+    await sql.close();
     expect(summary.pagesFetched).toBe(3);
     expect(summary.skipped['max-pages']).toBe(1);
   });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSites } from '../../src/config/sites.ts';
 import { crawl } from '../../src/crawl/crawl.ts';
 import { setLogLevel } from '../../src/log.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql, openStore } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { fastCrawler, html, startSite, type TestSite, writeSites } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -120,9 +120,9 @@ describe('stopping a crawl or a scan that waits', () => {
 
     // The same pass, resumed in this process with the delay capped, fetches the rest once.
     rules(dir, 'patient', { maxCrawlDelayMs: 0 });
-    const db = openStore(store);
-    const resumed = await crawl(db, loadSites(dir));
-    db.close();
+    const sql = await openSql(store);
+    const resumed = await crawl(sql, loadSites(dir));
+    await sql.close();
     expect(resumed).toMatchObject({ resumed: true, finished: true, pagesFetched: 2 });
     expect(patient.paths().filter((path) => path === '/a')).toHaveLength(1);
   }, 60_000);

@@ -4,7 +4,7 @@ import { loadSites } from '../../src/config/sites.ts';
 import { crawl } from '../../src/crawl/crawl.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { failuresOf } from '../../src/snapshot/index.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql, openStore } from '../../src/store/db.ts';
 import { fastCrawler, html, startSite, type TestSite, writeSites } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -32,10 +32,10 @@ describe('stopping a crawl', () => {
       crawler: { ...fastCrawler, maxRetryAfterMs: 60_000, resolve: { 'stop.example': site.address } },
       sites: [{ id: 'stop', url: 'http://stop.example/', kind: 'community' }],
     });
-    const db = openStore(`${dir}/store.sqlite`);
+    const sql = await openSql(`${dir}/store.sqlite`);
     const config = loadSites(dir);
     const controller = new AbortController();
-    const stopped = await crawl(db, config, {
+    const stopped = await crawl(sql, config, {
       signal: controller.signal,
       onProgress: (progress) => {
         if (progress.pagesFetched >= 3) controller.abort();
@@ -45,16 +45,16 @@ describe('stopping a crawl', () => {
     expect(stopped.pagesFetched).toBeGreaterThanOrEqual(3);
     expect(stopped.pagesFetched).toBeLessThan(10);
 
-    const resumed = await crawl(db, config);
+    const resumed = await crawl(sql, config);
     expect(resumed.passId).toBe(stopped.passId);
     expect(resumed.resumed).toBe(true);
     expect(resumed.finished).toBe(true);
     expect(resumed.pagesFetched).toBe(10);
     // A Retry-After beyond the limit is not waited for: the page fails at once as rate-limited.
     expect(resumed.failed).toEqual({ 'http-status': 1 });
-    expect(failuresOf(db, resumed.passId)[0]?.message).toContain('Retry-After');
+    expect((await failuresOf(sql, resumed.passId))[0]?.message).toContain('Retry-After');
     expect(site.paths().filter((path) => path === '/later')).toHaveLength(1);
-    db.close();
+    await sql.close();
   });
 
   it('draws a progress bar on a terminal and prints the summary', async () => {

@@ -1,23 +1,25 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'cheerio';
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { localArchive } from '../../src/discover/archive.ts';
 import { readArchive } from '../../src/discover/records.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql, openStore } from '../../src/store/db.ts';
 import { markupText } from '../../src/text/html-text.ts';
 import { runCli } from '../helpers/cli.ts';
-import { FIXTURES, fixtureStore } from '../helpers/fixture-store.ts';
+import { describeEngines } from '../helpers/engines.ts';
+import { FIXTURES, fixtureArticles, fixtureStore } from '../helpers/fixture-store.ts';
 import { startServer } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { storeArticles } from '../match/_articles.ts';
 import { buildArchive, type RecordSpec, serveArchives } from './_archives.ts';
 
 interface Expected {
   file: string;
   pageUrl: string;
   status: string;
-  matches: Array<{ article: string; kind: string; verdict: string }>;
+  matches: Array<{ article: string; kind: string; verdict: string; failed: string[] }>;
 }
 const expected = JSON.parse(readFileSync(join(FIXTURES, 'pages', 'expected.json'), 'utf8')) as Expected[];
 const page = (file: string) => readFileSync(join(FIXTURES, 'pages', file), 'utf8');
@@ -39,9 +41,9 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-function setup() {
-  const { db, store, rules } = fixtureStore();
-  db.close();
+async function setup() {
+  const { sql, store, rules } = await fixtureStore();
+  await sql.close();
   return { store, rules, args: ['--store', store, '--rules', rules] };
 }
 
@@ -135,7 +137,7 @@ const nonReprints = expected.filter((entry) => entry.status !== 'reprint').map((
 
 describe('discover on a WARC file', () => {
   it('finds every reprint with its record offset, and nothing else', { timeout: 120_000 }, async () => {
-    const { args, store } = setup();
+    const { args, store } = await setup();
     const { bytes, members } = await warcFixture();
     const file = join(tempDir(), 'crawl.warc.gz');
     writeFileSync(file, bytes);
@@ -225,7 +227,7 @@ describe('discover on a WARC file', () => {
   it('a second run skips the finished file; a stopped file resumes at its last record boundary', {
     timeout: 120_000,
   }, async () => {
-    const { args, store } = setup();
+    const { args, store } = await setup();
     const { bytes, members } = await warcFixture();
     const dir = tempDir();
     const first = join(dir, 'one.warc.gz');
@@ -261,7 +263,7 @@ describe('discover on a WARC file', () => {
   });
 
   it('spreads files over worker threads with the same result', async () => {
-    const { args } = setup();
+    const { args } = await setup();
     const { bytes } = await warcFixture({ huge: false });
     const dir = tempDir();
     const files = ['a', 'b', 'c'].map((name) => join(dir, `${name}.warc.gz`));
@@ -269,7 +271,7 @@ describe('discover on a WARC file', () => {
     const threaded = JSON.parse(
       (await runCli([...args, 'discover', ...files, '--format', 'json', '--threads', '2'])).stdout,
     );
-    const { args: args2 } = setup();
+    const { args: args2 } = await setup();
     const single = JSON.parse(
       (await runCli([...args2, 'discover', ...files, '--format', 'json', '--threads', '1'])).stdout,
     );
@@ -284,7 +286,7 @@ describe('discover on a WARC file', () => {
 
 describe('discover on a WET file', () => {
   it('identifies reprints in text conversions and flags them for a check; quotations are not reported', async () => {
-    const { args } = setup();
+    const { args } = await setup();
     const specs: RecordSpec[] = [
       {
         type: 'warcinfo',
@@ -337,7 +339,7 @@ describe('discover on a WET file', () => {
   });
 
   it('--check fetches the live page politely (robots.txt first) and judges it', async () => {
-    const { args, rules } = setup();
+    const { args, rules } = await setup();
     const requests: string[] = [];
     const live = await startServer((request, response) => {
       requests.push(request.url ?? '');
@@ -408,7 +410,7 @@ describe('discover over HTTP and a CDX index', () => {
     const served = await serveArchives({ 'crawl/one.warc.gz': bytes }, captures);
     closers.push(() => served.server.close());
 
-    const { args } = setup();
+    const { args } = await setup();
     const whole = await runCli([
       ...args,
       'discover',
@@ -425,7 +427,7 @@ describe('discover over HTTP and a CDX index', () => {
     expect(served.requests.every((request) => / bytes=\d+-\d+$/.test(request))).toBe(true);
 
     served.requests.length = 0;
-    const { args: cdxArgs } = setup();
+    const { args: cdxArgs } = await setup();
     const cdx = await runCli([
       ...cdxArgs,
       'discover',
@@ -458,4 +460,106 @@ describe('discover over HTTP and a CDX index', () => {
         `/crawl/one.warc.gz bytes=${capture.offset}-${capture.offset + capture.length - 1}`,
       );
   });
+});
+
+describeEngines('discover and check on the store', (engine) => {
+  /** An empty store of this engine holding the fixture articles (not yet indexed), and the rules. */
+  async function engineStore() {
+    const target = await engine.target();
+    const sql = await openSql(target);
+    await storeArticles(sql, fixtureArticles());
+    await sql.close();
+    const rules = tempDir();
+    copyFileSync(join(import.meta.dirname, '..', '..', 'rules', 'terms.yaml'), join(rules, 'terms.yaml'));
+    copyFileSync(join(FIXTURES, 'sites.yaml'), join(rules, 'sites.yaml'));
+    return { target, args: ['--store', target, '--rules', rules] };
+  }
+  const keyOf = (report: { discoveries: Array<Found & { coverage: number }> }) =>
+    report.discoveries
+      .map(
+        (item) =>
+          `${item.source} ${item.recordOffset}+${item.recordLength} ${item.article.id} ${item.kind} ${item.coverage} ${item.verdict}`,
+      )
+      .sort();
+
+  it('discover on worker threads finds what it finds on a SQLite store, with the same coverage', {
+    timeout: 180_000,
+  }, async () => {
+    const { bytes } = await warcFixture({ huge: false });
+    const dir = tempDir();
+    const files = ['a', 'b'].map((name) => join(dir, `${name}.warc.gz`));
+    for (const file of files) writeFileSync(file, bytes);
+    const { args } = await engineStore();
+    // Each thread opens the store itself, from the --store value (a file or a postgres:// URL).
+    const result = await runCli([...args, 'discover', ...files, '--format', 'json', '--threads', '2']);
+    expect(result.stderr).toBe('');
+    const report = JSON.parse(result.stdout);
+    expect(report.files.map((file: { error?: string }) => file.error)).toEqual([undefined, undefined]);
+    const expectedCount = reprints.reduce((sum, entry) => sum + entry.matches.length, 0) + 2;
+    expect(report.discoveries).toHaveLength(2 * expectedCount);
+    for (const entry of reprints)
+      for (const match of entry.matches)
+        expect(
+          report.discoveries.filter(
+            (item: Found) =>
+              item.pageUrl === entry.pageUrl &&
+              item.article.id === match.article &&
+              item.kind === match.kind &&
+              item.verdict === match.verdict,
+          ),
+          `${entry.file} ${match.article}`,
+        ).toHaveLength(2);
+
+    const { args: reference } = await setup();
+    const onSqlite = JSON.parse(
+      (await runCli([...reference, 'discover', ...files, '--format', 'json', '--threads', '1'])).stdout,
+    );
+    expect(keyOf(report)).toEqual(keyOf(onSqlite));
+
+    // A second run finds both files done and changes nothing.
+    const again = JSON.parse((await runCli([...args, 'discover', ...files, '--format', 'json'])).stdout);
+    expect(again.files.map((file: { skipped: boolean }) => file.skipped)).toEqual([true, true]);
+    expect(keyOf(again)).toEqual(keyOf(report));
+  });
+
+  it('check judges pages against the store as on a SQLite store', async () => {
+    const { args } = await engineStore();
+    const { args: reference } = await setup();
+    for (const entry of expected) {
+      const page = [
+        'check',
+        join(FIXTURES, 'pages', entry.file),
+        '--page-url',
+        entry.pageUrl,
+        '--format',
+        'json',
+      ];
+      const result = await runCli([...args, ...page]);
+      expect(result.stderr, entry.file).toBe('');
+      const [judged] = JSON.parse(result.stdout).pages;
+      expect(judged.status, entry.file).toBe(entry.status);
+      expect(
+        judged.matches.map(
+          (match: {
+            article: { id: string };
+            kind: string;
+            verdict: string;
+            violations: { rule: string }[];
+          }) => ({
+            article: match.article.id,
+            kind: match.kind,
+            verdict: match.verdict,
+            failed: match.violations.map((violation) => violation.rule),
+          }),
+        ),
+        entry.file,
+      ).toEqual(
+        entry.matches.map(({ article, kind, verdict, failed }) => ({ article, kind, verdict, failed })),
+      );
+      const onSqlite = JSON.parse((await runCli([...reference, ...page])).stdout).pages[0];
+      const { fetchedAt: _when, ...withoutTime } = judged;
+      const { fetchedAt: _whenThere, ...sqliteWithoutTime } = onSqlite;
+      expect(withoutTime, entry.file).toEqual(sqliteWithoutTime);
+    }
+  }, 180_000);
 });

@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import { buildPrefilter, loadPrefilter, Prefilter } from '../../src/discover/prefilter.ts';
 import { articleText, indexArticles, unpackFingerprints } from '../../src/match/fingerprint-index.ts';
 import { toArticle } from '../../src/store/article.ts';
-import { upsertArticles } from '../../src/store/articles.ts';
-import type { Db } from '../../src/store/db.ts';
-import { fixtureArticles, fixtureStore } from '../helpers/fixture-store.ts';
+import type { Sql } from '../../src/store/sql.ts';
+import { describeEngines } from '../helpers/engines.ts';
+import { fixtureArticles } from '../helpers/fixture-store.ts';
+import { storeArticles } from '../match/_articles.ts';
 
 const prose = (seed: number) =>
   Array.from({ length: 8 }, (_, p) =>
@@ -24,56 +25,79 @@ const newcomer = toArticle({
 });
 
 /** Every indexed fingerprint is in the filter: a Bloom filter never misses. */
-function holdsEveryFingerprint(db: Db, prefilter: Prefilter): boolean {
-  const blobs = db.prepare('SELECT fingerprints FROM fingerprinted_articles').pluck().all() as Buffer[];
-  return blobs.every((blob) => {
-    const prints = unpackFingerprints(blob);
+async function holdsEveryFingerprint(sql: Sql, prefilter: Prefilter): Promise<boolean> {
+  const rows = await sql.all<{ fingerprints: Uint8Array }>('SELECT fingerprints FROM fingerprinted_articles');
+  return rows.every(({ fingerprints }) => {
+    const prints = unpackFingerprints(fingerprints);
     return Array.from(prints.high).every((high, i) => prefilter.has(high, prints.low[i]!));
   });
 }
 
-describe('the stored prefilter', () => {
-  it('is built once, then read back until the index changes', () => {
-    const { db } = fixtureStore();
-    const first = loadPrefilter(db);
-    expect(first.stored).toBe(false);
-    const again = loadPrefilter(db);
-    expect(again.stored).toBe(true);
-    expect(again.data.entries).toBe(first.data.entries);
-    expect(Buffer.from(again.data.bits.buffer)).toEqual(Buffer.from(buildPrefilter(db).bits.buffer));
-    expect(holdsEveryFingerprint(db, new Prefilter(again.data))).toBe(true);
-
-    // An import that changes the index makes it stale: the new article's text passes the filter.
-    upsertArticles(db, [newcomer]);
-    indexArticles(db, [newcomer.id]);
-    const afterImport = loadPrefilter(db);
-    expect(afterImport.stored).toBe(false);
-    expect(new Prefilter(afterImport.data).mayReprint(articleText(newcomer))).toBe(true);
-    expect(loadPrefilter(db).stored).toBe(true);
-
-    // Re-indexing unchanged articles changes nothing, so the stored filter stays.
-    indexArticles(db);
-    expect(loadPrefilter(db).stored).toBe(true);
-
-    // An article deleted from the store leaves the index by cascade, and that counts too.
-    db.prepare('DELETE FROM articles WHERE id = ?').run(newcomer.id);
-    const afterDelete = loadPrefilter(db);
-    expect(afterDelete.stored).toBe(false);
-    expect(afterDelete.data.entries).toBe(first.data.entries);
-    db.close();
+describeEngines('the stored prefilter', (engine) => {
+  let sql: Sql;
+  beforeEach(async () => {
+    sql = await engine.open();
+    await storeArticles(sql, fixtureArticles());
+    await indexArticles(sql);
   });
 
-  it('shares its bits with worker threads when asked, with the same content', () => {
-    const { db } = fixtureStore();
-    loadPrefilter(db);
-    const shared = loadPrefilter(db, { shared: true });
+  it('is built once, then read back until the index changes', async () => {
+    const first = await loadPrefilter(sql);
+    expect(first.stored).toBe(false);
+    const again = await loadPrefilter(sql);
+    expect(again.stored).toBe(true);
+    expect(again.data.entries).toBe(first.data.entries);
+    expect(Buffer.from(again.data.bits.buffer)).toEqual(Buffer.from((await buildPrefilter(sql)).bits.buffer));
+    expect(await holdsEveryFingerprint(sql, new Prefilter(again.data))).toBe(true);
+
+    // An import that changes the index makes it stale: the new article's text passes the filter.
+    await storeArticles(sql, [newcomer]);
+    await indexArticles(sql, [newcomer.id]);
+    const afterImport = await loadPrefilter(sql);
+    expect(afterImport.stored).toBe(false);
+    expect(new Prefilter(afterImport.data).mayReprint(articleText(newcomer))).toBe(true);
+    expect((await loadPrefilter(sql)).stored).toBe(true);
+
+    // Re-indexing unchanged articles changes nothing, so the stored filter stays.
+    await indexArticles(sql);
+    expect((await loadPrefilter(sql)).stored).toBe(true);
+
+    // An article deleted from the store leaves the index by cascade, and that counts too.
+    await sql.run('DELETE FROM articles WHERE id = ?', [newcomer.id]);
+    const afterDelete = await loadPrefilter(sql);
+    expect(afterDelete.stored).toBe(false);
+    expect(afterDelete.data.entries).toBe(first.data.entries);
+  });
+
+  it('shares its bits with worker threads when asked, with the same content', async () => {
+    await loadPrefilter(sql);
+    const shared = await loadPrefilter(sql, { shared: true });
     expect(shared.stored).toBe(true);
     expect(shared.data.bits.buffer).toBeInstanceOf(SharedArrayBuffer);
-    expect(holdsEveryFingerprint(db, new Prefilter(shared.data))).toBe(true);
+    expect(await holdsEveryFingerprint(sql, new Prefilter(shared.data))).toBe(true);
     // The fixture articles' own text passes; their filter is not all ones.
     const filter = new Prefilter(shared.data);
     expect(fixtureArticles().every((article) => filter.mayReprint(articleText(article)))).toBe(true);
     expect(filter.mayReprint(articleText(newcomer))).toBe(false);
-    db.close();
   });
+
+  it('reads the index in pages: a store of more articles than one page holds is filtered whole', async () => {
+    const many = Array.from({ length: 5200 }, (_, i) =>
+      toArticle({
+        id: `bulk-${i}`,
+        url: `https://northwind.example/bulk/${i}`,
+        title: `Bulk ${i}`,
+        published: '2026-02-01',
+        html: `<p>${Array.from({ length: 30 }, (_, w) => `b${(i * 31 + w * 7) % 4099}y${w % 13}`).join(' ')}.</p>`,
+      }),
+    );
+    await storeArticles(sql, many);
+    await indexArticles(sql);
+    const { data } = await loadPrefilter(sql);
+    const total = await sql.get<{ n: number }>(
+      'SELECT sum(length(fingerprints)) / 12 AS n FROM fingerprinted_articles',
+    );
+    expect(data.entries).toBe(total?.n);
+    expect(await holdsEveryFingerprint(sql, new Prefilter(data))).toBe(true);
+  }, 60_000);
 });

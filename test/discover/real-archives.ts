@@ -24,7 +24,7 @@ import { runFile } from '../../src/discover/run-file.ts';
 import { indexArticles } from '../../src/match/fingerprint-index.ts';
 import { toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 
 const root = process.argv[2] ?? '/work/corpus/discover';
 const files: string[] = [];
@@ -108,7 +108,7 @@ if (wet) {
       false,
     ],
   ] as const) {
-    const db = openStore(join(mkdtempSync(join(tmpdir(), 'real-archives-')), 'store.sqlite'));
+    const sql = await openSql(join(mkdtempSync(join(tmpdir(), 'real-archives-')), 'store.sqlite'));
     const article = expectFound
       ? toArticle({
           id: 'real-1',
@@ -118,14 +118,14 @@ if (wet) {
           html,
         })
       : toArticle(JSON.parse(html));
-    upsertArticles(db, [article]);
-    indexArticles(db);
-    const prefilter = new Prefilter(buildPrefilter(db), matchOptions(terms));
+    await upsertArticles(sql, [article]);
+    await indexArticles(sql);
+    const prefilter = new Prefilter(await buildPrefilter(sql), matchOptions(terms));
     for (const file of files.filter((name) => /whirlwind\.warc(?:\.wet)?\.gz$/.test(name))) {
       const found: Discovery[] = [];
       await runFile(
         localArchive(file),
-        { db, terms, sites: [], prefilter, minCoverage: 0 },
+        { sql, terms, sites: [], prefilter, minCoverage: 0 },
         {
           onProgress(progress) {
             found.push(...progress.discoveries);
@@ -143,7 +143,7 @@ if (wet) {
         fail(`${file}: found at offset ${hit.recordOffset}, cdxj-indexer says ${indexed}`);
       if (!expectFound && found.length > 0) fail(`${file}: found ${found.length} with an unrelated store`);
     }
-    db.close();
+    await sql.close();
   }
 }
 console.log(failures === 0 ? 'all as expected' : `${failures} mismatches`);

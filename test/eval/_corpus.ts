@@ -7,7 +7,8 @@
  * - adbar/trafilatura's evaluation set: `tests/evaldata.json` (`{url: {file, with, without}}`) and
  *   the pages under `tests/eval/` or `tests/cache/`. It marks only snippets of the main text, so the
  *   article is the text of the smallest element holding every `with` snippet, and a page whose
- *   element also holds a `without` snippet (boilerplate) is left out as unclear.
+ *   element also holds a `without` snippet (boilerplate) is left out as unclear. The article ends
+ *   with the line of the last `with` snippet.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -122,8 +123,29 @@ function markedText(html: string, withSnippets: string[], withoutSnippets: strin
     if (isBlock) parts.push('\n');
   };
   walk(node);
-  const text = parts.join('').split('\n').map(squash).filter(Boolean).join('\n');
-  if (withoutSnippets.some((snippet) => squash(snippet).length > 3 && squash(text).includes(squash(snippet))))
+  const lines = parts.join('').split('\n').map(squash).filter(Boolean);
+  // The smallest element holding the snippets often ends with what the page puts after a post's
+  // text inside it (share buttons, tags): text past the last marked snippet is not known to be the
+  // article's, so the article ends with the line that holds the last snippet.
+  const joined = lines.join(' ');
+  const ends = wanted.map((snippet) => {
+    const at = joined.lastIndexOf(snippet);
+    return at < 0 ? joined.length : at + snippet.length;
+  });
+  const end = Math.max(...ends);
+  let offset = 0;
+  let keep = lines.length;
+  for (let index = 0; index < lines.length; index++) {
+    offset += lines[index]!.length + 1;
+    if (offset >= end) {
+      keep = index + 1;
+      break;
+    }
+  }
+  const text = lines.slice(0, keep).join('\n');
+  // The page is left out when the element also holds boilerplate, trimmed or not: the same pages
+  // whatever the trimming.
+  if (withoutSnippets.some((snippet) => squash(snippet).length > 3 && joined.includes(squash(snippet))))
     return undefined;
   if (text.split(/\s+/).length < 120) return undefined;
   return text;

@@ -151,9 +151,23 @@ export const PLACEMENTS: Placement[] = [
 export type HostilePlacement = 'comments' | 'sidebar' | 'site-footer' | 'hidden';
 export const HOSTILE_PLACEMENTS: HostilePlacement[] = ['comments', 'sidebar', 'site-footer', 'hidden'];
 
+const TABLE_PARTS = /^(?:table|tbody|thead|tfoot|tr|td|th|caption|colgroup)$/;
+
+/**
+ * The table that holds `element` as one of its rows or cells, or the element itself: markup put
+ * beside a row or cell is moved out of the table by every HTML parser, so no site can have it there.
+ */
+function outsideTable(element: Element): Element {
+  let node = element;
+  while (node.name !== 'table' && TABLE_PARTS.test(node.name) && node.parent?.type === 'tag')
+    node = node.parent as Element;
+  return node;
+}
+
 function afterLast(located: Located, html: string): void {
   const { $, last, container } = located;
   if (last === container) $(container).append(html);
+  else if (TABLE_PARTS.test(last.name)) $(outsideTable(last)).after(html);
   else $(last).after(html);
 }
 
@@ -174,7 +188,8 @@ function afterContainer(located: Located, html: string): void {
   const { $, container, last } = located;
   let block: Element = last;
   while (block.parent && block.parent !== container) block = block.parent as Element;
-  if (block !== last && block.parent === container) $(block).after(html);
+  if (TABLE_PARTS.test(container.name)) $(outsideTable(container)).after(html);
+  else if (block !== last && block.parent === container) $(block).after(html);
   else if (isPost(container)) $(container).append(html);
   else $(container).after(html);
 }
@@ -188,7 +203,7 @@ export function splice(located: Located, credit: string, placement: Placement | 
       break;
     case 'lead':
       if (first === container) $(container).prepend(`<p><em>${credit}</em></p>`);
-      else $(first).before(`<p><em>${credit}</em></p>`);
+      else $(outsideTable(first)).before(`<p><em>${credit}</em></p>`);
       break;
     case 'aside-in-post':
       afterLast(located, `<aside><p>${credit}</p></aside>`);
@@ -213,7 +228,7 @@ export function splice(located: Located, credit: string, placement: Placement | 
       break;
     case 'byline':
       if (isPost(container)) $(container).prepend(`<div><p><span>Mara Quill</span> | ${credit}</p></div>`);
-      else $(container).before(`<div><p><span>Mara Quill</span> | ${credit}</p></div>`);
+      else $(outsideTable(container)).before(`<div><p><span>Mara Quill</span> | ${credit}</p></div>`);
       break;
     case 'note-box':
       afterLast(

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importSources } from '../../src/ingest/import.ts';
 import { openStore } from '../../src/store/db.ts';
+import { sqlOf } from '../helpers/sql-of.ts';
 
 const FEED_FILE = /\.(?:xml|rss|rdf|atom|json)$/i;
 
@@ -45,7 +46,7 @@ async function main(): Promise<number> {
   const db = openStore(join(scratch, 'eval.sqlite'));
   try {
     const started = performance.now();
-    const summary = await importSources(db, files, { now: new Date('2026-12-01T00:00:00Z') });
+    const summary = await importSources(sqlOf(db), files, { now: new Date('2026-12-01T00:00:00Z') });
     const elapsedMs = performance.now() - started;
     const refused = new Map<string, { count: number; example: string }>();
     const crashed: string[] = [];

@@ -1,5 +1,5 @@
 /**
- * `npm run eval:pages -- DIR [--set development|hold-out|all] [--limit N] [--show N] [--only TEXT] [--dump DIR]`
+ * `npm run eval:pages -- DIR [--set development|hold-out|all] [--limit N] [--show N] [--only TEXT[,TEXT…]] [--dump DIR]`
  *
  * Measures the checker on real pages made by others. DIR is a local copy of a public corpus of
  * article pages whose article text people marked (see `_corpus.ts`); nothing of it is committed.
@@ -27,6 +27,7 @@ import { indexArticles } from '../../src/match/fingerprint-index.ts';
 import { type Article, toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
 import { openStore } from '../../src/store/db.ts';
+import { sqlOf } from '../helpers/sql-of.ts';
 import { type CorpusPage, loadCorpus } from './_corpus.ts';
 import { COPYRIGHTS, type CreditParts, creditHtml, NAME_FORMS, PUBLISHER, WORDINGS } from './_credits.ts';
 import { fill, fillText, HOSTILE_PLACEMENTS, type Located, locate, PLACEMENTS, template } from './_splice.ts';
@@ -124,7 +125,8 @@ interface Plan {
   notLocated: number;
 }
 
-function plan(pages: CorpusPage[]): Plan {
+/** `wanted` leaves the other pages' cases unmade (their articles are still stored). */
+function plan(pages: CorpusPage[], wanted: (page: CorpusPage) => boolean = () => true): Plan {
   const cases: Case[] = [];
   const controls = new Map<Case, string>();
   const articles: Article[] = [];
@@ -148,6 +150,7 @@ function plan(pages: CorpusPage[]): Plan {
   stored.forEach((page, index) => {
     const article = articleOf(page, index);
     articles.push(article);
+    if (!wanted(page)) return;
     const located = locate(page.html, page.text);
     if (!located) {
       notLocated++;
@@ -372,7 +375,7 @@ function argument(args: string[], name: string): string | undefined {
   return at >= 0 ? args[at + 1] : undefined;
 }
 
-function main(args: string[]): void {
+async function main(args: string[]): Promise<void> {
   const dir = args.find((arg, index) => !arg.startsWith('--') && !args[index - 1]?.startsWith('--'));
   if (!dir) {
     process.stderr.write(
@@ -383,9 +386,10 @@ function main(args: string[]): void {
   const set = argument(args, '--set') ?? 'all';
   const limit = Number(argument(args, '--limit') ?? Number.POSITIVE_INFINITY);
   const show = Number(argument(args, '--show') ?? 0);
-  // To look into a case: only pages whose id starts with TEXT or scenarios that hold it, and the
+  // To look into a case: only pages whose id starts with TEXT or scenarios that hold it (a comma
+  // separates several), and the
   // pages judged wrongly written out to read.
-  const only = argument(args, '--only');
+  const only = argument(args, '--only')?.split(',');
   const dump = argument(args, '--dump');
   const loaded = loadCorpus(dir);
   // A host the site registry cannot take (a port, an odd character) leaves its page out.
@@ -419,12 +423,20 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
     ] as const) {
       if (set !== 'all' && set !== name) continue;
       const pages = corpus.pages.filter((page) => isHoldOut(page.url) === holdOut).slice(0, limit);
-      const { cases, controls, articles, notLocated } = plan(pages);
+      const { cases, controls, articles, notLocated } = plan(
+        pages,
+        // Filters that name no page name scenarios: every page is wanted then.
+        (page) =>
+          !only ||
+          only.some((text) => page.id.startsWith(text)) ||
+          !only.some((text) => pages.some((other) => other.id.startsWith(text))),
+      );
       let leftOut = 0;
       const db = openStore(join(work, `${name}.sqlite`));
-      upsertArticles(db, articles);
-      indexArticles(
-        db,
+      const sql = sqlOf(db);
+      await upsertArticles(sql, articles);
+      await indexArticles(
+        sql,
         articles.map((article) => article.id),
       );
       const tally: Tally = {
@@ -451,17 +463,23 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
         bodyHash: '',
       });
       for (const test of cases) {
-        if (only && !test.page.id.startsWith(only) && !test.scenario.includes(only)) continue;
+        if (only && !only.some((text) => test.page.id.startsWith(text) || test.scenario.includes(text)))
+          continue;
         const control = controls.get(test);
         if (
           control &&
-          checkSnapshot(db, snapshotOf(test.url, control), { terms, sites: registry }).matches.length > 0
+          (await checkSnapshot(sql, snapshotOf(test.url, control), { terms, sites: registry })).matches
+            .length > 0
         ) {
           leftOut++;
           continue;
         }
         const wrongBefore = tally.wrong.length;
-        judge(tally, test, checkSnapshot(db, snapshotOf(test.url, test.html), { terms, sites: registry }));
+        judge(
+          tally,
+          test,
+          await checkSnapshot(sql, snapshotOf(test.url, test.html), { terms, sites: registry }),
+        );
         if (dump && tally.wrong.length > wrongBefore) {
           mkdirSync(dump, { recursive: true });
           const name = `${test.page.id.slice(0, 10)}-${test.scenario.split(' ').slice(0, 2).join('-')}`;
@@ -483,4 +501,4 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
 
 export type { Located };
 
-main(process.argv.slice(2));
+await main(process.argv.slice(2));

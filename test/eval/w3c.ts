@@ -54,7 +54,7 @@ const hostile: ArticleInput[] = [
   },
 ];
 
-function main(): number {
+async function main(): Promise<number> {
   const validator = process.argv.slice(2).find((argument) => argument !== '--');
   if (!validator) {
     process.stderr.write(
@@ -64,9 +64,9 @@ function main(): number {
   }
   const scratch = mkdtempSync(join(tmpdir(), 'syndicate-w3c-'));
   try {
-    const db = seededStore(join(scratch, 'store.sqlite'), [...articles, ...hostile]);
+    const db = await seededStore(join(scratch, 'store.sqlite'), [...articles, ...hostile]);
     const out = join(scratch, 'public');
-    buildFeeds(
+    await buildFeeds(
       db,
       feedConfig(
         { id: 'all', title: 'Everything <b>bold</b> & more' },
@@ -110,4 +110,4 @@ function main(): number {
   }
 }
 
-process.exitCode = main();
+process.exitCode = await main();

@@ -24,6 +24,7 @@ import {
 } from '../../src/evidence/index.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { openStore } from '../../src/store/db.ts';
+import { SqliteSql } from '../../src/store/sqlite.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startServer } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -161,22 +162,23 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The violation's id, and the store both as SQLite (for the test's own statements) and as `Sql`. */
 function theFinding() {
   const db = openStore(store);
   const row = db.prepare("SELECT id FROM findings WHERE verdict = 'violation'").get() as { id: number };
-  return { db, id: row.id };
+  return { db, sql: new SqliteSql(db, store), id: row.id };
 }
 
 describe('evidence captured by a scan', () => {
-  it('keeps a WARC, a screenshot and a manifest for the violation, in evidence/ next to the store', () => {
+  it('keeps a WARC, a screenshot and a manifest for the violation, in evidence/ next to the store', async () => {
     expect(firstScan.code, firstScan.stderr).toBe(1);
-    const { db, id } = theFinding();
+    const { db, sql, id } = theFinding();
     try {
-      const captures = listEvidence(db, id);
+      const captures = await listEvidence(sql, id);
       expect(captures).toHaveLength(1);
       expect(captures[0]!.missing).toEqual([]);
       expect(captures[0]!.files.map((file) => file.role)).toEqual(['screenshot', 'warc', 'manifest']);
-      expect(evidenceDirOf(db)).toBe(join(dir, 'evidence'));
+      expect(evidenceDirOf(sql)).toBe(join(dir, 'evidence'));
       for (const file of captures[0]!.files) {
         const path = join(
           dir,
@@ -193,11 +195,11 @@ describe('evidence captured by a scan', () => {
   });
 
   it('writes the exchange as fetched into a WARC that warcio reads back', async () => {
-    const { db, id } = theFinding();
+    const { db, sql, id } = theFinding();
     try {
-      const [capture] = listEvidence(db, id);
+      const [capture] = await listEvidence(sql, id);
       const warc = capture!.files.find((file) => file.role === 'warc')!;
-      const { bytes } = readEvidenceFile(db, id, warc.sha256);
+      const { bytes } = await readEvidenceFile(sql, id, warc.sha256);
       const records: Array<{ type: unknown; target: unknown }> = [];
       let response:
         | { digest: unknown; status: unknown; headers: Map<string, string>; body: Uint8Array }
@@ -242,12 +244,12 @@ describe('evidence captured by a scan', () => {
     }
   });
 
-  it('photographs the stored response: a well-formed PNG the width of the viewport, and nothing fetched', () => {
-    const { db, id } = theFinding();
+  it('photographs the stored response: a well-formed PNG the width of the viewport, and nothing fetched', async () => {
+    const { db, sql, id } = theFinding();
     try {
-      const [capture] = listEvidence(db, id);
+      const [capture] = await listEvidence(sql, id);
       const shot = capture!.files.find((file) => file.role === 'screenshot')!;
-      const png = readPng(readEvidenceFile(db, id, shot.sha256).bytes);
+      const png = readPng((await readEvidenceFile(sql, id, shot.sha256)).bytes);
       expect(png.width).toBe(1280);
       expect(png.height).toBeGreaterThan(300);
       expect(png.chunks[0]).toBe('IHDR');
@@ -260,12 +262,12 @@ describe('evidence captured by a scan', () => {
     }
   });
 
-  it('lists every file in a manifest whose hashes verify', () => {
-    const { db, id } = theFinding();
+  it('lists every file in a manifest whose hashes verify', async () => {
+    const { db, sql, id } = theFinding();
     try {
-      const [capture] = listEvidence(db, id);
+      const [capture] = await listEvidence(sql, id);
       const manifestFile = capture!.files.find((file) => file.role === 'manifest')!;
-      const manifestBytes = readEvidenceFile(db, id, manifestFile.sha256).bytes;
+      const manifestBytes = (await readEvidenceFile(sql, id, manifestFile.sha256)).bytes;
       expect(sha256(manifestBytes)).toBe(manifestFile.sha256);
       const manifest = JSON.parse(manifestBytes.toString('utf8')) as Manifest;
       expect(manifest.tool.name).toBe('syndicate');
@@ -277,7 +279,7 @@ describe('evidence captured by a scan', () => {
       expect(manifest.response?.bodySha256).toBe(manifest.finding.reprintHash);
       expect(manifest.files.map((file) => file.role).sort()).toEqual(['screenshot', 'warc']);
       for (const file of manifest.files) {
-        const { bytes } = readEvidenceFile(db, id, file.sha256);
+        const { bytes } = await readEvidenceFile(sql, id, file.sha256);
         expect(sha256(bytes), file.name).toBe(file.sha256);
         expect(bytes.length, file.name).toBe(file.bytes);
       }
@@ -289,16 +291,16 @@ describe('evidence captured by a scan', () => {
   it('captures again only when the reprint changes', async () => {
     const again = await runCli(['--store', store, '--rules', rules, 'scan']);
     expect(again.code, again.stderr).toBe(1);
-    let { db, id } = theFinding();
-    expect(listEvidence(db, id)).toHaveLength(1);
+    let { db, sql, id } = theFinding();
+    expect(await listEvidence(sql, id)).toHaveLength(1);
     db.close();
 
     site.body = page('<p>An editor’s note added later.</p>');
     const changed = await runCli(['--store', store, '--rules', rules, 'scan']);
     expect(changed.code, changed.stderr).toBe(1);
-    ({ db, id } = theFinding());
+    ({ db, sql, id } = theFinding());
     try {
-      const captures = listEvidence(db, id);
+      const captures = await listEvidence(sql, id);
       expect(captures).toHaveLength(2);
       expect(captures[0]!.reprintHash).toBe(sha256(Buffer.from(site.body)));
       expect(captures[1]!.reprintHash).not.toBe(captures[0]!.reprintHash);
@@ -310,22 +312,22 @@ describe('evidence captured by a scan', () => {
   }, 120_000);
 
   it('without Chromium, says so in the evidence and still keeps the WARC and manifest', async () => {
-    const { db, id } = theFinding();
+    const { db, sql, id } = theFinding();
     try {
       db.prepare('DELETE FROM evidence WHERE finding_id = ?').run(id);
-      const summary = await captureEvidence(db, {
+      const summary = await captureEvidence(sql, {
         findingIds: [id],
         screenshot: { executablePath: join(dir, 'no-chromium-here') },
       });
       expect(summary).toEqual({ captured: 1, withoutScreenshot: 1, withoutResponse: 0, failed: 0 });
-      const [capture] = listEvidence(db, id);
+      const [capture] = await listEvidence(sql, id);
       expect(capture!.files.map((file) => file.role)).toEqual(['warc', 'manifest']);
       expect(capture!.missing).toEqual([
         expect.stringMatching(/^screenshot: Chromium is not available: no browser at /),
       ]);
       const manifestFile = capture!.files.find((file) => file.role === 'manifest')!;
       const manifest = JSON.parse(
-        readEvidenceFile(db, id, manifestFile.sha256).bytes.toString('utf8'),
+        (await readEvidenceFile(sql, id, manifestFile.sha256)).bytes.toString('utf8'),
       ) as Manifest;
       expect(manifest.missing).toEqual(capture!.missing);
       expect(manifest.tool.chromium).toBeUndefined();
@@ -334,22 +336,22 @@ describe('evidence captured by a scan', () => {
     }
   });
   it('records nothing for a finding whose response was not kept, so that a later scan can', async () => {
-    const { db, id } = theFinding();
+    const { db, sql, id } = theFinding();
     try {
-      const before = listEvidence(db, id).length;
+      const before = (await listEvidence(sql, id)).length;
       db.prepare('DELETE FROM evidence WHERE finding_id = ?').run(id);
       const kept = db.prepare('SELECT * FROM crawl_raw').all();
       db.prepare('DELETE FROM crawl_raw').run();
-      const summary = await captureEvidence(db, { findingIds: [id], screenshot: false });
+      const summary = await captureEvidence(sql, { findingIds: [id], screenshot: false });
       expect(summary).toEqual({ captured: 0, withoutScreenshot: 0, withoutResponse: 1, failed: 0 });
-      expect(listEvidence(db, id)).toEqual([]);
+      expect(await listEvidence(sql, id)).toEqual([]);
       // Put back as it was for the cases that follow.
       const insert = db.prepare(
         'INSERT INTO crawl_raw VALUES (@url, @body_hash, @final_url, @fetched_at, @status, @request_headers, @response_headers, @body)',
       );
       for (const row of kept) insert.run(row);
-      expect((await captureEvidence(db, { findingIds: [id] })).captured).toBe(1);
-      expect(listEvidence(db, id)).toHaveLength(1);
+      expect((await captureEvidence(sql, { findingIds: [id] })).captured).toBe(1);
+      expect(await listEvidence(sql, id)).toHaveLength(1);
       expect(before).toBeGreaterThan(0);
     } finally {
       db.close();
@@ -359,8 +361,8 @@ describe('evidence captured by a scan', () => {
 
 describe('syndicate evidence FINDING --out DIR', () => {
   it('exports every capture, each file checked, with a summary that escapes what the page said', async () => {
-    const { db, id } = theFinding();
-    const captures = listEvidence(db, id);
+    const { db, sql, id } = theFinding();
+    const captures = await listEvidence(sql, id);
     db.close();
     const out = join(tempDir(), 'export');
     const result = await runCli(['--store', store, 'evidence', String(id), '--out', out]);
@@ -382,8 +384,8 @@ describe('syndicate evidence FINDING --out DIR', () => {
   });
 
   it('refuses a file changed after capture, a finding without evidence, or none at all, writing nothing', async () => {
-    const { db, id } = theFinding();
-    const [capture] = listEvidence(db, id);
+    const { db, sql, id } = theFinding();
+    const [capture] = await listEvidence(sql, id);
     const other = db.prepare("SELECT id FROM findings WHERE verdict != 'violation' OR id != ?").get(id) as
       | { id: number }
       | undefined;

@@ -4,7 +4,8 @@ import { SaxesParser } from 'saxes';
 import { type FeedConfig, feedDefinitionSchema, publisherSchema } from '../../src/config/feeds.ts';
 import { type ArticleInput, toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
-import { type Db, openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
+import type { Sql } from '../../src/store/sql.ts';
 
 /** Shared by the feed tests: a publisher, feed definitions, hostile articles, and an XML reader. */
 
@@ -105,10 +106,10 @@ export const articles: ArticleInput[] = [
   },
 ];
 
-export function seededStore(file: string, inputs: ArticleInput[] = articles): Db {
-  const db = openStore(file);
-  upsertArticles(db, inputs.map(toArticle));
-  return db;
+export async function seededStore(file: string, inputs: ArticleInput[] = articles): Promise<Sql> {
+  const sql = await openSql(file);
+  await upsertArticles(sql, inputs.map(toArticle));
+  return sql;
 }
 
 export interface XmlElement {

@@ -29,9 +29,9 @@ function ids(name: string, text: string): string[] {
 describe('every file a build of the example configuration writes', () => {
   it('parses strictly and with rss-parser, or validates as JSON Feed 1.1; ids survive an edit', async () => {
     const dir = tempDir();
-    const db = seededStore(join(dir, 'store.sqlite'), sampleArticles());
+    const db = await seededStore(join(dir, 'store.sqlite'), sampleArticles());
     const out = join(dir, 'public');
-    buildFeeds(db, loadFeedConfig('feeds'), { out });
+    await buildFeeds(db, loadFeedConfig('feeds'), { out });
     const names = readdirSync(out).filter((name) => !name.startsWith('.'));
     expect(names.sort()).toEqual(
       ['all', 'ana-lima', 'water-security']
@@ -61,14 +61,14 @@ describe('every file a build of the example configuration writes', () => {
 
     // A corrected article keeps its ids in every format.
     const [first] = sampleArticles();
-    upsertArticles(db, [
+    await upsertArticles(db, [
       toArticle({ ...first!, title: `${first!.title} (corrected)`, updated: '2026-03-29' }),
     ]);
-    const rebuilt = buildFeeds(db, loadFeedConfig('feeds'), { out });
+    const rebuilt = await buildFeeds(db, loadFeedConfig('feeds'), { out });
     expect(rebuilt.written.length).toBeGreaterThan(0);
     for (const [name, list] of before) {
       expect(ids(name, readFileSync(join(out, name), 'utf8')), name).toEqual(list);
     }
-    db.close();
+    await db.close();
   });
 });

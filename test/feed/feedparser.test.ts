@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadFeedConfig } from '../../src/config/feeds.ts';
 import { buildFeeds } from '../../src/feed/build.ts';
 import { selectFeedArticles } from '../../src/feed/query.ts';
+import type { Article } from '../../src/store/article.ts';
 import { getArticle, removeArticles } from '../../src/store/articles.ts';
 import { xmlSafe } from '../../src/text/xml.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -37,12 +38,12 @@ interface Parsed {
 }
 
 describe.skipIf(!available)('feedparser reads every feed', () => {
-  it('with the right titles, authors and links', () => {
+  it('with the right titles, authors and links', async () => {
     const dir = tempDir();
-    const db = seededStore(join(dir, 'store.sqlite'), sampleArticles());
+    const db = await seededStore(join(dir, 'store.sqlite'), sampleArticles());
     const config = loadFeedConfig('feeds');
     const out = join(dir, 'public');
-    buildFeeds(db, config, { out });
+    await buildFeeds(db, config, { out });
     const files = readdirSync(out).filter((name) => name.endsWith('.xml') || name.endsWith('.atom'));
     const run = spawnSync(PYTHON, ['test/feed/_feedparser.py', ...files.map((name) => join(out, name))], {
       encoding: 'utf8',
@@ -51,7 +52,9 @@ describe.skipIf(!available)('feedparser reads every feed', () => {
     const parsed = JSON.parse(run.stdout) as Record<string, Parsed>;
     let entries = 0;
     for (const feed of config.feeds) {
-      const expected = selectFeedArticles(db, feed, config.publisher).map(({ id }) => getArticle(db, id)!);
+      const expected: Article[] = [];
+      for (const { id } of await selectFeedArticles(db, feed, config.publisher))
+        expected.push((await getArticle(db, id))!);
       expect(expected.length).toBeGreaterThan(0);
       for (const [extension, version] of [
         ['xml', 'rss20'],
@@ -79,14 +82,14 @@ describe.skipIf(!available)('feedparser reads every feed', () => {
       }
     }
     expect(entries).toBeGreaterThan(60);
-    db.close();
+    await db.close();
   });
 });
 
 describe.skipIf(!available)('feedparser reads archives, hubs and tombstones', () => {
-  it('follows the RFC 5005 links and is not confused by a removed entry', () => {
+  it('follows the RFC 5005 links and is not confused by a removed entry', async () => {
     const dir = tempDir();
-    const db = seededStore(join(dir, 'store.sqlite'), sampleArticles());
+    const db = await seededStore(join(dir, 'store.sqlite'), sampleArticles());
     const config = loadFeedConfig('feeds');
     const all = config.feeds.find((feed) => feed.id === 'all')!;
     const archived = {
@@ -94,11 +97,11 @@ describe.skipIf(!available)('feedparser reads archives, hubs and tombstones', ()
       feeds: [{ ...all, limit: 10, archive: { pageSize: 10 } }],
     };
     const out = join(dir, 'public');
-    buildFeeds(db, archived, { out });
-    const [newest] = selectFeedArticles(db, all, config.publisher);
-    removeArticles(db, [newest!.id]);
-    buildFeeds(db, archived, { out });
-    db.close();
+    await buildFeeds(db, archived, { out });
+    const [newest] = await selectFeedArticles(db, all, config.publisher);
+    await removeArticles(db, [newest!.id]);
+    await buildFeeds(db, archived, { out });
+    await db.close();
     const files = readdirSync(out)
       .filter((name) => /\.(xml|atom)$/.test(name))
       .sort();

@@ -17,11 +17,11 @@ const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
 addFormats.default(ajv);
 const validate = ajv.compile(schema);
 
-function build() {
+async function build() {
   const dir = tempDir();
-  const db = seededStore(join(dir, 'store.sqlite'));
+  const db = await seededStore(join(dir, 'store.sqlite'));
   const out = join(dir, 'public');
-  buildFeeds(
+  await buildFeeds(
     db,
     feedConfig(
       { id: 'all', title: 'All', description: 'Everything' },
@@ -29,13 +29,13 @@ function build() {
     ),
     { out },
   );
-  db.close();
+  await db.close();
   return (name: string) => JSON.parse(readFileSync(join(out, name), 'utf8'));
 }
 
 describe('JSON Feed 1.1 output', () => {
-  it('validates against the 1.1 schema', () => {
-    const read = build();
+  it('validates against the 1.1 schema', async () => {
+    const read = await build();
     for (const name of ['all.json', 'ana.json']) {
       const feed = read(name);
       expect(validate(feed), JSON.stringify(validate.errors)).toBe(true);
@@ -45,8 +45,8 @@ describe('JSON Feed 1.1 output', () => {
     }
   });
 
-  it('carries every text as stored, only what no feed may hold taken out (validUnicode)', () => {
-    const feed = build()('all.json');
+  it('carries every text as stored, only what no feed may hold taken out (validUnicode)', async () => {
+    const feed = (await build())('all.json');
     const stored = articles.map(toArticle);
     // An id only the store knows is published as a name-based UUID URN, the same in every format.
     expect(feed.items.map((item: { id: string }) => item.id)).toEqual(
@@ -75,8 +75,8 @@ describe('JSON Feed 1.1 output', () => {
     expect(feed.items[2].language).toBe('fr');
   });
 
-  it('leaves out the attribution when a feed turns it off', () => {
-    const feed = build()('ana.json');
+  it('leaves out the attribution when a feed turns it off', async () => {
+    const feed = (await build())('ana.json');
     expect(feed.items.map((item: { title: string }) => item.title)).toEqual([
       validUnicode(HOSTILE_TITLE),
       'Water & borders',
@@ -86,7 +86,7 @@ describe('JSON Feed 1.1 output', () => {
     expect(feed.items[0].content_html).toBe('<p>Talks &amp; hopes &lt;rise&gt;.</p>');
   });
 
-  it('the schema has teeth: feed 6 JSON (Feed 1.0) and an item without content fail it', () => {
+  it('the schema has teeth: feed 6 JSON (Feed 1.0) and an item without content fail it', async () => {
     const old = new Feed({
       title: 'x',
       id: 'https://x.example/',
@@ -95,7 +95,7 @@ describe('JSON Feed 1.1 output', () => {
     });
     old.addItem({ title: 'a', link: 'https://x.example/a', date: new Date(0), content: '<p>a</p>' });
     expect(validate(JSON.parse(old.json1()))).toBe(false);
-    const good = build()('all.json');
+    const good = (await build())('all.json');
     delete good.items[0].content_html;
     expect(validate(good)).toBe(false);
   });

@@ -9,7 +9,7 @@ import { type FeedConfig, feedDefinitionSchema, publisherSchema } from '../../sr
 import { buildFeeds } from '../../src/feed/build.ts';
 import { type ArticleInput, toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { child, children, parseXml, publisher } from './_support.ts';
 
@@ -48,10 +48,10 @@ function atomLinks(xml: string): Record<string, string> {
   );
 }
 
-function setUp(count: number) {
+async function setUp(count: number) {
   const dir = tempDir();
-  const db = openStore(join(dir, 'store.sqlite'));
-  upsertArticles(
+  const db = await openSql(join(dir, 'store.sqlite'));
+  await upsertArticles(
     db,
     Array.from({ length: count }, (_, index) => toArticle(story(index))),
   );
@@ -60,9 +60,9 @@ function setUp(count: number) {
 
 describe('RFC 5005 archives', () => {
   it('keeps the newest items in the feed and every older one in full, linked archive pages', async () => {
-    const { db, out } = setUp(35);
-    buildFeeds(db, archivedConfig(), { out });
-    db.close();
+    const { db, out } = await setUp(35);
+    await buildFeeds(db, archivedConfig(), { out });
+    await db.close();
     expect(
       readdirSync(out)
         .filter((name) => name.includes('archive'))
@@ -108,10 +108,10 @@ describe('RFC 5005 archives', () => {
     expect(seen.size).toBe(35);
   });
 
-  it('pages JSON Feed with next_url, newest to oldest, every page valid JSON Feed 1.1', () => {
-    const { db, out } = setUp(35);
-    buildFeeds(db, archivedConfig(), { out });
-    db.close();
+  it('pages JSON Feed with next_url, newest to oldest, every page valid JSON Feed 1.1', async () => {
+    const { db, out } = await setUp(35);
+    await buildFeeds(db, archivedConfig(), { out });
+    await db.close();
     const chain: string[] = [];
     let url: string | undefined = `${BASE}all.json`;
     const ids: string[] = [];
@@ -127,21 +127,21 @@ describe('RFC 5005 archives', () => {
     expect(new Set(ids).size).toBe(35);
   });
 
-  it('leaves full archive pages as they are; a new page fills, and the one before gains its next link', () => {
-    const { db, out } = setUp(35);
+  it('leaves full archive pages as they are; a new page fills, and the one before gains its next link', async () => {
+    const { db, out } = await setUp(35);
     const config = archivedConfig();
-    buildFeeds(db, config, { out });
-    upsertArticles(db, [toArticle(story(40))]);
-    const added = buildFeeds(db, config, { out });
+    await buildFeeds(db, config, { out });
+    await upsertArticles(db, [toArticle(story(40))]);
+    const added = await buildFeeds(db, config, { out });
     expect(added.written.filter((name) => name.includes('archive'))).toEqual([]);
     expect(added.unchanged).toContain('all.archive-3.atom');
     // 40 articles: a fourth page; page 3 is written once more to link to it (JSON Feed pages
     // link only to older ones, so its JSON stays as it was).
-    upsertArticles(
+    await upsertArticles(
       db,
       Array.from({ length: 4 }, (_, index) => toArticle(story(41 + index))),
     );
-    const filled = buildFeeds(db, config, { out });
+    const filled = await buildFeeds(db, config, { out });
     expect(filled.written.filter((name) => name.includes('archive')).sort()).toEqual([
       'all.archive-3.atom',
       'all.archive-3.xml',
@@ -155,7 +155,7 @@ describe('RFC 5005 archives', () => {
     expect(atomLinks(readFileSync(join(out, 'all.atom'), 'utf8'))['prev-archive']).toBe(
       `${BASE}all.archive-4.atom`,
     );
-    db.close();
+    await db.close();
   });
 
   it('refuses a page larger than the feed: the items not yet archived would not all fit', () => {
@@ -166,10 +166,10 @@ describe('RFC 5005 archives', () => {
 });
 
 describe('hubs, images and the OPML list', () => {
-  it('links every hub in each format', () => {
-    const { db, out } = setUp(3);
-    buildFeeds(db, archivedConfig(['https://hub.example/', 'https://websub.example/hub']), { out });
-    db.close();
+  it('links every hub in each format', async () => {
+    const { db, out } = await setUp(3);
+    await buildFeeds(db, archivedConfig(['https://hub.example/', 'https://websub.example/hub']), { out });
+    await db.close();
     const atom = parseXml(readFileSync(join(out, 'all.atom'), 'utf8'));
     expect(
       atom.children
@@ -190,17 +190,21 @@ describe('hubs, images and the OPML list', () => {
     expect(validateJsonFeed(json), JSON.stringify(validateJsonFeed.errors)).toBe(true);
   });
 
-  it('carries an article’s image in every format, with its type when the file name says it', () => {
+  it('carries an article’s image in every format, with its type when the file name says it', async () => {
     const dir = tempDir();
-    const db = openStore(join(dir, 'store.sqlite'));
-    upsertArticles(db, [
+    const db = await openSql(join(dir, 'store.sqlite'));
+    await upsertArticles(db, [
       toArticle(story(1, { image: 'https://northwind.example/images/river bank.JPG' })),
       toArticle(story(2, { image: 'https://northwind.example/image?id=2' })),
       toArticle(story(3)),
     ]);
     const out = join(dir, 'public');
-    buildFeeds(db, { publisher, feeds: [feedDefinitionSchema.parse({ id: 'all', title: 'All' })] }, { out });
-    db.close();
+    await buildFeeds(
+      db,
+      { publisher, feeds: [feedDefinitionSchema.parse({ id: 'all', title: 'All' })] },
+      { out },
+    );
+    await db.close();
     const items = children(child(parseXml(readFileSync(join(out, 'all.xml'), 'utf8')), 'channel')!, 'item');
     expect(
       items.map((item) => item.children.find((node) => node.name === 'media:content')?.attributes ?? null),
@@ -229,9 +233,9 @@ describe('hubs, images and the OPML list', () => {
     ]);
   });
 
-  it('lists a JSON-only feed in the OPML as a subscription of JSON Feed, the others as RSS', () => {
-    const { db, out } = setUp(2);
-    buildFeeds(
+  it('lists a JSON-only feed in the OPML as a subscription of JSON Feed, the others as RSS', async () => {
+    const { db, out } = await setUp(2);
+    await buildFeeds(
       db,
       {
         publisher,
@@ -243,7 +247,7 @@ describe('hubs, images and the OPML list', () => {
       },
       { out },
     );
-    db.close();
+    await db.close();
     const body = child(parseXml(readFileSync(join(out, 'feeds.opml'), 'utf8')), 'body')!;
     expect(
       children(body, 'outline').map(({ attributes }) => [
@@ -267,11 +271,13 @@ describe('hubs, images and the OPML list', () => {
  */
 const validator = process.env.FEEDVALIDATOR_SRC;
 describe.skipIf(!validator || !existsSync(validator))('the W3C feed validator', () => {
-  it('reports no error and no warning on archives, hubs and images', () => {
-    const { db, out } = setUp(25);
-    upsertArticles(db, [toArticle(story(30, { image: 'https://northwind.example/images/photo-30.png' }))]);
-    buildFeeds(db, archivedConfig(['https://hub.example/']), { out });
-    db.close();
+  it('reports no error and no warning on archives, hubs and images', async () => {
+    const { db, out } = await setUp(25);
+    await upsertArticles(db, [
+      toArticle(story(30, { image: 'https://northwind.example/images/photo-30.png' })),
+    ]);
+    await buildFeeds(db, archivedConfig(['https://hub.example/']), { out });
+    await db.close();
     const files = readdirSync(out)
       .filter((name) => /\.(xml|atom)$/.test(name))
       .map((name) => join(out, name));

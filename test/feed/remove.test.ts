@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFeeds } from '../../src/feed/build.ts';
 import { nameUuid } from '../../src/feed/model.ts';
-import { indexArticles } from '../../src/match/fingerprint-index.ts';
+import { forgetArticles, indexArticles } from '../../src/match/fingerprint-index.ts';
 import { toArticle } from '../../src/store/article.ts';
 import { countArticles, getArticle, removeArticles, upsertArticles } from '../../src/store/articles.ts';
+import { type Db, legacyDb } from '../../src/store/db.ts';
+import type { Sql } from '../../src/store/sql.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { articles, feedConfig, parseXml, seededStore, writeFeedsFolder } from './_support.ts';
@@ -18,7 +20,12 @@ const config = feedConfig(
 const water = toArticle(articles[1]!);
 const note = toArticle(articles[2]!);
 
-function fingerprintRows(db: ReturnType<typeof seededStore>): { docs: number; prints: number } {
+/** The removal's hook as `syndicate remove` gives it: the index entries of the articles go. */
+function forget(sql: Sql) {
+  return (ids: readonly string[]) => forgetArticles(sql, ids);
+}
+
+function fingerprintRows(db: Db): { docs: number; prints: number } {
   return {
     docs: (db.prepare('SELECT count(*) AS n FROM fingerprinted_articles').get() as { n: number }).n,
     prints: (db.prepare('SELECT count(*) AS n FROM fingerprints').get() as { n: number }).n,
@@ -26,15 +33,18 @@ function fingerprintRows(db: ReturnType<typeof seededStore>): { docs: number; pr
 }
 
 describe('removing articles', () => {
-  it('removes by id, URL or alias, with the article’s terms, aliases and fingerprints', () => {
-    const db = seededStore(join(tempDir(), 'store.sqlite'));
+  it('removes by id, URL or alias, with the article’s terms, aliases and fingerprints', async () => {
+    const sql = await seededStore(join(tempDir(), 'store.sqlite'));
+    const db = legacyDb(sql);
     // Long enough to be fingerprinted (short texts are not).
     const body = Array.from(
       { length: 60 },
       (_, index) => `Rivers cross borders in sentence number ${index}.`,
     ).join(' ');
-    upsertArticles(db, [{ ...water, html: `<p>${body}</p>`, aliases: ['https://northwind.example/?p=7'] }]);
-    indexArticles(db);
+    await upsertArticles(sql, [
+      { ...water, html: `<p>${body}</p>`, aliases: ['https://northwind.example/?p=7'] },
+    ]);
+    await indexArticles(sql);
     const before = fingerprintRows(db);
     const waterPrints = (
       db
@@ -44,14 +54,14 @@ describe('removing articles', () => {
         .get(water.id) as { n: number }
     ).n;
     expect(waterPrints).toBeGreaterThan(0);
-    const removed = removeArticles(db, ['https://northwind.example/?p=7', 'nw-1234'], {
+    const removed = await removeArticles(sql, ['https://northwind.example/?p=7', 'nw-1234'], {
       now: new Date('2026-04-01T00:00:00Z'),
-      alsoRemove: (ids) => indexArticles(db, ids),
+      alsoRemove: forget(sql),
     });
     expect(removed).toEqual([water.id, 'nw-1234']);
-    expect(getArticle(db, water.id)).toBeUndefined();
-    expect(getArticle(db, 'nw-1234')).toBeUndefined();
-    expect(countArticles(db)).toBe(articles.length - 2);
+    expect(await getArticle(sql, water.id)).toBeUndefined();
+    expect(await getArticle(sql, 'nw-1234')).toBeUndefined();
+    expect(await countArticles(sql)).toBe(articles.length - 2);
     for (const table of ['article_terms', 'article_aliases', 'fingerprinted_articles']) {
       const left = db
         .prepare(`SELECT count(*) AS n FROM ${table} WHERE article_id IN (?, ?)`)
@@ -70,12 +80,13 @@ describe('removing articles', () => {
         .get(),
     ).toEqual({ n: 0 });
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-    db.close();
+    await sql.close();
   });
 
-  it('takes the rows that belong to the article with it, as a cascade would (its discoveries)', () => {
-    const db = seededStore(join(tempDir(), 'store.sqlite'));
-    indexArticles(db);
+  it('takes the rows that belong to the article with it, as a cascade would (its discoveries)', async () => {
+    const sql = await seededStore(join(tempDir(), 'store.sqlite'));
+    const db = legacyDb(sql);
+    await indexArticles(sql);
     const discovery = db.prepare(
       `INSERT INTO discoveries (source, record_offset, record_length, record_type, page_url, host, article_id,
          coverage, kind, verdict, found_at)
@@ -83,39 +94,40 @@ describe('removing articles', () => {
     );
     discovery.run(0, water.id);
     discovery.run(1, note.id);
-    removeArticles(db, [water.id], { alsoRemove: (ids) => indexArticles(db, ids) });
+    await removeArticles(sql, [water.id], { alsoRemove: forget(sql) });
     expect(db.prepare('SELECT article_id FROM discoveries').pluck().all()).toEqual([note.id]);
     expect(db.pragma('foreign_key_check')).toEqual([]);
-    db.close();
+    await sql.close();
   });
 
-  it('removes nothing when one of the articles is unknown, and nothing when the index step fails', () => {
-    const db = seededStore(join(tempDir(), 'store.sqlite'));
-    indexArticles(db);
-    expect(() => removeArticles(db, [water.url, 'https://northwind.example/nope'])).toThrow(
+  it('removes nothing when one of the articles is unknown, and nothing when the index step fails', async () => {
+    const sql = await seededStore(join(tempDir(), 'store.sqlite'));
+    const db = legacyDb(sql);
+    await indexArticles(sql);
+    await expect(removeArticles(sql, [water.url, 'https://northwind.example/nope'])).rejects.toThrow(
       /no article with the id or URL "https:\/\/northwind.example\/nope"; nothing removed/,
     );
-    expect(countArticles(db)).toBe(articles.length);
-    expect(() =>
-      removeArticles(db, [water.url], {
-        alsoRemove: () => {
+    expect(await countArticles(sql)).toBe(articles.length);
+    await expect(
+      removeArticles(sql, [water.url], {
+        alsoRemove: async () => {
           throw new Error('index unavailable');
         },
       }),
-    ).toThrow('index unavailable');
-    expect(getArticle(db, water.id)?.title).toBe('Water & borders');
+    ).rejects.toThrow('index unavailable');
+    expect((await getArticle(sql, water.id))?.title).toBe('Water & borders');
     expect(fingerprintRows(db).docs).toBe(articles.length);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-    db.close();
+    await sql.close();
   });
 
-  it('takes the article out of every feed and leaves Atom tombstones where readers saw it', () => {
+  it('takes the article out of every feed and leaves Atom tombstones where readers saw it', async () => {
     const dir = tempDir();
-    const db = seededStore(join(dir, 'store.sqlite'));
+    const db = await seededStore(join(dir, 'store.sqlite'));
     const out = join(dir, 'public');
-    buildFeeds(db, config, { out });
-    removeArticles(db, [note.id, water.url], { now: new Date('2026-04-01T12:00:00Z') });
-    const result = buildFeeds(db, config, { out });
+    await buildFeeds(db, config, { out });
+    await removeArticles(db, [note.id, water.url], { now: new Date('2026-04-01T12:00:00Z') });
+    const result = await buildFeeds(db, config, { out });
     expect(result.selected.sort()).toEqual(['all', 'ana']);
     for (const name of ['all.xml', 'all.atom', 'all.json', 'ana.xml', 'ana.atom', 'ana.json']) {
       const text = readFileSync(join(out, name), 'utf8');
@@ -134,31 +146,31 @@ describe('removing articles', () => {
       ana.children.filter((node) => node.local === 'deleted-entry').map((node) => node.attributes.ref),
     ).toEqual([water.id]);
     // Tombstones stay in later builds, and go when the article comes back.
-    upsertArticles(db, [{ ...toArticle(articles[0]!), title: 'Another change' }]);
-    buildFeeds(db, config, { out });
+    await upsertArticles(db, [{ ...toArticle(articles[0]!), title: 'Another change' }]);
+    await buildFeeds(db, config, { out });
     expect(readFileSync(join(out, 'ana.atom'), 'utf8')).toContain('at:deleted-entry');
-    upsertArticles(db, [water]);
-    buildFeeds(db, config, { out });
+    await upsertArticles(db, [water]);
+    await buildFeeds(db, config, { out });
     expect(readFileSync(join(out, 'ana.atom'), 'utf8')).not.toContain('at:deleted-entry');
-    db.close();
+    await db.close();
   });
 });
 
 describe('tombstones: false', () => {
-  it('takes the article out of the feed without a tombstone', () => {
+  it('takes the article out of the feed without a tombstone', async () => {
     const dir = tempDir();
-    const db = seededStore(join(dir, 'store.sqlite'));
+    const db = await seededStore(join(dir, 'store.sqlite'));
     const out = join(dir, 'public');
     const quiet = feedConfig({ id: 'all', title: 'All', tombstones: false });
-    buildFeeds(db, quiet, { out });
+    await buildFeeds(db, quiet, { out });
     expect(readFileSync(join(out, 'all.atom'), 'utf8')).toContain(water.title.replace('&', '&amp;'));
-    removeArticles(db, [water.id]);
-    buildFeeds(db, quiet, { out });
+    await removeArticles(db, [water.id]);
+    await buildFeeds(db, quiet, { out });
     const atom = readFileSync(join(out, 'all.atom'), 'utf8');
     expect(atom).not.toContain(water.title.replace('&', '&amp;'));
     expect(atom).not.toContain('deleted-entry');
     expect(atom).not.toContain(TOMBSTONES);
-    db.close();
+    await db.close();
   });
 });
 
@@ -166,7 +178,7 @@ describe('syndicate remove', () => {
   it('removes the articles named, prints them, and build then drops them', async () => {
     const dir = tempDir();
     const store = join(dir, 'store.sqlite');
-    seededStore(store).close();
+    await (await seededStore(store)).close();
     const feeds = writeFeedsFolder(join(dir, 'feeds'));
     const out = join(dir, 'public');
     expect((await runCli(['--store', store, '--feeds', feeds, 'build', '--out', out])).code).toBe(0);
@@ -184,14 +196,14 @@ describe('syndicate remove', () => {
   it('exits 2 naming the unknown article, and removes none of the others', async () => {
     const dir = tempDir();
     const store = join(dir, 'store.sqlite');
-    seededStore(store).close();
+    await (await seededStore(store)).close();
     const result = await runCli(['--store', store, 'remove', water.url, 'no-such-id']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('"no-such-id"');
     expect(result.stdout).toBe('');
-    const db = seededStore(store, []);
-    expect(getArticle(db, water.id)).toBeDefined();
-    db.close();
+    const db = await seededStore(store, []);
+    expect(await getArticle(db, water.id)).toBeDefined();
+    await db.close();
     writeFileSync(join(dir, 'unused'), '');
   });
 });

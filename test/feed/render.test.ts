@@ -47,9 +47,9 @@ function atomTitle(title: string): { type: string; text: string } {
     : { type: 'text', text: xmlSafe(title) };
 }
 
-function build() {
+async function build() {
   const dir = tempDir();
-  const db = seededStore(join(dir, 'store.sqlite'));
+  const db = await seededStore(join(dir, 'store.sqlite'));
   const config = feedConfig(
     { id: 'all', title: 'All & <everything>', description: 'Every "article"' },
     {
@@ -61,15 +61,15 @@ function build() {
     },
   );
   const out = join(dir, 'public');
-  buildFeeds(db, config, { out });
-  db.close();
+  await buildFeeds(db, config, { out });
+  await db.close();
   const read = (name: string) => readFileSync(join(out, name), 'utf8');
   return { read, stored: articles.map(toArticle) };
 }
 
 describe('RSS 2.0 output', () => {
-  it('is well-formed and carries titles, links, guids, authors, categories and rights as stored', () => {
-    const { read, stored } = build();
+  it('is well-formed and carries titles, links, guids, authors, categories and rights as stored', async () => {
+    const { read, stored } = await build();
     const rss = parseXml(read('all.xml'));
     expect(rss.name).toBe('rss');
     const channel = child(rss, 'channel')!;
@@ -114,8 +114,8 @@ describe('RSS 2.0 output', () => {
     expect(child(first!, 'dc:language')).toBeUndefined();
   });
 
-  it('carries the cleaned article HTML and ends every item with the attribution', () => {
-    const { read, stored } = build();
+  it('carries the cleaned article HTML and ends every item with the attribution', async () => {
+    const { read, stored } = await build();
     const items = children(child(parseXml(read('all.xml')), 'channel')!, 'item');
     const encoded = child(items[0]!, 'content:encoded')!;
     expect(encoded.uri).toBe(CONTENT);
@@ -132,7 +132,7 @@ describe('RSS 2.0 output', () => {
   });
 
   it('is read back by rss-parser with the same titles, links and HTML', async () => {
-    const { read, stored } = build();
+    const { read, stored } = await build();
     const parser = new Parser({ customFields: { item: [['dc:creator', 'creators', { keepArray: true }]] } });
     const feed = await parser.parseString(read('all.xml'));
     expect(feed.title).toBe('All & <everything>');
@@ -143,8 +143,8 @@ describe('RSS 2.0 output', () => {
     expect(first.creators).toEqual(['Ana Lima', 'Omar <Haddad> & "Sons"', 'Zoë Ötzi']);
   });
 
-  it('carries only the summary, with the attribution, in a summary feed', () => {
-    const { read } = build();
+  it('carries only the summary, with the attribution, in a summary feed', async () => {
+    const { read } = await build();
     const items = children(child(parseXml(read('ana.xml')), 'channel')!, 'item');
     expect(items.map((item) => child(item, 'title')!.text)).toEqual([
       rssText(HOSTILE_TITLE),
@@ -159,8 +159,8 @@ describe('RSS 2.0 output', () => {
 });
 
 describe('Atom 1.0 output', () => {
-  it('is well-formed with xml:lang, authors on every entry, rights, categories and links', () => {
-    const { read, stored } = build();
+  it('is well-formed with xml:lang, authors on every entry, rights, categories and links', async () => {
+    const { read, stored } = await build();
     const feed = parseXml(read('all.atom'));
     expect(feed.uri).toBe(ATOM);
     expect(feed.attributes['xml:lang']).toBe('en');
@@ -239,7 +239,7 @@ describe('Atom 1.0 output', () => {
   });
 
   it('is read back by rss-parser with the same titles and links', async () => {
-    const { read, stored } = build();
+    const { read, stored } = await build();
     const feed = await new Parser().parseString(read('all.atom'));
     // rss-parser does not decode html titles: it gives the escaped text as written.
     expect(feed.items.map((item) => item.title)).toEqual(

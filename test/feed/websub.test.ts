@@ -113,7 +113,7 @@ describe('syndicate build with hubs', () => {
   async function setUp(hubUrls: string[]) {
     const dir = tempDir();
     const store = join(dir, 'store.sqlite');
-    seededStore(store).close();
+    await (await seededStore(store)).close();
     const feeds = writeFeedsFolder(join(dir, 'feeds'), FEED_YAMLS);
     // The publisher file of the tests, with the hubs added.
     const { writeFileSync } = await import('node:fs');
@@ -157,10 +157,10 @@ describe('syndicate build with hubs', () => {
 
     // The old peace article changes: the feeds that carry it (all, peace, plain) are announced;
     // "ana" matches it too but keeps only its two newest articles, so it did not change.
-    const { openStore } = await import('../../src/store/db.ts');
-    const db = openStore(store);
-    upsertArticles(db, [{ ...toArticle(articles[3]!), title: 'Old Ana piece, revised' }]);
-    db.close();
+    const { openSql } = await import('../../src/store/db.ts');
+    const db = await openSql(store);
+    await upsertArticles(db, [{ ...toArticle(articles[3]!), title: 'Old Ana piece, revised' }]);
+    await db.close();
     expect((await build()).code).toBe(0);
     expect(hub.notices.map((notice) => notice.form.get('hub.url')?.split('/').pop()).sort()).toEqual(
       ['all.xml', 'all.atom', 'all.json', 'peace.xml', 'peace.atom', 'plain.json'].sort(),

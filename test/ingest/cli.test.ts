@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { countArticles } from '../../src/store/articles.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -62,9 +62,9 @@ describe('syndicate import', () => {
     expect(result.stdout).toBe(
       `${good}: 1 inserted, 0 updated, 0 unchanged\nimported 1 of 2 file(s): 1 inserted, 0 updated, 0 unchanged; 1 failed, nothing imported from them\n`,
     );
-    const db = openStore(store);
-    expect(countArticles(db)).toBe(1);
-    db.close();
+    const db = await openSql(store);
+    expect(await countArticles(db)).toBe(1);
+    await db.close();
   });
 
   it('exits 2 with usage help when no source is given', async () => {

@@ -2,8 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { importSources } from '../../src/ingest/import.ts';
 import type { Article } from '../../src/store/article.ts';
-import { iterateArticles } from '../../src/store/articles.ts';
-import { freshStore } from './_store.ts';
+import { allArticles, freshStore } from './_store.ts';
 
 const folder = fileURLToPath(new URL('../../examples/articles', import.meta.url));
 
@@ -22,20 +21,20 @@ function reserved(url: string): boolean {
 
 describe('the example articles', () => {
   it('import cleanly, and a second import changes nothing', async () => {
-    const { db } = freshStore();
+    const { db } = await freshStore();
     const first = await importSources(db, [folder]);
     expect(first.files.filter((file) => file.error).map((file) => file.error?.toString())).toEqual([]);
     expect(first.inserted).toBeGreaterThanOrEqual(20);
     expect(first.inserted).toBeLessThanOrEqual(30);
     const second = await importSources(db, [folder]);
     expect(second).toMatchObject({ inserted: 0, updated: 0, unchanged: first.inserted, failed: 0 });
-    db.close();
+    await db.close();
   });
 
   it('hold what the demo, the feeds and the matcher rely on', async () => {
-    const { db } = freshStore();
+    const { db } = await freshStore();
     await importSources(db, [folder]);
-    const articles: Article[] = [...iterateArticles(db)];
+    const articles: Article[] = await allArticles(db);
     for (const article of articles) {
       expect(words(article.html), article.url).toBeGreaterThanOrEqual(350);
       expect(words(article.html), article.url).toBeLessThanOrEqual(600);
@@ -77,6 +76,6 @@ describe('the example articles', () => {
       (article) => article.id !== updated!.id && article.published === updated!.published,
     );
     expect(original?.url).not.toBe(updated?.url);
-    db.close();
+    await db.close();
   });
 });

@@ -81,13 +81,13 @@ afterAll(async () => {
 
 describe('feed readers over HTTP', () => {
   it('reads RSS 2.0 with content:encoded, dc:creator and category domains', async () => {
-    const { db } = freshStore();
+    const { db } = await freshStore();
     const summary = await importSources(db, [`${base}/rss.xml`], local);
     expect(summary.files[0]).toMatchObject({
       kind: 'rss',
       inserted: ['nw-rss-1', 'https://northwind.example/2026/01/second/'],
     });
-    expect(getArticle(db, 'nw-rss-1')).toEqual({
+    expect(await getArticle(db, 'nw-rss-1')).toEqual({
       id: 'nw-rss-1',
       url: 'https://northwind.example/2026/01/grain-corridor/',
       title: 'Grain corridor reopens',
@@ -106,7 +106,7 @@ describe('feed readers over HTTP', () => {
       rights: 'Copyright © 2026 Northwind Review',
       aliases: [],
     });
-    const second = getArticle(db, 'https://northwind.example/2026/01/second/');
+    const second = await getArticle(db, 'https://northwind.example/2026/01/second/');
     expect(second).toMatchObject({
       published: '2026-01-13T09:30:00.000Z',
       authors: [{ name: 'Mira Okafor', email: 'desk@northwind.example' }],
@@ -114,14 +114,14 @@ describe('feed readers over HTTP', () => {
       image: 'https://northwind.example/img/second.png',
     });
     expect(second?.summary).toBeUndefined();
-    db.close();
+    await db.close();
   });
 
   it('reads Atom 1.0 with category schemes and labels, authors and rights', async () => {
-    const { db } = freshStore();
+    const { db } = await freshStore();
     const summary = await importSources(db, [`${base}/atom.xml`], local);
     expect(summary.files[0]?.kind).toBe('atom');
-    expect(getArticle(db, 'tag:northwind.example,2026:delta')).toEqual({
+    expect(await getArticle(db, 'tag:northwind.example,2026:delta')).toEqual({
       id: 'tag:northwind.example,2026:delta',
       url: 'https://northwind.example/2026/02/delta-accord/',
       title: 'Delta water accord',
@@ -144,19 +144,19 @@ describe('feed readers over HTTP', () => {
       aliases: [],
     });
     // Only `updated`: it is the published date; text content is escaped, feed rights apply.
-    expect(getArticle(db, 'tag:northwind.example,2026:plain')).toMatchObject({
+    expect(await getArticle(db, 'tag:northwind.example,2026:plain')).toMatchObject({
       published: '2026-02-05T00:00:00.000Z',
       html: '<p>Fish &amp; chips &lt;b&gt;not bold&lt;/b&gt;</p>',
       rights: 'Copyright © 2026 Northwind Review',
     });
-    db.close();
+    await db.close();
   });
 
   it('reads JSON Feed 1.1 with authors, tags, content_text and languages', async () => {
-    const { db } = freshStore();
+    const { db } = await freshStore();
     const summary = await importSources(db, [`${base}/feed.json`], local);
     expect(summary.files[0]).toMatchObject({ kind: 'json-feed', inserted: ['nw-json-1', 'nw-json-2'] });
-    expect(getArticle(db, 'nw-json-1')).toEqual({
+    expect(await getArticle(db, 'nw-json-1')).toEqual({
       id: 'nw-json-1',
       url: 'https://northwind.example/2026/03/river-treaty-talks/',
       title: 'River treaty talks',
@@ -171,52 +171,52 @@ describe('feed readers over HTTP', () => {
       image: 'https://northwind.example/img/river.jpg',
       aliases: [],
     });
-    expect(getArticle(db, 'nw-json-2')).toMatchObject({
+    expect(await getArticle(db, 'nw-json-2')).toMatchObject({
       language: 'es',
       html: '<p>Primera línea &amp; más.</p>\n<p>Segunda &lt;b&gt;parte&lt;/b&gt;.</p>',
     });
-    db.close();
+    await db.close();
   });
 
   it('reports every item unchanged when the same feeds are imported again', async () => {
-    const { db } = freshStore();
+    const { db } = await freshStore();
     const urls = [`${base}/rss.xml`, `${base}/atom.xml`, `${base}/feed.json`];
     const first = await importSources(db, urls, local);
     expect(first).toMatchObject({ inserted: 6, failed: 0 });
     const second = await importSources(db, urls, local);
     expect(second).toMatchObject({ inserted: 0, updated: 0, unchanged: 6, changed: [] });
-    db.close();
+    await db.close();
   });
 
   it('decodes the charset the server declares', async () => {
-    const { db } = freshStore();
+    const { db } = await freshStore();
     await importSources(db, [`${base}/latin1.xml`], local);
-    expect(getArticle(db, 'nw-rss-1')?.title).toBe('Grain corridor: São Tomé');
-    db.close();
+    expect((await getArticle(db, 'nw-rss-1'))?.title).toBe('Grain corridor: São Tomé');
+    await db.close();
   });
 
   it('decodes as the crawler does: Latin-1 read as windows-1252, a false UTF-8 claim ignored', async () => {
-    const { db } = freshStore();
+    const { db } = await freshStore();
     await importSources(db, [`${base}/cp1252.xml`], local);
-    expect(getArticle(db, 'nw-rss-1')?.title).toBe('\u201cGrain\u201d');
-    db.close();
-    const second = freshStore();
+    expect((await getArticle(db, 'nw-rss-1'))?.title).toBe('\u201cGrain\u201d');
+    await db.close();
+    const second = await freshStore();
     await importSources(second.db, [`${base}/not-utf8.xml`], local);
-    expect(getArticle(second.db, 'nw-rss-1')?.title).toBe('São Tomé');
-    second.db.close();
+    expect((await getArticle(second.db, 'nw-rss-1'))?.title).toBe('São Tomé');
+    await second.db.close();
   });
 
   it('follows up to the redirect limit and no further', async () => {
-    const { db } = freshStore();
+    const { db } = await freshStore();
     const within = await importSources(db, [`${base}/hop/2`], { fetch: { ...local.fetch, maxRedirects: 5 } });
     expect(within.failed).toBe(0);
     const beyond = await importSources(db, [`${base}/hop/9`], { fetch: { ...local.fetch, maxRedirects: 3 } });
     expect(beyond.files[0]?.error?.toString()).toBe(`${base}/hop/9: too many redirects (more than 3)`);
-    db.close();
+    await db.close();
   });
 
   it('refuses a body over the size cap, a 404, a slow server and a stalled body, importing nothing', async () => {
-    const { db } = freshStore();
+    const { db } = await freshStore();
     const summary = await importSources(
       db,
       [`${base}/big`, `${base}/missing`, `${base}/slow`, `${base}/stall`],
@@ -230,8 +230,8 @@ describe('feed readers over HTTP', () => {
       expect.stringMatching(/^cannot fetch: .*(timeout|timed out)/i),
       'cannot fetch: timed out after 400 ms',
     ]);
-    expect(countArticles(db)).toBe(0);
-    db.close();
+    expect(await countArticles(db)).toBe(0);
+    await db.close();
   });
 });
 
@@ -298,15 +298,15 @@ describe('feed readers from files', () => {
   ];
 
   it.each(cases)('refuses %s naming the file, line and item', async (_name, name, text, message) => {
-    const { db, dir } = freshStore();
+    const { db, dir } = await freshStore();
     writeFileSync(join(dir, 'ok.xml'), rss);
     await importSources(db, [join(dir, 'ok.xml')]);
-    const before = snapshot(db);
+    const before = await snapshot(db);
     const file = join(dir, name);
     writeFileSync(file, text);
     const summary = await importSources(db, [file]);
     expect(summary.files[0]?.error?.toString().replace(`${dir}/`, '')).toMatch(message);
-    expect(snapshot(db)).toEqual(before);
-    db.close();
+    expect(await snapshot(db)).toEqual(before);
+    await db.close();
   });
 });

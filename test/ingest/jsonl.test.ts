@@ -28,7 +28,7 @@ function bigFile(bad: string): string {
 
 describe('JSONL reader', () => {
   it('round-trips records, skipping blank lines, html and markdown alike', async () => {
-    const { db, dir } = freshStore();
+    const { db, dir } = await freshStore();
     const file = join(dir, 'articles.jsonl');
     writeFileSync(
       file,
@@ -37,10 +37,10 @@ describe('JSONL reader', () => {
     const summary = await importSources(db, [file]);
     expect(summary.failed).toBe(0);
     expect(summary.files[0]).toMatchObject({ kind: 'jsonl', inserted: ['nw-1', 'nw-2'] });
-    expect(getArticle(db, 'nw-1')?.html).toBe('<p>Paragraph for piece 1.</p>');
-    expect(getArticle(db, 'nw-2')?.html).toBe('<p>Raw <b>html</b></p>');
-    expect(getArticle(db, 'nw-1')?.authors).toEqual([{ name: 'Ana Lima' }]);
-    db.close();
+    expect((await getArticle(db, 'nw-1'))?.html).toBe('<p>Paragraph for piece 1.</p>');
+    expect((await getArticle(db, 'nw-2'))?.html).toBe('<p>Raw <b>html</b></p>');
+    expect((await getArticle(db, 'nw-1'))?.authors).toEqual([{ name: 'Ana Lima' }]);
+    await db.close();
   });
 
   const faults: Array<[string, string, RegExp]> = [
@@ -68,30 +68,30 @@ describe('JSONL reader', () => {
   it.each(faults)(
     'refuses a 600-line file with %s at line 500, importing none of it',
     async (_name, bad, message) => {
-      const { db, dir } = freshStore();
+      const { db, dir } = await freshStore();
       const seed = join(dir, 'seed.jsonl');
       writeFileSync(seed, `${line(1, { title: 'Already stored' })}\n`);
       await importSources(db, [seed]);
-      const before = snapshot(db);
+      const before = await snapshot(db);
       const file = join(dir, 'big.jsonl');
       writeFileSync(file, bigFile(bad));
       const summary = await importSources(db, [file]);
       expect(summary.failed).toBe(1);
       expect(summary.files[0]!.error!.toString().replace(`${dir}/`, '')).toMatch(message);
-      expect(snapshot(db)).toEqual(before);
-      expect(getArticle(db, 'nw-1')?.title).toBe('Already stored');
-      db.close();
+      expect(await snapshot(db)).toEqual(before);
+      expect((await getArticle(db, 'nw-1'))?.title).toBe('Already stored');
+      await db.close();
     },
   );
 
   it('imports the same 600-line file cleanly when line 500 is good', async () => {
-    const { db, dir } = freshStore();
+    const { db, dir } = await freshStore();
     const file = join(dir, 'big.jsonl');
     writeFileSync(file, bigFile(line(500)));
     const summary = await importSources(db, [file]);
     expect(summary.failed).toBe(0);
     expect(summary.inserted).toBe(600);
-    expect(countArticles(db)).toBe(600);
-    db.close();
+    expect(await countArticles(db)).toBe(600);
+    await db.close();
   });
 });

@@ -34,13 +34,13 @@ A second paragraph, with a [link](https://example.org/).
 
 describe('Markdown reader', () => {
   it('round-trips a file with every field into a real store', async () => {
-    const { db, dir } = freshStore();
+    const { db, dir } = await freshStore();
     const file = join(dir, 'river.md');
     writeFileSync(file, good);
     const summary = await importSources(db, [file]);
     expect(summary.failed).toBe(0);
     expect(summary.files[0]?.inserted).toEqual(['nw-0001']);
-    const article = getArticle(db, 'nw-0001');
+    const article = await getArticle(db, 'nw-0001');
     expect(article).toEqual({
       id: 'nw-0001',
       url: 'https://northwind.example/2026/03/river-talks/',
@@ -68,7 +68,7 @@ describe('Markdown reader', () => {
       rights: 'Copyright © 2026 Ana Lima, Northwind Review',
       aliases: ['https://northwind.example/?p=17'],
     });
-    db.close();
+    await db.close();
   });
 
   it('accepts CRLF line ends and a byte order mark', () => {
@@ -125,24 +125,24 @@ describe('Markdown reader', () => {
   it.each(broken)(
     'refuses %s with file:line and field, leaving the store unchanged',
     async (_name, text, message) => {
-      const { db, dir } = freshStore();
+      const { db, dir } = await freshStore();
       const first = join(dir, 'first.md');
       writeFileSync(first, good);
       await importSources(db, [first]);
-      const before = snapshot(db);
+      const before = await snapshot(db);
       const file = join(dir, 'bad.md');
       writeFileSync(file, text);
       const summary = await importSources(db, [file]);
       expect(summary.failed).toBe(1);
       const error = summary.files[0]!.error!;
       expect(error.toString().replace(`${dir}/`, '')).toMatch(message);
-      expect(snapshot(db)).toEqual(before);
-      db.close();
+      expect(await snapshot(db)).toEqual(before);
+      await db.close();
     },
   );
 
   it('imports a folder recursively in sorted order, each file on its own', async () => {
-    const { db, dir } = freshStore();
+    const { db, dir } = await freshStore();
     const folder = join(dir, 'articles');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(join(folder, 'b-sub'), { recursive: true });
@@ -163,6 +163,6 @@ describe('Markdown reader', () => {
     expect(summary.inserted).toBe(3);
     expect(summary.failed).toBe(1);
     expect(summary.files[2]?.error?.where).toMatchObject({ line: 2, field: 'title' });
-    db.close();
+    await db.close();
   });
 });

@@ -6,9 +6,9 @@ import { nameUuid } from '../../src/feed/model.ts';
 import { importSources } from '../../src/ingest/import.ts';
 import { rssDate } from '../../src/ingest/record.ts';
 import { toArticle } from '../../src/store/article.ts';
-import { getArticle, iterateArticles } from '../../src/store/articles.ts';
+import { getArticle } from '../../src/store/articles.ts';
 import { feedConfig, seededStore } from '../feed/_support.ts';
-import { freshStore, snapshot } from './_store.ts';
+import { allArticles, freshStore, snapshot } from './_store.ts';
 
 /** Feeds shaped as real ones are, written here: what the W3C validator's test cases taught us. */
 
@@ -49,12 +49,12 @@ function warnings(summary: Awaited<ReturnType<typeof importSources>>, dir: strin
 
 describe('items without a date', () => {
   it("take the channel's own date, with a warning naming the item", async () => {
-    const { db, dir } = freshStore();
+    const { db, dir } = await freshStore();
     const file = join(dir, 'desk.xml');
     writeFileSync(file, undatedRss('<lastBuildDate>Fri, 06 Mar 2026 09:00:00 +0100</lastBuildDate>'));
     const summary = await importSources(db, [file], { now: new Date('2026-12-01T00:00:00Z') });
     expect(summary.failed).toBe(0);
-    expect(getArticle(db, 'desk-1')?.published).toBe('2026-03-06T08:00:00.000Z');
+    expect((await getArticle(db, 'desk-1'))?.published).toBe('2026-03-06T08:00:00.000Z');
     expect(warnings(summary, dir)).toEqual([
       "desk.xml:8: item[0].published: the item has no pubDate or dc:date: it takes the feed's own date, 2026-03-06T08:00:00.000Z",
       'desk.xml:13: item[1].title: the item has no title: it takes the first words of its text, "A post with no title, only some words of text."',
@@ -62,24 +62,24 @@ describe('items without a date', () => {
   });
 
   it('take the time they were first imported when the feed has none, and keep it on the next import', async () => {
-    const { db, dir } = freshStore();
+    const { db, dir } = await freshStore();
     const file = join(dir, 'desk.xml');
     writeFileSync(file, undatedRss(''));
     const first = await importSources(db, [file], { now: new Date('2026-12-01T00:00:00Z') });
     expect(first.inserted).toBe(2);
-    expect(getArticle(db, 'desk-1')?.published).toBe('2026-12-01T00:00:00.000Z');
+    expect((await getArticle(db, 'desk-1'))?.published).toBe('2026-12-01T00:00:00.000Z');
     expect(warnings(first, dir)[0]).toBe(
       'desk.xml:8: item[0].published: the item has no pubDate or dc:date, and neither has the feed: it takes the time it was first imported, 2026-12-01T00:00:00.000Z',
     );
     const again = await importSources(db, [file], { now: new Date('2026-12-02T00:00:00Z') });
     expect(again.unchanged).toBe(2);
-    expect(getArticle(db, 'desk-1')?.published).toBe('2026-12-01T00:00:00.000Z');
+    expect((await getArticle(db, 'desk-1'))?.published).toBe('2026-12-01T00:00:00.000Z');
   });
 });
 
 describe('the same article in several files of one run', () => {
   it('is one article: identical records merge, the newer of two differing ones wins with a warning', async () => {
-    const { db, dir } = freshStore();
+    const { db, dir } = await freshStore();
     const main = join(dir, 'main.atom');
     const category = join(dir, 'category.atom');
     const late = join(dir, 'late.atom');
@@ -107,7 +107,7 @@ describe('the same article in several files of one run', () => {
       [[], ['urn:a:2'], ['urn:a:1']],
       [[], [], ['urn:a:2']],
     ]);
-    expect(getArticle(db, 'urn:a:2')?.title).toBe('Two, corrected');
+    expect((await getArticle(db, 'urn:a:2'))?.title).toBe('Two, corrected');
     expect(warnings(summary, dir)).toEqual([
       `category.atom:1: item[1].id: article "urn:a:2" is also in ${main} item[1] (line 1), differently; this version is newer (2026-01-05T00:00:00.000Z) and replaces it`,
       `late.atom:1: item[0].id: article "urn:a:2" is also in ${category} item[1] (line 1), differently; that version is as new or newer (2026-01-05T00:00:00.000Z) and stays`,
@@ -117,7 +117,7 @@ describe('the same article in several files of one run', () => {
 
 describe('RSS 1.0 (RDF)', () => {
   it('is read: items beside the channel, dc:date and dc:creator', async () => {
-    const { db, dir } = freshStore();
+    const { db, dir } = await freshStore();
     const file = join(dir, 'rdf.xml');
     writeFileSync(
       file,
@@ -138,7 +138,7 @@ describe('RSS 1.0 (RDF)', () => {
     );
     const summary = await importSources(db, [file]);
     expect(summary.files[0]?.error).toBeUndefined();
-    const [article] = [...iterateArticles(db)];
+    const [article] = await allArticles(db);
     expect(article).toMatchObject({
       url: 'https://desk.example/r1',
       title: 'Old but gold',
@@ -173,8 +173,8 @@ describe('feeds that rss-parser could not read', () => {
   it.each(cases)(
     '%s: a message naming the file, line and element, and nothing imported',
     async (_name, name, text, message) => {
-      const { db, dir } = freshStore();
-      const before = snapshot(db);
+      const { db, dir } = await freshStore();
+      const before = await snapshot(db);
       const file = join(dir, name);
       writeFileSync(file, text);
       const summary = await importSources(db, [file]);
@@ -182,15 +182,15 @@ describe('feeds that rss-parser could not read', () => {
       expect(error?.code).toBe('input');
       expect(error?.toString().replace(`${dir}/`, '')).toMatch(message);
       expect(error?.message).not.toMatch(/Cannot read|undefined|TypeError/);
-      expect(snapshot(db)).toEqual(before);
+      expect(await snapshot(db)).toEqual(before);
     },
   );
 });
 
 describe('our own feeds, imported back', () => {
   it('round-trip: all.xml then all.atom import without a clash, ids the same, the attribution not doubled', async () => {
-    const { dir } = freshStore();
-    const source = seededStore(join(dir, 'source.sqlite'), [
+    const { dir } = await freshStore();
+    const source = await seededStore(join(dir, 'source.sqlite'), [
       {
         id: '42',
         url: 'https://northwind.example/2026/03/short-id',
@@ -206,9 +206,9 @@ describe('our own feeds, imported back', () => {
       },
     ]);
     const out = join(dir, 'public');
-    buildFeeds(source, feedConfig({ id: 'all', title: 'All' }), { out });
-    source.close();
-    const { db } = freshStore();
+    await buildFeeds(source, feedConfig({ id: 'all', title: 'All' }), { out });
+    await source.close();
+    const { db } = await freshStore();
     const summary = await importSources(db, [
       join(out, 'all.xml'),
       join(out, 'all.atom'),
@@ -216,7 +216,7 @@ describe('our own feeds, imported back', () => {
     ]);
     expect(summary.files.map((file) => file.error?.toString())).toEqual([undefined, undefined, undefined]);
     expect(summary.inserted).toBe(2);
-    const imported = [...iterateArticles(db)];
+    const imported = await allArticles(db);
     expect(imported.map((article) => article.id).sort()).toEqual([
       'https://northwind.example/2026/03/by-url',
       nameUuid('https://northwind.example/', '42'),
@@ -227,7 +227,7 @@ describe('our own feeds, imported back', () => {
     }
     // Built again from the imported store, each item carries one attribution block.
     const out2 = join(dir, 'public2');
-    buildFeeds(db, feedConfig({ id: 'all', title: 'All' }), { out: out2 });
+    await buildFeeds(db, feedConfig({ id: 'all', title: 'All' }), { out: out2 });
     const rss = readFileSync(join(out2, 'all.xml'), 'utf8');
     expect(rss.match(/syndicate-attribution/g)).toHaveLength(2 * 2); // description and content:encoded
   });
@@ -272,7 +272,7 @@ describe('dates', () => {
   });
 
   it('an impossible date in a JSONL file names the file, the line and the field', async () => {
-    const { db, dir } = freshStore();
+    const { db, dir } = await freshStore();
     const file = join(dir, 'a.jsonl');
     writeFileSync(
       file,

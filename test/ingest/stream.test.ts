@@ -9,10 +9,10 @@ import {
   parseXmlFeed,
 } from '../../src/ingest/_xml-feed.ts';
 import { importSources } from '../../src/ingest/import.ts';
-import { getArticle, iterateArticles } from '../../src/store/articles.ts';
+import { getArticle } from '../../src/store/articles.ts';
 import { MAX_XML_DEPTH } from '../../src/text/xml-stream.ts';
 import { startServer } from '../helpers/http.ts';
-import { freshStore, snapshot } from './_store.ts';
+import { allArticles, freshStore, snapshot } from './_store.ts';
 
 /**
  * The streaming feed reader on hostile and unusual input, through `importSources` into a real
@@ -26,8 +26,8 @@ const goodItem = (n: number) =>
   `<item><title>Item ${n}</title><link>https://desk.example/${n}</link><pubDate>Sat, 07 Mar 2026 10:00:00 GMT</pubDate><description>Text ${n}.</description></item>\n`;
 
 async function importText(name: string, text: string) {
-  const { db, dir } = freshStore();
-  const before = snapshot(db);
+  const { db, dir } = await freshStore();
+  const before = await snapshot(db);
   const file = join(dir, name);
   writeFileSync(file, text);
   const summary = await importSources(db, [file]);
@@ -36,7 +36,7 @@ async function importText(name: string, text: string) {
     db,
     error,
     shown: error?.toString().replace(`${dir}/`, ''),
-    unchanged: JSON.stringify(snapshot(db)) === JSON.stringify(before),
+    unchanged: JSON.stringify(await snapshot(db)) === JSON.stringify(before),
   };
 }
 
@@ -124,14 +124,14 @@ describe('hostile feeds by URL', () => {
       response.end(deep);
     });
     try {
-      const { db } = freshStore();
-      const before = snapshot(db);
+      const { db } = await freshStore();
+      const before = await snapshot(db);
       const url = `http://127.0.0.1:${server.port}/feed.xml`;
       const summary = await importSources(db, [url], { fetch: { allowPrivateNetworks: true } });
       expect(summary.files[0]?.error?.toString()).toBe(
         `${url}:4: the feed nests elements deeper than ${MAX_XML_DEPTH} levels`,
       );
-      expect(snapshot(db)).toEqual(before);
+      expect(await snapshot(db)).toEqual(before);
     } finally {
       await server.close();
     }
@@ -140,7 +140,7 @@ describe('hostile feeds by URL', () => {
 
 describe('what the streaming reader reads that a prefix-matching one did not', () => {
   it('reads Atom and RSS modules bound to any prefix, by namespace', async () => {
-    const { db, dir } = freshStore();
+    const { db, dir } = await freshStore();
     const atomFile = join(dir, 'prefixed.atom');
     writeFileSync(
       atomFile,
@@ -156,8 +156,11 @@ describe('what the streaming reader reads that a prefix-matching one did not', (
     );
     const summary = await importSources(db, [atomFile, rssFile]);
     expect(summary.files.map((file) => file.error?.toString())).toEqual([undefined, undefined]);
-    expect(getArticle(db, 'urn:e1')).toMatchObject({ title: 'Prefixed', url: 'https://desk.example/p' });
-    expect(getArticle(db, 'https://desk.example/m')).toMatchObject({
+    expect(await getArticle(db, 'urn:e1')).toMatchObject({
+      title: 'Prefixed',
+      url: 'https://desk.example/p',
+    });
+    expect(await getArticle(db, 'https://desk.example/m')).toMatchObject({
       html: '<p>Long &amp; full.</p>',
       summary: 'Short.',
       authors: [{ name: 'Ana Lima' }],
@@ -165,7 +168,7 @@ describe('what the streaming reader reads that a prefix-matching one did not', (
   });
 
   it('takes XHTML content as the markup inside its div, in order, with its text still escaped', async () => {
-    const { db, dir } = freshStore();
+    const { db, dir } = await freshStore();
     const file = join(dir, 'xhtml.atom');
     writeFileSync(
       file,
@@ -173,7 +176,7 @@ describe('what the streaming reader reads that a prefix-matching one did not', (
     );
     const summary = await importSources(db, [file]);
     expect(summary.files[0]?.error).toBeUndefined();
-    expect(getArticle(db, 'urn:x')).toMatchObject({
+    expect(await getArticle(db, 'urn:x')).toMatchObject({
       html: '<b>Note:</b> a &lt;b&gt; is <i>markup</i><br/>here.',
       // An html title is read as the text it shows.
       title: 'A <b> is markup',
@@ -181,7 +184,7 @@ describe('what the streaming reader reads that a prefix-matching one did not', (
   });
 
   it('decodes HTML named entities that feeds use undeclared, and keeps element order in titles', async () => {
-    const { db, dir } = freshStore();
+    const { db, dir } = await freshStore();
     const file = join(dir, 'entities.xml');
     writeFileSync(
       file,
@@ -189,7 +192,7 @@ describe('what the streaming reader reads that a prefix-matching one did not', (
     );
     const summary = await importSources(db, [file]);
     expect(summary.files[0]?.error).toBeUndefined();
-    expect([...iterateArticles(db)][0]?.title).toBe('Café\u00a0society today');
+    expect((await allArticles(db))[0]?.title).toBe('Café\u00a0society today');
   });
 
   it('does not take a guid marked isPermaLink="false" for the page URL', async () => {

@@ -9,7 +9,7 @@ const markdown = (fields: string, body = 'Body text.') => `---\n${fields}\n---\n
 
 describe('re-importing', () => {
   it('upserts by id: a second identical import is unchanged, an edit is an update', async () => {
-    const { db, dir } = freshStore();
+    const { db, dir } = await freshStore();
     const file = join(dir, 'one.md');
     const fields = 'id: nw-1\nurl: https://northwind.example/a/\ntitle: A\npublished: 2025-06-01';
     writeFileSync(file, markdown(fields));
@@ -22,13 +22,13 @@ describe('re-importing', () => {
     const moved = await importSources(db, [file]);
     expect(moved.files[0]).toMatchObject({ updated: ['nw-1'] });
     expect(moved.changed).toEqual(['nw-1']);
-    expect(getArticle(db, 'nw-1')?.url).toBe('https://northwind.example/a-moved/');
-    expect(countArticles(db)).toBe(1);
-    db.close();
+    expect((await getArticle(db, 'nw-1'))?.url).toBe('https://northwind.example/a-moved/');
+    expect(await countArticles(db)).toBe(1);
+    await db.close();
   });
 
   it('upserts by URL when a record has no id, and through an alias', async () => {
-    const { db, dir } = freshStore();
+    const { db, dir } = await freshStore();
     const file = join(dir, 'articles.jsonl');
     const record = {
       url: 'https://northwind.example/b/',
@@ -41,20 +41,20 @@ describe('re-importing', () => {
     expect((await importSources(db, [file])).files[0]?.unchanged).toEqual(['https://northwind.example/b/']);
     writeFileSync(file, `${JSON.stringify({ ...record, title: 'B, revised' })}\n`);
     expect((await importSources(db, [file])).files[0]?.updated).toEqual(['https://northwind.example/b/']);
-    expect(getArticle(db, 'https://northwind.example/b/')?.title).toBe('B, revised');
-    expect(countArticles(db)).toBe(1);
-    db.close();
+    expect((await getArticle(db, 'https://northwind.example/b/'))?.title).toBe('B, revised');
+    expect(await countArticles(db)).toBe(1);
+    await db.close();
   });
 
   it('refuses a URL stored under another id, naming the line, and changes nothing', async () => {
-    const { db, dir } = freshStore();
+    const { db, dir } = await freshStore();
     const first = join(dir, 'first.jsonl');
     writeFileSync(
       first,
       `${JSON.stringify({ id: 'nw-1', url: 'https://northwind.example/c/', title: 'C', published: '2025-01-01' })}\n`,
     );
     await importSources(db, [first]);
-    const before = snapshot(db);
+    const before = await snapshot(db);
     const second = join(dir, 'second.jsonl');
     writeFileSync(
       second,
@@ -77,12 +77,12 @@ describe('re-importing', () => {
     expect(summary.files[0]?.error?.toString()).toBe(
       `${second}:2: url: https://northwind.example/c/ is already stored as article "nw-1"; give that id, or another url`,
     );
-    expect(snapshot(db)).toEqual(before);
-    db.close();
+    expect(await snapshot(db)).toEqual(before);
+    await db.close();
   });
 
   it('imports each file on its own: one bad file does not stop the others', async () => {
-    const { db, dir } = freshStore();
+    const { db, dir } = await freshStore();
     const good = join(dir, 'good.md');
     const bad = join(dir, 'bad.md');
     writeFileSync(good, markdown('url: https://northwind.example/e/\ntitle: E\npublished: 2025-02-02'));
@@ -101,11 +101,11 @@ describe('re-importing', () => {
     expect(summary.files[2]?.error?.message).toBe('no such file or folder');
     expect(summary).toMatchObject({ failed: 2, inserted: 1, changed: ['https://northwind.example/e/'] });
     expect(reported).toEqual([`${good}:https://northwind.example/e/`]);
-    db.close();
+    await db.close();
   });
 
   it('imports nothing more once stopped, and says so for each file left', async () => {
-    const { db, dir } = freshStore();
+    const { db, dir } = await freshStore();
     const one = join(dir, 'one.md');
     const two = join(dir, 'two.md');
     writeFileSync(one, markdown('url: https://northwind.example/i/\ntitle: I\npublished: 2025-02-02'));
@@ -119,12 +119,12 @@ describe('re-importing', () => {
       [1, undefined],
       [0, 'not imported: stopped'],
     ]);
-    expect(countArticles(db)).toBe(1);
-    db.close();
+    expect(await countArticles(db)).toBe(1);
+    await db.close();
   });
 
   it('keeps the earlier of two differing versions of one article in one run when it is as new, and says so', async () => {
-    const { db, dir } = freshStore();
+    const { db, dir } = await freshStore();
     const one = join(dir, 'one.md');
     const two = join(dir, 'two.md');
     writeFileSync(
@@ -146,7 +146,7 @@ describe('re-importing', () => {
     ).toEqual([
       `${two}:1: id: article "same" is also in ${one} line 1, differently; that version is as new or newer (2025-02-02T00:00:00.000Z) and stays`,
     ]);
-    expect(getArticle(db, 'same')?.title).toBe('G');
-    db.close();
+    expect((await getArticle(db, 'same'))?.title).toBe('G');
+    await db.close();
   });
 });

@@ -1,15 +1,26 @@
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SHINGLES, key, shingles, textShingles, winnow } from '../../src/match/fingerprint.ts';
-import { buildIndex, indexArticles } from '../../src/match/fingerprint-index.ts';
+import {
+  DEFAULT_SHINGLES,
+  key,
+  shingles,
+  textShingles,
+  toInt64,
+  winnow,
+} from '../../src/match/fingerprint.ts';
+import {
+  buildIndex,
+  IndexWriter,
+  indexArticles,
+  packFingerprints,
+} from '../../src/match/fingerprint-index.ts';
 import { htmlToText } from '../../src/match/page.ts';
 import { tokenise } from '../../src/match/tokens.ts';
 import { toArticle } from '../../src/store/article.ts';
-import { upsertArticles } from '../../src/store/articles.ts';
-import { openStore } from '../../src/store/db.ts';
+import type { Sql } from '../../src/store/sql.ts';
 import { markupText, scanMarkupText } from '../../src/text/html-text.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { describeEngines } from '../helpers/engines.ts';
+import { storeArticles } from './_articles.ts';
 
 const vocabulary = 'river city siege aid road bread water night harbour bees orchard port strike talks'.split(
   ' ',
@@ -178,51 +189,109 @@ describe('the fast paths agree with the reference ones', () => {
   });
 });
 
-describe('index builds', () => {
+describeEngines('index builds', (engine) => {
+  const articles = Array.from({ length: 4500 }, (_, i) =>
+    toArticle({
+      id: `a-${i}`,
+      url: `https://northwind.example/${i}`,
+      title: `Article ${i}`,
+      published: '2026-01-01',
+      html: `<p>${Array.from({ length: 40 }, (_, j) => `w${(i * 7 + j * 13) % 997} x${(i + j) % 31}`).join(' ')}.</p>`,
+    }),
+  );
+  const dump = async (sql: Sql) => ({
+    docs: (
+      await sql.all<{ article_id: string; article_hash: string; words: number; fingerprints: Uint8Array }>(
+        'SELECT article_id, article_hash, words, fingerprints FROM fingerprinted_articles ORDER BY article_id',
+      )
+    ).map((row) => ({ ...row, fingerprints: Buffer.from(row.fingerprints).toString('hex') })),
+    rows: await sql.get('SELECT count(*) AS n, sum(hash % 1000003) AS s FROM fingerprints'),
+    // Each article's inverted-index rows point back at it.
+    orphans: await sql.get(
+      'SELECT count(*) AS n FROM fingerprints WHERE doc NOT IN (SELECT doc FROM fingerprinted_articles)',
+    ),
+  });
+
   it('buildIndex on worker threads writes the same index as indexArticles on this thread', async () => {
-    const articles = Array.from({ length: 4500 }, (_, i) =>
-      toArticle({
-        id: `a-${i}`,
-        url: `https://northwind.example/${i}`,
-        title: `Article ${i}`,
-        published: '2026-01-01',
-        html: `<p>${Array.from({ length: 40 }, (_, j) => `w${(i * 7 + j * 13) % 997} x${(i + j) % 31}`).join(' ')}.</p>`,
-      }),
-    );
-    const dump = (db: ReturnType<typeof openStore>) => ({
-      docs: db
-        .prepare(
-          'SELECT article_id, article_hash, words, hex(fingerprints) AS f FROM fingerprinted_articles ORDER BY article_id',
-        )
-        .all(),
-      rows: db.prepare('SELECT count(*) AS n, sum(hash % 1000003) AS s FROM fingerprints').get(),
-      // Each article's inverted-index rows point back at it.
-      orphans: db
-        .prepare(
-          'SELECT count(*) AS n FROM fingerprints WHERE doc NOT IN (SELECT doc FROM fingerprinted_articles)',
-        )
-        .get(),
-    });
-    const serial = openStore(join(tempDir(), 'serial.sqlite'));
-    upsertArticles(serial, articles);
-    expect(indexArticles(serial)).toEqual({ indexed: 4500, unchanged: 0, removed: 0 });
-    const parallel = openStore(join(tempDir(), 'parallel.sqlite'));
-    upsertArticles(parallel, articles);
+    const serial = await engine.open();
+    await storeArticles(serial, articles);
+    expect(await indexArticles(serial)).toEqual({ indexed: 4500, unchanged: 0, removed: 0 });
+    const parallel = await engine.open();
+    await storeArticles(parallel, articles);
     expect(await buildIndex(parallel, undefined, { threads: 2 })).toEqual({
       indexed: 4500,
       unchanged: 0,
       removed: 0,
     });
-    expect(dump(parallel)).toEqual(dump(serial));
+    expect(await dump(parallel)).toEqual(await dump(serial));
     // A second build has nothing to do; an article gone from the store loses its rows.
     expect(await buildIndex(parallel, undefined, { threads: 2 })).toMatchObject({
       indexed: 0,
       unchanged: 4500,
     });
-    parallel.prepare("DELETE FROM articles WHERE id = 'a-7'").run();
+    await parallel.run("DELETE FROM articles WHERE id = 'a-7'");
     await buildIndex(parallel, undefined, { threads: 2 });
-    expect(dump(parallel).orphans).toEqual({ n: 0 });
-    serial.close();
-    parallel.close();
+    expect((await dump(parallel)).orphans).toEqual({ n: 0 });
   }, 120_000);
+
+  it('stores each fingerprint as the signed 64-bit high * 2^32 + low, exactly, on every engine', async () => {
+    const sql = await engine.open();
+    // Fingerprints whose halves reach the corners of the signed range; a few hundred rows cross
+    // the multi-row statements' boundaries.
+    const corners = [
+      [-2147483648, 0],
+      [2147483647, -1],
+      [-1, -1],
+      [0, 1],
+      [123456789, -294967295],
+    ];
+    const prints = {
+      high: new Int32Array([
+        ...corners.map(([high]) => high!),
+        ...Array.from({ length: 900 }, (_, i) => i * 4_772_000 - 2_147_000_000),
+      ]),
+      low: new Int32Array([
+        ...corners.map(([, low]) => low!),
+        ...Array.from({ length: 900 }, (_, i) => i * 9_544_371),
+      ]),
+      positions: new Int32Array(905),
+    };
+    await storeArticles(sql, [articles[0]!]);
+    const writer = new IndexWriter(sql);
+    await sql.tx(() =>
+      writer.writeBatch([{ id: articles[0]!.id, hash: 'h', words: 905, blob: packFingerprints(prints) }]),
+    );
+    const inOrder = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+    // Read as text: exact on both engines, where a number past 2^53 would not be.
+    const stored = (await sql.all<{ hash: string }>('SELECT CAST(hash AS TEXT) AS hash FROM fingerprints'))
+      .map((row) => BigInt(row.hash))
+      .sort(inOrder)
+      .map(String);
+    const expected = [...new Set(Array.from(prints.high, (high, i) => toInt64(high, prints.low[i]!)))]
+      .sort(inOrder)
+      .map(String);
+    expect(stored).toEqual(expected);
+    expect(stored[0]).toBe('-9223372036854775808');
+    expect(stored.at(-1)).toBe('9223372036854775807');
+    // Re-indexing the article removes every one of them again, found from the packed blob.
+    await sql.tx(() =>
+      writer.writeBatch([
+        {
+          id: articles[0]!.id,
+          hash: 'h2',
+          words: 1,
+          blob: packFingerprints({
+            high: new Int32Array([5]),
+            low: new Int32Array([6]),
+            positions: new Int32Array([0]),
+          }),
+        },
+      ]),
+    );
+    expect(
+      (await sql.all<{ hash: string }>('SELECT CAST(hash AS TEXT) AS hash FROM fingerprints')).map(
+        (row) => row.hash,
+      ),
+    ).toEqual([String(toInt64(5, 6))]);
+  });
 });

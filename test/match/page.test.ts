@@ -34,6 +34,16 @@ describe('main text', () => {
     expect(digest.$(span.element).closest('article').attr('id')).toBe('post-902');
   });
 
+  it('keeps a post whose own element also carries a widget’s name, and drops the widget itself', () => {
+    const { text } = parsePage(
+      `<body><div class="main"><h1>Title</h1><div class="entry themeform share"><p>The post's own words.</p></div>
+<div class="post-share"><a href="/s">Share on Mastodon</a></div></div></body>`,
+      'https://x.example/',
+    );
+    expect(text).toContain("The post's own words.");
+    expect(text).not.toContain('Share on Mastodon');
+  });
+
   it('keeps the words of adjacent blocks apart', () => {
     const { text } = parsePage(
       '<article><ul><li>alpha</li><li>beta</li></ul><p>gamma</p></article>',

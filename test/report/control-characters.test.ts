@@ -60,8 +60,8 @@ describe('safe text', () => {
 
 describe('check --format text', () => {
   it('prints no control character from the page, whatever its links and credit hold', async () => {
-    const { db, store, rules } = fixtureStore();
-    await db.close();
+    const { sql, store, rules } = await fixtureStore();
+    await sql.close();
     const file = join(tempDir(), 'page.html');
     const original = readFileSync(join(FIXTURES, 'pages', 'home-only.html'), 'utf8');
     const hostile = original.replace(

@@ -7,14 +7,7 @@ import { freshSchema } from '../helpers/postgres.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { seededStore } from './_store.ts';
 
-/**
- * The same scans recorded on SQLite and on PostgreSQL give the same report, byte for byte.
- *
- * A report also lists discoveries, whose repository (src/discover, pg-match) still takes a SQLite
- * connection (`legacyDb`) here, so a report refuses a PostgreSQL store until it moves to `Sql`
- * (issue 11). Set to false when it is merged; with discoveries left out, both tests pass.
- */
-const REPORT_WAITS_FOR_DISCOVERIES = true;
+/** The same scans recorded on SQLite and on PostgreSQL give the same report, byte for byte. */
 const drops: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const drop of drops.splice(0)) await drop();
@@ -30,7 +23,7 @@ async function bothStores() {
   };
 }
 
-describe.skipIf(REPORT_WAITS_FOR_DISCOVERIES)('a report on either engine', () => {
+describe('a report on either engine', () => {
   it('is the same in every format, for the last scan and for an earlier one', async () => {
     const { sqlite, postgres } = await bothStores();
     const notice = { file: '(built-in notice)', text: DEFAULT_NOTICE };

@@ -20,6 +20,7 @@ import { WARCParser } from 'warcio';
 import { type Behaviour, demoSites } from '../../src/demo/network.ts';
 import { listEvidence, type Manifest, readEvidenceFile } from '../../src/evidence/index.ts';
 import { openStore } from '../../src/store/db.ts';
+import { SqliteSql } from '../../src/store/sqlite.ts';
 
 /**
  * `npm start` end to end, as a child process in a folder of its own (a copy of examples/, feeds/
@@ -205,32 +206,36 @@ describe('npm start', () => {
   });
 
   it('keeps a WARC, a screenshot and a manifest whose hashes verify for every violation', async () => {
-    const db = openStore(join(demo.dir, 'data', 'syndicate.sqlite'), { readonly: true });
+    const file = join(demo.dir, 'data', 'syndicate.sqlite');
+    const db = openStore(file, { readonly: true });
+    const sql = new SqliteSql(db, file);
     try {
       const violations = db.prepare("SELECT id FROM findings WHERE verdict = 'violation'").all() as Array<{
         id: number;
       }>;
       expect(violations.length).toBeGreaterThan(0);
       for (const { id } of violations) {
-        const captures = listEvidence(db, id);
+        const captures = await listEvidence(sql, id);
         expect(captures, `finding ${id}`).toHaveLength(1);
         const [capture] = captures;
         expect(capture!.missing, `finding ${id}`).toEqual([]);
         expect(capture!.files.map((file) => file.role)).toEqual(['screenshot', 'warc', 'manifest']);
         const manifestFile = capture!.files.find((file) => file.role === 'manifest')!;
         const manifest = JSON.parse(
-          readEvidenceFile(db, id, manifestFile.sha256).bytes.toString('utf8'),
+          (await readEvidenceFile(sql, id, manifestFile.sha256)).bytes.toString('utf8'),
         ) as Manifest;
         expect(manifest.finding.id).toBe(id);
         for (const file of manifest.files) {
-          const { bytes } = readEvidenceFile(db, id, file.sha256);
+          const { bytes } = await readEvidenceFile(sql, id, file.sha256);
           expect(createHash('sha256').update(bytes).digest('hex'), `${id} ${file.name}`).toBe(file.sha256);
         }
-        const png = readEvidenceFile(db, id, capture!.files[0]!.sha256).bytes;
+        const png = (await readEvidenceFile(sql, id, capture!.files[0]!.sha256)).bytes;
         expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
         const warc = capture!.files.find((file) => file.role === 'warc')!;
         const types: unknown[] = [];
-        for await (const record of WARCParser.iterRecords([readEvidenceFile(db, id, warc.sha256).bytes])) {
+        for await (const record of WARCParser.iterRecords([
+          (await readEvidenceFile(sql, id, warc.sha256)).bytes,
+        ])) {
           types.push(record.warcType);
           if (record.warcType === 'response') {
             const body = await record.readFully(true);

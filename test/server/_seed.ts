@@ -9,7 +9,6 @@ import {
   setStatus,
   startScan,
 } from '../../src/findings/index.ts';
-import type { Db } from '../../src/store/db.ts';
 import type { Sql } from '../../src/store/sql.ts';
 import { sites as baseSites, linkViolation } from '../findings/_pages.ts';
 
@@ -142,11 +141,13 @@ export async function seedMany(db: Sql, count: number): Promise<{ scans: number[
 }
 
 /** Keep `html` as the crawler would have stored the page at `url`. */
-export function storeSnapshot(db: Db, siteId: string, url: string, html: string): void {
-  const { pass } = openPass(db, [siteId], day(3), () => [{ siteId, url, kind: 'page', source: 'start' }]);
-  const item = queuedItems(db, pass.id).find((queued) => queued.url === url)!;
-  complete(
-    db,
+export async function storeSnapshot(sql: Sql, siteId: string, url: string, html: string): Promise<void> {
+  const { pass } = await openPass(sql, [siteId], day(3), () => [
+    { siteId, url, kind: 'page', source: 'start' },
+  ]);
+  const item = (await queuedItems(sql, pass.id)).find((queued) => queued.url === url)!;
+  await complete(
+    sql,
     item,
     {
       state: 'done',

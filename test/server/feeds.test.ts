@@ -6,7 +6,6 @@ import { buildFeeds } from '../../src/feed/build.ts';
 import { VIEW_CONTENT_SECURITY_POLICY } from '../../src/feed/html-view.ts';
 import { chooseEncoding, type RunningServer, startServer } from '../../src/server/index.ts';
 import { openSql } from '../../src/store/db.ts';
-import { SqliteSql } from '../../src/store/sqlite.ts';
 import { articles, feedConfig, seededStore } from '../feed/_support.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { raw } from './_http.ts';
@@ -156,20 +155,19 @@ describe('the browser view of a feed', () => {
 
   async function serveBuilt() {
     const dir = tempDir();
-    const db = seededStore(join(dir, 'store.sqlite'));
-    stores.push(db);
+    const sql = await seededStore(join(dir, 'store.sqlite'));
+    stores.push(sql);
     const out = join(dir, 'public');
-    buildFeeds(
-      db,
+    await buildFeeds(
+      sql,
       feedConfig(
         { id: 'all', title: 'All <stories> & "more"', description: 'Every <b>article</b>' },
         { id: 'ana', title: 'Ana', filter: { authors: ['Ana Lima'] }, formats: ['atom'] },
       ),
       { out },
     );
-    // The feed fixtures build a better-sqlite3 store; the server reads it through Sql.
     const server = await startServer({
-      sql: new SqliteSql(db, dir),
+      sql,
       outDir: out,
       host: '127.0.0.1',
       port: 0,

@@ -11,7 +11,7 @@ import {
   type RunningServer,
   startServer,
 } from '../../src/server/index.ts';
-import { legacyDb, openSql } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import type { Sql } from '../../src/store/sql.ts';
 import { sites } from '../findings/_pages.ts';
 import { describeEngines } from '../helpers/engines.ts';
@@ -396,7 +396,7 @@ describe('the finding page', () => {
     const hostileHtml = `<html><head><title>t</title><script>window.__pwned=1</script></head><body>
 <article><h1>Story</h1><p>Before <img src=x onerror="window.__pwned=2"> it all.</p>
 <p>${PASSAGE.replace('museum', 'Museum')}</p><p>After &lt;b&gt;this&lt;/b&gt;.</p></article></body></html>`;
-    storeSnapshot(legacyDb(db), 'peace-blog', manyPage(0).url, hostileHtml);
+    await storeSnapshot(db, 'peace-blog', manyPage(0).url, hostileHtml);
     const server = await startServer({ sql: db, outDir: dir, port: 0, sites: manySites });
     running.push(server);
     const id = (await listFindings(db, { search: manyPage(0).url }))[0]!.id;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SyndicateError } from '../../src/errors.ts';
 import { openSql } from '../../src/store/db.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
@@ -120,7 +121,7 @@ describe('the two engines’ schemas', () => {
     try {
       const opened = await Promise.all([1, 2, 3].map(() => openSql(database.url)));
       const version = await opened[0]!.get<{ version: number }>('SELECT version FROM syndicate_schema');
-      expect(version?.version).toBe(postgresMigrations.at(-1)?.version);
+      expect(version?.version).toBe(migrations.at(-1)?.version);
       await Promise.all(opened.map((sql) => sql.close()));
     } finally {
       await database.drop();
@@ -150,5 +151,41 @@ describe('opening a PostgreSQL store', () => {
     await expect(openSql('postgres://nobody:secret@127.0.0.1:9/none')).rejects.toThrow(
       /cannot open the store/,
     );
+  });
+});
+
+describe('text order on PostgreSQL', () => {
+  it('is byte order, as SQLite’s, even in a database whose locale sorts otherwise', async () => {
+    const admin = new pg.Client({ connectionString: inject('postgresUrl') });
+    await admin.connect();
+    const name = `syndicate_icu_${Date.now()}`;
+    try {
+      await admin.query(
+        `CREATE DATABASE ${name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'`,
+      );
+      const url = new URL(inject('postgresUrl'));
+      url.pathname = `/${name}`;
+      const sql = await openSql(url.toString());
+      try {
+        // The locale itself puts lower case first…
+        const locale = await sql.all<{ word: string }>(
+          "SELECT word FROM (VALUES ('B'), ('a')) AS words (word) ORDER BY word COLLATE \"en-US-x-icu\"",
+        );
+        expect(locale.map((row) => row.word)).toEqual(['a', 'B']);
+        // …and the store's columns do not.
+        for (const id of ['a', 'B', 'é', 'Z'])
+          await sql.run(
+            "INSERT INTO articles (id, url, title, published, record, hash, stored_at) VALUES (?, ?, 't', 'p', '{}', 'h', 'n')",
+            [id, `https://n.example/${id}`],
+          );
+        const ids = await sql.all<{ id: string }>('SELECT id FROM articles ORDER BY id');
+        expect(ids.map((row) => row.id)).toEqual(['B', 'Z', 'a', 'é']);
+      } finally {
+        await sql.close();
+      }
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    }
   });
 });

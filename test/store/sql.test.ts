@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { openSql } from '../../src/store/db.ts';
 import { numberParameters } from '../../src/store/postgres.ts';
 import type { Sql } from '../../src/store/sql.ts';
 import { describeEngines } from '../helpers/engines.ts';
@@ -206,7 +207,6 @@ describeEngines('Sql', (engine) => {
 
   it('makes a second writer of a row read with forUpdate wait for the first to commit', async () => {
     const target = await engine.target();
-    const { openSql } = await import('../../src/store/db.ts');
     const first = await openSql(target);
     // SQLite: one connection, whose writing transactions take turns; PostgreSQL: a second pool.
     const second = engine.engine === 'postgres' ? await openSql(target) : first;
@@ -241,6 +241,92 @@ describeEngines('Sql', (engine) => {
       if (second !== first) await second.close();
     }
   });
+  it('hands each queued row to one claimer, however many claim at once', async () => {
+    const target = await engine.target();
+    const first = await openSql(target);
+    const second = await openSql(target);
+    try {
+      await table(first);
+      await first.batch(
+        'INSERT INTO things (name) VALUES (?)',
+        Array.from({ length: 40 }, (_, i) => [`row ${i}`]),
+      );
+      const claim = (sql: Sql, who: string) =>
+        sql.all<{ id: number }>(
+          `UPDATE things SET flag = 1, size = ? WHERE id IN (
+             SELECT id FROM things WHERE flag IS NULL ORDER BY id LIMIT 3 ${sql.dialect.skipLocked})
+           RETURNING id`,
+          [who === 'first' ? 1 : 2],
+        );
+      const taken = new Map<number, string>();
+      // Eight claimers on two connections (and on PostgreSQL, on several pooled connections each).
+      await Promise.all(
+        ['first', 'second', 'first', 'second', 'first', 'second', 'first', 'second'].map(async (who) => {
+          const sql = who === 'first' ? first : second;
+          for (;;) {
+            const rows = await claim(sql, who);
+            if (rows.length === 0) return;
+            for (const row of rows) {
+              expect(taken.has(row.id)).toBe(false);
+              taken.set(row.id, who);
+            }
+          }
+        }),
+      );
+      expect(taken.size).toBe(40);
+      const claimed = await first.get<{ n: number }>('SELECT COUNT(*) AS n FROM things WHERE flag = 1');
+      expect(claimed!.n).toBe(40);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
+  if (engine.engine === 'postgres') {
+    it('lets a claimer pass rows another transaction holds, without waiting for it', async () => {
+      const target = await engine.target();
+      const holder = await openSql(target);
+      const other = await openSql(target);
+      try {
+        await table(holder);
+        await holder.batch(
+          'INSERT INTO things (name) VALUES (?)',
+          Array.from({ length: 4 }, (_, i) => [`row ${i}`]),
+        );
+        const claim = (sql: Sql) =>
+          sql.all<{ id: number }>(
+            `UPDATE things SET flag = 1 WHERE id IN (
+               SELECT id FROM things WHERE flag IS NULL ORDER BY id LIMIT 2 ${sql.dialect.skipLocked})
+             RETURNING id`,
+          );
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        let holderIds: number[] = [];
+        let claimedHeld!: () => void;
+        const holderClaimed = new Promise<void>((resolve) => {
+          claimedHeld = resolve;
+        });
+        const transaction = holder.tx(async () => {
+          holderIds = (await claim(holder)).map((row) => row.id);
+          claimedHeld();
+          await held;
+        });
+        await holderClaimed;
+        // The holder's transaction is still open: its two rows are locked, and skipped.
+        const otherIds = (await claim(other)).map((row) => row.id);
+        release();
+        await transaction;
+        expect(holderIds.sort()).toHaveLength(2);
+        expect(otherIds).toHaveLength(2);
+        expect(otherIds.some((id) => holderIds.includes(id))).toBe(false);
+      } finally {
+        await holder.close();
+        await other.close();
+      }
+    });
+  }
 });
 
 /** Until the server shows a session of this database waiting for a row lock. */

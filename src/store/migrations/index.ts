@@ -13,7 +13,8 @@ import { siteResults } from './011-site-results.ts';
 import { deadlines } from './012-deadlines.ts';
 import { prefilter } from './013-prefilter.ts';
 import { crawlBudgetStops } from './014-crawl-budget-stops.ts';
-import { scanLockLease } from './015-scan-lock-lease.ts';
+import { crawlClaims } from './015-crawl-claims.ts';
+import { scanLockLease } from './016-scan-lock-lease.ts';
 
 export interface Migration {
   version: number;
@@ -30,7 +31,8 @@ export interface Migration {
  * made from (evidence), 9 indexes for the review pages, 10 the uncertain verdict of a finding (check),
  * 11 each site's result in a scan (scan), 12 finding deadlines (findings), 13 discover's stored
  * prefilter and the index revision it is keyed on (discover),
- * 14 the budgets that stopped a site in a crawl pass (crawl), 15 the scan lock's lease (findings).
+ * 14 the budgets that stopped a site in a crawl pass (crawl), 15 frontier claims and pass-lock
+ * leases, for processes sharing a crawl (crawl), 16 the scan lock's lease (findings).
  */
 export const migrations: Migration[] = [
   articles,
@@ -47,5 +49,6 @@ export const migrations: Migration[] = [
   deadlines,
   prefilter,
   crawlBudgetStops,
+  crawlClaims,
   scanLockLease,
 ];

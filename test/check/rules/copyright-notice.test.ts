@@ -44,6 +44,27 @@ const places: Array<[string, (notice: string) => Fields]> = [
     'in a theme with no known class names',
     (notice) => ({ theme: 'bare', afterText: `<div>${notice}</div>` }),
   ],
+  [
+    'in a note box after the text',
+    (notice) => ({
+      inText: `<div style="border:1px solid #ccc;padding:1em"><p><strong>Note</strong></p><p>${notice}</p></div>`,
+    }),
+  ],
+  [
+    'in a byline without class names',
+    (notice) => ({ theme: 'bare', header: `<div><p><span>Mara Jensen</span> | ${notice}</p></div>` }),
+  ],
+  [
+    'in a table cell beside other cells',
+    (notice) => ({ afterText: `<table><tr><td>Photo: Ana Ruiz</td><td>${notice}</td></tr></table>` }),
+  ],
+  [
+    'at the start of a wrapper that goes on at length',
+    (notice) => ({
+      theme: 'bare',
+      afterText: `<div><p>${notice}</p><div><p>${'Our own words about the valley, at length. '.repeat(30)}</p></div></div>`,
+    }),
+  ],
 ];
 
 new RuleTester().run(copyrightNotice, {

@@ -29,6 +29,23 @@ new RuleTester().run(linkToOriginal, {
       theme: 'bare',
       afterText: `<div><a href="${ORIGINAL}">original</a></div>`,
     }),
+    pass('a link in a note box after the text', {
+      inText: `<div style="border:1px solid #ccc;padding:1em"><p><strong>Note</strong></p><p><a href="${ORIGINAL}">original</a></p></div>`,
+    }),
+    pass('a link in a byline without class names', {
+      theme: 'bare',
+      header: `<div><p><span>Mara Jensen</span> | <a href="${ORIGINAL}">Northwind Review</a></p></div>`,
+    }),
+    pass('a link in a table cell beside other cells', {
+      afterText: `<table><tr><td>Photo: Ana Ruiz</td><td><a href="${ORIGINAL}">original</a></td></tr></table>`,
+    }),
+    pass('a link in a figure caption', {
+      inText: `<figure><img src="/m.jpg" alt=""><figcaption>Map: <a href="${ORIGINAL}">Northwind Review</a></figcaption></figure>`,
+    }),
+    pass('a link opening a wrapper that goes on at length', {
+      theme: 'bare',
+      afterText: `<div><p><a href="${ORIGINAL}">original</a></p><div><p>${'Our own words about the valley, at length. '.repeat(30)}</p></div></div>`,
+    }),
     pass('a link through an alias', {
       inText: '<p><a href="https://old.northwind.example/articles/481">original</a></p>',
     }),

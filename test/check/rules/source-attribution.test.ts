@@ -54,6 +54,26 @@ const placements: Array<[string, (credit: string) => Placement]> = [
   ['a lead note', (credit) => ({ lead: `<p><em>${credit}</em></p>` })],
   ['the byline', (credit) => ({ header: `<p class="byline">Mara Jensen · ${credit}</p>` })],
   ['a source box', (credit) => ({ afterText: `<div class="source-box"><p>${credit}</p></div>` })],
+  [
+    'a note box after the text',
+    (credit) => ({
+      inText: `<div style="border:1px solid #ccc;padding:1em"><p><strong>Note</strong></p><p>${credit}</p></div>`,
+    }),
+  ],
+  [
+    'a byline without class names',
+    (credit) => ({ header: `<div><p><span>Mara Jensen</span> | ${credit}</p></div>` }),
+  ],
+  [
+    'a table cell beside other cells',
+    (credit) => ({ afterText: `<table><tr><td>Photo: Ana Ruiz</td><td>${credit}</td></tr></table>` }),
+  ],
+  [
+    'a wrapper that opens with the credit and goes on at length',
+    (credit) => ({
+      afterText: `<div><p>${credit}</p><div><p>${'Our own words about the valley, at length. '.repeat(30)}</p></div></div>`,
+    }),
+  ],
 ];
 
 const valid: ValidCase[] = [];

@@ -1,0 +1,446 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { unflushedFileOps, writeIfChanged } from '../files/atomic.ts';
+import type { ItemPieces, PiecePart } from './_pieces.ts';
+import type { FeedImage, FeedItem } from './model.ts';
+
+/**
+ * The item fragment cache of `syndicate build`: what it costs to turn an article into feed items
+ * (cleaning its HTML with a real parser, escaping it for each format) is paid once per article
+ * version, not once per build.
+ *
+ * The cache holds no copy of the fragments: they are in the files the last build wrote. Next to
+ * each feed's files, `.ID.fragments.json` says where each of its items' pieces (`_pieces.ts`)
+ * stand in which of them, under a key of everything a piece is a function of: the code that renders feeds
+ * (`codeVersion` of src/feed and src/text) and the publisher (the build's `context`), the feed's
+ * content mode and attribution setting, the article's id and content hash, and the document's
+ * language. A rebuild after one article changed renders that article's pieces and takes the other
+ * items' from the old files, byte for byte, so the output is what a build from scratch writes.
+ *
+ * Why beside the output and not in the store: the pieces are the output's own bytes, so the cache
+ * costs no extra disk and no extra writes (the one file written is an index of offsets); it is
+ * bounded by construction (it only ever names items of the current files, so an article that left
+ * every feed, or the store, leaves it with the next build that renders those feeds); a rebuild
+ * reads and writes the indexes of the feeds it renders and no others; and it needs nothing of the store but
+ * the ids and hashes a build reads anyway. It is trusted only as far as it is checked: an index of
+ * another format or context (code or publisher) is ignored whole; a file is read only if its size
+ * and modification time are those recorded when it was written, and a piece is taken only if its
+ * text has its part's shape; anything else is rendered again. The index is written atomically
+ * but not flushed: lost or stale after a crash, it costs the next build time, never correctness.
+ */
+
+/** A feed's index of pieces, hidden next to its files (as its browser view is). */
+export function fragmentsFileName(feedId: string): string {
+  return `.${feedId}.fragments.json`;
+}
+/** The index's own format: an index of another format is read as none. */
+const FRAGMENTS_FORMAT = 1;
+
+/**
+ * How much piece text a build keeps in memory for the documents still to render (the pieces of
+ * about 1,500 full items): items recur across the feeds' subscription documents (the newest are
+ * in most of them). Archive pages, whose items appear in no other document, keep none.
+ */
+const MAX_MADE_CHARACTERS = 32 * 1024 * 1024;
+
+const PARTS: readonly PiecePart[] = ['rss', 'atom-head', 'atom-tail', 'json', 'view'];
+
+/** How each part's text starts and ends, as its renderer writes it: a piece that does not is not taken. */
+const SHAPES: Record<PiecePart, readonly [string, string]> = {
+  rss: ['        <item>\n', '        </item>\n'],
+  'atom-head': ['    <entry', '"/>\n'],
+  'atom-tail': ['        <summary type="html">', '    </entry>\n'],
+  json: ['    {\n', '\n    }'],
+  view: ['<article', '</article>'],
+};
+
+/** What a document needs of an item besides its pieces (the feed's date, the namespaces it declares). */
+export interface ItemFacts {
+  updated: string;
+  image?: FeedImage;
+}
+
+interface FileEntry {
+  size: number;
+  mtimeMs: number;
+  /** Five numbers a piece: item (in `items`), language (in `languages`), part (in PARTS), start, end (string offsets). */
+  pieces: number[];
+}
+
+interface FragmentIndex {
+  format: number;
+  context: string;
+  /** Item key, updated, image URL and type. */
+  items: Array<[string, string, string?, string?]>;
+  languages: string[];
+  files: Record<string, FileEntry>;
+}
+
+interface Location {
+  file: string;
+  start: number;
+  end: number;
+}
+
+/** The key of an item: everything its pieces depend on but the document's language. */
+export function fragmentKey(
+  context: string,
+  full: boolean,
+  attribution: boolean,
+  id: string,
+  hash: string,
+): string {
+  return createHash('sha256')
+    .update(`${context}\u0000${full}\u0000${attribution}\u0000${id}\u0000${hash}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+const pieceKey = (key: string, language: string, part: PiecePart) => `${key}\u0000${language}\u0000${part}`;
+
+function readIndex(file: string, context: string): FragmentIndex | undefined {
+  // Missing (a first build, a new feed) is the common case: no exception for it.
+  if (!existsSync(file)) return undefined;
+  try {
+    const index = JSON.parse(readFileSync(file, 'utf8')) as FragmentIndex;
+    if (
+      index.format === FRAGMENTS_FORMAT &&
+      index.context === context &&
+      Array.isArray(index.items) &&
+      Array.isArray(index.languages) &&
+      index.files &&
+      typeof index.files === 'object'
+    )
+      return index;
+  } catch {
+    // Missing or unreadable: every piece is rendered.
+  }
+  return undefined;
+}
+
+/**
+ * An item whose pieces are expected in the cache: it knows what the document needs (`facts`) and
+ * prepares the whole item (reading and cleaning the article) only if a renderer asks for more.
+ */
+function lazyItem(facts: ItemFacts, load: () => FeedItem): FeedItem {
+  let item: FeedItem | undefined;
+  return new Proxy(facts as FeedItem, {
+    get: (target, property) => {
+      if (property === 'updated' || property === 'image') return Reflect.get(target, property);
+      item ??= load();
+      return Reflect.get(item, property);
+    },
+  });
+}
+
+export interface FragmentsStatistics {
+  /** Pieces taken from the last build's files. */
+  reused: number;
+  /** Pieces rendered in this build (each once, however many documents carry it). */
+  rendered: number;
+  /** Items prepared from their article (read from the store, cleaned). */
+  prepared: number;
+}
+
+type Placed = Array<[key: string, language: string, part: PiecePart, start: number, end: number]>;
+
+/** One feed's part of the cache: its last index, and what this build rendered and kept of its files. */
+interface FeedState {
+  previous: FragmentIndex | undefined;
+  /** Where the last build left each piece in each file of the feed. */
+  inFile: Map<string, Map<string, Location>>;
+  /** Where the pieces of each file rendered in this build stand. */
+  placed: Map<string, Placed>;
+  /** Files left as they were, whose pieces stay where the last index put them. */
+  kept: Set<string>;
+}
+
+export class Fragments implements ItemPieces {
+  private readonly feeds = new Map<string, FeedState>();
+  private feed: FeedState | undefined;
+  /** The first place found holding each piece, in any feed's files read so far. */
+  private readonly known = new Map<string, Location>();
+  private readonly knownFacts = new Map<string, ItemFacts>();
+  private readonly contents = new Map<string, string | undefined>();
+  /** Pieces of this build, by piece key. */
+  private readonly made = new Map<string, string>();
+  /** Characters held in `made`: the least recently used pieces go past MAX_MADE_CHARACTERS. */
+  private madeCharacters = 0;
+  private readonly keys = new WeakMap<FeedItem, string>();
+  private readonly facts = new Map<string, ItemFacts>();
+  /** Pieces of the document being rendered, in the order they were asked for. */
+  private recording: Placed | undefined;
+  /** The file of the document being rendered: its own last version is read first. */
+  private rendering: string | undefined;
+  /** Whether the pieces of the document being rendered are kept for the documents still to come. */
+  private retaining = true;
+  readonly statistics: FragmentsStatistics = { reused: 0, rendered: 0, prepared: 0 };
+
+  /**
+   * The cache of the build writing to `out` in `context` (a hash of the rendering code and the
+   * publisher). Disabled (a forced build, which trusts no cache), it is no cache at all: every
+   * item is prepared and every piece rendered, in every document, and no index is read or written.
+   */
+  constructor(
+    private readonly out: string,
+    private readonly context: string,
+    private readonly enabled = true,
+  ) {}
+
+  /** The feed whose items and documents come next: its index is read (once). */
+  open(feedId: string): void {
+    // The files of the feed before are done with (the pieces taken from them stay in `made`).
+    this.contents.clear();
+    let state = this.feeds.get(feedId);
+    if (!state) {
+      const previous = this.enabled
+        ? readIndex(join(this.out, fragmentsFileName(feedId)), this.context)
+        : undefined;
+      state = { previous, inFile: new Map(), placed: new Map(), kept: new Set() };
+      this.feeds.set(feedId, state);
+      if (previous) this.learn(previous, state);
+    }
+    this.feed = state;
+  }
+
+  private learn(index: FragmentIndex, state: FeedState): void {
+    for (const [key, updated, imageUrl, imageType] of index.items) {
+      const facts: ItemFacts = { updated };
+      if (typeof imageUrl === 'string')
+        facts.image = typeof imageType === 'string' ? { url: imageUrl, type: imageType } : { url: imageUrl };
+      this.knownFacts.set(key, facts);
+    }
+    for (const [file, entry] of Object.entries(index.files)) {
+      const { pieces } = entry;
+      const here = new Map<string, Location>();
+      state.inFile.set(file, here);
+      for (let at = 0; at + 4 < pieces.length; at += 5) {
+        const key = index.items[pieces[at]!]?.[0];
+        const language = index.languages[pieces[at + 1]!];
+        const part = PARTS[pieces[at + 2]!];
+        if (key === undefined || language === undefined || part === undefined) continue;
+        const id = pieceKey(key, language, part);
+        const location = { file, start: pieces[at + 3]!, end: pieces[at + 4]! };
+        here.set(id, location);
+        if (!this.known.has(id)) this.known.set(id, location);
+      }
+    }
+  }
+
+  /**
+   * The item of key `key`: a lazy one when the last build left its pieces (prepared by `load`
+   * only if one is missing), else `load()` at once.
+   */
+  item(key: string, load: () => FeedItem): FeedItem {
+    if (!this.enabled) {
+      this.statistics.prepared++;
+      return load();
+    }
+    const known = this.knownFacts.get(key);
+    const counted = () => {
+      this.statistics.prepared++;
+      return load();
+    };
+    const item = known ? lazyItem(known, counted) : counted();
+    this.keys.set(item, key);
+    this.facts.set(
+      key,
+      known ?? (item.image ? { updated: item.updated, image: item.image } : { updated: item.updated }),
+    );
+    return item;
+  }
+
+  piece(item: FeedItem, part: PiecePart, language: string, render: () => string, at: number): string {
+    const key = this.keys.get(item);
+    if (key === undefined) return render();
+    const id = pieceKey(key, language, part);
+    let text = this.made.get(id);
+    if (text !== undefined) {
+      // Most recently used last: eviction takes from the front.
+      this.made.delete(id);
+      this.made.set(id, text);
+    } else {
+      text = this.fromFile(id, part);
+      if (text === undefined) {
+        text = render();
+        this.statistics.rendered++;
+      } else this.statistics.reused++;
+      if (!this.retaining) {
+        this.recording?.push([key, language, part, at, at + text.length]);
+        return text;
+      }
+      this.made.set(id, text);
+      this.madeCharacters += text.length;
+      for (const [oldest, piece] of this.made) {
+        if (this.madeCharacters <= MAX_MADE_CHARACTERS) break;
+        this.made.delete(oldest);
+        this.madeCharacters -= piece.length;
+      }
+    }
+    this.recording?.push([key, language, part, at, at + text.length]);
+    return text;
+  }
+
+  /**
+   * Render the document of file `name` (of the open feed) with `produce`, noting where its pieces
+   * stand (as the renderer says: reading the document to find them would make V8 flatten every
+   * document into one more copy). `retain: false` for a document whose items appear in no other
+   * (an archive page): its pieces are not kept in memory, which only costs memory there.
+   */
+  document(name: string, produce: () => string, retain = true): string {
+    const recorded: Placed = [];
+    this.recording = recorded;
+    this.rendering = name;
+    this.retaining = retain;
+    try {
+      const text = produce();
+      this.feed?.placed.set(name, recorded);
+      return text;
+    } finally {
+      this.recording = undefined;
+      this.rendering = undefined;
+      this.retaining = true;
+    }
+  }
+
+  /** The text of file `name` as the last build wrote it, if a piece was taken from it in the open feed. */
+  textOf(name: string): string | undefined {
+    return this.contents.get(name);
+  }
+
+  /** A file of the open feed this build leaves as it was: its pieces stay where the last index says. */
+  keep(name: string): void {
+    this.feed?.kept.add(name);
+  }
+
+  /**
+   * Write the index of every feed that rendered a document in this build, for its files now in
+   * `out`: those rendered, and those left as they were. Any other file's pieces (an archive page
+   * no longer there) are dropped. Feeds this build did not render keep the index they have.
+   */
+  save(): void {
+    if (!this.enabled) return;
+    for (const [feedId, state] of this.feeds) {
+      if (state.placed.size > 0) this.saveFeed(feedId, state);
+    }
+  }
+
+  /** Remove the index of a feed that is no longer defined. */
+  forget(feedId: string): void {
+    rmSync(join(this.out, fragmentsFileName(feedId)), { force: true });
+  }
+
+  private saveFeed(feedId: string, state: FeedState): void {
+    const items: FragmentIndex['items'] = [];
+    const itemIndex = new Map<string, number>();
+    const languages: string[] = [];
+    const languageIndex = new Map<string, number>();
+    const itemNumber = (key: string, facts: ItemFacts) => {
+      let at = itemIndex.get(key);
+      if (at === undefined) {
+        at = items.length;
+        itemIndex.set(key, at);
+        items.push(
+          facts.image ? [key, facts.updated, facts.image.url, facts.image.type] : [key, facts.updated],
+        );
+      }
+      return at;
+    };
+    const languageNumber = (language: string) => {
+      let at = languageIndex.get(language);
+      if (at === undefined) {
+        at = languages.length;
+        languageIndex.set(language, at);
+        languages.push(language);
+      }
+      return at;
+    };
+    const files: Record<string, FileEntry> = {};
+    for (const [name, placed] of state.placed) {
+      const record = this.stat(name);
+      if (!record) continue;
+      const pieces: number[] = [];
+      for (const [key, language, part, start, end] of placed) {
+        const facts = this.facts.get(key);
+        if (facts)
+          pieces.push(itemNumber(key, facts), languageNumber(language), PARTS.indexOf(part), start, end);
+      }
+      files[name] = { ...record, pieces };
+    }
+    const { previous } = state;
+    for (const name of state.kept) {
+      const entry = previous?.files[name];
+      if (!previous || !entry || state.placed.has(name) || !this.intact(name, entry)) continue;
+      const pieces: number[] = [];
+      for (let at = 0; at + 4 < entry.pieces.length; at += 5) {
+        const key = previous.items[entry.pieces[at]!]?.[0];
+        const language = previous.languages[entry.pieces[at + 1]!];
+        const facts = key === undefined ? undefined : (this.facts.get(key) ?? this.knownFacts.get(key));
+        if (key === undefined || language === undefined || !facts) continue;
+        pieces.push(
+          itemNumber(key, facts),
+          languageNumber(language),
+          entry.pieces[at + 2]!,
+          entry.pieces[at + 3]!,
+          entry.pieces[at + 4]!,
+        );
+      }
+      files[name] = { size: entry.size, mtimeMs: entry.mtimeMs, pieces };
+    }
+    const index: FragmentIndex = { format: FRAGMENTS_FORMAT, context: this.context, items, languages, files };
+    writeIfChanged(join(this.out, fragmentsFileName(feedId)), `${JSON.stringify(index)}\n`, unflushedFileOps);
+  }
+
+  private stat(name: string): { size: number; mtimeMs: number } | undefined {
+    try {
+      const stats = statSync(join(this.out, name));
+      return { size: stats.size, mtimeMs: stats.mtimeMs };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private intact(name: string, entry: FileEntry): boolean {
+    const now = this.stat(name);
+    return !!now && now.size === entry.size && now.mtimeMs === entry.mtimeMs;
+  }
+
+  /**
+   * A piece from a file the last build left it in (the document's own last version first), if
+   * that file is as it was written and the text has the part's shape.
+   */
+  private fromFile(id: string, part: PiecePart): string | undefined {
+    const location =
+      (this.rendering === undefined ? undefined : this.feed?.inFile.get(this.rendering)?.get(id)) ??
+      this.known.get(id);
+    if (!location) return undefined;
+    let content = this.contents.get(location.file);
+    if (!this.contents.has(location.file)) {
+      content = undefined;
+      const entry = this.entryOf(location.file);
+      if (entry && this.intact(location.file, entry)) {
+        try {
+          content = readFileSync(join(this.out, location.file), 'utf8');
+        } catch {
+          content = undefined;
+        }
+      }
+      this.contents.set(location.file, content);
+    }
+    if (content === undefined) return undefined;
+    const text = content.slice(location.start, location.end);
+    const [head, tail] = SHAPES[part];
+    return text.length === location.end - location.start && text.startsWith(head) && text.endsWith(tail)
+      ? text
+      : undefined;
+  }
+
+  private entryOf(file: string): FileEntry | undefined {
+    for (const state of this.feeds.values()) {
+      const entry = state.previous?.files[file];
+      if (entry) return entry;
+    }
+    return undefined;
+  }
+}
