@@ -12,9 +12,11 @@ import { isSyndicateError, SyndicateError } from '../errors.ts';
 import { Camera, listEvidence, verifyCapture } from '../evidence/index.ts';
 import { addressAllowed } from '../net/address-policy.ts';
 import { loadNotices, NOTICE_KINDS, NOTICES_DIR } from '../report/index.ts';
-import { type Db, openStore } from '../store/db.ts';
+import { isPostgresUrl, openSql } from '../store/db.ts';
 import { migrations } from '../store/migrations/index.ts';
-import { SqliteSql } from '../store/sqlite.ts';
+import { redactUrl } from '../store/postgres.ts';
+import { postgresMigrations } from '../store/postgres-schema.ts';
+import type { Sql } from '../store/sql.ts';
 import { safeForTerminal } from '../text/safe.ts';
 import { defineCommand, EXIT } from './context.ts';
 import { describeError } from './options.ts';
@@ -146,39 +148,78 @@ function checkRules(dir: string, add: Add): SitesFile | undefined {
   return sites;
 }
 
-async function checkStore(file: string, add: Add): Promise<void> {
-  let db: Db;
+/** Like `attempt`, for a check that has to wait for the store. */
+async function attemptAsync(add: Add, what: string, check: () => Promise<string>): Promise<void> {
   try {
-    // Read-only: the doctor changes nothing, not even the schema version.
-    db = openStore(file, { readonly: true });
+    add('ok', what, await check());
   } catch (error) {
-    addFailure(add, file, error);
-    return;
-  }
-  try {
-    attempt(add, file, () => {
-      const integrity = db.pragma('quick_check', { simple: true });
-      if (integrity !== 'ok') throw new Error(`the database is damaged: ${String(integrity)}`);
-      const version = db.pragma('user_version', { simple: true }) as number;
-      const newest = migrations.at(-1)?.version ?? 0;
-      if (version > newest)
-        throw new Error(`schema version ${version} is newer than this syndicate (${newest})`);
-      const articles = (db.prepare('SELECT count(*) AS n FROM articles').get() as { n: number }).n;
-      return `a SQLite store, schema ${version}${version < newest ? ` (brought to ${newest} by the next command that writes)` : ''}, ${articles} article(s)`;
-    });
-    await checkEvidence(new SqliteSql(db, file), file, add);
-  } finally {
-    db.close();
+    addFailure(add, what, error);
   }
 }
 
-async function checkEvidence(sql: SqliteSql, file: string, add: Add): Promise<void> {
-  const { db } = sql;
-  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'evidence'").get();
+async function checkStore(target: string, add: Add): Promise<void> {
+  const what = isPostgresUrl(target) ? redactUrl(target) : target;
+  let sql: Sql;
+  try {
+    // Read-only: the doctor changes nothing, not even the schema version.
+    sql = await openSql(target, { readonly: true });
+  } catch (error) {
+    addFailure(add, what, error);
+    return;
+  }
+  try {
+    await attemptAsync(add, what, () =>
+      sql.engine === 'sqlite' ? describeSqliteStore(sql) : describePostgresStore(sql),
+    );
+    if (sql.engine === 'sqlite') await checkEvidence(sql, what, add);
+    else {
+      add('warn', `${what} evidence`, 'not checked: evidence is verified on SQLite stores only for now');
+    }
+  } finally {
+    await sql.close();
+  }
+}
+
+/** The engine, its schema version against this syndicate's, and how many articles it holds. */
+function describeSchema(engine: string, version: number, newest: number, articles: number): string {
+  if (version > newest) throw new Error(`schema version ${version} is newer than this syndicate (${newest})`);
+  return `${engine}, schema ${version}${version < newest ? ` (brought to ${newest} by the next command that writes)` : ''}, ${articles} article(s)`;
+}
+
+async function describeSqliteStore(sql: Sql): Promise<string> {
+  const integrity = (await sql.get<{ quick_check: string }>('PRAGMA quick_check'))?.quick_check;
+  if (integrity !== 'ok') throw new Error(`the database is damaged: ${String(integrity)}`);
+  const version = (await sql.get<{ user_version: number }>('PRAGMA user_version'))?.user_version ?? 0;
+  const newest = migrations.at(-1)?.version ?? 0;
+  // A store made before any migration has no articles table yet.
+  const articles = version > 0 ? await countArticles(sql) : 0;
+  return describeSchema('a SQLite store', version, newest, articles);
+}
+
+async function describePostgresStore(sql: Sql): Promise<string> {
+  const server = (await sql.get<{ server_version: string }>('SHOW server_version'))?.server_version ?? '?';
+  const known = await sql.get<{ found: string | null }>("SELECT to_regclass('syndicate_schema') AS found");
+  const version = known?.found
+    ? ((await sql.get<{ version: number }>('SELECT version FROM syndicate_schema WHERE id = 1'))?.version ??
+      0)
+    : 0;
+  const newest = postgresMigrations.at(-1)?.version ?? 0;
+  const articles = version > 0 ? await countArticles(sql) : 0;
+  return describeSchema(`a PostgreSQL store (server ${server.split(' ')[0]})`, version, newest, articles);
+}
+
+async function countArticles(sql: Sql): Promise<number> {
+  return (await sql.get<{ n: number }>('SELECT count(*) AS n FROM articles'))?.n ?? 0;
+}
+
+async function checkEvidence(sql: Sql, file: string, add: Add): Promise<void> {
+  const hasTable = await sql.get(
+    "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'evidence'",
+  );
   if (!hasTable) return;
-  const findings = db.prepare('SELECT DISTINCT finding_id AS id FROM evidence').all() as Array<{
-    id: number;
-  }>;
+  const findings = await sql.all<{ id: number }>(
+    'SELECT DISTINCT finding_id AS id FROM evidence ORDER BY id',
+  );
   let files = 0;
   const problems: string[] = [];
   for (const { id } of findings) {

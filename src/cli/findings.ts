@@ -9,7 +9,8 @@ import {
   setDeadline,
   setStatus,
 } from '../findings/index.ts';
-import { type Db, openStore } from '../store/db.ts';
+import { openSql } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import { csvRow } from '../text/csv.ts';
 import { safeForTerminal } from '../text/safe.ts';
 import { defineCommand, EXIT } from './context.ts';
@@ -57,16 +58,16 @@ export const findingsCommand = defineCommand({
       .option('--who <name>', 'with `set`: who makes the change, as the audit log names them');
   },
   action(context) {
-    return (verb: string | undefined, ids: string[], options: FindingsOptions) => {
+    return async (verb: string | undefined, ids: string[], options: FindingsOptions) => {
       if (verb !== undefined && verb !== 'set')
         throw usageError(`findings: unknown action ${verb}; did you mean \`findings set\`?`);
-      const db = openStore(context.globals().store, { mustExist: true });
+      const sql = await openSql(context.globals().store, { mustExist: true });
       try {
-        if (verb === 'set') setFindings(db, ids, options, context.io.stdout);
-        else listFindingsTo(db, options, context.io.stdout);
+        if (verb === 'set') await setFindings(sql, ids, options, context.io.stdout);
+        else await listFindingsTo(sql, options, context.io.stdout);
         return EXIT.ok;
       } finally {
-        db.close();
+        await sql.close();
       }
     };
   },
@@ -82,11 +83,15 @@ interface FindingsOptions {
   who?: string;
 }
 
-function listFindingsTo(db: Db, options: FindingsOptions, write: (text: string) => void): void {
+async function listFindingsTo(
+  sql: Sql,
+  options: FindingsOptions,
+  write: (text: string) => void,
+): Promise<void> {
   if (options.note !== undefined || options.who !== undefined || options.deadline !== undefined) {
     throw usageError('--note, --deadline and --who go with `findings set`');
   }
-  const rows = listFindings(db, {
+  const rows = await listFindings(sql, {
     ...(options.status ? { status: options.status } : {}),
     ...(options.site ? { site: options.site } : {}),
     ...(options.verdict ? { verdict: options.verdict } : {}),
@@ -94,12 +99,12 @@ function listFindingsTo(db: Db, options: FindingsOptions, write: (text: string) 
   write(formatters[options.format](rows));
 }
 
-function setFindings(
-  db: Db,
+async function setFindings(
+  sql: Sql,
   idTexts: string[],
   options: FindingsOptions,
   write: (text: string) => void,
-): void {
+): Promise<void> {
   if (idTexts.length === 0) throw usageError('findings set: name the findings to change (their ids)');
   const ids = idTexts.map((text) => {
     if (!/^\d+$/.test(text) || Number(text) < 1)
@@ -115,19 +120,24 @@ function setFindings(
     throw usageError('findings set: --site and --verdict are filters for listing');
   }
   // Every id is checked before anything changes: a typo in the fifth id changes none.
-  const missing = ids.filter((id) => !getFinding(db, id));
+  const missing: number[] = [];
+  for (const id of ids) if (!(await getFinding(sql, id))) missing.push(id);
   if (missing.length) throw usageError(`no finding ${missing.join(', ')}`);
   const deadline =
     options.deadline === undefined ? undefined : options.deadline === 'none' ? null : options.deadline;
-  const changed = db.transaction(() =>
-    ids.map((id) => {
-      const finding = setStatus(db, id, status, {
+  const changed = await sql.tx(async () => {
+    const findings: Finding[] = [];
+    for (const id of ids) {
+      const finding = await setStatus(sql, id, status, {
         who: options.who!,
         ...(options.note !== undefined ? { note: options.note } : {}),
       });
-      return deadline === undefined ? finding : setDeadline(db, id, deadline, { who: options.who! });
-    }),
-  )();
+      findings.push(
+        deadline === undefined ? finding : await setDeadline(sql, id, deadline, { who: options.who! }),
+      );
+    }
+    return findings;
+  });
   for (const finding of changed)
     write(
       `finding ${finding.id}: ${finding.status}${finding.deadline ? `, deadline ${finding.deadline}` : ''}\n`,

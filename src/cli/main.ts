@@ -20,9 +20,10 @@ function buildProgram(io: Io, exitCode: (code: ExitCode) => void): Command {
     )
     .version(VERSION, '-V, --version', 'print the version')
     .addOption(
-      new Option('--store <file>', 'the SQLite article store (or set SYNDICATE_STORE)').default(
-        io.env?.SYNDICATE_STORE || DEFAULT_STORE,
-      ),
+      new Option(
+        '--store <file|url>',
+        'the store: a SQLite file or a postgres:// URL (or set SYNDICATE_STORE)',
+      ).default(io.env?.SYNDICATE_STORE || DEFAULT_STORE),
     )
     .addOption(new Option('--feeds <dir>', 'folder of feed definitions').default('feeds'))
     .addOption(new Option('--rules <dir>', 'folder of reprint terms and the site registry').default('rules'))

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { loadSites, SITES_FILE, type Site } from '../config/sites.ts';
 import { writeFileAtomic } from '../files/atomic.ts';
 import { buildReport, loadNotices, REPORT_FORMATS, type ReportFormat, renderers } from '../report/index.ts';
-import { openStore } from '../store/db.ts';
+import { openSql } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
 import { integerOption } from './options.ts';
 
@@ -27,9 +27,9 @@ export const reportCommand = defineCommand({
       const globals = context.globals();
       const notice = loadNotices(globals.rules);
       const sites = readSites(globals.rules);
-      const db = openStore(globals.store, { mustExist: true });
+      const sql = await openSql(globals.store, { mustExist: true });
       try {
-        const report = await buildReport(db, {
+        const report = await buildReport(sql, {
           scanId: options.scan,
           sites,
           notice,
@@ -39,7 +39,7 @@ export const reportCommand = defineCommand({
         if (options.out) writeFileAtomic(options.out, text);
         else context.io.stdout(text);
       } finally {
-        db.close();
+        await sql.close();
       }
       return EXIT.ok;
     };

@@ -7,7 +7,7 @@ import { isSyndicateError, usageError } from '../errors.ts';
 import { describeResult } from '../findings/types.ts';
 import { logger } from '../log.ts';
 import { runScan, type ScanConfig, type ScanSummary } from '../scan/scan.ts';
-import { openStore } from '../store/db.ts';
+import { openSql } from '../store/db.ts';
 import { safeLine } from '../text/safe.ts';
 import { defineCommand, EXIT, type ExitCode, type GlobalOptions, type Io, type Progress } from './context.ts';
 import {
@@ -71,10 +71,10 @@ async function scanOnce(
   config: ScanConfig,
   status: Progress,
 ): Promise<ExitCode> {
-  const db = openStore(globals.store, { mustExist: true });
+  const sql = await openSql(globals.store, { mustExist: true });
   const bar = io.interactive && !flags.schedule ? progressBar(status) : undefined;
   try {
-    const summary = await runScan(db, config, {
+    const summary = await runScan(sql, config, {
       ...crawlOverrides(flags),
       signal: io.stopSignal,
       onProgress: bar ?? logProgress,
@@ -93,7 +93,7 @@ async function scanOnce(
     if (!summary.crawl.finished && io.stopSignal.aborted) return EXIT.error;
     return summary.openViolations > 0 ? EXIT.findings : EXIT.ok;
   } finally {
-    db.close();
+    await sql.close();
   }
 }
 

@@ -6,8 +6,7 @@ import { TERMS_FILE } from '../config/terms.ts';
 import { configError, usageError } from '../errors.ts';
 import { loadNotices } from '../report/index.ts';
 import { generateToken, SERVER_LIMITS, startServer, storedEvidence } from '../server/index.ts';
-import { openStore } from '../store/db.ts';
-import { SqliteSql } from '../store/sqlite.ts';
+import { openSql } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
 import { integerOption } from './options.ts';
 
@@ -76,10 +75,10 @@ export const serveCommand = defineCommand({
         ? loadTerms(globals.rules).publisher.name
         : undefined;
       const notice = loadNotices(globals.rules);
-      const db = openStore(globals.store, { mustExist: true });
+      const sql = await openSql(globals.store, { mustExist: true });
       try {
         const running = await startServer({
-          db,
+          sql,
           outDir: options.out,
           host: options.host,
           port: options.port,
@@ -93,7 +92,7 @@ export const serveCommand = defineCommand({
               ? { certFile: options.tlsCert, keyFile: options.tlsKey }
               : undefined,
           maxConnections: options.maxConnections,
-          evidence: storedEvidence(new SqliteSql(db, globals.store)),
+          evidence: storedEvidence(sql),
         });
         context.io.stdout(`serving ${options.out} and the review pages on ${running.url}/\n`);
         if (options.generateToken) {
@@ -107,7 +106,7 @@ export const serveCommand = defineCommand({
         });
         await running.close();
       } finally {
-        db.close();
+        await sql.close();
       }
       return EXIT.ok;
     };

@@ -23,7 +23,7 @@ import { latestScan } from '../findings/scans.ts';
 import { describeResult } from '../findings/types.ts';
 import type { Article } from '../store/article.ts';
 import { iterateArticles } from '../store/articles.ts';
-import { DEFAULT_STORE, openSql, openStore } from '../store/db.ts';
+import { DEFAULT_STORE, openSql } from '../store/db.ts';
 import { demoSites, startNetwork } from './network.ts';
 
 const STORE = DEFAULT_STORE;
@@ -58,7 +58,7 @@ export async function main(io: Io): Promise<number> {
     await step(['--rules', DEMO_RULES, 'report', '--format', 'html', '--out', REPORT]);
     const members =
       network.requests.get('tidewater-forum')?.filter((path) => path.startsWith('/members/')) ?? [];
-    io.stdout(`\n${summaryTable()}\n\n`);
+    io.stdout(`\n${await summaryTable()}\n\n`);
     io.stdout(
       `robots.txt: the forum's members area was asked for ${members.length} time(s) (it is disallowed).\n\n` +
         `Feeds:   ${resolvePath('public')}/ (all.xml, all.atom, all.json, feeds.opml, …)\n` +
@@ -89,11 +89,11 @@ function writeDemoRules(resolve: Record<string, string>): void {
  * What each site does, the scan's result for it (compliant, violations, unreachable, partly
  * scanned), and what the last judgement of each of its pages says.
  */
-function summaryTable(): string {
-  const db = openStore(STORE);
+async function summaryTable(): Promise<string> {
+  const sql = await openSql(STORE);
   try {
-    const results = latestScan(db)?.siteResults ?? {};
-    const rows = db.prepare('SELECT result FROM scan_judgements').all() as Array<{ result: string }>;
+    const results = (await latestScan(sql))?.siteResults ?? {};
+    const rows = await sql.all<{ result: string }>('SELECT result FROM scan_judgements ORDER BY url');
     const bySite = new Map<
       string,
       { pages: number; reprints: number; excerpts: number; rules: Map<string, number> }
@@ -139,7 +139,7 @@ function summaryTable(): string {
       '\n',
     );
   } finally {
-    db.close();
+    await sql.close();
   }
 }
 

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { SyndicateError } from '../errors.ts';
 import { AtomicWrites } from '../files/atomic.ts';
 import { type Finding, getFinding } from '../findings/index.ts';
-import { legacyDb } from '../store/db.ts';
 import type { Sql } from '../store/sql.ts';
 import { escapeHtml, htmlLink } from '../text/html.ts';
 import { VERSION } from '../version.ts';
@@ -28,8 +27,7 @@ export async function exportEvidence(
   const dir = evidenceDirOf(sql);
   const plan: Array<ExportedFinding & { blobs: Array<{ path: string; bytes: Buffer }> }> = [];
   for (const id of findingIds) {
-    // getFinding is not on Sql yet (src/findings is being moved by its owner).
-    const finding = getFinding(legacyDb(sql), id);
+    const finding = await getFinding(sql, id);
     if (!finding) throw new SyndicateError('usage', `no finding ${id}`);
     const captures = await listEvidence(sql, id);
     if (captures.length === 0) {

@@ -3,9 +3,15 @@
 export { applyDeadlines, type DeadlineOutcome, setDeadline } from './deadlines.ts';
 export {
   acquireScanLock,
+  assertScanLock,
   currentScanLock,
+  type Heartbeat,
+  keepScanLock,
   type LockOptions,
   releaseScanLock,
+  renewScanLock,
+  SCAN_HEARTBEAT_MS,
+  SCAN_LEASE_MS,
   type ScanLock,
 } from './lock.ts';
 export {

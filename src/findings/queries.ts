@@ -1,4 +1,4 @@
-import type { Db } from '../store/db.ts';
+import type { Dialect, Param, Sql } from '../store/sql.ts';
 import { type FindingRow, toFinding } from './_rows.ts';
 import {
   ACTIVE_STATUSES,
@@ -37,12 +37,12 @@ export interface FindingFilter {
 export const FINDING_SORTS = ['last-seen', 'first-seen', 'site', 'title', 'id'] as const;
 export type FindingSort = (typeof FINDING_SORTS)[number];
 
-const ORDER_BY: Record<FindingSort, readonly string[]> = {
-  'last-seen': ['f.last_seen'],
-  'first-seen': ['f.first_seen'],
-  site: ['f.site', 'f.last_seen'],
-  title: ["COALESCE(NULLIF(f.page_title, ''), f.page_url) COLLATE NOCASE"],
-  id: [],
+const ORDER_BY: Record<FindingSort, (dialect: Dialect) => readonly string[]> = {
+  'last-seen': () => ['f.last_seen'],
+  'first-seen': () => ['f.first_seen'],
+  site: () => ['f.site', 'f.last_seen'],
+  title: (dialect) => [dialect.orderIgnoringCase("COALESCE(NULLIF(f.page_title, ''), f.page_url)")],
+  id: () => [],
 };
 
 /** Search terms are cut to this many words of this many characters: a query is bounded work. */
@@ -50,79 +50,86 @@ const MAX_SEARCH_WORDS = 8;
 const MAX_SEARCH_WORD = 200;
 
 /** Findings matching every given filter, most recently seen first unless `sort` says otherwise. */
-export function listFindings(db: Db, filter: FindingFilter = {}): Finding[] {
-  const { sql, params } = whereOf(filter);
-  const limit = filter.limit ?? -1;
+export async function listFindings(sql: Sql, filter: FindingFilter = {}): Promise<Finding[]> {
+  const where = whereOf(sql.dialect, filter);
+  // No LIMIT is "all" in both engines' eyes only as a number: PostgreSQL takes NULL, SQLite -1.
+  const limit = filter.limit ?? Number.MAX_SAFE_INTEGER;
   const offset = filter.offset ?? 0;
   // Late row lookup: order and skip over the narrow index entries, then read only the rows of the
   // page (each row carries kilobytes of evidence JSON that the ordering never needs).
-  const order = orderOf(filter);
-  const rows = db
-    .prepare(
-      `SELECT f.* FROM findings f WHERE f.id IN (SELECT f.id FROM findings f ${sql} ORDER BY ${order} LIMIT ? OFFSET ?) ORDER BY ${order}`,
-    )
-    .all(...params, limit, offset) as FindingRow[];
+  const order = orderOf(sql.dialect, filter);
+  const rows = await sql.all<FindingRow>(
+    `SELECT f.* FROM findings f WHERE f.id IN (SELECT f.id FROM findings f ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?) ORDER BY ${order}`,
+    [...where.params, limit, offset],
+  );
   return rows.map(toFinding);
 }
 
 /** How many findings of each status match the filter (its own `status` ignored). */
-export function countByStatus(db: Db, filter: FindingFilter = {}): Record<ReviewStatus, number> {
-  const { sql, params } = whereOf({ ...filter, status: undefined });
+export async function countByStatus(
+  sql: Sql,
+  filter: FindingFilter = {},
+): Promise<Record<ReviewStatus, number>> {
+  const where = whereOf(sql.dialect, { ...filter, status: undefined });
   const counts = Object.fromEntries(REVIEW_STATUSES.map((status) => [status, 0])) as Record<
     ReviewStatus,
     number
   >;
-  const rows = db
-    .prepare(`SELECT f.status AS status, COUNT(*) AS n FROM findings f ${sql} GROUP BY f.status`)
-    .all(...params) as Array<{ status: ReviewStatus; n: number }>;
+  const rows = await sql.all<{ status: ReviewStatus; n: number }>(
+    `SELECT f.status AS status, COUNT(*) AS n FROM findings f ${where.sql} GROUP BY f.status`,
+    where.params,
+  );
   for (const row of rows) counts[row.status] = row.n;
   return counts;
 }
 
-function orderOf(filter: FindingFilter): string {
+function orderOf(dialect: Dialect, filter: FindingFilter): string {
   const direction = filter.direction === 'asc' ? 'ASC' : 'DESC';
-  const columns = ORDER_BY[filter.sort ?? 'last-seen'] ?? ORDER_BY['last-seen'];
+  const columns = (ORDER_BY[filter.sort ?? 'last-seen'] ?? ORDER_BY['last-seen'])(dialect);
   return [...columns, 'f.id'].map((column) => `${column} ${direction}`).join(', ');
 }
 
-export function countFindings(db: Db, filter: FindingFilter = {}): number {
-  const { sql, params } = whereOf(filter);
-  const row = db.prepare(`SELECT COUNT(*) AS n FROM findings f ${sql}`).get(...params) as { n: number };
-  return row.n;
+export async function countFindings(sql: Sql, filter: FindingFilter = {}): Promise<number> {
+  const where = whereOf(sql.dialect, filter);
+  const row = await sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM findings f ${where.sql}`, where.params);
+  return row!.n;
 }
 
 /** Findings that scan `scanId` opened: violations not reported by the scan before it (or reopened). */
-export function newInScan(db: Db, scanId: number): Finding[] {
-  return listFindings(db, { scan: scanId, change: 'new' });
+export function newInScan(sql: Sql, scanId: number): Promise<Finding[]> {
+  return listFindings(sql, { scan: scanId, change: 'new' });
 }
 
 /** Findings that scan `scanId` resolved (compliant now, or gone). */
-export function resolvedInScan(db: Db, scanId: number): Finding[] {
-  return listFindings(db, { scan: scanId, change: 'resolved' });
+export function resolvedInScan(sql: Sql, scanId: number): Promise<Finding[]> {
+  return listFindings(sql, { scan: scanId, change: 'resolved' });
 }
 
 /** The sites and rules findings mention, for filter menus. */
-export function findingFacets(db: Db): { sites: string[]; rules: string[] } {
+export async function findingFacets(sql: Sql): Promise<{ sites: string[]; rules: string[] }> {
+  const { dialect } = sql;
   const sites = (
-    db.prepare('SELECT DISTINCT site FROM findings WHERE site IS NOT NULL ORDER BY site').all() as Array<{
-      site: string;
-    }>
+    await sql.all<{ site: string }>('SELECT DISTINCT site FROM findings WHERE site IS NOT NULL')
   ).map((row) => row.site);
   const rules = (
-    db
-      .prepare(
-        "SELECT DISTINCT json_extract(v.value, '$.rule') AS rule FROM findings f, json_each(f.violations) v ORDER BY rule",
-      )
-      .all() as Array<{ rule: string | null }>
+    await sql.all<{ rule: string | null }>(
+      `SELECT DISTINCT ${dialect.jsonItemField('v', 'rule')} AS rule
+       FROM findings f, ${dialect.jsonArrayItems('f.violations', 'v')}`,
+    )
   )
     .map((row) => row.rule)
     .filter((rule): rule is string => typeof rule === 'string');
-  return { sites, rules };
+  // Sorted here, by code point: the same menu whatever the database's collation.
+  return { sites: sites.sort(byCodePoint), rules: rules.sort(byCodePoint) };
 }
 
-function whereOf(filter: FindingFilter): { sql: string; params: unknown[] } {
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function whereOf(dialect: Dialect, filter: FindingFilter): { sql: string; params: Param[] } {
   const clauses: string[] = [];
-  const params: unknown[] = [];
+  const params: Param[] = [];
   if (filter.scan !== undefined) {
     const changes: Change[] | undefined =
       filter.change === 'new' ? ['new', 'reopened'] : filter.change === 'resolved' ? ['resolved'] : undefined;
@@ -139,7 +146,7 @@ function whereOf(filter: FindingFilter): { sql: string; params: unknown[] } {
   }
   if (filter.rule !== undefined) {
     clauses.push(
-      "EXISTS (SELECT 1 FROM json_each(f.violations) v WHERE json_extract(v.value, '$.rule') = ?)",
+      `EXISTS (SELECT 1 FROM ${dialect.jsonArrayItems('f.violations', 'v')} WHERE ${dialect.jsonItemField('v', 'rule')} = ?)`,
     );
     params.push(filter.rule);
   }
@@ -165,7 +172,7 @@ function whereOf(filter: FindingFilter): { sql: string; params: unknown[] } {
     const pattern = `%${word.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
     clauses.push(
       `(${['f.page_title', 'f.page_url', 'f.site', 'f.article_title', 'f.article_url']
-        .map((column) => `${column} LIKE ? ESCAPE '\\'`)
+        .map((column) => dialect.likeIgnoringCase(column, '?'))
         .join(' OR ')})`,
     );
     params.push(pattern, pattern, pattern, pattern, pattern);
@@ -197,55 +204,60 @@ export interface ScanSiteTrend {
 }
 
 /** Per scan and site, from the observations: reads the same for an old scan as it did then. */
-export function scanTrend(db: Db, scanIds: readonly number[]): ScanSiteTrend[] {
+export async function scanTrend(sql: Sql, scanIds: readonly number[]): Promise<ScanSiteTrend[]> {
   if (scanIds.length === 0) return [];
-  return db
-    .prepare(
-      `SELECT o.scan_id AS scan, COALESCE(f.site, ?) AS site,
-         SUM(o.verdict = 'violation' AND o.change IN ('new', 'reopened', 'seen')) AS open,
-         SUM(o.verdict = 'violation' AND o.change IN ('new', 'reopened')) AS new,
-         SUM(o.change = 'resolved') AS resolved,
-         SUM(o.verdict = 'uncertain') AS needsReview
-       FROM observations o JOIN findings f ON f.id = o.finding_id
-       WHERE o.scan_id IN (${scanIds.map(() => '?').join(', ')})
-       GROUP BY o.scan_id, COALESCE(f.site, ?)
-       ORDER BY o.scan_id, site`,
-    )
-    .all(UNREGISTERED_SITE, ...scanIds, UNREGISTERED_SITE) as ScanSiteTrend[];
+  const rows = await sql.all<ScanSiteTrend>(
+    `SELECT o.scan_id AS scan, COALESCE(f.site, @unregistered) AS site,
+       SUM(CASE WHEN o.verdict = 'violation' AND o.change IN ('new', 'reopened', 'seen') THEN 1 ELSE 0 END) AS open,
+       SUM(CASE WHEN o.verdict = 'violation' AND o.change IN ('new', 'reopened') THEN 1 ELSE 0 END) AS new,
+       SUM(CASE WHEN o.change = 'resolved' THEN 1 ELSE 0 END) AS resolved,
+       SUM(CASE WHEN o.verdict = 'uncertain' THEN 1 ELSE 0 END) AS "needsReview"
+     FROM observations o JOIN findings f ON f.id = o.finding_id
+     WHERE o.scan_id IN ${sql.dialect.jsonValues('@scans')}
+     GROUP BY o.scan_id, COALESCE(f.site, @unregistered)`,
+    { unregistered: UNREGISTERED_SITE, scans: JSON.stringify(scanIds) },
+  );
+  // Ordered here, sites by code point: the same whatever the database's collation.
+  return rows.sort((a, b) => a.scan - b.scan || byCodePoint(a.site, b.site));
 }
 
 /** Pages with a finding still active (open or contacted) on these sites: the scan revisits them. */
-export function activeFindingPages(db: Db, siteIds: readonly string[]): Array<{ url: string; site: string }> {
+export async function activeFindingPages(
+  sql: Sql,
+  siteIds: readonly string[],
+): Promise<Array<{ url: string; site: string }>> {
   const placeholders = ACTIVE_STATUSES.map(() => '?').join(', ');
-  return db
-    .prepare(
-      `SELECT DISTINCT page_url AS url, site FROM findings
-       WHERE status IN (${placeholders}) AND site IN (SELECT value FROM json_each(?))`,
-    )
-    .all(...ACTIVE_STATUSES, JSON.stringify(siteIds)) as Array<{ url: string; site: string }>;
+  const rows = await sql.all<{ url: string; site: string }>(
+    `SELECT DISTINCT page_url AS url, site FROM findings
+     WHERE status IN (${placeholders}) AND site IN ${sql.dialect.jsonValues('?')}`,
+    [...ACTIVE_STATUSES, JSON.stringify(siteIds)],
+  );
+  // In one order on both engines: the scan fetches these pages in it.
+  return rows.sort((a, b) => byCodePoint(a.site, b.site) || byCodePoint(a.url, b.url));
 }
 
 /** Violations on these sites that wait for a person, whichever scan last saw them. */
-export function countOpenOnSites(db: Db, sites: readonly string[]): { open: number; contacted: number } {
-  const rows = db
-    .prepare(
-      `SELECT status, count(*) AS n FROM findings
-       WHERE verdict = 'violation' AND status IN ('open', 'contacted')
-         AND site IN (SELECT value FROM json_each(?)) GROUP BY status`,
-    )
-    .all(JSON.stringify(sites)) as Array<{ status: 'open' | 'contacted'; n: number }>;
+export async function countOpenOnSites(
+  sql: Sql,
+  sites: readonly string[],
+): Promise<{ open: number; contacted: number }> {
+  const rows = await sql.all<{ status: 'open' | 'contacted'; n: number }>(
+    `SELECT status, count(*) AS n FROM findings
+     WHERE verdict = 'violation' AND status IN ('open', 'contacted')
+       AND site IN ${sql.dialect.jsonValues('?')} GROUP BY status`,
+    [JSON.stringify(sites)],
+  );
   const counts = { open: 0, contacted: 0 };
   for (const row of rows) counts[row.status] = row.n;
   return counts;
 }
 
 /** Violations a scan saw that are still active. */
-export function countOpenInScan(db: Db, scanId: number): number {
+export async function countOpenInScan(sql: Sql, scanId: number): Promise<number> {
   const placeholders = ACTIVE_STATUSES.map(() => '?').join(', ');
-  const row = db
-    .prepare(
-      `SELECT count(*) AS n FROM findings WHERE last_scan = ? AND verdict = 'violation' AND status IN (${placeholders})`,
-    )
-    .get(scanId, ...ACTIVE_STATUSES) as { n: number };
-  return row.n;
+  const row = await sql.get<{ n: number }>(
+    `SELECT count(*) AS n FROM findings WHERE last_scan = ? AND verdict = 'violation' AND status IN (${placeholders})`,
+    [scanId, ...ACTIVE_STATUSES],
+  );
+  return row!.n;
 }

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import type { PageResult, ReprintMatch } from '../check/result.ts';
 import type { Site } from '../config/sites.ts';
 import { siteHost, siteOf } from '../net/url.ts';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import { type FindingRow, toFinding } from './_rows.ts';
 import { type FindingEvent, type FindingState, nextState, type TransitionReason } from './lifecycle.ts';
+import { assertScanLock, type ScanLock } from './lock.ts';
 import { addToScan, getScanOrThrow } from './scans.ts';
 import {
   type Change,
@@ -37,6 +38,8 @@ export interface RecordOptions {
   now?: Date;
   /** Pages the crawl found gone (404, 410): their open findings are resolved as gone. */
   gone?: readonly string[];
+  /** The scan lock the scan holds: nothing is recorded once another scan has taken it over. */
+  lock?: Pick<ScanLock, 'token'>;
 }
 
 export interface RecordOutcome {
@@ -70,22 +73,49 @@ interface CheckedFields {
  * Record one batch of checked pages into a scan, in one transaction, applying the lifecycle of
  * `lifecycle.ts` (what opens, resolves, quiets and reopens a finding) to every reprint, and to every
  * finding of a page that is gone or no longer reprints its article.
+ *
+ * Several processes may record at once (workers of one scan on PostgreSQL) and a reviewer may
+ * change a finding meanwhile: the scan's row is locked first, so recorders of one scan take turns,
+ * and each finding is read with a row lock before its next state is decided, so no status change
+ * is lost. Two recorders that both find no row for a reprint both insert it: the second insert
+ * meets the first's on the UNIQUE (page_url, article_id) and becomes an update of that finding.
  */
-export function recordPageResults(
-  db: Db,
+export async function recordPageResults(
+  sql: Sql,
   scanId: number,
   results: readonly ScannedPage[],
   options: RecordOptions,
-): RecordOutcome {
+): Promise<RecordOutcome> {
   const now = (options.now ?? new Date()).toISOString();
+  // Everything the work gathers is made inside it: PostgreSQL may run it again (a deadlock, a
+  // lost connection), and a second run must not count the first one's findings twice.
+  const outcome = await sql.tx(() => recordBatch(sql, scanId, results, options, now));
+  outcome.new.push(...outcome.reopened);
+  return outcome;
+}
+
+async function recordBatch(
+  sql: Sql,
+  scanId: number,
+  results: readonly ScannedPage[],
+  options: RecordOptions,
+  now: string,
+): Promise<RecordOutcome> {
   const outcome: RecordOutcome = { new: [], reopened: [], resolved: [], seen: [], quiet: [], uncertain: [] };
   const counts = emptyCounts();
   const bySite: Record<string, SiteCounts> = {};
   const errors: ScanError[] = [];
-  const statements = prepare(db);
+  const lock = sql.dialect.forUpdate;
 
-  const observe = (finding: Finding, change: Change, list: Finding[]) => {
-    statements.observe.run(scanId, finding.id, finding.verdict, change, JSON.stringify(finding.violations));
+  const observe = async (finding: Finding, change: Change, list: Finding[]) => {
+    await sql.run(
+      `INSERT INTO observations (scan_id, finding_id, verdict, change, violations) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (scan_id, finding_id) DO UPDATE SET verdict = excluded.verdict,
+         change = CASE WHEN observations.change IN ('new', 'reopened') AND excluded.change IN ('seen', 'quiet')
+           THEN observations.change ELSE excluded.change END,
+         violations = excluded.violations`,
+      [scanId, finding.id, finding.verdict, change, JSON.stringify(finding.violations)],
+    );
     list.push(finding);
   };
 
@@ -110,12 +140,31 @@ export function recordPageResults(
     }
   };
 
+  /** Insert a new finding; `undefined` when another writer inserted the same reprint first. */
+  const insert = async (fields: CheckedFields): Promise<number | undefined> => {
+    const row = await sql.get<{ id: number }>(
+      `INSERT INTO findings (page_url, page_title, article_id, article_url, article_title, site,
+         first_seen, first_scan, last_seen, last_scan, status, verdict, violations, evidence, reprint_hash)
+       VALUES (@page_url, @page_title, @article_id, @article_url, @article_title, @site,
+         @now, @scan, @now, @scan, 'open', @verdict, @violations, @evidence, @hash)
+       ON CONFLICT (page_url, article_id) DO NOTHING
+       RETURNING id`,
+      { ...fields },
+    );
+    return row?.id;
+  };
+
   /**
    * Carry out the lifecycle's answer for one finding: write it, change its status with an audit
    * entry, count it and record the scan's observation. `fields` is the check's record (absent for
    * a page that is gone or no longer reprints the article).
    */
-  const apply = (row: FindingRow | undefined, event: FindingEvent, fields?: CheckedFields, detail = '') => {
+  const apply = async (
+    row: FindingRow | undefined,
+    event: FindingEvent,
+    fields?: CheckedFields,
+    detail = '',
+  ): Promise<void> => {
     const before: FindingState | undefined = row && {
       status: row.status as ReviewStatus,
       resolvedWhy: row.resolved_why as ResolvedWhy | null,
@@ -123,147 +172,142 @@ export function recordPageResults(
     };
     const next = nextState(before, event);
     let id = row?.id;
-    if (next.write === 'insert') id = Number(statements.insert.run(fields).lastInsertRowid);
-    else if (next.write === 'update') statements.update.run({ ...fields, id });
-    else if (next.write === 'remember') {
-      statements.touch.run({ id, now, scan: scanId, hash: fields?.hash, page_title: fields?.page_title });
+    if (next.write === 'insert') {
+      id = await insert(fields!);
+      if (id === undefined) {
+        // Another writer recorded this reprint since it was looked for: its row is the finding now.
+        const raced = await sql.get<FindingRow>(
+          `SELECT * FROM findings WHERE page_url = ? AND article_id = ?${lock}`,
+          [fields!.page_url, fields!.article_id],
+        );
+        if (!raced) throw new Error(`finding for ${fields!.page_url} vanished while being recorded`);
+        return apply(raced, event, fields, detail);
+      }
+    } else if (next.write === 'update') {
+      await sql.run(
+        `UPDATE findings SET page_title = @page_title, article_url = @article_url,
+           article_title = @article_title, site = @site, last_seen = @now, last_scan = @scan,
+           verdict = @verdict, violations = CASE WHEN @verdict = 'violation' THEN @violations ELSE violations END,
+           evidence = @evidence, reprint_hash = @hash
+         WHERE id = @id`,
+        { ...fields, id },
+      );
+    } else if (next.write === 'remember') {
+      await sql.run(
+        `UPDATE findings SET last_seen = @now, last_scan = @scan, reprint_hash = @hash,
+           page_title = @page_title, verdict = 'compliant'
+         WHERE id = @id`,
+        { id, now, scan: scanId, hash: fields?.hash, page_title: fields?.page_title },
+      );
     } else if (next.write === 'see') {
-      statements.touchUncertain.run({ id, now, scan: scanId, page_title: fields?.page_title });
+      await sql.run(
+        'UPDATE findings SET last_seen = @now, last_scan = @scan, page_title = @page_title WHERE id = @id',
+        { id, now, scan: scanId, page_title: fields?.page_title },
+      );
     }
     if (id === undefined || next.change === undefined) return;
     if (next.status !== before?.status && next.status !== undefined) {
-      if (next.status === 'resolved')
-        statements.resolve.run({ id, now, why: next.resolvedWhy, scan: scanId });
-      else if (before) statements.reopen.run({ id });
-      statements.audit.run(
-        id,
-        SCAN_ACTOR,
-        now,
-        before?.status ?? null,
-        next.status,
-        auditNote(next.reason!, detail),
+      if (next.status === 'resolved') {
+        await sql.run(
+          `UPDATE findings SET status = 'resolved', resolved_at = @now, resolved_why = @why,
+             last_scan = @scan, verdict = CASE WHEN @why = 'compliant' THEN 'compliant' ELSE verdict END
+           WHERE id = @id`,
+          { id, now, why: next.resolvedWhy, scan: scanId },
+        );
+      } else if (before) {
+        await sql.run(
+          "UPDATE findings SET status = 'open', resolved_at = NULL, resolved_why = NULL WHERE id = ?",
+          [id],
+        );
+      }
+      await sql.run(
+        'INSERT INTO audit (finding_id, who, at, from_status, to_status, note) VALUES (?, ?, ?, ?, ?, ?)',
+        [id, SCAN_ACTOR, now, before?.status ?? null, next.status, auditNote(next.reason!, detail)],
       );
     }
-    const stored = toFinding(statements.get.get(id) as FindingRow);
+    const stored = toFinding((await sql.get<FindingRow>('SELECT * FROM findings WHERE id = ?', [id]))!);
     // Remembered as compliant: the stored violations stay for the record, the scan saw none.
     const finding: Finding =
       next.write === 'remember' ? { ...stored, verdict: 'compliant', violations: [] } : stored;
     if (next.uncertain) {
-      observe(finding, next.change, outcome.uncertain);
+      await observe(finding, next.change, outcome.uncertain);
       return;
     }
     if (next.change === 'new') counts.new++;
     else if (next.change === 'reopened') counts.reopened++;
     else if (next.change === 'resolved') counts.resolved++;
     else if (next.change === 'quiet') counts.quiet++;
-    observe(finding, next.change, outcome[next.change]);
+    await observe(finding, next.change, outcome[next.change]);
   };
 
-  const recordGone = (pageUrl: string, keep: ReadonlySet<string>, event: FindingEvent) => {
-    for (const row of statements.byPage.all(pageUrl) as FindingRow[]) {
+  const recordGone = async (pageUrl: string, keep: ReadonlySet<string>, event: FindingEvent) => {
+    const rows = await sql.all<FindingRow>(`SELECT * FROM findings WHERE page_url = ? ORDER BY id${lock}`, [
+      pageUrl,
+    ]);
+    for (const row of rows) {
       if (keep.has(row.article_id)) continue;
-      apply(row, event);
+      await apply(row, event);
     }
   };
 
-  const run = db.transaction(() => {
-    getScanOrThrow(db, scanId);
-    for (const page of results) {
-      const siteFacts = factsFor(page, options.sites);
-      const siteKey = siteFacts?.id ?? UNREGISTERED_SITE;
-      const site = bySite[siteKey] ?? emptySiteCounts();
-      bySite[siteKey] = site;
-      counts.pages++;
-      site.pages++;
-      if (page.status === 'error') {
-        counts.errors++;
-        site.errors++;
-        errors.push({ url: page.url, message: page.error ?? 'error' });
-        continue;
-      }
-      const matched = new Set(page.matches.map((match) => match.article.id));
-      recordGone(page.url, matched, { kind: 'not-reprinted' });
-      for (const match of page.matches) {
-        counts.reprints++;
-        site.reprints++;
-        if (match.kind === 'excerpt') site.excerpts++;
-        else site.full++;
-        if (match.verdict === 'violation') {
-          counts.violations++;
-          site.violations++;
-        } else if (match.verdict === 'uncertain') {
-          counts.uncertain++;
-          site.uncertain++;
-        } else {
-          counts.compliant++;
-          site.compliant++;
-        }
-        const hash = page.reprintHash ?? reprintHashOf(match);
-        const row = statements.byKey.get(page.url, match.article.id) as FindingRow | undefined;
-        const fields: CheckedFields = {
-          page_url: page.url,
-          page_title: page.title ?? null,
-          article_id: match.article.id,
-          article_url: match.article.url,
-          article_title: match.article.title ?? '',
-          site: siteFacts?.id ?? null,
-          verdict: match.verdict,
-          violations: JSON.stringify(match.violations),
-          evidence: JSON.stringify(evidenceOf(page, match, siteFacts)),
-          hash,
-          now,
-          scan: scanId,
-        };
-        apply(row, { kind: 'checked', verdict: match.verdict, hash }, fields, match.reason ?? '');
-      }
+  if (options.lock) await assertScanLock(sql, options.lock);
+  // The scan's row first: recorders of one scan take turns, and its counters add up.
+  await getScanOrThrow(sql, scanId, { forUpdate: true });
+  for (const page of results) {
+    const siteFacts = factsFor(page, options.sites);
+    const siteKey = siteFacts?.id ?? UNREGISTERED_SITE;
+    const site = bySite[siteKey] ?? emptySiteCounts();
+    bySite[siteKey] = site;
+    counts.pages++;
+    site.pages++;
+    if (page.status === 'error') {
+      counts.errors++;
+      site.errors++;
+      errors.push({ url: page.url, message: page.error ?? 'error' });
+      continue;
     }
-    for (const url of options.gone ?? []) recordGone(url, new Set(), { kind: 'gone' });
-    addToScan(db, scanId, { ...counts, bySite }, errors);
-  });
-  run.immediate();
-  outcome.new.push(...outcome.reopened);
+    const matched = new Set(page.matches.map((match) => match.article.id));
+    await recordGone(page.url, matched, { kind: 'not-reprinted' });
+    for (const match of page.matches) {
+      counts.reprints++;
+      site.reprints++;
+      if (match.kind === 'excerpt') site.excerpts++;
+      else site.full++;
+      if (match.verdict === 'violation') {
+        counts.violations++;
+        site.violations++;
+      } else if (match.verdict === 'uncertain') {
+        counts.uncertain++;
+        site.uncertain++;
+      } else {
+        counts.compliant++;
+        site.compliant++;
+      }
+      const hash = page.reprintHash ?? reprintHashOf(match);
+      const row = await sql.get<FindingRow>(
+        `SELECT * FROM findings WHERE page_url = ? AND article_id = ?${lock}`,
+        [page.url, match.article.id],
+      );
+      const fields: CheckedFields = {
+        page_url: page.url,
+        page_title: page.title ?? null,
+        article_id: match.article.id,
+        article_url: match.article.url,
+        article_title: match.article.title ?? '',
+        site: siteFacts?.id ?? null,
+        verdict: match.verdict,
+        violations: JSON.stringify(match.violations),
+        evidence: JSON.stringify(evidenceOf(page, match, siteFacts)),
+        hash,
+        now,
+        scan: scanId,
+      };
+      await apply(row, { kind: 'checked', verdict: match.verdict, hash }, fields, match.reason ?? '');
+    }
+  }
+  for (const url of options.gone ?? []) await recordGone(url, new Set(), { kind: 'gone' });
+  await addToScan(sql, scanId, { ...counts, bySite }, errors);
   return outcome;
-}
-
-function prepare(db: Db) {
-  return {
-    get: db.prepare('SELECT * FROM findings WHERE id = ?'),
-    byKey: db.prepare('SELECT * FROM findings WHERE page_url = ? AND article_id = ?'),
-    byPage: db.prepare('SELECT * FROM findings WHERE page_url = ?'),
-    insert: db.prepare(`
-      INSERT INTO findings (page_url, page_title, article_id, article_url, article_title, site,
-        first_seen, first_scan, last_seen, last_scan, status, verdict, violations, evidence, reprint_hash)
-      VALUES (@page_url, @page_title, @article_id, @article_url, @article_title, @site,
-        @now, @scan, @now, @scan, 'open', @verdict, @violations, @evidence, @hash)`),
-    update: db.prepare(`
-      UPDATE findings SET page_title = @page_title, article_url = @article_url,
-        article_title = @article_title, site = @site, last_seen = @now, last_scan = @scan,
-        verdict = @verdict, violations = CASE WHEN @verdict = 'violation' THEN @violations ELSE violations END,
-        evidence = @evidence, reprint_hash = @hash
-      WHERE id = @id`),
-    touch: db.prepare(`
-      UPDATE findings SET last_seen = @now, last_scan = @scan, reprint_hash = @hash,
-        page_title = @page_title, verdict = 'compliant'
-      WHERE id = @id`),
-    touchUncertain: db.prepare(`
-      UPDATE findings SET last_seen = @now, last_scan = @scan, page_title = @page_title WHERE id = @id`),
-    resolve: db.prepare(`
-      UPDATE findings SET status = 'resolved', resolved_at = @now, resolved_why = @why,
-        last_scan = @scan, verdict = CASE WHEN @why = 'compliant' THEN 'compliant' ELSE verdict END
-      WHERE id = @id`),
-    reopen: db.prepare(
-      "UPDATE findings SET status = 'open', resolved_at = NULL, resolved_why = NULL WHERE id = @id",
-    ),
-    observe: db.prepare(`
-      INSERT INTO observations (scan_id, finding_id, verdict, change, violations) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (scan_id, finding_id) DO UPDATE SET verdict = excluded.verdict,
-        change = CASE WHEN observations.change IN ('new', 'reopened') AND excluded.change IN ('seen', 'quiet')
-          THEN observations.change ELSE excluded.change END,
-        violations = excluded.violations`),
-    audit: db.prepare(
-      'INSERT INTO audit (finding_id, who, at, from_status, to_status, note) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
-  };
 }
 
 /** A stable hash of what the page reprints, for when the caller has no snapshot hash. */

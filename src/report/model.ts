@@ -1,8 +1,8 @@
 import type { Licence, Site } from '../config/sites.ts';
 import { licensedOn } from '../config/sites.ts';
+import { type AuditRow, toAudit } from '../findings/_rows.ts';
 import { listFindings } from '../findings/queries.ts';
 import { siteFactsOf } from '../findings/record.ts';
-import { notesOf } from '../findings/review.ts';
 import { getScanOrThrow, latestScan, previousScan } from '../findings/scans.ts';
 import {
   type AuditEntry,
@@ -17,8 +17,7 @@ import {
   type SiteResult,
   UNREGISTERED_SITE,
 } from '../findings/types.ts';
-import type { Db } from '../store/db.ts';
-import { sqlOfLegacyDb } from '../store/legacy-sql.ts';
+import { placeholders, type Sql } from '../store/sql.ts';
 import { type DiscoveriesSection, discoveriesOf } from './discoveries.ts';
 import { composeNotice, type NoticeKind, type NoticeSet, type NoticeTemplate } from './notice.ts';
 
@@ -123,15 +122,18 @@ const NO_COVERAGE: ReportCoverage = {
 };
 
 /** Gather what a report shows. Pure data: each format renders it with its own function. */
-export async function buildReport(db: Db, options: BuildOptions): Promise<ReportData> {
-  const report = buildScanReport(db, options);
-  const discoveries = await discoveriesOf(sqlOfLegacyDb(db), options.sites, options.now);
+export async function buildReport(sql: Sql, options: BuildOptions): Promise<ReportData> {
+  const report = await buildScanReport(sql, options);
+  const discoveries = await discoveriesOf(sql, options.sites, options.now);
   return discoveries.discoveries.length > 0 ? { ...report, discoveries } : report;
 }
 
-function buildScanReport(db: Db, options: BuildOptions): ReportData {
+async function buildScanReport(sql: Sql, options: BuildOptions): Promise<ReportData> {
   const generated = (options.now ?? new Date()).toISOString();
-  const scan = options.scanId !== undefined ? getScanOrThrow(db, options.scanId) : (latestScan(db) ?? null);
+  const scan =
+    options.scanId !== undefined
+      ? await getScanOrThrow(sql, options.scanId)
+      : ((await latestScan(sql)) ?? null);
   const base = { generated, publisher: options.publisher, scan, previous: null };
   if (!scan)
     return {
@@ -147,19 +149,20 @@ function buildScanReport(db: Db, options: BuildOptions): ReportData {
 
   const changes = new Map(
     (
-      db
-        .prepare('SELECT finding_id, change, verdict FROM observations WHERE scan_id = ?')
-        .all(scan.id) as Array<{
-        finding_id: number;
-        change: Change;
-        verdict: string;
-      }>
+      await sql.all<{ finding_id: number; change: Change; verdict: string }>(
+        'SELECT finding_id, change, verdict FROM observations WHERE scan_id = ?',
+        [scan.id],
+      )
     ).map((row) => [row.finding_id, row]),
   );
-  const observedRows = listFindings(db, { scan: scan.id });
-  const languages = articleLanguages(
-    db,
+  const observedRows = await listFindings(sql, { scan: scan.id });
+  const languages = await articleLanguages(
+    sql,
     observedRows.map((finding) => finding.articleId),
+  );
+  const notes = await notesOfAll(
+    sql,
+    observedRows.map((finding) => finding.id),
   );
   const enrich = (finding: Finding): ReportFinding => {
     const site = currentSite(finding, options.sites);
@@ -177,7 +180,7 @@ function buildScanReport(db: Db, options: BuildOptions): ReportData {
     return {
       ...withSite,
       change: changes.get(finding.id)?.change ?? null,
-      notes: notesOf(db, finding.id),
+      notes: notes.get(finding.id) ?? [],
       notice: notice?.text ?? '',
       noticeSubject: notice?.subject ?? '',
       noticeLanguage: notice?.language ?? '',
@@ -193,11 +196,11 @@ function buildScanReport(db: Db, options: BuildOptions): ReportData {
     (finding) => finding.change === 'new' || finding.change === 'reopened',
   );
   const resolvedFindings = observed.filter((finding) => finding.change === 'resolved');
-  const bySite = summariseSites(db, scan, violations, needsReview, options.sites);
+  const bySite = summariseSites(scan, violations, needsReview, options.sites, await statusesNow(sql));
 
   return {
     ...base,
-    previous: previousScan(db, scan.id) ?? null,
+    previous: (await previousScan(sql, scan.id)) ?? null,
     coverage: coverageOf(scan, bySite),
     bySite,
     byRule: summariseRules(violations),
@@ -209,13 +212,35 @@ function buildScanReport(db: Db, options: BuildOptions): ReportData {
 }
 
 /** The language of each article (the publisher's, for a letter when the page says none). */
-function articleLanguages(db: Db, ids: readonly string[]): Map<string, string> {
-  const rows = db
-    .prepare(
-      'SELECT id, language FROM articles WHERE language IS NOT NULL AND id IN (SELECT value FROM json_each(?))',
-    )
-    .all(JSON.stringify([...new Set(ids)])) as Array<{ id: string; language: string }>;
+async function articleLanguages(sql: Sql, ids: readonly string[]): Promise<Map<string, string>> {
+  const rows = await sql.all<{ id: string; language: string }>(
+    `SELECT id, language FROM articles WHERE language IS NOT NULL AND id IN ${sql.dialect.jsonValues('?')}`,
+    [JSON.stringify([...new Set(ids)])],
+  );
   return new Map(rows.map((row) => [row.id, row.language]));
+}
+
+/** Ids per statement when notes are read for many findings at once. */
+const NOTES_CHUNK = 500;
+
+/** The notes people wrote on each of these findings, oldest first (as `notesOf`, in few statements). */
+async function notesOfAll(sql: Sql, findingIds: readonly number[]): Promise<Map<number, AuditEntry[]>> {
+  const notes = new Map<number, AuditEntry[]>();
+  const ids = [...new Set(findingIds)];
+  for (let start = 0; start < ids.length; start += NOTES_CHUNK) {
+    const chunk = ids.slice(start, start + NOTES_CHUNK);
+    const rows = await sql.all<AuditRow>(
+      `SELECT * FROM audit WHERE finding_id IN ${placeholders(chunk.length)}
+         AND note IS NOT NULL AND note <> '' ORDER BY id`,
+      chunk,
+    );
+    for (const row of rows) {
+      const list = notes.get(row.finding_id) ?? [];
+      list.push(toAudit(row));
+      notes.set(row.finding_id, list);
+    }
+  }
+  return notes;
 }
 
 function coverageOf(scan: Scan, bySite: readonly SiteSummary[]): ReportCoverage {
@@ -251,11 +276,11 @@ function currentSite(finding: Finding, sites: readonly Site[] | undefined): Site
  * counted pages for (unregistered pages, say), and the site of any violation it saw.
  */
 function summariseSites(
-  db: Db,
   scan: Scan,
   violations: readonly ReportFinding[],
   needsReview: readonly ReportFinding[],
   sites: readonly Site[] | undefined,
+  now: ReadonlyMap<string, Partial<Record<ReviewStatus, number>>>,
 ): SiteSummary[] {
   const counted = scan.counts.bySite;
   const results = scan.siteResults ?? undefined;
@@ -264,7 +289,6 @@ function summariseSites(
     ...Object.keys(counted ?? {}),
     ...violations.map((finding) => finding.site ?? UNREGISTERED_SITE),
   ]);
-  const now = statusesNow(db);
   const bySite = new Map<string, SiteSummary>();
   for (const id of ids) {
     const facts =
@@ -315,13 +339,12 @@ function summariseSites(
 }
 
 /** Each site's findings by their status now (not `uncertain` ones: those are not violations). */
-function statusesNow(db: Db): Map<string, Partial<Record<ReviewStatus, number>>> {
-  const rows = db
-    .prepare(
-      `SELECT coalesce(site, ?) AS site, status, count(*) AS n FROM findings
-       WHERE verdict != 'uncertain' GROUP BY 1, 2`,
-    )
-    .all(UNREGISTERED_SITE) as Array<{ site: string; status: ReviewStatus; n: number }>;
+async function statusesNow(sql: Sql): Promise<Map<string, Partial<Record<ReviewStatus, number>>>> {
+  const rows = await sql.all<{ site: string; status: ReviewStatus; n: number }>(
+    `SELECT coalesce(site, ?) AS site, status, count(*) AS n FROM findings
+     WHERE verdict != 'uncertain' GROUP BY 1, 2`,
+    [UNREGISTERED_SITE],
+  );
   const bySite = new Map<string, Partial<Record<ReviewStatus, number>>>();
   for (const row of rows) {
     const counts = bySite.get(row.site) ?? {};

@@ -3,7 +3,7 @@ import type { PageResult } from '../check/result.ts';
 import type { Site } from '../config/sites.ts';
 import type { Terms } from '../config/terms.ts';
 import type { PageSnapshot } from '../snapshot/index.ts';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import { codeVersion } from '../version.ts';
 
 /**
@@ -22,33 +22,39 @@ const JUDGING_CODE = ['check', 'match', 'snapshot', 'text'];
  * What a judgement depends on besides the page: the terms, the site registry, the articles and the
  * judging code. When any of them changes, every page is judged again.
  */
-export function judgementStamp(db: Db, terms: Terms, sites: readonly Site[]): string {
-  const articles = db.prepare('SELECT count(*) AS n, max(stored_at) AS latest FROM articles').get();
+export async function judgementStamp(sql: Sql, terms: Terms, sites: readonly Site[]): Promise<string> {
+  const articles = await sql.get<{ n: number; latest: string | null }>(
+    'SELECT count(*) AS n, max(stored_at) AS latest FROM articles',
+  );
   return createHash('sha256')
     .update(JSON.stringify([terms, sites, articles, codeVersion(JUDGING_CODE)]))
     .digest('hex');
 }
 
-export function cachedJudgement(db: Db, snapshot: PageSnapshot, stamp: string): PageResult | undefined {
-  const row = db
-    .prepare<[string], { body_hash: string; stamp: string; result: string }>(
-      'SELECT body_hash, stamp, result FROM scan_judgements WHERE url = ?',
-    )
-    .get(snapshot.url);
+export async function cachedJudgement(
+  sql: Sql,
+  snapshot: PageSnapshot,
+  stamp: string,
+): Promise<PageResult | undefined> {
+  const row = await sql.get<{ body_hash: string; stamp: string; result: string }>(
+    'SELECT body_hash, stamp, result FROM scan_judgements WHERE url = ?',
+    [snapshot.url],
+  );
   if (!row || row.body_hash !== snapshot.bodyHash || row.stamp !== stamp) return undefined;
   return { ...(JSON.parse(row.result) as PageResult), fetchedAt: snapshot.fetchedAt };
 }
 
-export function saveJudgement(
-  db: Db,
+export async function saveJudgement(
+  sql: Sql,
   snapshot: PageSnapshot,
   stamp: string,
   result: PageResult,
   at: Date,
-): void {
-  db.prepare(
+): Promise<void> {
+  await sql.run(
     `INSERT INTO scan_judgements (url, body_hash, stamp, result, judged_at) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (url) DO UPDATE SET body_hash = excluded.body_hash, stamp = excluded.stamp,
        result = excluded.result, judged_at = excluded.judged_at`,
-  ).run(snapshot.url, snapshot.bodyHash, stamp, JSON.stringify(result), at.toISOString());
+    [snapshot.url, snapshot.bodyHash, stamp, JSON.stringify(result), at.toISOString()],
+  );
 }

@@ -12,17 +12,20 @@ import {
   activeFindingPages,
   alertNewViolations,
   applyDeadlines,
+  assertScanLock,
   countOpenInScan,
   countOpenOnSites,
   type DeadlineOutcome,
   type Finding,
   finishScan,
   getScanOrThrow,
+  keepScanLock,
   type RecordOutcome,
   recordPageResults,
   releaseScanLock,
   type Scan,
   type ScanError,
+  type ScanLock,
   type ScannedPage,
   type SiteFailure,
   type SiteOutcome,
@@ -38,9 +41,7 @@ import {
   reachedIn,
   snapshotsOf,
 } from '../snapshot/index.ts';
-import type { Db } from '../store/db.ts';
 import type { Sql } from '../store/sql.ts';
-import { SqliteSql } from '../store/sqlite.ts';
 import { cachedJudgement, judgementStamp, saveJudgement } from './judgements.ts';
 import { pageLanguage } from './language.ts';
 import { isOutage, siteOutcomes } from './site-results.ts';
@@ -88,52 +89,61 @@ export interface ScanSummary {
 
 const BATCH = 200;
 
-export async function runScan(db: Db, config: ScanConfig, options: ScanOptions = {}): Promise<ScanSummary> {
+/**
+ * Run one scan under the store's scan lock, renewing its lease while it runs (see lock.ts). A scan
+ * whose lease another scan took over stops, records nothing more, and fails with a `locked` error.
+ */
+export async function runScan(sql: Sql, config: ScanConfig, options: ScanOptions = {}): Promise<ScanSummary> {
   const now = options.now ?? (() => new Date());
   const sites = selectSites(config.sites, options.siteIds);
-  const lock = acquireScanLock(db, { now: now() });
+  const lock = await acquireScanLock(sql, { now: now() });
+  const lost = new AbortController();
+  const heartbeat = keepScanLock(sql, lock, { now, onLost: () => lost.abort() });
+  const signal = options.signal ? AbortSignal.any([options.signal, lost.signal]) : lost.signal;
   try {
-    const scan = startScan(db, { sites: sites.map((site) => site.id), now: now() });
+    const scan = await startScan(sql, { sites: sites.map((site) => site.id), now: now() });
     try {
-      return await scanSites(db, config, options, scan, now);
+      return await scanSites(sql, config, { ...options, signal }, scan, now, lock);
     } catch (error) {
       // A scan that failed (its crawl refused because a `crawl` works on the same sites, say) is
       // closed with the reason, not left looking as if it were still running.
-      closeFailed(db, scan.id, error, now());
+      await closeFailed(sql, scan.id, error, now());
       throw error;
     }
   } finally {
-    releaseScanLock(db, lock);
+    await heartbeat.stop();
+    await releaseScanLock(sql, lock);
   }
 }
 
 async function scanSites(
-  db: Db,
+  sql: Sql,
   config: ScanConfig,
   options: ScanOptions,
   scan: Scan,
   now: () => Date,
+  lock: ScanLock,
 ): Promise<ScanSummary> {
   const log = logger().child({ scan: scan.id });
   log.info({ sites: scan.sites }, 'scan started');
-  // The crawl, snapshot and evidence stages take the engine-neutral store; the rest of the scan
-  // keeps its SQLite connection until it moves too (issue 11).
-  const sql = new SqliteSql(db, db.name);
   const crawled = await crawl(sql, config.sites, { ...options, siteIds: scan.sites, now });
 
-  const stamp = judgementStamp(db, config.terms, config.sites.sites);
+  const stamp = await judgementStamp(sql, config.terms, config.sites.sites);
   const outcomes: RecordOutcome[] = [];
   const counts = { judged: 0, reused: 0, revisited: 0 };
   const checked = new Map<string, number>();
   let batch: ScannedPage[] = [];
-  const record = (gone: string[] = []) => {
+  const record = async (gone: string[] = []) => {
     if (batch.length === 0 && gone.length === 0) return;
-    outcomes.push(recordPageResults(db, scan.id, batch, { sites: config.sites.sites, gone, now: now() }));
+    const pages = batch;
     batch = [];
+    outcomes.push(
+      await recordPageResults(sql, scan.id, pages, { sites: config.sites.sites, gone, now: now(), lock }),
+    );
   };
   const judge = async (snapshot: PageSnapshot, site: string) => {
     checked.set(site, (checked.get(site) ?? 0) + 1);
-    const cached = cachedJudgement(db, snapshot, stamp);
+    const cached = await cachedJudgement(sql, snapshot, stamp);
     let result: PageResult;
     if (cached) {
       result = cached;
@@ -144,12 +154,12 @@ async function scanSites(
         sites: config.sites.sites,
         now: now(),
       });
-      saveJudgement(db, snapshot, stamp, result, now());
+      await saveJudgement(sql, snapshot, stamp, result, now());
       counts.judged++;
     }
     const language = pageLanguage(snapshot);
     batch.push({ ...result, reprintHash: snapshot.bodyHash, ...(language ? { language } : {}) });
-    if (batch.length >= BATCH) record();
+    if (batch.length >= BATCH) await record();
   };
 
   // One snapshot at a time (snapshotsOf reads each body when it is reached, with no statement
@@ -187,10 +197,12 @@ async function scanSites(
       else if (snapshot) await judge(snapshot, page.site);
     }
   }
-  record(gone);
+  await record(gone);
+  // A scan that lost its lock stops here: the scan that took the store over goes on.
+  await assertScanLock(sql, lock);
   await captureEvidence(sql, { scanId: scan.id, now, signal: options.signal });
 
-  const deadlines = applyDeadlines(db, scan.id, { sites: scan.sites, now: now() });
+  const deadlines = await applyDeadlines(sql, scan.id, { sites: scan.sites, now: now() });
 
   const errors: ScanError[] = [...failures].flatMap(([site, list]) =>
     list.map((failure) => ({
@@ -202,7 +214,7 @@ async function scanSites(
   );
   if (!crawled.finished)
     errors.push({ url: '', message: 'the crawl stopped before the end; the next scan continues it' });
-  const recorded = getScanOrThrow(db, scan.id).counts.bySite ?? {};
+  const recorded = (await getScanOrThrow(sql, scan.id)).counts.bySite ?? {};
   const sites = siteOutcomes(scan.sites, {
     checked,
     failures,
@@ -210,11 +222,11 @@ async function scanSites(
     overBudget: overBudgetOf(crawled),
     violations: new Map(scan.sites.map((site) => [site, recorded[site]?.violations ?? 0])),
   });
-  const finished = finishScan(db, scan.id, { now: now(), errors, siteResults: sites });
+  const finished = await finishScan(sql, scan.id, { now: now(), errors, siteResults: sites });
   const newViolations = outcomes.flatMap((outcome) => outcome.new);
   const resolved = outcomes.flatMap((outcome) => outcome.resolved);
-  const openViolations = countOpenInScan(db, scan.id);
-  const openFindings = countOpenOnSites(db, scan.sites);
+  const openViolations = await countOpenInScan(sql, scan.id);
+  const openFindings = await countOpenOnSites(sql, scan.sites);
   const outage = isOutage(sites);
   const alerts = await alertNewViolations(config.alerts, finished, newViolations);
   log.info(
@@ -263,9 +275,9 @@ function overBudgetOf(crawled: CrawlSummary): Map<string, string> {
   return new Map(Object.entries(crawled.overBudget ?? {}));
 }
 
-function closeFailed(db: Db, scanId: number, error: unknown, at: Date): void {
+async function closeFailed(sql: Sql, scanId: number, error: unknown, at: Date): Promise<void> {
   try {
-    finishScan(db, scanId, {
+    await finishScan(sql, scanId, {
       now: at,
       errors: [{ message: `the scan failed: ${(error as Error).message ?? String(error)}` }],
     });
@@ -276,12 +288,12 @@ function closeFailed(db: Db, scanId: number, error: unknown, at: Date): void {
 
 /** Pages with an open finding that the crawl of this pass did not reach. */
 async function unreachedFindings(
-  sql: SqliteSql,
+  sql: Sql,
   passId: number,
   siteIds: string[],
 ): Promise<Array<{ url: string; site: string }>> {
   const unreached: Array<{ url: string; site: string }> = [];
-  for (const row of activeFindingPages(sql.db, siteIds)) {
+  for (const row of await activeFindingPages(sql, siteIds)) {
     if (!(await reachedIn(sql, passId, row.url))) unreached.push(row);
   }
   return unreached;

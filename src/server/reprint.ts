@@ -1,6 +1,6 @@
 import type { Finding } from '../findings/types.ts';
 import { parsePage } from '../match/page.ts';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import type { ReprintView } from './pages.ts';
 
 /** The most text of a stored page the finding page shows; the whole HTML is one link away. */
@@ -21,14 +21,13 @@ export interface StoredSnapshot {
 }
 
 /** The newest snapshot the crawler kept of a page, if any. */
-export function latestSnapshot(db: Db, pageUrl: string): StoredSnapshot | undefined {
-  return db
-    .prepare(
-      `SELECT s.url AS url, s.fetched_at AS fetchedAt, s.content_type AS contentType, b.body AS body
-       FROM crawl_snapshots s JOIN crawl_bodies b ON b.key = s.body_key
-       WHERE s.url = ? ORDER BY s.pass_id DESC LIMIT 1`,
-    )
-    .get(pageUrl) as StoredSnapshot | undefined;
+export function latestSnapshot(sql: Sql, pageUrl: string): Promise<StoredSnapshot | undefined> {
+  return sql.get<StoredSnapshot>(
+    `SELECT s.url AS url, s.fetched_at AS "fetchedAt", s.content_type AS "contentType", b.body AS body
+     FROM crawl_snapshots s JOIN crawl_bodies b ON b.key = s.body_key
+     WHERE s.url = ? ORDER BY s.pass_id DESC LIMIT 1`,
+    [pageUrl],
+  );
 }
 
 /**

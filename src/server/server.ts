@@ -25,7 +25,7 @@ import {
 } from '../findings/index.ts';
 import { logger } from '../log.ts';
 import { builtInNotices, type NoticeSet, type NoticeTemplate, renderNotice } from '../report/index.ts';
-import type { Db } from '../store/db.ts';
+import type { Sql } from '../store/sql.ts';
 import { REVIEW_CSS, REVIEW_SCRIPT } from './assets.ts';
 import { Guard, type Session, sameOrigin } from './auth.ts';
 import { type EvidenceSource, noEvidence } from './evidence.ts';
@@ -38,7 +38,8 @@ import { latestSnapshot, reprintView } from './reprint.ts';
 import { siteProblems } from './unreachable.ts';
 
 export interface ServeOptions {
-  db: Db;
+  /** The store (either engine); the server never closes it. */
+  sql: Sql;
   /** The folder `syndicate build` writes feeds into. */
   outDir: string;
   host?: string;
@@ -94,7 +95,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const feeds = new FeedFiles(options.outDir);
   const evidence = options.evidence ?? noEvidence;
   const notice = options.notice ?? builtInNotices();
-  const db = options.db;
+  const sql = options.sql;
   let port = options.port ?? 8080;
   const headersTimeout = options.headersTimeoutMs ?? SERVER_LIMITS.headersTimeoutMs;
   const requestTimeout = Math.max(options.requestTimeoutMs ?? SERVER_LIMITS.requestTimeoutMs, headersTimeout);
@@ -211,19 +212,26 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       }
       if (path === '/review') {
         const current = pageSession();
-        return reviewList(request, response, url, current, guard.whoOf(request));
+        return await reviewList(request, response, url, current, guard.whoOf(request));
       }
-      if (path === '/review/dashboard') return dashboard(request, response);
+      if (path === '/review/dashboard') return await dashboard(request, response);
       const findingMatch = /^\/review\/finding\/(\d{1,12})$/.exec(path);
       if (findingMatch) {
         const current = pageSession();
-        return reviewFinding(request, response, Number(findingMatch[1]), url, current, guard.whoOf(request));
+        return await reviewFinding(
+          request,
+          response,
+          Number(findingMatch[1]),
+          url,
+          current,
+          guard.whoOf(request),
+        );
       }
       const snapshotMatch = /^\/review\/finding\/(\d{1,12})\/snapshot$/.exec(path);
-      if (snapshotMatch) return storedHtml(request, response, Number(snapshotMatch[1]));
+      if (snapshotMatch) return await storedHtml(request, response, Number(snapshotMatch[1]));
       const evidenceMatch = /^\/review\/finding\/(\d{1,12})\/evidence\/([A-Za-z0-9._-]{1,100})$/.exec(path);
       if (evidenceMatch) {
-        const finding = findingOrThrow(Number(evidenceMatch[1]));
+        const finding = await findingOrThrow(Number(evidenceMatch[1]));
         const file = await evidence.file(finding, evidenceMatch[2]!);
         if (!file) throw new HttpError(404, 'no such evidence file');
         return send(request, response, 200, file.body, {
@@ -262,8 +270,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           .filter((id) => /^\d{1,12}$/.test(id))
           .map(Number);
         if (ids.length === 0) throw new HttpError(400, 'no finding selected: tick the ones to change');
-        for (const id of ids) findingOrThrow(id);
-        const outcome = setStatuses(db, ids, status, { who, note });
+        for (const id of ids) await findingOrThrow(id);
+        const outcome = await setStatuses(sql, ids, status, { who, note });
         const query = parseListQuery(url.searchParams);
         redirect(
           response,
@@ -273,16 +281,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         return;
       }
       const id = Number(action![1]);
-      findingOrThrow(id);
+      await findingOrThrow(id);
       if (action![2] === 'status') {
         const status = form.get('status');
         if (!isReviewStatus(status)) throw new HttpError(400, 'unknown status');
-        const before = getFinding(db, id)!.status;
-        setStatus(db, id, status, { who, note });
+        const before = (await getFinding(sql, id))!.status;
+        await setStatus(sql, id, status, { who, note });
         const done = before === status && !note?.trim() ? 'same' : 'status';
         redirect(response, `/review/finding/${id}${withParam(context, 'done', done)}`, headers);
       } else {
-        addNote(db, id, note ?? '', { who });
+        await addNote(sql, id, note ?? '', { who });
         redirect(response, `/review/finding/${id}${withParam(context, 'done', 'note')}`, headers);
       }
       return;
@@ -290,25 +298,32 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     throw new HttpError(405, 'method not allowed', { allow: 'GET, HEAD, POST' });
   }
 
-  function findingOrThrow(id: number): Finding {
-    const finding = getFinding(db, id);
+  async function findingOrThrow(id: number): Promise<Finding> {
+    const finding = await getFinding(sql, id);
     if (!finding) throw new HttpError(404, `no finding ${id}`);
     return finding;
   }
 
-  function reviewList(
+  async function reviewList(
     request: IncomingMessage,
     response: ServerResponse,
     url: URL,
     session: Session,
     who: string,
-  ): void {
+  ): Promise<void> {
     const query = parseListQuery(url.searchParams);
     const filter = filterOf(query);
-    const total = countFindings(db, filter);
+    const total = await countFindings(sql, filter);
     const pages = Math.max(1, Math.ceil(total / query.per));
     if (query.page > pages) query.page = pages;
-    const findings = listFindings(db, { ...filter, limit: query.per, offset: (query.page - 1) * query.per });
+    const findings = await listFindings(sql, {
+      ...filter,
+      limit: query.per,
+      offset: (query.page - 1) * query.per,
+    });
+    const counts = await countByStatus(sql, filter);
+    const facets = await findingFacets(sql);
+    const scans = await listScans(sql, 100);
     const done = /^bulk-(\d+)-(\d+)$/.exec(url.searchParams.get('done') ?? '');
     sendHtml(
       request,
@@ -318,9 +333,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         findings,
         total,
         query,
-        counts: countByStatus(db, filter),
-        facets: findingFacets(db),
-        scans: listScans(db, 100),
+        counts,
+        facets,
+        scans,
         csrf: guard.csrfOf(session),
         who,
         message: done
@@ -340,7 +355,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     session: Session,
     who: string,
   ): Promise<void> {
-    const stored = findingOrThrow(id);
+    const stored = await findingOrThrow(id);
     const site = options.sites?.find((candidate) => candidate.id === stored.site);
     const finding = site ? { ...stored, evidence: { ...stored.evidence, site: siteFactsOf(site) } } : stored;
     const licensed = site ? licensedOn(site, new Date().toISOString()) : false;
@@ -348,12 +363,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const at = /^\d{1,9}$/.test(url.searchParams.get('at') ?? '')
       ? Number(url.searchParams.get('at'))
       : undefined;
-    const neighbours = at === undefined ? {} : neighboursOf(query, at, id);
+    const neighbours = at === undefined ? {} : await neighboursOf(query, at, id);
     const text = renderNotice(notice, finding, {
       publisher: options.publisher,
       today: new Date().toISOString(),
     });
-    const snapshot = latestSnapshot(db, finding.pageUrl);
+    const snapshot = await latestSnapshot(sql, finding.pageUrl);
+    const audit = await auditLog(sql, id);
     const done = url.searchParams.get('done');
     sendHtml(
       request,
@@ -361,7 +377,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       200,
       findingPage({
         finding: { ...finding, licensed },
-        audit: auditLog(db, id),
+        audit,
         csrf: guard.csrfOf(session),
         who,
         message:
@@ -388,9 +404,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
    * finding has left the list (its status changed under an "open" filter), the one now at `at`
    * is the next.
    */
-  function neighboursOf(query: ListQuery, at: number, id: number): { previous?: string; next?: string } {
+  async function neighboursOf(
+    query: ListQuery,
+    at: number,
+    id: number,
+  ): Promise<{ previous?: string; next?: string }> {
     const filter = filterOf(query);
-    const window = listFindings(db, { ...filter, limit: 3, offset: Math.max(0, at - 1) });
+    const window = await listFindings(sql, { ...filter, limit: 3, offset: Math.max(0, at - 1) });
     const before = at > 0 ? window[0] : undefined;
     const here = window[at > 0 ? 1 : 0];
     const stillHere = here?.id === id;
@@ -405,10 +425,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   /** What finished scans saw never changes: their trend is read once. */
   const finishedTrend = new Map<number, ScanSiteTrend[]>();
-  function trendOf(scans: readonly Scan[]): ScanSiteTrend[] {
+  async function trendOf(scans: readonly Scan[]): Promise<ScanSiteTrend[]> {
     const missing = scans.filter((scan) => !finishedTrend.has(scan.id));
-    const fresh = scanTrend(
-      db,
+    const fresh = await scanTrend(
+      sql,
       missing.map((scan) => scan.id),
     );
     const rows: ScanSiteTrend[] = [...fresh];
@@ -424,27 +444,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     return rows;
   }
 
-  function dashboard(request: IncomingMessage, response: ServerResponse): void {
-    const scans = listScans(db, 60);
+  async function dashboard(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const scans = await listScans(sql, 60);
     const problems = new Map(scans.map((scan) => [scan.id, siteProblems(scan, options.sites)]));
-    sendHtml(
-      request,
-      response,
-      200,
-      dashboardPage({
-        scans,
-        trend: trendOf(scans),
-        problems,
-        totals: countByStatus(db, {}),
-        needsReview: countFindings(db, { verdict: 'uncertain', status: ['open', 'contacted'] }),
-      }),
-    );
+    const trend = await trendOf(scans);
+    const totals = await countByStatus(sql, {});
+    const needsReview = await countFindings(sql, { verdict: 'uncertain', status: ['open', 'contacted'] });
+    sendHtml(request, response, 200, dashboardPage({ scans, trend, problems, totals, needsReview }));
   }
 
   /** The stored HTML of the reprint as plain text: a browser shows it and runs nothing. */
-  function storedHtml(request: IncomingMessage, response: ServerResponse, id: number): void {
-    const finding = findingOrThrow(id);
-    const snapshot = latestSnapshot(db, finding.pageUrl);
+  async function storedHtml(request: IncomingMessage, response: ServerResponse, id: number): Promise<void> {
+    const finding = await findingOrThrow(id);
+    const snapshot = await latestSnapshot(sql, finding.pageUrl);
     if (!snapshot) throw new HttpError(404, 'no stored copy of this page');
     send(request, response, 200, snapshot.body, {
       'content-type': 'text/plain; charset=utf-8',

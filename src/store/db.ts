@@ -121,12 +121,12 @@ export function migrate(db: Db, file = ':memory:'): void {
 }
 
 /**
- * While the repositories move to `Sql` (issue 11): the SQLite connection, for code that still
- * takes better-sqlite3's `Db`. A PostgreSQL store has none, so such code refuses it by name.
+ * The better-sqlite3 connection beneath a SQLite store's `Sql`, for what needs SQLite itself
+ * (pragmas, a checkpoint, a test's look at the raw rows). A PostgreSQL store has none: refused by name.
  */
 export function legacyDb(sql: Sql): Db {
   if (sql instanceof SqliteSql) return sql.db;
-  throw new SyndicateError('store', 'this command does not work on a PostgreSQL store yet', {
+  throw new SyndicateError('store', 'this needs a SQLite store, not PostgreSQL', {
     file: sql.target,
   });
 }

@@ -1,5 +1,5 @@
 import { SyndicateError } from '../errors.ts';
-import type { PostgresSql } from './postgres.ts';
+import { type PostgresSql, postgresDialect } from './postgres.ts';
 
 /**
  * The PostgreSQL schema and its migrations. SQLite's migrations (./migrations) describe the same
@@ -323,6 +323,22 @@ ALTER TABLE crawl_frontier ADD COLUMN claimed_until BIGINT;
 ALTER TABLE crawl_locks ADD COLUMN expires_at BIGINT;
 CREATE UNIQUE INDEX crawl_passes_open ON crawl_passes (sites) WHERE finished_at IS NULL;
 `,
+  },
+  {
+    // As SQLite's 016-scan-lock-lease.ts: the scan lock held as a lease (findings/lock.ts). And what
+    // SQLite needs no migration for: TRUNCATE, which row triggers do not see, cannot empty the
+    // audit log either; and the review list's title order (Dialect.orderIgnoringCase) has an index.
+    version: 16,
+    name: 'scan-lock-lease',
+    sql: `
+      ALTER TABLE scan_lock ADD COLUMN token TEXT COLLATE "C";
+      ALTER TABLE scan_lock ADD COLUMN expires TEXT COLLATE "C";
+      CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_is_append_only();
+      CREATE INDEX findings_title_ascii ON findings ((${postgresDialect.orderIgnoringCase(
+        "COALESCE(NULLIF(page_title, ''), page_url)",
+      )}), id);
+      `,
   },
   {
     // As SQLite's 017-host-limits.ts: per-host politeness shared by every worker.

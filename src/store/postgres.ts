@@ -5,8 +5,14 @@ import type { Dialect, Param, Params, RunResult, Sql, TxOptions } from './sql.ts
 
 export const postgresDialect: Dialect = {
   jsonValues: (parameter) => `(SELECT jsonb_array_elements_text(CAST(${parameter} AS jsonb)))`,
+  jsonArrayItems: (column, alias) => `jsonb_array_elements(CAST(${column} AS jsonb)) AS ${alias} (value)`,
+  jsonItemField: (alias, field) => `${alias}.value ->> '${field}'`,
   equalsIgnoringCase: (column, parameter) => `lower(${column}) = lower(${parameter})`,
   likeIgnoringCase: (column, parameter) => `${column} ILIKE ${parameter} ESCAPE '\\'`,
+  // Only ASCII folded, as SQLite's NOCASE, and code point order whatever the database's locale.
+  orderIgnoringCase: (expression) =>
+    `translate(${expression}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') COLLATE "C"`,
+  forUpdate: ' FOR UPDATE',
   skipLocked: 'FOR UPDATE SKIP LOCKED',
   bigint: 'BIGINT',
   bytes: 'BYTEA',

@@ -57,10 +57,30 @@ export interface Dialect {
    * `x IN (…)`: `x IN ${dialect.jsonValues('?')}` with `JSON.stringify(list)` as the parameter.
    */
   jsonValues(parameter: string): string;
+  /**
+   * A FROM item with one row for each element of the JSON array held in `column` (a TEXT column),
+   * named `alias`; read a field of an element (an object) with `jsonItemField`.
+   */
+  jsonArrayItems(column: string, alias: string): string;
+  /** The text of `field` of the JSON object that `jsonArrayItems` named `alias`. */
+  jsonItemField(alias: string, field: string): string;
   /** `column` compared with `parameter` ignoring ASCII case. */
   equalsIgnoringCase(column: string, parameter: string): string;
   /** `column LIKE parameter ESCAPE '\'`, ignoring ASCII case in both engines. */
   likeIgnoringCase(column: string, parameter: string): string;
+  /**
+   * `expression` as an ORDER BY key that ignores ASCII case and otherwise compares code points,
+   * as SQLite's NOCASE does, whatever the PostgreSQL database's collation.
+   */
+  orderIgnoringCase(expression: string): string;
+  /**
+   * The end of a SELECT inside a transaction whose rows the transaction goes on to change: on
+   * PostgreSQL `FOR UPDATE`, so that a writer beside it (another process recording the same
+   * finding, a reviewer) waits for the commit and then reads what was committed, instead of both
+   * reading the old row and the second write undoing the first. Empty on SQLite, whose writing
+   * transactions already run one at a time (`BEGIN IMMEDIATE`).
+   */
+  readonly forUpdate: string;
   /**
    * Appended to the `SELECT … LIMIT n` subquery of an `UPDATE … WHERE id IN (…)` that claims rows
    * of a work queue: on PostgreSQL `FOR UPDATE SKIP LOCKED`, so processes claiming at once each

@@ -4,9 +4,13 @@ import type { Dialect, Param, Params, RunResult, Sql, TxOptions } from './sql.ts
 
 export const sqliteDialect: Dialect = {
   jsonValues: (parameter) => `(SELECT value FROM json_each(${parameter}))`,
+  jsonArrayItems: (column, alias) => `json_each(${column}) AS ${alias}`,
+  jsonItemField: (alias, field) => `json_extract(${alias}.value, '$.${field}')`,
   equalsIgnoringCase: (column, parameter) => `${column} = ${parameter} COLLATE NOCASE`,
   // SQLite's LIKE already ignores ASCII case.
   likeIgnoringCase: (column, parameter) => `${column} LIKE ${parameter} ESCAPE '\\'`,
+  orderIgnoringCase: (expression) => `${expression} COLLATE NOCASE`,
+  forUpdate: '',
   skipLocked: '',
   bigint: 'INTEGER',
   bytes: 'BLOB',

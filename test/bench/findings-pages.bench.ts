@@ -9,31 +9,34 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { countFindings, listFindings } from '../../src/findings/index.ts';
 import { startServer } from '../../src/server/index.ts';
-import { openStore } from '../../src/store/db.ts';
+import { legacyDb, openSql } from '../../src/store/db.ts';
 import { manySites, seedMany } from '../server/_seed.ts';
-import { peakRssMiB, percentile, printTable, time, timeAsync } from './_measure.ts';
+import { peakRssMiB, percentile, printTable, timeAsync } from './_measure.ts';
 
 // Pages, of which about 7% never violate: 5,200 pages give a little over 5,000 findings.
 const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 5200);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const dir = mkdtempSync(join(tmpdir(), 'syndicate-bench-'));
 try {
-  const db = openStore(join(dir, 'store.sqlite'));
-  const seeded = time(() => seedMany(db, FINDINGS));
-  const total = countFindings(db);
-  const server = await startServer({ db, outDir: join(dir, 'public'), port: 0, sites: manySites });
+  const db = await openSql(join(dir, 'store.sqlite'));
+  const seeded = await timeAsync(() => seedMany(db, FINDINGS));
+  const total = await countFindings(db);
+  const server = await startServer({ sql: db, outDir: join(dir, 'public'), port: 0, sites: manySites });
 
   const median = (samples: number[]) =>
     percentile(
       [...samples].sort((a, b) => a - b),
       50,
     );
-  const repeat = (run: () => unknown) => median(Array.from({ length: RUNS }, () => time(run).ms));
-  const bare = db.prepare('SELECT * FROM findings ORDER BY id LIMIT 50');
-  const bareMs = repeat(() => bare.all());
-  const loadAllMs = repeat(() => listFindings(db, {}));
+  const repeat = async (run: () => Promise<unknown>) => {
+    const samples: number[] = [];
+    for (let index = 0; index < RUNS; index++) samples.push((await timeAsync(run)).ms);
+    return median(samples);
+  };
+  const bareMs = await repeat(() => db.all('SELECT * FROM findings ORDER BY id LIMIT 50'));
+  const loadAllMs = await repeat(() => listFindings(db, {}));
 
-  const active = countFindings(db, { status: ['open', 'contacted'] });
+  const active = await countFindings(db, { status: ['open', 'contacted'] });
   const lastPage = Math.ceil(active / 50);
   const pages: Array<[string, string]> = [
     ['first page', '/review'],
@@ -45,7 +48,7 @@ try {
     ['last page, 200 a page', `/review?status=all&per=200&page=${Math.ceil(total / 200)}`],
     [
       'a finding (in a list)',
-      `/review/finding/${listFindings(db, { limit: 1, offset: 2500 })[0]!.id}?at=2500`,
+      `/review/finding/${(await listFindings(db, { limit: 1, offset: 2500 }))[0]!.id}?at=2500`,
     ],
     ['dashboard', '/review/dashboard'],
   ];
@@ -89,7 +92,7 @@ try {
     });
   }
   printTable(rows);
-  const plan = db
+  const plan = legacyDb(db)
     .prepare(
       "EXPLAIN QUERY PLAN SELECT f.id FROM findings f WHERE f.status IN ('open', 'contacted') ORDER BY f.last_seen DESC, f.id DESC LIMIT 50 OFFSET 4000",
     )
@@ -99,7 +102,7 @@ try {
     `findings ${total} (seeded in ${(seeded.ms / 1000).toFixed(1)} s over 3 scans); ${RUNS} runs each; peak RSS ${peakRssMiB().toFixed(0)} MiB`,
   );
   await server.close();
-  db.close();
+  await db.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

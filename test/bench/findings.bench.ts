@@ -1,5 +1,6 @@
 /**
- * Recording scans and rendering reports at the size of a busy publisher: 10,000 violating reprints.
+ * Recording scans and rendering reports at the size of a busy publisher: 10,000 violating reprints,
+ * on SQLite and (with BENCH_POSTGRES) on PostgreSQL.
  * Baselines measured in the same run: a bare INSERT of the same JSON into a plain table (what
  * recording costs without the lifecycle), and JSON.stringify of the report model (what rendering
  * costs without the formats).
@@ -15,37 +16,39 @@ import {
   renderHtml,
   renderMarkdown,
 } from '../../src/report/index.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
+import type { Sql } from '../../src/store/sql.ts';
 import { page, sites } from '../findings/_pages.ts';
 import { heapUsedMiB, peakRssMiB, printTable, time, timeAsync } from './_measure.ts';
 
 const PAGES = Number(process.env.BENCH_PAGES ?? 10_000);
-const dir = mkdtempSync(join(tmpdir(), 'syndicate-bench-'));
-try {
-  const db = openStore(join(dir, 'store.sqlite'));
+/** A PostgreSQL server to measure too (`postgres://…`, an empty database); SQLite alone without it. */
+const POSTGRES = process.env.BENCH_POSTGRES;
+
+async function measure(sql: Sql): Promise<void> {
   const pages = Array.from({ length: PAGES }, (_, index) =>
     page(`https://peaceblog.example/2026/${index}`, 'violation', { hash: `h${index}` }),
   );
 
-  db.exec('CREATE TABLE baseline (url TEXT PRIMARY KEY, body TEXT)');
-  const insert = db.prepare('INSERT INTO baseline VALUES (?, ?)');
-  const baseline = time(() =>
-    db.transaction(() => {
-      for (const p of pages) insert.run(p.url, JSON.stringify(p));
-    })(),
+  await sql.exec('CREATE TABLE bench_baseline (url TEXT PRIMARY KEY, body TEXT)');
+  const baseline = await timeAsync(() =>
+    sql.batch(
+      'INSERT INTO bench_baseline VALUES (?, ?)',
+      pages.map((p) => [p.url, JSON.stringify(p)]),
+    ),
   );
 
-  const first = startScan(db, { sites: ['peace-blog'] });
-  const scan1 = time(() => recordPageResults(db, first.id, pages, { sites }));
-  finishScan(db, first.id);
+  const first = await startScan(sql, { sites: ['peace-blog'] });
+  const scan1 = await timeAsync(() => recordPageResults(sql, first.id, pages, { sites }));
+  await finishScan(sql, first.id);
   for (const finding of scan1.value.new.slice(0, PAGES / 10))
-    setStatus(db, finding.id, 'dismissed', { who: 'bench' });
-  const second = startScan(db, { sites: ['peace-blog'] });
-  const scan2 = time(() => recordPageResults(db, second.id, pages, { sites }));
-  finishScan(db, second.id);
+    await setStatus(sql, finding.id, 'dismissed', { who: 'bench' });
+  const second = await startScan(sql, { sites: ['peace-blog'] });
+  const scan2 = await timeAsync(() => recordPageResults(sql, second.id, pages, { sites }));
+  await finishScan(sql, second.id);
 
   const built = await timeAsync(() =>
-    buildReport(db, { sites, notice: { file: 'built-in', text: DEFAULT_NOTICE } }),
+    buildReport(sql, { sites, notice: { file: 'built-in', text: DEFAULT_NOTICE } }),
   );
   const json = time(() => JSON.stringify(built.value));
   const html = time(() => renderHtml(built.value));
@@ -58,6 +61,7 @@ try {
     'x baseline': ms / base,
     'output MiB': bytes === undefined ? '' : (bytes / 1024 / 1024).toFixed(1),
   });
+  console.log(`\n### ${sql.engine}`);
   printTable([
     row('baseline: bare INSERT', baseline.ms, baseline.ms),
     row('record scan 1 (all new)', scan1.ms, baseline.ms),
@@ -68,10 +72,24 @@ try {
     row('render CSV', csv.ms, json.ms, csv.value.length),
     row('render Markdown', md.ms, json.ms, md.value.length),
   ]);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'syndicate-bench-'));
+try {
+  const sqlite = await openSql(join(dir, 'store.sqlite'));
+  await measure(sqlite);
+  await sqlite.close();
+  if (POSTGRES) {
+    const postgres = await openSql(POSTGRES);
+    try {
+      await measure(postgres);
+    } finally {
+      await postgres.close();
+    }
+  } else console.log('\n(set BENCH_POSTGRES=postgres://… to an empty database to measure PostgreSQL too)');
   console.log(
     `\npages ${PAGES}; heap after ${heapUsedMiB().toFixed(0)} MiB; peak RSS ${peakRssMiB().toFixed(0)} MiB`,
   );
-  db.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

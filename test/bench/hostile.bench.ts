@@ -118,9 +118,9 @@ async function scanCase(
   crawler: Record<string, unknown> = {},
 ): Promise<{ ms: number; outcome: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'syndicate-hostile-bench-'));
-  const db = openStore(join(dir, 'store.sqlite'));
+  const sql = await openSql(join(dir, 'store.sqlite'));
   try {
-    await importSources(sqlOf(db), [join(repo, 'test', 'fixtures', 'articles.jsonl')]);
+    await importSources(sql, [join(repo, 'test', 'fixtures', 'articles.jsonl')]);
     const rules = join(repo, 'rules');
     const config = {
       sites: sitesConfig(port, names, crawler),
@@ -128,13 +128,12 @@ async function scanCase(
       alerts: loadAlerts(rules),
     };
     const begun = performance.now();
-    const summary = await runScan(db, config);
+    const summary = await runScan(sql, config);
     const ms = performance.now() - begun;
-    const perSite = db
-      .prepare(
-        'SELECT site_id AS site, COUNT(*) AS n FROM crawl_snapshots WHERE pass_id = ? GROUP BY site_id',
-      )
-      .all(summary.crawl.passId) as Array<{ site: string; n: number }>;
+    const perSite = await sql.all<{ site: string; n: number }>(
+      'SELECT site_id AS site, COUNT(*) AS n FROM crawl_snapshots WHERE pass_id = ? GROUP BY site_id',
+      [summary.crawl.passId],
+    );
     const goodWhole = names
       .filter((name) => name.startsWith('good'))
       .filter((name) => perSite.find((row) => row.site === name)?.n === GOOD_PAGES).length;
@@ -145,7 +144,7 @@ async function scanCase(
       outcome: `${summary.judged} judged${goodCount ? `, good sites whole ${goodWhole}/${goodCount}` : ''}${over.length ? `, over budget ${over.join(' ')}` : ''}`,
     };
   } finally {
-    db.close();
+    await sql.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

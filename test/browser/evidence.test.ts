@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evidenceDirOf, listEvidence } from '../../src/evidence/index.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { type RunningServer, startServer, storedEvidence } from '../../src/server/index.ts';
-import { type Db, openStore } from '../../src/store/db.ts';
-import { SqliteSql } from '../../src/store/sqlite.ts';
+import { openSql } from '../../src/store/db.ts';
+import type { Sql } from '../../src/store/sql.ts';
 import { runCli } from '../helpers/cli.ts';
 import {
   articles,
@@ -37,7 +37,7 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 describe.skipIf(!available)(title, () => {
   let site: Republisher;
   let dir: string;
-  let db: Db;
+  let sql: Sql;
   let server: RunningServer;
   let findingId: number;
 
@@ -55,26 +55,25 @@ describe.skipIf(!available)(title, () => {
     const rules = writeRules(dir, [site]);
     const scan = await runCli(['--store', store, '--rules', rules, 'scan']);
     expect(scan.code, scan.stderr).toBe(1);
-    db = openStore(store);
-    findingId = (db.prepare("SELECT id FROM findings WHERE verdict = 'violation'").get() as { id: number })
-      .id;
+    sql = await openSql(store);
+    findingId = (await sql.get<{ id: number }>("SELECT id FROM findings WHERE verdict = 'violation'"))!.id;
     server = await startServer({
-      db,
+      sql,
       outDir: dir,
       port: 0,
-      evidence: storedEvidence(new SqliteSql(db, store)),
+      evidence: storedEvidence(sql),
     });
   }, 120_000);
 
   afterAll(async () => {
     await server?.close();
-    db?.close();
+    await sql?.close();
     await site?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('shows the screenshot and serves every file as captured', async () => {
-    const [capture] = await listEvidence(new SqliteSql(db, db.name), findingId);
+    const [capture] = await listEvidence(sql, findingId);
     expect(capture!.files.map((file) => file.role)).toEqual(['screenshot', 'warc', 'manifest']);
     const page = await raw(`${server.url}/review/finding/${findingId}`);
     const $ = load(page.text);
@@ -133,13 +132,9 @@ describe.skipIf(!available)(title, () => {
   });
 
   it('refuses a file changed on disk since it was captured', async () => {
-    const [capture] = await listEvidence(new SqliteSql(db, db.name), findingId);
+    const [capture] = await listEvidence(sql, findingId);
     const warc = capture!.files.find((file) => file.role === 'warc')!;
-    const path = join(
-      evidenceDirOf(new SqliteSql(db, db.name)),
-      warc.sha256.slice(0, 2),
-      `${warc.sha256}.warc.gz`,
-    );
+    const path = join(evidenceDirOf(sql), warc.sha256.slice(0, 2), `${warc.sha256}.warc.gz`);
     writeFileSync(path, 'forged');
     const answer = await raw(`${server.url}/review/finding/${findingId}/evidence/${warc.sha256}`);
     expect(answer.status).toBe(500);

@@ -8,9 +8,10 @@ import { writeFileAtomic } from '../../src/files/atomic.ts';
 import { auditLog, countFindings, getFinding, listFindings, setStatus } from '../../src/findings/index.ts';
 import { buildReport, DEFAULT_NOTICE, renderHtml } from '../../src/report/index.ts';
 import { type RunningServer, startServer } from '../../src/server/index.ts';
-import { type Db, openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
+import type { Sql } from '../../src/store/sql.ts';
 import { sites } from '../findings/_pages.ts';
-import { HOSTILE_TITLE, seededStore, urls } from '../report/_store.ts';
+import { HOSTILE_TITLE, seed, urls } from '../report/_store.ts';
 import { manyPage, manySites, PASSAGE, seedMany, storeSnapshot } from '../server/_seed.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -45,8 +46,8 @@ const HOSTILE_PAGE = `<html><head><title>x</title><script>window.__pwned=1;alert
 
 describe.skipIf(!available)(title, () => {
   let browser: Browser;
-  let db: Db;
-  let many: Db;
+  let db: Sql;
+  let many: Sql;
   let server: RunningServer;
   let manyServer: RunningServer;
   let dir: string;
@@ -59,19 +60,21 @@ describe.skipIf(!available)(title, () => {
     });
     // Not tempDir(): that one is emptied after each test, and these tests share their stores.
     dir = mkdtempSync(join(tmpdir(), 'syndicate-browser-'));
-    db = seededStore(dir).db;
-    server = await startServer({ db, outDir: join(dir, 'public'), port: 0, sites });
-    many = openStore(join(dir, 'many.sqlite'));
-    seedMany(many, 240);
+    // Kept open across the tests of this file (seededStore's store closes after each test).
+    db = await openSql(join(dir, 'store.sqlite'));
+    await seed(db);
+    server = await startServer({ sql: db, outDir: join(dir, 'public'), port: 0, sites });
+    many = await openSql(join(dir, 'many.sqlite'));
+    await seedMany(many, 240);
     await storeSnapshot(many, 'peace-blog', manyPage(0).url, HOSTILE_PAGE);
-    manyServer = await startServer({ db: many, outDir: join(dir, 'public'), port: 0, sites: manySites });
+    manyServer = await startServer({ sql: many, outDir: join(dir, 'public'), port: 0, sites: manySites });
   }, 60_000);
 
   afterAll(async () => {
     await server?.close();
     await manyServer?.close();
-    db?.close();
-    many?.close();
+    await db?.close();
+    await many?.close();
     await browser?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -129,9 +132,9 @@ describe.skipIf(!available)(title, () => {
     expect(await page.locator('#status').textContent()).toBe('licensed');
     expect(await page.locator('table.audit').textContent()).toContain('licence L-42 renewed');
     const id = Number(/finding\/(\d+)/.exec(page.url())![1]);
-    expect(getFinding(db, id)!.status).toBe('licensed');
+    expect((await getFinding(db, id))!.status).toBe('licensed');
 
-    const hostile = listFindings(db, {}).find((finding) => finding.pageUrl === urls.hostile)!;
+    const hostile = (await listFindings(db, {})).find((finding) => finding.pageUrl === urls.hostile)!;
     await page.goto(`${server.url}/review/finding/${hostile.id}`);
     expect(await page.locator('h1').textContent()).toContain(HOSTILE_TITLE);
     await page.goto(`${server.url}/review?status=all`);
@@ -144,12 +147,12 @@ describe.skipIf(!available)(title, () => {
   it('pages, searches and sorts through hundreds of findings', async () => {
     const { context, page, events } = await newPage();
     await page.goto(`${manyServer.url}/review`);
-    const active = countFindings(many, { status: ['open', 'contacted'] });
+    const active = await countFindings(many, { status: ['open', 'contacted'] });
     expect(await page.locator('p.count').textContent()).toBe(`${active} findings; 1–50 shown`);
     await page.click('nav.pager a[rel=next]');
     await page.waitForURL(/page=2/);
     expect(await rowIds(page)).toEqual(
-      listFindings(many, { status: ['open', 'contacted'], limit: 50, offset: 50 }).map((f) => f.id),
+      (await listFindings(many, { status: ['open', 'contacted'], limit: 50, offset: 50 })).map((f) => f.id),
     );
     const lastNumber = Math.ceil(active / 50);
     await page.click(`nav.pager a:text-is("${lastNumber}")`);
@@ -182,8 +185,8 @@ describe.skipIf(!available)(title, () => {
     await page.click('form.filters button[type=submit]');
     await page.waitForURL(/status=dismissed/);
     const dismissed = await rowIds(page);
-    expect(dismissed.length).toBe(countFindings(many, { status: 'dismissed', site: 'river-daily' }));
-    expect(dismissed.every((id) => getFinding(many, id)!.status === 'dismissed')).toBe(true);
+    expect(dismissed.length).toBe(await countFindings(many, { status: 'dismissed', site: 'river-daily' }));
+    for (const id of dismissed) expect((await getFinding(many, id))!.status).toBe('dismissed');
     expect(events).toEqual([]);
     await context.close();
   });
@@ -203,8 +206,8 @@ describe.skipIf(!available)(title, () => {
     expect(await page.locator('.message').textContent()).toBe('3 findings changed.');
     expect(page.url()).toMatch(/site=market-news&status=open&per=25/);
     for (const id of chosen) {
-      expect(getFinding(many, id)!.status).toBe('contacted');
-      expect(auditLog(many, id).at(-1)!.note).toBe('one letter to the market desk');
+      expect((await getFinding(many, id))!.status).toBe('contacted');
+      expect((await auditLog(many, id)).at(-1)!.note).toBe('one letter to the market desk');
     }
     // They left the "open" list; select-all on the page then picks every remaining row.
     expect(await rowIds(page)).not.toContain(chosen[0]);
@@ -236,7 +239,7 @@ describe.skipIf(!available)(title, () => {
     await page.keyboard.press('Escape');
     await page.keyboard.press('4');
     await page.waitForURL(/done=status/);
-    expect(getFinding(many, list[1]!)!.status).toBe('dismissed');
+    expect((await getFinding(many, list[1]!))!.status).toBe('dismissed');
     expect(await page.locator('#status').textContent()).toBe('dismissed');
     // The name is remembered: the next finding can be set with one key.
     await page.keyboard.press('j');
@@ -244,7 +247,7 @@ describe.skipIf(!available)(title, () => {
     expect(await page.inputValue('form.status-form input[name=who]')).toBe('maria');
     await page.keyboard.press('2');
     await page.waitForURL(/done=status/);
-    expect(getFinding(many, list[2]!)!.status).toBe('contacted');
+    expect((await getFinding(many, list[2]!))!.status).toBe('contacted');
     await page.keyboard.press('k');
     await page.waitForURL(new RegExp(`/review/finding/${list[0]}\\?`));
     await page.keyboard.press('u');
@@ -256,7 +259,7 @@ describe.skipIf(!available)(title, () => {
   it('copies the notice and offers it to the mail program', async () => {
     const { context, page, events } = await newPage();
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: manyServer.url });
-    const finding = listFindings(many, { site: 'river-daily', limit: 1 })[0]!;
+    const finding = (await listFindings(many, { site: 'river-daily', limit: 1 }))[0]!;
     await page.goto(`${manyServer.url}/review/finding/${finding.id}`);
     const letter = (await page.locator('pre#notice-text').textContent())!;
     expect(letter).toContain('Dear editors of River Daily');
@@ -278,7 +281,7 @@ describe.skipIf(!available)(title, () => {
     const { context, page, events } = await newPage();
     const requests: string[] = [];
     page.on('request', (request) => requests.push(request.url()));
-    const id = listFindings(many, { search: manyPage(0).url })[0]!.id;
+    const id = (await listFindings(many, { search: manyPage(0).url }))[0]!.id;
     await page.goto(`${manyServer.url}/review/finding/${id}`);
     expect(await page.locator('.reprint-text mark').textContent()).toBe(PASSAGE);
     expect(await page.locator('.reprint-text mark').isVisible()).toBe(true);
@@ -313,8 +316,8 @@ describe.skipIf(!available)(title, () => {
   for (const width of [390, 1400]) {
     it(`fits ${width} px without horizontal scrolling, titles whole words and dates on one line`, async () => {
       const { context, page, events } = await newPage({ width });
-      const hostileId = listFindings(many, { search: manyPage(0).url })[0]!.id;
-      setStatus(many, hostileId, 'open', { who: 'test' });
+      const hostileId = (await listFindings(many, { search: manyPage(0).url }))[0]!.id;
+      await setStatus(many, hostileId, 'open', { who: 'test' });
       const pages = [
         '/review',
         '/review?status=all&per=200',
@@ -347,7 +350,7 @@ describe.skipIf(!available)(title, () => {
   it('refuses a form posted from another site', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    const [finding] = listFindings(db, { site: 'peace-blog', status: ['open', 'contacted'] });
+    const [finding] = await listFindings(db, { site: 'peace-blog', status: ['open', 'contacted'] });
     await page.goto(`${server.url}/review/finding/${finding!.id}`);
     const attacker = `<form id="f" method="post" action="${server.url}/review/finding/${finding!.id}/status">
       <input name="who" value="mallory"><input name="status" value="dismissed"><input name="csrf" value="x"></form>`;
@@ -358,7 +361,7 @@ describe.skipIf(!available)(title, () => {
       other.locator('#f').evaluate((form) => (form as unknown as { submit(): void }).submit()),
     ]);
     expect(response?.status()).toBe(403);
-    expect(getFinding(db, finding!.id)!.status).not.toBe('dismissed');
+    expect((await getFinding(db, finding!.id))!.status).not.toBe('dismissed');
     await context.close();
   });
 });

@@ -15,8 +15,7 @@ import { listFindings, setStatus } from '../../src/findings/index.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { loadNotices } from '../../src/report/index.ts';
 import { startServer, storedEvidence } from '../../src/server/index.ts';
-import { openStore } from '../../src/store/db.ts';
-import { SqliteSql } from '../../src/store/sqlite.ts';
+import { openSql } from '../../src/store/db.ts';
 
 const repository = resolve(import.meta.dirname, '../..');
 const out = join(repository, 'examples', 'screenshots');
@@ -39,21 +38,21 @@ try {
     if (code !== 0) throw new Error(`the demo exited with ${code}`);
   }
   const rules = join(scratch, 'data', 'demo', 'rules');
-  const db = openStore(join(scratch, 'data', 'syndicate.sqlite'));
-  const [first, second] = listFindings(db, { status: 'open', sort: 'site', direction: 'asc' });
+  const db = await openSql(join(scratch, 'data', 'syndicate.sqlite'));
+  const [first, second] = await listFindings(db, { status: 'open', sort: 'site', direction: 'asc' });
   if (first) {
-    setStatus(db, first.id, 'contacted', { who: 'Maria', note: 'Sent the notice to the editors.' });
+    await setStatus(db, first.id, 'contacted', { who: 'Maria', note: 'Sent the notice to the editors.' });
   }
   if (second)
-    setStatus(db, second.id, 'dismissed', { who: 'Maria', note: 'A quotation in a review: fair use.' });
+    await setStatus(db, second.id, 'dismissed', { who: 'Maria', note: 'A quotation in a review: fair use.' });
   const server = await startServer({
-    db,
+    sql: db,
     outDir: join(scratch, 'public'),
     port: 0,
     sites: loadSites(rules).sites,
     notice: loadNotices(rules),
     publisher: loadTerms(rules).publisher.name,
-    evidence: storedEvidence(new SqliteSql(db, db.name)),
+    evidence: storedEvidence(db),
   });
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -76,7 +75,7 @@ try {
       process.stdout.write(`wrote examples/screenshots/${name}\n`);
       await context.close();
     };
-    const finding = first ?? listFindings(db, { limit: 1 })[0];
+    const finding = first ?? (await listFindings(db, { limit: 1 }))[0];
     await shoot('review-list.png', '/review?status=all', { width: 1280, height: 800 }, async (page) => {
       await page.keyboard.press('j');
       await page.keyboard.press('j');
@@ -113,7 +112,7 @@ try {
   } finally {
     await browser.close();
     await server.close();
-    db.close();
+    await db.close();
   }
 } finally {
   process.chdir(repository);

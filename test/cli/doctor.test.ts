@@ -2,8 +2,10 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { setLogLevel } from '../../src/log.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql, openStore } from '../../src/store/db.ts';
+import { migrations } from '../../src/store/migrations/index.ts';
 import { runCli } from '../helpers/cli.ts';
+import { freshSchema } from '../helpers/postgres.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 setLogLevel('silent');
@@ -91,5 +93,39 @@ describe('syndicate doctor', () => {
     expect(check.stderr.trim()).toMatch(
       /^syndicate: \S+terms\.yaml:3: publisher\.home: .* \(and 2 more problems: syndicate doctor lists them\)$/,
     );
+  });
+});
+
+describe('syndicate doctor on a PostgreSQL store', () => {
+  it('names the engine, its server and the schema version, and never the password', async () => {
+    const { args } = project();
+    const database = await freshSchema();
+    try {
+      const made = await openSql(database.url);
+      await made.close();
+      const withStore = (store: string) => args.map((arg) => (arg.endsWith('store.sqlite') ? store : arg));
+      const result = await runCli(['doctor', '--no-browser', '--no-dns', ...withStore(database.url)]);
+      const line = result.stdout.split('\n').find((text) => text.includes('a PostgreSQL store'));
+      expect(line, result.stdout).toMatch(
+        new RegExp(
+          `^OK {4}postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:\\d+/\\S+: a PostgreSQL store \\(server \\d+\\.\\d+\\), schema ${migrations.at(-1)!.version}, 0 article\\(s\\)$`,
+        ),
+      );
+      expect(result.stdout).not.toContain('syndicate-tests');
+      // A database with no store in it is a failure, named as safely.
+      const empty = await freshSchema();
+      try {
+        const missing = await runCli(['doctor', '--no-browser', '--no-dns', ...withStore(empty.url)]);
+        expect(missing.code).toBe(2);
+        expect(missing.stdout).toMatch(
+          /^FAIL {2}postgres:\/\/postgres:\*\*\*@\S+: no store in this database/m,
+        );
+        expect(missing.stdout).not.toContain('syndicate-tests');
+      } finally {
+        await empty.drop();
+      }
+    } finally {
+      await database.drop();
+    }
   });
 });

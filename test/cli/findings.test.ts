@@ -1,23 +1,27 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { auditLog } from '../../src/findings/index.ts';
 import { setLogLevel } from '../../src/log.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
+import { describeEngines, type EngineUnderTest } from '../helpers/engines.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { parseCsv } from '../report/_csv.ts';
 import { seededStore, urls } from '../report/_store.ts';
 
 setLogLevel('silent');
 
-function store() {
-  const seeded = seededStore(tempDir());
-  seeded.db.close();
-  return seeded.file;
+/** The report fixtures' store, as a `--store` value of the engine under test. */
+async function seeded(engine: EngineUnderTest): Promise<string> {
+  const { db, file } = await seededStore(tempDir(), await engine.target());
+  await db.close();
+  return file;
 }
 
-describe('syndicate findings', () => {
+describeEngines('syndicate findings', (engine) => {
+  const store = () => seeded(engine);
+
   it('lists findings with filters, as JSON, CSV and text', async () => {
-    const file = store();
+    const file = await store();
     const json = await runCli(['--store', file, 'findings', '--format', 'json']);
     expect(json.code, json.stderr).toBe(0);
     const all = JSON.parse(json.stdout) as Array<{
@@ -74,7 +78,7 @@ describe('syndicate findings', () => {
   });
 
   it('sets a deadline with the status, in one transaction: a bad day changes nothing', async () => {
-    const file = store();
+    const file = await store();
     const open = JSON.parse(
       (await runCli(['--store', file, 'findings', '--status', 'open', '--format', 'json'])).stdout,
     ) as Array<{ id: number; status: string; deadline: string | null }>;
@@ -95,9 +99,9 @@ describe('syndicate findings', () => {
     const bad = await runCli(args('2026-02-30'));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('2026-02-30');
-    let db = openStore(file);
-    const before = auditLog(db, target.id).length;
-    db.close();
+    let db = await openSql(file);
+    const before = (await auditLog(db, target.id)).length;
+    await db.close();
     const after = JSON.parse(
       (await runCli(['--store', file, 'findings', '--format', 'json'])).stdout,
     ) as typeof open;
@@ -109,29 +113,29 @@ describe('syndicate findings', () => {
     const good = await runCli(args('2027-01-15'));
     expect(good.code, good.stderr).toBe(0);
     expect(good.stdout).toBe(`finding ${target.id}: contacted, deadline 2027-01-15\n`);
-    db = openStore(file);
+    db = await openSql(file);
     try {
-      const log = auditLog(db, target.id);
+      const log = await auditLog(db, target.id);
       expect(log.slice(before).map((entry) => [entry.toStatus, entry.note])).toEqual([
         ['contacted', null],
         ['contacted', 'deadline set: 2027-01-15'],
       ]);
     } finally {
-      db.close();
+      await db.close();
     }
     const listed = await runCli(['--store', file, 'findings', '--deadline', '2027-01-15']);
     expect(listed.code).toBe(2);
   });
 
   it('changes statuses with one audit entry each, and changes none when an id is wrong', async () => {
-    const file = store();
+    const file = await store();
     const all = JSON.parse(
       (await runCli(['--store', file, 'findings', '--format', 'json'])).stdout,
     ) as Array<{ id: number; status: string }>;
     const [first, second] = all;
-    let db = openStore(file);
-    const before = auditLog(db, first!.id).length;
-    db.close();
+    let db = await openSql(file);
+    const before = (await auditLog(db, first!.id)).length;
+    await db.close();
     const wrong = await runCli([
       '--store',
       file,
@@ -146,12 +150,12 @@ describe('syndicate findings', () => {
     ]);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toBe('syndicate: no finding 9999\n');
-    db = openStore(file);
-    expect(auditLog(db, first!.id)).toHaveLength(before);
+    db = await openSql(file);
+    expect(await auditLog(db, first!.id)).toHaveLength(before);
     expect(
       JSON.parse((await runCli(['--store', file, 'findings', '--format', 'json'])).stdout)[0].status,
     ).toBe(first!.status);
-    db.close();
+    await db.close();
 
     const set = await runCli([
       '--store',
@@ -169,23 +173,23 @@ describe('syndicate findings', () => {
     ]);
     expect(set.code, set.stderr).toBe(0);
     expect(set.stdout).toBe(`finding ${first!.id}: dismissed\nfinding ${second!.id}: dismissed\n`);
-    db = openStore(file);
+    db = await openSql(file);
     try {
-      const log = auditLog(db, first!.id);
+      const log = await auditLog(db, first!.id);
       expect(log).toHaveLength(before + 1);
       expect(log.at(-1)).toMatchObject({
         who: 'maria',
         toStatus: 'dismissed',
         note: 'a quotation, <b>not</b> a reprint',
       });
-      expect(auditLog(db, second!.id).at(-1)).toMatchObject({ who: 'maria', toStatus: 'dismissed' });
+      expect((await auditLog(db, second!.id)).at(-1)).toMatchObject({ who: 'maria', toStatus: 'dismissed' });
     } finally {
-      db.close();
+      await db.close();
     }
   });
 
   it('refuses a set without --who, without one status, or with an unknown action', async () => {
-    const file = store();
+    const file = await store();
     for (const args of [
       ['findings', 'set', '1', '--status', 'open'],
       ['findings', 'set', '1', '--who', 'maria'],

@@ -50,7 +50,7 @@ describe('log lines', () => {
   });
 
   it('are text on a terminal and JSON with --log-format json', async () => {
-    const file = seededStore(tempDir()).file;
+    const file = (await seededStore(tempDir())).file;
     const text = terminal({ SYNDICATE_LOG_LEVEL: 'debug' });
     expect(
       await run(['--store', file, 'findings', 'set', '9999', '--status', 'open', '--who', 'x'], text),

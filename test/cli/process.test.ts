@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishScan, recordPageResults, startScan } from '../../src/findings/index.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { page, sites } from '../findings/_pages.ts';
 
 /**
@@ -58,21 +58,21 @@ function expectOneLineError(result: Exit, expected: string | RegExp): void {
 let dir: string;
 let store: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   // A store with a few thousand findings: enough output that a reader can close the pipe early.
   // Not tempDir(): every case reads this store.
   dir = mkdtempSync(join(tmpdir(), 'syndicate-cli-'));
   store = join(dir, 'store.sqlite');
-  const db = openStore(store);
-  const scan = startScan(db, { sites: ['peace-blog'], now: new Date('2026-01-01T00:00:00Z') });
-  recordPageResults(
+  const db = await openSql(store);
+  const scan = await startScan(db, { sites: ['peace-blog'], now: new Date('2026-01-01T00:00:00Z') });
+  await recordPageResults(
     db,
     scan.id,
     Array.from({ length: 3000 }, (_, i) => page(`https://peaceblog.example/2026/post-${i}`, 'violation')),
     { sites, now: new Date('2026-01-01T00:00:00Z') },
   );
-  finishScan(db, scan.id, { now: new Date('2026-01-01T00:00:01Z') });
-  db.close();
+  await finishScan(db, scan.id, { now: new Date('2026-01-01T00:00:01Z') });
+  await db.close();
 }, 60_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,4 @@
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { ReprintMatch } from '../../src/check/result.ts';
 import {
   finishScan,
@@ -9,8 +8,7 @@ import {
   startScan,
   UNREGISTERED_SITE,
 } from '../../src/findings/index.ts';
-import { openStore } from '../../src/store/db.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { describeEngines } from '../helpers/engines.ts';
 import { page, sites } from './_pages.ts';
 
 const now = new Date('2026-01-10T03:00:00Z');
@@ -21,11 +19,11 @@ function excerpt(url: string, verdict: 'compliant' | 'violation'): ScannedPage {
   return result;
 }
 
-describe('per-site counts of a scan', () => {
-  it('counts every site checked, the compliant ones too, across batches', () => {
-    const db = openStore(join(tempDir(), 'store.sqlite'));
-    const scan = startScan(db, { sites: ['peace-blog', 'market-news'], now });
-    const first = recordPageResults(
+describeEngines('per-site counts of a scan', (engine) => {
+  it('counts every site checked, the compliant ones too, across batches', async () => {
+    const db = await engine.open();
+    const scan = await startScan(db, { sites: ['peace-blog', 'market-news'], now });
+    const first = await recordPageResults(
       db,
       scan.id,
       [
@@ -38,7 +36,7 @@ describe('per-site counts of a scan', () => {
     );
     expect(first.new).toHaveLength(1);
     // A second batch of the same scan adds to the counts; `site` on the result wins over the URL.
-    recordPageResults(
+    await recordPageResults(
       db,
       scan.id,
       [
@@ -49,7 +47,7 @@ describe('per-site counts of a scan', () => {
       ],
       { sites, now },
     );
-    const finished = finishScan(db, scan.id, { now });
+    const finished = await finishScan(db, scan.id, { now });
     expect(finished.counts).toMatchObject({
       pages: 8,
       reprints: 6,
@@ -94,12 +92,11 @@ describe('per-site counts of a scan', () => {
     const sum = (key: 'pages' | 'reprints' | 'compliant' | 'violations') =>
       Object.values(finished.counts.bySite!).reduce((total, site) => total + site[key], 0);
     expect([sum('pages'), sum('reprints'), sum('compliant'), sum('violations')]).toEqual([8, 6, 4, 2]);
-    db.close();
   });
 
-  it('loads a scan recorded before per-site counts, and counts from there on', () => {
-    const db = openStore(join(tempDir(), 'store.sqlite'));
-    const scan = startScan(db, { sites: ['peace-blog'], now });
+  it('loads a scan recorded before per-site counts, and counts from there on', async () => {
+    const db = await engine.open();
+    const scan = await startScan(db, { sites: ['peace-blog'], now });
     const oldCounts = {
       pages: 3,
       reprints: 1,
@@ -111,17 +108,25 @@ describe('per-site counts of a scan', () => {
       resolved: 0,
       quiet: 0,
     };
-    db.prepare('UPDATE scans SET counts = ? WHERE id = ?').run(JSON.stringify(oldCounts), scan.id);
-    const old = getScan(db, scan.id)!;
+    await db.run('UPDATE scans SET counts = ? WHERE id = ?', [JSON.stringify(oldCounts), scan.id]);
+    const old = (await getScan(db, scan.id))!;
     // A counter added since (uncertain) reads as 0 on an old scan.
     expect(old.counts).toEqual({ ...oldCounts, uncertain: 0 });
     expect(old.counts.bySite).toBeUndefined();
-    recordPageResults(db, scan.id, [{ ...page('https://peaceblog.example/x', 'compliant'), matches: [] }], {
+    await recordPageResults(
+      db,
+      scan.id,
+      [{ ...page('https://peaceblog.example/x', 'compliant'), matches: [] }],
+      {
+        sites,
+        now,
+      },
+    );
+    await recordPageResults(db, scan.id, [{ ...page('https://peaceblog.example/y', 'compliant') }], {
       sites,
       now,
     });
-    recordPageResults(db, scan.id, [{ ...page('https://peaceblog.example/y', 'compliant') }], { sites, now });
-    expect(getScan(db, scan.id)!.counts).toMatchObject({
+    expect((await getScan(db, scan.id))!.counts).toMatchObject({
       pages: 5,
       reprints: 2,
       compliant: 1,
@@ -138,6 +143,5 @@ describe('per-site counts of a scan', () => {
         },
       },
     });
-    db.close();
   });
 });

@@ -11,7 +11,7 @@ import {
   startScan,
 } from '../../src/findings/index.ts';
 import { setLogLevel } from '../../src/log.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { startServer, type TestServer } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -50,12 +50,12 @@ describe('webhooks', () => {
       // never answers
     });
 
-    const db = openStore(join(tempDir(), 'store.sqlite'));
-    const s1 = startScan(db, { sites: [] });
-    recordPageResults(db, s1.id, [page('https://peaceblog.example/old', 'violation')], { sites });
-    finishScan(db, s1.id);
-    const s2 = startScan(db, { sites: [] });
-    const outcome = recordPageResults(
+    const db = await openSql(join(tempDir(), 'store.sqlite'));
+    const s1 = await startScan(db, { sites: [] });
+    await recordPageResults(db, s1.id, [page('https://peaceblog.example/old', 'violation')], { sites });
+    await finishScan(db, s1.id);
+    const s2 = await startScan(db, { sites: [] });
+    const outcome = await recordPageResults(
       db,
       s2.id,
       [
@@ -65,7 +65,7 @@ describe('webhooks', () => {
       ],
       { sites },
     );
-    const scan = finishScan(db, s2.id);
+    const scan = await finishScan(db, s2.id);
 
     const results = await alertNewViolations(
       { webhooks: [good, failing, hanging], timeoutMs: 300, retries: 2 },
@@ -86,7 +86,7 @@ describe('webhooks', () => {
       { url: hanging, ok: false, attempts: 2, error: 'no answer in 300 ms' },
     ]);
     expect(failures).toBe(2);
-    db.close();
+    await db.close();
   });
 
   it('does not retry a 4xx, reports a refused connection, and sends nothing when nothing is new', async () => {

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { finishScan, recordPageResults, setStatus, startScan } from '../../src/findings/index.ts';
-import { type Db, openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
+import type { Sql } from '../../src/store/sql.ts';
 import { linkViolation, page, sites } from '../findings/_pages.ts';
 
 export const HOSTILE_TITLE = `Palmyra <script>window.__pwned=1;alert(1)</script><img src=x onerror="window.__pwned=2"> "quoted" =cmd|' /C calc'!A0`;
@@ -15,12 +17,37 @@ export const urls = {
 
 const day = (n: number) => new Date(Date.UTC(2026, 0, n, 3, 0, 0));
 
-/** A store with two scans: the second finds a new hostile page, resolves one and keeps two. */
-export function seededStore(dir: string): { db: Db; file: string; scans: number[] } {
-  const file = join(dir, 'store.sqlite');
-  const db = openStore(file);
-  const s1 = startScan(db, { sites: ['peace-blog', 'market-news'], now: day(1) });
-  const first = recordPageResults(
+const opened: Sql[] = [];
+afterEach(async () => {
+  for (const sql of opened.splice(0)) await sql.close();
+});
+
+/**
+ * A store with two scans: the second finds a new hostile page, resolves one and keeps two. A
+ * SQLite file in `dir` unless `target` names a store (`engine.target()`); closed after the test
+ * (closing it sooner, before a command opens it, is fine).
+ */
+export async function seededStore(
+  dir: string,
+  target = join(dir, 'store.sqlite'),
+): Promise<{ db: Sql; file: string; scans: number[] }> {
+  const file = target;
+  const db = await openSql(file);
+  const close = db.close.bind(db);
+  let closed = false;
+  db.close = async () => {
+    if (closed) return;
+    closed = true;
+    await close();
+  };
+  opened.push(db);
+  return { db, file, scans: await seed(db) };
+}
+
+/** The two scans of `seededStore`, recorded into a store the caller keeps (and closes). */
+export async function seed(db: Sql): Promise<number[]> {
+  const s1 = await startScan(db, { sites: ['peace-blog', 'market-news'], now: day(1) });
+  const first = await recordPageResults(
     db,
     s1.id,
     [
@@ -40,11 +67,11 @@ export function seededStore(dir: string): { db: Db; file: string; scans: number[
     ],
     { sites, now: day(1) },
   );
-  finishScan(db, s1.id, { now: day(1) });
+  await finishScan(db, s1.id, { now: day(1) });
   const plain = first.new.find((finding) => finding.pageUrl === urls.plain)!;
-  setStatus(db, plain.id, 'contacted', { who: 'maria', note: 'wrote to <b>them</b>', now: day(2) });
-  const s2 = startScan(db, { sites: ['peace-blog', 'market-news'], now: day(3) });
-  recordPageResults(
+  await setStatus(db, plain.id, 'contacted', { who: 'maria', note: 'wrote to <b>them</b>', now: day(2) });
+  const s2 = await startScan(db, { sites: ['peace-blog', 'market-news'], now: day(3) });
+  await recordPageResults(
     db,
     s2.id,
     [
@@ -68,6 +95,6 @@ export function seededStore(dir: string): { db: Db; file: string; scans: number[
     ],
     { sites, now: day(3) },
   );
-  finishScan(db, s2.id, { now: day(3) });
-  return { db, file, scans: [s1.id, s2.id] };
+  await finishScan(db, s2.id, { now: day(3) });
+  return [s1.id, s2.id];
 }

@@ -8,7 +8,7 @@ import type { Site } from '../../src/config/sites.ts';
 import { writeFileAtomic } from '../../src/files/atomic.ts';
 import { finishScan, recordPageResults, startScan } from '../../src/findings/index.ts';
 import { buildReport, loadNotices, renderHtml } from '../../src/report/index.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { linkViolation, page, sites as sampleSites } from '../findings/_pages.ts';
 
 /**
@@ -44,10 +44,10 @@ const sites: Site[] = [
 ];
 
 async function writeReport(dir: string): Promise<{ file: string; started: string }> {
-  const db = openStore(join(dir, 'store.sqlite'));
+  const db = await openSql(join(dir, 'store.sqlite'));
   const started = new Date('2026-01-03T03:04:00.000Z');
-  const scan = startScan(db, { sites: sites.map((site) => site.id), now: started });
-  recordPageResults(
+  const scan = await startScan(db, { sites: sites.map((site) => site.id), now: started });
+  await recordPageResults(
     db,
     scan.id,
     [
@@ -63,7 +63,7 @@ async function writeReport(dir: string): Promise<{ file: string; started: string
     { sites, now: started },
   );
   const failure = { url: `${LONG}/and-even-longer`, kind: 'http-status', message: 'HTTP 500 after 3 tries' };
-  finishScan(db, scan.id, {
+  await finishScan(db, scan.id, {
     now: new Date('2026-01-03T03:09:00.000Z'),
     siteResults: {
       'peace-blog': {
@@ -107,7 +107,7 @@ async function writeReport(dir: string): Promise<{ file: string; started: string
     notice: loadNotices('rules'),
     publisher: 'Northwind Review',
   });
-  db.close();
+  await db.close();
   const file = join(dir, 'report.html');
   writeFileAtomic(file, renderHtml(report));
   return { file, started: started.toISOString() };

@@ -10,8 +10,8 @@ import { seededStore, urls } from './_store.ts';
 describe('syndicate report', () => {
   it('writes each format to a file or to standard output', async () => {
     const dir = tempDir();
-    const { db, file, scans } = seededStore(dir);
-    db.close();
+    const { db, file, scans } = await seededStore(dir);
+    await db.close();
     const rules = join(dir, 'rules');
     const out = join(dir, 'out', 'report.html');
     const html = await runCli([
@@ -55,8 +55,8 @@ describe('syndicate report', () => {
 
   it('fails with exit 2 on a bad format, an unknown scan or a broken notice template, writing nothing', async () => {
     const dir = tempDir();
-    const { db, file } = seededStore(dir);
-    db.close();
+    const { db, file } = await seededStore(dir);
+    await db.close();
     const out = join(dir, 'report.html');
     expect((await runCli(['--store', file, 'report', '--format', 'pdf'])).code).toBe(2);
     expect((await runCli(['--store', file, 'report'])).code).toBe(2);

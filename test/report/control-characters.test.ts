@@ -12,7 +12,7 @@ import {
   renderHtml,
   renderMarkdown,
 } from '../../src/report/index.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { safeLine, safeLines } from '../../src/text/safe.ts';
 import { linkViolation, page, sites } from '../findings/_pages.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -39,7 +39,7 @@ const HOSTILE = `Siege ${CLEAR_AND_LIE} ${OSC8} ${WINDOW_TITLE}${C1_CSI} ${BIDI}
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 describe('safe text', () => {
-  it('removes every control character, keeping the words', () => {
+  it('removes every control character, keeping the words', async () => {
     const line = safeLine(HOSTILE);
     expect(line).not.toMatch(CONTROL);
     expect(line).not.toMatch(/[\t\n]/);
@@ -52,7 +52,7 @@ describe('safe text', () => {
     expect(safeLine('a\tb')).toBe('a b');
   });
 
-  it('is linear: a megabyte of escape sequences is cleaned in one pass', () => {
+  it('is linear: a megabyte of escape sequences is cleaned in one pass', async () => {
     const big = `${ESC}[`.repeat(500_000);
     expect(safeLine(big)).toBe('['.repeat(500_000));
   });
@@ -92,10 +92,10 @@ describe('check --format text', () => {
 
 describe('reports of a hostile page', () => {
   async function hostileReport() {
-    const db = openStore(join(tempDir(), 'store.sqlite'));
-    const scan = startScan(db, { sites: ['peace-blog'] });
+    const db = await openSql(join(tempDir(), 'store.sqlite'));
+    const scan = await startScan(db, { sites: ['peace-blog'] });
     const url = 'https://peaceblog.example/2026/hostile';
-    recordPageResults(
+    await recordPageResults(
       db,
       scan.id,
       [
@@ -108,9 +108,9 @@ describe('reports of a hostile page', () => {
       ],
       { sites },
     );
-    finishScan(db, scan.id);
+    await finishScan(db, scan.id);
     const report = await buildReport(db, { sites, notice: { file: 'built-in', text: DEFAULT_NOTICE } });
-    db.close();
+    await db.close();
     return report;
   }
 

@@ -28,7 +28,7 @@ const now = new Date('2026-01-04T00:00:00Z');
 
 describe('report formats', () => {
   it('HTML: summary, new and resolved, each violation with its evidence, hostile text escaped', async () => {
-    const { db, scans } = seededStore(tempDir());
+    const { db, scans } = await seededStore(tempDir());
     const report = await buildReport(db, { sites, notice, publisher: 'Northwind Review', now });
     expect(report.scan!.id).toBe(scans[1]);
     const html = renderHtml(report);
@@ -91,11 +91,11 @@ describe('report formats', () => {
     expect(commercial.find('pre.notice').text()).toContain('Northwind Review');
     // The contacted finding carries its note, escaped.
     expect($('ul.notes li').text()).toContain('wrote to <b>them</b>');
-    db.close();
+    await db.close();
   });
 
   it('Markdown: hostile titles and evidence render to nothing executable', async () => {
-    const { db } = seededStore(tempDir());
+    const { db } = await seededStore(tempDir());
     const markdown = renderMarkdown(await buildReport(db, { sites, notice, now }));
     // Raw HTML only inside the indented notice drafts, which Markdown shows as code; elsewhere
     // every < is backslash-escaped, but for the autolinks <https://…> the report writes itself.
@@ -111,11 +111,11 @@ describe('report formats', () => {
       expect($(element).attr('href')).toMatch(/^https?:\/\//);
     });
     expect($('h3').text()).toContain(HOSTILE_TITLE);
-    db.close();
+    await db.close();
   });
 
   it('CSV: documented columns, RFC 4180 quoting, formulas neutralised', async () => {
-    const { db, scans } = seededStore(tempDir());
+    const { db, scans } = await seededStore(tempDir());
     const rows = parseCsv(renderCsv(await buildReport(db, { sites, notice, now })));
     const header = rows[0]!;
     expect(header).toEqual(CSV_COLUMNS.map(([name]) => name));
@@ -149,11 +149,11 @@ describe('report formats', () => {
     for (const record of records) {
       for (const value of Object.values(record)) expect(value).not.toMatch(/^[=+\-@]/);
     }
-    db.close();
+    await db.close();
   });
 
   it('JSON: the report model, for tools', async () => {
-    const { db, scans } = seededStore(tempDir());
+    const { db, scans } = await seededStore(tempDir());
     const parsed = JSON.parse(renderJson(await buildReport(db, { sites, notice, now })));
     expect(parsed).toMatchObject({ format: 'syndicate-report', version: 1, scan: { id: scans[1] } });
     expect(parsed.previous.id).toBe(scans[0]);
@@ -167,13 +167,13 @@ describe('report formats', () => {
     const old = JSON.parse(renderJson(await buildReport(db, { scanId: scans[0], sites, notice, now })));
     expect(old.newFindings).toHaveLength(3);
     expect(old.previous).toBeNull();
-    db.close();
+    await db.close();
   });
 });
 
 describe('notice template', () => {
   it('is filled in from the evidence', async () => {
-    const { db } = seededStore(tempDir());
+    const { db } = await seededStore(tempDir());
     const report = await buildReport(db, { sites, notice, publisher: 'Northwind Review', now });
     const finding = report.violations.find((candidate) => candidate.pageUrl === urls.plain)!;
     expect(finding.notice).toContain('Dear editors of Peace Blog');
@@ -184,10 +184,10 @@ describe('notice template', () => {
     expect(finding.notice).toContain('https://northwind.example/palmyra-again/123');
     expect(finding.notice).toContain('first noticed this on 2026-01-01');
     expect(finding.notice).not.toMatch(/\{\{/);
-    db.close();
+    await db.close();
   });
 
-  it('names the file and line of an unknown or unclosed placeholder', () => {
+  it('names the file and line of an unknown or unclosed placeholder', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'notice.md'), 'Dear {{site}},\n\nPlease see {{page_link}}.\n');
     expect(() => loadNoticeTemplate(dir)).toThrow(
@@ -202,7 +202,7 @@ describe('notice template', () => {
     expect(loadNoticeTemplate(tempDir()).text).toBe(DEFAULT_NOTICE);
   });
 
-  it('the project’s rules/notices are the built-in letters, word for word', () => {
+  it('the project’s rules/notices are the built-in letters, word for word', async () => {
     const folder = loadNotices('rules');
     for (const kind of NOTICE_KINDS) {
       expect(Object.keys(folder.templates[kind]).sort()).toEqual(Object.keys(BUILT_IN_LETTERS[kind]).sort());

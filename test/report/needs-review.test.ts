@@ -19,7 +19,7 @@ import {
   renderJson,
   renderMarkdown,
 } from '../../src/report/index.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { page, sites } from '../findings/_pages.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { parseCsv } from './_csv.ts';
@@ -56,21 +56,23 @@ function uncertain(url: string): ScannedPage {
 }
 
 async function report() {
-  const db = openStore(join(tempDir(), 'store.sqlite'));
-  const first = startScan(db, { sites: ['peace-blog'] });
-  recordPageResults(db, first.id, [page(UNSURE, 'violation'), page(BAD, 'violation')], { sites });
-  finishScan(db, first.id);
-  const second = startScan(db, { sites: ['peace-blog'] });
-  const outcome = recordPageResults(db, second.id, [uncertain(UNSURE), page(BAD, 'violation')], { sites });
+  const db = await openSql(join(tempDir(), 'store.sqlite'));
+  const first = await startScan(db, { sites: ['peace-blog'] });
+  await recordPageResults(db, first.id, [page(UNSURE, 'violation'), page(BAD, 'violation')], { sites });
+  await finishScan(db, first.id);
+  const second = await startScan(db, { sites: ['peace-blog'] });
+  const outcome = await recordPageResults(db, second.id, [uncertain(UNSURE), page(BAD, 'violation')], {
+    sites,
+  });
   expect(outcome.uncertain.map((finding) => finding.pageUrl)).toEqual([UNSURE]);
   expect(outcome.resolved).toEqual([]);
-  finishScan(db, second.id);
-  const unsure = listFindings(db).find((finding) => finding.pageUrl === UNSURE)!;
+  await finishScan(db, second.id);
+  const unsure = (await listFindings(db)).find((finding) => finding.pageUrl === UNSURE)!;
   // Not a fix and not a violation: the finding stays open, as the person left it.
   expect(unsure).toMatchObject({ status: 'open', lastScan: second.id });
-  expect(getScan(db, second.id)!.counts).toMatchObject({ uncertain: 1, violations: 1 });
+  expect((await getScan(db, second.id))!.counts).toMatchObject({ uncertain: 1, violations: 1 });
   const built = await buildReport(db, { sites, notice: loadNotices('rules') });
-  db.close();
+  await db.close();
   return built;
 }
 

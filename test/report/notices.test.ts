@@ -66,7 +66,7 @@ const context = {
 const notices = loadNotices(tempDir());
 
 describe('letters', () => {
-  it('asks a community site for the credit and link it left out, naming the site by its display name', () => {
+  it('asks a community site for the credit and link it left out, naming the site by its display name', async () => {
     const notice = composeNotice(notices, finding(), context);
     expect(notice).toMatchObject({
       kind: 'credit',
@@ -81,7 +81,7 @@ describe('letters', () => {
     expect(notice.text).not.toMatch(/\{\{/);
   });
 
-  it('offers a commercial site without a licence the licence terms instead of asking for a credit', () => {
+  it('offers a commercial site without a licence the licence terms instead of asking for a credit', async () => {
     const notice = composeNotice(notices, finding({ commercial: true }), context);
     expect(notice.kind).toBe('licence');
     expect(notice.body).toContain('which Newsmill does not\nhold from us at present (none)');
@@ -90,7 +90,7 @@ describe('letters', () => {
     expect(notice.body).not.toMatch(/could not find|add these|glad for community sites/);
   });
 
-  it('writes in the page’s language, then the publisher’s, then English', () => {
+  it('writes in the page’s language, then the publisher’s, then English', async () => {
     expect(composeNotice(notices, finding({ language: 'fr-ca' }), context)).toMatchObject({
       language: 'fr',
       subject: 'Reprise de « Palmyra, again » sur Newsmill',
@@ -107,13 +107,13 @@ describe('letters', () => {
     expect(composeNotice(notices, finding({ language: 'de' }), context).language).toBe('en');
   });
 
-  it('names the site by its host when the registry gives no name, never by its id', () => {
+  it('names the site by its host when the registry gives no name, never by its id', async () => {
     const nameless = finding();
     nameless.evidence.site = { id: 'newsmill', url: 'https://www.newsmill.example/' };
     expect(composeNotice(notices, nameless, context).body).toMatch(/^Dear editors of newsmill\.example,/);
   });
 
-  it('reads a rules folder’s own letters, and names the file of a bad one', () => {
+  it('reads a rules folder’s own letters, and names the file of a bad one', async () => {
     const rules = tempDir();
     mkdirSync(join(rules, 'notices'));
     writeFileSync(join(rules, 'notices', 'credit.en.md'), 'Subject: Hello {{site}}\n\nPlease credit us.\n');
@@ -142,7 +142,7 @@ describe('letters', () => {
     );
   });
 
-  it('uses an older single rules/notice.md for every letter', () => {
+  it('uses an older single rules/notice.md for every letter', async () => {
     const rules = tempDir();
     writeFileSync(join(rules, 'notice.md'), 'Subject: Our terms\n\nDear {{site}}: {{missing}}\n');
     const single = loadNotices(rules);
@@ -170,7 +170,7 @@ describe('the language of a page', () => {
     expect(pageLanguage({ body, headers })).toBe(expected);
   });
 
-  it('looks only at the top of a page: a lang attribute 64 KB down is not the page’s', () => {
+  it('looks only at the top of a page: a lang attribute 64 KB down is not the page’s', async () => {
     const body = `<html>${'<p>x</p>'.repeat(10_000)}<html lang="fr">`;
     expect(pageLanguage({ body, headers: {} })).toBeUndefined();
   });

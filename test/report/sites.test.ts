@@ -12,7 +12,8 @@ import {
   renderJson,
   renderMarkdown,
 } from '../../src/report/index.ts';
-import { type Db, openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
+import type { Sql } from '../../src/store/sql.ts';
 import { page, sites as sampleSites } from '../findings/_pages.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -33,15 +34,15 @@ const sites: Site[] = [
   },
 ];
 
-function store(): { db: Db; scanId: number } {
-  const db = openStore(join(tempDir(), 'store.sqlite'));
-  const scan = startScan(db, { sites: ['peace-blog', 'market-news', 'quiet-site'], now: day });
+async function store(): Promise<{ db: Sql; scanId: number }> {
+  const db = await openSql(join(tempDir(), 'store.sqlite'));
+  const scan = await startScan(db, { sites: ['peace-blog', 'market-news', 'quiet-site'], now: day });
   const brief = (url: string) => {
     const result = page(url, 'compliant');
     result.matches = result.matches.map((item) => ({ ...item, kind: 'excerpt' as const, coverage: 0.25 }));
     return result;
   };
-  recordPageResults(
+  await recordPageResults(
     db,
     scan.id,
     [
@@ -54,7 +55,7 @@ function store(): { db: Db; scanId: number } {
     ],
     { sites, now: day },
   );
-  finishScan(db, scan.id, { now: day });
+  await finishScan(db, scan.id, { now: day });
   return { db, scanId: scan.id };
 }
 
@@ -81,7 +82,7 @@ function rowsOf($: CheerioAPI, table: Cheerio<Element>): Record<string, string>[
 
 describe('report: every site of the scan', () => {
   it('HTML lists the compliant and the empty sites with their counts, after the violating one', async () => {
-    const { db } = store();
+    const { db } = await store();
     const $ = load(renderHtml(await buildReport(db, { sites, notice, now })));
     const rows = rowsOf($, $('table.by-site'));
     expect(
@@ -120,11 +121,11 @@ describe('report: every site of the scan', () => {
     });
     expect($('tr[data-site="market-news"]').attr('data-result')).toBe('compliant');
     expect($('#scan .coverage').text()).toBe('Checked 6 pages on 3 of 3 sites.');
-    db.close();
+    await db.close();
   });
 
   it('Markdown shows the compliant site with its counts', async () => {
-    const { db } = store();
+    const { db } = await store();
     const $ = load(await marked.parse(renderMarkdown(await buildReport(db, { sites, notice, now }))));
     const table = $('h2')
       .filter((_index, element) => $(element).text() === 'Sites')
@@ -140,11 +141,11 @@ describe('report: every site of the scan', () => {
       reprints: '3',
       violations: '0',
     });
-    db.close();
+    await db.close();
   });
 
   it('JSON carries the per-site summary and the scan counts by site', async () => {
-    const { db } = store();
+    const { db } = await store();
     const parsed = JSON.parse(renderJson(await buildReport(db, { sites, notice, now })));
     const market = parsed.bySite.find((site: { site: string }) => site.site === 'market-news');
     expect(market).toMatchObject({
@@ -158,16 +159,16 @@ describe('report: every site of the scan', () => {
     });
     expect(parsed.scan.counts.bySite['quiet-site']).toMatchObject({ pages: 1, reprints: 0 });
     expect(parsed.coverage).toMatchObject({ sites: 3, sitesChecked: 3, pagesChecked: 6, outage: false });
-    db.close();
+    await db.close();
   });
 
   it('a scan recorded before per-site counts still renders: its sites, counts unknown', async () => {
-    const { db, scanId } = store();
+    const { db, scanId } = await store();
     const counts = JSON.parse(
-      (db.prepare('SELECT counts FROM scans WHERE id = ?').get(scanId) as { counts: string }).counts,
+      ((await db.get('SELECT counts FROM scans WHERE id = ?', [scanId])) as { counts: string }).counts,
     );
     delete counts.bySite;
-    db.prepare('UPDATE scans SET counts = ? WHERE id = ?').run(JSON.stringify(counts), scanId);
+    await db.run('UPDATE scans SET counts = ? WHERE id = ?', [JSON.stringify(counts), scanId]);
     const report = await buildReport(db, { sites, notice, now });
     expect(report.scan!.counts.bySite).toBeUndefined();
 
@@ -183,6 +184,6 @@ describe('report: every site of the scan', () => {
     const md = load(await marked.parse(renderMarkdown(report)));
     expect(md('table').first().find('tr').length).toBe(4);
     expect(JSON.parse(renderJson(report)).bySite[1]).toMatchObject({ site: 'market-news', pages: null });
-    db.close();
+    await db.close();
   });
 });

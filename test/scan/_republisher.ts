@@ -3,7 +3,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { stringify } from 'yaml';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { FIXTURES } from '../helpers/fixture-store.ts';
 import { type Handler, type SeenRequest, startServer } from '../helpers/http.ts';
@@ -140,8 +140,8 @@ ${copyright}</article></main>
 }
 
 /** A store holding the fixture articles, imported through the command line. */
-export async function importedStore(dir: string): Promise<string> {
-  const store = join(dir, 'store.sqlite');
+/** The fixture articles imported into `store`: a SQLite file in `dir` unless a store is given. */
+export async function importedStore(dir: string, store = join(dir, 'store.sqlite')): Promise<string> {
   const result = await runCli(['--store', store, 'import', join(FIXTURES, 'articles.jsonl')]);
   expect(result.code, result.stderr).toBe(0);
   return store;
@@ -184,13 +184,17 @@ export function writeRules(dir: string, sites: Republisher[], options: RulesOpti
   return dir;
 }
 
-/** A temp folder with an imported store and a rules folder for `sites`. */
+/**
+ * A temp folder with an imported store and a rules folder for `sites`. The store is a SQLite file
+ * there unless `target` names one (`engine.target()`: a PostgreSQL store, say).
+ */
 export async function scanSetup(
   sites: Republisher[],
   options: RulesOptions = {},
+  target?: string,
 ): Promise<{ dir: string; store: string; rules: string; argv: string[] }> {
   const dir = tempDir();
-  const store = await importedStore(dir);
+  const store = await importedStore(dir, target);
   const rules = writeRules(dir, sites, options);
   return { dir, store, rules, argv: ['--store', store, '--rules', rules] };
 }
@@ -210,13 +214,13 @@ export interface FindingRow {
 }
 
 /** The findings of a store, by page URL, read with a connection of the test's own. */
-export function findingsOf(store: string): Map<string, FindingRow> {
-  const db = openStore(store);
+export async function findingsOf(store: string): Promise<Map<string, FindingRow>> {
+  const sql = await openSql(store);
   try {
-    const rows = db.prepare('SELECT * FROM findings ORDER BY id').all() as FindingRow[];
+    const rows = await sql.all<FindingRow>('SELECT * FROM findings ORDER BY id');
     return new Map(rows.map((row) => [row.page_url, row]));
   } finally {
-    db.close();
+    await sql.close();
   }
 }
 

@@ -50,7 +50,8 @@ afterAll(async () => {
 const [a, b, c] = [articles['nw-481']!, articles['nw-455']!, articles['nw-470']!];
 
 describe('alerts after a scan', () => {
-  it('POST exactly the new violations, and nothing when nothing is new', async () => {
+  // Five scans in a row: more than the default test time on a busy machine.
+  it('POST exactly the new violations, and nothing when nothing is new', { timeout: 90_000 }, async () => {
     const [ok] = hooks;
     const { argv } = await scanSetup([site], {
       alerts: { webhooks: [ok!.url], timeoutMs: 1000, retries: 1 },
@@ -110,7 +111,11 @@ describe('alerts after a scan', () => {
         alerts: { webhooks: [hook.url], timeoutMs: 300, retries: 2 },
       });
       const result = await runCli([...argv, 'scan']);
-      const findings = [...findingsOf(store).values()].map((row) => [row.page_url, row.status, rulesOf(row)]);
+      const findings = [...(await findingsOf(store)).values()].map((row) => [
+        row.page_url,
+        row.status,
+        rulesOf(row),
+      ]);
       runs.push({ hook, result, findings, posts: hook.received.length - before });
     }
     const [delivered, failed, hung] = runs;

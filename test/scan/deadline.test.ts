@@ -2,7 +2,7 @@ import { load } from 'cheerio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, getFinding, SCAN_ACTOR, setDeadline, setStatus } from '../../src/findings/index.ts';
 import { setLogLevel } from '../../src/log.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import {
   articles,
@@ -32,21 +32,21 @@ describe('a deadline for a contacted site', () => {
     const article = articles['nw-481']!;
     site.pages.set('/a/', { body: reprint(article, 'home-only') });
     expect((await runCli([...argv, 'scan'])).code).toBe(1);
-    const id = findingsOf(store).get(site.url('/a/'))!.id;
-    const db = openStore(store);
-    setStatus(db, id, 'contacted', { who: 'maria', note: 'wrote to the editor' });
+    const id = (await findingsOf(store)).get(site.url('/a/'))!.id;
+    const db = await openSql(store);
+    await setStatus(db, id, 'contacted', { who: 'maria', note: 'wrote to the editor' });
     // A day already past: the next scan is after the deadline.
-    setDeadline(db, id, '2026-01-10', { who: 'maria' });
-    db.close();
+    await setDeadline(db, id, '2026-01-10', { who: 'maria' });
+    await db.close();
 
     const late = await runCli([...argv, 'scan']);
     expect(late.code, late.stderr).toBe(1);
     expect(late.stdout).toMatch(/overdue:\s+1 contacted past their deadline/);
-    const check = openStore(store);
-    expect(getFinding(check, id)).toMatchObject({ status: 'contacted', deadline: '2026-01-10' });
-    expect(getFinding(check, id)!.overdueSince).not.toBeNull();
-    expect(auditLog(check, id).at(-1)).toMatchObject({ who: SCAN_ACTOR, toStatus: 'contacted' });
-    check.close();
+    const check = await openSql(store);
+    expect(await getFinding(check, id)).toMatchObject({ status: 'contacted', deadline: '2026-01-10' });
+    expect((await getFinding(check, id))!.overdueSince).not.toBeNull();
+    expect((await auditLog(check, id)).at(-1)).toMatchObject({ who: SCAN_ACTOR, toStatus: 'contacted' });
+    await check.close();
     const html = load((await runCli([...argv, 'report', '--format', 'html'])).stdout);
     expect(html(`#finding-${id} .badge.overdue`).text()).toBe('overdue since 2026-01-10');
 
@@ -54,7 +54,7 @@ describe('a deadline for a contacted site', () => {
     const fixed = await runCli([...argv, 'scan']);
     expect(fixed.code, fixed.stderr).toBe(0);
     expect(fixed.stdout).toMatch(/fixed after a deadline: 1/);
-    expect(findingsOf(store).get(site.url('/a/'))).toMatchObject({
+    expect((await findingsOf(store)).get(site.url('/a/'))).toMatchObject({
       status: 'resolved',
       resolved_why: 'compliant',
     });

@@ -115,7 +115,7 @@ function table(stdout: string): Map<string, Record<string, string>> {
 }
 
 describe('npm start', () => {
-  it('exits 0 and prints what each example site was found doing, as it was built to do', () => {
+  it('exits 0 and prints what each example site was found doing, as it was built to do', async () => {
     expect(demo.code, demo.stderr).toBe(0);
     const rows = table(demo.stdout);
     expect([...rows.keys()]).toEqual(demoSites.map((site) => site.id));
@@ -137,7 +137,7 @@ describe('npm start', () => {
     expect(repoOutputs()).toEqual(repoBefore);
   });
 
-  it('writes an HTML report listing the violating sites’ pages, and no compliant site', () => {
+  it('writes an HTML report listing the violating sites’ pages, and no compliant site', async () => {
     const $ = load(readFileSync(join(demo.dir, 'data', 'report.html'), 'utf8'));
     const rows = table(demo.stdout);
     const byHost = new Map<string, number>();
@@ -182,7 +182,7 @@ describe('npm start', () => {
     for (const id of listed) expect($(id!).length, id).toBe(1);
   });
 
-  it('builds the feeds, each of them well-formed XML (or JSON)', () => {
+  it('builds the feeds, each of them well-formed XML (or JSON)', async () => {
     const files = readdirSync(join(demo.dir, 'public'));
     const xml = files.filter((file) => /\.(xml|atom|opml)$/.test(file));
     expect(xml).toEqual(expect.arrayContaining(['all.xml', 'all.atom', 'feeds.opml']));

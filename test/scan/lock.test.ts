@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireScanLock, currentScanLock } from '../../src/findings/index.ts';
 import { setLogLevel } from '../../src/log.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { articles, type Republisher, reprint, scanSetup, startRepublisher } from './_republisher.ts';
 
@@ -42,12 +42,12 @@ describe('the scan lock', () => {
     expect(second.stderr).toContain(`another scan holds the store: pid ${process.pid} on ${hostname()}`);
     // The refused scan neither took the lock nor recorded a scan.
     expect((await first).code).toBe(1);
-    const db = openStore(store);
-    expect(db.prepare('SELECT id, finished IS NOT NULL AS finished FROM scans').all()).toEqual([
+    const db = await openSql(store);
+    expect(await db.all('SELECT id, finished IS NOT NULL AS finished FROM scans')).toEqual([
       { id: 1, finished: 1 },
     ]);
-    expect(currentScanLock(db)).toBeUndefined();
-    db.close();
+    expect(await currentScanLock(db)).toBeUndefined();
+    await db.close();
   });
 
   it('refuses a scan while another process scans the store', async () => {
@@ -64,36 +64,36 @@ describe('the scan lock', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`another scan holds the store: pid ${child.pid} on ${hostname()}`);
     expect(await exited).toBe(1);
-    const db = openStore(store);
-    expect(currentScanLock(db)).toBeUndefined();
-    db.close();
+    const db = await openSql(store);
+    expect(await currentScanLock(db)).toBeUndefined();
+    await db.close();
   });
 
   it('takes over a lock left by a process that no longer exists', async () => {
     const { store, argv } = await scanSetup([site]);
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
-    const db = openStore(store);
-    acquireScanLock(db, { pid: dead });
-    expect(currentScanLock(db)).toMatchObject({ pid: dead, host: hostname() });
+    const db = await openSql(store);
+    await acquireScanLock(db, { pid: dead });
+    expect(await currentScanLock(db)).toMatchObject({ pid: dead, host: hostname() });
     const result = await runCli([...argv, 'scan']);
     expect(result.code, result.stderr).toBe(1);
-    expect(currentScanLock(db)).toBeUndefined();
-    expect(db.prepare('SELECT count(*) AS n FROM scans WHERE finished IS NOT NULL').get()).toEqual({ n: 1 });
-    db.close();
+    expect(await currentScanLock(db)).toBeUndefined();
+    expect(await db.get('SELECT count(*) AS n FROM scans WHERE finished IS NOT NULL')).toEqual({ n: 1 });
+    await db.close();
   });
 
   it('takes over a lock naming its own pid when this process holds none (a restarted container)', async () => {
     const { store, argv } = await scanSetup([site]);
-    const db = openStore(store);
-    db.prepare('INSERT INTO scan_lock (id, pid, host, started) VALUES (1, ?, ?, ?)').run(
+    const db = await openSql(store);
+    await db.run('INSERT INTO scan_lock (id, pid, host, started) VALUES (1, ?, ?, ?)', [
       process.pid,
       hostname(),
       '2026-01-01T03:00:00.000Z',
-    );
+    ]);
     const result = await runCli([...argv, 'scan']);
     expect(result.code, result.stderr).toBe(1);
-    expect(currentScanLock(db)).toBeUndefined();
-    db.close();
+    expect(await currentScanLock(db)).toBeUndefined();
+    await db.close();
   });
 
   it('refused by a crawl of the same sites under way, the scan is closed with the reason', async () => {
@@ -105,15 +105,15 @@ describe('the scan lock', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/crawl pass \d+ is being worked on/);
     expect((await crawling).code).toBe(0);
-    const db = openStore(store);
-    const scans = db.prepare('SELECT finished, errors FROM scans').all() as Array<{
+    const db = await openSql(store);
+    const scans = (await db.all('SELECT finished, errors FROM scans')) as Array<{
       finished: string | null;
       errors: string;
     }>;
     expect(scans).toHaveLength(1);
     expect(scans[0]!.finished).not.toBeNull();
     expect(scans[0]!.errors).toMatch(/the scan failed: crawl pass \d+ is being worked on/);
-    expect(currentScanLock(db)).toBeUndefined();
-    db.close();
+    expect(await currentScanLock(db)).toBeUndefined();
+    await db.close();
   });
 });

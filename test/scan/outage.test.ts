@@ -3,7 +3,7 @@ import { marked } from 'marked';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setStatus } from '../../src/findings/index.ts';
 import { setLogLevel } from '../../src/log.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { parseCsv } from '../report/_csv.ts';
 import {
@@ -52,13 +52,13 @@ describe('a scan during an outage', () => {
     ledger.pages.set('/c/', { body: reprint(articles['nw-470']!, 'no-copyright') });
     const first = await runCli([...argv, 'scan']);
     expect(first.code, first.stderr).toBe(1);
-    const before = findingsOf(store);
+    const before = await findingsOf(store);
     expect(before.size).toBe(3);
     const contacted = before.get(civic.url('/a/'))!;
-    const db = openStore(store);
-    setStatus(db, contacted.id, 'contacted', { who: 'maria', note: 'wrote to the editor' });
-    db.close();
-    before.set(contacted.page_url, findingsOf(store).get(contacted.page_url)!);
+    const db = await openSql(store);
+    await setStatus(db, contacted.id, 'contacted', { who: 'maria', note: 'wrote to the editor' });
+    await db.close();
+    before.set(contacted.page_url, (await findingsOf(store)).get(contacted.page_url)!);
 
     // Every site down: nothing was checked.
     civic.down = true;
@@ -74,8 +74,8 @@ describe('a scan during an outage', () => {
       /civic\s+unreachable.*\n\s+http:\/\/civic\.example\/sitemap\.xml\s+connection: /,
     );
     // Findings on pages that could not be fetched stay as they were.
-    expect(findingsOf(store)).toEqual(before);
-    for (const row of findingsOf(store).values()) expect(row.last_scan, row.page_url).toBe(1);
+    expect(await findingsOf(store)).toEqual(before);
+    for (const row of (await findingsOf(store)).values()) expect(row.last_scan, row.page_url).toBe(1);
     // The pages with open findings were not asked for again from sites that are down.
     expect(
       new Set([...civic.requests, ...ledger.requests].filter((r) => r.status === 0).map((r) => r.path)),
@@ -136,7 +136,7 @@ describe('a scan during an outage', () => {
     expect(partial.stdout).toMatch(/^\s+civic\s+violations \(partly scanned\)\s+2\s+1\s+2\s+2$/m);
     expect(partial.stdout).toMatch(/^\s+ledger\s+unreachable\s+0\s+1\s+0\s+0$/m);
     expect(partial.stdout).toMatch(/http:\/\/civic\.example\/broken\/\s+http-status: HTTP 500/);
-    const after = findingsOf(store);
+    const after = await findingsOf(store);
     expect(after.get(civic.url('/a/'))).toMatchObject({ status: 'contacted', last_scan: 3 });
     expect(after.get(civic.url('/b/'))).toMatchObject({ status: 'open', last_scan: 3 });
     expect(after.get(ledger.url('/c/'))).toMatchObject({ status: 'open', last_scan: 1 });

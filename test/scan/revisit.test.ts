@@ -52,7 +52,7 @@ describe('revisiting pages the crawl no longer reaches', () => {
       // Timer granularity can fire a millisecond early; the point is no back-to-back requests.
       expect(times[i]! - times[i - 1]!, site.requests[i]!.path).toBeGreaterThanOrEqual(delay - 5);
     }
-    const findings = findingsOf(store);
+    const findings = await findingsOf(store);
     expect(findings.get(site.url('/one/'))).toMatchObject({ status: 'resolved', resolved_why: 'compliant' });
     expect(findings.get(site.url('/two/'))).toMatchObject({ status: 'resolved', resolved_why: 'gone' });
     expect(findings.get(site.url('/three/'))).toMatchObject({ status: 'open', last_scan: 2 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentScanLock } from '../../src/findings/index.ts';
 import { setLogLevel } from '../../src/log.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { articles, type Republisher, reprint, scanSetup, startRepublisher } from './_republisher.ts';
 
@@ -14,19 +14,18 @@ beforeAll(async () => {
 });
 afterAll(() => site.close());
 
-function finishedScans(store: string): number {
-  const db = openStore(store);
+async function finishedScans(store: string): Promise<number> {
+  const db = await openSql(store);
   try {
-    return (db.prepare('SELECT count(*) AS n FROM scans WHERE finished IS NOT NULL').get() as { n: number })
-      .n;
+    return ((await db.get('SELECT count(*) AS n FROM scans WHERE finished IS NOT NULL')) as { n: number }).n;
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
 /** Poll until `condition` holds; the test's own timeout bounds the wait. */
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 50));
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 describe('scan --schedule', () => {
@@ -36,16 +35,16 @@ describe('scan --schedule', () => {
     const { store, argv } = await scanSetup([site]);
     const stop = new AbortController();
     const running = runCli([...argv, 'scan', '--schedule', '* * * * * *'], { signal: stop.signal });
-    await until(() => finishedScans(store) >= 2);
+    await until(async () => (await finishedScans(store)) >= 2);
     stop.abort();
     const result = await running;
     // A violation is open, but a schedule that was stopped on purpose has done its job.
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.match(/^scan \d+ /gm)?.length).toBeGreaterThanOrEqual(2);
-    const db = openStore(store);
-    expect(currentScanLock(db)).toBeUndefined();
-    expect(db.prepare('SELECT count(*) AS n FROM scans WHERE finished IS NULL').get()).toEqual({ n: 0 });
-    db.close();
+    const db = await openSql(store);
+    expect(await currentScanLock(db)).toBeUndefined();
+    expect(await db.get('SELECT count(*) AS n FROM scans WHERE finished IS NULL')).toEqual({ n: 0 });
+    await db.close();
   }, 15_000);
 
   it('stopped in the middle of a scan, waits for that scan to wind down before returning', async () => {
@@ -66,16 +65,16 @@ describe('scan --schedule', () => {
     const result = await running;
     expect(result.code, result.stderr).toBe(0);
     // When the command returns, the stopped scan has let go of the store: lock released, scan closed.
-    const db = openStore(store);
-    expect(currentScanLock(db)).toBeUndefined();
-    const scans = db.prepare('SELECT finished, errors FROM scans').all() as Array<{
+    const db = await openSql(store);
+    expect(await currentScanLock(db)).toBeUndefined();
+    const scans = (await db.all('SELECT finished, errors FROM scans')) as Array<{
       finished: string | null;
       errors: string;
     }>;
     expect(scans).toHaveLength(1);
     expect(scans[0]!.finished).not.toBeNull();
     expect(scans[0]!.errors).toContain('the crawl stopped before the end');
-    db.close();
+    await db.close();
   }, 15_000);
 
   it('refuses a cron pattern it cannot read, with exit code 2', async () => {

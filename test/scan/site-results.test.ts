@@ -74,7 +74,7 @@ describe('a site’s result in a scan', () => {
     if (row.budget) expect(outcomes.a!.incomplete.join()).toContain(`over its ${row.budget} budget`);
   });
 
-  it('keeps the first 200 failures of a site and counts them all', () => {
+  it('keeps the first 200 failures of a site and counts them all', async () => {
     const many = Array.from({ length: 450 }, (_, i) => failure(`http://a.example/${i}`));
     const outcome = siteOutcomes(['a'], {
       checked: new Map([['a', 10]]),
@@ -88,7 +88,7 @@ describe('a site’s result in a scan', () => {
     expect(outcome.failures[0]!.url).toBe('http://a.example/0');
   });
 
-  it('is an outage only when no page of any site was fetched and something failed', () => {
+  it('is an outage only when no page of any site was fetched and something failed', async () => {
     const facts = (checked: number[], failed: number[]) =>
       siteOutcomes(['a', 'b'], {
         checked: new Map([

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, SCAN_ACTOR, setStatus } from '../../src/findings/index.ts';
 import { setLogLevel } from '../../src/log.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import {
   articles,
@@ -48,7 +48,7 @@ describe('two scans of a republisher', () => {
     const scan1 = await runCli([...argv, 'scan']);
     expect(scan1.code, scan1.stderr).toBe(1);
     expect(scan1.stdout).toMatch(/new violations:\s+5/);
-    const after1 = findingsOf(store);
+    const after1 = await findingsOf(store);
     expect([...after1.keys()].sort()).toEqual(
       ['/dismissed/', '/fixed/', '/kept/', '/taken-down/', '/unlisted/'].map(site.url).sort(),
     );
@@ -63,9 +63,12 @@ describe('two scans of a republisher', () => {
     // sitemap, now 404), removes another from the sitemap and takes it down, and unlists a fourth
     // that it keeps serving unchanged.
     const dismissed = after1.get(site.url('/dismissed/'))!;
-    const db = openStore(store);
-    setStatus(db, dismissed.id, 'dismissed', { who: 'maria', note: 'the editor asked us to let it be' });
-    db.close();
+    const db = await openSql(store);
+    await setStatus(db, dismissed.id, 'dismissed', {
+      who: 'maria',
+      note: 'the editor asked us to let it be',
+    });
+    await db.close();
     site.pages.set('/fixed/', { body: reprint(a, 'proper') });
     site.pages.set('/taken-down/', { body: '', status: 404 });
     site.pages.set('/unlisted/', { body: '', status: 404, listed: false });
@@ -76,7 +79,7 @@ describe('two scans of a republisher', () => {
     expect(scan2.stdout).toMatch(/new violations:\s+0/);
     expect(scan2.stdout).toMatch(/resolved:\s+3/);
     expect(scan2.stdout).toMatch(/revisited:\s+2 pages with open findings/);
-    const after2 = findingsOf(store);
+    const after2 = await findingsOf(store);
 
     const fixed = after2.get(site.url('/fixed/'))!;
     expect(fixed).toMatchObject({ status: 'resolved', resolved_why: 'compliant', verdict: 'compliant' });
@@ -110,7 +113,7 @@ describe('two scans of a republisher', () => {
     site.pages.set('/kept/', { body: reprint(e, 'proper'), listed: false });
     const scan3 = await runCli([...argv, 'scan']);
     expect(scan3.code, scan3.stderr).toBe(1);
-    const after3 = findingsOf(store);
+    const after3 = await findingsOf(store);
     expect(after3.get(site.url('/dismissed/'))).toMatchObject({ status: 'open', last_scan: 3 });
     expect(after3.get(site.url('/kept/'))).toMatchObject({ status: 'resolved', resolved_why: 'compliant' });
 
@@ -119,41 +122,41 @@ describe('two scans of a republisher', () => {
     const scan4 = await runCli([...argv, 'scan']);
     expect(scan4.code, scan4.stderr).toBe(0);
     expect(scan4.stdout).toMatch(/open violations:\s+0/);
-    const after4 = findingsOf(store);
+    const after4 = await findingsOf(store);
     for (const row of after4.values()) expect(row.status, row.page_url).toBe('resolved');
 
-    const check = openStore(store);
-    const trail = (path: string) =>
-      auditLog(check, after4.get(site.url(path))!.id).map((entry) => [
+    const check = await openSql(store);
+    const trail = async (path: string) =>
+      (await auditLog(check, after4.get(site.url(path))!.id)).map((entry) => [
         entry.who,
         entry.fromStatus,
         entry.toStatus,
       ]);
-    expect(trail('/fixed/')).toEqual([
+    expect(await trail('/fixed/')).toEqual([
       [SCAN_ACTOR, null, 'open'],
       [SCAN_ACTOR, 'open', 'resolved'],
     ]);
-    expect(trail('/unlisted/')).toEqual([
+    expect(await trail('/unlisted/')).toEqual([
       [SCAN_ACTOR, null, 'open'],
       [SCAN_ACTOR, 'open', 'resolved'],
     ]);
-    expect(trail('/dismissed/')).toEqual([
+    expect(await trail('/dismissed/')).toEqual([
       [SCAN_ACTOR, null, 'open'],
       ['maria', 'open', 'dismissed'],
       [SCAN_ACTOR, 'dismissed', 'open'],
       [SCAN_ACTOR, 'open', 'resolved'],
     ]);
-    const notes = auditLog(check, after4.get(site.url('/unlisted/'))!.id).map((entry) => entry.note);
+    const notes = (await auditLog(check, after4.get(site.url('/unlisted/'))!.id)).map((entry) => entry.note);
     expect(notes[1]).toMatch(/gone/);
-    const reopened = auditLog(check, dismissed.id)[2]!;
+    const reopened = (await auditLog(check, dismissed.id))[2]!;
     expect(reopened.note).toMatch(/changed/);
-    const scans = check.prepare('SELECT id, finished FROM scans ORDER BY id').all() as Array<{
+    const scans = (await check.all('SELECT id, finished FROM scans ORDER BY id')) as Array<{
       id: number;
       finished: string | null;
     }>;
     expect(scans.map((scan) => scan.id)).toEqual([1, 2, 3, 4]);
     expect(scans.every((scan) => scan.finished !== null)).toBe(true);
-    check.close();
+    await check.close();
     // Each scan that finds a new or changed violation photographs it in Chromium.
   }, 120_000);
 });

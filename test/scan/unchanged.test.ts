@@ -8,7 +8,7 @@ import { loadAlerts } from '../../src/config/alerts.ts';
 import { loadSites } from '../../src/config/sites.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { runScan } from '../../src/scan/scan.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { articles, etagOf, type Republisher, reprint, scanSetup, startRepublisher } from './_republisher.ts';
@@ -30,7 +30,7 @@ describe('a rescan of unchanged pages', () => {
     site.pages.set('/three/', { body: reprint(articles['nw-470']!, 'proper') });
     const config = () => ({ sites: loadSites(rules), terms: loadTerms(rules), alerts: loadAlerts(rules) });
 
-    const db = openStore(store);
+    const db = await openSql(store);
     const first = await runScan(db, config());
     expect(first).toMatchObject({ judged: 3, reused: 0, openViolations: 1 });
     expect(first.newViolations.map((finding) => finding.pageUrl)).toEqual([site.url('/one/')]);
@@ -50,7 +50,7 @@ describe('a rescan of unchanged pages', () => {
         .sort(),
     ).toEqual(['/one/', '/three/', '/two/'].map((path) => [path, etagOf(site.pages.get(path)!.body), 304]));
     // The reused judgement still counts: the finding was seen again in scan 2.
-    const seen = db.prepare('SELECT last_scan, status FROM findings').all();
+    const seen = await db.all('SELECT last_scan, status FROM findings');
     expect(seen).toEqual([{ last_scan: second.scan.id, status: 'open' }]);
     expect(second.scan.counts).toMatchObject({ pages: 3, reprints: 3, violations: 1, compliant: 2 });
 
@@ -61,7 +61,7 @@ describe('a rescan of unchanged pages', () => {
     expect(third).toMatchObject({ judged: 1, reused: 2, openViolations: 2 });
     expect(third.newViolations.map((finding) => finding.pageUrl)).toEqual([site.url('/two/')]);
     expect(pageRequests().find((request) => request.path === '/two/')?.status).toBe(200);
-    db.close();
+    await db.close();
 
     // The command line says the same: nothing judged, everything unchanged.
     const cli = await runCli([...argv, 'scan']);

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { setLogLevel } from '../../src/log.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { scanSetup, startRepublisher } from './_republisher.ts';
 
@@ -22,9 +22,9 @@ describe('scan usage errors', () => {
       expect(broken.code).toBe(2);
       expect(broken.stderr).toMatch(/alerts\.yaml:2: .*webhooks/);
 
-      const db = openStore(store);
-      expect(db.prepare('SELECT count(*) AS n FROM scans').get()).toEqual({ n: 0 });
-      db.close();
+      const db = await openSql(store);
+      expect(await db.get('SELECT count(*) AS n FROM scans')).toEqual({ n: 0 });
+      await db.close();
       expect(site.requests).toEqual([]);
     } finally {
       await site.close();

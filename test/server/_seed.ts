@@ -9,8 +9,7 @@ import {
   setStatus,
   startScan,
 } from '../../src/findings/index.ts';
-import type { Db } from '../../src/store/db.ts';
-import { SqliteSql } from '../../src/store/sqlite.ts';
+import type { Sql } from '../../src/store/sql.ts';
 import { sites as baseSites, linkViolation } from '../findings/_pages.ts';
 
 /** Four sites: the two of the shared fixtures, a French one and one the last scan could not reach. */
@@ -89,37 +88,38 @@ const day = (n: number) => new Date(Date.UTC(2026, 1, n, 3, 0, 0));
  * `river-daily`. Every seventh is
  * contacted and every eleventh dismissed.
  */
-export function seedMany(db: Db, count: number): { scans: number[] } {
+export async function seedMany(db: Sql, count: number): Promise<{ scans: number[] }> {
   const first = Math.ceil((count * 2) / 3);
   const scans: number[] = [];
   const siteIds = manySites.map((site) => site.id);
-  const s1 = startScan(db, { sites: siteIds, now: day(1) });
-  recordPageResults(
+  const s1 = await startScan(db, { sites: siteIds, now: day(1) });
+  await recordPageResults(
     db,
     s1.id,
     range(0, first).map((index) => manyPage(index)),
     { sites: manySites, now: day(1) },
   );
-  finishScan(db, s1.id, { now: day(1) });
+  await finishScan(db, s1.id, { now: day(1) });
   scans.push(s1.id);
-  const s2 = startScan(db, { sites: siteIds, now: day(2) });
-  recordPageResults(
+  const s2 = await startScan(db, { sites: siteIds, now: day(2) });
+  await recordPageResults(
     db,
     s2.id,
     range(0, count).map((index) => manyPage(index, index % 10 === 9 ? 'compliant' : 'violation')),
     { sites: manySites, now: day(2) },
   );
-  finishScan(db, s2.id, { now: day(2) });
+  await finishScan(db, s2.id, { now: day(2) });
   scans.push(s2.id);
-  const idOf = db.prepare('SELECT id FROM findings WHERE page_url = ?').pluck();
   for (let index = 0; index < count; index++) {
-    const id = idOf.get(manyPage(index).url) as number;
     if (index % 10 === 9) continue;
-    if (index % 7 === 3) setStatus(db, id, 'contacted', { who: 'maria', now: day(2) });
-    else if (index % 11 === 5) setStatus(db, id, 'dismissed', { who: 'maria', now: day(2) });
+    const { id } = (await db.get<{ id: number }>('SELECT id FROM findings WHERE page_url = ?', [
+      manyPage(index).url,
+    ]))!;
+    if (index % 7 === 3) await setStatus(db, id, 'contacted', { who: 'maria', now: day(2) });
+    else if (index % 11 === 5) await setStatus(db, id, 'dismissed', { who: 'maria', now: day(2) });
   }
-  const s3 = startScan(db, { sites: siteIds, now: day(3) });
-  recordPageResults(
+  const s3 = await startScan(db, { sites: siteIds, now: day(3) });
+  await recordPageResults(
     db,
     s3.id,
     [
@@ -135,14 +135,13 @@ export function seedMany(db: Db, count: number): { scans: number[] } {
     ] as ScannedPage[],
     { sites: manySites, now: day(3) },
   );
-  finishScan(db, s3.id, { now: day(3) });
+  await finishScan(db, s3.id, { now: day(3) });
   scans.push(s3.id);
   return { scans };
 }
 
 /** Keep `html` as the crawler would have stored the page at `url`. */
-export async function storeSnapshot(db: Db, siteId: string, url: string, html: string): Promise<void> {
-  const sql = new SqliteSql(db, db.name);
+export async function storeSnapshot(sql: Sql, siteId: string, url: string, html: string): Promise<void> {
   const { pass } = await openPass(sql, [siteId], day(3), () => [
     { siteId, url, kind: 'page', source: 'start' },
   ]);

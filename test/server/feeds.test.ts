@@ -5,16 +5,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildFeeds } from '../../src/feed/build.ts';
 import { VIEW_CONTENT_SECURITY_POLICY } from '../../src/feed/html-view.ts';
 import { chooseEncoding, type RunningServer, startServer } from '../../src/server/index.ts';
-import { legacyDb, openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { articles, feedConfig, seededStore } from '../feed/_support.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { raw } from './_http.ts';
 
 const running: RunningServer[] = [];
-const stores: Array<{ close(): void }> = [];
+const stores: Array<{ close(): unknown }> = [];
 afterEach(async () => {
   for (const server of running.splice(0)) await server.close();
-  for (const db of stores.splice(0)) db.close();
+  for (const db of stores.splice(0)) await db.close();
 });
 
 const RSS = `<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Northwind</title>${'<item><title>x</title></item>'.repeat(200)}</channel></rss>`;
@@ -30,9 +30,9 @@ async function serveFeeds() {
   writeFileSync(join(dir, 'secret.xml'), '<secret/>');
   const past = new Date('2026-01-01T00:00:00Z');
   utimesSync(join(out, 'news.xml'), past, past);
-  const db = openStore(join(dir, 'store.sqlite'));
+  const db = await openSql(join(dir, 'store.sqlite'));
   stores.push(db);
-  const server = await startServer({ db, outDir: out, host: '127.0.0.1', port: 0 });
+  const server = await startServer({ sql: db, outDir: out, host: '127.0.0.1', port: 0 });
   running.push(server);
   return { server, out, db };
 }
@@ -140,7 +140,7 @@ describe('serving feeds', () => {
     expect(home.text).toContain('href="/news.atom"');
   });
 
-  it('picks encodings by q-value', () => {
+  it('picks encodings by q-value', async () => {
     expect(chooseEncoding('gzip, deflate, br')).toBe('br');
     expect(chooseEncoding('br;q=0, gzip')).toBe('gzip');
     expect(chooseEncoding('*;q=0.1')).toBe('br');
@@ -156,8 +156,7 @@ describe('the browser view of a feed', () => {
   async function serveBuilt() {
     const dir = tempDir();
     const sql = await seededStore(join(dir, 'store.sqlite'));
-    const db = legacyDb(sql);
-    stores.push(db);
+    stores.push(sql);
     const out = join(dir, 'public');
     await buildFeeds(
       sql,
@@ -167,7 +166,12 @@ describe('the browser view of a feed', () => {
       ),
       { out },
     );
-    const server = await startServer({ db, outDir: out, host: '127.0.0.1', port: 0 });
+    const server = await startServer({
+      sql,
+      outDir: out,
+      host: '127.0.0.1',
+      port: 0,
+    });
     running.push(server);
     return server;
   }

@@ -11,16 +11,20 @@ import {
   type RunningServer,
   startServer,
 } from '../../src/server/index.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
+import type { Sql } from '../../src/store/sql.ts';
 import { sites } from '../findings/_pages.ts';
+import { describeEngines } from '../helpers/engines.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { HOSTILE_TITLE, seededStore, urls } from '../report/_store.ts';
 import { cookieOf, form, raw } from './_http.ts';
 import { manyPage, manySites, PASSAGE, seedMany, storeSnapshot } from './_seed.ts';
 
 const running: RunningServer[] = [];
+const opened: Sql[] = [];
 afterEach(async () => {
   for (const server of running.splice(0)) await server.close();
+  for (const sql of opened.splice(0)) await sql.close();
 });
 
 /** 256 random bits, as `serve --generate-token` makes them. */
@@ -28,19 +32,26 @@ const TOKEN = 'Jc3x9QeVt2mZ8rLwK5nH1yBdF7sGpA4uT6oEiR0vXk';
 
 async function reviewServer(options: { host?: string; token?: string } = {}) {
   const dir = tempDir();
-  const { db } = seededStore(dir);
-  const server = await startServer({ db, outDir: join(dir, 'public'), port: 0, sites, ...options });
+  const { db } = await seededStore(dir);
+  const server = await startServer({ sql: db, outDir: join(dir, 'public'), port: 0, sites, ...options });
   running.push(server);
   return { db, server };
 }
 
-async function manyServer(count: number) {
+/** A server over `count` findings, in a SQLite file unless `target` names a store. */
+async function manyServer(count: number, target?: string) {
   const dir = tempDir();
-  const db = openStore(join(dir, 'store.sqlite'));
-  const seeded = seedMany(db, count);
-  const server = await startServer({ db, outDir: join(dir, 'public'), port: 0, sites: manySites });
+  const db = await openSql(target ?? join(dir, 'store.sqlite'));
+  opened.push(db);
+  const seeded = await seedMany(db, count);
+  const server = await startServer({ sql: db, outDir: join(dir, 'public'), port: 0, sites: manySites });
   running.push(server);
   return { db, server, ...seeded };
+}
+
+/** The findings with these ids, in that order. */
+async function findings(db: Sql, findingIds: readonly number[]) {
+  return Promise.all(findingIds.map(async (id) => (await getFinding(db, id))!));
 }
 
 /** Open a page with forms and return the session cookie and the form token. */
@@ -85,7 +96,7 @@ describe('review pages', () => {
     const resolved = load((await raw(`${server.url}/review?status=resolved`)).text);
     expect(resolved('tr[data-finding] .url').text()).toBe(urls.fixed);
 
-    const hostile = listFindings(db, { site: 'peace-blog' }).find(
+    const hostile = (await listFindings(db, { site: 'peace-blog' })).find(
       (finding) => finding.pageUrl === urls.hostile,
     )!;
     const { cookie, csrf, page } = await openFinding(server.url, hostile.id);
@@ -110,8 +121,8 @@ describe('review pages', () => {
     });
     expect(changed.status).toBe(303);
     expect(changed.headers.location).toBe(`/review/finding/${hostile.id}?done=status`);
-    expect(getFinding(db, hostile.id)!.status).toBe('contacted');
-    expect(auditLog(db, hostile.id).at(-1)).toMatchObject({
+    expect((await getFinding(db, hostile.id))!.status).toBe('contacted');
+    expect((await auditLog(db, hostile.id)).at(-1)).toMatchObject({
       who: 'maria',
       fromStatus: 'open',
       toStatus: 'contacted',
@@ -144,8 +155,8 @@ describe('review pages', () => {
 
   it('logs setting the same status with no note as nothing, and with a note as a note', async () => {
     const { db, server } = await reviewServer();
-    const contacted = listFindings(db, { status: 'contacted' })[0]!;
-    const before = auditLog(db, contacted.id).length;
+    const contacted = (await listFindings(db, { status: 'contacted' }))[0]!;
+    const before = (await auditLog(db, contacted.id)).length;
     const { cookie, csrf } = await openFinding(server.url, contacted.id);
     const same = await post(`${server.url}/review/finding/${contacted.id}/status`, cookie, {
       csrf,
@@ -154,7 +165,7 @@ describe('review pages', () => {
       note: '  ',
     });
     expect(same.headers.location).toBe(`/review/finding/${contacted.id}?done=same`);
-    expect(auditLog(db, contacted.id).length).toBe(before);
+    expect((await auditLog(db, contacted.id)).length).toBe(before);
     const page = load((await raw(`${server.url}${same.headers.location}`, { headers: { cookie } })).text);
     expect(page('.message').text()).toMatch(/nothing changed/);
     const withNote = await post(`${server.url}/review/finding/${contacted.id}/status`, cookie, {
@@ -164,12 +175,12 @@ describe('review pages', () => {
       note: 'sent a reminder',
     });
     expect(withNote.headers.location).toMatch(/done=status/);
-    expect(auditLog(db, contacted.id).length).toBe(before + 1);
+    expect((await auditLog(db, contacted.id)).length).toBe(before + 1);
   });
 
   it('refuses forms without the form token, from another site, or without a session', async () => {
     const { db, server } = await reviewServer();
-    const [finding] = listFindings(db, { site: 'market-news' });
+    const [finding] = await listFindings(db, { site: 'market-news' });
     const { cookie, csrf } = await openFinding(server.url, finding!.id);
     const send = (headers: Record<string, string>, fields: Record<string, string>) =>
       raw(`${server.url}/review/finding/${finding!.id}/status`, {
@@ -189,11 +200,11 @@ describe('review pages', () => {
     const forged = cookie.replace(/\.a\./, '.v.');
     expect(forged).not.toBe(cookie);
     expect((await send({ cookie: forged }, { csrf })).status).toBe(403);
-    expect(getFinding(db, finding!.id)!.status).toBe('open');
+    expect((await getFinding(db, finding!.id))!.status).toBe('open');
     expect((await send({ cookie }, { csrf, status: 'bogus' })).status).toBe(400);
     expect((await send({ cookie }, { csrf, who: ' ' })).status).toBe(400);
     expect((await send({ cookie }, { csrf })).status).toBe(303);
-    expect(getFinding(db, finding!.id)!.status).toBe('dismissed');
+    expect((await getFinding(db, finding!.id))!.status).toBe('dismissed');
   });
 
   it('answers only to loopback host names when no token guards it (DNS rebinding)', async () => {
@@ -206,19 +217,19 @@ describe('review pages', () => {
   });
 });
 
-describe('thousands of findings', () => {
+describeEngines('thousands of findings', (engine) => {
   it('pages through them in SQL order, with counts per status and a pager that reaches the last page', async () => {
-    const { db, server } = await manyServer(150);
-    const active = countFindings(db, { status: ['open', 'contacted'] });
+    const { db, server } = await manyServer(150, await engine.target());
+    const active = await countFindings(db, { status: ['open', 'contacted'] });
     const first = await raw(`${server.url}/review?per=25`);
     const $ = load(first.text);
     expect(ids(first.text)).toEqual(
-      listFindings(db, { status: ['open', 'contacted'], limit: 25 }).map((f) => f.id),
+      (await listFindings(db, { status: ['open', 'contacted'], limit: 25 })).map((f) => f.id),
     );
     expect($('p.count').text()).toBe(`${active} findings; 1–25 shown`);
     for (const status of ['open', 'contacted', 'resolved', 'dismissed', 'licensed'] as const) {
       expect(Number($(`ul.status-counts a[data-status=${status}] .n`).text())).toBe(
-        countFindings(db, { status }),
+        await countFindings(db, { status }),
       );
     }
     const pages = Math.ceil(active / 25);
@@ -226,7 +237,7 @@ describe('thousands of findings', () => {
     expect(lastLink.attr('href')).toBe(`/review?per=25&page=${pages}`);
     const last = await raw(`${server.url}${lastLink.attr('href')}`);
     expect(ids(last.text)).toEqual(
-      listFindings(db, { status: ['open', 'contacted'], limit: 25, offset: (pages - 1) * 25 }).map(
+      (await listFindings(db, { status: ['open', 'contacted'], limit: 25, offset: (pages - 1) * 25 })).map(
         (f) => f.id,
       ),
     );
@@ -236,7 +247,7 @@ describe('thousands of findings', () => {
   });
 
   it('searches title, site, URL and article; filters by site, rule, status and new since a scan; sorts', async () => {
-    const { db, server, scans } = await manyServer(150);
+    const { db, server, scans } = await manyServer(150, await engine.target());
     const titles = (html: string): string[] => {
       const $ = load(html);
       return $('tr[data-finding] a.title')
@@ -249,31 +260,31 @@ describe('thousands of findings', () => {
     const byArticle = await raw(
       `${server.url}/review?status=all&per=200&q=${encodeURIComponent('harbour strike')}`,
     );
-    expect(ids(byArticle.text).length).toBe(listFindings(db, { search: 'harbour strike' }).length);
-    expect(ids(byArticle.text).every((id) => getFinding(db, id)!.articleTitle === 'The harbour strike')).toBe(
-      true,
-    );
+    expect(ids(byArticle.text).length).toBe((await listFindings(db, { search: 'harbour strike' })).length);
+    expect(
+      (await findings(db, ids(byArticle.text))).every((f) => f.articleTitle === 'The harbour strike'),
+    ).toBe(true);
     const byUrl = await raw(
       `${server.url}/review?status=all&q=${encodeURIComponent(`${new URL(manyPage(42).url).host}/42/`)}`,
     );
-    expect(ids(byUrl.text)).toEqual([listFindings(db, { search: manyPage(42).url })[0]!.id]);
+    expect(ids(byUrl.text)).toEqual([(await listFindings(db, { search: manyPage(42).url }))[0]!.id]);
     // % and _ are letters in a search, not wildcards.
     expect(ids((await raw(`${server.url}/review?status=all&q=%25`)).text)).toEqual([]);
 
     const riverCopyright = await raw(
       `${server.url}/review?status=all&per=200&site=river-daily&rule=copyright-notice`,
     );
-    const found = ids(riverCopyright.text).map((id) => getFinding(db, id)!);
+    const found = await findings(db, ids(riverCopyright.text));
     expect(found.length).toBeGreaterThan(0);
     expect(found.every((f) => f.site === 'river-daily' && f.violations[0]!.rule === 'copyright-notice')).toBe(
       true,
     );
     const dismissed = ids((await raw(`${server.url}/review?status=dismissed&per=200`)).text);
-    expect(dismissed.length).toBe(countFindings(db, { status: 'dismissed' }));
+    expect(dismissed.length).toBe(await countFindings(db, { status: 'dismissed' }));
     const fresh = ids((await raw(`${server.url}/review?status=all&per=200&since=${scans[0]}`)).text);
     // The 50 pages scan 2 found first, less the five compliant ones (never a violation, no finding).
     expect(fresh.length).toBe(45);
-    expect(fresh.every((id) => getFinding(db, id)!.firstScan === scans[1])).toBe(true);
+    expect((await findings(db, fresh)).every((f) => f.firstScan === scans[1])).toBe(true);
     // Needs review: the uncertain verdict (none in this store; the filter must not fall back to all).
     expect(ids((await raw(`${server.url}/review?status=all&verdict=uncertain`)).text)).toEqual([]);
 
@@ -282,19 +293,21 @@ describe('thousands of findings', () => {
     expect(ascending[0]).toBe('Story 0000 about the river');
     const byId = ids((await raw(`${server.url}/review?status=all&sort=id&dir=asc&per=25&page=2`)).text);
     expect(byId).toEqual(
-      listFindings(db, { sort: 'id', direction: 'asc', limit: 25, offset: 25 }).map((f) => f.id),
+      (await listFindings(db, { sort: 'id', direction: 'asc', limit: 25, offset: 25 })).map((f) => f.id),
     );
     // Unknown sort or status fall back to the defaults instead of failing.
     expect((await raw(`${server.url}/review?sort=drop%20table&status=nope&page=-3`)).status).toBe(200);
   });
 
   it('changes many findings at once with one note, and keeps the list the reviewer was on', async () => {
-    const { db, server } = await manyServer(60);
+    const { db, server } = await manyServer(60, await engine.target());
     const { cookie, csrf, page } = await openForm(`${server.url}/review?site=peace-blog`, 'form.bulk');
     const action = load(page.text)('form.bulk').attr('action')!;
     expect(action).toBe('/review/bulk?site=peace-blog');
     const chosen = ids(page.text).slice(0, 4);
-    const alreadyContacted = chosen.filter((id) => getFinding(db, id)!.status === 'contacted');
+    const alreadyContacted = (await findings(db, chosen))
+      .filter((f) => f.status === 'contacted')
+      .map((f) => f.id);
     const fields = new URLSearchParams({
       csrf,
       who: 'maria',
@@ -306,14 +319,14 @@ describe('thousands of findings', () => {
     expect(answer.status).toBe(303);
     expect(answer.headers.location).toBe(`/review?site=peace-blog&done=bulk-4-0`);
     for (const id of chosen) {
-      expect(getFinding(db, id)!.status).toBe('contacted');
-      expect(auditLog(db, id).at(-1)).toMatchObject({
+      expect((await getFinding(db, id))!.status).toBe('contacted');
+      expect((await auditLog(db, id)).at(-1)).toMatchObject({
         who: 'maria',
         toStatus: 'contacted',
         note: 'wrote to the editor',
       });
     }
-    expect(alreadyContacted.every((id) => auditLog(db, id).at(-1)!.fromStatus === 'contacted')).toBe(true);
+    for (const id of alreadyContacted) expect((await auditLog(db, id)).at(-1)!.fromStatus).toBe('contacted');
     const shown = load((await raw(`${server.url}${answer.headers.location}`, { headers: { cookie } })).text);
     expect(shown('.message').text()).toBe('4 findings changed.');
     // With no note, findings already in that status are left alone and counted apart.
@@ -329,15 +342,15 @@ describe('thousands of findings', () => {
     missing.append('id', String(chosen[0]));
     missing.append('id', '999999');
     expect((await post(`${server.url}/review/bulk`, cookie, missing)).status).toBe(404);
-    expect(getFinding(db, chosen[0]!)!.status).toBe('contacted');
+    expect((await getFinding(db, chosen[0]!))!.status).toBe('contacted');
     // Without the form token: refused.
     const forged = new URLSearchParams({ csrf: 'x', who: 'm', status: 'dismissed', id: String(chosen[1]) });
     expect((await post(`${server.url}/review/bulk`, cookie, forged)).status).toBe(403);
   });
 
   it('steps to the next and previous finding of the list, also after the current one left it', async () => {
-    const { db, server } = await manyServer(30);
-    const list = listFindings(db, { status: ['open', 'contacted'], limit: 5 });
+    const { db, server } = await manyServer(30, await engine.target());
+    const list = await listFindings(db, { status: ['open', 'contacted'], limit: 5 });
     const page = load((await raw(`${server.url}/review/finding/${list[1]!.id}?at=1`)).text);
     expect(page('nav.step a[rel=prev]').attr('href')).toBe(`/review/finding/${list[0]!.id}?at=0`);
     expect(page('nav.step a[rel=next]').attr('href')).toBe(`/review/finding/${list[2]!.id}?at=2`);
@@ -363,7 +376,7 @@ describe('thousands of findings', () => {
 describe('the finding page', () => {
   it('drafts the notice with a mailto link carrying subject and body', async () => {
     const { db, server } = await reviewServer();
-    const finding = listFindings(db, { site: 'peace-blog', status: 'contacted' })[0]!;
+    const finding = (await listFindings(db, { site: 'peace-blog', status: 'contacted' }))[0]!;
     const $ = load((await raw(`${server.url}/review/finding/${finding.id}`)).text);
     const letter = $('pre#notice-text').text();
     expect(letter).toContain(`Dear editors of Peace Blog`);
@@ -378,15 +391,15 @@ describe('the finding page', () => {
 
   it('shows the stored copy as text with the matched passage marked, and its HTML only as plain text', async () => {
     const dir = tempDir();
-    const db = openStore(join(dir, 'store.sqlite'));
-    seedMany(db, 6);
+    const db = await openSql(join(dir, 'store.sqlite'));
+    await seedMany(db, 6);
     const hostileHtml = `<html><head><title>t</title><script>window.__pwned=1</script></head><body>
 <article><h1>Story</h1><p>Before <img src=x onerror="window.__pwned=2"> it all.</p>
 <p>${PASSAGE.replace('museum', 'Museum')}</p><p>After &lt;b&gt;this&lt;/b&gt;.</p></article></body></html>`;
     await storeSnapshot(db, 'peace-blog', manyPage(0).url, hostileHtml);
-    const server = await startServer({ db, outDir: dir, port: 0, sites: manySites });
+    const server = await startServer({ sql: db, outDir: dir, port: 0, sites: manySites });
     running.push(server);
-    const id = listFindings(db, { search: manyPage(0).url })[0]!.id;
+    const id = (await listFindings(db, { search: manyPage(0).url }))[0]!.id;
     const $ = load((await raw(`${server.url}/review/finding/${id}`)).text);
     expect($('.reprint-text mark').length).toBe(1);
     expect($('.reprint-text mark').text()).toBe(PASSAGE.replace('museum', 'Museum'));
@@ -398,7 +411,7 @@ describe('the finding page', () => {
     expect(snapshot.headers['x-content-type-options']).toBe('nosniff');
     expect(snapshot.text).toBe(hostileHtml);
     // A finding without a stored copy says so.
-    const other = listFindings(db, { search: manyPage(1).url })[0]!.id;
+    const other = (await listFindings(db, { search: manyPage(1).url }))[0]!.id;
     const plain = load((await raw(`${server.url}/review/finding/${other}`)).text);
     expect(plain('section.reprint .empty').text()).toMatch(/No stored copy/);
     expect((await raw(`${server.url}/review/finding/${other}/snapshot`)).status).toBe(404);
@@ -409,7 +422,7 @@ describe('the finding page', () => {
 describe('evidence on the finding page', () => {
   it('shows the screenshot and offers the files a source has, served inert', async () => {
     const dir = tempDir();
-    const { db } = seededStore(dir);
+    const { db } = await seededStore(dir);
     // A one-pixel PNG and a WARC-looking file, as a capture would have them.
     const png = Buffer.from(
       'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
@@ -430,9 +443,9 @@ describe('evidence on the finding page', () => {
       }),
       file: (_finding, name) => files[name],
     };
-    const server = await startServer({ db, outDir: dir, port: 0, sites, evidence });
+    const server = await startServer({ sql: db, outDir: dir, port: 0, sites, evidence });
     running.push(server);
-    const [finding] = listFindings(db, { site: 'market-news' });
+    const [finding] = await listFindings(db, { site: 'market-news' });
     const $ = load((await raw(`${server.url}/review/finding/${finding!.id}`)).text);
     expect($('figure.screenshot img').attr('src')).toBe(`/review/finding/${finding!.id}/evidence/shot`);
     expect(
@@ -506,8 +519,8 @@ describe('the token', () => {
     expect(() => checkBindPolicy('0.0.0.0', TOKEN)).not.toThrow();
     expect(() => checkBindPolicy('127.0.0.1', undefined)).not.toThrow();
     const dir = tempDir();
-    const { db } = seededStore(dir);
-    await expect(startServer({ db, outDir: dir, host: '0.0.0.0', port: 0 })).rejects.toThrow(/--token/);
+    const { db } = await seededStore(dir);
+    await expect(startServer({ sql: db, outDir: dir, host: '0.0.0.0', port: 0 })).rejects.toThrow(/--token/);
     const cli = await run(
       ['--store', join(dir, 'store.sqlite'), '--rules', dir, 'serve', '--host', '0.0.0.0', '--port', '0'],
       {
@@ -556,8 +569,8 @@ describe('the token', () => {
 describe('syndicate serve', () => {
   it('serves until the stop signal aborts', async () => {
     const dir = tempDir();
-    const { db, file } = seededStore(dir);
-    db.close();
+    const { db, file } = await seededStore(dir);
+    await db.close();
     const stop = new AbortController();
     let out = '';
     let announced: () => void = () => undefined;

@@ -32,8 +32,8 @@ const TOKEN = generateToken();
 
 async function reviewServer(options: Partial<ServeOptions> = {}) {
   const dir = tempDir();
-  const { db } = seededStore(dir);
-  const server = await startServer({ db, outDir: join(dir, 'public'), port: 0, sites, ...options });
+  const { db } = await seededStore(dir);
+  const server = await startServer({ sql: db, outDir: join(dir, 'public'), port: 0, sites, ...options });
   running.push(server);
   return { db, server, dir };
 }
@@ -74,7 +74,7 @@ describe('sessions and form tokens', () => {
     // No token (loopback): every visitor without a cookie is given a session, as strangers' GETs
     // sent by a cross-site page would be. None of them may push the reviewer's session out.
     const { db, server } = await reviewServer();
-    const [finding] = listFindings(db, { site: 'market-news' });
+    const [finding] = await listFindings(db, { site: 'market-news' });
     const reviewer = await raw(`${server.url}/review/finding/${finding!.id}`);
     const cookie = cookieOf(reviewer);
     const csrf = load(reviewer.text)('form.status-form input[name=csrf]').attr('value')!;
@@ -104,7 +104,7 @@ describe('sessions and form tokens', () => {
       body: form({ csrf, who: 'maria', status: 'contacted' }),
     });
     expect(posted.status).toBe(303);
-    expect(getFinding(db, finding!.id)!.status).toBe('contacted');
+    expect((await getFinding(db, finding!.id))!.status).toBe('contacted');
   }, 120_000);
 
   it('survive a restart with the same secret and not with another, and expire a forged or stale cookie', async () => {
@@ -147,7 +147,7 @@ describe('cookies over TLS', () => {
     expect(confused.headers['set-cookie']).toBeDefined();
     // Forms posted through the proxy come from its origin.
     const csrf = load(behind.text)('form.bulk input[name=csrf]').attr('value')!;
-    const [finding] = listFindings(trusted.db, { site: 'market-news' });
+    const [finding] = await listFindings(trusted.db, { site: 'market-news' });
     const bulk = await raw(`${trusted.server.url}/review/bulk`, {
       method: 'POST',
       headers: {
@@ -268,7 +268,7 @@ describe('the HTTP edge', () => {
 });
 
 describe('tokens', () => {
-  it('must hold 128 bits: weak ones are refused, generated ones pass', () => {
+  it('must hold 128 bits: weak ones are refused, generated ones pass', async () => {
     const weak = [
       ' '.repeat(16),
       'a'.repeat(64),
@@ -321,8 +321,8 @@ describe('tokens', () => {
 
   it('serve --generate-token prints a token and a login link that work; a weak --token exits 2', async () => {
     const dir = tempDir();
-    const { db, file } = seededStore(dir);
-    db.close();
+    const { db, file } = await seededStore(dir);
+    await db.close();
     const stop = new AbortController();
     let out = '';
     let printed: () => void = () => undefined;

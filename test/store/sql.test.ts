@@ -175,6 +175,72 @@ describeEngines('Sql', (engine) => {
     await expect(transaction).rejects.toThrow('rolled back');
     expect(await seen).toEqual([]);
   });
+
+  it('reads fields of the objects of a JSON array, and orders ignoring ASCII case only', async () => {
+    const sql = await engine.open();
+    await sql.exec('CREATE TABLE lists (id INTEGER PRIMARY KEY, title TEXT NOT NULL, items TEXT NOT NULL)');
+    await sql.batch('INSERT INTO lists (id, title, items) VALUES (?, ?, ?)', [
+      [1, 'beta', JSON.stringify([{ rule: 'b' }, { rule: 'a', more: 1 }])],
+      [2, 'Alpha', JSON.stringify([{ rule: 'c' }])],
+      [3, 'alpha', '[]'],
+      [4, 'Éclair', JSON.stringify([{ other: 'x' }])],
+      [5, 'zeta', '[]'],
+    ]);
+    const { dialect } = sql;
+    const rules = await sql.all<{ rule: string | null }>(
+      `SELECT ${dialect.jsonItemField('v', 'rule')} AS rule FROM lists l, ${dialect.jsonArrayItems('l.items', 'v')}
+       ORDER BY l.id, rule`,
+    );
+    expect(rules.map((row) => row.rule)).toEqual(['a', 'b', 'c', null]);
+    const having = await sql.all<{ id: number }>(
+      `SELECT id FROM lists l WHERE EXISTS (SELECT 1 FROM ${dialect.jsonArrayItems('l.items', 'v')}
+         WHERE ${dialect.jsonItemField('v', 'rule')} = ?) ORDER BY id`,
+      ['a'],
+    );
+    expect(having).toEqual([{ id: 1 }]);
+    // Code point order past ASCII (É after z), whatever the PostgreSQL database's collation.
+    const ordered = await sql.all<{ title: string }>(
+      `SELECT title FROM lists ORDER BY ${dialect.orderIgnoringCase('title')}, id`,
+    );
+    expect(ordered.map((row) => row.title)).toEqual(['Alpha', 'alpha', 'beta', 'zeta', 'Éclair']);
+  });
+
+  it('makes a second writer of a row read with forUpdate wait for the first to commit', async () => {
+    const target = await engine.target();
+    const first = await openSql(target);
+    // SQLite: one connection, whose writing transactions take turns; PostgreSQL: a second pool.
+    const second = engine.engine === 'postgres' ? await openSql(target) : first;
+    try {
+      await first.exec('CREATE TABLE counters (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
+      await first.run('INSERT INTO counters (id, n) VALUES (1, 0)');
+      const add = (sql: Sql, hold?: Promise<void>) =>
+        sql.tx(async () => {
+          const row = await sql.get<{ n: number }>(
+            `SELECT n FROM counters WHERE id = 1${sql.dialect.forUpdate}`,
+          );
+          await hold;
+          await sql.run('UPDATE counters SET n = ? WHERE id = 1', [row!.n + 1]);
+        });
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const one = add(first, held);
+      // The first holds the row; the second reads it only after the first has written it back.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const two = add(second);
+      if (engine.engine === 'postgres') {
+        // Seen waiting on the row lock by the server itself, not guessed from time.
+        await waitForLockWaiter(first);
+      }
+      release();
+      await Promise.all([one, two]);
+      expect(await first.get('SELECT n FROM counters WHERE id = 1')).toEqual({ n: 2 });
+    } finally {
+      await first.close();
+      if (second !== first) await second.close();
+    }
+  });
   it('hands each queued row to one claimer, however many claim at once', async () => {
     const target = await engine.target();
     const first = await openSql(target);
@@ -262,3 +328,16 @@ describeEngines('Sql', (engine) => {
     });
   }
 });
+
+/** Until the server shows a session of this database waiting for a row lock. */
+async function waitForLockWaiter(sql: Sql): Promise<void> {
+  for (let tries = 0; tries < 500; tries++) {
+    const waiting = await sql.get<{ n: number }>(
+      `SELECT count(*) AS n FROM pg_stat_activity
+       WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'SELECT n FROM counters%'`,
+    );
+    if (waiting!.n > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('no session ever waited for the lock');
+}

@@ -14,6 +14,7 @@ import { deadlines } from './012-deadlines.ts';
 import { prefilter } from './013-prefilter.ts';
 import { crawlBudgetStops } from './014-crawl-budget-stops.ts';
 import { crawlClaims } from './015-crawl-claims.ts';
+import { scanLockLease } from './016-scan-lock-lease.ts';
 import { hostLimits } from './017-host-limits.ts';
 
 export interface Migration {
@@ -32,8 +33,8 @@ export interface Migration {
  * 11 each site's result in a scan (scan), 12 finding deadlines (findings), 13 discover's stored
  * prefilter and the index revision it is keyed on (discover),
  * 14 the budgets that stopped a site in a crawl pass (crawl), 15 frontier claims and pass-lock
- * leases, for processes sharing a crawl (crawl), 17 per-host limits shared by every process that
- * crawls from the store (crawl, issue 11).
+ * leases, for processes sharing a crawl (crawl), 16 the scan lock's lease (findings), 17 per-host
+ * limits shared by every process that crawls from the store (crawl, issue 11).
  */
 export const migrations: Migration[] = [
   articles,
@@ -51,5 +52,6 @@ export const migrations: Migration[] = [
   prefilter,
   crawlBudgetStops,
   crawlClaims,
+  scanLockLease,
   hostLimits,
 ];
