@@ -136,20 +136,24 @@ export class JobQueue {
     );
     try {
       await boss.start();
-      await boss.createQueue(QUEUES.site, {
-        name: QUEUES.site,
-        policy: 'singleton',
-        retryLimit: options.retryLimit ?? 3,
-        retryDelay: options.retryDelaySeconds ?? 5,
-        expireInSeconds: options.siteLeaseSeconds ?? DEFAULT_SITE_LEASE_SECONDS,
-      });
+      await settingUp(() =>
+        boss.createQueue(QUEUES.site, {
+          name: QUEUES.site,
+          policy: 'singleton',
+          retryLimit: options.retryLimit ?? 3,
+          retryDelay: options.retryDelaySeconds ?? 5,
+          expireInSeconds: options.siteLeaseSeconds ?? DEFAULT_SITE_LEASE_SECONDS,
+        }),
+      );
       // One scheduled scan at a time; a slot that comes while one runs waits (one queued at most).
-      await boss.createQueue(QUEUES.scan, {
-        name: QUEUES.scan,
-        policy: 'stately',
-        retryLimit: 0,
-        expireInSeconds: 23 * 60 * 60,
-      });
+      await settingUp(() =>
+        boss.createQueue(QUEUES.scan, {
+          name: QUEUES.scan,
+          policy: 'stately',
+          retryLimit: 0,
+          expireInSeconds: 23 * 60 * 60,
+        }),
+      );
     } catch (error) {
       await boss.stop({ graceful: false, wait: true }).catch(() => {});
       throw new SyndicateError(
@@ -320,4 +324,21 @@ export function progressOf(statuses: readonly JobStatus[]): QueueProgress {
     else progress.waiting++;
   }
   return progress;
+}
+
+/**
+ * A queue made by several processes starting at once: pg-boss checks that a queue exists and then
+ * creates it, so two of them can deadlock or collide there. The loser tries again and finds it made.
+ */
+async function settingUp(make: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await make();
+      return;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= 5 || (code !== '40P01' && code !== '23505')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200 * attempt));
+    }
+  }
 }
