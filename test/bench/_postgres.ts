@@ -29,7 +29,7 @@ export interface BenchPostgres {
   stop(): Promise<void>;
 }
 
-export async function benchPostgres(): Promise<BenchPostgres> {
+export async function benchPostgres(options: { flags?: string[] } = {}): Promise<BenchPostgres> {
   let admin = process.env.BENCH_POSTGRES;
   let stop = async () => {};
   if (!admin) {
@@ -43,6 +43,7 @@ export async function benchPostgres(): Promise<BenchPostgres> {
       port,
       persistent: false,
       createPostgresUser: process.getuid?.() === 0,
+      postgresFlags: options.flags ?? [],
       onLog: () => {},
       onError: () => {},
     });

