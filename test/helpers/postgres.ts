@@ -2,6 +2,17 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 
+/** One statement on the run's server, as its administrator. */
+async function asAdmin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: inject('postgresUrl') });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * A fresh, empty database on the run's PostgreSQL server (see test/postgres-setup.ts), for one
  * test or one file: its URL, and `drop` to remove it.
@@ -9,26 +20,12 @@ import { inject } from 'vitest';
 export async function freshPostgres(): Promise<{ url: string; drop: () => Promise<void> }> {
   const admin = inject('postgresUrl');
   const name = `syndicate_test_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
+  await asAdmin(`CREATE DATABASE ${name}`);
   const url = new URL(admin);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: async () => {
-      const dropper = new pg.Client({ connectionString: admin });
-      await dropper.connect();
-      try {
-        await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await dropper.end();
-      }
-    },
+    drop: () => asAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
 }
 
@@ -40,25 +37,11 @@ export async function freshPostgres(): Promise<{ url: string; drop: () => Promis
 export async function freshSchema(): Promise<{ url: string; drop: () => Promise<void> }> {
   const admin = inject('postgresUrl');
   const name = `syndicate_test_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  try {
-    await client.query(`CREATE SCHEMA ${name}`);
-  } finally {
-    await client.end();
-  }
+  await asAdmin(`CREATE SCHEMA ${name}`);
   const url = new URL(admin);
   url.searchParams.set('options', `-c search_path=${name}`);
   return {
     url: url.toString(),
-    drop: async () => {
-      const dropper = new pg.Client({ connectionString: admin });
-      await dropper.connect();
-      try {
-        await dropper.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
-      } finally {
-        await dropper.end();
-      }
-    },
+    drop: () => asAdmin(`DROP SCHEMA IF EXISTS ${name} CASCADE`),
   };
 }
