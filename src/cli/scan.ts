@@ -322,7 +322,8 @@ function formatScan(summary: ScanSummary): string {
   // On the job queue each site has a pass of its own: the first line names them all.
   const passes = [...new Set(Object.values(summary.passes))].sort((a, b) => a - b);
   let crawl = formatSummary(summary.crawl).trimEnd();
-  if (passes.length > 1) crawl = crawl.replace(`crawl pass ${summary.crawl.passId} `, `crawl passes ${passes.join(', ')} `);
+  if (passes.length > 1)
+    crawl = crawl.replace(`crawl pass ${summary.crawl.passId} `, `crawl passes ${passes.join(', ')} `);
   const lines = [
     crawl,
     `scan ${scan.id} (${scan.sites.join(', ')}): ${scan.counts.pages} pages checked (${summary.judged} judged, ${summary.reused} unchanged)`,

@@ -58,8 +58,8 @@ export interface NetworkSite {
   kind: 'community' | 'commercial';
   server: TestServer;
   url(path: string): string;
-  /** Called before a request is answered; 'hang' leaves it unanswered. */
-  onPage?: (path: string) => 'hang' | 'answer';
+  /** Called before a page is answered: 'hang' leaves it unanswered, a promise holds it until it settles. */
+  onPage?: (path: string) => 'hang' | 'answer' | Promise<void>;
 }
 
 function pageHtml(plan: PagePlan, path: string): string {
@@ -112,7 +112,9 @@ export async function startNetwork(): Promise<NetworkSite[]> {
             response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
             return;
           }
-          if (site.onPage?.(path) === 'hang') return;
+          const held = site.onPage?.(path);
+          if (held === 'hang') return;
+          if (held instanceof Promise) await held;
           await new Promise((resolve) => setTimeout(resolve, 15));
           response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pageHtml(page, path));
         },
@@ -121,6 +123,19 @@ export async function startNetwork(): Promise<NetworkSite[]> {
       return site;
     }),
   );
+}
+
+/** The pages of the network that break the terms: a credit missing, or any reprint on a commercial site. */
+export function violatingPages(sites: NetworkSite[]): string[] {
+  return sites
+    .flatMap((site, index) =>
+      Object.entries(PLAN[index]!.pages)
+        .filter(
+          ([, page]) => page !== 'unrelated' && (page.credit !== 'proper' || site.kind === 'commercial'),
+        )
+        .map(([path]) => site.url(path)),
+    )
+    .sort();
 }
 
 /** A rules folder for the network: the project's terms, its sites, a delay between requests. */
@@ -197,6 +212,8 @@ export function shortestGapMs(requests: readonly SeenRequest[]): number {
 export interface Syndicate {
   process: ChildProcess;
   stdout: string;
+  /** What it wrote on stderr that is not a JSON log line (a one-line error, say). */
+  stderr: string;
   /** The JSON log lines it wrote so far. */
   log: Array<{ msg?: string; sites?: string[]; [key: string]: unknown }>;
   exited: Promise<number | null>;
@@ -217,6 +234,7 @@ export function syndicate(args: string[], running: ChildProcess[]): Syndicate {
   const result: Syndicate = {
     process: child,
     stdout: '',
+    stderr: '',
     log: [],
     crawling: new Set(),
     exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
@@ -241,6 +259,7 @@ export function syndicate(args: string[], running: ChildProcess[]): Syndicate {
       try {
         entry = JSON.parse(line);
       } catch {
+        result.stderr += `${line}\n`;
         continue;
       }
       result.log.push(entry);

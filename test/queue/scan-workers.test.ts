@@ -36,7 +36,6 @@ afterEach(async () => {
 beforeAll(() => setLogLevel('silent'));
 
 it('gives a single SQLite process’s findings, with host limits across workers and a worker killed', async () => {
-  const t0 = Date.now();
   const sites = await startNetwork();
   cleanups.push(async () => {
     await Promise.all(sites.map((site) => site.server.close()));
@@ -52,7 +51,6 @@ it('gives a single SQLite process’s findings, with host limits across workers 
   const database = await freshPostgres();
   cleanups.push(database.drop);
   const store = await importedStore(tempDir(), database.url);
-  console.log('imported', Date.now() - t0);
   // The test's own queue handle runs pg-boss's supervisor each second, so a dead worker's job is
   // seen past its lease at once (a worker's supervisor looks every 30 s).
   const supervisor = await JobQueue.open(store, { maintenanceIntervalSeconds: 1 });
@@ -88,17 +86,7 @@ it('gives a single SQLite process’s findings, with host limits across workers 
   victim!.process.kill('SIGKILL');
 
   const code = await scan.exited;
-  console.log(
-    scan.stdout,
-    scan.log
-      .filter((entry) => entry.msg === 'site jobs')
-      .map((entry) => [Number(entry.time) - t0, entry.completed, entry.active]),
-    workers.map((worker) =>
-      worker.log
-        .filter((entry) => String(entry.msg).startsWith('crawl') || String(entry.msg).startsWith('job'))
-        .map((entry) => [Number(entry.time) - t0, entry.msg]),
-    ),
-  );
+
   expect(code, scan.stdout).toBe(1);
   expect(scan.stdout).toMatch(/new violations:\s+7/);
   // The scan did not crawl: the workers did, and the scan reported their progress.
@@ -109,7 +97,6 @@ it('gives a single SQLite process’s findings, with host limits across workers 
 
   // The baseline: one process, a SQLite store, the same network (its hung page answers now).
   const sqlite = await importedStore(tempDir());
-  console.log('scan exited', Date.now() - t0);
   const single = await runCli(['--store', sqlite, '--rules', rules, 'scan']);
   expect(single.code, single.stderr).toBe(1);
   const expected = await comparableFindings(sqlite);
@@ -117,7 +104,6 @@ it('gives a single SQLite process’s findings, with host limits across workers 
   expect(expected.filter((line) => line.includes(' violation '))).toHaveLength(7);
   expect(expected.some((line) => line.includes('commercial-use'))).toBe(true);
   expect(await comparableFindings(store)).toEqual(expected);
-  console.log('end', Date.now() - t0);
 
   let refetched = 0;
   for (const index of sites.keys()) {
