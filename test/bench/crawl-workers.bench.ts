@@ -36,7 +36,9 @@ async function startNetwork(): Promise<{ child: ChildProcess; port: number }> {
 }
 
 /** The network's count of requests and the most it saw in flight to one host, then cleared. */
-async function networkStats(port: number): Promise<{ mostInFlight: number; requests: number; pages: number }> {
+async function networkStats(
+  port: number,
+): Promise<{ mostInFlight: number; requests: number; pages: number }> {
   const response = await fetch(`http://127.0.0.1:${port}/stats?reset`, {
     headers: { host: 'stats.invalid' },
   });
