@@ -37,7 +37,7 @@ it('runs one scan per slot however many processes run scan --schedule', async ()
   await Promise.race(schedulers.map((scheduler) => scheduler.said('scheduled scan done')));
   // Long enough for each process to have looked at the schedule again: a second run of the
   // same slot would have started by now.
-  await new Promise((resolve) => setTimeout(resolve, 15_000));
+  await new Promise((resolve) => setTimeout(resolve, 11_000));
   for (const scheduler of schedulers) scheduler.process.kill('SIGTERM');
   expect(await Promise.all(schedulers.map((scheduler) => scheduler.exited))).toEqual([0, 0]);
 
