@@ -8,7 +8,7 @@ export {
   pruneExchanges,
 } from './capture.ts';
 export { type ExportedFinding, exportEvidence, summaryHtml } from './export.ts';
-export { type EvidenceRole, evidenceDirOf } from './files.ts';
+export { type EvidenceRole, MAX_EVIDENCE_BYTES } from './blobs.ts';
 export {
   type EvidenceCapture,
   type EvidenceFile,
