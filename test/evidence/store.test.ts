@@ -4,8 +4,6 @@ import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { WARCParser } from 'warcio';
 import { crawlerSchema } from '../../src/config/sites.ts';
-import { openPass } from '../../src/crawl/passes.ts';
-import { claimItems, complete } from '../../src/crawl/queue.ts';
 import { SyndicateError } from '../../src/errors.ts';
 import {
   captureEvidence,
@@ -19,9 +17,9 @@ import {
 } from '../../src/evidence/index.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { openSql } from '../../src/store/db.ts';
-import type { Sql } from '../../src/store/sql.ts';
 import { describeEngines } from '../helpers/engines.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { crawled, URL_, violation } from './_store.ts';
 
 /**
  * Evidence on both engines: the crawl keeps a page's exchange as fetched, a capture for a violating
@@ -29,56 +27,7 @@ import { tempDir } from '../helpers/tmp.ts';
  * kept. The files are kept in the store itself, so every machine that shares it can read them.
  */
 
-const URL_ = 'http://copy.example/post';
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
-
-/** A pass that fetched the page with `body`, its exchange kept as the crawler keeps it. */
-async function crawled(sql: Sql, body: string, at: string): Promise<void> {
-  const { pass } = await openPass(sql, ['copy'], new Date(at), () => [
-    { siteId: 'copy', url: URL_, kind: 'page', source: 'start' },
-  ]);
-  const [item] = await claimItems(sql, pass.id, { holder: 'me', untilMs: 10 }, { nowMs: 0 });
-  const bytes = Buffer.from(body);
-  await complete(
-    sql,
-    item!,
-    {
-      state: 'done',
-      snapshot: {
-        snapshot: {
-          url: URL_,
-          finalUrl: URL_,
-          status: 200,
-          headers: { 'content-type': 'text/html' },
-          fetchedAt: at,
-          contentType: 'text/html',
-          body,
-          bodyHash: sha256(bytes),
-          siteId: 'copy',
-          exchange: { bytes, requestHeaders: { 'user-agent': 'syndicate-test' } },
-        },
-        httpStatus: 200,
-        changed: true,
-      },
-    },
-    [],
-  );
-  await sql.run('UPDATE crawl_passes SET finished_at = ? WHERE id = ?', [at, pass.id]);
-}
-
-async function violation(sql: Sql, body: string): Promise<number> {
-  const scan = await sql.get<{ id: number }>(
-    "INSERT INTO scans (started) VALUES ('2026-12-01') RETURNING id",
-  );
-  const row = await sql.get<{ id: number }>(
-    `INSERT INTO findings (page_url, article_id, article_url, article_title, site, first_seen, last_seen,
-       verdict, violations, reprint_hash, first_scan, last_scan)
-     VALUES (?, 'a1', 'http://news.example/a1', 'A story', 'copy', 'then', 'now', 'violation', ?, ?, ?, ?)
-     RETURNING id`,
-    [URL_, JSON.stringify([{ rule: 'link-to-original' }]), sha256(body), scan!.id, scan!.id],
-  );
-  return row!.id;
-}
 
 beforeAll(() => setLogLevel('silent'));
 
