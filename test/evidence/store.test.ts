@@ -17,6 +17,7 @@ import {
 } from '../../src/evidence/index.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { openSql } from '../../src/store/db.ts';
+import { runCli } from '../helpers/cli.ts';
 import { describeEngines } from '../helpers/engines.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { crawled, URL_, violation } from './_store.ts';
@@ -193,5 +194,44 @@ describeEngines('evidence kept in the store', (engine) => {
       `manifest.json of capture ${capture!.id} (finding ${id}) does not give page.warc.gz the SHA-256 and size the store recorded`,
     );
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describeEngines('syndicate doctor and the evidence in the store', (engine) => {
+  it('verifies every file of every capture, and names one changed after capture', async () => {
+    const target = await engine.target();
+    const body = '<html><body><p>A story the doctor looks at.</p></body></html>';
+    const sql = await openSql(target);
+    let warc: string;
+    try {
+      await crawled(sql, body, '2026-12-01T00:00:00Z');
+      const id = await violation(sql, body);
+      await captureEvidence(sql, { findingIds: [id], screenshot: false });
+      warc = (await listEvidence(sql, id))[0]!.files.find((file) => file.role === 'warc')!.sha256;
+    } finally {
+      await sql.close();
+    }
+    const repo = join(import.meta.dirname, '..', '..');
+    const argv = ['--store', target, '--feeds', join(repo, 'feeds'), '--rules', join(repo, 'rules')];
+    const healthy = await runCli([...argv, 'doctor', '--no-browser', '--no-dns']);
+    expect(healthy.stdout).toMatch(/^OK {4}\S+ evidence: 2 file\(s\) match their SHA-256$/m);
+
+    const changed = await openSql(target);
+    try {
+      await changed.run('UPDATE evidence_blobs SET content = ? WHERE sha256 = ?', [
+        Buffer.from('forged'),
+        warc,
+      ]);
+    } finally {
+      await changed.close();
+    }
+    const sick = await runCli([...argv, 'doctor', '--no-browser', '--no-dns']);
+    expect(sick.code).toBe(2);
+    expect(sick.stdout).toMatch(
+      new RegExp(
+        `^FAIL {2}\\S+ evidence: finding 1: page\\.warc\\.gz: evidence file page\\.warc\\.gz \\(SHA-256 ${warc}\\) does not match its SHA-256`,
+        'm',
+      ),
+    );
   });
 });
