@@ -137,7 +137,11 @@ export async function captureEvidence(sql: Sql, options: CaptureOptions = {}): P
         const keep = (role: Exclude<EvidenceRole, 'manifest'>, bytes: Uint8Array) => {
           const refused = overBound(role, bytes.length, bounds);
           if (refused) missing.push(`${role}: ${refused}`);
-          else blobs.push({ file: { role, ...NAMES[role], sha256: sha256Hex(bytes), bytes: bytes.length }, bytes });
+          else
+            blobs.push({
+              file: { role, ...NAMES[role], sha256: sha256Hex(bytes), bytes: bytes.length },
+              bytes,
+            });
         };
         keep('warc', prepared.warc);
         if (prepared.shot?.taken) keep('screenshot', prepared.shot.png);
@@ -190,7 +194,15 @@ export async function captureEvidence(sql: Sql, options: CaptureOptions = {}): P
           },
           bytes: manifestBytes,
         });
-        const recorded = await record(sql, candidate, options.scanId ?? null, capturedAt, missing, blobs, bounds);
+        const recorded = await record(
+          sql,
+          candidate,
+          options.scanId ?? null,
+          capturedAt,
+          missing,
+          blobs,
+          bounds,
+        );
         if (!recorded) continue;
         summary.captured++;
         if (!shotKept) summary.withoutScreenshot++;

@@ -75,7 +75,10 @@ export async function exportEvidence(
 /** The manifest lists each other file of its capture with the hash and size the store has for it. */
 function checkManifest(capture: EvidenceCapture, bytes: Buffer): void {
   const problem = (why: string) =>
-    new SyndicateError('store', `manifest.json of capture ${capture.id} (finding ${capture.findingId}) ${why}`);
+    new SyndicateError(
+      'store',
+      `manifest.json of capture ${capture.id} (finding ${capture.findingId}) ${why}`,
+    );
   let listed: ManifestFile[];
   try {
     listed = (JSON.parse(bytes.toString('utf8')) as Manifest).files;

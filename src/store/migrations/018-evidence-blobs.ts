@@ -32,7 +32,9 @@ export const evidenceBlobs = {
     if (db.memory || db.name === '') return;
     const folder = join(dirname(resolve(db.name)), 'evidence');
     if (!existsSync(folder)) return;
-    const files = db.prepare('SELECT DISTINCT sha256, role FROM evidence_files ORDER BY sha256, role').all() as {
+    const files = db
+      .prepare('SELECT DISTINCT sha256, role FROM evidence_files ORDER BY sha256, role')
+      .all() as {
       sha256: string;
       role: string;
     }[];
