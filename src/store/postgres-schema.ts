@@ -360,6 +360,19 @@ CREATE UNIQUE INDEX crawl_passes_open ON crawl_passes (sites) WHERE finished_at 
       CREATE INDEX crawl_host_leases_holder ON crawl_host_leases (holder);
     `,
   },
+  {
+    // As SQLite's 018-feed-item-sources.ts: each article's feed item source, its HTML cleaned.
+    version: 18,
+    name: 'feed-item-sources',
+    sql: `
+      CREATE TABLE feed_item_sources (
+        article_id   TEXT COLLATE "C" PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+        article_hash TEXT COLLATE "C" NOT NULL,
+        code         TEXT COLLATE "C" NOT NULL,
+        source       TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Bring a PostgreSQL store's schema up to date; several processes may race here at once. */
