@@ -72,7 +72,10 @@ const MAX_TRACKED_CHANGES = 5000;
 
 export interface BuildOptions {
   out: string;
-  /** Render every feed even if the manifest says it is up to date (files are still only written if changed). */
+  /**
+   * Render every feed even if the manifest says it is up to date, making every item from its record
+   * (files are still only written if changed).
+   */
   force?: boolean;
   fileOps?: FileOps;
   /** Told after each feed is dealt with (for a progress line): feeds done and in all. */
@@ -90,8 +93,11 @@ export interface BuildResult {
   changed: string[];
   /** What the item fragment cache saved (`fragments.ts`). */
   fragments: FragmentsStatistics;
-  /** Item sources this build made from records, missing or stale in the store (`item-sources.ts`). */
-  sourcesMade: number;
+  /**
+   * Item sources (`item-sources.ts`) this build needed (for the items it prepared or may have), and
+   * of those, how many it made from records (missing or stale in the store).
+   */
+  sources: { read: number; made: number };
 }
 
 interface FileRecord {
@@ -266,7 +272,8 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
   const previous = readManifest(manifestFile);
   const state = await storeRevision(sql);
   const context = fragmentContext(publisher);
-  // --force trusts no cache: every item is prepared and every piece rendered, as if for the first time.
+  // --force trusts no cache: every item is prepared from its record, its source made again (and
+  // stored), and every piece rendered, as if for the first time.
   const fragments = new Fragments(out, context, !force);
   const next: Manifest = {
     version: MANIFEST_FORMAT,
@@ -282,7 +289,7 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
     selected: [],
     changed: [],
     fragments: fragments.statistics,
-    sourcesMade: 0,
+    sources: { read: 0, made: 0 },
   };
   const log = logger();
   // A store put back to an older copy has a lower revision: nothing in the manifest can be trusted.
@@ -298,7 +305,7 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
       : await changesSince(sql, previous.revision!);
   let selector: FeedSelector | undefined;
   let tombstones: Tombstones | undefined;
-  const sources = new ItemSources(sql);
+  const sources = new ItemSources(sql, !force);
   const prepared = new Map<string, FeedItem>();
   const configKeys: string[] = [];
 
@@ -501,7 +508,7 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
     throw error;
   }
   for (const [files, name] of toRecord) files[name] = fileRecord(join(out, name))!;
-  result.sourcesMade = sources.madeCount;
+  result.sources = { read: sources.readCount, made: sources.madeCount };
   try {
     // A cache: a store that cannot take them (read-only, busy) costs the next build time, not the output.
     await sources.save();
