@@ -361,8 +361,23 @@ CREATE UNIQUE INDEX crawl_passes_open ON crawl_passes (sites) WHERE finished_at 
     `,
   },
   {
-    // As SQLite's 018-feed-item-sources.ts: each article's feed item source, its HTML cleaned.
+    // As SQLite's 018-evidence-blobs.ts: evidence files in the store, readable from every machine.
     version: 18,
+    name: 'evidence-blobs',
+    sql: `
+      CREATE TABLE evidence_blobs (
+        sha256   TEXT COLLATE "C" PRIMARY KEY,
+        bytes    BIGINT NOT NULL,
+        content  BYTEA NOT NULL
+      );
+      -- WARCs are gzipped and screenshots are PNG: TOAST keeps them out of line without trying
+      -- to compress them again.
+      ALTER TABLE evidence_blobs ALTER COLUMN content SET STORAGE EXTERNAL;
+    `,
+  },
+  {
+    // As SQLite's 019-feed-item-sources.ts: each article's feed item source, its HTML cleaned.
+    version: 19,
     name: 'feed-item-sources',
     sql: `
       CREATE TABLE feed_item_sources (

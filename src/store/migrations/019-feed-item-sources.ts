@@ -9,7 +9,7 @@ import type Database from 'better-sqlite3';
  * row goes with its article.
  */
 export const feedItemSources = {
-  version: 18,
+  version: 19,
   name: 'feed-item-sources',
   up(db: Database.Database): void {
     db.exec(`
