@@ -380,7 +380,7 @@ CREATE UNIQUE INDEX crawl_passes_open ON crawl_passes (sites) WHERE finished_at 
     version: 19,
     name: 'feed-item-sources',
     sql: `
-      CREATE TABLE feed_item_sources (
+      CREATE TABLE IF NOT EXISTS feed_item_sources (
         article_id   TEXT COLLATE "C" PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
         article_hash TEXT COLLATE "C" NOT NULL,
         code         TEXT COLLATE "C" NOT NULL,
