@@ -375,6 +375,19 @@ CREATE UNIQUE INDEX crawl_passes_open ON crawl_passes (sites) WHERE finished_at 
       ALTER TABLE evidence_blobs ALTER COLUMN content SET STORAGE EXTERNAL;
     `,
   },
+  {
+    // As SQLite's 019-feed-item-sources.ts: each article's feed item source, its HTML cleaned.
+    version: 19,
+    name: 'feed-item-sources',
+    sql: `
+      CREATE TABLE IF NOT EXISTS feed_item_sources (
+        article_id   TEXT COLLATE "C" PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+        article_hash TEXT COLLATE "C" NOT NULL,
+        code         TEXT COLLATE "C" NOT NULL,
+        source       TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Bring a PostgreSQL store's schema up to date; several processes may race here at once. */
