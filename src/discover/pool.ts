@@ -47,6 +47,8 @@ export interface FileOutcome {
   skipped: boolean;
   counts?: FileCounts;
   error?: string;
+  /** On the queue still, being read or waiting for a worker, when the run stopped waiting. */
+  queued?: boolean;
 }
 
 export function jobKey(job: FileJob): string {
