@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import type { Discovery } from '../../src/discover/judge.ts';
 import { beginFile, saveProgress } from '../../src/discover/store.ts';
 import { writeFileAtomic } from '../../src/files/atomic.ts';
-import { buildReport, renderHtml } from '../../src/report/index.ts';
+import { buildReport, DEFAULT_NOTICE, renderHtml } from '../../src/report/index.ts';
 import { type RunningServer, startServer } from '../../src/server/index.ts';
 import { openSql } from '../../src/store/db.ts';
 import type { Sql } from '../../src/store/sql.ts';
@@ -86,7 +86,7 @@ async function seed(sql: Sql): Promise<void> {
 
 /** What the page shows of the discoveries, after checking that nothing from the archive ran. */
 async function readSection(page: Page) {
-  expect(await page.evaluate(() => (window as { __ran?: number }).__ran)).toBeUndefined();
+  expect(await page.evaluate(() => (globalThis as { __ran?: number }).__ran)).toBeUndefined();
   const section = page.locator('#discoveries');
   const headings = await section.locator('h3').allTextContents();
   const text = (await section.textContent()) ?? '';
@@ -160,7 +160,11 @@ describe.skipIf(!available)(title, () => {
   }
 
   it('the HTML report has the discoveries as a section of its own, the archive’s text inert', async () => {
-    const report = await buildReport(sql, { sites, publisher: 'Northwind Review' });
+    const report = await buildReport(sql, {
+      sites,
+      notice: { file: 'built-in', text: DEFAULT_NOTICE },
+      publisher: 'Northwind Review',
+    });
     const file = join(dir, 'report.html');
     writeFileAtomic(file, renderHtml(report));
     const { page, problems } = await open(pathToFileURL(file).href);
