@@ -141,7 +141,10 @@ export const discoverCommand = defineCommand({
           .default(10_000),
       )
       .addOption(
-        new Option('--threads <n>', 'worker threads (default: one a core)').argParser(integerOption(1)),
+        new Option(
+          '--threads <n>',
+          'worker threads (default: one a core); with a PostgreSQL store, read here instead of by the workers',
+        ).argParser(integerOption(1)),
       )
       .option('--again', 'read files again that an earlier run finished')
       .option('--allow-private-networks', 'allow fetching from private and loopback addresses');
@@ -201,24 +204,26 @@ export const discoverCommand = defineCommand({
         let outcomes: FileOutcome[] = queued?.outcomes ?? [];
         try {
           if (jobs.length > 0)
-            outcomes = await discoverFiles(sql, jobs, {
-              onProgress: (step) => {
-                records += step.records;
-                found += step.discoveries.length;
-                if (step.done) filesDone++;
-                progress.update(
-                  `${filesDone}/${jobs.length} file(s), ${records} record(s), ${found} reprint(s)`,
-                );
-              },
-              store: globals.store,
-              terms,
-              sites,
-              minCoverage: options.minCoverage,
-              ...(options.threads !== undefined ? { threads: options.threads } : {}),
-              again: options.again ?? false,
-              fetch,
-              signal: context.io.stopSignal,
-            });
+            outcomes = outcomes.concat(
+              await discoverFiles(sql, jobs, {
+                onProgress: (step) => {
+                  records += step.records;
+                  found += step.discoveries.length;
+                  if (step.done) filesDone++;
+                  progress.update(
+                    `${filesDone}/${jobs.length} file(s), ${records} record(s), ${found} reprint(s)`,
+                  );
+                },
+                store: globals.store,
+                terms,
+                sites,
+                minCoverage: options.minCoverage,
+                ...(options.threads !== undefined ? { threads: options.threads } : {}),
+                again: options.again ?? false,
+                fetch,
+                signal: context.io.stopSignal,
+              }),
+            );
         } finally {
           progress.end();
         }
