@@ -249,12 +249,16 @@ function hashOf(sql: Sql): { text: string; values: (high: number, low: number) =
 
 /**
  * Index rows written by one statement. SQLite is quickest at a few hundred (measured by `npm run
- * bench match`); PostgreSQL pays a round trip per statement, so it takes far more, well within
- * its 65,535 parameters.
+ * bench match`); PostgreSQL takes its new rows as arrays (`writeRowsAsArrays`) and deletes old
+ * ones by statements of far more rows, since it pays a round trip per statement, well within its
+ * 65,535 parameters.
  */
 function rowsPerInsert(sql: Sql): number {
   return sql.engine === 'sqlite' ? 400 : 5000;
 }
+
+/** Index rows a PostgreSQL statement takes as two arrays (about 1.3 MB of text). */
+const ROWS_PER_ARRAY = 50_000;
 
 /**
  * `total` cut into statements of `most` rows, then powers of two for the rest: a handful of
@@ -392,20 +396,40 @@ export class IndexWriter {
     }
     this.result.indexed += articles.length;
     const docs = articles.map((article) => docOf.get(article.id)!);
+    if (sql.engine === 'postgres') return this.writeRowsAsArrays(rows, docs);
     const hash = hashOf(sql);
-    const sqlite = sql.engine === 'sqlite';
     at = 0;
     for (const size of pieces(rows.high.length, rowsPerInsert(sql))) {
       const values: Param[] = [];
-      // SQLite's rows are filled in place, with no array made per row: this loop is the build's hot path.
-      if (sqlite)
-        for (let j = at; j < at + size; j++)
-          values.push(rows.high[j]!, rows.low[j]! >>> 0, docs[rows.item[j]!]!);
-      else
-        for (let j = at; j < at + size; j++)
-          values.push(toInt64(rows.high[j]!, rows.low[j]!), docs[rows.item[j]!]!);
+      // The rows are filled in place, with no array made per row: this loop is the build's hot path.
+      for (let j = at; j < at + size; j++)
+        values.push(rows.high[j]!, rows.low[j]! >>> 0, docs[rows.item[j]!]!);
       await sql.run(insertPrints(hash.text, size), values);
       at += size;
+    }
+  }
+
+  /**
+   * PostgreSQL's index rows: each statement takes two arrays (hashes, docs) as two text
+   * parameters and unnests them, 50,000 rows at a time, where VALUES lists of 5,000 rows and
+   * 10,000 parameters cost the server more to parse and bind than to insert (measured: 5,000
+   * articles, 475,000 rows, 21 s against 35 to 39 s on a busy machine).
+   */
+  private async writeRowsAsArrays(rows: SortedRows, docs: readonly number[]): Promise<void> {
+    const total = rows.high.length;
+    for (let at = 0; at < total; at += ROWS_PER_ARRAY) {
+      const end = Math.min(total, at + ROWS_PER_ARRAY);
+      const hashes: string[] = [];
+      const owners: number[] = [];
+      for (let j = at; j < end; j++) {
+        hashes.push(String(toInt64(rows.high[j]!, rows.low[j]!)));
+        owners.push(docs[rows.item[j]!]!);
+      }
+      await this.sql.run(
+        `INSERT INTO fingerprints (hash, doc)
+         SELECT * FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) ON CONFLICT (hash, doc) DO NOTHING`,
+        [`{${hashes.join(',')}}`, `{${owners.join(',')}}`],
+      );
     }
   }
 
