@@ -57,9 +57,10 @@ export interface DiscoverWorkerContext {
 
 /**
  * One discover job: the file read from where the store says it stopped, its discoveries and
- * progress written as it goes (the same code as a run in one process, on one thread: the worker
- * processes are the parallelism). A file that cannot be read fails the job with the reason; the
- * worker stopping leaves it resumable.
+ * progress written as it goes (the same code as a run in one process), on a worker thread of its
+ * own: a worker process's job lanes share its main thread, so each file's reading goes to a thread
+ * and the lanes use as many cores. A file that cannot be read fails the job with the reason; the worker
+ * stopping leaves it resumable.
  */
 export async function discoverFileJob(
   context: DiscoverWorkerContext,
@@ -72,6 +73,7 @@ export async function discoverFileJob(
     sites: context.registry?.sites ?? [],
     minCoverage: job.minCoverage,
     threads: 1,
+    offMainThread: true,
     fetch: discoverFetchSettings(context.registry, job.allowPrivateNetworks),
     signal,
   });
