@@ -361,12 +361,27 @@ CREATE UNIQUE INDEX crawl_passes_open ON crawl_passes (sites) WHERE finished_at 
     `,
   },
   {
+    // As SQLite's 018-evidence-blobs.ts: evidence files in the store, readable from every machine.
+    version: 18,
+    name: 'evidence-blobs',
+    sql: `
+      CREATE TABLE evidence_blobs (
+        sha256   TEXT COLLATE "C" PRIMARY KEY,
+        bytes    BIGINT NOT NULL,
+        content  BYTEA NOT NULL
+      );
+      -- WARCs are gzipped and screenshots are PNG: TOAST keeps them out of line without trying
+      -- to compress them again.
+      ALTER TABLE evidence_blobs ALTER COLUMN content SET STORAGE EXTERNAL;
+    `,
+  },
+  {
     // The index revision bumped once per statement, not per row: every update of the one
     // revision row leaves a dead row version that the next must step over until the transaction
     // ends, so a build of 40,000 articles in one transaction slowed down as it went (140
     // articles/s). A statement that changes nothing may bump it too; that costs one rebuild of
     // discover's prefilter, never a stale one.
-    version: 18,
+    version: 19,
     name: 'revision-per-statement',
     sql: `
       DROP TRIGGER fingerprinted_articles_changed ON fingerprinted_articles;

@@ -16,7 +16,8 @@ import { crawlBudgetStops } from './014-crawl-budget-stops.ts';
 import { crawlClaims } from './015-crawl-claims.ts';
 import { scanLockLease } from './016-scan-lock-lease.ts';
 import { hostLimits } from './017-host-limits.ts';
-import { revisionPerStatement } from './018-revision-per-statement.ts';
+import { evidenceBlobs } from './018-evidence-blobs.ts';
+import { revisionPerStatement } from './019-revision-per-statement.ts';
 
 export interface Migration {
   version: number;
@@ -35,8 +36,9 @@ export interface Migration {
  * prefilter and the index revision it is keyed on (discover),
  * 14 the budgets that stopped a site in a crawl pass (crawl), 15 frontier claims and pass-lock
  * leases, for processes sharing a crawl (crawl), 16 the scan lock's lease (findings), 17 per-host
- * limits shared by every process that crawls from the store (crawl, issue 11), 18 the index
- * revision bumped per statement on PostgreSQL (match, issue 12).
+ * limits shared by every process that crawls from the store (crawl, issue 11), 18 evidence files
+ * kept in the store itself, so that every machine of a PostgreSQL store can read them (evidence),
+ * 19 the index revision bumped per statement on PostgreSQL (match, issue 12).
  */
 export const migrations: Migration[] = [
   articles,
@@ -56,5 +58,6 @@ export const migrations: Migration[] = [
   crawlClaims,
   scanLockLease,
   hostLimits,
+  evidenceBlobs,
   revisionPerStatement,
 ];
