@@ -20,11 +20,12 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   ['store'],
   ['match'],
   ['ingest', 'feed', 'crawl'],
-  ['queue'],
   ['snapshot'],
   ['check'],
   ['findings'],
   ['discover'],
+  // Above discover: a queue's jobs run a site's crawl and an archive file's discover.
+  ['queue'],
   ['evidence'],
   ['report'],
   ['scan'],

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import { loadTerms } from '../check/terms.ts';
 import { loadSites, SITES_FILE, type SitesFile } from '../config/sites.ts';
-import { userAgentOf } from '../crawl/settings.ts';
+import { isUrl } from '../discover/archive.ts';
 import { captureJobs, queryCdx } from '../discover/cdx.ts';
 import { checkDiscoveries } from '../discover/live-check.ts';
 import { discoverFiles, type FileJob, type FileOutcome } from '../discover/pool.ts';
@@ -11,9 +11,12 @@ import { listDiscoveries, type StoredDiscovery } from '../discover/store.ts';
 import { type SiteSummary, summariseBySite } from '../discover/summary.ts';
 import { usageError } from '../errors.ts';
 import { buildIndex, staleArticleIds } from '../match/fingerprint-index.ts';
-import { crawlerFetcher, type FetchSettings } from '../net/http.ts';
+import { crawlerFetcher } from '../net/http.ts';
+import { discoverFetchSettings, discoverOnQueue } from '../queue/discover-jobs.ts';
+import { JobQueue } from '../queue/queue.ts';
 import { isPostgresUrl, openSql } from '../store/db.ts';
-import { defineCommand, EXIT } from './context.ts';
+import type { Sql } from '../store/sql.ts';
+import { type CommandContext, defineCommand, EXIT } from './context.ts';
 import { integerOption } from './options.ts';
 
 interface DiscoverCommandOptions {
@@ -45,11 +48,13 @@ function formatText(outcomes: FileOutcome[], discoveries: StoredDiscovery[], sit
     const counts = outcome.counts;
     const state = outcome.error
       ? `error: ${outcome.error}`
-      : outcome.skipped
-        ? 'done in an earlier run (use --again to read it again)'
-        : counts
-          ? `${counts.records} records, ${counts.pages} pages, ${counts.candidates} checked in full`
-          : 'stopped';
+      : outcome.queued
+        ? 'on the queue (the workers go on; run the command again to wait for it)'
+        : outcome.skipped
+          ? 'done in an earlier run (use --again to read it again)'
+          : counts
+            ? `${counts.records} records, ${counts.pages} pages, ${counts.candidates} checked in full`
+            : 'stopped';
     lines.push(`${plain(outcome.key)}: ${plain(state)}`);
   }
   lines.push(
@@ -75,6 +80,33 @@ function formatText(outcomes: FileOutcome[], discoveries: StoredDiscovery[], sit
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The files read by `syndicate worker` processes, one queue job each, waited for with progress. */
+async function discoverWithWorkers(
+  sql: Sql,
+  store: string,
+  files: FileJob[],
+  options: DiscoverCommandOptions,
+  context: CommandContext,
+) {
+  const progress = context.progress('discover');
+  try {
+    return await discoverOnQueue(sql, () => JobQueue.open(store), files, {
+      minCoverage: options.minCoverage,
+      again: options.again ?? false,
+      ...(options.allowPrivateNetworks !== undefined
+        ? { allowPrivateNetworks: options.allowPrivateNetworks }
+        : {}),
+      signal: context.io.stopSignal,
+      onProgress: (step) =>
+        progress.update(
+          `${step.completed + step.failed}/${step.total} file(s) done by the workers, ${step.active} being read, ${step.failed} failed`,
+        ),
+    });
+  } finally {
+    progress.end();
+  }
 }
 
 export const discoverCommand = defineCommand({
@@ -109,7 +141,10 @@ export const discoverCommand = defineCommand({
           .default(10_000),
       )
       .addOption(
-        new Option('--threads <n>', 'worker threads (default: one a core)').argParser(integerOption(1)),
+        new Option(
+          '--threads <n>',
+          'worker threads (default: one a core); with a PostgreSQL store, read here instead of by the workers',
+        ).argParser(integerOption(1)),
       )
       .option('--again', 'read files again that an earlier run finished')
       .option('--allow-private-networks', 'allow fetching from private and loopback addresses');
@@ -128,20 +163,24 @@ export const discoverCommand = defineCommand({
         ? loadSites(globals.rules)
         : undefined;
       const sites = registry?.sites ?? [];
-      const fetch: FetchSettings = {
-        allowPrivateNetworks: options.allowPrivateNetworks ?? registry?.crawler.allowPrivateNetworks ?? false,
-      };
-      if (registry) {
-        fetch.userAgent = userAgentOf(registry.crawler);
-        if (registry.crawler.resolve) fetch.resolve = registry.crawler.resolve;
-        fetch.headersTimeoutMs = registry.crawler.headersTimeoutMs;
-        fetch.bodyTimeoutMs = registry.crawler.bodyTimeoutMs;
-      }
+      const fetch = discoverFetchSettings(registry, options.allowPrivateNetworks);
       const sql = await openSql(globals.store, { mustExist: true });
       try {
         const stale = await staleArticleIds(sql);
         if (stale.length > 0) await buildIndex(sql, stale);
-        const jobs: FileJob[] = archives.map((location) => ({ location }));
+        // With a PostgreSQL store the files go to the workers' queue, one job each, unless
+        // --threads asks for them to be read here; a CDX run's byte ranges (small, many) are read here.
+        const onQueue = isPostgresUrl(globals.store) && options.threads === undefined && archives.length > 0;
+        const queued = onQueue
+          ? await discoverWithWorkers(
+              sql,
+              globals.store,
+              archives.map((location) => ({ location: isUrl(location) ? location : resolve(location) })),
+              options,
+              context,
+            )
+          : undefined;
+        const jobs: FileJob[] = onQueue ? [] : archives.map((location) => ({ location }));
         if (options.index) {
           const fetcher = crawlerFetcher(fetch);
           try {
@@ -162,33 +201,37 @@ export const discoverCommand = defineCommand({
         let filesDone = 0;
         let records = 0;
         let found = 0;
-        let outcomes: Awaited<ReturnType<typeof discoverFiles>>;
+        let outcomes: FileOutcome[] = queued?.outcomes ?? [];
         try {
-          outcomes = await discoverFiles(sql, jobs, {
-            onProgress: (step) => {
-              records += step.records;
-              found += step.discoveries.length;
-              if (step.done) filesDone++;
-              progress.update(
-                `${filesDone}/${jobs.length} file(s), ${records} record(s), ${found} reprint(s)`,
-              );
-            },
-            store: globals.store,
-            terms,
-            sites,
-            minCoverage: options.minCoverage,
-            ...(options.threads !== undefined ? { threads: options.threads } : {}),
-            again: options.again ?? false,
-            fetch,
-            signal: context.io.stopSignal,
-          });
+          if (jobs.length > 0)
+            outcomes = outcomes.concat(
+              await discoverFiles(sql, jobs, {
+                onProgress: (step) => {
+                  records += step.records;
+                  found += step.discoveries.length;
+                  if (step.done) filesDone++;
+                  progress.update(
+                    `${filesDone}/${jobs.length} file(s), ${records} record(s), ${found} reprint(s)`,
+                  );
+                },
+                store: globals.store,
+                terms,
+                sites,
+                minCoverage: options.minCoverage,
+                ...(options.threads !== undefined ? { threads: options.threads } : {}),
+                again: options.again ?? false,
+                fetch,
+                signal: context.io.stopSignal,
+              }),
+            );
         } finally {
           progress.end();
         }
         const sources = new Set(outcomes.map((outcome) => outcome.source));
         let discoveries = (await listDiscoveries(sql)).filter(
           (discovery) =>
-            (jobs.length === 0 || sources.has(discovery.source)) && discovery.coverage >= options.minCoverage,
+            (outcomes.length === 0 || sources.has(discovery.source)) &&
+            discovery.coverage >= options.minCoverage,
         );
         if (options.check) {
           await checkDiscoveries(sql, discoveries, {
@@ -208,7 +251,7 @@ export const discoverCommand = defineCommand({
             ? `${JSON.stringify({ files: outcomes, sites: summary, discoveries }, null, 2)}\n`
             : formatText(outcomes, discoveries, summary),
         );
-        const failed = outcomes.some((outcome) => outcome.error !== undefined);
+        const failed = outcomes.some((outcome) => outcome.error !== undefined || outcome.queued);
         const violations = discoveries.some((discovery) => discovery.verdict === 'violation');
         return failed ? EXIT.error : violations ? EXIT.findings : EXIT.ok;
       } finally {

@@ -1,8 +1,10 @@
 import { Option } from 'commander';
+import { loadTerms } from '../check/terms.ts';
 import { loadSites } from '../config/sites.ts';
 import { crawlerSettings } from '../crawl/settings.ts';
 import { usageError } from '../errors.ts';
 import { logger } from '../log.ts';
+import { type DiscoverJob, discoverFileJob } from '../queue/discover-jobs.ts';
 import { JobQueue, QUEUES, type SiteJob } from '../queue/queue.ts';
 import { crawlSiteJob } from '../queue/site-jobs.ts';
 import { isPostgresUrl, openSql } from '../store/db.ts';
@@ -26,7 +28,7 @@ export const workerCommand = defineCommand({
   declare(program) {
     return program
       .command('worker')
-      .description('with a PostgreSQL store: take site jobs from the queue and crawl them')
+      .description('with a PostgreSQL store: take site and discover jobs from the queue and work them')
       .addOption(
         new Option('--concurrency <n>', 'site jobs worked at once by this process')
           .argParser(integerOption(1))
@@ -52,6 +54,11 @@ export const workerCommand = defineCommand({
       try {
         await queue.work<SiteJob>(QUEUES.site, flags.concurrency, (job, signal) =>
           crawlSiteJob(sql, config, job, signal),
+        );
+        // Archive files of `discover` runs: the terms are read once, as a scan's are.
+        const discover = { sql, store: globals.store, terms: loadTerms(globals.rules), registry: config };
+        await queue.work<DiscoverJob>(QUEUES.discover, flags.concurrency, (job, signal) =>
+          discoverFileJob(discover, job, signal),
         );
         logger().info({ concurrency: flags.concurrency }, 'worker waiting for jobs');
         await new Promise<void>((resolve) => {

@@ -33,6 +33,11 @@ export interface DiscoverSettings {
   sites: readonly Site[];
   minCoverage: number;
   threads?: number;
+  /**
+   * Read even a single file on a worker thread, not this one: a `syndicate worker` process works
+   * several jobs at once, and on its one main thread they would share one core.
+   */
+  offMainThread?: boolean;
   again?: boolean;
   maxPayloadBytes?: number;
   fetch?: FetchSettings;
@@ -47,6 +52,8 @@ export interface FileOutcome {
   skipped: boolean;
   counts?: FileCounts;
   error?: string;
+  /** On the queue still, being read or waiting for a worker, when the run stopped waiting. */
+  queued?: boolean;
 }
 
 export function jobKey(job: FileJob): string {
@@ -127,7 +134,8 @@ export async function discoverFiles(
   }
   if (queue.length === 0) return outcomes;
   const threads = Math.max(1, Math.min(settings.threads ?? defaultThreads(), queue.length));
-  const prefilter = (await loadPrefilter(sql, { shared: threads > 1 })).data;
+  const onThreads = threads > 1 || settings.offMainThread === true;
+  const prefilter = (await loadPrefilter(sql, { shared: onThreads })).data;
   // Steps are saved one at a time, in the order the threads send them.
   let saving = Promise.resolve();
   const save = (progress: Progress) => {
@@ -138,7 +146,7 @@ export async function discoverFiles(
     return saving;
   };
 
-  if (threads === 1) {
+  if (!onThreads) {
     for (const item of queue) {
       if (settings.signal?.aborted) break;
       try {

@@ -1,6 +1,6 @@
 import { inputError, isSyndicateError, SyndicateError, type Where } from '../errors.ts';
 import { logger } from '../log.ts';
-import { indexArticles } from '../match/fingerprint-index.ts';
+import { buildIndex } from '../match/fingerprint-index.ts';
 import type { Article } from '../store/article.ts';
 import { articleHash, upsertArticles } from '../store/articles.ts';
 import type { Sql } from '../store/sql.ts';
@@ -133,7 +133,8 @@ async function importUnit(
         options.now,
       );
       const changed = [...upserted.inserted, ...upserted.updated];
-      if (changed.length > 0) await indexArticles(sql, changed);
+      // A large import fingerprints on worker threads (buildIndex); a small one stays on this thread.
+      if (changed.length > 0) await buildIndex(sql, changed);
       return upserted;
     });
     const outcome: FileImport = {

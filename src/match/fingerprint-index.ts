@@ -115,7 +115,8 @@ export function sortRows(blobs: readonly Uint8Array[]): SortedRows {
       at++;
     }
   });
-  return total < RADIX_FROM ? sortByComparison(rows) : radixSort(rows);
+  if (total < KEYED_FROM) return sortByComparison(rows);
+  return total <= KEYED_ROWS ? sortByKey(rows) : radixSort(rows);
 }
 
 /** An Int32Array over a packed blob, in place when it is aligned (it usually is). */
@@ -125,15 +126,46 @@ function packedView(blob: Uint8Array): Int32Array {
     : new Int32Array(new Uint8Array(blob).buffer);
 }
 
-/** Below this many rows a comparison sort is quicker than four passes over 65,536 buckets. */
-const RADIX_FROM = 8192;
+/** Below this many rows a comparison sort is quick enough, and needs no keys made. */
+const KEYED_FROM = 8192;
 
-function sortByComparison(rows: SortedRows): SortedRows {
+/** Rows up to which `sortByKey`'s keys are exact: a row's place takes 22 bits beside 32 of hash. */
+const KEYED_ROWS = 1 << 22;
+
+/**
+ * Rows sorted by a float64 key each, the high half of the hash times 2^22 plus the row's place
+ * (an integer a float64 holds exactly), by the engine's native sort; then the rare runs that share
+ * a high half (a few rows in ten thousand) are put in order of their low half. Four times quicker
+ * than the radix sort in JavaScript on the same rows (measured: 1.9 million rows, 200 ms of CPU
+ * against 850), whose scattered writes over 65,536 buckets miss the cache.
+ */
+function sortByKey(rows: SortedRows): SortedRows {
   const { high, low, item } = rows;
   const total = high.length;
+  const keys = new Float64Array(total);
+  for (let i = 0; i < total; i++) keys[i] = high[i]! * KEYED_ROWS + i;
+  keys.sort();
   const order = new Uint32Array(total);
-  for (let i = 0; i < total; i++) order[i] = i;
-  order.sort((a, b) => high[a]! - high[b]! || (low[a]! >>> 0) - (low[b]! >>> 0) || item[a]! - item[b]!);
+  const sortedHigh = new Int32Array(total);
+  for (let i = 0; i < total; i++) {
+    const key = keys[i]!;
+    const half = Math.floor(key / KEYED_ROWS);
+    sortedHigh[i] = half;
+    order[i] = key - half * KEYED_ROWS;
+  }
+  for (let start = 0; start < total; ) {
+    let end = start + 1;
+    while (end < total && sortedHigh[end] === sortedHigh[start]) end++;
+    if (end - start > 1)
+      order.subarray(start, end).sort((a, b) => (low[a]! >>> 0) - (low[b]! >>> 0) || item[a]! - item[b]!);
+    start = end;
+  }
+  return gather(rows, order);
+}
+
+/** The rows in the given order. */
+function gather(rows: SortedRows, order: Uint32Array): SortedRows {
+  const total = order.length;
   const sorted: SortedRows = {
     high: new Int32Array(total),
     low: new Int32Array(total),
@@ -141,16 +173,26 @@ function sortByComparison(rows: SortedRows): SortedRows {
   };
   for (let i = 0; i < total; i++) {
     const from = order[i]!;
-    sorted.high[i] = high[from]!;
-    sorted.low[i] = low[from]!;
-    sorted.item[i] = item[from]!;
+    sorted.high[i] = rows.high[from]!;
+    sorted.low[i] = rows.low[from]!;
+    sorted.item[i] = rows.item[from]!;
   }
   return sorted;
 }
 
+function sortByComparison(rows: SortedRows): SortedRows {
+  const { high, low, item } = rows;
+  const total = high.length;
+  const order = new Uint32Array(total);
+  for (let i = 0; i < total; i++) order[i] = i;
+  order.sort((a, b) => high[a]! - high[b]! || (low[a]! >>> 0) - (low[b]! >>> 0) || item[a]! - item[b]!);
+  return gather(rows, order);
+}
+
 /**
- * Least-significant-digit radix sort, 16 bits a pass: linear, where a comparison sort of millions
- * of rows through a JavaScript callback cost more than writing them. Stable, so rows of equal
+ * Least-significant-digit radix sort, 16 bits a pass, for a chunk too large for `sortByKey`:
+ * linear, where a comparison sort of millions of rows through a JavaScript callback cost more than
+ * writing them. Stable, so rows of equal
  * hash stay in article order (they arrive that way).
  */
 function radixSort(rows: SortedRows): SortedRows {
@@ -207,12 +249,16 @@ function hashOf(sql: Sql): { text: string; values: (high: number, low: number) =
 
 /**
  * Index rows written by one statement. SQLite is quickest at a few hundred (measured by `npm run
- * bench match`); PostgreSQL pays a round trip per statement, so it takes far more, well within
- * its 65,535 parameters.
+ * bench match`); PostgreSQL takes its new rows as arrays (`writeRowsAsArrays`) and deletes old
+ * ones by statements of far more rows, since it pays a round trip per statement, well within its
+ * 65,535 parameters.
  */
 function rowsPerInsert(sql: Sql): number {
   return sql.engine === 'sqlite' ? 400 : 5000;
 }
+
+/** Index rows a PostgreSQL statement takes as two arrays (about 1.3 MB of text). */
+const ROWS_PER_ARRAY = 50_000;
 
 /**
  * `total` cut into statements of `most` rows, then powers of two for the rest: a handful of
@@ -350,20 +396,40 @@ export class IndexWriter {
     }
     this.result.indexed += articles.length;
     const docs = articles.map((article) => docOf.get(article.id)!);
+    if (sql.engine === 'postgres') return this.writeRowsAsArrays(rows, docs);
     const hash = hashOf(sql);
-    const sqlite = sql.engine === 'sqlite';
     at = 0;
     for (const size of pieces(rows.high.length, rowsPerInsert(sql))) {
       const values: Param[] = [];
-      // SQLite's rows are filled in place, with no array made per row: this loop is the build's hot path.
-      if (sqlite)
-        for (let j = at; j < at + size; j++)
-          values.push(rows.high[j]!, rows.low[j]! >>> 0, docs[rows.item[j]!]!);
-      else
-        for (let j = at; j < at + size; j++)
-          values.push(toInt64(rows.high[j]!, rows.low[j]!), docs[rows.item[j]!]!);
+      // The rows are filled in place, with no array made per row: this loop is the build's hot path.
+      for (let j = at; j < at + size; j++)
+        values.push(rows.high[j]!, rows.low[j]! >>> 0, docs[rows.item[j]!]!);
       await sql.run(insertPrints(hash.text, size), values);
       at += size;
+    }
+  }
+
+  /**
+   * PostgreSQL's index rows: each statement takes two arrays (hashes, docs) as two text
+   * parameters and unnests them, 50,000 rows at a time, where VALUES lists of 5,000 rows and
+   * 10,000 parameters cost the server more to parse and bind than to insert (measured: 5,000
+   * articles, 475,000 rows, 21 s against 35 to 39 s on a busy machine).
+   */
+  private async writeRowsAsArrays(rows: SortedRows, docs: readonly number[]): Promise<void> {
+    const total = rows.high.length;
+    for (let at = 0; at < total; at += ROWS_PER_ARRAY) {
+      const end = Math.min(total, at + ROWS_PER_ARRAY);
+      const hashes: string[] = [];
+      const owners: number[] = [];
+      for (let j = at; j < end; j++) {
+        hashes.push(String(toInt64(rows.high[j]!, rows.low[j]!)));
+        owners.push(docs[rows.item[j]!]!);
+      }
+      await this.sql.run(
+        `INSERT INTO fingerprints (hash, doc)
+         SELECT * FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) ON CONFLICT (hash, doc) DO NOTHING`,
+        [`{${hashes.join(',')}}`, `{${owners.join(',')}}`],
+      );
     }
   }
 

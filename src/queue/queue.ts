@@ -30,6 +30,8 @@ export const QUEUES = {
   site: 'syndicate-site',
   /** A scheduled scan (`scan --schedule`): fired once per cron slot for the whole cluster. */
   scan: 'syndicate-scan',
+  /** One archive file of a `discover` run: `DiscoverJob` (discover-jobs.ts). */
+  discover: 'syndicate-discover',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -45,6 +47,8 @@ export interface SiteJob {
 export interface QueueOptions {
   /** How long a worker may hold a site job before it is given to another: the site's time budget and a margin. */
   siteLeaseSeconds?: number;
+  /** How long a worker may hold an archive file's job (`discover`) before it is given to another. */
+  discoverLeaseSeconds?: number;
   /** Tries of a site job after the first (a killed worker's lease running out counts as one). */
   retryLimit?: number;
   retryDelaySeconds?: number;
@@ -102,6 +106,13 @@ const LEASE_MARGIN_MS = 5_000;
 
 const DEFAULT_SITE_LEASE_SECONDS = 45 * 60;
 
+/**
+ * A Common Crawl WARC file is about 1 GiB, some 5 GB of payload: at a busy core's 3 MB/s, half an
+ * hour. A job past its lease stops and goes to another worker, which resumes it at the file's
+ * last record boundary, so a lease too short costs a handover, never a record.
+ */
+const DEFAULT_DISCOVER_LEASE_SECONDS = 60 * 60;
+
 export class JobQueue {
   private readonly stopping = new AbortController();
 
@@ -147,6 +158,16 @@ export class JobQueue {
           retryLimit: options.retryLimit ?? 3,
           retryDelay: options.retryDelaySeconds ?? 5,
           expireInSeconds: options.siteLeaseSeconds ?? DEFAULT_SITE_LEASE_SECONDS,
+        }),
+      );
+      // One archive file read by one worker at a time, whoever queued it (its progress is one row).
+      await settingUp(() =>
+        boss.createQueue(QUEUES.discover, {
+          name: QUEUES.discover,
+          policy: 'singleton',
+          retryLimit: options.retryLimit ?? 3,
+          retryDelay: options.retryDelaySeconds ?? 5,
+          expireInSeconds: options.discoverLeaseSeconds ?? DEFAULT_DISCOVER_LEASE_SECONDS,
         }),
       );
       // One scheduled scan at a time; a slot that comes while one runs waits (one queued at most).

@@ -25,7 +25,7 @@ export function layout(title: string, body: string, options: { wide?: boolean } 
 <script src="/review/app.js" defer></script>
 </head>
 <body${options.wide ? ' class="wide"' : ''}>
-<header><nav class="top"><a href="/">feeds</a> <a href="/review">findings</a> <a href="/review/dashboard">dashboard</a></nav><h1>${escapeHtml(title)}</h1></header>
+<header><nav class="top"><a href="/">feeds</a> <a href="/review">findings</a> <a href="/review/dashboard">dashboard</a> <a href="/review/discoveries">discoveries</a></nav><h1>${escapeHtml(title)}</h1></header>
 <main>
 ${body}
 </main>

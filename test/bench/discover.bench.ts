@@ -277,6 +277,8 @@ try {
           found: `${found}/${Math.floor((PAGES * multiple + 49) / 100)}`,
           'RSS MiB': rss(),
         });
+        // Each row as soon as it is measured, the floor's with the first: a large store takes minutes.
+        printTable(rows.slice(path === file && engine === engines[0] ? -2 : -1));
       }
       console.log(
         `${engine}, ${size} articles: prefilter built from the index in ${built.ms.toFixed(0)} ms, read back from the store in ${loaded.ms.toFixed(0)} ms (${(loaded.value.data.bits.byteLength / 1048576).toFixed(1)} MiB)`,

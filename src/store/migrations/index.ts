@@ -18,6 +18,7 @@ import { scanLockLease } from './016-scan-lock-lease.ts';
 import { hostLimits } from './017-host-limits.ts';
 import { evidenceBlobs } from './018-evidence-blobs.ts';
 import { feedItemSources } from './019-feed-item-sources.ts';
+import { revisionPerStatement } from './020-revision-per-statement.ts';
 
 export interface Migration {
   version: number;
@@ -38,7 +39,8 @@ export interface Migration {
  * leases, for processes sharing a crawl (crawl), 16 the scan lock's lease (findings), 17 per-host
  * limits shared by every process that crawls from the store (crawl, issue 11), 18 evidence files
  * kept in the store itself, so that every machine of a PostgreSQL store can read them (evidence),
- * 19 each article's feed item source, its HTML cleaned (feed, issue 13).
+ * 19 each article's feed item source, its HTML cleaned (feed, issue 13), 20 the index revision
+ * bumped per statement on PostgreSQL (match, issue 12).
  */
 export const migrations: Migration[] = [
   articles,
@@ -60,4 +62,5 @@ export const migrations: Migration[] = [
   hostLimits,
   evidenceBlobs,
   feedItemSources,
+  revisionPerStatement,
 ];
