@@ -34,9 +34,12 @@ export interface Placement {
   siteFooter?: string;
   url?: string;
   fetchedAt?: string;
+  /** A whole page of another structure, made around the article's paragraphs (`<p>` each). */
+  page?: (paragraphs: string[]) => string;
 }
 
 export function pageHtml(test: Placement): string {
+  if (test.page) return test.page(PARAGRAPHS.map((paragraph) => `<p>${paragraph}</p>`));
   const body = PARAGRAPHS.map((paragraph) => `<p>${paragraph}</p>`).join('\n');
   const heading = test.heading ?? 'Siege of Lower Vessa';
   if (test.theme === 'bare') {
