@@ -2,6 +2,7 @@ import { decodeHTMLStrict } from 'entities';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { inputError, isSyndicateError, type SyndicateError } from '../errors.ts';
 import { MAX_ARTICLE_CHARS } from '../store/article.ts';
+import { VOID_ELEMENTS } from '../text/html-text.ts';
 import { escapeXmlText } from '../text/xml.ts';
 import { localName, MAX_XML_DEPTH, writeInSlices } from '../text/xml-stream.ts';
 
@@ -497,23 +498,6 @@ export function innerMarkup(element: FeedElement): string {
     .join('');
 }
 
-/** HTML elements that have no end tag: written `<br/>`, as HTML and XML readers both take it. */
-const VOID_ELEMENTS: ReadonlySet<string> = new Set([
-  'area',
-  'base',
-  'br',
-  'col',
-  'embed',
-  'hr',
-  'img',
-  'input',
-  'link',
-  'meta',
-  'source',
-  'track',
-  'wbr',
-]);
-
 function outerMarkup(element: FeedElement): string {
   const name = element.name.startsWith('xhtml:') ? localName(element.written) : element.written;
   const attributes = Object.entries(element.attributes)
@@ -521,6 +505,7 @@ function outerMarkup(element: FeedElement): string {
     .map(([key, value]) => ` ${key}="${value.replace(/[&<"]/g, (char) => ATTRIBUTE_ESCAPES[char]!)}"`)
     .join('');
   if (element.content.length === 0 && VOID_ELEMENTS.has(localName(name).toLowerCase())) {
+    // Written `<br/>`, as HTML and XML readers both take it.
     return `<${name}${attributes}/>`;
   }
   return `<${name}${attributes}>${innerMarkup(element)}</${name}>`;

@@ -253,8 +253,8 @@ export interface BoundedPage {
   flattened: number;
 }
 
-/** Elements with no content, never closed. */
-const VOID_ELEMENTS = new Set([
+/** HTML's void elements: no content, never closed. */
+export const VOID_ELEMENTS: ReadonlySet<string> = new Set([
   'area',
   'base',
   'br',
