@@ -303,6 +303,9 @@ export async function findReprints(
     let reprintStretch = false;
     let perSentence = new Map<number, number>();
     let stretchWords = 0;
+    // The sentences of the longest stretch: what a quotation, if it is one, quotes.
+    let quotedWords = 0;
+    let quotedSentences = 0;
     let stretchEnd = Number.NEGATIVE_INFINITY;
     // The same count on the page's side: an alignment that runs on across a headline the article
     // repeats must not make one quoted sentence look like two.
@@ -315,6 +318,10 @@ export async function findReprints(
       const inStretch = Math.min(inArticle, onPage);
       sentences = Math.max(sentences, inStretch);
       if (stretchWords >= options.minWords && inStretch >= neededSentences) reprintStretch = true;
+      if (stretchWords > quotedWords) {
+        quotedWords = stretchWords;
+        quotedSentences = inStretch;
+      }
       perSentence = new Map();
       perPageSentence = new Map();
       stretchWords = 0;
@@ -339,10 +346,10 @@ export async function findReprints(
     const mostOfArticle = words >= 0.6 * candidate.tokens.words.length;
     const reprint = words >= options.minWords && (reprintStretch || mostOfArticle);
     if (!reprint) {
-      if (words >= options.passageMinWords && sentences < options.minSentences) {
+      if (words >= options.passageMinWords) {
         quotations.push({
           article: candidate.article,
-          sentences,
+          sentences: quotedSentences,
           words,
           passages: passagesOf(page, candidate),
         });
