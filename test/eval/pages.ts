@@ -76,11 +76,12 @@ const AUTHORS = ['Mara Quill', 'Tomas Wren', 'Ines Harrow', 'Jun Adebayo', 'Lise
 
 /**
  * Sentences of the article's text, in order, as ICU's sentence rules cut them (not the checker's),
- * joined again where ICU cut after an abbreviation or an ordinal ("U.S. Rep. Ilhan Omar", "am
- * 31. Oktober"): `Intl.Segmenter` applies no abbreviation list, and an excerpt of two long sentences
- * full of titles is a quotation, not four sentences.
+ * with `joinAbbreviations` joined again where ICU cut after an abbreviation or an ordinal ("U.S. Rep.
+ * Ilhan Omar", "am 31. Oktober"): `Intl.Segmenter` applies no abbreviation list, and an excerpt of
+ * two long sentences full of titles is a quotation, not four sentences. Quotations are cut without
+ * joining: a sentence that really ends in "U.S." must not make a quotation of three.
  */
-function sentencesOf(text: string): string[] {
+function sentencesOf(text: string, joinAbbreviations = false): string[] {
   const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
   return text.split('\n').flatMap((paragraph) => {
     const joined: string[] = [];
@@ -89,6 +90,7 @@ function sentencesOf(text: string): string[] {
       if (!piece) continue;
       const previous = joined.at(-1);
       if (
+        joinAbbreviations &&
         previous !== undefined &&
         /(?:^|[\s(])(?:[A-Z][a-z]{0,2}|[A-Z](?:\.[A-Z])+|\d{1,2})\.$/.test(previous)
       )
@@ -130,7 +132,7 @@ function excerptOf(text: string): string[] | undefined {
     taken.push(paragraph);
     count += words(paragraph);
   }
-  return count >= 0.12 * total && sentencesOf(taken.join('\n')).length >= 4 ? taken : undefined;
+  return count >= 0.12 * total && sentencesOf(taken.join('\n'), true).length >= 4 ? taken : undefined;
 }
 
 interface Plan {
