@@ -171,10 +171,7 @@ async function checkStore(target: string, add: Add): Promise<void> {
     await attemptAsync(add, what, () =>
       sql.engine === 'sqlite' ? describeSqliteStore(sql) : describePostgresStore(sql),
     );
-    if (sql.engine === 'sqlite') await checkEvidence(sql, what, add);
-    else {
-      add('warn', `${what} evidence`, 'not checked: evidence is verified on SQLite stores only for now');
-    }
+    await checkEvidence(sql, what, add);
   } finally {
     await sql.close();
   }
@@ -213,8 +210,12 @@ async function countArticles(sql: Sql): Promise<number> {
 }
 
 async function checkEvidence(sql: Sql, file: string, add: Add): Promise<void> {
+  // The doctor opens the store read-only, schema as it is: one from before evidence files moved
+  // into the store (version 18) has nothing this syndicate can verify until it is upgraded.
   const hasTable = await sql.get(
-    "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'evidence'",
+    sql.engine === 'sqlite'
+      ? "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'evidence_blobs'"
+      : "SELECT 1 AS found WHERE to_regclass('evidence_blobs') IS NOT NULL",
   );
   if (!hasTable) return;
   const findings = await sql.all<{ id: number }>(
@@ -225,7 +226,7 @@ async function checkEvidence(sql: Sql, file: string, add: Add): Promise<void> {
   for (const { id } of findings) {
     for (const capture of await listEvidence(sql, id)) {
       files += capture.files.length;
-      problems.push(...verifyCapture(sql, capture).map((problem) => `finding ${id}: ${problem}`));
+      problems.push(...(await verifyCapture(sql, capture)).map((problem) => `finding ${id}: ${problem}`));
     }
   }
   for (const problem of problems) add('fail', `${file} evidence`, problem);

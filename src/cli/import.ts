@@ -1,4 +1,5 @@
 import { formatWhere } from '../errors.ts';
+import { prepareItemSources } from '../feed/item-sources.ts';
 import { type FileImport, importSources } from '../ingest/import.ts';
 import { openSql } from '../store/db.ts';
 import { defineCommand, EXIT } from './context.ts';
@@ -35,6 +36,11 @@ export const importCommand = defineCommand({
             progress.update(`${files} file(s), ${articles} article(s)`);
           },
         });
+        // What the feeds are made from, cleaned once here rather than by every build.
+        await prepareItemSources(
+          sql,
+          summary.files.flatMap((file) => [...file.inserted, ...file.updated]),
+        );
         progress.end();
         for (const file of summary.files) {
           for (const warning of file.warnings)

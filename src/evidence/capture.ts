@@ -2,14 +2,15 @@ import { gunzipSync } from 'node:zlib';
 import { logger } from '../log.ts';
 import { placeholders, type Sql } from '../store/sql.ts';
 import { VERSION } from '../version.ts';
-import { type EvidenceRole, evidenceDirOf, putBlob, sha256Hex } from './files.ts';
+import { type EvidenceRole, MAX_EVIDENCE_BYTES, overBound, putBlob, sha256Hex } from './blobs.ts';
 import { Camera, type ScreenshotOptions, type Shot } from './screenshot.ts';
 import { type Exchange, writeWarc } from './warc.ts';
 
 /**
  * Capture the evidence of violations: when a finding is first seen violating, and whenever its
  * reprint changes (a new body hash), its page's HTTP exchange becomes a WARC, the stored response
- * is photographed in Chromium, and a manifest lists the files with their SHA-256. A capture that
+ * is photographed in Chromium, and a manifest lists the files with their SHA-256. The files are
+ * kept in the store (`blobs.ts`), with the capture's rows, in one transaction. A capture that
  * fails in part says what is missing and why; nothing here stops a scan.
  */
 export interface CaptureOptions {
@@ -20,8 +21,8 @@ export interface CaptureOptions {
   signal?: AbortSignal | undefined;
   /** Chromium's path, time and size bounds; `false` captures without screenshots. */
   screenshot?: Partial<ScreenshotOptions> | false;
-  /** Where the files go; by default `evidence/` next to the store. */
-  dir?: string;
+  /** The most bytes a file of each role may hold (`MAX_EVIDENCE_BYTES` by default). */
+  maxBytes?: Partial<Record<EvidenceRole, number>>;
 }
 
 export interface CaptureSummary {
@@ -56,6 +57,12 @@ interface RawRow {
   request_headers: string;
   response_headers: string;
   body: Buffer;
+}
+
+/** A file about to be kept: its record, and its bytes. */
+interface KeptFile {
+  file: ManifestFile;
+  bytes: Uint8Array;
 }
 
 export interface ManifestFile {
@@ -96,13 +103,7 @@ const NAMES: Record<Exclude<EvidenceRole, 'manifest'>, { name: string; mediaType
 export async function captureEvidence(sql: Sql, options: CaptureOptions = {}): Promise<CaptureSummary> {
   const summary: CaptureSummary = { captured: 0, withoutScreenshot: 0, withoutResponse: 0, failed: 0 };
   const log = logger().child({ stage: 'evidence' });
-  let dir: string;
-  try {
-    dir = options.dir ?? evidenceDirOf(sql);
-  } catch (error) {
-    log.warn({ err: error }, 'no evidence captured');
-    return summary;
-  }
+  const bounds = { ...MAX_EVIDENCE_BYTES, ...options.maxBytes };
   const candidates = await candidatesOf(sql, options);
   if (candidates.length === 0) return summary;
   const camera = options.screenshot === false ? undefined : new Camera(options.screenshot ?? {});
@@ -132,21 +133,21 @@ export async function captureEvidence(sql: Sql, options: CaptureOptions = {}): P
           continue;
         }
         const missing: string[] = [];
-        const files: ManifestFile[] = [];
-        if (prepared.warc)
-          files.push({ role: 'warc', ...NAMES.warc, ...putBlob(dir, 'warc', prepared.warc) });
-        else
-          missing.push(
-            'warc: the response as fetched was not kept (a page revisited, or crawled before evidence)',
-          );
-        if (prepared.shot?.taken) {
-          files.push({
-            role: 'screenshot',
-            ...NAMES.screenshot,
-            ...putBlob(dir, 'screenshot', prepared.shot.png),
-          });
-        } else if (prepared.shot) missing.push(`screenshot: ${prepared.shot.reason}`);
+        const blobs: KeptFile[] = [];
+        const keep = (role: Exclude<EvidenceRole, 'manifest'>, bytes: Uint8Array) => {
+          const refused = overBound(role, bytes.length, bounds);
+          if (refused) missing.push(`${role}: ${refused}`);
+          else
+            blobs.push({
+              file: { role, ...NAMES[role], sha256: sha256Hex(bytes), bytes: bytes.length },
+              bytes,
+            });
+        };
+        keep('warc', prepared.warc);
+        if (prepared.shot?.taken) keep('screenshot', prepared.shot.png);
+        else if (prepared.shot) missing.push(`screenshot: ${prepared.shot.reason}`);
         else missing.push('screenshot: not asked for');
+        const shotKept = blobs.some((blob) => blob.file.role === 'screenshot');
         const manifest: Manifest = {
           format: 'syndicate-evidence/1',
           capturedAt: capturedAt.toISOString(),
@@ -168,7 +169,7 @@ export async function captureEvidence(sql: Sql, options: CaptureOptions = {}): P
             status: prepared.raw.status,
             bodySha256: prepared.raw.body_hash,
           },
-          ...(prepared.shot?.taken
+          ...(prepared.shot?.taken && shotKept
             ? {
                 screenshot: {
                   width: prepared.shot.width,
@@ -177,19 +178,34 @@ export async function captureEvidence(sql: Sql, options: CaptureOptions = {}): P
                 },
               }
             : {}),
-          files,
+          files: blobs.map((blob) => blob.file),
           missing,
         };
         const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
-        const manifestFile: ManifestFile = {
-          role: 'manifest',
-          name: 'manifest.json',
-          mediaType: 'application/json',
-          ...putBlob(dir, 'manifest', manifestBytes),
-        };
-        await record(sql, candidate, options.scanId ?? null, capturedAt, missing, [...files, manifestFile]);
+        const manifestRefused = overBound('manifest', manifestBytes.length, bounds);
+        if (manifestRefused) throw new Error(`the manifest cannot be kept: ${manifestRefused}`);
+        blobs.push({
+          file: {
+            role: 'manifest',
+            name: 'manifest.json',
+            mediaType: 'application/json',
+            sha256: sha256Hex(manifestBytes),
+            bytes: manifestBytes.length,
+          },
+          bytes: manifestBytes,
+        });
+        const recorded = await record(
+          sql,
+          candidate,
+          options.scanId ?? null,
+          capturedAt,
+          missing,
+          blobs,
+          bounds,
+        );
+        if (!recorded) continue;
         summary.captured++;
-        if (!prepared.shot?.taken) summary.withoutScreenshot++;
+        if (!shotKept) summary.withoutScreenshot++;
         if (missing.length) log.warn({ finding: candidate.id, missing }, 'evidence captured in part');
       } catch (error) {
         summary.failed++;
@@ -272,18 +288,23 @@ function rulesOf(violations: string): string[] {
   }
 }
 
+/**
+ * The capture's rows and files, all or nothing. False when another process recorded this version
+ * of the finding's evidence first (workers sharing a PostgreSQL store): theirs stands.
+ */
 async function record(
   sql: Sql,
   candidate: Candidate,
   scanId: number | null,
   capturedAt: Date,
   missing: string[],
-  files: ManifestFile[],
-): Promise<void> {
-  await sql.tx(async () => {
+  blobs: KeptFile[],
+  bounds: Record<EvidenceRole, number>,
+): Promise<boolean> {
+  return sql.tx(async () => {
     const row = await sql.get<{ id: number }>(
       `INSERT INTO evidence (finding_id, scan_id, captured_at, page_url, reprint_hash, missing)
-       VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (finding_id, reprint_hash) DO NOTHING RETURNING id`,
       [
         candidate.id,
         scanId,
@@ -293,10 +314,13 @@ async function record(
         JSON.stringify(missing),
       ],
     );
+    if (!row) return false;
+    for (const blob of blobs) await putBlob(sql, blob.file.role, blob.bytes, bounds);
     await sql.batch(
       'INSERT INTO evidence_files (evidence_id, role, name, media_type, sha256, bytes) VALUES (?, ?, ?, ?, ?, ?)',
-      files.map((file) => [row!.id, file.role, file.name, file.mediaType, file.sha256, file.bytes]),
+      blobs.map(({ file }) => [row.id, file.role, file.name, file.mediaType, file.sha256, file.bytes]),
     );
+    return true;
   });
 }
 

@@ -5,7 +5,8 @@ import { type Finding, getFinding } from '../findings/index.ts';
 import type { Sql } from '../store/sql.ts';
 import { escapeHtml, htmlLink } from '../text/html.ts';
 import { VERSION } from '../version.ts';
-import { evidenceDirOf, getBlob } from './files.ts';
+import { getBlob } from './blobs.ts';
+import type { Manifest, ManifestFile } from './capture.ts';
 import { type EvidenceCapture, listEvidence } from './read.ts';
 
 export interface ExportedFinding {
@@ -17,15 +18,15 @@ export interface ExportedFinding {
  * Copy the evidence of each finding into `outDir` (`finding-ID/capture-N/…`), every file checked
  * against its SHA-256 first, with an `index.html` that sums it up. All or nothing: a finding that
  * does not exist or has no evidence, or a file that changed since capture, fails the export before
- * anything is written.
+ * anything is written; so does a manifest whose hashes disagree with the files. The bytes come
+ * from the store, so the output is the same whichever engine holds it.
  */
 export async function exportEvidence(
   sql: Sql,
   findingIds: number[],
   outDir: string,
 ): Promise<ExportedFinding[]> {
-  const dir = evidenceDirOf(sql);
-  const plan: Array<ExportedFinding & { blobs: Array<{ path: string; bytes: Buffer }> }> = [];
+  const exported: ExportedFinding[] = [];
   for (const id of findingIds) {
     const finding = await getFinding(sql, id);
     if (!finding) throw new SyndicateError('usage', `no finding ${id}`);
@@ -36,22 +37,32 @@ export async function exportEvidence(
         `finding ${id} has no evidence: it was captured by no scan (it never violated, or predates evidence capture)`,
       );
     }
-    const blobs: Array<{ path: string; bytes: Buffer }> = [];
-    const placed = captures.map((capture) => {
-      const folder = join(`finding-${id}`, `capture-${capture.id}`);
+    const placed = captures.map((capture) => ({
+      ...capture,
+      folder: join(`finding-${id}`, `capture-${capture.id}`),
+    }));
+    // Every file checked before anything is written; one file in memory at a time (a WARC can
+    // be tens of MiB, and an export can hold many).
+    for (const capture of placed) {
       for (const file of capture.files) {
-        blobs.push({ path: join(outDir, folder, file.name), bytes: getBlob(dir, file.sha256, file.role) });
+        const bytes = await getBlob(sql, file.sha256, file.name);
+        if (file.role === 'manifest') checkManifest(capture, bytes);
       }
-      return { ...capture, folder };
-    });
-    plan.push({ finding, captures: placed, blobs });
+    }
+    exported.push({ finding, captures: placed });
   }
-  // One batch: the files are flushed to disk together, not one by one.
+  // One batch: the files are flushed to disk together, not one by one. Each is read (and
+  // checked) again as it is written: what is exported is what was checked.
   const writes = new AtomicWrites();
   try {
-    for (const entry of plan)
-      for (const blob of entry.blobs) writes.stage(blob.path, blob.bytes, { createFolder: true });
-    const exported = plan.map(({ finding, captures }) => ({ finding, captures }));
+    for (const { captures } of exported) {
+      for (const capture of captures) {
+        for (const file of capture.files) {
+          const bytes = await getBlob(sql, file.sha256, file.name);
+          writes.stage(join(outDir, capture.folder, file.name), bytes, { createFolder: true });
+        }
+      }
+    }
     writes.stage(join(outDir, 'index.html'), summaryHtml(exported), { createFolder: true });
     writes.commit();
     return exported;
@@ -59,6 +70,30 @@ export async function exportEvidence(
     writes.discard();
     throw error;
   }
+}
+
+/** The manifest lists each other file of its capture with the hash and size the store has for it. */
+function checkManifest(capture: EvidenceCapture, bytes: Buffer): void {
+  const problem = (why: string) =>
+    new SyndicateError(
+      'store',
+      `manifest.json of capture ${capture.id} (finding ${capture.findingId}) ${why}`,
+    );
+  let listed: ManifestFile[];
+  try {
+    listed = (JSON.parse(bytes.toString('utf8')) as Manifest).files;
+  } catch {
+    throw problem('is not JSON');
+  }
+  if (!Array.isArray(listed)) throw problem('lists no files');
+  const others = capture.files.filter((file) => file.role !== 'manifest');
+  for (const file of others) {
+    const entry = listed.find((candidate) => candidate.role === file.role);
+    if (!entry || entry.sha256 !== file.sha256 || entry.bytes !== file.bytes) {
+      throw problem(`does not give ${file.name} the SHA-256 and size the store recorded`);
+    }
+  }
+  if (listed.length !== others.length) throw problem('lists files the capture does not have');
 }
 
 /** The summary page: what each finding is, and each capture's screenshot and files with their hashes. */

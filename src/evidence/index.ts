@@ -1,4 +1,6 @@
 /** Evidence of violations that holds up: the HTTP exchange (WARC), a screenshot, and a manifest of hashes. */
+
+export { type EvidenceRole, MAX_EVIDENCE_BYTES } from './blobs.ts';
 export {
   type CaptureOptions,
   type CaptureSummary,
@@ -8,7 +10,6 @@ export {
   pruneExchanges,
 } from './capture.ts';
 export { type ExportedFinding, exportEvidence, summaryHtml } from './export.ts';
-export { type EvidenceRole, evidenceDirOf } from './files.ts';
 export {
   type EvidenceCapture,
   type EvidenceFile,

@@ -1,6 +1,6 @@
 import { SyndicateError } from '../errors.ts';
 import type { Sql } from '../store/sql.ts';
-import { type EvidenceRole, evidenceDirOf, getBlob } from './files.ts';
+import { type EvidenceRole, getBlob } from './blobs.ts';
 
 /** One file of a capture, as the store records it. */
 export interface EvidenceFile {
@@ -80,7 +80,7 @@ export async function listEvidence(sql: Sql, findingId: number): Promise<Evidenc
 
 /**
  * The bytes of one evidence file of a finding, named by its SHA-256, checked against it. Throws
- * (code `store`) when the finding has no such file, or the file is missing or changed on disk.
+ * (code `store`) when the finding has no such file, or the store lost it or it changed after capture.
  */
 export async function readEvidenceFile(
   sql: Sql,
@@ -100,15 +100,15 @@ export async function readEvidenceFile(
     sha256: row.sha256,
     bytes: row.bytes,
   };
-  return { file, bytes: getBlob(evidenceDirOf(sql), row.sha256, row.role) };
+  return { file, bytes: await getBlob(sql, row.sha256, row.name) };
 }
 
 /** Every file of a capture checked against its hash: the problems found, none when it holds. */
-export function verifyCapture(sql: Sql, capture: EvidenceCapture): string[] {
+export async function verifyCapture(sql: Sql, capture: EvidenceCapture): Promise<string[]> {
   const problems: string[] = [];
   for (const file of capture.files) {
     try {
-      getBlob(evidenceDirOf(sql), file.sha256, file.role);
+      await getBlob(sql, file.sha256, file.name);
     } catch (error) {
       problems.push(`${file.name}: ${(error as Error).message}`);
     }

@@ -19,6 +19,7 @@ import type { ItemPieces } from './_pieces.ts';
 import { renderAtom } from './atom1.ts';
 import { Fragments, type FragmentsStatistics, fragmentKey } from './fragments.ts';
 import { renderHtmlView, viewFileName } from './html-view.ts';
+import { ItemSources, SourceNotLoaded } from './item-sources.ts';
 import { renderJsonFeed } from './json-feed.ts';
 import {
   type ArchiveLinks,
@@ -28,17 +29,11 @@ import {
   type FeedItem,
   feedFileName,
   feedUrls,
-  prepareItem,
+  itemFromSource,
   type Tombstone,
 } from './model.ts';
 import { renderOpml } from './opml.ts';
-import {
-  ArticleCache,
-  type ArticleFacts,
-  FeedSelector,
-  filterMatches,
-  type SelectedArticle,
-} from './query.ts';
+import { type ArticleFacts, FeedSelector, filterMatches, type SelectedArticle } from './query.ts';
 import { renderRss } from './rss2.ts';
 
 /**
@@ -77,7 +72,10 @@ const MAX_TRACKED_CHANGES = 5000;
 
 export interface BuildOptions {
   out: string;
-  /** Render every feed even if the manifest says it is up to date (files are still only written if changed). */
+  /**
+   * Render every feed even if the manifest says it is up to date, making every item from its record
+   * (files are still only written if changed).
+   */
   force?: boolean;
   fileOps?: FileOps;
   /** Told after each feed is dealt with (for a progress line): feeds done and in all. */
@@ -95,6 +93,11 @@ export interface BuildResult {
   changed: string[];
   /** What the item fragment cache saved (`fragments.ts`). */
   fragments: FragmentsStatistics;
+  /**
+   * Item sources (`item-sources.ts`) this build needed (for the items it prepared or may have), and
+   * of those, how many it made from records (missing or stale in the store).
+   */
+  sources: { read: number; made: number };
 }
 
 interface FileRecord {
@@ -269,7 +272,8 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
   const previous = readManifest(manifestFile);
   const state = await storeRevision(sql);
   const context = fragmentContext(publisher);
-  // --force trusts no cache: every item is prepared and every piece rendered, as if for the first time.
+  // --force trusts no cache: every item is prepared from its record, its source made again (and
+  // stored), and every piece rendered, as if for the first time.
   const fragments = new Fragments(out, context, !force);
   const next: Manifest = {
     version: MANIFEST_FORMAT,
@@ -285,6 +289,7 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
     selected: [],
     changed: [],
     fragments: fragments.statistics,
+    sources: { read: 0, made: 0 },
   };
   const log = logger();
   // A store put back to an older copy has a lower revision: nothing in the manifest can be trusted.
@@ -300,7 +305,7 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
       : await changesSince(sql, previous.revision!);
   let selector: FeedSelector | undefined;
   let tombstones: Tombstones | undefined;
-  let articles: ArticleCache | undefined;
+  const sources = new ItemSources(sql, !force);
   const prepared = new Map<string, FeedItem>();
   const configKeys: string[] = [];
 
@@ -318,34 +323,53 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
     (wrote ? result.written : result.unchanged).push(name);
     return wrote;
   };
-  const prepare = (definition: FeedDefinition, { id, hash }: SelectedArticle): FeedItem => {
+  const keyOf = (definition: FeedDefinition, { id, hash }: SelectedArticle) =>
+    fragmentKey(context, definition.content === 'full', definition.attribution, id, hash);
+  const prepare = (definition: FeedDefinition, article: SelectedArticle): FeedItem => {
     const full = definition.content === 'full';
     const { attribution } = definition;
-    const key = fragmentKey(context, full, attribution, id, hash);
+    const key = keyOf(definition, article);
     let item = prepared.get(key);
     if (!item) {
-      // Prepared only when one of its pieces is missing: its record was loaded with the feed's.
-      item = fragments.item(key, () => prepareItem(articles!.get(id), publisher, full, attribution));
+      // Prepared only when one of its pieces is missing, from its source (`withSources`).
+      item = fragments.item(key, () => itemFromSource(sources.get(article.id), publisher, full, attribution));
       prepared.set(key, item);
     }
     return item;
   };
-  /** Read the records of the items about to be prepared, those not read yet, in a few statements. */
-  const load = async (items: readonly SelectedArticle[]) => {
-    articles ??= new ArticleCache(sql);
-    await articles.load(items.map((article) => article.id));
-  };
-  /** Render a document in each format; returns whether any file changed. */
-  const render = (
+  /**
+   * `produce` the texts of a document of `items`, having read the sources of the items the last
+   * build left no pieces of (only they are sure to be prepared). Should a piece the fragment index
+   * names turn out to be missing, its item's source is read then and the document produced again.
+   */
+  const withSources = async <T>(
     definition: FeedDefinition,
-    document: FeedDocument,
-    page: number | undefined,
-    files: Record<string, FileRecord>,
-  ) => {
-    let changed = false;
-    for (const format of definition.formats) {
+    items: readonly SelectedArticle[],
+    produce: () => T,
+  ): Promise<T> => {
+    await sources.load(items.filter((article) => !fragments.knows(keyOf(definition, article))));
+    for (;;) {
+      try {
+        return produce();
+      } catch (error) {
+        if (!(error instanceof SourceNotLoaded)) throw error;
+        await sources.load(items);
+      }
+    }
+  };
+  /** The texts of a document in each format, by file name. */
+  const renderFormats = (definition: FeedDefinition, document: FeedDocument, page: number | undefined) =>
+    definition.formats.map((format) => {
       const name = feedFileName(definition.id, format, page);
-      const text = fragments.document(name, () => RENDERERS[format](document, fragments), page === undefined);
+      return [
+        name,
+        fragments.document(name, () => RENDERERS[format](document, fragments), page === undefined),
+      ] as const;
+    });
+  /** Write a document's texts; returns whether any file changed. */
+  const writeAll = (texts: ReadonlyArray<readonly [string, string]>, files: Record<string, FileRecord>) => {
+    let changed = false;
+    for (const [name, text] of texts) {
       if (write(name, text)) changed = true;
       toRecord.push([files, name]);
     }
@@ -409,20 +433,21 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
         }
         result.unchanged.push(...mainNames);
       } else {
-        await load(selected);
-        const document = buildFeedDocument(
-          definition,
-          publisher,
-          selected.map((article) => prepare(definition, article)),
-          { tombstones: gone, ...(archive ? { archive } : {}) },
-        );
-        if (render(definition, document, undefined, files)) result.changed.push(definition.id);
         const view = viewFileName(definition.id);
-        write(
-          view,
-          fragments.document(view, () => renderHtmlView(document, fragments)),
-        );
-        toRecord.push([files, view]);
+        const texts = await withSources(definition, selected, () => {
+          const document = buildFeedDocument(
+            definition,
+            publisher,
+            selected.map((article) => prepare(definition, article)),
+            { tombstones: gone, ...(archive ? { archive } : {}) },
+          );
+          return [
+            ...renderFormats(definition, document, undefined),
+            [view, fragments.document(view, () => renderHtmlView(document, fragments))] as const,
+          ];
+        });
+        if (writeAll(texts.slice(0, -1), files)) result.changed.push(definition.id);
+        writeAll(texts.slice(-1), files);
         log.debug({ feed: definition.id, items: selected.length }, 'feed rendered');
       }
 
@@ -453,14 +478,19 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
             result.unchanged.push(...names);
             continue;
           }
-          await load(items);
-          const document = buildFeedDocument(
-            definition,
-            publisher,
-            items.map((article) => prepare(definition, article)),
-            { page, archive: links },
+          const texts = await withSources(definition, items, () =>
+            renderFormats(
+              definition,
+              buildFeedDocument(
+                definition,
+                publisher,
+                items.map((article) => prepare(definition, article)),
+                { page, archive: links },
+              ),
+              page,
+            ),
           );
-          render(definition, document, page, files);
+          writeAll(texts, files);
         }
       }
       next.feeds[definition.id] = record;
@@ -478,6 +508,13 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
     throw error;
   }
   for (const [files, name] of toRecord) files[name] = fileRecord(join(out, name))!;
+  result.sources = { read: sources.readCount, made: sources.madeCount };
+  try {
+    // A cache: a store that cannot take them (read-only, busy) costs the next build time, not the output.
+    await sources.save();
+  } catch (error) {
+    log.warn({ error: (error as Error).message }, 'item sources not stored');
+  }
   const opmlFile = opmlReused ? previous.opml!.file : fileRecord(join(out, OPML_FILE));
   if (opmlFile) next.opml = { key: opmlKey(), file: opmlFile };
 

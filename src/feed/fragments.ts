@@ -239,8 +239,10 @@ export class Fragments implements ItemPieces {
     }
     const known = this.knownFacts.get(key);
     const counted = () => {
+      // Counted once it is made: a load that throws (its source not read yet) is asked again.
+      const item = load();
       this.statistics.prepared++;
-      return load();
+      return item;
     };
     const item = known ? lazyItem(known, counted) : counted();
     this.keys.set(item, key);
@@ -249,6 +251,14 @@ export class Fragments implements ItemPieces {
       known ?? (item.image ? { updated: item.updated, image: item.image } : { updated: item.updated }),
     );
     return item;
+  }
+
+  /**
+   * Whether the last build left pieces of the item of key `key`: if so, it is prepared only if one
+   * of them turns out to be missing, so its source need not be read before it is rendered.
+   */
+  knows(key: string): boolean {
+    return this.enabled && this.knownFacts.has(key);
   }
 
   piece(item: FeedItem, part: PiecePart, language: string, render: () => string, at: number): string {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { FeedDefinition, FeedFormat, Publisher } from '../config/feeds.ts';
 import type { Article, Category, Person } from '../store/article.ts';
 import { validUnicode } from '../text/xml.ts';
-import { cleanHtml, excerpt, fillTemplate, joinNames, paragraph } from './html.ts';
+import { fillTemplate, joinNames, paragraph } from './html.ts';
+import { type ItemSource, itemSource } from './source/item-source.ts';
 import { feedUri } from './text.ts';
 
 /**
@@ -189,10 +190,21 @@ export function atomEntryId(articleId: string, publisher: Publisher): string {
 
 /**
  * The parts of an item that depend only on the article, the publisher and the content mode. A
- * build computes them once per article, however many feeds carry it.
+ * build computes them once per article, however many feeds carry it, from the article's stored
+ * source (`itemFromSource`); this makes the source too.
  */
 export function prepareItem(
   article: Article,
+  publisher: Publisher,
+  full: boolean,
+  attribution: boolean,
+): FeedItem {
+  return itemFromSource(itemSource(article, full), publisher, full, attribution);
+}
+
+/** `prepareItem` from the article's source (its HTML already cleaned, its summary made). */
+export function itemFromSource(
+  article: ItemSource,
   publisher: Publisher,
   full: boolean,
   attribution: boolean,
@@ -214,9 +226,9 @@ export function prepareItem(
         copyright: rights,
       })
     : '';
-  const summary = article.summary?.trim() || excerpt(article.html);
+  const { summary } = article;
   const summaryHtml = summary ? paragraph(summary) : '';
-  const body = full ? cleanHtml(article.html, article.url) : summaryHtml;
+  const body = full ? article.body : summaryHtml;
   const item: FeedItem = {
     id: article.id,
     atomId: atomEntryId(article.id, publisher),
@@ -252,7 +264,7 @@ function creditLine(publisher: Publisher, authors: string | undefined, year: str
 }
 
 /** The article's categories, then its tags as categories without a scheme; no pair twice. */
-function feedCategories(article: Article, publisher: Publisher): FeedCategory[] {
+function feedCategories(article: ItemSource, publisher: Publisher): FeedCategory[] {
   const seen = new Set<string>();
   const categories: FeedCategory[] = [];
   const add = (category: FeedCategory) => {

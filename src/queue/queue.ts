@@ -108,14 +108,18 @@ export class JobQueue {
   private constructor(
     readonly boss: PgBoss,
     private readonly options: QueueOptions,
+    /** pg-boss's schema in the store's database (see `queueSchemaOf`). */
+    readonly schema: string,
   ) {
     setMaxListeners(0, this.stopping.signal);
   }
 
   /** Start pg-boss on the store's database (making its schema and our queues when missing). */
   static async open(url: string, options: QueueOptions = {}): Promise<JobQueue> {
+    const schema = queueSchemaOf(url);
     const boss = new PgBoss({
       connectionString: url,
+      schema,
       max: options.maxConnections ?? 4,
       application_name: 'syndicate',
       schedule: options.schedule ?? false,
@@ -163,7 +167,7 @@ export class JobQueue {
         { cause: error },
       );
     }
-    return new JobQueue(boss, options);
+    return new JobQueue(boss, options, schema);
   }
 
   /**
@@ -194,9 +198,9 @@ export class JobQueue {
   async statuses(name: QueueName, ids: readonly string[]): Promise<JobStatus[]> {
     if (ids.length === 0) return [];
     const { rows } = await this.boss.getDb().executeSql(
-      `SELECT id::text AS id, state::text AS state, output FROM pgboss.job WHERE name = $1 AND id = ANY($2::uuid[])
+      `SELECT id::text AS id, state::text AS state, output FROM ${this.schema}.job WHERE name = $1 AND id = ANY($2::uuid[])
        UNION ALL
-       SELECT id::text, state::text, output FROM pgboss.archive WHERE name = $1 AND id = ANY($2::uuid[])`,
+       SELECT id::text, state::text, output FROM ${this.schema}.archive WHERE name = $1 AND id = ANY($2::uuid[])`,
       [name, ids],
     );
     const byId = new Map((rows as JobStatus[]).map((row) => [row.id, row]));
@@ -313,6 +317,22 @@ export class JobQueue {
     this.stopping.abort(new WorkerStopped());
     await this.boss.stop({ graceful: true, wait: true, timeout: 30_000 });
   }
+}
+
+/**
+ * Where pg-boss keeps a store's jobs: the `pgboss` schema of the store's database, or, for a store
+ * kept in a schema of its own (a `search_path` in the URL's `options`), `<that schema>_pgboss`,
+ * so that two stores in one database never take each other's jobs.
+ */
+export function queueSchemaOf(url: string): string {
+  let options: string | null = null;
+  try {
+    options = new URL(url).searchParams.get('options');
+  } catch {
+    return 'pgboss';
+  }
+  const schema = /search_path=([a-z_][a-z0-9_]*)/i.exec(options ?? '')?.[1];
+  return schema && schema.toLowerCase() !== 'public' ? `${schema.toLowerCase()}_pgboss` : 'pgboss';
 }
 
 export function progressOf(statuses: readonly JobStatus[]): QueueProgress {

@@ -68,3 +68,13 @@ export async function crawlSitesOnQueue(
   }
   return result;
 }
+
+/**
+ * How long a worker may hold a site job before it goes to another: the site's wall-clock budget
+ * (the crawl stops itself there) and a margin for the last requests and writes after it, a tenth
+ * of the budget between 15 s and 5 min. A worker killed mid-site costs at most this long.
+ */
+export function siteLeaseSeconds(siteTimeBudgetMs: number): number {
+  const budgetSeconds = Math.ceil(siteTimeBudgetMs / 1000);
+  return budgetSeconds + Math.min(300, Math.max(15, Math.ceil(budgetSeconds / 10)));
+}

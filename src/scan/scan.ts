@@ -5,6 +5,7 @@ import type { SitesFile } from '../config/sites.ts';
 import type { Terms } from '../config/terms.ts';
 import { type CrawlOptions, type CrawlSummary, crawl } from '../crawl/crawl.ts';
 import { revisit } from '../crawl/revisit.ts';
+import type { HostPoliteness } from '../crawl/scheduler.ts';
 import { selectSites } from '../crawl/settings.ts';
 import { captureEvidence } from '../evidence/index.ts';
 import {
@@ -33,6 +34,7 @@ import {
   type WebhookOutcome,
 } from '../findings/index.ts';
 import { logger } from '../log.ts';
+import { hostKey } from '../net/url.ts';
 import {
   failuresOf,
   goneOf,
@@ -58,12 +60,45 @@ export interface ScanConfig {
   alerts: AlertsConfig;
 }
 
+/**
+ * What a scan's crawl left in the store: each site's crawl pass (one pass for every site when the
+ * scan crawls in this process; a pass per site when the queue's workers crawl them, one site job
+ * each), the sites whose pass finished, and sites whose crawl failed outright (a site job that
+ * failed every try), with why. `summary` holds the figures of all of them together.
+ */
+export interface ScanCrawl {
+  summary: CrawlSummary;
+  passes: ReadonlyMap<string, number>;
+  finished: ReadonlySet<string>;
+  failed: ReadonlyMap<string, string>;
+}
+
+/** How a scan has its sites crawled; by default in this process (`crawlHere`). */
+export type CrawlSites = (sql: Sql, sites: SitesFile, options: CrawlOptions) => Promise<ScanCrawl>;
+
 /** A scan takes the crawl's options: which sites, the stop signal, progress and politeness overrides. */
-export type ScanOptions = CrawlOptions;
+export type ScanOptions = CrawlOptions & {
+  /** Who crawls the sites: this process (the default), or the job queue's workers. */
+  crawlSites?: CrawlSites;
+};
+
+/** The sites crawled in this process, in one pass. */
+export async function crawlHere(sql: Sql, sites: SitesFile, options: CrawlOptions): Promise<ScanCrawl> {
+  const summary = await crawl(sql, sites, options);
+  return {
+    summary,
+    passes: new Map(summary.sites.map((site) => [site, summary.passId])),
+    finished: new Set(summary.finished ? summary.sites : []),
+    failed: new Map(),
+  };
+}
 
 export interface ScanSummary {
   scan: Scan;
+  /** The crawl's figures, of every site's pass together. */
   crawl: CrawlSummary;
+  /** Each site's crawl pass: one for all sites in this process, one per site on the job queue. */
+  passes: Record<string, number>;
   /** Pages judged in this scan, and pages whose earlier judgement still held (unchanged). */
   judged: number;
   reused: number;
@@ -126,7 +161,11 @@ async function scanSites(
 ): Promise<ScanSummary> {
   const log = logger().child({ scan: scan.id });
   log.info({ sites: scan.sites }, 'scan started');
-  const crawled = await crawl(sql, config.sites, { ...options, siteIds: scan.sites, now });
+  const { crawlSites = crawlHere, ...crawlOptions } = options;
+  const crawledSites = await crawlSites(sql, config.sites, { ...crawlOptions, siteIds: scan.sites, now });
+  const crawled = crawledSites.summary;
+  const passes = crawledSites.passes;
+  const distinctPasses = [...new Set(passes.values())];
 
   const stamp = await judgementStamp(sql, config.terms, config.sites.sites);
   const outcomes: RecordOutcome[] = [];
@@ -166,13 +205,22 @@ async function scanSites(
   // left open, so judging may write to the store in between).
   // A stop signal ends judging too: what was judged is recorded, the rest waits for the next scan.
   judging: for (const site of scan.sites) {
-    for await (const snapshot of snapshotsOf(sql, crawled.passId, { siteId: site })) {
+    const passId = passes.get(site);
+    if (passId === undefined) continue;
+    for await (const snapshot of snapshotsOf(sql, passId, { siteId: site })) {
       if (options.signal?.aborted) break judging;
       await judge(snapshot, site);
     }
   }
-  const gone = (await goneOf(sql, crawled.passId)).map((page) => page.url);
-  const failures = await failuresBySite(sql, crawled.passId);
+  const gone: string[] = [];
+  for (const passId of distinctPasses) gone.push(...(await goneOf(sql, passId)).map((page) => page.url));
+  const failures = await failuresBySite(sql, distinctPasses);
+  // A site whose crawl failed outright (its job failed every try) was not checked: it says why.
+  for (const [site, message] of crawledSites.failed) {
+    const list = failures.get(site) ?? [];
+    list.push({ url: siteUrlOf(config.sites, site), kind: 'crawl-failed', message });
+    failures.set(site, list);
+  }
   // A site whose robots.txt could not be read is not asked for anything else in this scan, not
   // even a page with an open finding (its robots.txt of an earlier scan may be stale); nor is a
   // site that looks down (nothing fetched, something failed): its open findings wait.
@@ -187,11 +235,14 @@ async function scanSites(
 
   // A page with an open finding that the crawl no longer reaches (dropped from the sitemap, say)
   // is asked for directly: gone if it answers 404 or 410, judged again if it is still there.
-  if (crawled.finished) {
-    for (const page of await unreachedFindings(sql, crawled.passId, scan.sites)) {
+  const finishedSites = scan.sites.filter((site) => crawledSites.finished.has(site));
+  if (finishedSites.length) {
+    for (const page of await unreachedFindings(sql, passes, finishedSites)) {
       if (options.signal?.aborted) break;
       if (closed.has(page.site)) continue;
-      const snapshot = await revisit(sql, config.sites, page.url, options);
+      const snapshot = await politely(options.politeness, page.url, options.signal, () =>
+        revisit(sql, config.sites, page.url, crawlOptions),
+      );
       counts.revisited++;
       if (snapshot === 'gone') gone.push(page.url);
       else if (snapshot) await judge(snapshot, page.site);
@@ -214,11 +265,18 @@ async function scanSites(
   );
   if (!crawled.finished)
     errors.push({ url: '', message: 'the crawl stopped before the end; the next scan continues it' });
+  const queued = new Map<string, number>();
+  for (const passId of new Set(
+    scan.sites.filter((site) => !crawledSites.finished.has(site)).map((site) => passes.get(site)),
+  )) {
+    if (passId === undefined) continue;
+    for (const [site, count] of await queuedBySite(sql, passId)) queued.set(site, count);
+  }
   const recorded = (await getScanOrThrow(sql, scan.id)).counts.bySite ?? {};
   const sites = siteOutcomes(scan.sites, {
     checked,
     failures,
-    queued: crawled.finished ? new Map() : await queuedBySite(sql, crawled.passId),
+    queued,
     overBudget: overBudgetOf(crawled),
     violations: new Map(scan.sites.map((site) => [site, recorded[site]?.violations ?? 0])),
   });
@@ -243,6 +301,7 @@ async function scanSites(
   return {
     scan: finished,
     crawl: crawled,
+    passes: Object.fromEntries(passes),
     ...counts,
     newViolations,
     resolved,
@@ -258,9 +317,11 @@ async function scanSites(
 /** Failures that mean nothing on the host may be fetched: robots.txt unreadable, a refused address. */
 const CLOSED_KINDS = new Set(['robots-unavailable', 'private-address']);
 
-async function failuresBySite(sql: Sql, passId: number): Promise<Map<string, SiteFailure[]>> {
+async function failuresBySite(sql: Sql, passIds: readonly number[]): Promise<Map<string, SiteFailure[]>> {
   const bySite = new Map<string, SiteFailure[]>();
-  for (const failure of await failuresOf(sql, passId)) {
+  const all = [];
+  for (const passId of passIds) all.push(...(await failuresOf(sql, passId)));
+  for (const failure of all) {
     const list = bySite.get(failure.siteId) ?? [];
     // The crawler's messages start with the URL (for its log); the URL has its own field here.
     const message = (failure.message ?? failure.kind).replace(`${failure.url}: `, '');
@@ -286,15 +347,44 @@ async function closeFailed(sql: Sql, scanId: number, error: unknown, at: Date): 
   }
 }
 
-/** Pages with an open finding that the crawl of this pass did not reach. */
+/** Pages with an open finding that the crawl of their site's pass did not reach. */
 async function unreachedFindings(
   sql: Sql,
-  passId: number,
+  passes: ReadonlyMap<string, number>,
   siteIds: string[],
 ): Promise<Array<{ url: string; site: string }>> {
   const unreached: Array<{ url: string; site: string }> = [];
   for (const row of await activeFindingPages(sql, siteIds)) {
-    if (!(await reachedIn(sql, passId, row.url))) unreached.push(row);
+    const passId = passes.get(row.site);
+    if (passId !== undefined && !(await reachedIn(sql, passId, row.url))) unreached.push(row);
   }
   return unreached;
+}
+
+/**
+ * A request of the scan's own (a revisit) under the host limits the crawl used, when it was given
+ * shared ones: workers of other scans may be crawling the same host.
+ */
+async function politely<T>(
+  politeness: HostPoliteness | undefined,
+  url: string,
+  signal: AbortSignal | undefined,
+  request: () => Promise<T>,
+): Promise<T | undefined> {
+  if (!politeness) return request();
+  let release: () => void;
+  try {
+    release = await politeness.acquire(hostKey(url), signal);
+  } catch {
+    return undefined;
+  }
+  try {
+    return await request();
+  } finally {
+    release();
+  }
+}
+
+function siteUrlOf(sites: SitesFile, siteId: string): string {
+  return sites.sites.find((site) => site.id === siteId)?.url ?? '';
 }

@@ -5,6 +5,11 @@ import type { SqliteSql } from './sqlite.ts';
 
 /** Rows sent in one INSERT: well under PostgreSQL's 65,535 parameters for the widest table. */
 const ROWS_PER_INSERT = 500;
+/**
+ * Bytes sent in one INSERT at most (unless one row alone holds more): rows of `crawl_raw` and
+ * `evidence_blobs` hold whole pages, WARCs and screenshots of up to tens of MiB each.
+ */
+const BYTES_PER_INSERT = 16 * 1024 * 1024;
 
 /**
  * Tables that hold one row the schema itself makes, replaced by the source's row last of all:
@@ -86,13 +91,16 @@ export async function copyStore(
       const insert = (count: number) =>
         `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: count }, () => placeholders(columns.length)).join(', ')}`;
       let pending: Param[] = [];
+      let pendingBytes = 0;
       let count = 0;
       for (const row of rows.iterate() as Iterable<Param[]>) {
         pending.push(...row.map(narrow));
+        pendingBytes += row.reduce((sum: number, value) => sum + sizeOf(value), 0);
         count++;
-        if (pending.length === columns.length * ROWS_PER_INSERT) {
-          await target.run(insert(ROWS_PER_INSERT), pending);
+        if (pending.length === columns.length * ROWS_PER_INSERT || pendingBytes >= BYTES_PER_INSERT) {
+          await target.run(insert(pending.length / columns.length), pending);
           pending = [];
+          pendingBytes = 0;
         }
       }
       if (pending.length > 0) await target.run(insert(pending.length / columns.length), pending);
@@ -102,6 +110,11 @@ export async function copyStore(
     if (target.engine === 'postgres') await continueSequences(target, tables);
   });
   return copied;
+}
+
+function sizeOf(value: Param): number {
+  if (value instanceof Uint8Array || typeof value === 'string') return value.length;
+  return 8;
 }
 
 /** A BigInt that fits a double exactly goes as a number, so that REAL-like columns stay numbers. */

@@ -360,6 +360,34 @@ CREATE UNIQUE INDEX crawl_passes_open ON crawl_passes (sites) WHERE finished_at 
       CREATE INDEX crawl_host_leases_holder ON crawl_host_leases (holder);
     `,
   },
+  {
+    // As SQLite's 018-evidence-blobs.ts: evidence files in the store, readable from every machine.
+    version: 18,
+    name: 'evidence-blobs',
+    sql: `
+      CREATE TABLE evidence_blobs (
+        sha256   TEXT COLLATE "C" PRIMARY KEY,
+        bytes    BIGINT NOT NULL,
+        content  BYTEA NOT NULL
+      );
+      -- WARCs are gzipped and screenshots are PNG: TOAST keeps them out of line without trying
+      -- to compress them again.
+      ALTER TABLE evidence_blobs ALTER COLUMN content SET STORAGE EXTERNAL;
+    `,
+  },
+  {
+    // As SQLite's 019-feed-item-sources.ts: each article's feed item source, its HTML cleaned.
+    version: 19,
+    name: 'feed-item-sources',
+    sql: `
+      CREATE TABLE IF NOT EXISTS feed_item_sources (
+        article_id   TEXT COLLATE "C" PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+        article_hash TEXT COLLATE "C" NOT NULL,
+        code         TEXT COLLATE "C" NOT NULL,
+        source       TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Bring a PostgreSQL store's schema up to date; several processes may race here at once. */

@@ -245,6 +245,13 @@ export class PostgresSql implements Sql {
         committing = false;
         const client = await this.pool.connect();
         let broken = false;
+        // The server going away between two statements of the transaction is told to the client
+        // as an 'error' event, which would end the process unheard: the next statement fails
+        // with it instead, and the transaction is tried again.
+        const lost = () => {
+          broken = true;
+        };
+        client.on('error', lost);
         try {
           await client.query(options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
           try {
@@ -258,6 +265,7 @@ export class PostgresSql implements Sql {
             throw error;
           }
         } finally {
+          client.off('error', lost);
           client.release(broken ? true : undefined);
         }
       },

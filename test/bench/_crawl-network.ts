@@ -24,6 +24,8 @@ function page(host: string, index: number): string {
 const inFlight = new Map<string, number>();
 let mostInFlight = 0;
 let requests = 0;
+/** Pages answered with a page (200 or 304): not robots.txt, sitemaps, feeds or 404s. */
+let pagesServed = 0;
 
 const server = http.createServer((request, response) => {
   const host = (request.headers.host ?? '').split(':')[0]!;
@@ -32,8 +34,8 @@ const server = http.createServer((request, response) => {
     if (path.startsWith('/stats')) {
       response
         .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ mostInFlight, requests }));
-      if (path.includes('reset')) [mostInFlight, requests] = [0, 0];
+        .end(JSON.stringify({ mostInFlight, requests, pages: pagesServed }));
+      if (path.includes('reset')) [mostInFlight, requests, pagesServed] = [0, 0, 0];
       return;
     }
     response.writeHead(404).end();
@@ -67,6 +69,7 @@ const server = http.createServer((request, response) => {
       .writeHead(200, { 'content-type': 'application/rss+xml' })
       .end(`<?xml version="1.0"?><rss version="2.0"><channel><title>${host}</title>${items}</channel></rss>`);
   } else if (path === '/') {
+    pagesServed++;
     response.writeHead(200, { 'content-type': 'text/html' }).end(page(host, 0));
   } else {
     const match = /^\/article\/(\d+)$/.exec(path);
@@ -76,6 +79,7 @@ const server = http.createServer((request, response) => {
     }
     // Articles carry an ETag, so the rescan pass measures conditional requests (304s).
     const etag = `"${host}-${match[1]}"`;
+    pagesServed++;
     if (request.headers['if-none-match'] === etag) {
       response.writeHead(304, { etag }).end();
       return;

@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -36,11 +36,13 @@ async function startNetwork(): Promise<{ child: ChildProcess; port: number }> {
 }
 
 /** The network's count of requests and the most it saw in flight to one host, then cleared. */
-async function networkStats(port: number): Promise<{ mostInFlight: number; requests: number }> {
+async function networkStats(
+  port: number,
+): Promise<{ mostInFlight: number; requests: number; pages: number }> {
   const response = await fetch(`http://127.0.0.1:${port}/stats?reset`, {
     headers: { host: 'stats.invalid' },
   });
-  return (await response.json()) as { mostInFlight: number; requests: number };
+  return (await response.json()) as { mostInFlight: number; requests: number; pages: number };
 }
 
 /** A process's peak resident set in MiB, read just before it ends. */
@@ -138,9 +140,10 @@ try {
     rows.push({
       run: 'SQLite, one crawl process',
       processes: 1,
+      pages: stats.pages,
       requests: stats.requests,
       seconds: run.ms / 1000,
-      'requests/s': stats.requests / (run.ms / 1000),
+      'pages/s': stats.pages / (run.ms / 1000),
       'peak RSS MiB (each)': run.value.toFixed(0),
       'most in flight to a host': stats.mostInFlight,
     });
@@ -172,9 +175,10 @@ try {
     rows.push({
       run: `PostgreSQL, ${count} worker${count > 1 ? 's' : ''}`,
       processes: count,
+      pages: stats.pages,
       requests: stats.requests,
       seconds: run.ms / 1000,
-      'requests/s': stats.requests / (run.ms / 1000),
+      'pages/s': stats.pages / (run.ms / 1000),
       'peak RSS MiB (each)': peaks.map((peak) => peak.toFixed(0)).join(' '),
       'most in flight to a host': stats.mostInFlight,
       ...(failed ? { 'failed site jobs': failed } : {}),
@@ -187,3 +191,9 @@ try {
 }
 
 printTable(rows);
+// The machine is shared: its load says how far to trust the figures.
+console.log(
+  `network ${SITES} sites × ${PAGES} pages; load average ${loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')} on ${cpus().length} CPUs`,
+);

@@ -3,14 +3,15 @@
  * `test/test-pages/*\/source.html` pages of Mozilla's Readability, copied one file a page into
  * `EVIDENCE_CORPUS`, by default /work/corpus/evidence-cli/readability; never into this repository)
  * photographed by the evidence camera, with scripts off and nothing fetched. Prints how many were
- * taken, cut at the height bound or failed (and why), the time a page, and peak memory, next to a
+ * taken, cut at the height bound or failed (and why), the time a page, the PNGs' sizes against the
+ * bound the store keeps a screenshot under, and peak memory, next to a
  * baseline measured in the same run: the same pages in the same Chromium through `setContent` and
  * one viewport screenshot, unframed and unbounded.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { Camera, DEFAULT_SCREENSHOT } from '../../src/evidence/index.ts';
+import { Camera, DEFAULT_SCREENSHOT, MAX_EVIDENCE_BYTES } from '../../src/evidence/index.ts';
 import { safeForTerminal } from '../../src/text/safe.ts';
 import { peakRssMiB, percentile, printTable, timeAsync } from './_measure.ts';
 
@@ -63,6 +64,8 @@ let taken = 0;
 let cut = 0;
 const failures: string[] = [];
 const heights: number[] = [];
+// The PNGs' sizes, against the bound the store keeps a screenshot under.
+const pngBytes: number[] = [];
 for (const name of files) {
   const { value: shot, ms } = await timeAsync(() =>
     camera.shoot({
@@ -77,6 +80,7 @@ for (const name of files) {
     taken++;
     if (shot.cut) cut++;
     heights.push(shot.height);
+    pngBytes.push(shot.png.length);
   } else failures.push(`${name}: ${shot.reason}`);
 }
 await camera.close();
@@ -101,6 +105,10 @@ printTable([
     'cut at height bound': cut,
     failed: failures.length,
     'median height px': Math.round(percentile(sorted(heights), 50)),
+    'PNG p50 KiB': Math.round(percentile(sorted(pngBytes), 50) / 1024),
+    'PNG p95 KiB': Math.round(percentile(sorted(pngBytes), 95) / 1024),
+    'PNG max KiB': Math.round(Math.max(...pngBytes) / 1024),
+    'over bound': pngBytes.filter((bytes) => bytes > MAX_EVIDENCE_BYTES.screenshot).length,
     'peak RSS MiB': Math.round(peakRssMiB()),
   },
 ]);

@@ -21,8 +21,7 @@ import { parseXmlFeed, rootElement } from '../../src/ingest/_xml-feed.ts';
 import { importSources } from '../../src/ingest/import.ts';
 import { parsePage } from '../../src/match/page.ts';
 import { runScan } from '../../src/scan/scan.ts';
-import { openSql, openStore } from '../../src/store/db.ts';
-import { sqlOf } from '../helpers/sql-of.ts';
+import { openSql } from '../../src/store/db.ts';
 import { heapUsedMiB, peakRssMiB, printTable } from './_measure.ts';
 
 const GOOD_SITES = Number(process.env.HOSTILE_GOOD_SITES ?? 10);
@@ -190,11 +189,11 @@ async function importFeed(text: string): Promise<{ ms: number; outcome: string }
   try {
     const file = join(dir, 'feed.xml');
     writeFileSync(file, text);
-    const db = openStore(join(dir, 'store.sqlite'));
+    const sql = await openSql(join(dir, 'store.sqlite'));
     const begun = performance.now();
-    const summary = await importSources(sqlOf(db), [file]);
+    const summary = await importSources(sql, [file]);
     const ms = performance.now() - begun;
-    db.close();
+    await sql.close();
     const error = summary.files[0]?.error;
     const size = `${(text.length / 1e6).toFixed(1)} MB`;
     const outcome = error

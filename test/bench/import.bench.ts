@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importSources } from '../../src/ingest/import.ts';
 import { readJsonl } from '../../src/ingest/jsonl.ts';
-import { openStore } from '../../src/store/db.ts';
-import { sqlOf } from '../helpers/sql-of.ts';
+import { openSql } from '../../src/store/db.ts';
 import { heapUsedMiB, peakRssMiB, printTable, time, timeAsync } from './_measure.ts';
 
 const count = 20_000;
@@ -52,11 +51,11 @@ try {
       .map((line) => JSON.parse(line)),
   );
   const read = time(() => readJsonl(text, jsonl));
-  const db = openStore(join(dir, 'store.sqlite'));
-  const first = await timeAsync(async () => await importSources(sqlOf(db), [jsonl]));
-  const again = await timeAsync(async () => await importSources(sqlOf(db), [jsonl]));
-  const feed = await timeAsync(async () => await importSources(sqlOf(db), [rss]));
-  db.close();
+  const sql = await openSql(join(dir, 'store.sqlite'));
+  const first = await timeAsync(async () => await importSources(sql, [jsonl]));
+  const again = await timeAsync(async () => await importSources(sql, [jsonl]));
+  const feed = await timeAsync(async () => await importSources(sql, [rss]));
+  await sql.close();
   const perSecond = (n: number, ms: number) => Math.round((n / ms) * 1000);
   printTable([
     {

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSites } from '../../src/config/sites.ts';
 import { type CrawlSummary, crawl } from '../../src/crawl/crawl.ts';
 import { setLogLevel } from '../../src/log.ts';
-import { type Db, openStore } from '../../src/store/db.ts';
-import { SqliteSql } from '../../src/store/sqlite.ts';
+import { openSql } from '../../src/store/db.ts';
+import type { Sql } from '../../src/store/sql.ts';
 import { fastCrawler, html, startSite, type TestSite, writeSites } from '../helpers/http.ts';
 
 /**
@@ -149,41 +149,41 @@ function writeNetwork(dir: string, names: string[], siteTimeBudgetMs: number): s
   });
 }
 
-function frontier(db: Db, passId: number, siteId: string, kind: string): number {
-  return (
-    db
-      .prepare('SELECT COUNT(*) AS n FROM crawl_frontier WHERE pass_id = ? AND site_id = ? AND kind = ?')
-      .get(passId, siteId, kind) as { n: number }
-  ).n;
+async function frontier(sql: Sql, passId: number, siteId: string, kind: string): Promise<number> {
+  const row = await sql.get<{ n: number }>(
+    'SELECT COUNT(*) AS n FROM crawl_frontier WHERE pass_id = ? AND site_id = ? AND kind = ?',
+    [passId, siteId, kind],
+  );
+  return row!.n;
 }
 
-function snapshots(db: Db, passId: number, siteId: string): number {
-  return (
-    db
-      .prepare('SELECT COUNT(*) AS n FROM crawl_snapshots WHERE pass_id = ? AND site_id = ?')
-      .get(passId, siteId) as { n: number }
-  ).n;
+async function snapshots(sql: Sql, passId: number, siteId: string): Promise<number> {
+  const row = await sql.get<{ n: number }>(
+    'SELECT COUNT(*) AS n FROM crawl_snapshots WHERE pass_id = ? AND site_id = ?',
+    [passId, siteId],
+  );
+  return row!.n;
 }
 
 describe('a crawl over sites that defy the budgets', () => {
   const dir = mkdtempSync(join(tmpdir(), 'syndicate-hostile-'));
-  let db: Db;
+  let sql: Sql;
   let first: CrawlSummary;
 
   beforeAll(async () => {
     // Time is not what this crawl tests: an hour each, so that a loaded machine changes nothing.
     writeNetwork(dir, ['good', 'stars', 'grouped', 'indexes', 'huge', 'links'], 3_600_000);
-    db = openStore(`${dir}/store.sqlite`);
-    first = await crawl(new SqliteSql(db, `${dir}/store.sqlite`), loadSites(dir));
+    sql = await openSql(`${dir}/store.sqlite`);
+    first = await crawl(sql, loadSites(dir));
   }, 60_000);
-  afterAll(() => {
-    db.close();
+  afterAll(async () => {
+    await sql?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('finishes, crawls the well-behaved site whole and names no budget for it', () => {
+  it('finishes, crawls the well-behaved site whole and names no budget for it', async () => {
     expect(first.finished).toBe(true);
-    expect(snapshots(db, first.passId, 'good')).toBe(5);
+    expect(await snapshots(sql, first.passId, 'good')).toBe(5);
     expect(first.overBudget.good).toBeUndefined();
     expect(sites.good!.paths().filter((path) => path.startsWith('/private'))).toEqual([]);
   });
@@ -197,7 +197,7 @@ describe('a crawl over sites that defy the budgets', () => {
     expect(sites.grouped!.paths()).toEqual(['/robots.txt']);
   });
 
-  it('stops following an index of indexes at the sitemap budget and depth', () => {
+  it('stops following an index of indexes at the sitemap budget and depth', async () => {
     // Distinct paths: on a loaded machine a sitemap that timed out is asked for again (a retry,
     // not another sitemap), and the budget counts sitemaps.
     const fetched = [...new Set(sites.indexes!.paths().filter((path) => path.startsWith('/s/')))];
@@ -205,39 +205,41 @@ describe('a crawl over sites that defy the budgets', () => {
     expect(fetched.length).toBeLessThanOrEqual(budgets.maxSitemapsPerSite);
     // Depth 0 is the robots.txt sitemap; nothing deeper than maxSitemapDepth is asked for.
     expect(fetched.every((path) => path.split('-').length - 1 <= budgets.maxSitemapDepth)).toBe(true);
-    expect(frontier(db, first.passId, 'indexes', 'sitemap')).toBeLessThanOrEqual(budgets.maxSitemapsPerSite);
+    expect(await frontier(sql, first.passId, 'indexes', 'sitemap')).toBeLessThanOrEqual(
+      budgets.maxSitemapsPerSite,
+    );
     expect(first.overBudget.indexes).toBe('sitemaps');
   });
 
-  it('never queues sitemap entries past the page budget', () => {
-    expect(frontier(db, first.passId, 'huge', 'page')).toBe(20);
-    expect(snapshots(db, first.passId, 'huge')).toBe(20);
+  it('never queues sitemap entries past the page budget', async () => {
+    expect(await frontier(sql, first.passId, 'huge', 'page')).toBe(20);
+    expect(await snapshots(sql, first.passId, 'huge')).toBe(20);
     expect(first.overBudget.huge).toBe('pages');
   });
 
-  it('admits a bounded number of links from one page', () => {
-    expect(frontier(db, first.passId, 'links', 'page')).toBe(1 + budgets.maxLinksPerPage);
-    expect(snapshots(db, first.passId, 'links')).toBe(1 + budgets.maxLinksPerPage);
+  it('admits a bounded number of links from one page', async () => {
+    expect(await frontier(sql, first.passId, 'links', 'page')).toBe(1 + budgets.maxLinksPerPage);
+    expect(await snapshots(sql, first.passId, 'links')).toBe(1 + budgets.maxLinksPerPage);
   });
 });
 
 describe('a crawl over sites that would hold it for days', () => {
   const dir = mkdtempSync(join(tmpdir(), 'syndicate-hostile-time-'));
-  let db: Db;
+  let sql: Sql;
   let first: CrawlSummary;
 
   beforeAll(async () => {
     writeNetwork(dir, ['good', 'slow', 'later', 'tarpit'], 2500);
-    db = openStore(`${dir}/store.sqlite`);
-    first = await crawl(new SqliteSql(db, `${dir}/store.sqlite`), loadSites(dir));
+    sql = await openSql(`${dir}/store.sqlite`);
+    first = await crawl(sql, loadSites(dir));
   }, 60_000);
-  afterAll(() => {
-    db.close();
+  afterAll(async () => {
+    await sql?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('crawls the well-behaved site whole', () => {
-    expect(snapshots(db, first.passId, 'good')).toBe(5);
+  it('crawls the well-behaved site whole', async () => {
+    expect(await snapshots(sql, first.passId, 'good')).toBe(5);
     expect(first.overBudget.good).toBeUndefined();
   });
 
@@ -245,18 +247,17 @@ describe('a crawl over sites that would hold it for days', () => {
     ['slow', 'a capped Crawl-delay'],
     ['later', 'Retry-After again and again'],
     ['tarpit', 'a body that never ends'],
-  ])('stops %s (%s) at its time budget, leaving its work queued', (siteId) => {
+  ])('stops %s (%s) at its time budget, leaving its work queued', async (siteId) => {
     expect(first.overBudget[siteId]).toBe('time');
-    const queued = db
-      .prepare(
-        "SELECT COUNT(*) AS n FROM crawl_frontier WHERE pass_id = ? AND site_id = ? AND state = 'queued'",
-      )
-      .get(first.passId, siteId) as { n: number };
-    expect(queued.n).toBeGreaterThan(0);
+    const queued = await sql.get<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM crawl_frontier WHERE pass_id = ? AND site_id = ? AND state = 'queued'",
+      [first.passId, siteId],
+    );
+    expect(queued!.n).toBeGreaterThan(0);
   });
 
-  it('fetches some pages of the slow site at the capped delay, not none', () => {
-    const pages = snapshots(db, first.passId, 'slow');
+  it('fetches some pages of the slow site at the capped delay, not none', async () => {
+    const pages = await snapshots(sql, first.passId, 'slow');
     expect(pages).toBeGreaterThan(0);
     expect(pages).toBeLessThan(20);
   });
@@ -264,11 +265,11 @@ describe('a crawl over sites that would hold it for days', () => {
   it('leaves the pass unfinished, and the next crawl continues only what is left', async () => {
     expect(first.finished).toBe(false);
     const goodBefore = sites.good!.requests.length;
-    const slowBefore = snapshots(db, first.passId, 'slow');
-    const next = await crawl(new SqliteSql(db, `${dir}/store.sqlite`), loadSites(dir));
+    const slowBefore = await snapshots(sql, first.passId, 'slow');
+    const next = await crawl(sql, loadSites(dir));
     expect(next.passId).toBe(first.passId);
     expect(next.resumed).toBe(true);
-    expect(snapshots(db, first.passId, 'slow')).toBeGreaterThan(slowBefore);
+    expect(await snapshots(sql, first.passId, 'slow')).toBeGreaterThan(slowBefore);
     expect(sites.good!.requests.length).toBe(goodBefore);
   }, 30_000);
 });

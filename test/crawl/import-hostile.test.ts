@@ -6,10 +6,9 @@ import { importSources } from '../../src/ingest/import.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { MAX_ARTICLE_CHARS } from '../../src/store/article.ts';
 import { countArticles } from '../../src/store/articles.ts';
-import { openStore } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
+import { describeEngines } from '../helpers/engines.ts';
 import { startServer, type TestServer } from '../helpers/http.ts';
-import { sqlOf } from '../helpers/sql-of.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 /**
@@ -55,33 +54,34 @@ afterAll(async () => {
   await server.close();
 });
 
-describe('import URL under the address policy', () => {
+describeEngines('import URL under the address policy', (engine) => {
   it('refuses a feed on a loopback address unless private networks are allowed', async () => {
-    const db = openStore(join(tempDir(), 'store.sqlite'));
-    const refused = await importSources(sqlOf(db), [`${base}/rss.xml`]);
+    const sql = await engine.open();
+    const refused = await importSources(sql, [`${base}/rss.xml`]);
     expect(refused.files[0]?.error?.message).toMatch(/^refused: .*127\.0\.0\.1.*private address/);
-    expect(await countArticles(sqlOf(db))).toBe(0);
-    const allowed = await importSources(sqlOf(db), [`${base}/rss.xml`], {
+    expect(await countArticles(sql)).toBe(0);
+    const allowed = await importSources(sql, [`${base}/rss.xml`], {
       fetch: { allowPrivateNetworks: true },
     });
     expect(allowed.inserted).toBe(1);
-    db.close();
+    expect(await countArticles(sql)).toBe(1);
   });
 
   it.each([
     ['another loopback address', '/to-loopback', /127\.0\.0\.2/],
     ['a NAT64 address that embeds 127.0.0.1', '/to-nat64', /64:ff9b::7f00:1/],
   ])('refuses a redirect to %s even when the first host is allowed', async (_name, path, where) => {
-    const db = openStore(join(tempDir(), 'store.sqlite'));
-    const summary = await importSources(sqlOf(db), [`${base}${path}`], {
+    const sql = await engine.open();
+    const summary = await importSources(sql, [`${base}${path}`], {
       fetch: { allowPrivateNetworks: ['127.0.0.1/32'] },
     });
     expect(summary.files[0]?.error?.message).toMatch(/^refused: /);
     expect(summary.files[0]?.error?.message).toMatch(where);
-    expect(await countArticles(sqlOf(db))).toBe(0);
-    db.close();
+    expect(await countArticles(sql)).toBe(0);
   });
+});
 
+describe('import URL from the command line', () => {
   it('takes --allow-private-networks on the command line', async () => {
     const dir = tempDir();
     const store = join(dir, 'store.sqlite');
@@ -94,7 +94,7 @@ describe('import URL under the address policy', () => {
   });
 });
 
-describe('one size limit for an article', () => {
+describeEngines('one size limit for an article', (engine) => {
   const big = 'x'.repeat(MAX_ARTICLE_CHARS + 1);
 
   it.each([
@@ -115,15 +115,14 @@ describe('one size limit for an article', () => {
     async (_name, file, text, message) => {
       const dir = tempDir();
       writeFileSync(join(dir, file), text);
-      const db = openStore(join(dir, 'store.sqlite'));
-      const summary = await importSources(sqlOf(db), [join(dir, file)]);
+      const sql = await engine.open();
+      const summary = await importSources(sql, [join(dir, file)]);
       expect(summary.failed).toBe(1);
       const error = summary.files[0]?.error;
       expect(
         `${error?.where?.file}:${error?.where?.line}: ${error?.where?.field}: ${error?.message}`,
       ).toMatch(message);
-      expect(await countArticles(sqlOf(db))).toBe(0);
-      db.close();
+      expect(await countArticles(sql)).toBe(0);
     },
   );
 });

@@ -9,8 +9,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importSources } from '../../src/ingest/import.ts';
-import { openStore } from '../../src/store/db.ts';
-import { sqlOf } from '../helpers/sql-of.ts';
+import { openSql } from '../../src/store/db.ts';
 
 const FEED_FILE = /\.(?:xml|rss|rdf|atom|json)$/i;
 
@@ -43,10 +42,10 @@ async function main(): Promise<number> {
   }
   const files = folders.flatMap(feedFiles);
   const scratch = mkdtempSync(join(tmpdir(), 'syndicate-eval-'));
-  const db = openStore(join(scratch, 'eval.sqlite'));
+  const sql = await openSql(join(scratch, 'eval.sqlite'));
   try {
     const started = performance.now();
-    const summary = await importSources(sqlOf(db), files, { now: new Date('2026-12-01T00:00:00Z') });
+    const summary = await importSources(sql, files, { now: new Date('2026-12-01T00:00:00Z') });
     const elapsedMs = performance.now() - started;
     const refused = new Map<string, { count: number; example: string }>();
     const crashed: string[] = [];
@@ -90,7 +89,7 @@ async function main(): Promise<number> {
     for (const line of crashed.slice(0, 30)) out.write(`  ${line.slice(0, 200)}\n`);
     return 0;
   } finally {
-    db.close();
+    await sql.close();
     rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -12,28 +13,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, gzipSync } from 'node:zlib';
 import { load } from 'cheerio';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WARCParser } from 'warcio';
 import { stringify } from 'yaml';
-import {
-  captureEvidence,
-  evidenceDirOf,
-  listEvidence,
-  type Manifest,
-  readEvidenceFile,
-} from '../../src/evidence/index.ts';
+import { captureEvidence, listEvidence, type Manifest, readEvidenceFile } from '../../src/evidence/index.ts';
 import { setLogLevel } from '../../src/log.ts';
-import { openStore } from '../../src/store/db.ts';
-import { SqliteSql } from '../../src/store/sqlite.ts';
+import { openSql } from '../../src/store/db.ts';
+import type { Sql } from '../../src/store/sql.ts';
 import { runCli } from '../helpers/cli.ts';
+import { describeEngines } from '../helpers/engines.ts';
 import { startServer } from '../helpers/http.ts';
+import { freshSchema } from '../helpers/postgres.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { articles, importedStore, reprint } from '../scan/_republisher.ts';
 
 /**
- * Evidence end to end: a real republisher on 127.0.0.1 answering gzip-encoded pages, a real scan
- * through the command line, the WARC read back with warcio, the PNG's structure checked chunk by
- * chunk, and every hash of the manifest recomputed from the files.
+ * Evidence end to end, on a SQLite store and on a PostgreSQL one: a real republisher on 127.0.0.1
+ * answering gzip-encoded pages, a real scan through the command line, Chromium's screenshot, the
+ * WARC read back with warcio, the PNG's structure checked chunk by chunk, and every hash of the
+ * manifest recomputed from the files, in the store and in an export.
  */
 
 const HOSTILE_TITLE = '<script>alert(1)</script> Glacier "water" & rights';
@@ -140,98 +138,118 @@ function readPng(bytes: Buffer): { width: number; height: number; chunks: string
   return { width, height, chunks };
 }
 
-let site: Site;
-let dir: string;
-let store: string;
-let rules: string;
-let firstScan: Awaited<ReturnType<typeof runCli>>;
-
-beforeAll(async () => {
-  setLogLevel('silent');
-  site = await startSite();
-  site.body = page();
-  // Not tempDir(): the cases below read one scan's results.
-  dir = mkdtempSync(join(tmpdir(), 'syndicate-evidence-'));
-  store = await importedStore(dir);
-  rules = writeRules(dir, site);
-  firstScan = await runCli(['--store', store, '--rules', rules, 'scan']);
-}, 120_000);
-
-afterAll(async () => {
-  await site.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-/** The violation's id, and the store both as SQLite (for the test's own statements) and as `Sql`. */
-function theFinding() {
-  const db = openStore(store);
-  const row = db.prepare("SELECT id FROM findings WHERE verdict = 'violation'").get() as { id: number };
-  return { db, sql: new SqliteSql(db, store), id: row.id };
+/** Read a WARC with warcio: each record's type and target, and the response's digest, status, headers, body. */
+async function readWarc(bytes: Uint8Array) {
+  const records: Array<{ type: unknown; target: unknown }> = [];
+  let response:
+    | { digest: unknown; status: unknown; headers: Map<string, string>; body: Uint8Array }
+    | undefined;
+  let request: { statusline: unknown; headers: Map<string, string> } | undefined;
+  for await (const record of WARCParser.iterRecords([bytes])) {
+    records.push({ type: record.warcType, target: record.warcTargetURI });
+    if (record.warcType === 'response') {
+      response = {
+        digest: record.warcHeaders.headers.get('WARC-Payload-Digest'),
+        status: record.httpHeaders?.statusCode,
+        headers: new Map([...(record.httpHeaders?.headers.entries() ?? [])]),
+        body: await record.readFully(true),
+      };
+    }
+    if (record.warcType === 'request') {
+      request = {
+        statusline: record.httpHeaders?.statusline,
+        headers: new Map([...(record.httpHeaders?.headers.entries() ?? [])]),
+      };
+    }
+  }
+  return { records, response, request };
 }
 
-describe('evidence captured by a scan', () => {
-  it('keeps a WARC, a screenshot and a manifest for the violation, in evidence/ next to the store', async () => {
-    expect(firstScan.code, firstScan.stderr).toBe(1);
-    const { db, sql, id } = theFinding();
+beforeAll(() => setLogLevel('silent'));
+
+describeEngines('evidence captured by a scan', (engine) => {
+  let site: Site;
+  let dir: string;
+  let store: string;
+  let dropStore = async () => {};
+  let rules: string;
+  let firstScan: Awaited<ReturnType<typeof runCli>>;
+
+  beforeAll(async () => {
+    site = await startSite();
+    site.body = page();
+    // Not tempDir() nor engine.target(): both are cleared after each test, and the cases below
+    // read one scan's results.
+    dir = mkdtempSync(join(tmpdir(), 'syndicate-evidence-'));
+    if (engine.engine === 'postgres') {
+      const schema = await freshSchema();
+      store = schema.url;
+      dropStore = schema.drop;
+    } else store = join(dir, 'store.sqlite');
+    await importedStore(dir, store);
+    rules = writeRules(dir, site);
+    firstScan = await runCli(['--store', store, '--rules', rules, 'scan']);
+  }, 120_000);
+
+  afterAll(async () => {
+    await site?.close();
+    await dropStore();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The store, and the id of its one violation, for one case; closed after it. */
+  async function withFinding<T>(work: (sql: Sql, id: number) => Promise<T>): Promise<T> {
+    const sql = await openSql(store);
     try {
+      const row = await sql.get<{ id: number }>("SELECT id FROM findings WHERE verdict = 'violation'");
+      return await work(sql, row!.id);
+    } finally {
+      await sql.close();
+    }
+  }
+
+  it('keeps a WARC, a screenshot and a manifest for the violation, in the store itself', async () => {
+    expect(firstScan.code, firstScan.stderr).toBe(1);
+    await withFinding(async (sql, id) => {
       const captures = await listEvidence(sql, id);
       expect(captures).toHaveLength(1);
       expect(captures[0]!.missing).toEqual([]);
       expect(captures[0]!.files.map((file) => file.role)).toEqual(['screenshot', 'warc', 'manifest']);
-      expect(evidenceDirOf(sql)).toBe(join(dir, 'evidence'));
       for (const file of captures[0]!.files) {
-        const path = join(
-          dir,
-          'evidence',
-          file.sha256.slice(0, 2),
-          `${file.sha256}.${file.role === 'warc' ? 'warc.gz' : file.role === 'screenshot' ? 'png' : 'json'}`,
+        const row = await sql.get<{ bytes: number; content: Buffer }>(
+          'SELECT bytes, content FROM evidence_blobs WHERE sha256 = ?',
+          [file.sha256],
         );
-        expect(existsSync(path), path).toBe(true);
-        expect(sha256(readFileSync(path))).toBe(file.sha256);
+        expect(sha256(row!.content), file.name).toBe(file.sha256);
+        expect(row!.bytes).toBe(file.bytes);
+        expect(row!.content.length).toBe(file.bytes);
       }
-    } finally {
-      db.close();
-    }
+      // Nothing on this machine's disk that a reviewer on another would need.
+      expect(readdirSync(dir).sort()).toEqual(
+        engine.engine === 'sqlite' ? expect.arrayContaining(['rules', 'store.sqlite']) : ['rules'],
+      );
+      expect(existsSync(join(dir, 'evidence'))).toBe(false);
+    });
   });
 
   it('writes the exchange as fetched into a WARC that warcio reads back', async () => {
-    const { db, sql, id } = theFinding();
-    try {
+    await withFinding(async (sql, id) => {
       const [capture] = await listEvidence(sql, id);
       const warc = capture!.files.find((file) => file.role === 'warc')!;
-      const { bytes } = await readEvidenceFile(sql, id, warc.sha256);
-      const records: Array<{ type: unknown; target: unknown }> = [];
-      let response:
-        | { digest: unknown; status: unknown; headers: Map<string, string>; body: Uint8Array }
-        | undefined;
-      let request: { statusline: unknown; headers: Map<string, string> } | undefined;
-      for await (const record of WARCParser.iterRecords([bytes])) {
-        records.push({ type: record.warcType, target: record.warcTargetURI });
-        if (record.warcType === 'response') {
-          response = {
-            digest: record.warcHeaders.headers.get('WARC-Payload-Digest'),
-            status: record.httpHeaders?.statusCode,
-            headers: new Map([...(record.httpHeaders?.headers.entries() ?? [])]),
-            body: await record.readFully(true),
-          };
-        }
-        if (record.warcType === 'request') {
-          request = {
-            statusline: record.httpHeaders?.statusline,
-            headers: new Map([...(record.httpHeaders?.headers.entries() ?? [])]),
-          };
-        }
-      }
+      const { records, response, request } = await readWarc(
+        (await readEvidenceFile(sql, id, warc.sha256)).bytes,
+      );
       expect(records.map((record) => record.type)).toEqual(['warcinfo', 'request', 'response']);
       expect(records[2]!.target).toBe('http://evidence.example/post/');
       // The body as the server sent it, decoded from gzip, byte for byte; its digest is the body
       // hash the scan judged (the finding's reprint hash).
       expect(Buffer.from(response!.body).toString('utf8')).toBe(site.body);
-      const finding = db.prepare('SELECT reprint_hash FROM findings WHERE id = ?').get(id) as {
-        reprint_hash: string;
-      };
+      const finding = await sql.get<{ reprint_hash: string }>(
+        'SELECT reprint_hash FROM findings WHERE id = ?',
+        [id],
+      );
       expect(response!.digest).toBe(`sha256:${sha256(Buffer.from(site.body))}`);
-      expect(finding.reprint_hash).toBe(sha256(Buffer.from(site.body)));
+      expect(finding!.reprint_hash).toBe(sha256(Buffer.from(site.body)));
       expect(Number(response!.status)).toBe(200);
       expect(response!.headers.get('x-served-by')).toBe('test');
       expect(response!.headers.get('x-archive-orig-content-encoding')).toBe('gzip');
@@ -239,14 +257,11 @@ describe('evidence captured by a scan', () => {
       expect(request!.statusline).toBe('GET /post/ HTTP/1.1');
       expect(request!.headers.get('host')).toBe('evidence.example');
       expect(request!.headers.get('user-agent')).toMatch(/syndicate/i);
-    } finally {
-      db.close();
-    }
+    });
   });
 
   it('photographs the stored response: a well-formed PNG the width of the viewport, and nothing fetched', async () => {
-    const { db, sql, id } = theFinding();
-    try {
+    await withFinding(async (sql, id) => {
       const [capture] = await listEvidence(sql, id);
       const shot = capture!.files.find((file) => file.role === 'screenshot')!;
       const png = readPng((await readEvidenceFile(sql, id, shot.sha256)).bytes);
@@ -257,14 +272,11 @@ describe('evidence captured by a scan', () => {
       expect(png.chunks).toContain('IDAT');
       // Only the crawler came: robots.txt, the sitemap and the page; never the page's resources.
       expect(new Set(site.seen)).toEqual(new Set(['/robots.txt', '/sitemap.xml', '/post/']));
-    } finally {
-      db.close();
-    }
+    });
   });
 
   it('lists every file in a manifest whose hashes verify', async () => {
-    const { db, sql, id } = theFinding();
-    try {
+    await withFinding(async (sql, id) => {
       const [capture] = await listEvidence(sql, id);
       const manifestFile = capture!.files.find((file) => file.role === 'manifest')!;
       const manifestBytes = (await readEvidenceFile(sql, id, manifestFile.sha256)).bytes;
@@ -283,38 +295,30 @@ describe('evidence captured by a scan', () => {
         expect(sha256(bytes), file.name).toBe(file.sha256);
         expect(bytes.length, file.name).toBe(file.bytes);
       }
-    } finally {
-      db.close();
-    }
+    });
   });
 
   it('captures again only when the reprint changes', async () => {
     const again = await runCli(['--store', store, '--rules', rules, 'scan']);
     expect(again.code, again.stderr).toBe(1);
-    let { db, sql, id } = theFinding();
-    expect(await listEvidence(sql, id)).toHaveLength(1);
-    db.close();
+    await withFinding(async (sql, id) => expect(await listEvidence(sql, id)).toHaveLength(1));
 
     site.body = page('<p>An editor’s note added later.</p>');
     const changed = await runCli(['--store', store, '--rules', rules, 'scan']);
     expect(changed.code, changed.stderr).toBe(1);
-    ({ db, sql, id } = theFinding());
-    try {
+    await withFinding(async (sql, id) => {
       const captures = await listEvidence(sql, id);
       expect(captures).toHaveLength(2);
       expect(captures[0]!.reprintHash).toBe(sha256(Buffer.from(site.body)));
       expect(captures[1]!.reprintHash).not.toBe(captures[0]!.reprintHash);
       // Only the newest response of the page is kept for later captures.
-      expect((db.prepare('SELECT count(*) AS n FROM crawl_raw').get() as { n: number }).n).toBe(1);
-    } finally {
-      db.close();
-    }
+      expect(await sql.get('SELECT COUNT(*) AS n FROM crawl_raw')).toEqual({ n: 1 });
+    });
   }, 120_000);
 
   it('without Chromium, says so in the evidence and still keeps the WARC and manifest', async () => {
-    const { db, sql, id } = theFinding();
-    try {
-      db.prepare('DELETE FROM evidence WHERE finding_id = ?').run(id);
+    await withFinding(async (sql, id) => {
+      await sql.run('DELETE FROM evidence WHERE finding_id = ?', [id]);
       const summary = await captureEvidence(sql, {
         findingIds: [id],
         screenshot: { executablePath: join(dir, 'no-chromium-here') },
@@ -331,47 +335,58 @@ describe('evidence captured by a scan', () => {
       ) as Manifest;
       expect(manifest.missing).toEqual(capture!.missing);
       expect(manifest.tool.chromium).toBeUndefined();
-    } finally {
-      db.close();
-    }
+    });
   });
+
   it('records nothing for a finding whose response was not kept, so that a later scan can', async () => {
-    const { db, sql, id } = theFinding();
-    try {
+    await withFinding(async (sql, id) => {
       const before = (await listEvidence(sql, id)).length;
-      db.prepare('DELETE FROM evidence WHERE finding_id = ?').run(id);
-      const kept = db.prepare('SELECT * FROM crawl_raw').all();
-      db.prepare('DELETE FROM crawl_raw').run();
+      await sql.run('DELETE FROM evidence WHERE finding_id = ?', [id]);
+      const kept = await sql.all<Record<string, string | number | Buffer>>('SELECT * FROM crawl_raw');
+      await sql.run('DELETE FROM crawl_raw');
       const summary = await captureEvidence(sql, { findingIds: [id], screenshot: false });
       expect(summary).toEqual({ captured: 0, withoutScreenshot: 0, withoutResponse: 1, failed: 0 });
       expect(await listEvidence(sql, id)).toEqual([]);
       // Put back as it was for the cases that follow.
-      const insert = db.prepare(
-        'INSERT INTO crawl_raw VALUES (@url, @body_hash, @final_url, @fetched_at, @status, @request_headers, @response_headers, @body)',
-      );
-      for (const row of kept) insert.run(row);
+      for (const row of kept) {
+        await sql.run(
+          `INSERT INTO crawl_raw (url, body_hash, final_url, fetched_at, status, request_headers, response_headers, body)
+           VALUES (@url, @body_hash, @final_url, @fetched_at, @status, @request_headers, @response_headers, @body)`,
+          row,
+        );
+      }
       expect((await captureEvidence(sql, { findingIds: [id] })).captured).toBe(1);
       expect(await listEvidence(sql, id)).toHaveLength(1);
       expect(before).toBeGreaterThan(0);
-    } finally {
-      db.close();
-    }
+    });
   });
-});
 
-describe('syndicate evidence FINDING --out DIR', () => {
-  it('exports every capture, each file checked, with a summary that escapes what the page said', async () => {
-    const { db, sql, id } = theFinding();
-    const captures = await listEvidence(sql, id);
-    db.close();
+  it('syndicate evidence exports every capture, the WARC readable and every hash of its manifest holding', async () => {
+    const { id, captures } = await withFinding(async (sql, id) => ({
+      id,
+      captures: await listEvidence(sql, id),
+    }));
     const out = join(tempDir(), 'export');
     const result = await runCli(['--store', store, 'evidence', String(id), '--out', out]);
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`finding ${id}: ${captures.length} capture(s)`);
     for (const capture of captures) {
+      const folder = join(out, `finding-${id}`, `capture-${capture.id}`);
+      expect(readdirSync(folder).sort()).toEqual(capture.files.map((file) => file.name).sort());
       for (const file of capture.files) {
-        const path = join(out, `finding-${id}`, `capture-${capture.id}`, file.name);
-        expect(sha256(readFileSync(path)), path).toBe(file.sha256);
+        expect(sha256(readFileSync(join(folder, file.name))), file.name).toBe(file.sha256);
       }
+      // The exported manifest, read as a reviewer would: each file it lists is there with its hash.
+      const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as Manifest;
+      for (const file of manifest.files) {
+        const bytes = readFileSync(join(folder, file.name));
+        expect(sha256(bytes), file.name).toBe(file.sha256);
+        expect(bytes.length).toBe(file.bytes);
+      }
+      const { records, response } = await readWarc(readFileSync(join(folder, 'page.warc.gz')));
+      expect(records.map((record) => record.type)).toEqual(['warcinfo', 'request', 'response']);
+      expect(response!.digest).toBe(`sha256:${manifest.response.bodySha256}`);
+      expect(sha256(response!.body)).toBe(capture.reprintHash);
     }
     const $ = load(readFileSync(join(out, 'index.html'), 'utf8'));
     expect($('script').length).toBe(0);
@@ -383,13 +398,15 @@ describe('syndicate evidence FINDING --out DIR', () => {
     expect($('code').text()).toContain(captures[0]!.files[0]!.sha256);
   });
 
-  it('refuses a file changed after capture, a finding without evidence, or none at all, writing nothing', async () => {
-    const { db, sql, id } = theFinding();
-    const [capture] = await listEvidence(sql, id);
-    const other = db.prepare("SELECT id FROM findings WHERE verdict != 'violation' OR id != ?").get(id) as
-      | { id: number }
-      | undefined;
-    db.close();
+  it('syndicate evidence refuses a file changed after capture, a finding without evidence, or none at all, writing nothing', async () => {
+    const { id, capture, other } = await withFinding(async (sql, id) => ({
+      id,
+      capture: (await listEvidence(sql, id))[0]!,
+      other: await sql.get<{ id: number }>(
+        "SELECT id FROM findings WHERE verdict <> 'violation' OR id <> ?",
+        [id],
+      ),
+    }));
     const missing = await runCli(['--store', store, 'evidence', '999', '--out', join(dir, 'none')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe('syndicate: no finding 999\n');
@@ -404,21 +421,28 @@ describe('syndicate evidence FINDING --out DIR', () => {
       ]);
       expect(without.code).toBe(2);
     }
-    const file = capture!.files.find((candidate) => candidate.role === 'warc')!;
-    const path = join(dir, 'evidence', file.sha256.slice(0, 2), `${file.sha256}.warc.gz`);
-    const original = readFileSync(path);
-    writeFileSync(path, Buffer.concat([original, Buffer.from('x')]));
+    const file = capture.files.find((candidate) => candidate.role === 'warc')!;
+    const original = await withFinding(
+      async (sql, id) => (await readEvidenceFile(sql, id, file.sha256)).bytes,
+    );
+    await withFinding((sql) =>
+      sql.run('UPDATE evidence_blobs SET content = ? WHERE sha256 = ?', [
+        Buffer.concat([original, Buffer.from('x')]),
+        file.sha256,
+      ]),
+    );
     try {
       const out = join(dir, 'tampered');
       const result = await runCli(['--store', store, 'evidence', String(id), '--out', out]);
       expect(result.code).toBe(2);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
-      expect(result.stderr).toContain('does not match its SHA-256');
-      expect(result.stderr).toContain(path);
+      expect(result.stderr).toContain(`page.warc.gz (SHA-256 ${file.sha256}) does not match its SHA-256`);
       expect(existsSync(out)).toBe(false);
       expect(existsSync(join(dir, 'none'))).toBe(false);
     } finally {
-      writeFileSync(path, original);
+      await withFinding((sql) =>
+        sql.run('UPDATE evidence_blobs SET content = ? WHERE sha256 = ?', [original, file.sha256]),
+      );
     }
   });
 });

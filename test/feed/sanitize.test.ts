@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { type DefaultTreeAdapterMap, parseFragment } from 'parse5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanHtml } from '../../src/feed/html.ts';
+import { cleanHtml } from '../../src/feed/source/clean.ts';
 import { CHROMIUM, ScriptWatch } from './_sanitize-chromium.ts';
 
 const BASE = 'https://northwind.example/2026/03/article';

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { setLogLevel } from '../../src/log.ts';
+import { queueSchemaOf } from '../../src/queue/queue.ts';
+import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { describeEngines } from '../helpers/engines.ts';
 import {
@@ -35,6 +37,16 @@ describeEngines('syndicate scan on a store', (engine) => {
     const scan = await runCli([...argv, 'scan']);
     expect(scan.code, scan.stderr).toBe(1);
     expect(scan.stdout).toMatch(/new violations:\s+2/);
+    if (engine.engine === 'postgres') {
+      // On PostgreSQL the site was crawled as a job of the store's queue (this process took it:
+      // no worker runs here), beside the store in its own schema.
+      const sql = await openSql(store);
+      const jobs = await sql.all<{ site: string; state: string }>(
+        `SELECT data->>'siteId' AS site, state::text AS state FROM ${queueSchemaOf(store)}.job WHERE name = 'syndicate-site'`,
+      );
+      await sql.close();
+      expect(jobs).toEqual([{ site: site.id, state: 'completed' }]);
+    }
     const found = await findingsOf(store);
     expect([...found.keys()].sort()).toEqual([site.url('/home-only/'), site.url('/no-copyright/')].sort());
     expect(rulesOf(found.get(site.url('/home-only/')))).toEqual(['link-to-original']);

@@ -10,10 +10,9 @@ import {
   storeRevision,
   upsertArticles,
 } from '../../src/store/articles.ts';
-import { openStore } from '../../src/store/db.ts';
+import { openSql, openStore } from '../../src/store/db.ts';
 import type { Sql } from '../../src/store/sql.ts';
 import { describeEngines } from '../helpers/engines.ts';
-import { sqlOf } from '../helpers/sql-of.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const base = {
@@ -53,9 +52,9 @@ describe('article store file', () => {
     expect(db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(1);
     db.close();
     // Opening again applies nothing twice.
-    const again = openStore(file);
-    expect(await countArticles(sqlOf(again))).toBe(0);
-    again.close();
+    const again = await openSql(file);
+    expect(await countArticles(again)).toBe(0);
+    await again.close();
   });
 });
 

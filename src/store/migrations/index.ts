@@ -16,6 +16,8 @@ import { crawlBudgetStops } from './014-crawl-budget-stops.ts';
 import { crawlClaims } from './015-crawl-claims.ts';
 import { scanLockLease } from './016-scan-lock-lease.ts';
 import { hostLimits } from './017-host-limits.ts';
+import { evidenceBlobs } from './018-evidence-blobs.ts';
+import { feedItemSources } from './019-feed-item-sources.ts';
 
 export interface Migration {
   version: number;
@@ -34,7 +36,9 @@ export interface Migration {
  * prefilter and the index revision it is keyed on (discover),
  * 14 the budgets that stopped a site in a crawl pass (crawl), 15 frontier claims and pass-lock
  * leases, for processes sharing a crawl (crawl), 16 the scan lock's lease (findings), 17 per-host
- * limits shared by every process that crawls from the store (crawl, issue 11).
+ * limits shared by every process that crawls from the store (crawl, issue 11), 18 evidence files
+ * kept in the store itself, so that every machine of a PostgreSQL store can read them (evidence),
+ * 19 each article's feed item source, its HTML cleaned (feed, issue 13).
  */
 export const migrations: Migration[] = [
   articles,
@@ -54,4 +58,6 @@ export const migrations: Migration[] = [
   crawlClaims,
   scanLockLease,
   hostLimits,
+  evidenceBlobs,
+  feedItemSources,
 ];
