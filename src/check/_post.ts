@@ -260,6 +260,45 @@ function matchedWords(
   return byNode;
 }
 
+/**
+ * Page words of the reprinted text outside noise between two passages that still make them one
+ * text (an ad, a caption, an inline box): further apart, a passage is another copy of a few lines
+ * (a teaser of the same story, a reader quoting it), not where the post's text goes on.
+ */
+const TEXT_GAP_WORDS = 160;
+
+/** The page word where the reprinted text ends: the last word of its longest stretch of passages. */
+function textEndWord(passages: readonly WordRange[]): number | undefined {
+  const sorted = [...passages].sort((a, b) => a.pageFrom - b.pageFrom);
+  let best: { words: number; to: number } | undefined;
+  let current: { words: number; to: number } | undefined;
+  for (const passage of sorted) {
+    const words = passage.pageTo - passage.pageFrom + 1;
+    if (current && passage.pageFrom - current.to <= TEXT_GAP_WORDS) {
+      current.words += words;
+      current.to = Math.max(current.to, passage.pageTo);
+    } else current = { words, to: passage.pageTo };
+    if (!best || current.words > best.words) best = { ...current };
+  }
+  return best?.to;
+}
+
+/** The text node that holds a page word. */
+function nodeOfWord(page: PageDocument, tokens: Tokens, word: number): AnyNode | undefined {
+  const at = tokens.starts[word];
+  if (at === undefined) return undefined;
+  let low = 0;
+  let high = page.spans.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const span = page.spans[middle]!;
+    if (span.end <= at) low = middle + 1;
+    else if (span.start > at) high = middle - 1;
+    else return span.node;
+  }
+  return undefined;
+}
+
 /** The child of `container` that holds `node` (or is it). */
 function childHolding(container: Element, node: AnyNode): AnyNode | undefined {
   let current: AnyNode | null = node;
@@ -299,8 +338,11 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
     post.ambiguity = 'the reprinted text is spread over several regions of the page';
   }
   const matchedNodes = [...byNode.keys()];
+  const endWord = textEndWord(passages);
+  const endNode =
+    (endWord === undefined ? undefined : nodeOfWord(page, tokens, endWord)) ?? matchedNodes.at(-1)!;
   const firstChild = childHolding(container, matchedNodes[0]!);
-  const lastChild = childHolding(container, matchedNodes.at(-1)!);
+  const lastChild = childHolding(container, endNode);
   const children = container.children;
   let firstIndex = firstChild ? children.indexOf(firstChild as never) : 0;
   let lastIndex = lastChild ? children.indexOf(lastChild as never) : children.length - 1;
@@ -348,6 +390,8 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
     nearbyFrom: 0,
     nearbyWords: 0,
     done: false,
+    endPath: new Set(ancestry(endNode)),
+    passedEnd: lastChild !== undefined,
   };
   let level: Element = container;
   let index = lastIndex + 1;
@@ -439,6 +483,10 @@ interface Reading {
   nearbyFrom: number;
   nearbyWords: number;
   done: boolean;
+  /** The node where the reprinted text ends, and its ancestors. */
+  endPath: ReadonlySet<AnyNode>;
+  /** Whether the reading is past the end of the reprinted text (it starts so when the text's container holds it). */
+  passedEnd: boolean;
 }
 
 /**
@@ -454,6 +502,7 @@ function readAfter(state: Reading, level: Element, from: number, bounded: boolea
   const siblings = level.children;
   for (let index = from; index < siblings.length && !state.done; index++) {
     const sibling = siblings[index]!;
+    if (!state.passedEnd && readBeforeEnd(state, sibling, bounded, layout)) continue;
     if (isElement(sibling) && (counts.matched.get(sibling) ?? 0) >= MATCHED_CONTINUES) {
       // More of the reprinted text (a second page of it, a part after a box): the post goes on, and
       // what lay between its parts was the post's.
@@ -506,6 +555,59 @@ function readAfter(state: Reading, level: Element, from: number, bounded: boolea
     post.nearby.push(sibling);
     state.nearbyWords += words;
   }
+}
+
+/** Share of an element's words that are reprinted text for it to be read whole as the text's end. */
+const MOSTLY_TEXT = 0.5;
+
+/**
+ * Reads a node that lies before the end of the reprinted text, outside the text's container (the
+ * text goes on past an inline box, an ad or a menu, in another wrapper): it is inside the post's text,
+ * so a region that would end the post after the text (a menu, a promotion named like a sidebar, a list
+ * of links) is only stepped over, and the post's own words cost nothing. The region that holds the
+ * text's end is read down to it; past it the reading goes on as after any text. Returns false when
+ * the node is for the ordinary reading after the text (the region holding the end is clearly not the
+ * post's: a stray copy of a few lines in comments or a menu).
+ */
+function readBeforeEnd(state: Reading, sibling: AnyNode, bounded: boolean, layout: boolean): boolean {
+  const { post, counts } = state;
+  const kind = classify(sibling, layout, counts);
+  const matched = isElement(sibling) ? (counts.matched.get(sibling) ?? 0) : 0;
+  if (state.endPath.has(sibling)) {
+    if (kind === 'stop') {
+      state.passedEnd = true;
+      return false;
+    }
+    const words = isElement(sibling) ? (counts.words.get(sibling) ?? 0) : 0;
+    if (!isElement(sibling) || matched >= MOSTLY_TEXT * words) {
+      post.scope.push(sibling);
+      reachEnd(state);
+      return true;
+    }
+    readAfter(state, sibling, 0, bounded, false);
+    reachEnd(state);
+    return true;
+  }
+  if (isElement(sibling) && concealedByClass(sibling) && matched === 0) post.concealed.push(sibling);
+  else if (kind === 'include' || matched > 0) post.scope.push(sibling);
+  return true;
+}
+
+/** The reprinted text's end is reached: what lay between its parts was the post's, and what follows is read as after any text. */
+function reachEnd(state: Reading): void {
+  if (state.passedEnd) return;
+  state.passedEnd = true;
+  if (state.mode === 'nearby') state.post.scope.push(...state.post.nearby.splice(state.nearbyFrom));
+  state.mode = 'post';
+  state.budget = 0;
+  state.afterHeading = false;
+  state.nearbyWords = 0;
+}
+
+function ancestry(node: AnyNode): AnyNode[] {
+  const chain: AnyNode[] = [];
+  for (let current: AnyNode | null = node; current; current = current.parent) chain.push(current);
+  return chain;
 }
 
 function toNearby(state: Reading): void {

@@ -296,38 +296,60 @@ export async function findReprints(
   const quotations: Quotation[] = [];
   for (const candidate of candidates) {
     let words = 0;
-    // Sentences are counted per stretch of the page: a quoted sentence in a blogger's text and the
-    // article's headline in the page's header are two quotations, not three sentences of a reprint.
+    // Sentences are counted per stretch of the page, and a reprint needs one stretch that is one on
+    // its own (enough words and sentences): a quoted sentence in a blogger's text and the article's
+    // headline and photo caption in the page's header are quotations, not sentences of a reprint.
     let sentences = 0;
+    let reprintStretch = false;
     let perSentence = new Map<number, number>();
+    let stretchWords = 0;
+    // The sentences of the longest stretch: what a quotation, if it is one, quotes.
+    let quotedWords = 0;
+    let quotedSentences = 0;
     let stretchEnd = Number.NEGATIVE_INFINITY;
+    // The same count on the page's side: an alignment that runs on across a headline the article
+    // repeats must not make one quoted sentence look like two.
+    let perPageSentence = new Map<number, number>();
     const closeStretch = () => {
-      let inStretch = 0;
-      for (const count of perSentence.values()) if (count >= 3) inStretch++;
+      let inArticle = 0;
+      for (const count of perSentence.values()) if (count >= 3) inArticle++;
+      let onPage = 0;
+      for (const count of perPageSentence.values()) if (count >= 3) onPage++;
+      const inStretch = Math.min(inArticle, onPage);
       sentences = Math.max(sentences, inStretch);
+      if (stretchWords >= options.minWords && inStretch >= neededSentences) reprintStretch = true;
+      if (stretchWords > quotedWords) {
+        quotedWords = stretchWords;
+        quotedSentences = inStretch;
+      }
       perSentence = new Map();
+      perPageSentence = new Map();
+      stretchWords = 0;
     };
+    const articleSentences = (candidate.tokens.sentences.at(-1) ?? 0) + 1;
+    const neededSentences = Math.min(options.minSentences, articleSentences);
     for (const run of [...candidate.runs].sort((a, b) => a.pageFrom - b.pageFrom)) {
       if (run.pageFrom - stretchEnd > STRETCH_GAP_WORDS) closeStretch();
       stretchEnd = run.pageTo;
       for (let j = 0; run.pageFrom + j <= run.pageTo; j++) {
         if (claimed[run.pageFrom + j]) continue;
         words++;
+        stretchWords++;
         const articleWord = Math.min(run.articleFrom + j, candidate.tokens.words.length - 1);
         const sentence = candidate.tokens.sentences[articleWord]!;
         perSentence.set(sentence, (perSentence.get(sentence) ?? 0) + 1);
+        const pageSentence = page.tokens.sentences[run.pageFrom + j]!;
+        perPageSentence.set(pageSentence, (perPageSentence.get(pageSentence) ?? 0) + 1);
       }
     }
     closeStretch();
-    const articleSentences = (candidate.tokens.sentences.at(-1) ?? 0) + 1;
-    const neededSentences = Math.min(options.minSentences, articleSentences);
     const mostOfArticle = words >= 0.6 * candidate.tokens.words.length;
-    const reprint = words >= options.minWords && (sentences >= neededSentences || mostOfArticle);
+    const reprint = words >= options.minWords && (reprintStretch || mostOfArticle);
     if (!reprint) {
-      if (words >= options.passageMinWords && sentences < options.minSentences) {
+      if (words >= options.passageMinWords) {
         quotations.push({
           article: candidate.article,
-          sentences,
+          sentences: quotedSentences,
           words,
           passages: passagesOf(page, candidate),
         });

@@ -59,7 +59,10 @@ function endsSentence(gap: string, text: string, previousEnd: number, next: stri
   if (!/[.!?…]/.test(gap)) return false;
   if (/^[\p{Ll}\p{N}]/u.test(next)) return false;
   const before = /[\p{L}\p{M}\p{N}]+$/u.exec(text.slice(Math.max(0, previousEnd - 12), previousEnd));
-  return !(before && ABBREVIATION.test(before[0]) && /^\.\s*$/.test(gap));
+  if (!before || !/^\.\s*$/.test(gap)) return true;
+  // A one- or two-digit number with a full stop is an ordinal in German and the Nordic languages
+  // ("am 31. Oktober", "der 2. Weltkrieg"), far more often than a sentence that ends in a small number.
+  return !(ABBREVIATION.test(before[0]) || /^\d{1,2}$/.test(before[0]));
 }
 
 /** Collapse whitespace, for evidence and messages. */

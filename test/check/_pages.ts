@@ -34,9 +34,12 @@ export interface Placement {
   siteFooter?: string;
   url?: string;
   fetchedAt?: string;
+  /** A whole page of another structure, made around the article's paragraphs (`<p>` each). */
+  page?: (paragraphs: string[]) => string;
 }
 
 export function pageHtml(test: Placement): string {
+  if (test.page) return test.page(PARAGRAPHS.map((paragraph) => `<p>${paragraph}</p>`));
   const body = PARAGRAPHS.map((paragraph) => `<p>${paragraph}</p>`).join('\n');
   const heading = test.heading ?? 'Siege of Lower Vessa';
   if (test.theme === 'bare') {
@@ -88,3 +91,27 @@ export async function checkCase(test: Placement): Promise<PageResult> {
   db.close();
   return result;
 }
+
+/**
+ * A page of a theme with no known class names whose text is cut in two wrappers, with `between`
+ * (a menu, a promotion, a list of links) between them: the text's container holds most of it, and
+ * its last paragraphs, with `after` behind them, come past the region between.
+ */
+export function splitText(between: string, after: string): (paragraphs: string[]) => string {
+  return (paragraphs) => `<!doctype html><html><head><title>t</title></head><body>
+<div><b>Peace Blog</b> <a href="/">Home</a> <a href="/w">World</a> <a href="/v">Valley</a> <a href="/o">Opinion</a> <a href="/a">About</a></div>
+<div><div><h1>Siege of Lower Vessa</h1>
+<div><div>${paragraphs.slice(0, -1).join('')}</div>${between}<div>${paragraphs.at(-1)}${after}</div></div>
+</div><div><p>Popular this week</p></div></div>
+<footer>&copy; 2026 Peace Blog</footer></body></html>`;
+}
+
+/** Regions a theme puts between the parts of a post's text. */
+export const BETWEEN: Array<[string, string]> = [
+  ['a menu', '<nav><a href="/next">Next story</a></nav>'],
+  ['a promotion named like a sidebar', '<div class="sidebar-promo"><a href="/join">Join us</a></div>'],
+  [
+    'a list of links',
+    `<ul>${['One', 'Two', 'Three', 'Four', 'Five'].map((name) => `<li><a href="/${name}">${name} more story</a></li>`).join('')}</ul>`,
+  ],
+];

@@ -33,8 +33,34 @@ const BRIEF = toArticle({
   html: '<p>The old stone bridge at Kelby was closed to all traffic on Tuesday after engineers found a crack running through its central arch and the river rising faster than expected. Ferries will carry pedestrians across the river from Wednesday morning until the county decides whether the bridge can be repaired.</p>',
 });
 
-function blogPost(quoted: string): PageSnapshot {
-  const body = `<!doctype html><html><body><article class="post"><h1>Notes from the valley</h1>
+/** An article whose text opens with its headline and a photo caption, as extracted pages often do. */
+const HEADED = toArticle({
+  id: 'headed-4',
+  url: 'https://northwind.example/2026/03/ferries/4',
+  title: 'Ferries for Kelby',
+  published: '2026-03-19T08:00:00Z',
+  authors: ['Ines Varga'],
+  html: `<p>Ferries replace the Kelby bridge</p><p>A ferry at the Kelby landing. Photo: Ana Ruiz</p>
+<p>Two flat-bottomed ferries began carrying pedestrians and cyclists across the river at Kelby on Wednesday morning, a day after the old stone bridge was closed because engineers found a deep crack in its central arch.</p>
+<p>The county says the crossings will run every twenty minutes from dawn to dusk. Residents of the eastern bank, who depend on the market town for schools and doctors, queued in the rain for the first boats.</p>
+<p>Engineers expect to report within a month on whether the arch can be repaired. A new bridge would take at least three years to plan and build, the county council said.</p>`,
+});
+
+/** Two sentences of a German article, one with an ordinal date ("am 31. Oktober"). */
+const GERMAN = toArticle({
+  id: 'de-7',
+  url: 'https://northwind.example/de/2026/03/faehren/7',
+  title: 'Fähren für Kelby',
+  published: '2026-03-19T08:00:00Z',
+  authors: ['Ines Varga'],
+  language: 'de',
+  html: `<p>Die alte Steinbrücke von Kelby wurde am 31. Oktober für den gesamten Verkehr gesperrt, nachdem Ingenieure einen tiefen Riss im mittleren Bogen gefunden hatten. Seit dem 2. November bringen zwei Fähren Fußgänger und Radfahrer über den Fluss.</p>
+<p>Die Fähren fahren alle zwanzig Minuten von der Morgendämmerung bis zum Abend. Die Bewohner des Ostufers, die für Schulen und Ärzte auf die Marktstadt angewiesen sind, standen im Regen Schlange für die ersten Boote.</p>
+<p>Die Ingenieure wollen innerhalb eines Monats berichten, ob der Bogen repariert werden kann. Eine neue Brücke würde mindestens drei Jahre Planung und Bau erfordern, sagte der Kreisrat.</p>`,
+});
+
+function blogPost(quoted: string, header = ''): PageSnapshot {
+  const body = `<!doctype html><html><body>${header}<article class="post"><h1>Notes from the valley</h1>
 <div class="entry-content"><p>${OWN[0]}</p><p>${OWN[1]}</p><blockquote><p>${quoted}</p></blockquote><p>${OWN[2]}</p></div>
 </article></body></html>`;
   const url = 'https://peaceblog.example/2026/03/notes/';
@@ -54,7 +80,7 @@ describe('quotations', () => {
   let sql: Sql;
   let options: CheckOptions;
   beforeAll(async () => {
-    const store = await fixtureStore([BRIEF]);
+    const store = await fixtureStore([BRIEF, HEADED, GERMAN]);
     sql = store.sql;
     options = { terms: loadTerms(store.rules), sites: loadSites(store.rules).sites };
   });
@@ -77,6 +103,25 @@ describe('quotations', () => {
     expect(result.quotations).toHaveLength(1);
     expect(result.quotations![0]).toMatchObject({ article: { id: 'nw-481' }, sentences });
     expect(result.quotations![0]!.words).toBeGreaterThanOrEqual(28);
+  });
+
+  it('a sentence quoted in the post and the article’s headline and photo caption in the page’s header are quotations, not a reprint', async () => {
+    const quoted =
+      'Two flat-bottomed ferries began carrying pedestrians and cyclists across the river at Kelby on Wednesday morning, a day after the old stone bridge was closed because engineers found a deep crack in its central arch.';
+    const header =
+      '<div class="teaser"><h2>Ferries replace the Kelby bridge</h2><figure><img src="/f.jpg" alt=""><figcaption>A ferry at the Kelby landing. Photo: Ana Ruiz</figcaption></figure></div>';
+    const result = await checkSnapshot(sql, blogPost(quoted, header), options);
+    expect(result.status).toBe('no-match');
+    expect(result.quotations?.map((quotation) => quotation.article.id)).toEqual(['headed-4']);
+  });
+
+  it('two German sentences with ordinal dates are a quotation of two sentences', async () => {
+    const quoted =
+      'Die alte Steinbrücke von Kelby wurde am 31. Oktober für den gesamten Verkehr gesperrt, nachdem Ingenieure einen tiefen Riss im mittleren Bogen gefunden hatten. Seit dem 2. November bringen zwei Fähren Fußgänger und Radfahrer über den Fluss.';
+    const result = await checkSnapshot(sql, blogPost(quoted), options);
+    expect(result.status).toBe('no-match');
+    expect(result.quotations).toHaveLength(1);
+    expect(result.quotations![0]).toMatchObject({ article: { id: 'de-7' }, sentences: 2 });
   });
 
   it('a short brief copied whole is a reprint, though it has only two sentences', async () => {

@@ -66,10 +66,16 @@ function nodeAt(index: TextIndex, at: number): AnyNode | undefined {
 }
 
 /** The block element holding a snippet of the article's words. */
-function blockOf($: CheerioAPI, index: TextIndex, snippet: string, last: boolean): Element | undefined {
+/**
+ * The block element holding a snippet of the article's words: its first occurrence from `from` on
+ * (the end of the text is the first copy of its last words after its start, not a reader's comment
+ * quoting them further down).
+ */
+function blockOf($: CheerioAPI, index: TextIndex, snippet: string, from = 0): Element | undefined {
   const wanted = fold(snippet).trim();
   if (wanted.length < 12) return undefined;
-  const at = last ? index.text.lastIndexOf(wanted) : index.text.indexOf(wanted);
+  const at = index.text.indexOf(wanted, from);
+  const last = from > 0;
   if (at < 0) return undefined;
   let element = nodeAt(index, last ? at + wanted.length - 1 : at)?.parent as Element | null | undefined;
   while (element && element.type === 'tag' && !fold($(element).text()).includes(wanted.slice(0, 40)))
@@ -104,15 +110,20 @@ export function locate(html: string, articleText: string): Located | undefined {
     .filter((line) => line.split(/\s+/).length >= 6);
   if (paragraphs.length < 2) return undefined;
   let first: Element | undefined;
+  let firstAt = 0;
   // A headline or a kicker is not where the text starts: the first paragraph of some length is.
   const opening = paragraphs.filter((paragraph) => paragraph.split(/\s+/).length >= 15);
   for (const paragraph of [...opening.slice(0, 3), ...paragraphs.slice(0, 4)]) {
-    first = blockOf($, index, paragraph.split(/\s+/).slice(0, 8).join(' '), false);
-    if (first) break;
+    const snippet = paragraph.split(/\s+/).slice(0, 8).join(' ');
+    first = blockOf($, index, snippet);
+    if (first) {
+      firstAt = index.text.indexOf(fold(snippet).trim()) + 1;
+      break;
+    }
   }
   let last: Element | undefined;
   for (const paragraph of paragraphs.slice(-4).reverse()) {
-    last = blockOf($, index, paragraph.split(/\s+/).slice(-8).join(' '), true);
+    last = blockOf($, index, paragraph.split(/\s+/).slice(-8).join(' '), firstAt);
     if (last) break;
   }
   if (!first || !last) return undefined;

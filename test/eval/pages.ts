@@ -74,13 +74,31 @@ function articleOf(page: CorpusPage, number: number): Article {
 }
 const AUTHORS = ['Mara Quill', 'Tomas Wren', 'Ines Harrow', 'Jun Adebayo', 'Lise Marchetti'];
 
-/** Sentences of the article's text, in order, as ICU's sentence rules cut them (not the checker's). */
-function sentencesOf(text: string): string[] {
+/**
+ * Sentences of the article's text, in order, as ICU's sentence rules cut them (not the checker's),
+ * with `joinAbbreviations` joined again where ICU cut after an abbreviation or an ordinal ("U.S. Rep.
+ * Ilhan Omar", "am 31. Oktober"): `Intl.Segmenter` applies no abbreviation list, and an excerpt of
+ * two long sentences full of titles is a quotation, not four sentences. Quotations are cut without
+ * joining: a sentence that really ends in "U.S." must not make a quotation of three.
+ */
+function sentencesOf(text: string, joinAbbreviations = false): string[] {
   const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
-  return text
-    .split('\n')
-    .flatMap((paragraph) => [...segmenter.segment(paragraph)].map((segment) => segment.segment.trim()))
-    .filter(Boolean);
+  return text.split('\n').flatMap((paragraph) => {
+    const joined: string[] = [];
+    for (const { segment } of segmenter.segment(paragraph)) {
+      const piece = segment.trim();
+      if (!piece) continue;
+      const previous = joined.at(-1);
+      if (
+        joinAbbreviations &&
+        previous !== undefined &&
+        /(?:^|[\s(])(?:[A-Z][a-z]{0,2}|[A-Z](?:\.[A-Z])+|\d{1,2})\.$/.test(previous)
+      )
+        joined[joined.length - 1] = `${previous} ${piece}`;
+      else joined.push(piece);
+    }
+    return joined;
+  });
 }
 
 const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
@@ -114,7 +132,7 @@ function excerptOf(text: string): string[] | undefined {
     taken.push(paragraph);
     count += words(paragraph);
   }
-  return count >= 0.12 * total && sentencesOf(taken.join('\n')).length >= 4 ? taken : undefined;
+  return count >= 0.12 * total && sentencesOf(taken.join('\n'), true).length >= 4 ? taken : undefined;
 }
 
 interface Plan {
@@ -126,7 +144,7 @@ interface Plan {
 }
 
 /** `wanted` leaves the other pages' cases unmade (their articles are still stored). */
-function plan(pages: CorpusPage[], wanted: (page: CorpusPage) => boolean = () => true): Plan {
+export function plan(pages: CorpusPage[], wanted: (page: CorpusPage) => boolean = () => true): Plan {
   const cases: Case[] = [];
   const controls = new Map<Case, string>();
   const articles: Article[] = [];
@@ -501,4 +519,5 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
 
 export type { Located };
 
-await main(process.argv.slice(2));
+// Run as a script; imported (to look into a case), it only gives its parts.
+if (process.argv[1]?.endsWith('pages.ts')) await main(process.argv.slice(2));

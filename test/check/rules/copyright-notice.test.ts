@@ -1,5 +1,5 @@
 import copyrightNotice from '../../../src/check/rules/copyright-notice.ts';
-import { ORIGINAL, type Placement } from '../_pages.ts';
+import { BETWEEN, ORIGINAL, type Placement, splitText } from '../_pages.ts';
 import { type InvalidCase, RuleTester, type ValidCase } from '../rule-tester.ts';
 
 type Fields = Placement;
@@ -69,6 +69,11 @@ const places: Array<[string, (notice: string) => Fields]> = [
 
 new RuleTester().run(copyrightNotice, {
   valid: [
+    ...BETWEEN.map(([between, markup]) =>
+      pass(`a notice after the last paragraphs, which come past ${between} inside the text`, {
+        page: splitText(markup, '<p>© 2026 Northwind Review</p>'),
+      }),
+    ),
     ...notices.map((notice, index) => {
       const [where, place] = places[index % places.length]!;
       return pass(`"${notice}" ${where}`, place(notice));
@@ -96,5 +101,8 @@ new RuleTester().run(copyrightNotice, {
     }),
     fail('a hidden notice', 'missing', { inText: '<p style="display:none">© 2026 Northwind Review</p>' }),
     fail('no notice', 'missing', {}),
+    fail('a notice only in a promotion between the parts of the text', 'missing', {
+      page: splitText('<div class="sidebar-promo"><p>© 2026 Northwind Review</p></div>', ''),
+    }),
   ],
 });

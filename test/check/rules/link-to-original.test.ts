@@ -1,5 +1,5 @@
 import linkToOriginal from '../../../src/check/rules/link-to-original.ts';
-import { ORIGINAL, type Placement } from '../_pages.ts';
+import { BETWEEN, ORIGINAL, type Placement, splitText } from '../_pages.ts';
 import { type InvalidCase, RuleTester, type ValidCase } from '../rule-tester.ts';
 
 type Fields = Placement;
@@ -18,6 +18,11 @@ const fail = (name: string, messageId: string, fields: Fields): InvalidCase => (
 
 new RuleTester().run(linkToOriginal, {
   valid: [
+    ...BETWEEN.map(([between, markup]) =>
+      pass(`a link after the last paragraphs, which come past ${between} inside the text`, {
+        page: splitText(markup, `<p><a href="${ORIGINAL}">Read the original</a></p>`),
+      }),
+    ),
     pass('a link to the article after the text', { inText: `<p><a href="${ORIGINAL}">original</a></p>` }),
     pass('a link on the title', { heading: `<a href="${ORIGINAL}">Siege</a>` }),
     pass('a link in a footer after the text', {
@@ -83,5 +88,8 @@ new RuleTester().run(linkToOriginal, {
     }),
     fail('a link only in the site footer', 'missing', { siteFooter: `<a href="${ORIGINAL}">x</a>` }),
     fail('no link', 'missing', {}),
+    fail('a link only in a promotion between the parts of the text', 'missing', {
+      page: splitText(`<div class="sidebar-promo"><a href="${ORIGINAL}">Read it</a></div>`, ''),
+    }),
   ],
 });

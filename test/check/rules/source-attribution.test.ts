@@ -1,5 +1,5 @@
 import sourceAttribution from '../../../src/check/rules/source-attribution.ts';
-import { ORIGINAL, type Placement } from '../_pages.ts';
+import { BETWEEN, ORIGINAL, type Placement, splitText } from '../_pages.ts';
 import { type InvalidCase, RuleTester, type ValidCase } from '../rule-tester.ts';
 
 const pass = (name: string, fields: Placement): ValidCase => ({
@@ -88,6 +88,14 @@ wordings.forEach(([language, credit], index) => {
     }),
   );
 });
+// The text goes on past a region that would end a post after it: the credit after its last
+// paragraph is the post's.
+for (const [between, markup] of BETWEEN)
+  valid.push(
+    pass(`a credit after the last paragraphs, which come past ${between} inside the text`, {
+      page: splitText(markup, '<p>Source: Northwind Review</p>'),
+    }),
+  );
 valid.push(
   pass('the name as the text of the link to the original, next to a © line', {
     afterText: `<p><a href="${ORIGINAL}">Northwind Review</a> · © 2026 Mara Jensen</p>`,
@@ -104,6 +112,15 @@ new RuleTester().run(sourceAttribution, {
   valid,
   invalid: [
     missing('no credit at all', {}),
+    missing('a credit only in a promotion between the parts of the text', {
+      page: splitText('<div class="sidebar-promo"><p>Source: Northwind Review</p></div>', ''),
+    }),
+    missing('a credit only in a list of links between the parts of the text', {
+      page: splitText(
+        `<ul>${['One', 'Two', 'Three', 'Four', 'Five'].map((name) => `<li><a href="/${name}">Via Northwind Review ${name}</a></li>`).join('')}</ul>`,
+        '',
+      ),
+    }),
     missing('a credit naming someone else', { inText: '<p>Source: Valley Gazette</p>' }),
     missing('the name mentioned without a credit', { inText: '<p>We also like Northwind Review a lot.</p>' }),
     missing('the name in a long sentence of the post’s own text next to a link', {
