@@ -61,9 +61,7 @@ beforeAll(async () => {
         .writeHead(200, { 'content-type': 'text/html', 'content-length': String(300_000) })
         .end(Buffer.alloc(300_000, 'b')),
     '/gzip-bomb': (_q, r) =>
-      r
-        .writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' })
-        .end(GZIP_BOMB),
+      r.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' }).end(GZIP_BOMB),
     '/loop-a': (_q, r) => r.writeHead(302, { location: '/loop-b' }).end(),
     '/loop-b': (_q, r) => r.writeHead(302, { location: '/loop-a' }).end(),
     '/chain-0': (_q, r) => r.writeHead(301, { location: '/chain-1' }).end(),
