@@ -8,9 +8,12 @@
  *   the pages under `tests/eval/` or `tests/cache/`. It marks only snippets of the main text, so the
  *   article is the text of the smallest element holding every `with` snippet, and a page whose
  *   element also holds a `without` snippet (boilerplate) is left out as unclear. The article ends
- *   with the line of the last `with` snippet.
+ *   with the line of the last `with` snippet;
+ * - mozilla/readability's test pages: `test/test-pages/NAME/source.html` with `expected.html`, the
+ *   text Readability's reviewed output keeps. The page's URL is its canonical or `og:url` link when
+ *   it has one, else one made from NAME (so the split by site still holds).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { load } from 'cheerio';
@@ -34,7 +37,9 @@ export function loadCorpus(dir: string): { name: string; pages: CorpusPage[]; sk
   if (existsSync(join(dir, 'ground-truth.json'))) return loadBenchmark(dir);
   const evaldata = [join(dir, 'tests', 'evaldata.json'), join(dir, 'evaldata.json')].find(existsSync);
   if (evaldata) return loadTrafilatura(dir, evaldata);
-  throw new Error(`${dir}: neither ground-truth.json nor tests/evaldata.json is there`);
+  const testPages = [join(dir, 'test', 'test-pages'), join(dir, 'test-pages')].find(existsSync);
+  if (testPages) return loadReadability(testPages);
+  throw new Error(`${dir}: none of ground-truth.json, tests/evaldata.json or test/test-pages is there`);
 }
 
 function loadBenchmark(dir: string) {
@@ -79,6 +84,61 @@ function loadTrafilatura(dir: string, evaldata: string) {
   return { name: 'trafilatura-eval', pages, skipped };
 }
 
+function loadReadability(root: string) {
+  const pages: CorpusPage[] = [];
+  let skipped = 0;
+  for (const name of readdirSync(root).sort()) {
+    const html = readMaybeGzip(join(root, name, 'source.html'));
+    const expected = readMaybeGzip(join(root, name, 'expected.html'));
+    const text = expected ? blockText(load(expected).root().get(0) as AnyNode).join('\n') : '';
+    if (!html || text.split(/\s+/).length < 120) {
+      skipped++;
+      continue;
+    }
+    const $ = load(html);
+    const linked = $('link[rel=canonical]').attr('href') ?? $('meta[property="og:url"]').attr('content');
+    let url = `https://${name.replace(/-\d+$/, '').replace(/[^a-z0-9-]/gi, '')}.readability.test/${name}`;
+    try {
+      if (linked && /^https?:$/.test(new URL(linked).protocol) && !/fakehost/.test(linked))
+        url = new URL(linked).href;
+    } catch {}
+    pages.push({ id: name, url, html, text });
+  }
+  return { name: 'readability-test-pages', pages, skipped };
+}
+
+const BLOCKS = new Set([
+  'p',
+  'div',
+  'li',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'br',
+  'tr',
+  'blockquote',
+  'section',
+]);
+
+/** The text under `node`, one line a block element, spaces squashed, empty lines left out. */
+function blockText(node: AnyNode): string[] {
+  const parts: string[] = [];
+  const walk = (current: AnyNode) => {
+    if (current.type === 'text') parts.push((current as unknown as { data: string }).data);
+    if (current.type !== 'tag' && current.type !== 'root') return;
+    const element = current as Element;
+    const isBlock = BLOCKS.has(element.name);
+    if (isBlock) parts.push('\n');
+    for (const child of element.children) walk(child);
+    if (isBlock) parts.push('\n');
+  };
+  walk(node);
+  return parts.join('').split('\n').map(squash).filter(Boolean);
+}
+
 /** The text of the smallest element holding every `with` snippet, or nothing when unclear. */
 function markedText(html: string, withSnippets: string[], withoutSnippets: string[]): string | undefined {
   if (withSnippets.length < 2) return undefined;
@@ -97,33 +157,7 @@ function markedText(html: string, withSnippets: string[], withoutSnippets: strin
     if (!next) break;
     node = next;
   }
-  const block = new Set([
-    'p',
-    'div',
-    'li',
-    'h1',
-    'h2',
-    'h3',
-    'h4',
-    'h5',
-    'h6',
-    'br',
-    'tr',
-    'blockquote',
-    'section',
-  ]);
-  const parts: string[] = [];
-  const walk = (current: AnyNode) => {
-    if (current.type === 'text') parts.push((current as unknown as { data: string }).data);
-    if (current.type !== 'tag') return;
-    const element = current as Element;
-    const isBlock = block.has(element.name);
-    if (isBlock) parts.push('\n');
-    for (const child of element.children) walk(child);
-    if (isBlock) parts.push('\n');
-  };
-  walk(node);
-  const lines = parts.join('').split('\n').map(squash).filter(Boolean);
+  const lines = blockText(node);
   // The smallest element holding the snippets often ends with what the page puts after a post's
   // text inside it (share buttons, tags): text past the last marked snippet is not known to be the
   // article's, so the article ends with the line that holds the last snippet.
