@@ -138,8 +138,15 @@ const SITE_HEADER_NAME =
 /** Links a header holds when it is the site's menu rather than a post's title and byline. */
 const MENU_LINKS = 5;
 
+/**
+ * Roles of the site's own header and menus. A `complementary` region before the text (a work's
+ * preface, a "key points" box) is not one: only the frame's banner and navigation make a level the
+ * page's frame.
+ */
+const FRAME_ROLES = new Set(['navigation', 'banner', 'search']);
+
 function isSiteHeader(element: Element, counts: Counts): boolean {
-  if (element.name === 'nav' || STOP_ROLES.has(element.attribs.role ?? '')) return true;
+  if (element.name === 'nav' || FRAME_ROLES.has(element.attribs.role ?? '')) return true;
   if (tokensOf(element).some((token) => SITE_HEADER_NAME.test(token))) return true;
   return element.name === 'header' && (counts.links.get(element) ?? 0) >= MENU_LINKS;
 }
@@ -397,7 +404,9 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   let index = lastIndex + 1;
   for (;;) {
     const bounded = insideKnown(level);
-    const layout = !bounded && isLayout(level, index - 1, counts);
+    // The page's frame holds its header or menu before the text begins: a menu between two parts of
+    // the text (a wiki's navigation box) is the text's, and does not make its level the frame.
+    const layout = !bounded && isLayout(level, level === container ? firstIndex : index - 1, counts);
     readAfter(after, level, index, bounded, layout);
     // Nearby regions end at the page's layout level: past it lies the site's frame.
     if (after.done || level === root || (after.mode === 'nearby' && layout)) break;

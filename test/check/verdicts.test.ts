@@ -163,6 +163,29 @@ describe('verdicts', () => {
     expect(match!.verdict).toBe('compliant');
   });
 
+  it('reads a wiki’s navigation box between two parts of the text as the text’s, not as the page’s frame', async () => {
+    // A menu between the text's parts (role=navigation, as MediaWiki's navboxes are) does not make
+    // the text's level the page's frame, where an aside after the text would be the site's.
+    const [match] = (
+      await pageCase((text) => {
+        const half = text.indexOf('</p>', text.length / 2) + 4;
+        return `${MENU}<div id="content"><h1>Siege of Lower Vessa</h1><div class="mw-parser-output">${text.slice(0, half)}<div role="navigation" class="navbox"><a href="/a">A</a> <a href="/b">B</a></div>${text.slice(half)}<aside>${CREDIT}</aside></div></div><footer>© Peace Blog</footer>`;
+      })
+    ).matches;
+    expect(match!.verdict).toBe('compliant');
+  });
+
+  it('reads a complementary preface before the text as the post’s, so that an aside after the text is the post’s too', async () => {
+    // A work's preface (role=complementary) is no site header: the level is not the page's frame.
+    const [match] = (
+      await pageCase(
+        (text) =>
+          `${MENU}<div id="chapter-1"><div role="complementary"><h3><a href="/works/1/chapters/1">Chapter 1</a>: Siege of Lower Vessa</h3></div><div role="article">${text}</div><aside>${CREDIT}</aside></div><div id="comments"></div><footer>© Peace Blog</footer>`,
+      )
+    ).matches;
+    expect(match!.verdict).toBe('compliant');
+  });
+
   /** A theme that puts the title block in an element named `sidebar`, between a lead note and the text. */
   async function titleInSidebar(lead: string): ReturnType<typeof checkCase> {
     const { sql, db, rules } = await fixtureStore();

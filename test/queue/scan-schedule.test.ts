@@ -39,6 +39,7 @@ it('runs one scan per slot however many processes run scan --schedule', async ()
   // Long enough for each process to have looked at the schedule again: a second run of the
   // same slot would have started by now.
   await new Promise((resolve) => setTimeout(resolve, 11_000));
+  const stopped = Date.now();
   for (const scheduler of schedulers) scheduler.process.kill('SIGTERM');
   expect(await Promise.all(schedulers.map((scheduler) => scheduler.exited))).toEqual([0, 0]);
 
@@ -68,6 +69,10 @@ it('runs one scan per slot however many processes run scan --schedule', async ()
     ),
   );
   expect(runs.map((entry) => entry.msg)).toEqual(scans.map(() => 'scheduled scan done'));
-  expect(runs.every((entry) => entry.exitCode === 1)).toBe(true);
+  // Each found the network's violations (exit 1); on a slow machine the next slot's scan may be
+  // under way when the test stops the processes, and that one ends as stopped (exit 2).
+  expect(
+    runs.every((entry) => entry.exitCode === 1 || (entry.exitCode === 2 && Number(entry.time) >= stopped)),
+  ).toBe(true);
   expect(scans.every((scan) => scan.finished !== null)).toBe(true);
 }, 120_000);
