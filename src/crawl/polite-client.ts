@@ -9,7 +9,8 @@ import { type HostPoliteness, sleep } from './scheduler.ts';
 /**
  * Every request of a crawl goes through here: one request (and its redirect hops) under the
  * politeness rules, retried as the retry policy decides. The time spent fetching is added up for
- * the crawl's statistics.
+ * the crawl's statistics. What the network did wrong is thrown as a `FetchError`; anything else
+ * (the store holding the host limits went away) is thrown as it came, for the crawl to stop on.
  */
 export class PoliteClient {
   /** Milliseconds spent in requests, summed over concurrent ones. */
@@ -28,13 +29,21 @@ export class PoliteClient {
       const begun = performance.now();
       let result: FetchResult | undefined;
       let error: FetchError | undefined;
+      // The host limits may live in the store (PostgreSQL): their failure is the store's, never
+      // the page's, and is thrown as it is rather than taken for a network error.
+      let limitsFailed: { error: unknown } | undefined;
       try {
         result = await this.fetcher.fetch(url, {
           ...init,
           signal: until,
-          beforeRedirect: (next) => this.politeness.again(hostKey(next), until),
+          beforeRedirect: (next) =>
+            this.politeness.again(hostKey(next), until).catch((caught: unknown) => {
+              limitsFailed = { error: caught };
+              throw caught;
+            }),
         });
       } catch (caught) {
+        if (limitsFailed) throw limitsFailed.error;
         error = classify(url, caught);
       } finally {
         release();

@@ -1,6 +1,6 @@
 import type { Site } from '../config/sites.ts';
 import { FetchError, isFetchError } from '../net/errors.ts';
-import { classify, type FetchResult } from '../net/http.ts';
+import type { FetchResult } from '../net/http.ts';
 import type { Sql } from '../store/sql.ts';
 import type { Admission } from './admission.ts';
 import { type Handled, type HandlerContext, handleBody, seedItems } from './handlers.ts';
@@ -85,7 +85,10 @@ export async function processItem(context: ItemContext, item: FrontierItem): Pro
   } catch (error) {
     // Stopped, or out of time: the item stays queued.
     if (context.isStopping(error) || clock.signal.aborted) return;
-    const failure = classify(item.url, error);
+    // Not the network's failure (the store went away): not the page's either. The crawl stops on
+    // it with the item still queued, and a retry or the next run fetches it.
+    if (!isFetchError(error)) throw error;
+    const failure = error;
     await record(
       item,
       { state: 'failed', reason: failure.kind, message: failure.message, ...statusOf(failure) },

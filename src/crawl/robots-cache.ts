@@ -1,6 +1,6 @@
 import { logger } from '../log.ts';
-import type { FetchError } from '../net/errors.ts';
-import { classify, type FetchRequest, type FetchResult } from '../net/http.ts';
+import { type FetchError, isFetchError } from '../net/errors.ts';
+import type { FetchRequest, FetchResult } from '../net/http.ts';
 import type { Sql } from '../store/sql.ts';
 import {
   ALLOW_ALL,
@@ -78,7 +78,10 @@ export class RobotsCache {
       return { policy: ALLOW_ALL };
     } catch (error) {
       if (this.options.isStopping(error)) throw error;
-      const failure = classify(`${origin}/robots.txt`, error);
+      // The store failing (saving what was read, or the host limits on PostgreSQL) says nothing
+      // about the site's robots.txt: it must not shut the site out.
+      if (!isFetchError(error)) throw error;
+      const failure = error;
       logger().warn(
         { origin, kind: failure.kind, error: failure.message },
         'robots.txt unavailable: nothing fetched',

@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadSites } from '../../src/config/sites.ts';
 import { crawl } from '../../src/crawl/crawl.ts';
+import { type HostPoliteness, Politeness } from '../../src/crawl/scheduler.ts';
 import { setLogLevel } from '../../src/log.ts';
 import { openSql } from '../../src/store/db.ts';
 import {
@@ -64,8 +65,12 @@ afterEach(async () => {
 });
 beforeAll(() => setLogLevel('silent'));
 
-async function run(sites: Record<string, TestSite>, crawler: Record<string, unknown>) {
-  const dir = tempDir();
+async function run(
+  sites: Record<string, TestSite>,
+  crawler: Record<string, unknown>,
+  options: { dir?: string; politeness?: HostPoliteness } = {},
+) {
+  const dir = options.dir ?? tempDir();
   writeSites(dir, {
     crawler: {
       ...fastCrawler,
@@ -80,13 +85,37 @@ async function run(sites: Record<string, TestSite>, crawler: Record<string, unkn
   });
   const sql = await openSql(`${dir}/store.sqlite`);
   try {
-    return await crawl(sql, loadSites(dir));
+    return await crawl(sql, loadSites(dir), options.politeness ? { politeness: options.politeness } : {});
   } finally {
     await sql.close();
   }
 }
 
 describe('politeness', () => {
+  it('takes a failure of the host limits (their store went away) for the crawl’s, never a page’s', async () => {
+    const site = await pagesSite('one.example', 5);
+    servers.push(site);
+    const dir = tempDir();
+    // Limits kept in PostgreSQL throw what its client throws while the server restarts.
+    const real = new Politeness({ concurrency: 4, perHost: 1, delayMs: 0 });
+    let granted = 0;
+    const failing: HostPoliteness = {
+      acquire: (key, signal) => {
+        if (++granted > 4) throw new Error('Client has encountered a connection error and is not queryable');
+        return real.acquire(key, signal);
+      },
+      again: (key, signal) => real.again(key, signal),
+      pauseUntil: (key, until) => real.pauseUntil(key, until),
+      setMinimumDelay: (key, delayMs) => real.setMinimumDelay(key, delayMs),
+    };
+    await expect(run({ 'one.example': site }, {}, { dir, politeness: failing })).rejects.toThrow(
+      /not queryable/,
+    );
+    // The pages it did not fetch stay queued: the next run fetches them, and none failed.
+    const summary = await run({ 'one.example': site }, {}, { dir });
+    expect(summary).toMatchObject({ resumed: true, finished: true, pagesFetched: 5, failures: 0 });
+  });
+
   it('keeps the delay between two requests to one host, robots.txt and sitemaps included', async () => {
     const one = await pagesSite('one.example', 5);
     const two = await pagesSite('two.example', 5);

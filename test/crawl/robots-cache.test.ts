@@ -78,6 +78,17 @@ describeEngines('the robots cache of a crawl', (engine) => {
     await expect(cache.for(origin)).rejects.toMatchObject({ kind: 'aborted' });
   });
 
+  it('rethrows a failure of the store (not of the network) instead of shutting the site out', async () => {
+    const sql = await engine.open();
+    const { cache } = cacheWith(sql, async () => {
+      // What the PostgreSQL client throws while the server restarts, from the shared host limits.
+      throw new Error('Client has encountered a connection error and is not queryable');
+    });
+    await expect(cache.for(origin)).rejects.toThrow(/not queryable/);
+    // Nothing was kept: the next crawl asks again.
+    expect(await cachedRobots(sql, origin)).toBeUndefined();
+  });
+
   it('uses a stored robots.txt younger than a day without fetching, and fetches an older one again', async () => {
     const sql = await engine.open();
     await saveRobots(sql, origin, {
