@@ -3,8 +3,15 @@ import { usageError } from '../errors.ts';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogFormat, logger, setLogger } from '../log.ts';
 import { DEFAULT_STORE } from '../store/db.ts';
 import { VERSION } from '../version.ts';
-import { commands } from './commands.ts';
-import { type CommandContext, EXIT, type ExitCode, type GlobalOptions, type Io } from './context.ts';
+import { commandsFor } from './commands.ts';
+import {
+  type CommandContext,
+  type CommandDefinition,
+  EXIT,
+  type ExitCode,
+  type GlobalOptions,
+  type Io,
+} from './context.ts';
 import { describeError } from './options.ts';
 import { StatusLine } from './terminal.ts';
 
@@ -12,7 +19,11 @@ import { StatusLine } from './terminal.ts';
  * The program with every command. `exitCode` receives what the command that ran returned: the
  * only way a command ends is by returning its code, so none can forget to set it.
  */
-function buildProgram(io: Io, exitCode: (code: ExitCode) => void): Command {
+function buildProgram(
+  io: Io,
+  commands: readonly CommandDefinition[],
+  exitCode: (code: ExitCode) => void,
+): Command {
   const status = new StatusLine(io);
   const program = new Command('syndicate')
     .description(
@@ -83,7 +94,7 @@ function configureLogging(io: Io, format: LogFormat | undefined, status: StatusL
 /** Run the CLI on `argv` (without node and script) and return the exit code. */
 export async function run(argv: string[], io: Io): Promise<ExitCode> {
   let code: ExitCode = EXIT.ok;
-  const program = buildProgram(io, (next) => {
+  const program = buildProgram(io, await commandsFor(argv), (next) => {
     code = next;
   });
   try {
