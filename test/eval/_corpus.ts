@@ -33,7 +33,24 @@ function readMaybeGzip(file: string): string | undefined {
   return undefined;
 }
 
-export function loadCorpus(dir: string): { name: string; pages: CorpusPage[]; skipped: number } {
+export interface Corpus {
+  name: string;
+  pages: CorpusPage[];
+  skipped: number;
+  /** Pages left out because their marked text runs into readers' comments, a sidebar or a footer. */
+  unclear: number;
+}
+
+export function loadCorpus(dir: string): Corpus {
+  const loaded = loadAny(dir);
+  // A corpus's marked text is sometimes more than the article: Readability's output, or a snippet
+  // marked in a sidebar box, runs on into the very regions a credit must not be taken from. Such a
+  // page's "article" puts the credits the evaluation splices after the text into those regions.
+  const pages = loaded.pages.filter((page) => !endsOutsidePost(load(page.html), page.text));
+  return { ...loaded, pages, unclear: loaded.pages.length - pages.length };
+}
+
+function loadAny(dir: string): Omit<Corpus, 'unclear'> {
   if (existsSync(join(dir, 'ground-truth.json'))) return loadBenchmark(dir);
   const evaldata = [join(dir, 'tests', 'evaldata.json'), join(dir, 'evaldata.json')].find(existsSync);
   if (evaldata) return loadTrafilatura(dir, evaldata);
@@ -97,12 +114,6 @@ function loadReadability(root: string) {
       continue;
     }
     const $ = load(html);
-    // Readability's output sometimes runs on into readers' comments or the site's footer: such a
-    // page's "article" holds the very regions a credit must not be taken from, so it is left out.
-    if (endsOutsidePost($, text)) {
-      skipped++;
-      continue;
-    }
     const linked = $('link[rel=canonical]').attr('href') ?? $('meta[property="og:url"]').attr('content');
     let url = `https://${name.replace(/-\d+$/, '').replace(/[^a-z0-9-]/gi, '')}.readability.test/${name}`;
     try {
@@ -124,9 +135,11 @@ function loadReadability(root: string) {
   return { name: 'readability-test-pages', pages, skipped };
 }
 
-const OUTSIDE_POST = /(?:^|[-_])(?:comments?|commentlist|respond|footer|colophon|sidebar)(?:$|[-_])/i;
+/** Regions that are never a post's own: readers' comments, a sidebar, the site's footer. */
+const OUTSIDE_POST =
+  /^(?:comments?|comments?-(?:area|list|section|wrapper|container)|commentlist|comment-list|respond|disqus_thread|sidebar|widget-area|colophon|site-footer|page-footer|global-footer)$/i;
 
-/** Whether the text's last line sits in the page inside comments, a footer or a sidebar. */
+/** Whether the text's last line sits in the page inside readers' comments, a sidebar or the site's footer. */
 function endsOutsidePost($: CheerioAPI, text: string): boolean {
   const lines = text.split('\n').map(squash);
   const last = [...lines]
@@ -145,7 +158,7 @@ function endsOutsidePost($: CheerioAPI, text: string): boolean {
     node = node.parent as Element | null
   ) {
     const names = [node.attribs.id ?? '', ...(node.attribs.class ?? '').split(/\s+/)];
-    if (node.name === 'footer' || names.some((name) => OUTSIDE_POST.test(name))) return true;
+    if (names.some((name) => OUTSIDE_POST.test(name))) return true;
   }
   return false;
 }

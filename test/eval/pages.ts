@@ -507,7 +507,7 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
       db.close();
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       print(
-        `${corpus.name} ${name} (${pages.length} pages from ${new Set(pages.map((page) => hostOf(page.url))).size} sites, ${notLocated} whose text could not be located, ${leftOut} quotation cases left out because the page holds more of the article, ${seconds} s)`,
+        `${corpus.name} ${name} (${pages.length} pages from ${new Set(pages.map((page) => hostOf(page.url))).size} sites, ${notLocated} whose text could not be located, ${corpus.unclear} left out as their marked text runs into comments, a sidebar or the site footer, ${leftOut} quotation cases left out because the page holds more of the article, ${seconds} s)`,
         tally,
         show,
       );
