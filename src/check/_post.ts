@@ -71,7 +71,7 @@ const UNSURE_NAME =
   /^(?:related.*|.+-related|yarpp-.+|jp-relatedposts|more-stories|read-next|recommended.*|post-navigation|nav-links|pagination|pager|breadcrumbs?)$/i;
 /** Class and id tokens of widgets inside a post that hold no credit: stepped over. */
 const SKIP_NAME =
-  /^(?:share|share-.+|.+-share|sharing.*|sharedaddy|social.*|.+-social|addtoany.*|a2a_kit|ads?|advert.*|advertisement|ad-.+|.+-ad|.+-ads|sponsored-.+|promo.*|newsletter.*|subscribe.*|subscription.*|cookie.*|consent.*|popup|modal|tags-links|post-tags|tag-links|.+-widget|trending.*|popular-posts)$/i;
+  /^(?:share.*|.+-share|sharing.*|sharedaddy|social.*|.+-social|addtoany.*|a2a_kit|ads?|advert.*|advertisement|ad-.+|.+-ad|.+-ads|sponsored-.+|promo.*|newsletter.*|subscribe.*|subscription.*|cookie.*|consent.*|popup|modal|tags-links|post-tags|tag-links|.+-widget|trending.*|popular-posts)$/i;
 /** A post container of a known theme: the walk does not leave it. */
 const POST_NAME =
   /^(?:hentry|type-post|post|blog-post|single-post|entry|h-entry|postbit|forum-post|topic-post|message)$/i;
@@ -426,6 +426,8 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   level = container;
   index = firstIndex - 1;
   let foundHeading = false;
+  /** The post's own words read since the last heading taken. */
+  let wordsSinceHeading = 0;
   const header: AnyNode[] = [];
   outer: for (;;) {
     const bounded = insideKnown(level);
@@ -451,12 +453,15 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
       if (!bounded && leading + words > ceiling) break outer;
       const heading =
         isElement(sibling) && (HEADING.test(sibling.name) || $(sibling).find('h1, h2, h3').length > 0);
-      // Above the title, another heading is another post or section.
-      if (heading && foundHeading && !bounded) break outer;
+      // Above the title, another heading is another post or section, unless nothing lies between
+      // the two: a title over its deck (an h1 over an h2) is one title block.
+      if (heading && foundHeading && !bounded && wordsSinceHeading > 0) break outer;
       header.push(sibling);
       leading += words;
-      if (heading && !foundHeading) {
+      wordsSinceHeading += heading ? 0 : words;
+      if (heading) {
         foundHeading = true;
+        wordsSinceHeading = 0;
         if (!bounded) ceiling = Math.min(LEADING_WORDS, leading + ABOVE_TITLE_WORDS);
       }
     }

@@ -186,6 +186,18 @@ describe('verdicts', () => {
     expect(match!.verdict).toBe('compliant');
   });
 
+  it('reads a title over its deck as one title block, so that a credit line above the title is the post’s', async () => {
+    // A kicker credit, a dateline, the title (h1) over its deck (h2), a byline and a share bar
+    // whose markup holds a heading of its own: nothing but the title block lies between them.
+    const [match] = (
+      await pageCase(
+        (text) =>
+          `${MENU}<div class="inner"><p><em>${CREDIT}</em></p><span class="dateline">Sunday, Feb 1, 2015</span><h1>Siege of Lower Vessa</h1><h2>What the valley lost, and what it kept through the winter</h2><span class="byline">Mara Jensen</span><div class="shareContainer"><h3>Share</h3><a href="/s">Share</a></div><div class="articleContent">${text}</div></div><footer>© Peace Blog</footer>`,
+      )
+    ).matches;
+    expect(match!.verdict).toBe('compliant');
+  });
+
   /** A theme that puts the title block in an element named `sidebar`, between a lead note and the text. */
   async function titleInSidebar(lead: string): ReturnType<typeof checkCase> {
     const { sql, db, rules } = await fixtureStore();
