@@ -458,12 +458,11 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
       if (heading && foundHeading && !bounded && wordsSinceHeading > 0) break outer;
       header.push(sibling);
       leading += words;
-      wordsSinceHeading += heading ? 0 : words;
       if (heading) {
         foundHeading = true;
         wordsSinceHeading = 0;
         if (!bounded) ceiling = Math.min(LEADING_WORDS, leading + ABOVE_TITLE_WORDS);
-      }
+      } else wordsSinceHeading += words;
     }
     // Inside the theme's post container the whole header belongs to the post, above the title too.
     if (level === root || (isPostContainer(level) && foundHeading)) break;

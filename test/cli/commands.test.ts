@@ -21,5 +21,7 @@ describe('commandsFor', () => {
     expect(await names(['help', 'scan'])).toEqual(all);
     expect(await names(['scna'])).toEqual(all);
     expect(await names(['--version'])).toEqual([]);
+    // Each command is found under the name its own definition declares.
+    for (const name of all) expect(await names([name])).toEqual([name]);
   });
 });
