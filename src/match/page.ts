@@ -44,7 +44,11 @@ export interface PageDocument {
   flattened?: number;
 }
 
-/** Elements whose content is never readable text of a post (code, media, controls). */
+/**
+ * Elements whose content is never readable text of a post (code, media, controls). A `form` is not
+ * one: ASP.NET pages wrap the whole page in one, and shops the product's description; only its
+ * controls are.
+ */
 export const NON_TEXT_TAGS: ReadonlySet<string> = new Set([
   'script',
   'style',
@@ -55,7 +59,6 @@ export const NON_TEXT_TAGS: ReadonlySet<string> = new Set([
   'object',
   'embed',
   'canvas',
-  'form',
   'button',
   'select',
   'textarea',
@@ -180,7 +183,10 @@ function isNoise(element: Element, insideArticle: boolean): boolean {
 const CONTENT_NAME =
   /^(?:entry|entry-content|entry-body|hentry|post|post-content|post-body|post-entry|article|article-body|article-content|story-body|main-content)$/i;
 
-const CONTENT_SELECTOR = `article, main, ${BODY_SELECTORS.slice(0, 12).join(', ')}`;
+/** A post's own element, by the names publishing tools give it (WordPress's post classes, microformats, schema.org). */
+const POST_SELECTORS = ['.hentry', '.type-post', '.h-entry', '[itemtype*="Article"]', '[itemtype*="BlogPosting"]'];
+
+const CONTENT_SELECTOR = `article, main, ${[...BODY_SELECTORS.slice(0, 12), ...POST_SELECTORS].join(', ')}`;
 
 /**
  * Elements that hold the post (so a loose class name on a wrapper never hides it): every content

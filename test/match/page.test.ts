@@ -44,6 +44,29 @@ describe('main text', () => {
     expect(text).not.toContain('Share on Mastodon');
   });
 
+  it('reads a post inside a form (ASP.NET wraps the whole page in one, shops the description) but not its controls', () => {
+    const { text } = parsePage(
+      `<body><form id="aspnetForm" action="/page.aspx"><div id="header"><a href="/">Home</a></div>
+<div class="story"><h2>Title</h2><p>The post's own words.</p><select><option>Choose a size</option></select>
+<button>Add to basket</button></div></form></body>`,
+      'https://x.example/',
+    );
+    expect(text).toContain("The post's own words.");
+    expect(text).not.toContain('Choose a size');
+    expect(text).not.toContain('Add to basket');
+  });
+
+  it('reads a post the theme marks as one (hentry) inside a wrapper whose name says sidebar', () => {
+    // A three-column theme named the column beside its sidebar "sidebar_content"; the post's title is an h2.
+    const { text } = parsePage(
+      `<body><div class="sidebar_content"><div class="post type-post hentry"><h2 class="entry-title">Title</h2>
+<p>The post's own words.</p></div></div><div class="sidebar"><p>Archives</p></div></body>`,
+      'https://x.example/',
+    );
+    expect(text).toContain("The post's own words.");
+    expect(text).not.toContain('Archives');
+  });
+
   it('keeps the words of adjacent blocks apart', () => {
     const { text } = parsePage(
       '<article><ul><li>alpha</li><li>beta</li></ul><p>gamma</p></article>',
