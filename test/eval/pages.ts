@@ -1,5 +1,5 @@
 /**
- * `npm run eval:pages -- DIR [--set development|hold-out|all] [--limit N] [--show N] [--only TEXT[,TEXT…]] [--dump DIR]`
+ * `npm run eval:pages -- DIR [--set development|hold-out|all] [--limit N] [--show N [--explain]] [--only TEXT[,TEXT…]] [--dump DIR]`
  *
  * Measures the checker on real pages made by others. DIR is a local copy of a public corpus of
  * article pages whose article text people marked (see `_corpus.ts`); nothing of it is committed.
@@ -18,18 +18,21 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Post } from '../../src/check/_post.ts';
 import { checkSnapshot } from '../../src/check/check-snapshot.ts';
 import type { PageResult } from '../../src/check/result.ts';
 import { loadTerms } from '../../src/check/terms.ts';
 import { loadSites } from '../../src/config/sites.ts';
 import type { PageSnapshot } from '../../src/crawl/snapshot.ts';
 import { indexArticles } from '../../src/match/fingerprint-index.ts';
+import type { PageDocument } from '../../src/match/page.ts';
 import { type Article, toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
 import { openStore } from '../../src/store/db.ts';
 import { sqlOf } from '../helpers/sql-of.ts';
 import { type CorpusPage, loadCorpus } from './_corpus.ts';
 import { COPYRIGHTS, type CreditParts, creditHtml, NAME_FORMS, PUBLISHER, WORDINGS } from './_credits.ts';
+import { explainPost } from './_explain.ts';
 import { fill, fillText, HOSTILE_PLACEMENTS, type Located, locate, PLACEMENTS, template } from './_splice.ts';
 
 type Expected = 'compliant' | 'violation' | 'no-match';
@@ -48,6 +51,8 @@ interface Case {
   kind?: 'full' | 'excerpt';
 }
 
+/** Text of a spliced credit: the publisher's name, host or a copyright sign. */
+const CREDIT_TEXT = /Northwind|northwind\.example|©|\(c\)|Copyright/i;
 const hash = (text: string) => createHash('sha256').update(text).digest();
 const hostOf = (url: string) => new URL(url).hostname.replace(/^www\./, '');
 /** The split, fixed before tuning: about a third of the sites are held out. */
@@ -290,8 +295,8 @@ export function plan(pages: CorpusPage[], wanted: (page: CorpusPage) => boolean 
           : `</p><blockquote><p>${escapeHtml(quote)}</p></blockquote><p>`;
       paragraphs.splice(at, 0, quoted);
       add(`quotation ${sentences}`, fillText(marked, paragraphs), 'no-match', []);
-      // The same page without the quotation: if it still reprints the article (a summary or a
-      // repeated lead elsewhere on the page), the quotation case is not one and is left out.
+      // The same page without the quotation: if it still shares text with the article (a summary
+      // or a repeated lead elsewhere on the page), the quotation case is not one and is left out.
       const control = [...paragraphs];
       control.splice(at, 1);
       controls.set(cases.at(-1)!, fillText(marked, control));
@@ -310,7 +315,7 @@ interface Tally {
   quotationsJudged: number;
   errors: number;
   rules: Record<string, { tp: number; fp: number; fn: number }>;
-  wrong: Array<{ case: Case; got: string }>;
+  wrong: Array<{ case: Case; got: string; explained?: string[] }>;
 }
 
 function judge(tally: Tally, test: Case, result: PageResult): void {
@@ -342,7 +347,7 @@ function judge(tally: Tally, test: Case, result: PageResult): void {
         verdict === 'uncertain'
           ? ` suspected ${JSON.stringify((match as { suspected?: unknown }).suspected)}`
           : ''
-      }`,
+      }${(result.quotations ?? []).map((quoted) => ` quoted ${quoted.article.id}: ${quoted.sentences} sentences, ${quoted.words} words`).join('')}`,
     });
   for (const rule of ALL_RULES) {
     const counts = tally.rules[rule] ?? { tp: 0, fp: 0, fn: 0 };
@@ -384,6 +389,7 @@ function print(name: string, tally: Tally, show: number): void {
     lines.push(
       `      ${wrong.case.scenario}: expected ${wrong.case.expected} [${[...wrong.case.fails].join(', ')}], got ${wrong.got}`,
     );
+    if (wrong.explained) lines.push(...wrong.explained);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -397,7 +403,7 @@ async function main(args: string[]): Promise<void> {
   const dir = args.find((arg, index) => !arg.startsWith('--') && !args[index - 1]?.startsWith('--'));
   if (!dir) {
     process.stderr.write(
-      'usage: npm run eval:pages -- DIR [--set development|hold-out|all] [--limit N] [--show N]\n',
+      'usage: npm run eval:pages -- DIR [--set development|hold-out|all] [--limit N] [--show N [--explain]] [--only TEXT,…] [--dump DIR]\n',
     );
     process.exit(2);
   }
@@ -409,6 +415,8 @@ async function main(args: string[]): Promise<void> {
   // pages judged wrongly written out to read.
   const only = argument(args, '--only')?.split(',');
   const dump = argument(args, '--dump');
+  // With the misses listed: what the checker took for the post of each, and where the credit is.
+  const explain = args.includes('--explain');
   const loaded = loadCorpus(dir);
   // A host the site registry cannot take (a port, an odd character) leaves its page out.
   const corpus = {
@@ -483,21 +491,28 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
       for (const test of cases) {
         if (only && !only.some((text) => test.page.id.startsWith(text) || test.scenario.includes(text)))
           continue;
+        // A quotation case is one only if the page without the quotation shares nothing with the
+        // article: a standfirst or a summary the page keeps elsewhere, with the quoted sentences,
+        // is more of the article than one or two sentences.
         const control = controls.get(test);
-        if (
-          control &&
-          (await checkSnapshot(sql, snapshotOf(test.url, control), { terms, sites: registry })).matches
-            .length > 0
-        ) {
-          leftOut++;
-          continue;
+        if (control) {
+          const alone = await checkSnapshot(sql, snapshotOf(test.url, control), { terms, sites: registry });
+          if (alone.matches.length > 0 || (alone.quotations ?? []).length > 0) {
+            leftOut++;
+            continue;
+          }
         }
         const wrongBefore = tally.wrong.length;
+        const posts: string[][] = [];
+        const onPost = explain
+          ? (post: Post, page: PageDocument) => posts.push(explainPost(page, post, CREDIT_TEXT))
+          : undefined;
         judge(
           tally,
           test,
-          await checkSnapshot(sql, snapshotOf(test.url, test.html), { terms, sites: registry }),
+          await checkSnapshot(sql, snapshotOf(test.url, test.html), { terms, sites: registry, onPost }),
         );
+        if (explain && tally.wrong.length > wrongBefore) tally.wrong.at(-1)!.explained = posts.flat();
         if (dump && tally.wrong.length > wrongBefore) {
           mkdirSync(dump, { recursive: true });
           const name = `${test.page.id.slice(0, 10)}-${test.scenario.split(' ').slice(0, 2).join('-')}`;
@@ -507,7 +522,7 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
       db.close();
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       print(
-        `${corpus.name} ${name} (${pages.length} pages from ${new Set(pages.map((page) => hostOf(page.url))).size} sites, ${notLocated} whose text could not be located, ${corpus.unclear} left out as their marked text runs into comments, a sidebar or the site footer, ${leftOut} quotation cases left out because the page holds more of the article, ${seconds} s)`,
+        `${corpus.name} ${name} (${pages.length} pages from ${new Set(pages.map((page) => hostOf(page.url))).size} sites, ${notLocated} whose text could not be located, ${corpus.unclear} left out as their marked text runs into comments, a sidebar or the site footer, ${leftOut} quotation cases left out because the page shares more of the article, ${seconds} s)`,
         tally,
         show,
       );
