@@ -34,6 +34,14 @@ export interface Post {
   nearby: AnyNode[];
   /** Parts of the post that a class may hide: read only to tell whether a verdict is uncertain. */
   concealed: Element[];
+  /**
+   * The rest of the page, less the regions that are clearly not this post (readers' comments,
+   * sidebars, navigation, the site's header and footer, related posts, other posts, hidden parts):
+   * read last, so that a credit found only there makes the verdict uncertain, never a violation.
+   * Where a theme puts the post's bounds is a guess; a credit standing outside the guess, but in no
+   * region known to be someone else's, is not evidence of a missing credit.
+   */
+  elsewhere: AnyNode[];
   /** Why the post's bounds are unclear, when they are. */
   ambiguity?: string;
 }
@@ -118,23 +126,35 @@ const HEADING = /^h[1-3]$/;
  * text (before its child `branch`, the one the text is in). What such a level holds as a `footer`
  * or `aside` is the site's. A header or menu after the text (a pager, a post's share bar) does not
  * make its parent the page's frame, and neither does a post's own header (its title, its byline):
- * only a header that holds a menu is the site's.
+ * only a header that holds a menu is the site's. The body is the page's frame, unless it holds the
+ * reprinted text itself or its container with no wrapper between (`holdsText`: a page that is
+ * nothing but the post) and no menu before it: then an `aside` or `footer` in it is the post's.
  */
-function isLayout(element: Element, branch: number, counts: Counts): boolean {
-  if (element.name === 'body' || element.name === 'html') return true;
+function isLayout(element: Element, branch: number, counts: Counts, holdsText = false): boolean {
+  if (element.name === 'html' || (element.name === 'body' && !holdsText)) return true;
   // The page's main content is by definition not its layout: a footer or aside in it is the content's.
   if (element.name === 'main' || element.attribs.role === 'main') return false;
   if (isPostContainer(element)) return false;
   const children = element.children;
-  for (let index = 0; index < Math.min(branch, children.length); index++) {
-    const child = children[index]!;
-    if (isElement(child) && isSiteHeader(child, counts)) return true;
-  }
-  return false;
+  const before = children.slice(0, Math.min(branch, children.length)).filter(isElement);
+  if (before.some((child) => isSiteHeader(child, counts))) return true;
+  // A body holding the text: a menu anywhere in what precedes the text makes it the site's frame.
+  return element.name === 'body' && before.some((child) => holdsMenu(child, counts));
 }
 
-const SITE_HEADER_NAME =
-  /^(?:site-header|masthead|header|top-bar|topbar|navbar|site-nav|main-nav|main-menu)$/i;
+function holdsMenu(element: Element, counts: Counts): boolean {
+  let found = false;
+  walk(element.children, (node) => {
+    if (found || !isElement(node)) return false;
+    if (isSiteHeader(node, counts)) found = true;
+    return !found;
+  });
+  return found;
+}
+
+const SITE_HEADER_NAME = /^(?:site-header|masthead|top-bar|topbar|navbar|site-nav|main-nav|main-menu)$/i;
+/** A name any header may have, a post's own too: a site's header only when it also holds a menu. */
+const HEADER_NAME = /^header$/i;
 /** Links a header holds when it is the site's menu rather than a post's title and byline. */
 const MENU_LINKS = 5;
 
@@ -147,8 +167,10 @@ const FRAME_ROLES = new Set(['navigation', 'banner', 'search']);
 
 function isSiteHeader(element: Element, counts: Counts): boolean {
   if (element.name === 'nav' || FRAME_ROLES.has(element.attribs.role ?? '')) return true;
-  if (tokensOf(element).some((token) => SITE_HEADER_NAME.test(token))) return true;
-  return element.name === 'header' && (counts.links.get(element) ?? 0) >= MENU_LINKS;
+  const tokens = tokensOf(element);
+  if (tokens.some((token) => SITE_HEADER_NAME.test(token))) return true;
+  const header = element.name === 'header' || tokens.some((token) => HEADER_NAME.test(token));
+  return header && (counts.links.get(element) ?? 0) >= MENU_LINKS;
 }
 
 type Kind = 'include' | 'skip' | 'stop' | 'unsure';
@@ -318,13 +340,14 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   const byNode = matchedWords(page, tokens, passages);
   const counts = countWords($, page, byNode);
   const root = ($('body').get(0) ?? $.root().children().toArray().find(isElement)) as Element | undefined;
-  if (!root) return { scope: [], nearby: [], concealed: [] };
+  if (!root) return { scope: [], nearby: [], concealed: [], elsewhere: [] };
   const total = counts.matched.get(root) ?? 0;
   if (total === 0)
     return {
       scope: [root],
       nearby: [],
       concealed: [],
+      elsewhere: [],
       ambiguity: 'the matched text was not found in the page',
     };
   // 1. The text's container: descend while one child holds nearly all matched words.
@@ -336,7 +359,7 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
     if (!next) break;
     container = next;
   }
-  const post: Post = { scope: [], nearby: [], concealed: [] };
+  const post: Post = { scope: [], nearby: [], concealed: [], elsewhere: [] };
   if (
     container === root &&
     root.children.filter((child) => isElement(child) && counts.matched.get(child)).length > 3
@@ -371,7 +394,10 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   const insideKnown = (level: Element) => known !== undefined && within(level, new Set([known]));
 
   // 2. The text itself (widgets inside it stepped over).
-  const atContainerLayout = isLayout(container, firstIndex, counts);
+  // The text's own level, and the one right above it: a body that holds the text with no wrapper
+  // between may be nothing but the post.
+  const holdsText = (level: Element) => level === container || level === container.parent;
+  const atContainerLayout = isLayout(container, firstIndex, counts, true);
   for (let i = firstIndex; i <= lastIndex; i++) {
     const child = children[i]!;
     if (isElement(child) && concealedByClass(child) && !counts.matched.get(child)) {
@@ -406,7 +432,8 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
     const bounded = insideKnown(level);
     // The page's frame holds its header or menu before the text begins: a menu between two parts of
     // the text (a wiki's navigation box) is the text's, and does not make its level the frame.
-    const layout = !bounded && isLayout(level, level === container ? firstIndex : index - 1, counts);
+    const layout =
+      !bounded && isLayout(level, level === container ? firstIndex : index - 1, counts, holdsText(level));
     readAfter(after, level, index, bounded, layout);
     // Nearby regions end at the page's layout level: past it lies the site's frame.
     if (after.done || level === root || (after.mode === 'nearby' && layout)) break;
@@ -431,7 +458,7 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   const header: AnyNode[] = [];
   outer: for (;;) {
     const bounded = insideKnown(level);
-    const layout = !bounded && isLayout(level, index + 1, counts);
+    const layout = !bounded && isLayout(level, index + 1, counts, holdsText(level));
     if (foundHeading && layout) {
       collectAbove(post, level, index, counts);
       break;
@@ -475,7 +502,51 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   // On a one-post page the title may sit apart from the post (its link counts for the post).
   if (!foundHeading && page.heading && !within(page.heading, new Set(post.scope)))
     post.scope.unshift(page.heading);
+  post.elsewhere = collectElsewhere(root, container, post, counts, after.stop);
   return post;
+}
+
+/**
+ * What the page holds outside the post, its nearby regions and its concealed parts, less every
+ * region that is clearly not this post, and less all that follows the region that clearly ended the
+ * post (`stop`: past the readers' comments or the sidebar, nothing is the post's). One walk from the
+ * body in reading order, stepping into the elements that hold part of the post and taking every
+ * other child whole unless it is such a region.
+ */
+function collectElsewhere(
+  root: Element,
+  container: Element,
+  post: Post,
+  counts: Counts,
+  stop: AnyNode | undefined,
+): AnyNode[] {
+  const taken = new Set<AnyNode>([...post.scope, ...post.nearby, ...post.concealed]);
+  const holding = new Set<AnyNode>();
+  for (const node of taken) {
+    for (let current = node.parent; current && !holding.has(current); current = current.parent)
+      holding.add(current);
+  }
+  const found: AnyNode[] = [];
+  let ended = false;
+  const visit = (level: Element) => {
+    const layout = isLayout(
+      level,
+      level.children.length,
+      counts,
+      level === container || level === container.parent,
+    );
+    for (const child of level.children) {
+      if (child === stop) ended = true;
+      if (ended) return;
+      if (taken.has(child)) continue;
+      if (holding.has(child)) visit(child as Element);
+      else if (!isElement(child)) {
+        if (child.type === 'text') found.push(child);
+      } else if (!concealedByClass(child) && classify(child, layout, counts) === 'include') found.push(child);
+    }
+  };
+  visit(root);
+  return found;
 }
 
 /** Words of nearby regions read past the budget, at most. */
@@ -500,6 +571,8 @@ interface Reading {
   endPath: ReadonlySet<AnyNode>;
   /** Whether the reading is past the end of the reprinted text (it starts so when the text's container holds it). */
   passedEnd: boolean;
+  /** The region that clearly ended the post (readers' comments, a sidebar, the site's footer), when one did. */
+  stop?: AnyNode;
 }
 
 /**
@@ -535,6 +608,7 @@ function readAfter(state: Reading, level: Element, from: number, bounded: boolea
     if (kind === 'skip' || (bounded && kind !== 'include')) continue;
     if (kind === 'stop') {
       state.done = true;
+      state.stop = sibling;
       return;
     }
     if (kind === 'unsure') {

@@ -7,7 +7,7 @@ import type { AnyNode, Element } from 'domhandler';
 import type { Site } from '../config/sites.ts';
 import type { Terms } from '../config/terms.ts';
 import { DEFAULT_MATCH, findReprints, type MatchOptions, PageFingerprints } from '../match/identify.ts';
-import { parsePage } from '../match/page.ts';
+import { type PageDocument, parsePage } from '../match/page.ts';
 import { tokenise } from '../match/tokens.ts';
 import { bareHost, matchKey, siteOf } from '../net/url.ts';
 import type { PageSnapshot } from '../snapshot/index.ts';
@@ -25,6 +25,8 @@ export interface CheckOptions {
   now?: Date;
   /** Elements of a page read at most (`MAX_ELEMENTS` by default); the rest is left unread. */
   maxElements?: number;
+  /** Called with the post found for each reprint: for tools that explain a verdict (`eval:pages --explain`). */
+  onPost?: (post: Post, page: PageDocument) => void;
 }
 
 const HTML_TYPES = /^(?:text\/html|application\/xhtml\+xml|text\/plain|application\/xml|text\/xml)$/;
@@ -50,8 +52,9 @@ function toViolation(outcome: RuleOutcome): Violation {
 /**
  * The verdict of one reprint. A credit rule that fails on the post but passes once the regions of
  * unclear belonging are read too (past the budget of what follows the text, or hidden by a class
- * whose stylesheet we never run) is suspected, not violated; so is a rule that could not read the
- * page. Only a failure that no trusted reading can explain away is a violation.
+ * whose stylesheet we never run), or at last the rest of the page outside every region known to be
+ * another's, is suspected, not violated; so is a rule that could not read the page. Only a failure
+ * that no such reading can explain away is a violation.
  */
 function judge(
   rules: ReadonlyArray<{ rule: Rule<unknown>; options: unknown }>,
@@ -60,11 +63,25 @@ function judge(
 ): Pick<ReprintMatch, 'verdict' | 'violations' | 'suspected' | 'reason' | 'rules'> {
   const outcomes = runRules(rules, { ...context, scope: post.scope });
   const concealed = [...post.concealed, ...concealedIn(context.page.$, post.scope)];
-  const wider = [...post.scope, ...post.nearby, ...concealed];
+  // Readings wider than the post, tried in turn when a credit rule fails on it: each names why a
+  // credit found there leaves the verdict uncertain.
+  const near = [...post.scope, ...post.nearby, ...concealed];
+  const readings = [
+    {
+      scope: near,
+      reason: 'the post’s bounds are unclear',
+      says: 'a credit is on the page near the post, but whether it belongs to the post is unclear',
+    },
+    {
+      scope: [...near, ...post.elsewhere],
+      reason: 'a credit is on the page outside the post',
+      says: 'a credit is on the page, outside what was read as the post, in no region known to be another’s',
+    },
+  ].filter((reading) => reading.scope.length > post.scope.length);
   const violations: Violation[] = [];
   const suspected: Suspected[] = [];
   const reasons = new Set<string>();
-  for (const outcome of outcomes) {
+  judging: for (const outcome of outcomes) {
     if (outcome.outcome === 'error') {
       const reason = `the rule could not read the page (${outcome.message ?? 'error'})`;
       suspected.push({ ...toViolation(outcome), reason });
@@ -72,19 +89,20 @@ function judge(
       continue;
     }
     if (outcome.outcome !== 'fail') continue;
-    if (CREDIT_RULES.has(outcome.rule) && wider.length > post.scope.length) {
+    if (CREDIT_RULES.has(outcome.rule)) {
       const entry = rules.find((candidate) => candidate.rule.meta.id === outcome.rule)!;
-      const again = runRule(entry.rule, { ...context, scope: wider, options: entry.options });
-      if (again.outcome === 'pass') {
+      for (const reading of readings) {
+        const again = runRule(entry.rule, { ...context, scope: reading.scope, options: entry.options });
+        if (again.outcome !== 'pass') continue;
         const inConcealed =
           concealed.length > 0 &&
           runRule(entry.rule, { ...context, scope: concealed, options: entry.options }).outcome === 'pass';
         const reason = inConcealed
           ? `a credit is in a part of the post that the page's stylesheet may hide: ${again.evidence ?? ''}`
-          : `a credit is on the page near the post, but whether it belongs to the post is unclear: ${again.evidence ?? ''}`;
+          : `${reading.says}: ${again.evidence ?? ''}`;
         suspected.push({ ...toViolation(outcome), reason });
-        reasons.add(inConcealed ? 'the credit may be hidden by the page' : 'the post’s bounds are unclear');
-        continue;
+        reasons.add(inConcealed ? 'the credit may be hidden by the page' : reading.reason);
+        continue judging;
       }
     }
     if (post.ambiguity && CREDIT_RULES.has(outcome.rule)) {
@@ -150,6 +168,7 @@ export async function checkSnapshot(
     if (normalPage && articleUrls(identified.article).has(normalPage)) continue;
     const kind = identified.coverage < terms.excerptBelow ? 'excerpt' : 'full';
     const post = findPost(page, tokens, identified.passages);
+    options.onPost?.(post, page);
     // Past the part of a huge page that was read there may be a credit: a failing credit rule is
     // then suspected, never a violation.
     if (page.truncated && !post.ambiguity)

@@ -198,6 +198,69 @@ describe('verdicts', () => {
     expect(match!.verdict).toBe('compliant');
   });
 
+  it('is uncertain, never a violation, when the only credit lies outside the post as read but in no region known to be another’s', async () => {
+    // A lead note above the breadcrumb over the theme's post container, and a lead note before a long
+    // box of the theme's own between it and the text: the post's header is read back to its title,
+    // and within its budget, no further.
+    const box = `<div class="info">${'Filed under valley news, with the usual weekly summary of what changed. '.repeat(12)}</div>`;
+    for (const page of [
+      (text: string) =>
+        `${MENU}<div id="content"><p><em>${CREDIT}</em></p><p class="breadcrumb"><a href="/">Home</a> » Valley</p><div class="post"><h1>Siege of Lower Vessa</h1><div>${text}</div></div></div><footer>© Peace Blog</footer>`,
+      (text: string) =>
+        `${MENU}<div id="content"><h1>Siege of Lower Vessa</h1><div class="lead"><p><em>${CREDIT}</em></p>${box}<div>${text}</div></div></div><footer>© Peace Blog</footer>`,
+    ]) {
+      const [match] = (await pageCase(page)).matches;
+      expect(match!.verdict).toBe('uncertain');
+      expect(match!.violations).toEqual([]);
+      expect(match!.suspected!.map((entry) => entry.rule)).toEqual([
+        'source-attribution',
+        'copyright-notice',
+        'link-to-original',
+      ]);
+      expect(match!.reason).toBe('a credit is on the page outside the post');
+    }
+  });
+
+  it('stays a violation when the only credit outside the post is in the site’s footer, a sidebar, or past the comments', async () => {
+    for (const page of [
+      (text: string) =>
+        `${MENU}<div id="content"><h1>Siege of Lower Vessa</h1>${text}</div><footer>${CREDIT}</footer>`,
+      (text: string) =>
+        `${MENU}<div id="content"><h1>Siege of Lower Vessa</h1>${text}</div><div class="widget-area">${CREDIT}</div><footer>© Peace Blog</footer>`,
+      (text: string) =>
+        `${MENU}<div id="content"><h1>Siege of Lower Vessa</h1>${text}<div id="comments"><p>Nice.</p></div><div>${CREDIT}</div></div><footer>© Peace Blog</footer>`,
+    ]) {
+      const [match] = (await pageCase(page)).matches;
+      expect(match!.verdict).toBe('violation');
+      expect(match!.suspected).toBeUndefined();
+    }
+  });
+
+  it('reads an aside in a page that is nothing but the post as the post’s, and the same aside under a site menu as the site’s', async () => {
+    // The text as one paragraph right in the body, as the simplest pages have it.
+    const oneParagraph = (text: string) => text.replace(/<\/p><p>/g, ' ');
+    const [bare] = (
+      await pageCase((text) => `<h1>Siege of Lower Vessa</h1>${oneParagraph(text)}<aside>${CREDIT}</aside>`)
+    ).matches;
+    expect(bare!.verdict).toBe('compliant');
+    const [framed] = (
+      await pageCase(
+        (text) => `${MENU}<h1>Siege of Lower Vessa</h1>${oneParagraph(text)}<aside>${CREDIT}</aside>`,
+      )
+    ).matches;
+    expect(framed!.verdict).toBe('violation');
+  });
+
+  it('takes a post’s own header named "header" for the post’s, so that the footer after its text counts', async () => {
+    const [match] = (
+      await pageCase(
+        (text) =>
+          `${MENU}<div class="book"><header class="header"><h1>Siege of Lower Vessa</h1><a href="/mara">Mara Jensen</a></header><div class="body">${text}</div><footer>${CREDIT}</footer></div><footer>© Peace Blog</footer>`,
+      )
+    ).matches;
+    expect(match!.verdict).toBe('compliant');
+  });
+
   /** A theme that puts the title block in an element named `sidebar`, between a lead note and the text. */
   async function titleInSidebar(lead: string): ReturnType<typeof checkCase> {
     const { sql, db, rules } = await fixtureStore();
