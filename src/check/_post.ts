@@ -70,7 +70,7 @@ const LAYOUT_TAGS = new Set(['footer', 'aside', 'header']);
 
 /** Class and id tokens of regions that are not this post: the walk stops there. */
 const STOP_NAME =
-  /^(?:comments?|comments?-.+|.+-comments?|.+_comments?|commentlist|respond|reply-form|disqus_thread|disqus|discussion|replies|sidebar.*|.+-sidebar|.+_sidebar|secondary|widget-area|widgets|.+-widgets|navigation|nav|navbar|.+-nav|nav-.+|.+-navigation|site-header|site-footer|site-info|colophon|masthead|footer-widgets|global-footer|page-footer|main-footer|footer-main|copyright-bar)$/i;
+  /^(?:comments?|comments?-.+|.+-comments|.+_comments|commentlist|respond|reply-form|disqus_thread|disqus|discussion|replies|sidebar.*|.+-sidebar|.+_sidebar|secondary|widget-area|widgets|.+-widgets|navigation|nav|navbar|.+-nav|nav-.+|.+-navigation|site-header|site-footer|site-info|colophon|masthead|footer-widgets|global-footer|page-footer|main-footer|footer-main|copyright-bar)$/i;
 /**
  * Class and id tokens of regions that are probably not this post but may sit inside it (related
  * posts, "read next", pagination): the post's end after one is a guess, so what follows it is nearby.
@@ -166,11 +166,33 @@ const MENU_LINKS = 5;
 const FRAME_ROLES = new Set(['navigation', 'banner', 'search']);
 
 function isSiteHeader(element: Element, counts: Counts): boolean {
-  if (element.name === 'nav' || FRAME_ROLES.has(element.attribs.role ?? '')) return true;
+  if (element.name === 'nav' || FRAME_ROLES.has(element.attribs.role ?? ''))
+    return !isTableOfContents(element);
   const tokens = tokensOf(element);
   if (tokens.some((token) => SITE_HEADER_NAME.test(token))) return true;
   const header = element.name === 'header' || tokens.some((token) => HEADER_NAME.test(token));
   return header && (counts.links.get(element) ?? 0) >= MENU_LINKS;
+}
+
+/** Links of a menu looked at to tell a table of contents from the site's menu. */
+const TOC_LINKS = 50;
+
+/**
+ * A menu whose links mostly point into the page itself (`#section`): the post's table of contents,
+ * not the site's navigation. It holds no credit and does not make its level the page's frame.
+ */
+function isTableOfContents(element: Element): boolean {
+  let links = 0;
+  let inPage = 0;
+  walk(element.children, (node) => {
+    if (links >= TOC_LINKS || !isElement(node)) return false;
+    if (node.name === 'a' && node.attribs.href !== undefined) {
+      links++;
+      if (node.attribs.href.startsWith('#')) inPage++;
+    }
+    return true;
+  });
+  return links > 0 && inPage >= 0.8 * links;
 }
 
 type Kind = 'include' | 'skip' | 'stop' | 'unsure';
@@ -199,8 +221,9 @@ function classify(
   if (!isElement(node)) return 'skip';
   const name = node.name.toLowerCase();
   if (IGNORED_TAGS.has(name)) return 'skip';
-  if (STOP_TAGS.has(name)) return 'stop';
   const role = node.attribs.role ?? '';
+  if ((name === 'nav' || role === 'navigation') && isTableOfContents(node)) return 'skip';
+  if (STOP_TAGS.has(name)) return 'stop';
   if (STOP_ROLES.has(role)) return 'stop';
   if (role === 'contentinfo' && atLayout) return 'stop';
   if (LAYOUT_TAGS.has(name) && atLayout) return 'stop';

@@ -261,6 +261,28 @@ describe('verdicts', () => {
     expect(match!.verdict).toBe('compliant');
   });
 
+  it('reads a table of contents before the text as the post’s, so that an aside after the text is the post’s too', async () => {
+    // A menu of in-page links is the post's own table of contents, not the site's navigation.
+    const toc = '<nav><a href="#one">One</a> <a href="#two">Two</a> <a href="#three">Three</a></nav>';
+    const [match] = (
+      await pageCase(
+        (text) =>
+          `${MENU}<div id="main"><section>${toc}<h1>Siege of Lower Vessa</h1>${text}<aside></aside><p>${CREDIT}</p></section></div><footer>© Peace Blog</footer>`,
+      )
+    ).matches;
+    expect(match!.verdict).toBe('compliant');
+  });
+
+  it('reads a box named for the writer’s comment as the post’s, not as readers’ comments', async () => {
+    const [match] = (
+      await pageCase(
+        (text) =>
+          `${MENU}<div id="content"><h1>Siege of Lower Vessa</h1>${text}<div class="writer-wrap"><div class="writer-comment">${CREDIT}</div></div></div><footer>© Peace Blog</footer>`,
+      )
+    ).matches;
+    expect(match!.verdict).toBe('compliant');
+  });
+
   /** A theme that puts the title block in an element named `sidebar`, between a lead note and the text. */
   async function titleInSidebar(lead: string): ReturnType<typeof checkCase> {
     const { sql, db, rules } = await fixtureStore();
