@@ -1,6 +1,6 @@
 /**
  * Reading a local copy of a public corpus of real article pages with the article's text marked by
- * people. Two layouts are understood:
+ * people. Four layouts are understood:
  *
  * - scrapinghub/article-extraction-benchmark: `ground-truth.json` (`{id: {url, articleBody}}`) and
  *   `html/ID.html` (or `.html.gz`);
@@ -9,6 +9,10 @@
  *   article is the text of the smallest element holding every `with` snippet, and a page whose
  *   element also holds a `without` snippet (boilerplate) is left out as unclear. The article ends
  *   with the line of the last `with` snippet;
+ * - WCXB, the Web Content eXtraction Benchmark (Murrough-Foley/web-content-extraction-benchmark):
+ *   `metadata.json` (each file's split and page type), `dev|test/ground-truth/ID.json` (the page's
+ *   URL and its `main_content`, reviewed by people) and `dev|test/html/ID.html.gz`. Only articles and
+ *   documentation pages are taken: products, listings and forums are not what gets reprinted;
  * - mozilla/readability's test pages: `test/test-pages/NAME/source.html` with `expected.html`, the
  *   text Readability's reviewed output keeps. The page's URL is its canonical or `og:url` link when
  *   it has one, else one made from NAME (so the split by site still holds).
@@ -41,8 +45,33 @@ export interface Corpus {
   unclear: number;
 }
 
+/**
+ * Pages whose marked text shares a stretch of words with an earlier page's are left out: the same
+ * page under several names (Readability's rtl-1 to rtl-4), two versions of one manual page, a post
+ * and the page that quotes its author's bio (WCXB). A second copy of an article would be a second
+ * article for the checker to choose between, and a page "unrelated" to the store would not be.
+ */
+function distinct(pages: CorpusPage[]): { pages: CorpusPage[]; duplicates: number } {
+  const seen = new Set<string>();
+  const kept: CorpusPage[] = [];
+  for (const page of pages) {
+    const words = squash(page.text).toLowerCase().split(' ');
+    const shingles = new Set(words.slice(0, -7).map((_, at) => words.slice(at, at + 8).join(' ')));
+    let shared = 0;
+    for (const shingle of shingles) if (seen.has(shingle)) shared++;
+    if (shared >= Math.min(SHARED_SHINGLES, shingles.size / 4)) continue;
+    for (const shingle of shingles) seen.add(shingle);
+    kept.push(page);
+  }
+  return { pages: kept, duplicates: pages.length - kept.length };
+}
+/** Eight-word stretches two pages may share before they count as one text (about 17 words in a row). */
+const SHARED_SHINGLES = 10;
+
 export function loadCorpus(dir: string): Corpus {
-  const loaded = loadAny(dir);
+  const read = loadAny(dir);
+  const { pages: unique, duplicates } = distinct(read.pages);
+  const loaded = { ...read, pages: unique, skipped: read.skipped + duplicates };
   // A corpus's marked text is sometimes more than the article: Readability's output, or a snippet
   // marked in a sidebar box, runs on into the very regions a credit must not be taken from. Such a
   // page's "article" puts the credits the evaluation splices after the text into those regions.
@@ -52,6 +81,8 @@ export function loadCorpus(dir: string): Corpus {
 
 function loadAny(dir: string): Omit<Corpus, 'unclear'> {
   if (existsSync(join(dir, 'ground-truth.json'))) return loadBenchmark(dir);
+  if (existsSync(join(dir, 'metadata.json')) && existsSync(join(dir, 'dev', 'ground-truth')))
+    return loadWcxb(dir);
   const evaldata = [join(dir, 'tests', 'evaldata.json'), join(dir, 'evaldata.json')].find(existsSync);
   if (evaldata) return loadTrafilatura(dir, evaldata);
   const testPages = [join(dir, 'test', 'test-pages'), join(dir, 'test-pages')].find(existsSync);
@@ -75,6 +106,34 @@ function loadBenchmark(dir: string) {
     pages.push({ id, url: entry.url, html, text: entry.articleBody });
   }
   return { name: 'article-extraction-benchmark', pages, skipped };
+}
+
+const WCXB_TYPES = new Set(['article', 'documentation']);
+
+function loadWcxb(dir: string) {
+  const metadata = JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8')) as {
+    files: Record<string, { split: string; page_type: string }>;
+  };
+  const pages: CorpusPage[] = [];
+  let skipped = 0;
+  for (const [id, entry] of Object.entries(metadata.files)) {
+    if (!WCXB_TYPES.has(entry.page_type)) continue;
+    const truthFile = join(dir, entry.split, 'ground-truth', `${id}.json`);
+    const html = readMaybeGzip(join(dir, entry.split, 'html', `${id}.html`));
+    const truth = existsSync(truthFile)
+      ? (JSON.parse(readFileSync(truthFile, 'utf8')) as {
+          url?: string;
+          ground_truth?: { main_content?: string };
+        })
+      : undefined;
+    const text = truth?.ground_truth?.main_content;
+    if (!html || !truth?.url || !text?.trim()) {
+      skipped++;
+      continue;
+    }
+    pages.push({ id: `wcxb-${id}`, url: truth.url, html, text });
+  }
+  return { name: 'wcxb', pages, skipped };
 }
 
 const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
@@ -103,7 +162,6 @@ function loadTrafilatura(dir: string, evaldata: string) {
 
 function loadReadability(root: string) {
   const pages: CorpusPage[] = [];
-  const seen = new Set<string>();
   let skipped = 0;
   for (const name of readdirSync(root).sort()) {
     const html = readMaybeGzip(join(root, name, 'source.html'));
@@ -120,16 +178,6 @@ function loadReadability(root: string) {
       if (linked && /^https?:$/.test(new URL(linked).protocol) && !/fakehost/.test(linked))
         url = new URL(linked).href;
     } catch {}
-    // Some test pages are one page under several names (rtl-1 to rtl-4, the lifehacker pair): a
-    // second copy of an article would be a second article for the checker to choose between.
-    const words = squash(text).toLowerCase().split(' ');
-    const shingles = new Set(words.slice(0, -7).map((_, at) => words.slice(at, at + 8).join(' ')));
-    const shared = [...shingles].filter((shingle) => seen.has(shingle)).length;
-    if (shared > shingles.size / 4) {
-      skipped++;
-      continue;
-    }
-    for (const shingle of shingles) seen.add(shingle);
     pages.push({ id: name, url, html, text });
   }
   return { name: 'readability-test-pages', pages, skipped };

@@ -1,7 +1,7 @@
 /**
  * `eval:pages --explain`: what the checker took for the post of a case it judged wrongly, in a few
  * lines a person can read against the page: the post's scope, the nearby regions, and where the
- * spliced credit sits (its ancestry, each step marked in scope `S`, nearby `N` or neither `-`).
+ * spliced credit sits (its ancestry, each step marked in scope `S`, nearby `N`, elsewhere `E` or none `-`).
  */
 import type { AnyNode, Element } from 'domhandler';
 import type { Post } from '../../src/check/_post.ts';
@@ -27,10 +27,11 @@ function describe(page: PageDocument, node: AnyNode): string {
   return `${label(node)} (${words} words) ${JSON.stringify(text.slice(0, 70))}`;
 }
 
-function marker(node: AnyNode, scope: ReadonlySet<AnyNode>, nearby: ReadonlySet<AnyNode>): string {
+function marker(node: AnyNode, post: Post): string {
   for (let current: AnyNode | null = node; current; current = current.parent) {
-    if (scope.has(current)) return 'S';
-    if (nearby.has(current)) return 'N';
+    if (post.scope.includes(current)) return 'S';
+    if (post.nearby.includes(current)) return 'N';
+    if (post.elsewhere.includes(current)) return 'E';
   }
   return '-';
 }
@@ -46,8 +47,6 @@ export function explainPost(page: PageDocument, post: Post, credit: RegExp): str
   lines.push('      nearby:');
   for (const node of shown(post.nearby).slice(0, 20)) lines.push(`        ${describe(page, node)}`);
   if (post.ambiguity) lines.push(`      ambiguity: ${post.ambiguity}`);
-  const scope = new Set(post.scope);
-  const nearby = new Set(post.nearby);
   const credits = page
     .$('body *')
     .toArray()
@@ -66,7 +65,7 @@ export function explainPost(page: PageDocument, post: Post, credit: RegExp): str
     lines.push(`      credit ${JSON.stringify(textOf(page, found).slice(0, 60))}:`);
     for (const step of chain)
       lines.push(
-        `        ${marker(step, scope, nearby)} ${label(step)} (${textOf(page, step).split(' ').length} words)`,
+        `        ${marker(step, post)} ${label(step)} (${textOf(page, step).split(' ').length} words)`,
       );
   }
   return lines;

@@ -347,7 +347,15 @@ function judge(tally: Tally, test: Case, result: PageResult): void {
         verdict === 'uncertain'
           ? ` suspected ${JSON.stringify((match as { suspected?: unknown }).suspected)}`
           : ''
-      }${(result.quotations ?? []).map((quoted) => ` quoted ${quoted.article.id}: ${quoted.sentences} sentences, ${quoted.words} words`).join('')}`,
+      }${(result.quotations ?? []).map((quoted) => ` quoted ${quoted.article.id}: ${quoted.sentences} sentences, ${quoted.words} words`).join('')}${
+        // A page that should match nothing: what it shares with the article it was taken for.
+        match && test.expected === 'no-match'
+          ? ` coverage ${match.coverage} ${match.kind}, shares ${match.passages
+              .slice(0, 3)
+              .map((passage) => JSON.stringify(passage.page.slice(0, 160)))
+              .join(' … ')}`
+          : ''
+      }`,
     });
   for (const rule of ALL_RULES) {
     const counts = tally.rules[rule] ?? { tp: 0, fp: 0, fn: 0 };
