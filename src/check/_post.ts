@@ -174,6 +174,22 @@ function isSiteHeader(element: Element, counts: Counts): boolean {
   return header && (counts.links.get(element) ?? 0) >= MENU_LINKS;
 }
 
+/** Later siblings looked at for the site's footer. */
+const FOOTER_LOOKAHEAD = 50;
+
+/** Whether a later sibling of `element` is the site's footer (a footer element, or by role or name). */
+function footerFollows(element: Element): boolean {
+  let looked = 0;
+  for (let next = element.nextSibling; next && looked < FOOTER_LOOKAHEAD; next = next.nextSibling) {
+    if (!isElement(next)) continue;
+    looked++;
+    if (next.name === 'footer' || next.attribs.role === 'contentinfo') return true;
+    if (tokensOf(next).some((token) => /^(?:site-footer|colophon|page-footer|global-footer)$/i.test(token)))
+      return true;
+  }
+  return false;
+}
+
 /** Links of a menu looked at to tell a table of contents from the site's menu. */
 const TOC_LINKS = 50;
 
@@ -195,7 +211,11 @@ function isTableOfContents(element: Element): boolean {
   return links > 0 && inPage >= 0.8 * links;
 }
 
-type Kind = 'include' | 'skip' | 'stop' | 'unsure';
+/**
+ * How a node is read: part of the post, stepped over, the end of the post, a region after which the
+ * post's end is a guess, or a region that is itself a guess (read as nearby).
+ */
+type Kind = 'include' | 'skip' | 'stop' | 'unsure' | 'nearby';
 
 interface Counts {
   words: Map<Element, number>;
@@ -226,6 +246,9 @@ function classify(
   if (STOP_TAGS.has(name)) return 'stop';
   if (STOP_ROLES.has(role)) return 'stop';
   if (role === 'contentinfo' && atLayout) return 'stop';
+  // A page has one site footer, its last: a footer at the frame level that another footer follows
+  // closes what precedes it (the post, or a section of the page), and may be the post's.
+  if (name === 'footer' && atLayout && side === 'after' && footerFollows(node)) return 'nearby';
   if (LAYOUT_TAGS.has(name) && atLayout) return 'stop';
   if (isPostContainer(node) && !(counts.matched.get(node) ?? 0)) return 'stop';
   const tokens = tokensOf(node);
@@ -531,8 +554,8 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
 
 /**
  * What the page holds outside the post, its nearby regions and its concealed parts, less every
- * region that is clearly not this post, and less all that follows the region that clearly ended the
- * post (`stop`: past the readers' comments or the sidebar, nothing is the post's). One walk from the
+ * region that is clearly not this post, and less all that follows the region that ended every
+ * reading for it (`stop`: past the readers' comments or the site's footer, nothing is the post's). One walk from the
  * body in reading order, stepping into the elements that hold part of the post and taking every
  * other child whole unless it is such a region.
  */
@@ -575,6 +598,20 @@ function collectElsewhere(
 /** Words of nearby regions read past the budget, at most. */
 const NEARBY_WORDS = 3 * TRAILING_WORDS;
 
+/** Class and id tokens of readers' comments and the site's footer: past one, nothing is the post's. */
+const PAST_POST_NAME =
+  /^(?:comments?|comments?-.+|.+-comments|.+_comments|commentlist|respond|reply-form|disqus_thread|disqus|discussion|replies|site-footer|site-info|colophon|footer-widgets|global-footer|page-footer|main-footer|footer-main|copyright-bar)$/i;
+
+/**
+ * Whether a region that ends the post also ends every reading of the page for it: readers' comments
+ * and the site's footer do; a sidebar or a menu does not (a theme may put the post's footer past the
+ * wrapper that holds its text and its sidebar).
+ */
+function endsReading(element: Element, layout: boolean): boolean {
+  if (element.attribs.role === 'contentinfo' || (element.name === 'footer' && layout)) return true;
+  return tokensOf(element).some((token) => PAST_POST_NAME.test(token));
+}
+
 /** The state of reading what follows the text, in reading order. */
 interface Reading {
   post: Post;
@@ -594,7 +631,7 @@ interface Reading {
   endPath: ReadonlySet<AnyNode>;
   /** Whether the reading is past the end of the reprinted text (it starts so when the text's container holds it). */
   passedEnd: boolean;
-  /** The region that clearly ended the post (readers' comments, a sidebar, the site's footer), when one did. */
+  /** The region that ended every reading for the post (readers' comments, the site's footer), when one did. */
   stop?: AnyNode;
 }
 
@@ -631,11 +668,16 @@ function readAfter(state: Reading, level: Element, from: number, bounded: boolea
     if (kind === 'skip' || (bounded && kind !== 'include')) continue;
     if (kind === 'stop') {
       state.done = true;
-      state.stop = sibling;
+      if (isElement(sibling) && endsReading(sibling, layout)) state.stop = sibling;
       return;
     }
-    if (kind === 'unsure') {
+    if (kind === 'unsure' || kind === 'nearby') {
       toNearby(state);
+      if (kind === 'nearby') {
+        post.nearby.push(sibling);
+        state.nearbyWords +=
+          (counts.words.get(sibling as Element) ?? 0) - (counts.matched.get(sibling as Element) ?? 0);
+      }
       continue;
     }
     const words =

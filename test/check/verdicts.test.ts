@@ -138,19 +138,29 @@ describe('verdicts', () => {
     ]);
   });
 
-  it('is uncertain when the only credit follows the theme’s post container, and a violation past the sidebar', async () => {
+  it('is uncertain when the only credit follows the theme’s post container or its sidebar, and a violation past the readers’ comments', async () => {
     const post = (text: string) =>
       `<article class="post"><h1>Siege of Lower Vessa</h1><div class="entry-content">${text}</div></article>`;
     const [after] = (await pageCase((text) => `${MENU}<main>${post(text)}<div>${CREDIT}</div></main>`))
       .matches;
     expect(after!.verdict).toBe('uncertain');
-    const [past] = (
+    expect(after!.reason).toMatch(/bounds are unclear/);
+    // Past a sidebar a theme may still put the post's footer (after the wrapper of text and sidebar).
+    const [sidebar] = (
       await pageCase(
         (text) =>
           `${MENU}<main>${post(text)}<div class="sidebar"><p>Archives</p></div><div>${CREDIT}</div></main>`,
       )
     ).matches;
-    expect(past!.verdict).toBe('violation');
+    expect(sidebar!.verdict).toBe('uncertain');
+    expect(sidebar!.reason).toBe('a credit is on the page outside the post');
+    const [comments] = (
+      await pageCase(
+        (text) =>
+          `${MENU}<main>${post(text)}<div class="comments"><p>Nice piece.</p></div><div>${CREDIT}</div></main>`,
+      )
+    ).matches;
+    expect(comments!.verdict).toBe('violation');
   });
 
   it('counts a footer after the text as the post’s when the post’s own header holds its title and a pager follows', async () => {
@@ -281,6 +291,18 @@ describe('verdicts', () => {
       )
     ).matches;
     expect(match!.verdict).toBe('compliant');
+  });
+
+  it('is uncertain when the credit is in a footer at the page’s frame level that the site’s own footer follows', async () => {
+    // A page has one site footer, its last: the footer before it closes what precedes it.
+    const [match] = (
+      await pageCase(
+        (text) =>
+          `${MENU}<div id="content"><h1>Siege of Lower Vessa</h1>${text}</div><footer>${CREDIT}</footer><footer class="site-footer">© Peace Blog</footer>`,
+      )
+    ).matches;
+    expect(match!.verdict).toBe('uncertain');
+    expect(match!.reason).toMatch(/bounds are unclear/);
   });
 
   /** A theme that puts the title block in an element named `sidebar`, between a lead note and the text. */
