@@ -310,9 +310,10 @@ export async function findReprints(
     // The same count on the page's side: an alignment that runs on across a headline the article
     // repeats must not make one quoted sentence look like two.
     let perPageSentence = new Map<number, number>();
+    const headings = headingSentences(candidate.tokens);
     const closeStretch = () => {
       let inArticle = 0;
-      for (const count of perSentence.values()) if (count >= 3) inArticle++;
+      for (const [sentence, count] of perSentence) if (count >= 3 && !headings.has(sentence)) inArticle++;
       let onPage = 0;
       for (const count of perPageSentence.values()) if (count >= 3) onPage++;
       const inStretch = Math.min(inArticle, onPage);
@@ -366,6 +367,31 @@ export async function findReprints(
     });
   }
   return { reprints: found, quotations };
+}
+
+/** Words a line may have and still be a heading rather than a sentence. */
+const HEADING_WORDS = 20;
+/** What ends a written sentence; a line that ends in none of it is a heading, a kicker or a caption. */
+const SENTENCE_CLOSE = /[.!?…:;。！？"”’»)\]]\s*$/u;
+
+/**
+ * The article's sentences that are headings: a short line ended by a block break with no closing
+ * punctuation (a headline, a subhead, a kicker). A page that shows an article's headline beside a
+ * quotation of two of its sentences quotes it; the headline is no third sentence of a reprint.
+ */
+function headingSentences(tokens: Tokens): Set<number> {
+  const headings = new Set<number>();
+  let first = 0;
+  for (let word = 0; word < tokens.words.length; word++) {
+    const sentence = tokens.sentences[word]!;
+    if (tokens.sentences[word + 1] === sentence) continue;
+    const after = tokens.text.slice(tokens.ends[word], tokens.starts[word + 1] ?? tokens.text.length);
+    const line = tokens.text.slice(tokens.starts[first], tokens.ends[word]! + after.search(/\n|$/));
+    if (word - first + 1 <= HEADING_WORDS && after.includes('\n') && !SENTENCE_CLOSE.test(line))
+      headings.add(sentence);
+    first = word + 1;
+  }
+  return headings;
 }
 
 function passagesOf(page: PageFingerprints, candidate: Candidate): Passage[] {

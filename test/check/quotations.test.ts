@@ -46,6 +46,19 @@ const HEADED = toArticle({
 <p>Engineers expect to report within a month on whether the arch can be repaired. A new bridge would take at least three years to plan and build, the county council said.</p>`,
 });
 
+/** An article whose text opens with a long headline (twelve words), as extracted pages often do. */
+const LONG_HEADLINE = toArticle({
+  id: 'headline-5',
+  url: 'https://northwind.example/2026/03/arch/5',
+  title: 'The Kelby arch',
+  published: '2026-03-20T08:00:00Z',
+  authors: ['Ines Varga'],
+  html: `<p>Ferries replace the Kelby bridge while engineers study the cracked central arch</p>
+<p>The county closed the old stone bridge at Kelby on Tuesday and began running two flat-bottomed ferries on Wednesday morning for pedestrians and cyclists.</p>
+<p>Engineers expect to report within a month on whether the old arch can be repaired at all. A new bridge would take at least three years to plan and build, the county council said on Friday.</p>
+<p>Residents of the eastern bank queued in the rain for the first boats and said the crossing took twice as long as walking over the bridge had.</p>`,
+});
+
 /** Two sentences of a German article, one with an ordinal date ("am 31. Oktober"). */
 const GERMAN = toArticle({
   id: 'de-7',
@@ -80,7 +93,7 @@ describe('quotations', () => {
   let sql: Sql;
   let options: CheckOptions;
   beforeAll(async () => {
-    const store = await fixtureStore([BRIEF, HEADED, GERMAN]);
+    const store = await fixtureStore([BRIEF, HEADED, GERMAN, LONG_HEADLINE]);
     sql = store.sql;
     options = { terms: loadTerms(store.rules), sites: loadSites(store.rules).sites };
   });
@@ -113,6 +126,21 @@ describe('quotations', () => {
     const result = await checkSnapshot(sql, blogPost(quoted, header), options);
     expect(result.status).toBe('no-match');
     expect(result.quotations?.map((quotation) => quotation.article.id)).toEqual(['headed-4']);
+  });
+
+  it('two sentences quoted right under the article’s headline are a quotation: the headline is no third sentence', async () => {
+    const quoted =
+      'Engineers expect to report within a month on whether the old arch can be repaired at all. A new bridge would take at least three years to plan and build, the county council said on Friday.';
+    const result = await checkSnapshot(
+      sql,
+      blogPost(
+        `<a href="${LONG_HEADLINE.url}">Ferries replace the Kelby bridge while engineers study the cracked central arch</a></p><p>${quoted}`,
+      ),
+      options,
+    );
+    expect(result.status).toBe('no-match');
+    expect(result.quotations).toHaveLength(1);
+    expect(result.quotations![0]).toMatchObject({ article: { id: 'headline-5' }, sentences: 2 });
   });
 
   it('two German sentences with ordinal dates are a quotation of two sentences', async () => {
