@@ -9,14 +9,31 @@ import type { FeedItem } from './model.ts';
  */
 export type PiecePart = 'rss' | 'atom-head' | 'atom-tail' | 'json' | 'view';
 
-export interface ItemPieces {
-  /**
-   * The item's text for `part` in a document in `language`: `render()`, or the same text kept.
-   * `at` is where the text starts in the document (in UTF-16 code units): the renderer knows it
-   * without reading the document, which is a rope of pieces until it is written.
-   */
-  piece(item: FeedItem, part: PiecePart, language: string, render: () => string, at: number): string;
+/**
+ * Where a renderer writes a document, in order: text of the document's own, and item pieces. A
+ * renderer never reads back what it wrote, so a sink may keep the document as it likes: as one
+ * string (`renderText`), or as UTF-8 chunks whose pieces are shared with other documents and
+ * with the files the last build wrote (`fragments.ts`).
+ */
+export interface DocumentSink {
+  text(text: string): void;
+  /** The item's text for `part` in a document in `language`: `render()`, or the same text kept. */
+  piece(item: FeedItem, part: PiecePart, language: string, render: () => string): void;
 }
 
-/** Every piece rendered afresh. */
-export const RENDER_PIECES: ItemPieces = { piece: (_item, _part, _language, render) => render() };
+/** A renderer: writes a document to a sink. */
+export type DocumentWriter<D> = (document: D, sink: DocumentSink) => void;
+
+/** The document as one string, every piece rendered afresh. */
+export function renderText<D>(write: DocumentWriter<D>, document: D): string {
+  let text = '';
+  write(document, {
+    text: (part) => {
+      text += part;
+    },
+    piece: (_item, _part, _language, render) => {
+      text += render();
+    },
+  });
+  return text;
+}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FeedFormat } from '../config/feeds.ts';
 import { escapeHtml } from '../text/html.ts';
-import { type ItemPieces, RENDER_PIECES } from './_pieces.ts';
+import { type DocumentSink, renderText } from './_pieces.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
 
 /**
@@ -49,7 +49,11 @@ function date(iso: string, language: string): string {
   return formats.get(language)?.format(new Date(iso)) ?? iso.slice(0, 10);
 }
 
-export function renderHtmlView(document: FeedDocument, pieces: ItemPieces = RENDER_PIECES): string {
+export function renderHtmlView(document: FeedDocument): string {
+  return renderText(writeHtmlView, document);
+}
+
+export function writeHtmlView(document: FeedDocument, sink: DocumentSink): void {
   const formats = (Object.entries(document.self) as Array<[FeedFormat, string]>).filter(([, url]) => url);
   const subscribe = formats
     .map(
@@ -79,20 +83,17 @@ ${subscribe}
 </header>
 <main>
 `;
-  let at = top.length;
-  const items = document.items
-    .map((item) => {
-      const text = pieces.piece(item, 'view', language, () => viewItem(item, language), at);
-      at += text.length + '\n'.length;
-      return text;
-    })
-    .join('\n');
-  return `${top}${items || '<p>No articles yet.</p>'}
+  sink.text(top);
+  for (const [index, item] of document.items.entries()) {
+    if (index > 0) sink.text('\n');
+    sink.piece(item, 'view', language, () => viewItem(item, language));
+  }
+  sink.text(`${document.items.length === 0 ? '<p>No articles yet.</p>' : ''}
 </main>
 <footer><p>${escapeHtml(document.copyright)}</p></footer>
 </body>
 </html>
-`;
+`);
 }
 
 /** One item of the view: title, date, authors, summary and the attribution block. */

@@ -14,6 +14,28 @@ export function xmlHtml(html: string): string {
   return escapeXmlText(validUnicode(html).replaceAll('\uFFFD', '&#xFFFD;'));
 }
 
+/** The HTML fields of an item, escaped once for RSS and Atom alike (`xmlHtml`), by item. */
+const escapedHtml = new WeakMap<object, { contentHtml?: string; summaryHtml?: string }>();
+
+/** `xmlHtml` of an item's `contentHtml` or `summaryHtml`, made once however many formats carry it. */
+export function itemXmlHtml<T extends { contentHtml: string; summaryHtml: string }>(
+  item: T,
+  field: 'contentHtml' | 'summaryHtml',
+): string {
+  let escaped = escapedHtml.get(item);
+  if (!escaped) {
+    escaped = {};
+    escapedHtml.set(item, escaped);
+  }
+  const made = escaped[field];
+  if (made !== undefined) return made;
+  // A summary-only item carries the same HTML in both fields.
+  const other = escaped[field === 'contentHtml' ? 'summaryHtml' : 'contentHtml'];
+  const text = other !== undefined && item.contentHtml === item.summaryHtml ? other : xmlHtml(item[field]);
+  escaped[field] = text;
+  return text;
+}
+
 /**
  * Plain text that readers (and the W3C validator) would take for HTML: an end tag, a comment or
  * CDATA opener, a character reference, something shaped like a named one, or `&` before a word

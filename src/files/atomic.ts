@@ -8,10 +8,10 @@ import {
   readFileSync,
   renameSync,
   rmSync,
-  writeSync,
+  writevSync,
 } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 
 /**
  * The one way the project writes an output file (feeds, reports, evidence, exports): atomically and
@@ -25,27 +25,59 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
  * flush pass over all of them, then the renames, then one flush of each folder. Each file is
  * still replaced atomically on its own; the batch only changes what the flushes cost. Flushing a
  * file as soon as it is written makes the filesystem commit its journal once a file; flushing them
- * together, several at a time, lets it commit many files in one journal transaction (measured on
- * ext4 here: 400 files of 160 KB took 2.1–2.3 s flushed one by one, 0.3–0.6 s flushed together).
+ * together, all at once on Node's thread pool, lets it commit many files in one journal
+ * transaction (measured on ext4 here: 400 files of 160 KB took 2.1–2.3 s flushed one by one,
+ * 0.3–0.6 s flushed together).
+ *
+ * A file's content is a string, bytes, or a list of byte chunks written in order (a feed document
+ * made of pieces it shares with other documents, `src/feed/fragments.ts`): no one buffer of the
+ * whole file is made.
  */
 
+export type FileContent = string | Uint8Array | readonly Uint8Array[];
+
 export interface FileOps {
-  /** Create `file` (it does not exist yet) holding `data`. */
-  create(file: string, data: Uint8Array): void;
-  /** Flush the data of these files to disk (all of them before returning). */
-  flush?(files: readonly string[]): void;
+  /** Create `file` (it does not exist yet) holding the chunks `data`, in order. */
+  create(file: string, data: readonly Uint8Array[]): void;
+  /** The same on the thread pool, while the caller goes on (a batch `inBackground`). */
+  createLater?(file: string, data: readonly Uint8Array[]): Promise<void>;
+  /** Flush the data of these files to disk (all of them before settling). */
+  flush?(files: readonly string[]): Promise<void>;
   rename(from: string, to: string): void;
   /** Flush a folder's entries (the renames in it) to disk. */
   flushFolder?(folder: string): void;
 }
 
-function createFile(file: string, data: Uint8Array): void {
+/** writev takes at most IOV_MAX (1024) chunks a call. */
+const CHUNKS_PER_WRITE = 1024;
+
+/** The chunks left after `written` bytes of them went out (writev may write fewer than given). */
+function unwritten(chunks: Uint8Array[], written: number): Uint8Array[] {
+  let done = 0;
+  while (done < chunks.length && written >= chunks[done]!.length) written -= chunks[done++]!.length;
+  const rest = chunks.slice(done);
+  if (written > 0) rest[0] = rest[0]!.subarray(written);
+  return rest;
+}
+
+function createFile(file: string, data: readonly Uint8Array[]): void {
   const fd = openSync(file, 'wx');
   try {
-    let offset = 0;
-    while (offset < data.length) offset += writeSync(fd, data, offset);
+    let chunks = data.filter((chunk) => chunk.length > 0);
+    while (chunks.length > 0) chunks = unwritten(chunks, writevSync(fd, chunks.slice(0, CHUNKS_PER_WRITE)));
   } finally {
     closeSync(fd);
+  }
+}
+
+async function createFileLater(file: string, data: readonly Uint8Array[]): Promise<void> {
+  const handle = await open(file, 'wx');
+  try {
+    let chunks = data.filter((chunk) => chunk.length > 0);
+    while (chunks.length > 0)
+      chunks = unwritten(chunks, (await handle.writev(chunks.slice(0, CHUNKS_PER_WRITE))).bytesWritten);
+  } finally {
+    await handle.close();
   }
 }
 
@@ -60,61 +92,38 @@ function flushOne(path: string, folder = false): void {
 }
 
 /**
- * Flushes files on the thread pool, several at once, while this thread waits: the filesystem
- * sees the flushes together and can commit them in one journal transaction. The caller stays
- * synchronous (a build is one synchronous pass over the store).
+ * Flushes files all at once on the thread pool: the filesystem sees the flushes together and can
+ * commit them in one journal transaction.
  */
-const PARALLEL_FLUSH = `
-const { workerData } = require('node:worker_threads');
-const { open } = require('node:fs/promises');
-const { files, port, signal } = workerData;
-Promise.all(files.map(async (file) => {
-  const handle = await open(file, 'r');
-  try { await handle.datasync(); } finally { await handle.close(); }
-})).then(
-  () => port.postMessage({ ok: true }),
-  (error) => port.postMessage({ ok: false, message: String(error && error.message || error) }),
-).finally(() => { Atomics.store(signal, 0, 1); Atomics.notify(signal, 0); });
-`;
-/** Below this many files a worker costs more than flushing them one by one. */
-const PARALLEL_FLUSH_FROM = 16;
-const FLUSH_TIMEOUT_MS = 5 * 60 * 1000;
-
-function flushFiles(files: readonly string[]): void {
-  if (files.length < PARALLEL_FLUSH_FROM) {
-    for (const file of files) flushOne(file);
-    return;
-  }
-  const signal = new Int32Array(new SharedArrayBuffer(4));
-  const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(PARALLEL_FLUSH, {
-    eval: true,
-    // Plain JavaScript: none of the parent's loaders (tsx) need to start in the worker.
-    execArgv: [],
-    workerData: { files: [...files], port: port2, signal },
-    transferList: [port2],
-  });
-  try {
-    if (Atomics.wait(signal, 0, 0, FLUSH_TIMEOUT_MS) === 'timed-out') {
-      throw new Error(`flushing ${files.length} files to disk took over ${FLUSH_TIMEOUT_MS / 1000} s`);
-    }
-    const reply = receiveMessageOnPort(port1)?.message as { ok: boolean; message?: string } | undefined;
-    if (!reply?.ok) throw new Error(`cannot flush files to disk: ${reply?.message ?? 'no answer'}`);
-  } finally {
-    port1.close();
-    void worker.terminate();
-  }
+async function flushFiles(files: readonly string[]): Promise<void> {
+  const results = await Promise.allSettled(
+    files.map(async (file) => {
+      const handle = await open(file, 'r');
+      try {
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+    }),
+  );
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw new Error(`cannot flush files to disk: ${(failed.reason as Error).message}`);
 }
 
 export const nodeFileOps: FileOps = {
   create: createFile,
+  createLater: createFileLater,
   flush: flushFiles,
   rename: renameSync,
   flushFolder: (folder) => flushOne(folder, true),
 };
 
 /** The same without the flushes, for files that are only a cache of what can be computed again. */
-export const unflushedFileOps: FileOps = { create: createFile, rename: renameSync };
+export const unflushedFileOps: FileOps = {
+  create: createFile,
+  createLater: createFileLater,
+  rename: renameSync,
+};
 
 /** Temporary files are hidden and say whose they are, so that a leftover one is recognisable. */
 export const TEMP_PATTERN = /^\..+\.syndicate-[0-9a-f]{12}\.tmp$/;
@@ -139,34 +148,112 @@ export interface StageOptions {
   createFolder?: boolean;
 }
 
-/** Files written together: `stage` each, then `commit` (or `discard`). */
+/** The content as chunks of bytes. */
+function chunksOf(content: FileContent): readonly Uint8Array[] {
+  return typeof content === 'string'
+    ? [Buffer.from(content, 'utf8')]
+    : content instanceof Uint8Array
+      ? [content]
+      : content;
+}
+
+/** Whether `bytes` hold exactly the chunks, in order. */
+export function sameBytes(bytes: Uint8Array, chunks: readonly Uint8Array[]): boolean {
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  if (length !== bytes.length) return false;
+  const whole = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  let at = 0;
+  for (const chunk of chunks) {
+    // A piece taken from these very bytes, where it was, is equal without comparing.
+    const inPlace = chunk.buffer === bytes.buffer && chunk.byteOffset === bytes.byteOffset + at;
+    if (!inPlace && whole.compare(chunk, 0, chunk.length, at, at + chunk.length) !== 0) return false;
+    at += chunk.length;
+  }
+  return true;
+}
+
+/**
+ * Files written together: `stage` each, then `commit` (or `discard`). `inBackground`, each staged
+ * file is written on the thread pool while the caller goes on (rendering the next one, say), and
+ * `commit` waits for them all before it flushes.
+ */
 export class AtomicWrites {
   private readonly pending: Array<{ temp: string; file: string }> = [];
+  /** Files being written in the background. */
+  private readonly writing: Array<Promise<void>> = [];
 
-  constructor(private readonly ops: FileOps = nodeFileOps) {}
+  constructor(
+    private readonly ops: FileOps = nodeFileOps,
+    private readonly inBackground = false,
+  ) {}
 
   /** Write `content` for `file` to a temporary file; returns false when there was nothing to write. */
-  stage(file: string, content: string | Uint8Array, options: StageOptions = {}): boolean {
-    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    if (options.ifChanged && readIfExists(file)?.equals(data)) return false;
+  stage(file: string, content: FileContent, options: StageOptions = {}): boolean {
+    const data = chunksOf(content);
+    if (options.ifChanged) {
+      const before = readIfExists(file);
+      if (before && sameBytes(before, data)) return false;
+    }
     if (options.createFolder) mkdirSync(dirname(file), { recursive: true });
     const temp = temporaryName(file);
+    this.pending.push({ temp, file });
+    if (this.inBackground && this.ops.createLater) {
+      const written = this.ops.createLater(temp, data);
+      // Reported by `commit`; `discard` waits for it.
+      written.catch(() => undefined);
+      this.writing.push(written);
+      return true;
+    }
     try {
       this.ops.create(temp, data);
     } catch (error) {
+      this.pending.pop();
       rmSync(temp, { force: true });
       throw error;
     }
-    this.pending.push({ temp, file });
     return true;
   }
 
+  /** Wait for the files being written in the background; throws the first failure. */
+  private async written(): Promise<void> {
+    const results = await Promise.allSettled(this.writing.splice(0));
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
   /** Flush every staged file, put each in place, flush their folders. */
-  commit(): void {
+  async commit(): Promise<void> {
     const pending = this.pending.splice(0);
+    try {
+      await this.written();
+      if (pending.length > 0) await this.ops.flush?.(pending.map(({ temp }) => temp));
+    } catch (error) {
+      for (const { temp } of pending) rmSync(temp, { force: true });
+      throw error;
+    }
+    this.place(pending);
+  }
+
+  /**
+   * `commit` in this thread, each file flushed in turn: for the one file of `writeFileAtomic` and
+   * `writeIfChanged`, which callers use synchronously.
+   */
+  commitNow(): void {
+    const pending = this.pending.splice(0);
+    try {
+      if (this.ops.flush) for (const { temp } of pending) flushOne(temp);
+    } catch (error) {
+      for (const { temp } of pending) rmSync(temp, { force: true });
+      throw error;
+    }
+    this.place(pending);
+  }
+
+  /** Rename flushed files into place and flush their folders. */
+  private place(pending: ReadonlyArray<{ temp: string; file: string }>): void {
     let renamed = 0;
     try {
-      this.ops.flush?.(pending.map(({ temp }) => temp));
       for (const { temp, file } of pending) {
         this.ops.rename(temp, file);
         renamed++;
@@ -180,26 +267,23 @@ export class AtomicWrites {
   }
 
   /** Remove every staged temporary file; the files they were for stay as they were. */
-  discard(): void {
+  async discard(): Promise<void> {
+    await Promise.allSettled(this.writing.splice(0));
     for (const { temp } of this.pending.splice(0)) rmSync(temp, { force: true });
   }
 }
 
 /** Write one file atomically and durably, creating its folder if need be. */
-export function writeFileAtomic(
-  file: string,
-  content: string | Uint8Array,
-  ops: FileOps = nodeFileOps,
-): void {
+export function writeFileAtomic(file: string, content: FileContent, ops: FileOps = nodeFileOps): void {
   const writes = new AtomicWrites(ops);
   writes.stage(file, content, { createFolder: true });
-  writes.commit();
+  writes.commitNow();
 }
 
 /** Write `content` to `file` unless it already holds exactly that; returns whether it wrote. */
 export function writeIfChanged(file: string, content: string, ops: FileOps = nodeFileOps): boolean {
   const writes = new AtomicWrites(ops);
   if (!writes.stage(file, content, { ifChanged: true })) return false;
-  writes.commit();
+  writes.commitNow();
   return true;
 }
