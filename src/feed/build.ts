@@ -558,5 +558,6 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
     await caches.discard();
     throw error;
   }
+  await Promise.all([writes.settled(), caches.settled()]);
   return result;
 }

@@ -90,9 +90,13 @@ describe('atomic writes', () => {
     for (let index = 0; index < 20; index++)
       writes.stage(join(dir, `f${index}.xml`), [Buffer.from(`feed `), Buffer.from(String(index))]);
     expect(writes.stage(join(dir, 'old.xml'), 'old', { ifChanged: true })).toBe(false);
+    expect(writes.stage(join(dir, 'old.xml'), 'new', { ifChanged: true })).toBe(true);
     await writes.commit();
+    // The old version of old.xml is removed after the rename, in the background.
+    await writes.settled();
     expect(readdirSync(dir).filter((name) => TEMP_PATTERN.test(name))).toEqual([]);
     expect(readFileSync(join(dir, 'f7.xml'), 'utf8')).toBe('feed 7');
+    expect(readFileSync(join(dir, 'old.xml'), 'utf8')).toBe('new');
 
     // A write that fails in the background fails the commit, and leaves no temporary file.
     const failing = new AtomicWrites(
