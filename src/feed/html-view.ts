@@ -34,9 +34,16 @@ export const VIEW_CONTENT_SECURITY_POLICY = `default-src 'none'; style-src 'sha2
 const FORMAT_NAMES: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom', json: 'JSON Feed' };
 
 const formats = new Map<string, Intl.DateTimeFormat | undefined>();
+/** Days written out, by language and ISO day: formatting costs more than the rest of an item's view. */
+const days = new Map<string, string>();
 
 /** The day in the feed's language (a formatter is costly to make: one a language). */
 function date(iso: string, language: string): string {
+  // The day in UTC, which is all the format shows (stored dates are in UTC already).
+  const utc = iso.endsWith('Z') ? iso : new Date(iso).toISOString();
+  const key = `${language}\u0000${utc.slice(0, 10)}`;
+  let day = days.get(key);
+  if (day !== undefined) return day;
   if (!formats.has(language)) {
     let format: Intl.DateTimeFormat | undefined;
     try {
@@ -46,7 +53,11 @@ function date(iso: string, language: string): string {
     }
     formats.set(language, format);
   }
-  return formats.get(language)?.format(new Date(iso)) ?? iso.slice(0, 10);
+  day = formats.get(language)?.format(new Date(iso)) ?? iso.slice(0, 10);
+  // Bounded: a build's items span a few thousand days at most; the map starts again past that.
+  if (days.size >= 10_000) days.clear();
+  days.set(key, day);
+  return day;
 }
 
 export function renderHtmlView(document: FeedDocument): string {

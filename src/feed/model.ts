@@ -165,11 +165,25 @@ function isCanonicalUrl(value: string): boolean {
   }
 }
 
+/** Scheme URIs by publisher and scheme: a build asks for the same few schemes of thousands of items. */
+const schemeUris = new WeakMap<Publisher, Map<string, string>>();
+
 function schemeUri(scheme: string, publisher: Publisher): string {
-  const configured = publisher.schemes[scheme];
-  if (configured) return configured;
-  if (isCanonicalUrl(scheme)) return scheme;
-  return new URL(`schemes/${encodeURIComponent(scheme)}`, publisher.home).href;
+  let known = schemeUris.get(publisher);
+  if (!known) {
+    known = new Map();
+    schemeUris.set(publisher, known);
+  }
+  let uri = known.get(scheme);
+  if (uri === undefined) {
+    uri =
+      publisher.schemes[scheme] ??
+      (isCanonicalUrl(scheme)
+        ? scheme
+        : new URL(`schemes/${encodeURIComponent(scheme)}`, publisher.home).href);
+    known.set(scheme, uri);
+  }
+  return uri;
 }
 
 const URI_ID =

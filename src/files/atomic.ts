@@ -41,7 +41,7 @@ export interface FileOps {
   /** Create `file` (it does not exist yet) holding the chunks `data`, in order. */
   create(file: string, data: readonly Uint8Array[]): void;
   /** The same on the thread pool, while the caller goes on (a batch `inBackground`). */
-  createLater?(file: string, data: readonly Uint8Array[]): Promise<void>;
+  createLater?(file: string, data: readonly Uint8Array[], flush: boolean): Promise<void>;
   /** Flush the data of these files to disk (all of them before settling). */
   flush?(files: readonly string[]): Promise<void>;
   rename(from: string, to: string): void;
@@ -71,12 +71,13 @@ function createFile(file: string, data: readonly Uint8Array[]): void {
   }
 }
 
-async function createFileLater(file: string, data: readonly Uint8Array[]): Promise<void> {
+async function createFileLater(file: string, data: readonly Uint8Array[], flush: boolean): Promise<void> {
   const handle = await open(file, 'wx');
   try {
     let chunks = data.filter((chunk) => chunk.length > 0);
     while (chunks.length > 0)
       chunks = unwritten(chunks, (await handle.writev(chunks.slice(0, CHUNKS_PER_WRITE))).bytesWritten);
+    if (flush) await handle.datasync();
   } finally {
     await handle.close();
   }
@@ -200,6 +201,8 @@ export class AtomicWrites {
   private readonly pending: Array<{ temp: string; file: string }> = [];
   /** Files being written in the background. */
   private readonly writing: Array<Promise<void>> = [];
+  /** Temporary files flushed as they were written. */
+  private readonly flushed = new Set<string>();
   /** Old versions being removed in the background. */
   private removing: Promise<unknown> = Promise.resolve();
 
@@ -219,7 +222,10 @@ export class AtomicWrites {
     const temp = temporaryName(file);
     this.pending.push({ temp, file });
     if (this.inBackground && this.ops.createLater) {
-      const written = this.ops.createLater(temp, data);
+      // Flushed as soon as written, while the caller goes on: flushes of files written close
+      // together still reach the disk in few journal commits.
+      const written = this.ops.createLater(temp, data, this.ops.flush !== undefined);
+      this.flushed.add(temp);
       // Reported by `commit`; `discard` waits for it.
       written.catch(() => undefined);
       this.writing.push(written);
@@ -247,7 +253,8 @@ export class AtomicWrites {
     const pending = this.pending.splice(0);
     try {
       await this.written();
-      if (pending.length > 0) await this.ops.flush?.(pending.map(({ temp }) => temp));
+      const unflushed = pending.filter(({ temp }) => !this.flushed.has(temp)).map(({ temp }) => temp);
+      if (unflushed.length > 0) await this.ops.flush?.(unflushed);
     } catch (error) {
       for (const { temp } of pending) rmSync(temp, { force: true });
       throw error;
