@@ -3,9 +3,10 @@ import type { FeedItem } from './model.ts';
 /**
  * The text of a feed document that belongs to one item: an RSS `<item>`, an Atom entry around its
  * `updated` element (which depends on the entry's neighbours, so it is left out), a JSON Feed item,
- * a browser view's `<article>`. Each is a function of the item and the document's language alone,
- * so a build can render it once and splice it into every document that carries the item, and a
- * rebuild can take it from the files the last build wrote (`fragments.ts`).
+ * a browser view's `<article>`. Each is a function of the item and the document's language alone
+ * (the Atom entry's tail and the JSON Feed item, of the item alone), so a build can render it once
+ * and splice it into every document that carries the item, and a rebuild can take it from the
+ * files the last build wrote (`fragments.ts`).
  */
 export type PiecePart = 'rss' | 'atom-head' | 'atom-tail' | 'json' | 'view';
 
@@ -17,7 +18,10 @@ export type PiecePart = 'rss' | 'atom-head' | 'atom-tail' | 'json' | 'view';
  */
 export interface DocumentSink {
   text(text: string): void;
-  /** The item's text for `part` in a document in `language`: `render()`, or the same text kept. */
+  /**
+   * The item's text for `part` in a document in `language` ('' for a part the document's language
+   * does not change): `render()`, or the same text kept.
+   */
   piece(item: FeedItem, part: PiecePart, language: string, render: () => string): void;
 }
 

@@ -63,7 +63,7 @@ export function writeAtom(document: FeedDocument, sink: DocumentSink): void {
   for (const [index, item] of document.items.entries()) {
     sink.piece(item, 'atom-head', language, () => atomEntryHead(item, language));
     sink.text(element('        ', 'updated', updated[index]!.toISOString()));
-    sink.piece(item, 'atom-tail', language, () => atomEntryTail(item));
+    sink.piece(item, 'atom-tail', '', () => atomEntryTail(item));
   }
   sink.text('</feed>\n');
 }

@@ -346,9 +346,16 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
     return item;
   };
   /**
-   * `produce` the texts of a document of `items`, having read the sources of the items the last
-   * build left no pieces of (only they are sure to be prepared). Should a piece the fragment index
-   * names turn out to be missing, its item's source is read then and the document produced again.
+   * `produce` the texts of a document of `items`, having read the sources of the items that
+   * neither this build nor the last left pieces of (only they are sure to be prepared). Should a
+   * piece turn out to be missing (not in the last build's files after all, or let go from memory),
+   * its item's source is read then and the document produced again.
+   *
+   * Then the items and their sources are let go: an item's pieces stay, and another document
+   * that carries it takes them (`Fragments.item` gives it a stand-in that prepares the item again
+   * only if one is missing). Kept for the whole build, the articles' text (the source, the item's
+   * HTML, its escaped forms) was copied by every young-generation garbage collection it survived,
+   * a fifth of a full build.
    */
   const withSources = async <T>(
     definition: FeedDefinition,
@@ -356,12 +363,20 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
     produce: () => T,
   ): Promise<T> => {
     await sources.load(items.filter((article) => !fragments.knows(keyOf(definition, article))));
-    for (;;) {
-      try {
-        return produce();
-      } catch (error) {
-        if (!(error instanceof SourceNotLoaded)) throw error;
-        await sources.load(items);
+    try {
+      for (;;) {
+        try {
+          return produce();
+        } catch (error) {
+          if (!(error instanceof SourceNotLoaded)) throw error;
+          await sources.load(items);
+        }
+      }
+    } finally {
+      // A forced build prepares every item anew in every document: its sources are kept.
+      if (!force) {
+        for (const article of items) prepared.delete(keyOf(definition, article));
+        sources.release(items);
       }
     }
   };

@@ -138,7 +138,7 @@ export interface FragmentsStatistics {
   reused: number;
   /** Pieces rendered in this build (each once, however many documents carry it). */
   rendered: number;
-  /** Items prepared from their article (read from the store, cleaned). */
+  /** Items prepared from their article's source (each once, however often). */
   prepared: number;
 }
 
@@ -172,6 +172,7 @@ export class Fragments {
   private madeBytes = 0;
   private readonly keys = new WeakMap<FeedItem, string>();
   private readonly facts = new Map<string, ItemFacts>();
+  private readonly preparedKeys = new Set<string>();
   readonly statistics: FragmentsStatistics = { reused: 0, rendered: 0, prepared: 0 };
 
   /**
@@ -231,19 +232,22 @@ export class Fragments {
   }
 
   /**
-   * The item of key `key`: a lazy one when the last build left its pieces (prepared by `load`
-   * only if one is missing), else `load()` at once.
+   * The item of key `key`: a lazy one when this build or the last made its pieces (prepared by
+   * `load` only if one is missing), else `load()` at once.
    */
   item(key: string, load: () => FeedItem): FeedItem {
     if (!this.enabled) {
       this.statistics.prepared++;
       return load();
     }
-    const known = this.knownFacts.get(key);
+    // Pieces of this build, or of the last: a stand-in that prepares the item only if one is missing.
+    const known = this.facts.get(key) ?? this.knownFacts.get(key);
     const counted = () => {
       // Counted once it is made: a load that throws (its source not read yet) is asked again.
+      // An item let go and prepared again (for a document in another language) counts once.
       const item = load();
-      this.statistics.prepared++;
+      if (!this.preparedKeys.has(key)) this.statistics.prepared++;
+      this.preparedKeys.add(key);
       return item;
     };
     const item = known ? lazyItem(known, counted) : counted();
@@ -256,11 +260,12 @@ export class Fragments {
   }
 
   /**
-   * Whether the last build left pieces of the item of key `key`: if so, it is prepared only if one
-   * of them turns out to be missing, so its source need not be read before it is rendered.
+   * Whether this build or the last made pieces of the item of key `key`: if so, it is prepared
+   * only if one of them turns out to be missing, so its source need not be read before it is
+   * rendered.
    */
   knows(key: string): boolean {
-    return this.enabled && this.knownFacts.has(key);
+    return this.enabled && (this.facts.has(key) || this.knownFacts.has(key));
   }
 
   /**

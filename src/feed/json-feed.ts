@@ -41,11 +41,10 @@ export function writeJsonFeed(document: FeedDocument, sink: DocumentSink): void 
     sink.text(`${head}\n`);
     return;
   }
-  const { language } = document;
   sink.text(`${head.slice(0, -'[]\n}'.length)}[\n`);
   for (const [index, item] of document.items.entries()) {
     if (index > 0) sink.text(',\n');
-    sink.piece(item, 'json', language, () => jsonItemText(item));
+    sink.piece(item, 'json', '', () => jsonItemText(item));
   }
   sink.text('\n  ]\n}\n');
 }
