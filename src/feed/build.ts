@@ -331,8 +331,22 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
     (wrote ? result.written : result.unchanged).push(name);
     return wrote;
   };
-  const keyOf = (definition: FeedDefinition, { id, hash }: SelectedArticle) =>
-    fragmentKey(context, definition.content === 'full', definition.attribution, id, hash);
+  // Each selected article belongs to one feed's selection: its key is made once (a hash).
+  const keys = new WeakMap<SelectedArticle, string>();
+  const keyOf = (definition: FeedDefinition, article: SelectedArticle) => {
+    let key = keys.get(article);
+    if (key === undefined) {
+      key = fragmentKey(
+        context,
+        definition.content === 'full',
+        definition.attribution,
+        article.id,
+        article.hash,
+      );
+      keys.set(article, key);
+    }
+    return key;
+  };
   const prepare = (definition: FeedDefinition, article: SelectedArticle): FeedItem => {
     const full = definition.content === 'full';
     const { attribution } = definition;

@@ -10,30 +10,46 @@ import { escapeXmlText, validUnicode } from '../text/xml.ts';
  * constructs): U+FFFD as an HTML reference, then escaped for XML.
  */
 export function xmlHtml(html: string): string {
-  // Valid once: U+FFFD is an HTML reference after this, so the XML escaping need not check again.
-  return escapeXmlText(validUnicode(html).replaceAll('\uFFFD', '&#xFFFD;'));
+  return escapeValidXmlHtml(validUnicode(html));
 }
 
-/** The HTML fields of an item, escaped once for RSS and Atom alike (`xmlHtml`), by item. */
-const escapedHtml = new WeakMap<object, { contentHtml?: string; summaryHtml?: string }>();
+/** `xmlHtml` of HTML already made valid Unicode. */
+function escapeValidXmlHtml(valid: string): string {
+  // U+FFFD is an HTML reference after this, so the XML escaping need not check again.
+  return escapeXmlText(valid.replaceAll('\uFFFD', '&#xFFFD;'));
+}
 
-/** `xmlHtml` of an item's `contentHtml` or `summaryHtml`, made once however many formats carry it. */
-export function itemXmlHtml<T extends { contentHtml: string; summaryHtml: string }>(
-  item: T,
-  field: 'contentHtml' | 'summaryHtml',
-): string {
-  let escaped = escapedHtml.get(item);
-  if (!escaped) {
-    escaped = {};
-    escapedHtml.set(item, escaped);
+type ItemHtmlField = 'contentHtml' | 'summaryHtml';
+
+/** An item's HTML made valid (`validUnicode`) and escaped for XML (`xmlHtml`), by item and field. */
+const itemHtml = new WeakMap<object, Partial<Record<ItemHtmlField | `xml ${ItemHtmlField}`, string>>>();
+
+function madeOf(item: object) {
+  let made = itemHtml.get(item);
+  if (!made) {
+    made = {};
+    itemHtml.set(item, made);
   }
-  const made = escaped[field];
-  if (made !== undefined) return made;
-  // A summary-only item carries the same HTML in both fields.
-  const other = escaped[field === 'contentHtml' ? 'summaryHtml' : 'contentHtml'];
-  const text = other !== undefined && item.contentHtml === item.summaryHtml ? other : xmlHtml(item[field]);
-  escaped[field] = text;
-  return text;
+  return made;
+}
+
+/**
+ * An item's `contentHtml` or `summaryHtml` as valid Unicode, made once however many formats
+ * carry it (JSON Feed as it is, RSS and Atom escaped by `itemXmlHtml`): scanning an article's
+ * HTML is most of what escaping it costs.
+ */
+export function itemValidHtml(item: Record<ItemHtmlField, string>, field: ItemHtmlField): string {
+  const made = madeOf(item);
+  made[field] ??= validUnicode(item[field]);
+  return made[field];
+}
+
+/** `xmlHtml` of an item's `contentHtml` or `summaryHtml`, made once for RSS and Atom alike. */
+export function itemXmlHtml(item: Record<ItemHtmlField, string>, field: ItemHtmlField): string {
+  const made = madeOf(item);
+  const key = `xml ${field}` as const;
+  made[key] ??= escapeValidXmlHtml(itemValidHtml(item, field));
+  return made[key];
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
+  existsSync,
   fdatasyncSync,
   fsyncSync,
   linkSync,
@@ -139,6 +140,8 @@ function temporaryName(file: string): string {
 
 /** A second name for `file`, temporary, so that replacing it frees nothing; undefined if there is no file. */
 function setAside(file: string): string | undefined {
+  // Asked first: a failed link costs an exception, dear when a build writes hundreds of new files.
+  if (!existsSync(file)) return undefined;
   const aside = temporaryName(file);
   try {
     linkSync(file, aside);
