@@ -421,7 +421,8 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
       if (feedsDone > 0) options.onFeed?.(feedsDone, config.feeds.length);
       feedsDone++;
       const before = previous.feeds[definition.id];
-      const configKey = hashOf(codeVersion(RENDERING_CODE), publisher, definition);
+      // `context` is the code and the publisher, hashed once.
+      const configKey = hashOf(context, definition);
       configKeys.push(configKey);
       const untouched =
         sameStore &&
