@@ -20,9 +20,11 @@ export interface DocumentSink {
   text(text: string): void;
   /**
    * The item's text for `part` in a document in `language` ('' for a part the document's language
-   * does not change): `render()`, or the same text kept.
+   * does not change): `render()`, or the same text kept. `render` may give the text in parts,
+   * which a sink may keep apart: an item's escaped HTML, a part of several of its pieces, is then
+   * encoded once.
    */
-  piece(item: FeedItem, part: PiecePart, language: string, render: () => string): void;
+  piece(item: FeedItem, part: PiecePart, language: string, render: () => string | readonly string[]): void;
 }
 
 /** A renderer: writes a document to a sink. */
@@ -36,7 +38,8 @@ export function renderText<D>(write: DocumentWriter<D>, document: D): string {
       text += part;
     },
     piece: (_item, _part, _language, render) => {
-      text += render();
+      const rendered = render();
+      text += typeof rendered === 'string' ? rendered : rendered.join('');
     },
   });
   return text;

@@ -104,11 +104,15 @@ function atomEntryHead(item: FeedItem, feedLanguage: string): string {
   return xml;
 }
 
-/** An entry after its `updated` element. */
-function atomEntryTail(item: FeedItem): string {
+/** An entry after its `updated` element, in parts: its escaped HTML apart, as in `rssItem`. */
+function atomEntryTail(item: FeedItem): string[] {
   const indent = '        ';
-  let xml = `${indent}<summary type="html">${itemXmlHtml(item, 'summaryHtml')}</summary>\n`;
-  if (item.full) xml += `${indent}<content type="html">${itemXmlHtml(item, 'contentHtml')}</content>\n`;
+  const parts = [`${indent}<summary type="html">`, itemXmlHtml(item, 'summaryHtml')];
+  let xml = '</summary>\n';
+  if (item.full) {
+    parts.push(`${xml}${indent}<content type="html">`, itemXmlHtml(item, 'contentHtml'));
+    xml = '</content>\n';
+  }
   for (const author of item.authors) {
     xml += `${indent}<author>\n${element(`${indent}    `, 'name', xmlText(author.name))}`;
     if (author.email) xml += element(`${indent}    `, 'email', xmlText(author.email));
@@ -125,7 +129,8 @@ function atomEntryTail(item: FeedItem): string {
   }
   xml += element(indent, 'published', new Date(item.published).toISOString());
   xml += element(indent, 'rights', xmlText(item.rights));
-  return `${xml}    </entry>\n`;
+  parts.push(`${xml}    </entry>\n`);
+  return parts;
 }
 
 /**

@@ -44,6 +44,9 @@ const FRAGMENTS_FORMAT = 2;
  */
 const MAX_MADE_BYTES = 48 * 1024 * 1024;
 
+/** Parts of a piece at least this long are encoded once for every piece that carries them. */
+const SHARED_PART = 1024;
+
 const PARTS: readonly PiecePart[] = ['rss', 'atom-head', 'atom-tail', 'json', 'view'];
 
 /** How each part's text starts and ends, as its renderer writes it: a piece that does not is not taken. */
@@ -167,7 +170,9 @@ export class Fragments {
   /** The open feed's files read so far, as the last build wrote them (undefined: not usable). */
   private readonly contents = new Map<string, Buffer | undefined>();
   /** Pieces of this build, by piece key. */
-  private readonly made = new Map<string, Buffer>();
+  private readonly made = new Map<string, readonly Buffer[]>();
+  /** Long parts of the open feed's pieces, encoded (`encode`). */
+  private readonly shared = new Map<string, Buffer>();
   /** Bytes held in `made`: the least recently used pieces go past MAX_MADE_BYTES. */
   private madeBytes = 0;
   private readonly keys = new WeakMap<FeedItem, string>();
@@ -192,6 +197,7 @@ export class Fragments {
   open(feedId: string): void {
     // The files of the feed before are done with (pieces other feeds need were copied to `made`).
     this.contents.clear();
+    this.shared.clear();
     let state = this.feeds.get(feedId);
     if (!state) {
       const file = fragmentsFileName(feedId);
@@ -280,39 +286,76 @@ export class Fragments {
     const placed: Placed = [];
     let at = 0;
     let text = '';
-    const add = (chunk: Buffer) => {
-      chunks.push(chunk);
-      at += chunk.length;
-    };
     const sink: DocumentSink = {
       text: (part) => {
         text += part;
       },
       piece: (item, part, language, render) => {
-        if (text) add(Buffer.from(text, 'utf8'));
-        text = '';
-        const key = this.keys.get(item);
-        if (key === undefined) {
-          add(Buffer.from(render(), 'utf8'));
-          return;
+        if (text) {
+          const bytes = Buffer.from(text, 'utf8');
+          chunks.push(bytes);
+          at += bytes.length;
+          text = '';
         }
-        const piece = this.piece(name, pieceKey(key, language, part), part, render, retain);
-        placed.push([key, language, part, at, at + piece.length]);
-        add(piece);
+        const key = this.keys.get(item);
+        const piece =
+          key === undefined
+            ? this.encode(render())
+            : this.piece(name, pieceKey(key, language, part), part, render, retain);
+        let length = 0;
+        for (const chunk of piece) {
+          chunks.push(chunk);
+          length += chunk.length;
+        }
+        if (key !== undefined) placed.push([key, language, part, at, at + length]);
+        at += length;
       },
     };
     write(document, sink);
-    if (text) add(Buffer.from(text, 'utf8'));
+    if (text) chunks.push(Buffer.from(text, 'utf8'));
     this.feed?.placed.set(name, placed);
     return chunks;
   }
 
-  private piece(name: string, id: string, part: PiecePart, render: () => string, retain: boolean): Buffer {
+  /**
+   * A rendered piece as bytes: each of its parts encoded on its own, a long one once however many
+   * pieces of the open feed carry it (an article's escaped HTML is in its RSS item and its Atom
+   * entry alike), and none flattened into one string first.
+   */
+  private encode(rendered: string | readonly string[]): Buffer[] {
+    if (typeof rendered === 'string') return [Buffer.from(rendered, 'utf8')];
+    const chunks: Buffer[] = [];
+    let short = '';
+    for (const part of rendered) {
+      if (part.length < SHARED_PART) {
+        short += part;
+        continue;
+      }
+      if (short) chunks.push(Buffer.from(short, 'utf8'));
+      short = '';
+      let bytes = this.shared.get(part);
+      if (!bytes) {
+        bytes = Buffer.from(part, 'utf8');
+        this.shared.set(part, bytes);
+      }
+      chunks.push(bytes);
+    }
+    if (short) chunks.push(Buffer.from(short, 'utf8'));
+    return chunks;
+  }
+
+  private piece(
+    name: string,
+    id: string,
+    part: PiecePart,
+    render: () => string | readonly string[],
+    retain: boolean,
+  ): readonly Buffer[] {
     const own = this.feed?.inFile.get(name)?.get(id);
     const mine = own && this.fromFile(own, part);
     if (mine) {
       this.statistics.reused++;
-      return mine;
+      return [mine];
     }
     let piece = this.made.get(id);
     if (piece !== undefined) {
@@ -326,18 +369,18 @@ export class Fragments {
     if (taken) {
       this.statistics.reused++;
       // A copy: the file it is in is let go with its feed.
-      piece = Buffer.from(taken);
+      piece = [Buffer.from(taken)];
     } else {
-      piece = Buffer.from(render(), 'utf8');
+      piece = this.encode(render());
       this.statistics.rendered++;
     }
     if (!retain) return piece;
     this.made.set(id, piece);
-    this.madeBytes += piece.length;
+    for (const chunk of piece) this.madeBytes += chunk.length;
     for (const [oldest, kept] of this.made) {
       if (this.madeBytes <= MAX_MADE_BYTES) break;
       this.made.delete(oldest);
-      this.madeBytes -= kept.length;
+      for (const chunk of kept) this.madeBytes -= chunk.length;
     }
     return piece;
   }

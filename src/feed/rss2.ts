@@ -94,7 +94,8 @@ function rssHeader(document: FeedDocument): string {
   return archive?.isArchive ? `${links}        <fh:archive/>\n` : links;
 }
 
-function rssItem(item: FeedItem, feedLanguage: string): string {
+/** An item, in parts: its escaped HTML apart, as the Atom entry carries the same (`DocumentSink`). */
+function rssItem(item: FeedItem, feedLanguage: string): string[] {
   const indent = '            ';
   const link = xmlText(rssUri(item.url));
   let xml = '        <item>\n';
@@ -106,8 +107,12 @@ function rssItem(item: FeedItem, feedLanguage: string): string {
       : // An id only this store knows is published as its global id, as Atom and JSON Feed do.
         `${indent}<guid isPermaLink="false">${xmlText(item.atomId)}</guid>\n`;
   xml += element(indent, 'pubDate', new Date(item.published).toUTCString());
-  xml += element(indent, 'description', itemXmlHtml(item, 'summaryHtml'));
-  if (item.full) xml += element(indent, 'content:encoded', itemXmlHtml(item, 'contentHtml'));
+  const parts = [`${xml}${indent}<description>`, itemXmlHtml(item, 'summaryHtml')];
+  xml = '</description>\n';
+  if (item.full) {
+    parts.push(`${xml}${indent}<content:encoded>`, itemXmlHtml(item, 'contentHtml'));
+    xml = '</content:encoded>\n';
+  }
   for (const category of item.categories) {
     const domain = category.scheme === undefined ? '' : ` domain="${xmlAttribute(category.scheme)}"`;
     xml += `${indent}<category${domain}>${plain(category.term)}</category>\n`;
@@ -121,5 +126,6 @@ function rssItem(item: FeedItem, feedLanguage: string): string {
     const type = item.image.type ? ` type="${item.image.type}"` : '';
     xml += `${indent}<media:content url="${xmlAttribute(rssUri(item.image.url))}" medium="image"${type}/>\n`;
   }
-  return `${xml}        </item>\n`;
+  parts.push(`${xml}        </item>\n`);
+  return parts;
 }
