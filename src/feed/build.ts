@@ -578,7 +578,10 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
     previous.revision === next.revision &&
     Object.keys(previous.feeds).length === Object.keys(next.feeds).length;
   // Nothing selected, nothing new: the manifest on disk is the one this build would write.
-  if (reusedAll) return result;
+  if (reusedAll) {
+    await writes.settled();
+    return result;
+  }
   const caches = new AtomicWrites(fileOps === nodeFileOps ? unflushedFileOps : fileOps, true);
   try {
     fragments.save(caches);

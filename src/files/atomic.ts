@@ -48,6 +48,8 @@ export interface FileOps {
   rename(from: string, to: string): void;
   /** Flush a folder's entries (the renames in it) to disk. */
   flushFolder?(folder: string): void;
+  /** The same on the thread pool (a batch `inBackground`: its `settled` waits for it). */
+  flushFolderLater?(folder: string): Promise<void>;
 }
 
 /** writev takes at most IOV_MAX (1024) chunks a call. */
@@ -119,6 +121,14 @@ export const nodeFileOps: FileOps = {
   flush: flushFiles,
   rename: renameSync,
   flushFolder: (folder) => flushOne(folder, true),
+  flushFolderLater: async (folder) => {
+    const handle = await open(folder, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  },
 };
 
 /** The same without the flushes, for files that are only a cache of what can be computed again. */
@@ -211,7 +221,9 @@ export function sameBytes(bytes: Uint8Array, chunks: readonly Uint8Array[]): boo
  * blocks is most of what replacing it costs (with online discard, as here, 1–3 ms a feed file),
  * so each old version is first given a temporary name of its own (a hard link), which lets the
  * rename put the new file in place without freeing anything. A crash in between leaves the old
- * version under a temporary name, which the next build sweeps away like any leftover.
+ * version under a temporary name, which the next build sweeps away like any leftover. The folders
+ * are flushed after the renames on the thread pool too: the files are in place when `commit`
+ * returns, and on disk, renames included, when `settled` does.
  */
 export class AtomicWrites {
   private readonly pending: Array<{ temp: string; file: string }> = [];
@@ -221,6 +233,8 @@ export class AtomicWrites {
   private readonly flushed = new Set<string>();
   /** Old versions being removed in the background. */
   private removing: Promise<unknown> = Promise.resolve();
+  /** Folders being flushed in the background. */
+  private readonly folderFlushes: Array<Promise<void>> = [];
 
   constructor(
     private readonly ops: FileOps = nodeFileOps,
@@ -314,7 +328,14 @@ export class AtomicWrites {
         renamed++;
       }
       const folders = new Set(pending.map(({ file }) => dirname(file)));
-      for (const folder of folders) this.ops.flushFolder?.(folder);
+      for (const folder of folders) {
+        if (this.inBackground && this.ops.flushFolderLater) {
+          const flushed = this.ops.flushFolderLater(folder);
+          // Reported by `settled`.
+          flushed.catch(() => undefined);
+          this.folderFlushes.push(flushed);
+        } else this.ops.flushFolder?.(folder);
+      }
     } catch (error) {
       for (const { temp } of pending.slice(renamed)) rmSync(temp, { force: true });
       throw error;
@@ -323,9 +344,14 @@ export class AtomicWrites {
     }
   }
 
-  /** Wait until the old versions of the files put in place are removed. */
+  /**
+   * Wait until the folders of the files put in place are flushed (throwing if one could not be)
+   * and the old versions are removed.
+   */
   async settled(): Promise<void> {
-    await this.removing;
+    const [flushes] = await Promise.all([Promise.allSettled(this.folderFlushes.splice(0)), this.removing]);
+    const failed = flushes.find((result) => result.status === 'rejected');
+    if (failed) throw new Error(`cannot flush a folder to disk: ${(failed.reason as Error).message}`);
   }
 
   /** Remove every staged temporary file; the files they were for stay as they were. */
