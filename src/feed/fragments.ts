@@ -470,9 +470,8 @@ export class Fragments {
       files[name] = { size: entry.size, mtimeMs: entry.mtimeMs, pieces };
     }
     const index: FragmentIndex = { format: FRAGMENTS_FORMAT, context: this.context, items, languages, files };
-    writes.stage(join(this.out, fragmentsFileName(feedId)), `${JSON.stringify(index)}\n`, {
-      ifChanged: previous !== undefined,
-    });
+    // The feed rendered a document: its index has changed (it is not compared with the old one).
+    writes.stage(join(this.out, fragmentsFileName(feedId)), `${JSON.stringify(index)}\n`);
   }
 
   private stat(name: string): { size: number; mtimeMs: number } | undefined {
