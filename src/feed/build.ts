@@ -192,6 +192,13 @@ function itemsKey(config: string, extra: unknown, selected: readonly SelectedArt
 }
 
 /**
+ * A turn of the event loop. The store answers synchronously, so a build, awaiting nothing else,
+ * would never let the callbacks of the files it writes in the background run: each file's write
+ * (open, write, flush, close, one step a turn) would wait for the end of the build.
+ */
+const ioTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
  * What the articles written since `revision` were and are: the feeds whose filters take any of
  * them are the ones to select again. 'everything' when there is too much to sort out.
  */
@@ -529,9 +536,11 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
             ),
           );
           writeAll(texts, files);
+          await ioTurn();
         }
       }
       next.feeds[definition.id] = record;
+      await ioTurn();
     }
 
     opmlReused = !force && previous.opml?.key === opmlKey() && intact(out, previous.opml.file, OPML_FILE);
