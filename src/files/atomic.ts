@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   existsSync,
+  fdatasync,
   fdatasyncSync,
   fsyncSync,
   linkSync,
@@ -74,7 +75,25 @@ function createFile(file: string, data: readonly Uint8Array[]): void {
   }
 }
 
+/**
+ * `createFile` while the caller goes on. A file to flush is written here and now, and flushed on
+ * the thread pool: one request, where writing it there too took four (open, write, flush, close),
+ * each waiting for this thread to take the last one's answer and ask for the next.
+ */
 async function createFileLater(file: string, data: readonly Uint8Array[], flush: boolean): Promise<void> {
+  if (flush) {
+    const fd = openSync(file, 'wx');
+    try {
+      let chunks = data.filter((chunk) => chunk.length > 0);
+      while (chunks.length > 0) chunks = unwritten(chunks, writevSync(fd, chunks.slice(0, CHUNKS_PER_WRITE)));
+      await new Promise<void>((resolve, reject) =>
+        fdatasync(fd, (error) => (error ? reject(error) : resolve())),
+      );
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
   const handle = await open(file, 'wx');
   try {
     let chunks = data.filter((chunk) => chunk.length > 0);
