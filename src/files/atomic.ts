@@ -157,6 +157,15 @@ export const unflushedFileOps: FileOps = {
   rename: renameSync,
 };
 
+/** Files smaller than this are written in the caller's thread, even in a background batch. */
+const SMALL_FILE = 256 * 1024;
+
+function byteLength(chunks: readonly Uint8Array[]): number {
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  return length;
+}
+
 /** How many files of a batch written in the background are flushed as soon as they are written. */
 const EAGER_FLUSHES = 32;
 
@@ -218,9 +227,7 @@ function chunksOf(content: FileContent): readonly Uint8Array[] {
 
 /** Whether `bytes` hold exactly the chunks, in order. */
 export function sameBytes(bytes: Uint8Array, chunks: readonly Uint8Array[]): boolean {
-  let length = 0;
-  for (const chunk of chunks) length += chunk.length;
-  if (length !== bytes.length) return false;
+  if (byteLength(chunks) !== bytes.length) return false;
   const whole = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   let at = 0;
   for (const chunk of chunks) {
@@ -270,13 +277,15 @@ export class AtomicWrites {
     if (options.createFolder) mkdirSync(dirname(file), { recursive: true });
     const temp = temporaryName(file);
     this.pending.push({ temp, file });
-    if (this.inBackground && this.ops.createLater) {
-      // The first files are flushed as soon as they are written, while the caller goes on: a
-      // batch of a few (a rebuild after one change) is then on disk by the time it is committed.
-      // Flushed so, each file costs a journal commit, and the flushes hold up the writes behind
-      // them: the files of a larger batch are flushed together when it is committed (here, 400
-      // feed files waited 150 ms after the last was written, against 350-500 ms flushed each).
-      const flush = this.ops.flush !== undefined && this.flushed.size < EAGER_FLUSHES;
+    // The first files are flushed as soon as they are written, while the caller goes on: a
+    // batch of a few (a rebuild after one change) is then on disk by the time it is committed.
+    // Flushed so, each file costs a journal commit, and the flushes hold up the writes behind
+    // them: the files of a larger batch are flushed together when it is committed (here, 400
+    // feed files waited 150 ms after the last was written, against 350-500 ms flushed each).
+    const flush = this.ops.flush !== undefined && this.flushed.size < EAGER_FLUSHES;
+    // A small file not flushed now is written here: three requests to the thread pool (open,
+    // write, close), each waiting for this thread to ask for the next, cost more than writing it.
+    if (this.inBackground && this.ops.createLater && (flush || byteLength(data) >= SMALL_FILE)) {
       const written = this.ops.createLater(temp, data, flush);
       if (flush) this.flushed.add(temp);
       // Reported by `commit`; `discard` waits for it.

@@ -7,6 +7,7 @@ import {
   nodeFileOps,
   sameBytes,
   TEMP_PATTERN,
+  unflushedFileOps,
   writeFileAtomic,
 } from '../../src/files/atomic.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -97,6 +98,16 @@ describe('atomic writes', () => {
     expect(readdirSync(dir).filter((name) => TEMP_PATTERN.test(name))).toEqual([]);
     expect(readFileSync(join(dir, 'f7.xml'), 'utf8')).toBe('feed 7');
     expect(readFileSync(join(dir, 'old.xml'), 'utf8')).toBe('new');
+
+    // A large file not flushed as it is written is written on the thread pool; small ones here.
+    const caches = new AtomicWrites(unflushedFileOps, true);
+    const large = Buffer.alloc(300 * 1024, 'x');
+    caches.stage(join(dir, 'large.json'), [large, Buffer.from('!')]);
+    caches.stage(join(dir, 'small.json'), '{}');
+    await caches.commit();
+    await caches.settled();
+    expect(readFileSync(join(dir, 'large.json')).equals(Buffer.concat([large, Buffer.from('!')]))).toBe(true);
+    expect(readFileSync(join(dir, 'small.json'), 'utf8')).toBe('{}');
 
     // A write that fails in the background fails the commit, and leaves no temporary file.
     const failing = new AtomicWrites(
