@@ -1,19 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import {
+  close as closeLater,
   closeSync,
   existsSync,
-  fdatasync,
+  fdatasync as fdatasyncLater,
   fdatasyncSync,
+  fsync as fsyncLater,
   fsyncSync,
   linkSync,
   mkdirSync,
+  open as openLater,
   openSync,
   readFileSync,
   renameSync,
   rmSync,
+  unlink as unlinkLater,
+  writev as writevLater,
   writevSync,
 } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -76,33 +80,77 @@ function createFile(file: string, data: readonly Uint8Array[]): void {
 }
 
 /**
+ * Open `file`, `use` it with callback-style requests to the thread pool, close it: one promise
+ * for the whole. A promise and a file handle object a step (`fs/promises`) cost this thread more
+ * than the requests themselves, with the store's async hooks on every promise.
+ */
+function withFileLater(
+  file: string,
+  flags: string,
+  use: (fd: number, done: (error?: Error | null) => void) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    openLater(file, flags, (error, fd) => {
+      if (error) {
+        reject(error);
+        return;
+      }
+      use(fd, (failure) =>
+        closeLater(fd, (closeFailure) => {
+          const problem = failure ?? closeFailure;
+          if (problem) reject(problem);
+          else resolve();
+        }),
+      );
+    });
+  });
+}
+
+/** Write the chunks to `fd` on the thread pool, then `done`. */
+function writeChunksLater(
+  fd: number,
+  data: readonly Uint8Array[],
+  done: (error?: Error | null) => void,
+): void {
+  let chunks = data.filter((chunk) => chunk.length > 0);
+  const next = () => {
+    if (chunks.length === 0) {
+      done();
+      return;
+    }
+    writevLater(fd, chunks.slice(0, CHUNKS_PER_WRITE), (error, written) => {
+      if (error) done(error);
+      else {
+        chunks = unwritten(chunks, written);
+        next();
+      }
+    });
+  };
+  next();
+}
+
+/**
  * `createFile` while the caller goes on. A file to flush is written here and now, and flushed on
  * the thread pool: one request, where writing it there too took four (open, write, flush, close),
  * each waiting for this thread to take the last one's answer and ask for the next.
  */
-async function createFileLater(file: string, data: readonly Uint8Array[], flush: boolean): Promise<void> {
-  if (flush) {
-    const fd = openSync(file, 'wx');
-    try {
-      let chunks = data.filter((chunk) => chunk.length > 0);
-      while (chunks.length > 0) chunks = unwritten(chunks, writevSync(fd, chunks.slice(0, CHUNKS_PER_WRITE)));
-      await new Promise<void>((resolve, reject) =>
-        fdatasync(fd, (error) => (error ? reject(error) : resolve())),
-      );
-    } finally {
-      closeSync(fd);
-    }
-    return;
-  }
-  const handle = await open(file, 'wx');
+function createFileLater(file: string, data: readonly Uint8Array[], flush: boolean): Promise<void> {
+  if (!flush) return withFileLater(file, 'wx', (fd, done) => writeChunksLater(fd, data, done));
+  let fd: number;
   try {
+    fd = openSync(file, 'wx');
     let chunks = data.filter((chunk) => chunk.length > 0);
-    while (chunks.length > 0)
-      chunks = unwritten(chunks, (await handle.writev(chunks.slice(0, CHUNKS_PER_WRITE))).bytesWritten);
-    if (flush) await handle.datasync();
-  } finally {
-    await handle.close();
+    while (chunks.length > 0) chunks = unwritten(chunks, writevSync(fd, chunks.slice(0, CHUNKS_PER_WRITE)));
+  } catch (error) {
+    return Promise.reject(error);
   }
+  return new Promise<void>((resolve, reject) =>
+    fdatasyncLater(fd, (error) => {
+      closeSync(fd);
+      if (error) reject(error);
+      else resolve();
+    }),
+  );
 }
 
 function flushOne(path: string, folder = false): void {
@@ -121,14 +169,7 @@ function flushOne(path: string, folder = false): void {
  */
 async function flushFiles(files: readonly string[]): Promise<void> {
   const results = await Promise.allSettled(
-    files.map(async (file) => {
-      const handle = await open(file, 'r');
-      try {
-        await handle.datasync();
-      } finally {
-        await handle.close();
-      }
-    }),
+    files.map((file) => withFileLater(file, 'r', (fd, done) => fdatasyncLater(fd, done))),
   );
   const failed = results.find((result) => result.status === 'rejected');
   if (failed) throw new Error(`cannot flush files to disk: ${(failed.reason as Error).message}`);
@@ -140,14 +181,7 @@ export const nodeFileOps: FileOps = {
   flush: flushFiles,
   rename: renameSync,
   flushFolder: (folder) => flushOne(folder, true),
-  flushFolderLater: async (folder) => {
-    const handle = await open(folder, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  },
+  flushFolderLater: (folder) => withFileLater(folder, 'r', (fd, done) => fsyncLater(fd, done)),
 };
 
 /** The same without the flushes, for files that are only a cache of what can be computed again. */
@@ -368,7 +402,11 @@ export class AtomicWrites {
       for (const { temp } of pending.slice(renamed)) rmSync(temp, { force: true });
       throw error;
     } finally {
-      this.removing = Promise.allSettled([this.removing, ...asides.map((aside) => unlink(aside))]);
+      this.removing = Promise.all([
+        this.removing,
+        // What is not removed is a temporary file the next build sweeps away.
+        ...asides.map((aside) => new Promise<void>((resolve) => unlinkLater(aside, () => resolve()))),
+      ]);
     }
   }
 
