@@ -1,7 +1,7 @@
 import { validUnicode } from '../text/xml.ts';
 import { type DocumentSink, renderText } from './_pieces.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
-import { feedUri, itemValidHtml } from './text.ts';
+import { feedUri } from './text.ts';
 
 /**
  * JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/), written directly: `feed` only knows 1.0.
@@ -64,7 +64,8 @@ function jsonItem(item: FeedItem): Record<string, unknown> {
     id: text(item.atomId),
     url: text(feedUri(item.url, 'uri')),
     title: text(item.title),
-    content_html: itemValidHtml(item, 'contentHtml'),
+    // Valid Unicode already (`FeedItem`).
+    content_html: item.contentHtml,
   };
   if (item.summary) json.summary = text(item.summary);
   if (item.image) json.image = text(feedUri(item.image.url, 'uri'));

@@ -39,9 +39,13 @@ export interface FeedItem {
   summary: string;
   /** Whether the feed carries the whole article or only its summary. */
   full: boolean;
-  /** The HTML the item carries (the cleaned article body, or the summary as HTML), attribution included. */
+  /**
+   * The HTML the item carries (the cleaned article body, or the summary as HTML), attribution
+   * included. Valid Unicode (`validUnicode`), as `summaryHtml` is: made so once, here, and not by
+   * every format that carries it.
+   */
   contentHtml: string;
-  /** The summary as HTML, attribution included: RSS description. */
+  /** The summary as HTML, attribution included: RSS description. Valid Unicode. */
   summaryHtml: string;
   /** The attribution block alone ('' without one): the browser view shows it under the summary. */
   creditHtml: string;
@@ -241,8 +245,10 @@ export function itemFromSource(
       })
     : '';
   const { summary } = article;
-  const summaryHtml = summary ? paragraph(summary) : '';
-  const body = full ? article.body : summaryHtml;
+  // The source's body is valid Unicode already; the rest is made so. Joined by a line break, valid
+  // parts make a valid whole.
+  const block = validUnicode(attributionBlock(credit));
+  const summaryHtml = joinHtml(summary ? validUnicode(paragraph(summary)) : '', block);
   const item: FeedItem = {
     id: article.id,
     atomId: atomEntryId(article.id, publisher),
@@ -255,8 +261,8 @@ export function itemFromSource(
     categories: feedCategories(article, publisher),
     summary,
     full,
-    contentHtml: joinHtml(body, credit),
-    summaryHtml: joinHtml(summaryHtml, credit),
+    contentHtml: full ? joinHtml(article.body, block) : summaryHtml,
+    summaryHtml,
     creditHtml: credit.trim(),
     rights,
   };
@@ -302,10 +308,14 @@ function feedCategories(article: ItemSource, publisher: Publisher): FeedCategory
  * The attribution block is wrapped in an element of its own class, so that importing one of our
  * feeds back recognises it and does not keep it as part of the article (`src/ingest/attribution.ts`).
  */
-function joinHtml(body: string, credit: string): string {
-  if (!credit) return body;
-  const block = `<div class="syndicate-attribution">${credit.trim()}</div>`;
-  return body ? `${body}\n${block}` : block;
+function attributionBlock(credit: string): string {
+  return credit ? `<div class="syndicate-attribution">${credit.trim()}</div>` : '';
+}
+
+/** HTML followed by the attribution block, if there is one. */
+function joinHtml(html: string, block: string): string {
+  if (!block) return html;
+  return html ? `${html}\n${block}` : block;
 }
 
 /** The feed document for a definition and its items (already selected, newest first). */

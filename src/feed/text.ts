@@ -21,35 +21,21 @@ function escapeValidXmlHtml(valid: string): string {
 
 type ItemHtmlField = 'contentHtml' | 'summaryHtml';
 
-/** An item's HTML made valid (`validUnicode`) and escaped for XML (`xmlHtml`), by item and field. */
-const itemHtml = new WeakMap<object, Partial<Record<ItemHtmlField | `xml ${ItemHtmlField}`, string>>>();
-
-function madeOf(item: object) {
-  let made = itemHtml.get(item);
-  if (!made) {
-    made = {};
-    itemHtml.set(item, made);
-  }
-  return made;
-}
+/** An item's HTML escaped for XML (`xmlHtml`), by item and field. */
+const escapedHtml = new WeakMap<object, Partial<Record<ItemHtmlField, string>>>();
 
 /**
- * An item's `contentHtml` or `summaryHtml` as valid Unicode, made once however many formats
- * carry it (JSON Feed as it is, RSS and Atom escaped by `itemXmlHtml`): scanning an article's
- * HTML is most of what escaping it costs.
+ * `xmlHtml` of an item's `contentHtml` or `summaryHtml`, which are valid Unicode already (see
+ * `FeedItem`), made once for RSS and Atom alike.
  */
-export function itemValidHtml(item: Record<ItemHtmlField, string>, field: ItemHtmlField): string {
-  const made = madeOf(item);
-  made[field] ??= validUnicode(item[field]);
-  return made[field];
-}
-
-/** `xmlHtml` of an item's `contentHtml` or `summaryHtml`, made once for RSS and Atom alike. */
 export function itemXmlHtml(item: Record<ItemHtmlField, string>, field: ItemHtmlField): string {
-  const made = madeOf(item);
-  const key = `xml ${field}` as const;
-  made[key] ??= escapeValidXmlHtml(itemValidHtml(item, field));
-  return made[key];
+  let made = escapedHtml.get(item);
+  if (!made) {
+    made = {};
+    escapedHtml.set(item, made);
+  }
+  made[field] ??= escapeValidXmlHtml(item[field]);
+  return made[field];
 }
 
 /**
