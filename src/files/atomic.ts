@@ -202,6 +202,8 @@ function byteLength(chunks: readonly Uint8Array[]): number {
 
 /** How many files of a batch written in the background are flushed as soon as they are written. */
 const EAGER_FLUSHES = 32;
+/** After those, how many written files of such a batch are flushed together. */
+const FLUSH_BATCH = 32;
 
 /** Temporary files are hidden and say whose they are, so that a leftover one is recognisable. */
 export const TEMP_PATTERN = /^\..+\.syndicate-[0-9a-f]{12}\.tmp$/;
@@ -289,12 +291,16 @@ export class AtomicWrites {
   private readonly pending: Array<{ temp: string; file: string }> = [];
   /** Files being written in the background. */
   private readonly writing: Array<Promise<void>> = [];
-  /** Temporary files flushed as they were written. */
+  /** Temporary files flushed (or being flushed) before the commit. */
   private readonly flushed = new Set<string>();
+  /** How many files were flushed as soon as they were written. */
+  private eager = 0;
+  /** Temporary files written in the background and not flushed yet. */
+  private toFlush: string[] = [];
   /** Old versions being removed in the background. */
   private removing: Promise<unknown> = Promise.resolve();
-  /** Folders being flushed in the background. */
-  private readonly folderFlushes: Array<Promise<void>> = [];
+  /** Folders to flush in the background (`settled`). */
+  private readonly foldersToFlush = new Set<string>();
 
   constructor(
     private readonly ops: FileOps = nodeFileOps,
@@ -314,14 +320,22 @@ export class AtomicWrites {
     // The first files are flushed as soon as they are written, while the caller goes on: a
     // batch of a few (a rebuild after one change) is then on disk by the time it is committed.
     // Flushed so, each file costs a journal commit, and the flushes hold up the writes behind
-    // them: the files of a larger batch are flushed together when it is committed (here, 400
-    // feed files waited 150 ms after the last was written, against 350-500 ms flushed each).
-    const flush = this.ops.flush !== undefined && this.flushed.size < EAGER_FLUSHES;
+    // them: the later files of a larger batch are flushed FLUSH_BATCH at a time as they are
+    // written (here, 400 feed files flushed each as it came kept the build waiting 350-500 ms
+    // after the last, against 150 ms flushed all together at the end).
+    const flush = this.inBackground && this.ops.flush !== undefined && this.eager < EAGER_FLUSHES;
     // A small file not flushed now is written here: three requests to the thread pool (open,
     // write, close), each waiting for this thread to ask for the next, cost more than writing it.
     if (this.inBackground && this.ops.createLater && (flush || byteLength(data) >= SMALL_FILE)) {
       const written = this.ops.createLater(temp, data, flush);
-      if (flush) this.flushed.add(temp);
+      if (flush) {
+        this.eager++;
+        this.flushed.add(temp);
+      } else
+        written.then(
+          () => this.flushLater(temp),
+          () => undefined,
+        );
       // Reported by `commit`; `discard` waits for it.
       written.catch(() => undefined);
       this.writing.push(written);
@@ -334,14 +348,32 @@ export class AtomicWrites {
       rmSync(temp, { force: true });
       throw error;
     }
+    if (this.inBackground) this.flushLater(temp);
     return true;
+  }
+
+  /** A file of a background batch is written: it is flushed with the next FLUSH_BATCH - 1. */
+  private flushLater(temp: string): void {
+    if (!this.ops.flush) return;
+    this.toFlush.push(temp);
+    if (this.toFlush.length < FLUSH_BATCH) return;
+    const batch = this.toFlush;
+    this.toFlush = [];
+    for (const file of batch) this.flushed.add(file);
+    const flushed = this.ops.flush(batch);
+    flushed.catch(() => undefined);
+    this.writing.push(flushed);
   }
 
   /** Wait for the files being written in the background; throws the first failure. */
   private async written(): Promise<void> {
-    const results = await Promise.allSettled(this.writing.splice(0));
-    const failed = results.find((result) => result.status === 'rejected');
-    if (failed) throw failed.reason;
+    // A file written while waiting may start a flush: waited for too.
+    while (this.writing.length > 0) {
+      const results = await Promise.allSettled(this.writing.splice(0));
+      const failed = results.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
+    }
+    this.toFlush = [];
   }
 
   /** Flush every staged file, put each in place, flush their folders. */
@@ -391,12 +423,10 @@ export class AtomicWrites {
       }
       const folders = new Set(pending.map(({ file }) => dirname(file)));
       for (const folder of folders) {
-        if (this.inBackground && this.ops.flushFolderLater) {
-          const flushed = this.ops.flushFolderLater(folder);
-          // Reported by `settled`.
-          flushed.catch(() => undefined);
-          this.folderFlushes.push(flushed);
-        } else this.ops.flushFolder?.(folder);
+        // Flushed by `settled`: a folder's flush commits the filesystem's journal, which holds up
+        // the files the caller creates in the meantime (a build's caches).
+        if (this.inBackground && this.ops.flushFolderLater) this.foldersToFlush.add(folder);
+        else this.ops.flushFolder?.(folder);
       }
     } catch (error) {
       for (const { temp } of pending.slice(renamed)) rmSync(temp, { force: true });
@@ -415,14 +445,17 @@ export class AtomicWrites {
    * and the old versions are removed.
    */
   async settled(): Promise<void> {
-    const [flushes] = await Promise.all([Promise.allSettled(this.folderFlushes.splice(0)), this.removing]);
+    const folders = [...this.foldersToFlush];
+    this.foldersToFlush.clear();
+    const flushing = folders.map((folder) => this.ops.flushFolderLater!(folder));
+    const [flushes] = await Promise.all([Promise.allSettled(flushing), this.removing]);
     const failed = flushes.find((result) => result.status === 'rejected');
     if (failed) throw new Error(`cannot flush a folder to disk: ${(failed.reason as Error).message}`);
   }
 
   /** Remove every staged temporary file; the files they were for stay as they were. */
   async discard(): Promise<void> {
-    await Promise.allSettled(this.writing.splice(0));
+    while (this.writing.length > 0) await Promise.allSettled(this.writing.splice(0));
     for (const { temp } of this.pending.splice(0)) rmSync(temp, { force: true });
   }
 }
