@@ -64,10 +64,10 @@ export async function exportEvidence(
       }
     }
     writes.stage(join(outDir, 'index.html'), summaryHtml(exported), { createFolder: true });
-    writes.commit();
+    await writes.commit();
     return exported;
   } catch (error) {
-    writes.discard();
+    await writes.discard();
     throw error;
   }
 }

@@ -1,9 +1,9 @@
 import { escapeHtml } from '../text/html.ts';
 import { validUnicode, xmlAttribute, xmlSafe, xmlText } from '../text/xml.ts';
-import { type ItemPieces, RENDER_PIECES } from './_pieces.ts';
+import { type DocumentSink, renderText } from './_pieces.ts';
 import { headerLinks } from './_tokens.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
-import { feedUri, MARKUP_LIKE, xmlHtml } from './text.ts';
+import { feedUri, itemXmlHtml, MARKUP_LIKE, xmlHtml } from './text.ts';
 
 /**
  * Atom 1.0: `xml:lang` on the feed, an author on every entry, `rights` per entry, categories with
@@ -30,7 +30,11 @@ function title(indent: string, text: string): string {
 
 const element = (indent: string, name: string, text: string) => `${indent}<${name}>${text}</${name}>\n`;
 
-export function renderAtom(document: FeedDocument, pieces: ItemPieces = RENDER_PIECES): string {
+export function renderAtom(document: FeedDocument): string {
+  return renderText(writeAtom, document);
+}
+
+export function writeAtom(document: FeedDocument, sink: DocumentSink): void {
   let namespaces = '';
   if (document.archive?.isArchive) namespaces += HISTORY_NAMESPACE;
   if (document.tombstones.length > 0) namespaces += TOMBSTONE_NAMESPACE;
@@ -53,15 +57,15 @@ export function renderAtom(document: FeedDocument, pieces: ItemPieces = RENDER_P
   if (document.publisher.logo) xml += element(indent, 'logo', xmlText(document.publisher.logo));
   if (document.publisher.icon) xml += element(indent, 'icon', xmlText(document.publisher.icon));
   xml += element(indent, 'rights', xmlText(document.copyright));
-  xml += atomHeader(document);
+  sink.text(xml + atomHeader(document));
   const updated = distinctUpdated(document.items);
   const { language } = document;
   for (const [index, item] of document.items.entries()) {
-    xml += pieces.piece(item, 'atom-head', language, () => atomEntryHead(item, language), xml.length);
-    xml += element('        ', 'updated', updated[index]!.toISOString());
-    xml += pieces.piece(item, 'atom-tail', language, () => atomEntryTail(item), xml.length);
+    sink.piece(item, 'atom-head', language, () => atomEntryHead(item, language));
+    sink.text(element('        ', 'updated', updated[index]!.toISOString()));
+    sink.piece(item, 'atom-tail', '', () => atomEntryTail(item));
   }
-  return `${xml}</feed>\n`;
+  sink.text('</feed>\n');
 }
 
 /** Hub and RFC 5005 links, the archive marker, and RFC 6721 tombstones of removed entries. */
@@ -100,11 +104,15 @@ function atomEntryHead(item: FeedItem, feedLanguage: string): string {
   return xml;
 }
 
-/** An entry after its `updated` element. */
-function atomEntryTail(item: FeedItem): string {
+/** An entry after its `updated` element, in parts: its escaped HTML apart, as in `rssItem`. */
+function atomEntryTail(item: FeedItem): string[] {
   const indent = '        ';
-  let xml = `${indent}<summary type="html">${xmlHtml(item.summaryHtml)}</summary>\n`;
-  if (item.full) xml += `${indent}<content type="html">${xmlHtml(item.contentHtml)}</content>\n`;
+  const parts = [`${indent}<summary type="html">`, itemXmlHtml(item, 'summaryHtml')];
+  let xml = '</summary>\n';
+  if (item.full) {
+    parts.push(`${xml}${indent}<content type="html">`, itemXmlHtml(item, 'contentHtml'));
+    xml = '</content>\n';
+  }
   for (const author of item.authors) {
     xml += `${indent}<author>\n${element(`${indent}    `, 'name', xmlText(author.name))}`;
     if (author.email) xml += element(`${indent}    `, 'email', xmlText(author.email));
@@ -121,7 +129,8 @@ function atomEntryTail(item: FeedItem): string {
   }
   xml += element(indent, 'published', new Date(item.published).toISOString());
   xml += element(indent, 'rights', xmlText(item.rights));
-  return `${xml}    </entry>\n`;
+  parts.push(`${xml}    </entry>\n`);
+  return parts;
 }
 
 /**

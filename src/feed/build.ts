@@ -7,20 +7,20 @@ import {
   AtomicWrites,
   type FileOps,
   nodeFileOps,
+  sameBytes,
   TEMP_PATTERN,
   unflushedFileOps,
-  writeIfChanged,
 } from '../files/atomic.ts';
 import { logger } from '../log.ts';
 import { storeRevision } from '../store/articles.ts';
 import type { Sql } from '../store/sql.ts';
 import { codeVersion } from '../version.ts';
-import type { ItemPieces } from './_pieces.ts';
-import { renderAtom } from './atom1.ts';
-import { Fragments, type FragmentsStatistics, fragmentKey } from './fragments.ts';
-import { renderHtmlView, viewFileName } from './html-view.ts';
+import type { DocumentWriter } from './_pieces.ts';
+import { writeAtom } from './atom1.ts';
+import { type DocumentBytes, Fragments, type FragmentsStatistics, fragmentKey } from './fragments.ts';
+import { viewFileName, writeHtmlView } from './html-view.ts';
 import { ItemSources, SourceNotLoaded } from './item-sources.ts';
-import { renderJsonFeed } from './json-feed.ts';
+import { writeJsonFeed } from './json-feed.ts';
 import {
   type ArchiveLinks,
   atomEntryId,
@@ -34,7 +34,7 @@ import {
 } from './model.ts';
 import { renderOpml } from './opml.ts';
 import { type ArticleFacts, FeedSelector, filterMatches, type SelectedArticle } from './query.ts';
-import { renderRss } from './rss2.ts';
+import { writeRss } from './rss2.ts';
 
 /**
  * `syndicate build`: every feed in every format it asks for, its RFC 5005 archive documents, and
@@ -51,10 +51,10 @@ import { renderRss } from './rss2.ts';
  * flushed to disk together, once, before any of them replaces the old one (`AtomicWrites`).
  */
 
-export const RENDERERS: Record<FeedFormat, (document: FeedDocument, pieces?: ItemPieces) => string> = {
-  rss: renderRss,
-  atom: renderAtom,
-  json: renderJsonFeed,
+const WRITERS: Record<FeedFormat, DocumentWriter<FeedDocument>> = {
+  rss: writeRss,
+  atom: writeAtom,
+  json: writeJsonFeed,
 };
 
 export const OPML_FILE = 'feeds.opml';
@@ -160,13 +160,19 @@ function intact(out: string, recorded: FileRecord | undefined, name: string): bo
 /** A temporary file this old was left by a build that crashed; a running build's are seconds old. */
 const STALE_TEMP_MS = 10 * 60 * 1000;
 
-function sweepStaleTemporaryFiles(out: string): void {
+/** Remove what crashed builds left; returns the names of the files in `out`. */
+function sweepStaleTemporaryFiles(out: string): Set<string> {
   const now = Date.now();
+  const names = new Set<string>();
   for (const name of readdirSync(out)) {
-    if (!TEMP_PATTERN.test(name)) continue;
+    if (!TEMP_PATTERN.test(name)) {
+      names.add(name);
+      continue;
+    }
     const stat = fileRecord(join(out, name));
     if (stat && now - stat.mtimeMs > STALE_TEMP_MS) rmSync(join(out, name), { force: true });
   }
+  return names;
 }
 
 const hashOf = (...parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
@@ -184,6 +190,13 @@ function itemsKey(config: string, extra: unknown, selected: readonly SelectedArt
   for (const article of selected) hash.update(`\n${article.id}\u0000${article.hash}`);
   return hash.digest('hex');
 }
+
+/**
+ * A turn of the event loop. The store answers synchronously, so a build, awaiting nothing else,
+ * would never let the callbacks of the files it writes in the background run: each file's write
+ * (open, write, flush, close, one step a turn) would wait for the end of the build.
+ */
+const ioTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * What the articles written since `revision` were and are: the feeds whose filters take any of
@@ -266,7 +279,8 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
       file: out,
     });
   }
-  sweepStaleTemporaryFiles(out);
+  // Files not there need no comparing with what they would replace.
+  const existing = sweepStaleTemporaryFiles(out);
   const { publisher } = config;
   const manifestFile = join(out, MANIFEST_FILE);
   const previous = readManifest(manifestFile);
@@ -274,7 +288,7 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
   const context = fragmentContext(publisher);
   // --force trusts no cache: every item is prepared from its record, its source made again (and
   // stored), and every piece rendered, as if for the first time.
-  const fragments = new Fragments(out, context, !force);
+  const fragments = new Fragments(out, context, !force, existing);
   const next: Manifest = {
     version: MANIFEST_FORMAT,
     storeId: state.storeId,
@@ -309,22 +323,37 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
   const prepared = new Map<string, FeedItem>();
   const configKeys: string[] = [];
 
-  const writes = new AtomicWrites(fileOps);
+  // Written on the thread pool while the next document is rendered.
+  const writes = new AtomicWrites(fileOps, true);
   /** Files whose size and time go into the manifest once the batch is in place. */
   const toRecord: Array<[Record<string, FileRecord>, string]> = [];
-  const write = (name: string, content: string): boolean => {
-    // The file's text as the fragment cache read it (unchanged since it was written), if it did:
-    // compared as it is, rather than read from disk again.
-    const before = fragments.textOf(name);
+  const write = (name: string, content: DocumentBytes | string): boolean => {
+    // The file's bytes as the fragment cache read them (unchanged since written), if it did:
+    // compared as they are, rather than read from disk again.
+    const before = fragments.bytesOf(name);
     const wrote =
-      before === undefined
-        ? writes.stage(join(out, name), content, { ifChanged: true })
-        : before !== content && writes.stage(join(out, name), content);
+      before === undefined || typeof content === 'string'
+        ? writes.stage(join(out, name), content, { ifChanged: existing.has(name) })
+        : !sameBytes(before, content) && writes.stage(join(out, name), content);
     (wrote ? result.written : result.unchanged).push(name);
     return wrote;
   };
-  const keyOf = (definition: FeedDefinition, { id, hash }: SelectedArticle) =>
-    fragmentKey(context, definition.content === 'full', definition.attribution, id, hash);
+  // Each selected article belongs to one feed's selection: its key is made once (a hash).
+  const keys = new WeakMap<SelectedArticle, string>();
+  const keyOf = (definition: FeedDefinition, article: SelectedArticle) => {
+    let key = keys.get(article);
+    if (key === undefined) {
+      key = fragmentKey(
+        context,
+        definition.content === 'full',
+        definition.attribution,
+        article.id,
+        article.hash,
+      );
+      keys.set(article, key);
+    }
+    return key;
+  };
   const prepare = (definition: FeedDefinition, article: SelectedArticle): FeedItem => {
     const full = definition.content === 'full';
     const { attribution } = definition;
@@ -338,9 +367,16 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
     return item;
   };
   /**
-   * `produce` the texts of a document of `items`, having read the sources of the items the last
-   * build left no pieces of (only they are sure to be prepared). Should a piece the fragment index
-   * names turn out to be missing, its item's source is read then and the document produced again.
+   * `produce` the texts of a document of `items`, having read the sources of the items that
+   * neither this build nor the last left pieces of (only they are sure to be prepared). Should a
+   * piece turn out to be missing (not in the last build's files after all, or let go from memory),
+   * its item's source is read then and the document produced again.
+   *
+   * Then the items and their sources are let go: an item's pieces stay, and another document
+   * that carries it takes them (`Fragments.item` gives it a stand-in that prepares the item again
+   * only if one is missing). Kept for the whole build, the articles' text (the source, the item's
+   * HTML, its escaped forms) was copied by every young-generation garbage collection it survived,
+   * a fifth of a full build.
    */
   const withSources = async <T>(
     definition: FeedDefinition,
@@ -348,26 +384,34 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
     produce: () => T,
   ): Promise<T> => {
     await sources.load(items.filter((article) => !fragments.knows(keyOf(definition, article))));
-    for (;;) {
-      try {
-        return produce();
-      } catch (error) {
-        if (!(error instanceof SourceNotLoaded)) throw error;
-        await sources.load(items);
+    try {
+      for (;;) {
+        try {
+          return produce();
+        } catch (error) {
+          if (!(error instanceof SourceNotLoaded)) throw error;
+          await sources.load(items);
+        }
+      }
+    } finally {
+      // A forced build prepares every item anew in every document: its sources are kept.
+      if (!force) {
+        for (const article of items) prepared.delete(keyOf(definition, article));
+        sources.release(items);
       }
     }
   };
-  /** The texts of a document in each format, by file name. */
+  /** The bytes of a document in each format, by file name. */
   const renderFormats = (definition: FeedDefinition, document: FeedDocument, page: number | undefined) =>
     definition.formats.map((format) => {
       const name = feedFileName(definition.id, format, page);
-      return [
-        name,
-        fragments.document(name, () => RENDERERS[format](document, fragments), page === undefined),
-      ] as const;
+      return [name, fragments.document(name, WRITERS[format], document, page === undefined)] as const;
     });
-  /** Write a document's texts; returns whether any file changed. */
-  const writeAll = (texts: ReadonlyArray<readonly [string, string]>, files: Record<string, FileRecord>) => {
+  /** Write a document's bytes; returns whether any file changed. */
+  const writeAll = (
+    texts: ReadonlyArray<readonly [string, DocumentBytes]>,
+    files: Record<string, FileRecord>,
+  ) => {
     let changed = false;
     for (const [name, text] of texts) {
       if (write(name, text)) changed = true;
@@ -384,7 +428,8 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
       if (feedsDone > 0) options.onFeed?.(feedsDone, config.feeds.length);
       feedsDone++;
       const before = previous.feeds[definition.id];
-      const configKey = hashOf(codeVersion(RENDERING_CODE), publisher, definition);
+      // `context` is the code and the publisher, hashed once.
+      const configKey = hashOf(context, definition);
       configKeys.push(configKey);
       const untouched =
         sameStore &&
@@ -443,7 +488,7 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
           );
           return [
             ...renderFormats(definition, document, undefined),
-            [view, fragments.document(view, () => renderHtmlView(document, fragments))] as const,
+            [view, fragments.document(view, writeHtmlView, document)] as const,
           ];
         });
         if (writeAll(texts.slice(0, -1), files)) result.changed.push(definition.id);
@@ -491,9 +536,11 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
             ),
           );
           writeAll(texts, files);
+          await ioTurn();
         }
       }
       next.feeds[definition.id] = record;
+      await ioTurn();
     }
 
     opmlReused = !force && previous.opml?.key === opmlKey() && intact(out, previous.opml.file, OPML_FILE);
@@ -502,9 +549,9 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
       const documents = config.feeds.map((definition) => buildFeedDocument(definition, publisher, []));
       write(OPML_FILE, renderOpml(`${publisher.name} feeds`, publisher.name, documents));
     }
-    writes.commit();
+    await writes.commit();
   } catch (error) {
-    writes.discard();
+    await writes.discard();
     throw error;
   }
   for (const [files, name] of toRecord) files[name] = fileRecord(join(out, name))!;
@@ -540,9 +587,19 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
     previous.revision === next.revision &&
     Object.keys(previous.feeds).length === Object.keys(next.feeds).length;
   // Nothing selected, nothing new: the manifest on disk is the one this build would write.
-  if (reusedAll) return result;
-  fragments.save();
-  const manifest = `${JSON.stringify(next)}\n`;
-  writeIfChanged(manifestFile, manifest, fileOps === nodeFileOps ? unflushedFileOps : fileOps);
+  if (reusedAll) {
+    await writes.settled();
+    return result;
+  }
+  const caches = new AtomicWrites(fileOps === nodeFileOps ? unflushedFileOps : fileOps, true);
+  try {
+    fragments.save(caches);
+    caches.stage(manifestFile, `${JSON.stringify(next)}\n`, { ifChanged: existing.has(MANIFEST_FILE) });
+    await caches.commit();
+  } catch (error) {
+    await caches.discard();
+    throw error;
+  }
+  await Promise.all([writes.settled(), caches.settled()]);
   return result;
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { unflushedFileOps, writeIfChanged } from '../files/atomic.ts';
-import type { ItemPieces, PiecePart } from './_pieces.ts';
+import type { AtomicWrites } from '../files/atomic.ts';
+import type { DocumentSink, DocumentWriter, PiecePart } from './_pieces.ts';
 import type { FeedImage, FeedItem } from './model.ts';
 
 /**
@@ -34,25 +34,29 @@ import type { FeedImage, FeedItem } from './model.ts';
 export function fragmentsFileName(feedId: string): string {
   return `.${feedId}.fragments.json`;
 }
-/** The index's own format: an index of another format is read as none. */
-const FRAGMENTS_FORMAT = 1;
+/** The index's own format: an index of another format is read as none. 2: offsets in bytes. */
+const FRAGMENTS_FORMAT = 2;
 
 /**
- * How much piece text a build keeps in memory for the documents still to render (the pieces of
- * about 1,500 full items): items recur across the feeds' subscription documents (the newest are
+ * How many bytes of pieces a build keeps in memory for the documents still to render (the pieces
+ * of about 1,500 full items): items recur across the feeds' subscription documents (the newest are
  * in most of them). Archive pages, whose items appear in no other document, keep none.
  */
-const MAX_MADE_CHARACTERS = 32 * 1024 * 1024;
+const MAX_MADE_BYTES = 48 * 1024 * 1024;
+
+/** Parts of a piece at least this long are encoded once for every piece that carries them. */
+const SHARED_PART = 1024;
 
 const PARTS: readonly PiecePart[] = ['rss', 'atom-head', 'atom-tail', 'json', 'view'];
 
 /** How each part's text starts and ends, as its renderer writes it: a piece that does not is not taken. */
-const SHAPES: Record<PiecePart, readonly [string, string]> = {
-  rss: ['        <item>\n', '        </item>\n'],
-  'atom-head': ['    <entry', '"/>\n'],
-  'atom-tail': ['        <summary type="html">', '    </entry>\n'],
-  json: ['    {\n', '\n    }'],
-  view: ['<article', '</article>'],
+const shape = (head: string, tail: string) => [Buffer.from(head), Buffer.from(tail)] as const;
+const SHAPES: Record<PiecePart, readonly [Buffer, Buffer]> = {
+  rss: shape('        <item>\n', '        </item>\n'),
+  'atom-head': shape('    <entry', '"/>\n'),
+  'atom-tail': shape('        <summary type="html">', '    </entry>\n'),
+  json: shape('    {\n', '\n    }'),
+  view: shape('<article', '</article>'),
 };
 
 /** What a document needs of an item besides its pieces (the feed's date, the namespaces it declares). */
@@ -64,7 +68,7 @@ export interface ItemFacts {
 interface FileEntry {
   size: number;
   mtimeMs: number;
-  /** Five numbers a piece: item (in `items`), language (in `languages`), part (in PARTS), start, end (string offsets). */
+  /** Five numbers a piece: item (in `items`), language (in `languages`), part (in PARTS), start, end (byte offsets). */
   pieces: number[];
 }
 
@@ -100,8 +104,6 @@ export function fragmentKey(
 const pieceKey = (key: string, language: string, part: PiecePart) => `${key}\u0000${language}\u0000${part}`;
 
 function readIndex(file: string, context: string): FragmentIndex | undefined {
-  // Missing (a first build, a new feed) is the common case: no exception for it.
-  if (!existsSync(file)) return undefined;
   try {
     const index = JSON.parse(readFileSync(file, 'utf8')) as FragmentIndex;
     if (
@@ -139,7 +141,7 @@ export interface FragmentsStatistics {
   reused: number;
   /** Pieces rendered in this build (each once, however many documents carry it). */
   rendered: number;
-  /** Items prepared from their article (read from the store, cleaned). */
+  /** Items prepared from their article's source (each once, however often). */
   prepared: number;
 }
 
@@ -156,25 +158,26 @@ interface FeedState {
   kept: Set<string>;
 }
 
-export class Fragments implements ItemPieces {
+/** A document as the build writes it: UTF-8 chunks, in order. */
+export type DocumentBytes = Buffer[];
+
+export class Fragments {
   private readonly feeds = new Map<string, FeedState>();
   private feed: FeedState | undefined;
   /** The first place found holding each piece, in any feed's files read so far. */
   private readonly known = new Map<string, Location>();
   private readonly knownFacts = new Map<string, ItemFacts>();
-  private readonly contents = new Map<string, string | undefined>();
+  /** The open feed's files read so far, as the last build wrote them (undefined: not usable). */
+  private readonly contents = new Map<string, Buffer | undefined>();
   /** Pieces of this build, by piece key. */
-  private readonly made = new Map<string, string>();
-  /** Characters held in `made`: the least recently used pieces go past MAX_MADE_CHARACTERS. */
-  private madeCharacters = 0;
+  private readonly made = new Map<string, readonly Buffer[]>();
+  /** Long parts of the open feed's pieces, encoded (`encode`). */
+  private readonly shared = new Map<string, Buffer>();
+  /** Bytes held in `made`: the least recently used pieces go past MAX_MADE_BYTES. */
+  private madeBytes = 0;
   private readonly keys = new WeakMap<FeedItem, string>();
   private readonly facts = new Map<string, ItemFacts>();
-  /** Pieces of the document being rendered, in the order they were asked for. */
-  private recording: Placed | undefined;
-  /** The file of the document being rendered: its own last version is read first. */
-  private rendering: string | undefined;
-  /** Whether the pieces of the document being rendered are kept for the documents still to come. */
-  private retaining = true;
+  private readonly preparedKeys = new Set<string>();
   readonly statistics: FragmentsStatistics = { reused: 0, rendered: 0, prepared: 0 };
 
   /**
@@ -186,17 +189,23 @@ export class Fragments implements ItemPieces {
     private readonly out: string,
     private readonly context: string,
     private readonly enabled = true,
+    /** The files in `out` when the build began: an index not among them is not looked for. */
+    private readonly existing?: ReadonlySet<string>,
   ) {}
 
   /** The feed whose items and documents come next: its index is read (once). */
   open(feedId: string): void {
-    // The files of the feed before are done with (the pieces taken from them stay in `made`).
+    // The files of the feed before are done with (pieces other feeds need were copied to `made`).
     this.contents.clear();
+    this.shared.clear();
     let state = this.feeds.get(feedId);
     if (!state) {
-      const previous = this.enabled
-        ? readIndex(join(this.out, fragmentsFileName(feedId)), this.context)
-        : undefined;
+      const file = fragmentsFileName(feedId);
+      // Missing (a first build, a new feed) is the common case: not looked for.
+      const previous =
+        this.enabled && (this.existing?.has(file) ?? true)
+          ? readIndex(join(this.out, file), this.context)
+          : undefined;
       state = { previous, inFile: new Map(), placed: new Map(), kept: new Set() };
       this.feeds.set(feedId, state);
       if (previous) this.learn(previous, state);
@@ -229,19 +238,22 @@ export class Fragments implements ItemPieces {
   }
 
   /**
-   * The item of key `key`: a lazy one when the last build left its pieces (prepared by `load`
-   * only if one is missing), else `load()` at once.
+   * The item of key `key`: a lazy one when this build or the last made its pieces (prepared by
+   * `load` only if one is missing), else `load()` at once.
    */
   item(key: string, load: () => FeedItem): FeedItem {
     if (!this.enabled) {
       this.statistics.prepared++;
       return load();
     }
-    const known = this.knownFacts.get(key);
+    // Pieces of this build, or of the last: a stand-in that prepares the item only if one is missing.
+    const known = this.facts.get(key) ?? this.knownFacts.get(key);
     const counted = () => {
       // Counted once it is made: a load that throws (its source not read yet) is asked again.
+      // An item let go and prepared again (for a document in another language) counts once.
       const item = load();
-      this.statistics.prepared++;
+      if (!this.preparedKeys.has(key)) this.statistics.prepared++;
+      this.preparedKeys.add(key);
       return item;
     };
     const item = known ? lazyItem(known, counted) : counted();
@@ -254,68 +266,127 @@ export class Fragments implements ItemPieces {
   }
 
   /**
-   * Whether the last build left pieces of the item of key `key`: if so, it is prepared only if one
-   * of them turns out to be missing, so its source need not be read before it is rendered.
+   * Whether this build or the last made pieces of the item of key `key`: if so, it is prepared
+   * only if one of them turns out to be missing, so its source need not be read before it is
+   * rendered.
    */
   knows(key: string): boolean {
-    return this.enabled && this.knownFacts.has(key);
-  }
-
-  piece(item: FeedItem, part: PiecePart, language: string, render: () => string, at: number): string {
-    const key = this.keys.get(item);
-    if (key === undefined) return render();
-    const id = pieceKey(key, language, part);
-    let text = this.made.get(id);
-    if (text !== undefined) {
-      // Most recently used last: eviction takes from the front.
-      this.made.delete(id);
-      this.made.set(id, text);
-    } else {
-      text = this.fromFile(id, part);
-      if (text === undefined) {
-        text = render();
-        this.statistics.rendered++;
-      } else this.statistics.reused++;
-      if (!this.retaining) {
-        this.recording?.push([key, language, part, at, at + text.length]);
-        return text;
-      }
-      this.made.set(id, text);
-      this.madeCharacters += text.length;
-      for (const [oldest, piece] of this.made) {
-        if (this.madeCharacters <= MAX_MADE_CHARACTERS) break;
-        this.made.delete(oldest);
-        this.madeCharacters -= piece.length;
-      }
-    }
-    this.recording?.push([key, language, part, at, at + text.length]);
-    return text;
+    return this.enabled && (this.facts.has(key) || this.knownFacts.has(key));
   }
 
   /**
-   * Render the document of file `name` (of the open feed) with `produce`, noting where its pieces
-   * stand (as the renderer says: reading the document to find them would make V8 flatten every
-   * document into one more copy). `retain: false` for a document whose items appear in no other
-   * (an archive page): its pieces are not kept in memory, which only costs memory there.
+   * The bytes of file `name` (of the open feed) as `write` renders them: each item piece taken
+   * from the file's own last version, else from this build (an item shared by several
+   * documents), else from another file of the last build, else rendered; and noted where it
+   * stands. `retain: false` for a document whose items appear in no other (an archive page): its
+   * pieces are not kept in memory, which only costs memory there.
    */
-  document(name: string, produce: () => string, retain = true): string {
-    const recorded: Placed = [];
-    this.recording = recorded;
-    this.rendering = name;
-    this.retaining = retain;
-    try {
-      const text = produce();
-      this.feed?.placed.set(name, recorded);
-      return text;
-    } finally {
-      this.recording = undefined;
-      this.rendering = undefined;
-      this.retaining = true;
-    }
+  document<D>(name: string, write: DocumentWriter<D>, document: D, retain = true): DocumentBytes {
+    const chunks: Buffer[] = [];
+    const placed: Placed = [];
+    let at = 0;
+    let text = '';
+    const sink: DocumentSink = {
+      text: (part) => {
+        text += part;
+      },
+      piece: (item, part, language, render) => {
+        if (text) {
+          const bytes = Buffer.from(text, 'utf8');
+          chunks.push(bytes);
+          at += bytes.length;
+          text = '';
+        }
+        const key = this.keys.get(item);
+        const piece =
+          key === undefined
+            ? this.encode(render())
+            : this.piece(name, pieceKey(key, language, part), part, render, retain);
+        let length = 0;
+        for (const chunk of piece) {
+          chunks.push(chunk);
+          length += chunk.length;
+        }
+        if (key !== undefined) placed.push([key, language, part, at, at + length]);
+        at += length;
+      },
+    };
+    write(document, sink);
+    if (text) chunks.push(Buffer.from(text, 'utf8'));
+    this.feed?.placed.set(name, placed);
+    return chunks;
   }
 
-  /** The text of file `name` as the last build wrote it, if a piece was taken from it in the open feed. */
-  textOf(name: string): string | undefined {
+  /**
+   * A rendered piece as bytes: each of its parts encoded on its own, a long one once however many
+   * pieces of the open feed carry it (an article's escaped HTML is in its RSS item and its Atom
+   * entry alike), and none flattened into one string first.
+   */
+  private encode(rendered: string | readonly string[]): Buffer[] {
+    if (typeof rendered === 'string') return [Buffer.from(rendered, 'utf8')];
+    const chunks: Buffer[] = [];
+    let short = '';
+    for (const part of rendered) {
+      if (part.length < SHARED_PART) {
+        short += part;
+        continue;
+      }
+      if (short) chunks.push(Buffer.from(short, 'utf8'));
+      short = '';
+      let bytes = this.shared.get(part);
+      if (!bytes) {
+        bytes = Buffer.from(part, 'utf8');
+        this.shared.set(part, bytes);
+      }
+      chunks.push(bytes);
+    }
+    if (short) chunks.push(Buffer.from(short, 'utf8'));
+    return chunks;
+  }
+
+  private piece(
+    name: string,
+    id: string,
+    part: PiecePart,
+    render: () => string | readonly string[],
+    retain: boolean,
+  ): readonly Buffer[] {
+    const own = this.feed?.inFile.get(name)?.get(id);
+    const mine = own && this.fromFile(own, part);
+    if (mine) {
+      this.statistics.reused++;
+      return [mine];
+    }
+    let piece = this.made.get(id);
+    if (piece !== undefined) {
+      // Most recently used last: eviction takes from the front.
+      this.made.delete(id);
+      this.made.set(id, piece);
+      return piece;
+    }
+    const elsewhere = this.known.get(id);
+    const taken = elsewhere && elsewhere !== own ? this.fromFile(elsewhere, part) : undefined;
+    if (taken) {
+      this.statistics.reused++;
+      // A copy: the file it is in is let go with its feed.
+      piece = [Buffer.from(taken)];
+    } else {
+      piece = this.encode(render());
+      this.statistics.rendered++;
+    }
+    if (!retain) return piece;
+    this.made.set(id, piece);
+    for (const chunk of piece) this.madeBytes += chunk.length;
+    for (const [oldest, kept] of this.made) {
+      if (this.madeBytes <= MAX_MADE_BYTES) break;
+      this.made.delete(oldest);
+      for (const chunk of kept) this.madeBytes -= chunk.length;
+    }
+    return piece;
+  }
+
+  /** The bytes of file `name` as the last build wrote it, if a piece was taken from it in the open feed. */
+  bytesOf(name: string): Buffer | undefined {
     return this.contents.get(name);
   }
 
@@ -325,14 +396,14 @@ export class Fragments implements ItemPieces {
   }
 
   /**
-   * Write the index of every feed that rendered a document in this build, for its files now in
+   * Stage (in `writes`) the index of every feed that rendered a document in this build, for its files now in
    * `out`: those rendered, and those left as they were. Any other file's pieces (an archive page
    * no longer there) are dropped. Feeds this build did not render keep the index they have.
    */
-  save(): void {
+  save(writes: AtomicWrites): void {
     if (!this.enabled) return;
     for (const [feedId, state] of this.feeds) {
-      if (state.placed.size > 0) this.saveFeed(feedId, state);
+      if (state.placed.size > 0) this.saveFeed(feedId, state, writes);
     }
   }
 
@@ -341,7 +412,7 @@ export class Fragments implements ItemPieces {
     rmSync(join(this.out, fragmentsFileName(feedId)), { force: true });
   }
 
-  private saveFeed(feedId: string, state: FeedState): void {
+  private saveFeed(feedId: string, state: FeedState, writes: AtomicWrites): void {
     const items: FragmentIndex['items'] = [];
     const itemIndex = new Map<string, number>();
     const languages: string[] = [];
@@ -399,7 +470,8 @@ export class Fragments implements ItemPieces {
       files[name] = { size: entry.size, mtimeMs: entry.mtimeMs, pieces };
     }
     const index: FragmentIndex = { format: FRAGMENTS_FORMAT, context: this.context, items, languages, files };
-    writeIfChanged(join(this.out, fragmentsFileName(feedId)), `${JSON.stringify(index)}\n`, unflushedFileOps);
+    // The feed rendered a document: its index has changed (it is not compared with the old one).
+    writes.stage(join(this.out, fragmentsFileName(feedId)), `${JSON.stringify(index)}\n`);
   }
 
   private stat(name: string): { size: number; mtimeMs: number } | undefined {
@@ -416,33 +488,29 @@ export class Fragments implements ItemPieces {
     return !!now && now.size === entry.size && now.mtimeMs === entry.mtimeMs;
   }
 
-  /**
-   * A piece from a file the last build left it in (the document's own last version first), if
-   * that file is as it was written and the text has the part's shape.
-   */
-  private fromFile(id: string, part: PiecePart): string | undefined {
-    const location =
-      (this.rendering === undefined ? undefined : this.feed?.inFile.get(this.rendering)?.get(id)) ??
-      this.known.get(id);
-    if (!location) return undefined;
+  /** The piece at `location`, if its file is as it was written and the bytes have the part's shape. */
+  private fromFile(location: Location, part: PiecePart): Buffer | undefined {
     let content = this.contents.get(location.file);
     if (!this.contents.has(location.file)) {
       content = undefined;
       const entry = this.entryOf(location.file);
       if (entry && this.intact(location.file, entry)) {
         try {
-          content = readFileSync(join(this.out, location.file), 'utf8');
+          content = readFileSync(join(this.out, location.file));
         } catch {
           content = undefined;
         }
       }
       this.contents.set(location.file, content);
     }
-    if (content === undefined) return undefined;
-    const text = content.slice(location.start, location.end);
+    if (content === undefined || location.end > content.length || location.start >= location.end)
+      return undefined;
+    const bytes = content.subarray(location.start, location.end);
     const [head, tail] = SHAPES[part];
-    return text.length === location.end - location.start && text.startsWith(head) && text.endsWith(tail)
-      ? text
+    return bytes.length >= head.length + tail.length &&
+      head.equals(bytes.subarray(0, head.length)) &&
+      tail.equals(bytes.subarray(bytes.length - tail.length))
+      ? bytes
       : undefined;
   }
 

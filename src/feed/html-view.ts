@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FeedFormat } from '../config/feeds.ts';
 import { escapeHtml } from '../text/html.ts';
-import { type ItemPieces, RENDER_PIECES } from './_pieces.ts';
+import { type DocumentSink, renderText } from './_pieces.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
 
 /**
@@ -34,9 +34,16 @@ export const VIEW_CONTENT_SECURITY_POLICY = `default-src 'none'; style-src 'sha2
 const FORMAT_NAMES: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom', json: 'JSON Feed' };
 
 const formats = new Map<string, Intl.DateTimeFormat | undefined>();
+/** Days written out, by language and ISO day: formatting costs more than the rest of an item's view. */
+const days = new Map<string, string>();
 
 /** The day in the feed's language (a formatter is costly to make: one a language). */
 function date(iso: string, language: string): string {
+  // The day in UTC, which is all the format shows (stored dates are in UTC already).
+  const utc = iso.endsWith('Z') ? iso : new Date(iso).toISOString();
+  const key = `${language}\u0000${utc.slice(0, 10)}`;
+  let day = days.get(key);
+  if (day !== undefined) return day;
   if (!formats.has(language)) {
     let format: Intl.DateTimeFormat | undefined;
     try {
@@ -46,10 +53,18 @@ function date(iso: string, language: string): string {
     }
     formats.set(language, format);
   }
-  return formats.get(language)?.format(new Date(iso)) ?? iso.slice(0, 10);
+  day = formats.get(language)?.format(new Date(iso)) ?? iso.slice(0, 10);
+  // Bounded: a build's items span a few thousand days at most; the map starts again past that.
+  if (days.size >= 10_000) days.clear();
+  days.set(key, day);
+  return day;
 }
 
-export function renderHtmlView(document: FeedDocument, pieces: ItemPieces = RENDER_PIECES): string {
+export function renderHtmlView(document: FeedDocument): string {
+  return renderText(writeHtmlView, document);
+}
+
+export function writeHtmlView(document: FeedDocument, sink: DocumentSink): void {
   const formats = (Object.entries(document.self) as Array<[FeedFormat, string]>).filter(([, url]) => url);
   const subscribe = formats
     .map(
@@ -79,20 +94,17 @@ ${subscribe}
 </header>
 <main>
 `;
-  let at = top.length;
-  const items = document.items
-    .map((item) => {
-      const text = pieces.piece(item, 'view', language, () => viewItem(item, language), at);
-      at += text.length + '\n'.length;
-      return text;
-    })
-    .join('\n');
-  return `${top}${items || '<p>No articles yet.</p>'}
+  sink.text(top);
+  for (const [index, item] of document.items.entries()) {
+    if (index > 0) sink.text('\n');
+    sink.piece(item, 'view', language, () => viewItem(item, language));
+  }
+  sink.text(`${document.items.length === 0 ? '<p>No articles yet.</p>' : ''}
 </main>
 <footer><p>${escapeHtml(document.copyright)}</p></footer>
 </body>
 </html>
-`;
+`);
 }
 
 /** One item of the view: title, date, authors, summary and the attribution block. */

@@ -105,15 +105,18 @@ export class SourceNotLoaded extends Error {
 }
 
 /**
- * A build's sources: `load` reads those of the articles about to be prepared, each at most once
- * however many feeds carry it; `get` answers from memory. A source missing or stale in the store
- * is made from the record, and `save` stores what was made.
+ * A build's sources: `load` reads those of the articles about to be prepared; `get` answers from
+ * memory until they are let go (`release`), once their items are. A source missing or stale in
+ * the store is made from the record (once a build: made sources are kept until `save` stores them).
  */
 export class ItemSources {
   private readonly byId = new Map<string, ItemSource>();
   /** Ids asked for: an id asked for and not found has vanished from the store during the build. */
   private readonly asked = new Set<string>();
+  /** Every id read in this build, released or not. */
+  private readonly read = new Set<string>();
   private readonly made: Made[] = [];
+  private readonly madeById = new Map<string, ItemSource>();
 
   /** `trusted: false` (a forced build) reads no stored source: each is made again from its record, and stored. */
   constructor(
@@ -127,8 +130,14 @@ export class ItemSources {
     for (const { id, hash } of articles) if (!this.asked.has(id)) wanted.set(id, hash);
     if (wanted.size === 0) return;
     const code = itemSourceCode();
-    const ids = [...wanted.keys()];
-    for (const id of ids) this.asked.add(id);
+    const ids: string[] = [];
+    for (const id of wanted.keys()) {
+      this.asked.add(id);
+      this.read.add(id);
+      const made = this.madeById.get(id);
+      if (made) this.byId.set(id, made);
+      else ids.push(id);
+    }
     const missing: string[] = this.trusted ? [] : ids;
     for (let start = 0; this.trusted && start < ids.length; start += IDS_PER_READ) {
       const chunk = ids.slice(start, start + IDS_PER_READ);
@@ -149,6 +158,15 @@ export class ItemSources {
       const source = itemSource(JSON.parse(record) as Article);
       this.byId.set(id, source);
       this.made.push({ id, hash, source });
+      this.madeById.set(id, source);
+    }
+  }
+
+  /** Let the sources of `articles` go: asked for again, they are read again. */
+  release(articles: ReadonlyArray<{ id: string }>): void {
+    for (const { id } of articles) {
+      this.byId.delete(id);
+      this.asked.delete(id);
     }
   }
 
@@ -160,9 +178,9 @@ export class ItemSources {
     throw new Error(`article ${id} vanished from the store during the build`);
   }
 
-  /** How many sources were asked for. */
+  /** How many articles' sources were asked for. */
   get readCount(): number {
-    return this.asked.size;
+    return this.read.size;
   }
 
   /** How many of them were made from records (missing or stale in the store, or not trusted). */
@@ -174,5 +192,6 @@ export class ItemSources {
   async save(): Promise<void> {
     if (this.made.length > 0) await storeSources(this.sql, this.made);
     this.made.length = 0;
+    this.madeById.clear();
   }
 }

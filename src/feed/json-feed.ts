@@ -1,5 +1,5 @@
 import { validUnicode } from '../text/xml.ts';
-import { type ItemPieces, RENDER_PIECES } from './_pieces.ts';
+import { type DocumentSink, renderText } from './_pieces.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
 import { feedUri } from './text.ts';
 
@@ -12,7 +12,11 @@ import { feedUri } from './text.ts';
  */
 export const JSON_FEED_VERSION = 'https://jsonfeed.org/version/1.1';
 
-export function renderJsonFeed(document: FeedDocument, pieces: ItemPieces = RENDER_PIECES): string {
+export function renderJsonFeed(document: FeedDocument): string {
+  return renderText(writeJsonFeed, document);
+}
+
+export function writeJsonFeed(document: FeedDocument, sink: DocumentSink): void {
   const feed: Record<string, unknown> = {
     version: JSON_FEED_VERSION,
     title: document.title,
@@ -33,16 +37,16 @@ export function renderJsonFeed(document: FeedDocument, pieces: ItemPieces = REND
   // so that each is a piece of text of its own; `items` is the feed's last member.
   feed.items = [];
   const head = JSON.stringify(feed, validStrings, 2);
-  if (document.items.length === 0) return `${head}\n`;
-  const { language } = document;
-  const opening = `${head.slice(0, -'[]\n}'.length)}[\n`;
-  let at = opening.length;
-  const items = document.items.map((item) => {
-    const text = pieces.piece(item, 'json', language, () => jsonItemText(item), at);
-    at += text.length + ',\n'.length;
-    return text;
-  });
-  return `${opening}${items.join(',\n')}\n  ]\n}\n`;
+  if (document.items.length === 0) {
+    sink.text(`${head}\n`);
+    return;
+  }
+  sink.text(`${head.slice(0, -'[]\n}'.length)}[\n`);
+  for (const [index, item] of document.items.entries()) {
+    if (index > 0) sink.text(',\n');
+    sink.piece(item, 'json', '', () => jsonItemText(item));
+  }
+  sink.text('\n  ]\n}\n');
 }
 
 const validStrings = (_key: string, value: unknown) =>
@@ -50,26 +54,31 @@ const validStrings = (_key: string, value: unknown) =>
 
 /** An item as it stands in the feed's `items`: JSON strings hold no raw newline, so every one is layout. */
 function jsonItemText(item: FeedItem): string {
-  return `    ${JSON.stringify(jsonItem(item), validStrings, 2).replaceAll('\n', '\n    ')}`;
+  return `    ${JSON.stringify(jsonItem(item), null, 2).replaceAll('\n', '\n    ')}`;
 }
 
+/** The item's members, every string valid Unicode (made so here: a replacer would cost more than the rest). */
 function jsonItem(item: FeedItem): Record<string, unknown> {
+  const text = validUnicode;
   const json: Record<string, unknown> = {
-    id: item.atomId,
-    url: feedUri(item.url, 'uri'),
-    title: item.title,
+    id: text(item.atomId),
+    url: text(feedUri(item.url, 'uri')),
+    title: text(item.title),
+    // Valid Unicode already (`FeedItem`).
     content_html: item.contentHtml,
   };
-  if (item.summary) json.summary = item.summary;
-  if (item.image) json.image = feedUri(item.image.url, 'uri');
-  json.date_published = item.published;
-  if (item.updated !== item.published) json.date_modified = item.updated;
+  if (item.summary) json.summary = text(item.summary);
+  if (item.image) json.image = text(feedUri(item.image.url, 'uri'));
+  json.date_published = text(item.published);
+  if (item.updated !== item.published) json.date_modified = text(item.updated);
   json.authors = item.authors.map((author) =>
-    author.url ? { name: author.name, url: feedUri(author.url, 'uri') } : { name: author.name },
+    author.url
+      ? { name: text(author.name), url: text(feedUri(author.url, 'uri')) }
+      : { name: text(author.name) },
   );
-  const tags = [...new Set(item.categories.map((category) => category.term))];
+  const tags = [...new Set(item.categories.map((category) => category.term))].map(text);
   if (tags.length > 0) json.tags = tags;
-  if (item.language) json.language = item.language;
-  json._syndicate = { rights: item.rights };
+  if (item.language) json.language = text(item.language);
+  json._syndicate = { rights: text(item.rights) };
   return json;
 }

@@ -39,9 +39,13 @@ export interface FeedItem {
   summary: string;
   /** Whether the feed carries the whole article or only its summary. */
   full: boolean;
-  /** The HTML the item carries (the cleaned article body, or the summary as HTML), attribution included. */
+  /**
+   * The HTML the item carries (the cleaned article body, or the summary as HTML), attribution
+   * included. Valid Unicode (`validUnicode`), as `summaryHtml` is: made so once, here, and not by
+   * every format that carries it.
+   */
   contentHtml: string;
-  /** The summary as HTML, attribution included: RSS description. */
+  /** The summary as HTML, attribution included: RSS description. Valid Unicode. */
   summaryHtml: string;
   /** The attribution block alone ('' without one): the browser view shows it under the summary. */
   creditHtml: string;
@@ -165,11 +169,25 @@ function isCanonicalUrl(value: string): boolean {
   }
 }
 
+/** Scheme URIs by publisher and scheme: a build asks for the same few schemes of thousands of items. */
+const schemeUris = new WeakMap<Publisher, Map<string, string>>();
+
 function schemeUri(scheme: string, publisher: Publisher): string {
-  const configured = publisher.schemes[scheme];
-  if (configured) return configured;
-  if (isCanonicalUrl(scheme)) return scheme;
-  return new URL(`schemes/${encodeURIComponent(scheme)}`, publisher.home).href;
+  let known = schemeUris.get(publisher);
+  if (!known) {
+    known = new Map();
+    schemeUris.set(publisher, known);
+  }
+  let uri = known.get(scheme);
+  if (uri === undefined) {
+    uri =
+      publisher.schemes[scheme] ??
+      (isCanonicalUrl(scheme)
+        ? scheme
+        : new URL(`schemes/${encodeURIComponent(scheme)}`, publisher.home).href);
+    known.set(scheme, uri);
+  }
+  return uri;
 }
 
 const URI_ID =
@@ -227,8 +245,10 @@ export function itemFromSource(
       })
     : '';
   const { summary } = article;
-  const summaryHtml = summary ? paragraph(summary) : '';
-  const body = full ? article.body : summaryHtml;
+  // The source's body is valid Unicode already; the rest is made so. Joined by a line break, valid
+  // parts make a valid whole.
+  const block = validUnicode(attributionBlock(credit));
+  const summaryHtml = joinHtml(summary ? validUnicode(paragraph(summary)) : '', block);
   const item: FeedItem = {
     id: article.id,
     atomId: atomEntryId(article.id, publisher),
@@ -241,8 +261,8 @@ export function itemFromSource(
     categories: feedCategories(article, publisher),
     summary,
     full,
-    contentHtml: joinHtml(body, credit),
-    summaryHtml: joinHtml(summaryHtml, credit),
+    contentHtml: full ? joinHtml(article.body, block) : summaryHtml,
+    summaryHtml,
     creditHtml: credit.trim(),
     rights,
   };
@@ -288,10 +308,14 @@ function feedCategories(article: ItemSource, publisher: Publisher): FeedCategory
  * The attribution block is wrapped in an element of its own class, so that importing one of our
  * feeds back recognises it and does not keep it as part of the article (`src/ingest/attribution.ts`).
  */
-function joinHtml(body: string, credit: string): string {
-  if (!credit) return body;
-  const block = `<div class="syndicate-attribution">${credit.trim()}</div>`;
-  return body ? `${body}\n${block}` : block;
+function attributionBlock(credit: string): string {
+  return credit ? `<div class="syndicate-attribution">${credit.trim()}</div>` : '';
+}
+
+/** HTML followed by the attribution block, if there is one. */
+function joinHtml(html: string, block: string): string {
+  if (!block) return html;
+  return html ? `${html}\n${block}` : block;
 }
 
 /** The feed document for a definition and its items (already selected, newest first). */

@@ -122,6 +122,13 @@ const SLACK_ROWS = 16;
  * other terms by primary key, stopping once it has its items. Hash and language come from the
  * covering index, so no article row is read. On SQLite the indexes are named (`INDEXED BY`), so
  * that its planner never sorts the whole range instead; PostgreSQL's planner picks them itself.
+ *
+ * On SQLite, a filter of terms alone whose fields all name their scheme (`categories: { Theme:
+ * […], Region: […] }`, authors, tags) is answered by merging the newest-first ranges of its terms
+ * (`mergedSelect`), which reads each range in order and no row twice: checking candidates by
+ * primary key instead touched a page of the terms table for every candidate (about a thousand,
+ * for two terms each held by one article in twenty), and took five times as long.
+ *
  * The definitions argument is accepted for callers of the earlier, read-everything-first selector
  * and no longer needed.
  */
@@ -190,6 +197,50 @@ export class FeedSelector {
     return Number(row!.n);
   }
 
+  /**
+   * The articles holding a term of every group, newest first, at most `limit`: one compound
+   * statement that SQLite runs as a merge of index ranges, each read newest first (a group of
+   * several values is the union of their ranges, and comes first: SQLite's compound operators
+   * bind left to right, and the others hold one value each). Undefined when the filter is not of
+   * that kind (another engine, a language, a field of any scheme, two fields of several values).
+   */
+  private mergedSelect(
+    groups: readonly TermGroup[],
+    language: string | undefined,
+    limit: number,
+  ): Promise<SelectedArticle[]> | undefined {
+    const several = groups.filter((group) => group.values.length > 1).length;
+    if (
+      this.sql.engine !== 'sqlite' ||
+      language ||
+      several > 1 ||
+      (groups.length < 2 && several === 0) ||
+      groups.some((group) => group.scheme === undefined)
+    )
+      return undefined;
+    const params: Param[] = [];
+    const compound = [...groups]
+      .sort((a, b) => b.values.length - a.values.length)
+      .map((group) =>
+        group.values
+          .map((value) => {
+            params.push(group.kind, group.scheme!, value);
+            return `SELECT published, article_id FROM article_terms${this.indexedBy('article_terms_newest')}
+              WHERE kind = ? AND scheme = ? AND value = ?`;
+          })
+          .join(' UNION '),
+      )
+      .join(' INTERSECT ');
+    params.push(limit);
+    return this.sql.all<SelectedArticle>(
+      `SELECT x.article_id AS id, a.hash AS hash
+       FROM (${compound} ORDER BY published DESC, article_id LIMIT ?) x
+       JOIN articles a${this.indexedBy('articles_newest')} ON a.published = x.published AND a.id = x.article_id
+       ORDER BY x.published DESC, x.article_id`,
+      params,
+    );
+  }
+
   /** The feed's articles, newest first, at most `limit` (default: the definition's). */
   async select(
     definition: FeedDefinition,
@@ -199,6 +250,8 @@ export class FeedSelector {
     const { language } = definition.filter;
     if (limit <= 0) return [];
     const groups = termGroups(definition);
+    const merged = this.mergedSelect(groups, language, limit);
+    if (merged) return merged;
     if (groups.length === 0) {
       const filter = language ? languageCondition(this.sql.dialect, language, publisher) : undefined;
       return this.sql.all<SelectedArticle>(

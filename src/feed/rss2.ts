@@ -1,9 +1,9 @@
 import { escapeHtml } from '../text/html.ts';
 import { xmlAttribute, xmlPlainText, xmlSafe, xmlText } from '../text/xml.ts';
-import { type ItemPieces, RENDER_PIECES } from './_pieces.ts';
+import { type DocumentSink, renderText } from './_pieces.ts';
 import { headerLinks } from './_tokens.ts';
 import type { FeedDocument, FeedItem } from './model.ts';
-import { feedUri, MARKUP_LIKE, xmlHtml } from './text.ts';
+import { feedUri, itemXmlHtml, MARKUP_LIKE } from './text.ts';
 
 /**
  * RSS 2.0: `content:encoded` with the full HTML, a `dc:creator` for every author (RSS's own
@@ -45,7 +45,11 @@ const plain = (text: string) => xmlPlainText(rssTitleText(text));
 
 const element = (indent: string, name: string, text: string) => `${indent}<${name}>${text}</${name}>\n`;
 
-export function renderRss(document: FeedDocument, pieces: ItemPieces = RENDER_PIECES): string {
+export function renderRss(document: FeedDocument): string {
+  return renderText(writeRss, document);
+}
+
+export function writeRss(document: FeedDocument, sink: DocumentSink): void {
   let namespaces = NAMESPACES;
   if (document.items.some((item) => item.image)) namespaces += MEDIA_NAMESPACE;
   if (document.archive?.isArchive) namespaces += HISTORY_NAMESPACE;
@@ -71,11 +75,10 @@ export function renderRss(document: FeedDocument, pieces: ItemPieces = RENDER_PI
   if (document.self.rss) {
     xml += `${channel}<atom:link href="${xmlAttribute(rssUri(document.self.rss))}" rel="self" type="application/rss+xml"/>\n`;
   }
-  xml += rssHeader(document);
+  sink.text(xml + rssHeader(document));
   const { language } = document;
-  for (const item of document.items)
-    xml += pieces.piece(item, 'rss', language, () => rssItem(item, language), xml.length);
-  return `${xml}    </channel>\n</rss>\n`;
+  for (const item of document.items) sink.piece(item, 'rss', language, () => rssItem(item, language));
+  sink.text('    </channel>\n</rss>\n');
 }
 
 /** Hub and archive links (RFC 5005 in RSS is Atom's links), and the archive marker. */
@@ -91,7 +94,8 @@ function rssHeader(document: FeedDocument): string {
   return archive?.isArchive ? `${links}        <fh:archive/>\n` : links;
 }
 
-function rssItem(item: FeedItem, feedLanguage: string): string {
+/** An item, in parts: its escaped HTML apart, as the Atom entry carries the same (`DocumentSink`). */
+function rssItem(item: FeedItem, feedLanguage: string): string[] {
   const indent = '            ';
   const link = xmlText(rssUri(item.url));
   let xml = '        <item>\n';
@@ -103,8 +107,12 @@ function rssItem(item: FeedItem, feedLanguage: string): string {
       : // An id only this store knows is published as its global id, as Atom and JSON Feed do.
         `${indent}<guid isPermaLink="false">${xmlText(item.atomId)}</guid>\n`;
   xml += element(indent, 'pubDate', new Date(item.published).toUTCString());
-  xml += element(indent, 'description', xmlHtml(item.summaryHtml));
-  if (item.full) xml += element(indent, 'content:encoded', xmlHtml(item.contentHtml));
+  const parts = [`${xml}${indent}<description>`, itemXmlHtml(item, 'summaryHtml')];
+  xml = '</description>\n';
+  if (item.full) {
+    parts.push(`${xml}${indent}<content:encoded>`, itemXmlHtml(item, 'contentHtml'));
+    xml = '</content:encoded>\n';
+  }
   for (const category of item.categories) {
     const domain = category.scheme === undefined ? '' : ` domain="${xmlAttribute(category.scheme)}"`;
     xml += `${indent}<category${domain}>${plain(category.term)}</category>\n`;
@@ -118,5 +126,6 @@ function rssItem(item: FeedItem, feedLanguage: string): string {
     const type = item.image.type ? ` type="${item.image.type}"` : '';
     xml += `${indent}<media:content url="${xmlAttribute(rssUri(item.image.url))}" medium="image"${type}/>\n`;
   }
-  return `${xml}        </item>\n`;
+  parts.push(`${xml}        </item>\n`);
+  return parts;
 }

@@ -10,8 +10,32 @@ import { escapeXmlText, validUnicode } from '../text/xml.ts';
  * constructs): U+FFFD as an HTML reference, then escaped for XML.
  */
 export function xmlHtml(html: string): string {
-  // Valid once: U+FFFD is an HTML reference after this, so the XML escaping need not check again.
-  return escapeXmlText(validUnicode(html).replaceAll('\uFFFD', '&#xFFFD;'));
+  return escapeValidXmlHtml(validUnicode(html));
+}
+
+/** `xmlHtml` of HTML already made valid Unicode. */
+function escapeValidXmlHtml(valid: string): string {
+  // U+FFFD is an HTML reference after this, so the XML escaping need not check again.
+  return escapeXmlText(valid.replaceAll('\uFFFD', '&#xFFFD;'));
+}
+
+type ItemHtmlField = 'contentHtml' | 'summaryHtml';
+
+/** An item's HTML escaped for XML (`xmlHtml`), by item and field. */
+const escapedHtml = new WeakMap<object, Partial<Record<ItemHtmlField, string>>>();
+
+/**
+ * `xmlHtml` of an item's `contentHtml` or `summaryHtml`, which are valid Unicode already (see
+ * `FeedItem`), made once for RSS and Atom alike.
+ */
+export function itemXmlHtml(item: Record<ItemHtmlField, string>, field: ItemHtmlField): string {
+  let made = escapedHtml.get(item);
+  if (!made) {
+    made = {};
+    escapedHtml.set(item, made);
+  }
+  made[field] ??= escapeValidXmlHtml(item[field]);
+  return made[field];
 }
 
 /**

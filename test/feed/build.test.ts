@@ -176,7 +176,8 @@ describe('atomic writes', () => {
     writeIfChanged(file, 'old feed');
     const failing: FileOps = {
       create(temp, data) {
-        nodeFileOps.create(temp, data.subarray(0, data.length / 2));
+        const bytes = Buffer.concat(data);
+        nodeFileOps.create(temp, [bytes.subarray(0, bytes.length / 2)]);
         throw new Error('disk full');
       },
       rename: nodeFileOps.rename,

@@ -4,7 +4,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Parser from 'rss-parser';
 import { describe, expect, it } from 'vitest';
-import { publisherSchema } from '../../src/config/feeds.ts';
+import { type FeedConfig, feedDefinitionSchema, publisherSchema } from '../../src/config/feeds.ts';
 import { type BuildResult, buildFeeds, fragmentContext, MANIFEST_FILE } from '../../src/feed/build.ts';
 import { fragmentKey, fragmentsFileName } from '../../src/feed/fragments.ts';
 import { type Article, toArticle } from '../../src/store/article.ts';
@@ -64,10 +64,15 @@ function outputs(out: string): Map<string, Buffer> {
  * reads back. The scratch build starts from a copy of the output folder, because what readers have
  * seen (tombstones of removed entries) is part of a feed's history; `force` renders every piece.
  */
-async function expectSameAsFromScratch(db: Sql, out: string, label: string): Promise<void> {
+async function expectSameAsFromScratch(
+  db: Sql,
+  out: string,
+  label: string,
+  built: FeedConfig = config,
+): Promise<void> {
   const fresh = join(tempDir(), 'public');
   cpSync(out, fresh, { recursive: true });
-  expect((await buildFeeds(db, config, { out: fresh, force: true })).fragments.reused).toBe(0);
+  expect((await buildFeeds(db, built, { out: fresh, force: true })).fragments.reused).toBe(0);
   const cached = outputs(out);
   const scratch = outputs(fresh);
   expect([...cached.keys()]).toEqual([...scratch.keys()]);
@@ -198,6 +203,39 @@ describe('item fragment cache', () => {
         ),
       );
       if (documents.length > 0) expect(keysOf(definition.id).length, definition.id).toBe(ids.size);
+    }
+    await db.close();
+  });
+
+  it('never serves a piece made for another definition or publisher: each change writes what a build from scratch writes', async () => {
+    const { db, out } = await setUp();
+    await buildFeeds(db, config, { out });
+    const redefine = (id: string, change: Record<string, unknown>): FeedConfig => ({
+      ...config,
+      feeds: config.feeds.map((definition) =>
+        definition.id === id ? feedDefinitionSchema.parse({ ...definition, ...change }) : definition,
+      ),
+    });
+    const steps: Array<[string, FeedConfig]> = [
+      ['full content turned to summaries', redefine('all', { content: 'summary' })],
+      ['the attribution turned off', redefine('summaries', { attribution: false })],
+      ['the feed in another language (its items take other pieces)', redefine('plain', { language: 'de' })],
+      [
+        'another attribution template',
+        {
+          ...config,
+          publisher: publisherSchema.parse({
+            ...config.publisher,
+            attribution: '<p>Via {publisher}: <a href="{url}">{title}</a>, {copyright}.</p>',
+          }),
+        },
+      ],
+      ['the first definitions again', config],
+    ];
+    for (const [what, changed] of steps) {
+      const result = await buildFeeds(db, changed, { out });
+      expect(result.selected.length, what).toBeGreaterThan(0);
+      await expectSameAsFromScratch(db, out, what, changed);
     }
     await db.close();
   });

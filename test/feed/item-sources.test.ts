@@ -156,9 +156,11 @@ describeEngines('feed item sources', (engine) => {
     };
     const file = join(out, 'summaries.xml');
     const entry = index.files['summaries.xml']!;
-    const start = entry.pieces[entry.pieces.length - 2]!; // the oldest item's piece
-    const text = readFileSync(file, 'utf8');
-    writeFileSync(file, `${text.slice(0, start)}X${text.slice(start + 1)}`);
+    const start = entry.pieces[entry.pieces.length - 2]!; // the oldest item's piece, in bytes
+    const bytes = readFileSync(file);
+    const text = bytes.toString('utf8');
+    bytes[start] = 'X'.charCodeAt(0);
+    writeFileSync(file, bytes);
     entry.mtimeMs = statSync(file).mtimeMs;
     writeFileSync(indexFile, JSON.stringify(index));
     await upsertArticles(sql, [{ ...water, title: 'Water, revised twice' }]);
@@ -166,7 +168,9 @@ describeEngines('feed item sources', (engine) => {
     expect(again.fragments.prepared).toBe(2);
     const items = (text.match(/<item>/g) ?? []).length;
     expect(again.sources.read).toBe(items + 1);
-    expect(readFileSync(file, 'utf8')).not.toContain(`${text.slice(start - 10, start)}X`);
+    expect(readFileSync(file, 'utf8')).not.toContain(
+      `${bytes.subarray(start - 10, start).toString('utf8')}X`,
+    );
     await expectSameAsForced(sql, out);
   });
 

@@ -84,6 +84,24 @@ describeEngines('feed article selection', (engine) => {
         authors: ['Ana Lima'],
       }),
     ).toEqual(expected((i) => i % 2 === 0 && i % 4 === 0 && i % 3 === 0));
+    // A field of several values with others (on SQLite, a merge of their index ranges), and two
+    // fields of several values (which are not), at limits that cut through the ties.
+    for (const limit of [1, 4, 100]) {
+      expect(
+        await numbers(
+          store,
+          { categories: { Region: ['West Africa'] }, authors: ['Zoë Ötzi', 'Omar Haddad'], tags: ['water'] },
+          limit,
+        ),
+      ).toEqual(expected((i) => i % 4 === 0 && i % 5 === 0, limit));
+      expect(
+        await numbers(
+          store,
+          { categories: { Theme: ['Environment', 'Peace and Security'] }, authors: ['Ana Lima', 'Zoë Ötzi'] },
+          limit,
+        ),
+      ).toEqual(expected((i) => i % 3 !== 1, limit));
+    }
   });
 
   it('filters by language, regional variants included, unmarked articles counting as the publisher’s', async () => {

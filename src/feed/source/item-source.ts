@@ -1,4 +1,5 @@
 import type { Article } from '../../store/article.ts';
+import { validUnicode } from '../../text/xml.ts';
 import { cleanHtml, excerpt } from './clean.ts';
 
 /**
@@ -13,7 +14,7 @@ import { cleanHtml, excerpt } from './clean.ts';
 export interface ItemSource extends Omit<Article, 'html' | 'summary' | 'aliases'> {
   /** The article's summary, trimmed, else an excerpt of its body ('' for an empty body). */
   summary: string;
-  /** The article's HTML as feeds may carry it. */
+  /** The article's HTML as feeds may carry it, valid Unicode (`validUnicode`). */
   body: string;
 }
 
@@ -23,6 +24,7 @@ export function itemSource(article: Article, withBody = true): ItemSource {
   return {
     ...rest,
     summary: summary?.trim() || excerpt(html),
-    body: withBody ? cleanHtml(html, article.url) : '',
+    // Character references can put what valid text may not hold back into the cleaned HTML.
+    body: withBody ? validUnicode(cleanHtml(html, article.url)) : '',
   };
 }
