@@ -3,11 +3,11 @@ import { afterEach, beforeAll, expect, it } from 'vitest';
 import { setLogLevel } from '../../src/log.ts';
 import { JobQueue } from '../../src/queue/queue.ts';
 import { runCli } from '../helpers/cli.ts';
+import { comparableFindings, comparableVerdicts } from '../helpers/comparable-scans.ts';
 import { freshPostgres } from '../helpers/postgres.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { importedStore } from '../scan/_republisher.ts';
 import {
-  comparableFindings,
   mostAtOnce,
   PAGE_PATHS,
   type Syndicate,
@@ -104,6 +104,8 @@ it('gives a single SQLite process’s findings, with host limits across workers 
   expect(expected.filter((line) => line.includes(' violation '))).toHaveLength(7);
   expect(expected.some((line) => line.includes('commercial-use'))).toBe(true);
   expect(await comparableFindings(store)).toEqual(expected);
+  // Every page judged alike, compliant reprints (which leave no finding) included.
+  expect(await comparableVerdicts(store)).toEqual(await comparableVerdicts(sqlite));
 
   let refetched = 0;
   for (const index of sites.keys()) {
