@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { stringify } from 'yaml';
+import { setLogLevel } from '../../src/log.ts';
 import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { FIXTURES } from '../helpers/fixture-store.ts';
@@ -44,7 +45,8 @@ export interface Republisher {
 
 export const etagOf = (body: string) => `"${createHash('sha1').update(body).digest('hex').slice(0, 16)}"`;
 
-export async function startRepublisher(id: string): Promise<Republisher> {
+/** A republisher whose server `start` starts (filling in its address, request log and `close`). */
+function unstarted(id: string): { site: Republisher; start(): Promise<void> } {
   const host = `${id}.example`;
   const pages = new Map<string, SitePage>();
   const answer: Handler = (request, response) => {
@@ -88,17 +90,44 @@ export async function startRepublisher(id: string): Promise<Republisher> {
     if (page?.delayMs) setTimeout(respond, page.delayMs);
     else respond();
   };
-  const server = await startServer(answer);
   const site: Republisher = {
     id,
     host,
-    address: server.address,
+    address: '',
     pages,
-    requests: server.requests,
+    requests: [],
     down: false,
     url: (path) => `http://${host}${path}`,
-    close: () => server.close(),
+    close: async () => {},
   };
+  return {
+    site,
+    async start() {
+      const server = await startServer(answer);
+      site.address = server.address;
+      site.requests = server.requests;
+      site.close = () => server.close();
+    },
+  };
+}
+
+export async function startRepublisher(id: string): Promise<Republisher> {
+  const { site, start } = unstarted(id);
+  await start();
+  return site;
+}
+
+/**
+ * A republisher for the whole test file, there at once (its pages can be set now): started
+ * before the file's tests, with the log silenced as the scan tests want it, and closed after them.
+ */
+export function republisherOfFile(id: string): Republisher {
+  const { site, start } = unstarted(id);
+  beforeAll(async () => {
+    setLogLevel('silent');
+    await start();
+  });
+  afterAll(() => site.close());
   return site;
 }
 
