@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { setLogLevel } from '../../src/log.ts';
-import { JobQueue, type QueueOptions, QUEUES, type SiteJob } from '../../src/queue/queue.ts';
+import { JobQueue, QUEUES, type QueueOptions, type SiteJob } from '../../src/queue/queue.ts';
 import { freshSchema } from '../helpers/postgres.ts';
 
 /**
