@@ -101,6 +101,13 @@ export class LeaseRanOut extends Error {
   }
 }
 
+/**
+ * Queues whose jobs a stopping worker gives back without using up a try: a site's crawl and an
+ * archive file's read resume where they stopped. A scheduled scan that was stopped is over (it
+ * recorded what it did), and its slot is not run again.
+ */
+const RESUMABLE: ReadonlySet<QueueName> = new Set([QUEUES.site, QUEUES.discover]);
+
 /** How long before its lease runs out a handler is told to stop. */
 const LEASE_MARGIN_MS = 5_000;
 
@@ -295,7 +302,7 @@ export class JobQueue {
             log.info('job done');
             return output;
           } catch (error) {
-            if (this.stopping.signal.aborted) {
+            if (this.stopping.signal.aborted && RESUMABLE.has(name)) {
               await this.giveBack(name, job!.id);
               log.info('job given back');
               throw new WorkerStopped();
