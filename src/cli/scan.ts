@@ -4,7 +4,7 @@ import { loadTerms } from '../check/terms.ts';
 import { loadAlerts } from '../config/alerts.ts';
 import { loadSites } from '../config/sites.ts';
 import { crawlerSettings } from '../crawl/settings.ts';
-import { SharedHostLimits } from '../crawl/shared-host-limits.ts';
+import { clusterHostLimits, type SharedHostLimits } from '../crawl/shared-host-limits.ts';
 import { isSyndicateError, usageError } from '../errors.ts';
 import { describeResult } from '../findings/types.ts';
 import { logger } from '../log.ts';
@@ -152,12 +152,7 @@ function leaseOf(config: ScanConfig, flags: ScanFlags): number {
 }
 
 function sharedLimits(sql: Sql, config: ScanConfig, flags: ScanFlags): SharedHostLimits {
-  const crawler = crawlerSettings(config.sites, crawlOverrides(flags));
-  return new SharedHostLimits(sql, {
-    concurrency: crawler.concurrency,
-    perHost: crawler.perHost,
-    delayMs: crawler.delayMs,
-  });
+  return clusterHostLimits(sql, crawlerSettings(config.sites, crawlOverrides(flags)));
 }
 
 /**

@@ -93,6 +93,14 @@ export const crawlerSchema = z.strictObject({
     .default(2)
     .describe('how deep sitemap indexes may nest below the first sitemap (0: no index followed)'),
   maxLinksPerPage: z.number().int().min(1).default(1000).describe('new same-site links taken from one page'),
+  hostLeaseMs: z
+    .number()
+    .int()
+    .min(1000)
+    .default(30_000)
+    .describe(
+      'with a PostgreSQL store: how long a request in flight holds its host for every process unless its process renews it (every third of that); how long a process that died mid-request keeps the host',
+    ),
   siteTimeBudgetMs: z
     .number()
     .int()

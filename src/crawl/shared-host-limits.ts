@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { CrawlerConfig } from '../config/sites.ts';
 import { logger } from '../log.ts';
 import type { Sql } from '../store/sql.ts';
 import { sleep } from './scheduler.ts';
@@ -41,8 +42,8 @@ export interface SharedHostLimitsOptions {
   /** Requests in flight to one host across every process. */
   perHost: number;
   delayMs: number;
-  /** How long a lease lasts unless renewed: how long a dead process can hold a host. */
-  leaseMs?: number;
+  /** How long a lease lasts unless renewed: how long a dead process can hold a host (`hostLeaseMs`). */
+  leaseMs: number;
   /** How often a process waiting for a full host looks again (other processes' ends are not told). */
   pollMs?: number;
 }
@@ -61,7 +62,15 @@ interface Pending {
   crawlDelayMs?: number;
 }
 
-export const DEFAULT_LEASE_MS = 30_000;
+/** The cluster's limits as the `crawler:` settings give them, kept in `sql`. */
+export function clusterHostLimits(sql: Sql, crawler: CrawlerConfig): SharedHostLimits {
+  return new SharedHostLimits(sql, {
+    concurrency: crawler.concurrency,
+    perHost: crawler.perHost,
+    delayMs: crawler.delayMs,
+    leaseMs: crawler.hostLeaseMs,
+  });
+}
 
 export class SharedHostLimits implements HostLimits {
   /** Who holds this process's leases: the host name, the process, and a nonce for this object. */
@@ -83,7 +92,7 @@ export class SharedHostLimits implements HostLimits {
     private readonly sql: Sql,
     private readonly options: SharedHostLimitsOptions,
   ) {
-    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.leaseMs = options.leaseMs;
     this.pollMs = options.pollMs ?? 50;
     this.heartbeat = setInterval(() => this.renew(), Math.max(100, Math.floor(this.leaseMs / 3)));
     this.heartbeat.unref();

@@ -21,7 +21,9 @@ export interface ScreenshotOptions {
 }
 
 export const DEFAULT_SCREENSHOT: ScreenshotOptions = {
-  executablePath: '/usr/bin/chromium',
+  // Debian's Chromium, unless `SYNDICATE_CHROMIUM` names another browser (a path with none there:
+  // evidence without screenshots).
+  executablePath: process.env.SYNDICATE_CHROMIUM || '/usr/bin/chromium',
   timeoutMs: 20_000,
   viewportWidth: 1280,
   maxHeightPx: 12_000,

@@ -129,12 +129,7 @@ export async function discoverOnQueue(
     const batch = randomUUID();
     const ids: string[] = [];
     for (const item of unfinished) {
-      const queued = await queue.boss.getDb().executeSql(
-        `SELECT id::text AS id FROM pgboss.job WHERE name = $1 AND singleton_key = $2
-           AND state IN ('created', 'retry', 'active') ORDER BY created_on LIMIT 1`,
-        [QUEUES.discover, item.key],
-      );
-      const waiting = (queued.rows as Array<{ id: string }>)[0]?.id;
+      const waiting = await queue.unfinishedJob(QUEUES.discover, item.key);
       if (waiting) {
         ids.push(waiting);
         continue;

@@ -101,6 +101,13 @@ export class LeaseRanOut extends Error {
   }
 }
 
+/**
+ * Queues whose jobs a stopping worker gives back without using up a try: a site's crawl and an
+ * archive file's read resume where they stopped. A scheduled scan that was stopped is over (it
+ * recorded what it did), and its slot is not run again.
+ */
+const RESUMABLE: ReadonlySet<QueueName> = new Set([QUEUES.site, QUEUES.discover]);
+
 /** How long before its lease runs out a handler is told to stop. */
 const LEASE_MARGIN_MS = 5_000;
 
@@ -151,34 +158,9 @@ export class JobQueue {
     );
     try {
       await boss.start();
-      await settingUp(() =>
-        boss.createQueue(QUEUES.site, {
-          name: QUEUES.site,
-          policy: 'singleton',
-          retryLimit: options.retryLimit ?? 3,
-          retryDelay: options.retryDelaySeconds ?? 5,
-          expireInSeconds: options.siteLeaseSeconds ?? DEFAULT_SITE_LEASE_SECONDS,
-        }),
-      );
-      // One archive file read by one worker at a time, whoever queued it (its progress is one row).
-      await settingUp(() =>
-        boss.createQueue(QUEUES.discover, {
-          name: QUEUES.discover,
-          policy: 'singleton',
-          retryLimit: options.retryLimit ?? 3,
-          retryDelay: options.retryDelaySeconds ?? 5,
-          expireInSeconds: options.discoverLeaseSeconds ?? DEFAULT_DISCOVER_LEASE_SECONDS,
-        }),
-      );
-      // One scheduled scan at a time; a slot that comes while one runs waits (one queued at most).
-      await settingUp(() =>
-        boss.createQueue(QUEUES.scan, {
-          name: QUEUES.scan,
-          policy: 'stately',
-          retryLimit: 0,
-          expireInSeconds: 23 * 60 * 60,
-        }),
-      );
+      for (const definition of queueDefinitions(options)) {
+        await settingUp(() => boss.createQueue(definition.name, definition));
+      }
     } catch (error) {
       await boss.stop({ graceful: false, wait: true }).catch(() => {});
       throw new SyndicateError(
@@ -195,6 +177,13 @@ export class JobQueue {
    * Put one job per site on the queue; returns the jobs' ids in the order of `sites`. The lease
    * (how long a worker may hold a job before it goes to another) is the sender's to say, since it
    * follows the site's time budget; the queue's default otherwise.
+   *
+   * A site whose job is still on the queue (an earlier scan was stopped while it waited: its jobs
+   * go on) gets no second job: its id is returned, and the caller waits for that crawl of the
+   * site, which resumes the site's pass, as a scan on SQLite resumes an unfinished crawl. A second
+   * job would cost a second crawl of the site, and worse: while the first is under way, the second
+   * waits at the head of the queue (one crawl of a site at a time) and pg-boss gives no worker any
+   * job queued after it.
    */
   async putSites(
     batch: string,
@@ -204,6 +193,11 @@ export class JobQueue {
   ): Promise<string[]> {
     const ids: string[] = [];
     for (const siteId of siteIds) {
+      const unfinished = await this.unfinishedJob(QUEUES.site, siteId);
+      if (unfinished) {
+        ids.push(unfinished);
+        continue;
+      }
       const job: SiteJob = { batch, siteId, options };
       const id = await this.boss.send(QUEUES.site, job, {
         singletonKey: siteId,
@@ -213,6 +207,16 @@ export class JobQueue {
       ids.push(id);
     }
     return ids;
+  }
+
+  /** The job of `key` on queue `name` that is not done yet (waiting, to be retried or under way), if any. */
+  async unfinishedJob(name: QueueName, key: string): Promise<string | undefined> {
+    const { rows } = await this.boss.getDb().executeSql(
+      `SELECT id::text AS id FROM ${this.schema}.job WHERE name = $1 AND singleton_key = $2
+         AND state IN ('created', 'retry', 'active') ORDER BY created_on LIMIT 1`,
+      [name, key],
+    );
+    return (rows as Array<{ id: string }>)[0]?.id;
   }
 
   /** Where each job is (jobs done long ago are read from pg-boss's archive). */
@@ -298,10 +302,39 @@ export class JobQueue {
             log.info('job done');
             return output;
           } catch (error) {
+            if (this.stopping.signal.aborted && RESUMABLE.has(name)) {
+              await this.giveBack(name, job!.id);
+              log.info('job given back');
+              throw new WorkerStopped();
+            }
             log.warn({ error: (error as Error).message }, 'job failed');
             throw error;
           }
         },
+      );
+    }
+  }
+
+  /**
+   * A job this worker gives back because it stops (SIGTERM, or a scan that worked other scans'
+   * jobs while it waited for its own, ending): no fault of the job's, so not one of its tries.
+   * pg-boss knows no giving back, only failing, which uses up a try (and a job on its last try
+   * fails for good); so the job is given one more try first, while it is still active here and no
+   * other worker can take it, and then failed as usual: it waits its retry delay and is taken up
+   * with as many tries left as before. Should the store be unreachable, the give-back costs a try.
+   */
+  private async giveBack(name: QueueName, id: string): Promise<void> {
+    try {
+      await this.boss
+        .getDb()
+        .executeSql(
+          `UPDATE ${this.schema}.job SET retry_limit = retry_limit + 1 WHERE name = $1 AND id = $2 AND state = 'active'`,
+          [name, id],
+        );
+    } catch (error) {
+      logger().warn(
+        { job: id, error: (error as Error).message },
+        'could not give the job back: it counts as a try',
       );
     }
   }
@@ -365,6 +398,31 @@ export function progressOf(statuses: readonly JobStatus[]): QueueProgress {
     else progress.waiting++;
   }
   return progress;
+}
+
+/**
+ * Our queues as pg-boss keeps them: a site job's and an archive file's queues are singletons by
+ * key (one crawl of a site, one read of a file, at a time, whoever queued it), with the leases and
+ * tries of `options`; the scheduled scans' queue is stately (one scan at a time; a slot that comes
+ * while one runs waits, one queued at most) and never retries a scan.
+ */
+function queueDefinitions(options: QueueOptions): PgBoss.Queue[] {
+  const tries = { retryLimit: options.retryLimit ?? 3, retryDelay: options.retryDelaySeconds ?? 5 };
+  return [
+    {
+      name: QUEUES.site,
+      policy: 'singleton',
+      ...tries,
+      expireInSeconds: options.siteLeaseSeconds ?? DEFAULT_SITE_LEASE_SECONDS,
+    },
+    {
+      name: QUEUES.discover,
+      policy: 'singleton',
+      ...tries,
+      expireInSeconds: options.discoverLeaseSeconds ?? DEFAULT_DISCOVER_LEASE_SECONDS,
+    },
+    { name: QUEUES.scan, policy: 'stately', retryLimit: 0, expireInSeconds: 23 * 60 * 60 },
+  ];
 }
 
 /**

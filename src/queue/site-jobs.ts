@@ -1,7 +1,7 @@
 import type { SitesFile } from '../config/sites.ts';
 import { type CrawlOptions, type CrawlSummary, crawl } from '../crawl/crawl.ts';
 import { crawlerSettings } from '../crawl/settings.ts';
-import { SharedHostLimits } from '../crawl/shared-host-limits.ts';
+import { clusterHostLimits } from '../crawl/shared-host-limits.ts';
 import type { Sql } from '../store/sql.ts';
 import type { JobQueue, QueueProgress, SiteJob } from './queue.ts';
 
@@ -25,12 +25,7 @@ export async function crawlSiteJob(
   signal: AbortSignal,
 ): Promise<CrawlSummary> {
   const options = job.options as SiteJobOptions;
-  const crawler = crawlerSettings(config, options);
-  const limits = new SharedHostLimits(sql, {
-    concurrency: crawler.concurrency,
-    perHost: crawler.perHost,
-    delayMs: crawler.delayMs,
-  });
+  const limits = clusterHostLimits(sql, crawlerSettings(config, options));
   try {
     // The shared limits replace the crawl's in-process politeness: every worker's requests to a
     // host count against the one limit kept in the store.

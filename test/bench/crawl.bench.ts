@@ -4,34 +4,22 @@
  * pages per second, peak memory and the share of time in fetching, parsing and storage, next to a
  * baseline measured in the same run: the same pages fetched bare with undici, nothing kept.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { sitesFileSchema } from '../../src/config/sites.ts';
 import { crawl } from '../../src/crawl/crawl.ts';
 import { openSql } from '../../src/store/db.ts';
+import { startNetwork } from './_crawl-network.ts';
 import { heapUsedMiB, peakRssMiB, printTable, timeAsync } from './_measure.ts';
 
 const SITES = Number(process.env.CRAWL_SITES ?? 50);
 const PAGES = Number(process.env.CRAWL_PAGES ?? 400);
 const CONCURRENCY = 16;
 
-async function startNetwork(): Promise<{ child: ChildProcess; port: number }> {
-  const script = fileURLToPath(new URL('./_crawl-network.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, String(SITES), String(PAGES)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve) => {
-    child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-  });
-  return { child, port };
-}
-
-const { child, port } = await startNetwork();
-const hosts = Array.from({ length: SITES }, (_, i) => `site${i}.example`);
+const network = await startNetwork(SITES, PAGES);
+const { hosts, port } = network;
 
 // Baseline: every page fetched bare with undici at the same concurrency, bodies thrown away.
 const agent = new Agent({
@@ -56,32 +44,13 @@ await agent.close();
 
 const dir = mkdtempSync(join(tmpdir(), 'syndicate-bench-'));
 const sql = await openSql(join(dir, 'store.sqlite'));
-const config = sitesFileSchema.parse({
-  crawler: {
-    delayMs: 0,
-    perHost: 1,
-    concurrency: CONCURRENCY,
-    allowPrivateNetworks: true,
-    resolve: Object.fromEntries(hosts.map((host) => [host, `127.0.0.1:${port}`])),
-  },
-  sites: hosts.map((host, i) => ({
-    id: `site${i}`,
-    url: `http://${host}/`,
-    kind: i % 2 ? 'community' : 'commercial',
-    discover: {
-      feeds: [`http://${host}/feed.xml`],
-      start: [`http://${host}/`],
-      maxDepth: 1,
-      maxPages: PAGES + 10,
-    },
-  })),
-});
+const config = sitesFileSchema.parse(network.sitesFile({ concurrency: CONCURRENCY }));
 const heapBefore = heapUsedMiB();
 const run = await timeAsync(() => crawl(sql, config));
 const summary = run.value;
 const rescan = await timeAsync(() => crawl(sql, config));
 await sql.close();
-child.kill();
+network.close();
 rmSync(dir, { recursive: true, force: true });
 
 // Parsing and storage run on the main thread, one at a time, so their sums are exclusive shares of

@@ -37,7 +37,7 @@ import { notifyHubs } from '../../src/feed/websub.ts';
 import { importSources } from '../../src/ingest/import.ts';
 import type { Article } from '../../src/store/article.ts';
 import { getArticle, removeArticles, upsertArticles } from '../../src/store/articles.ts';
-import { legacyDb, openSql } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { heapUsedMiB, peakRssMiB, printTable, time, timeAsync } from './_measure.ts';
 
 const ARTICLES = Number(process.env.BENCH_ARTICLES ?? 100_000);
@@ -235,7 +235,7 @@ try {
         : '\n'),
   );
   if (kept && (!existsSync(kept) || sourcesMade.value > 0)) {
-    legacyDb(db).pragma('wal_checkpoint(TRUNCATE)');
+    await db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     copyFileSync(storeFile, kept);
   }
 

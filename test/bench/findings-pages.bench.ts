@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { countFindings, listFindings } from '../../src/findings/index.ts';
 import { startServer } from '../../src/server/index.ts';
-import { legacyDb, openSql } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import { manySites, seedMany } from '../server/_seed.ts';
 import { peakRssMiB, percentile, printTable, timeAsync } from './_measure.ts';
 
@@ -92,11 +92,9 @@ try {
     });
   }
   printTable(rows);
-  const plan = legacyDb(db)
-    .prepare(
-      "EXPLAIN QUERY PLAN SELECT f.id FROM findings f WHERE f.status IN ('open', 'contacted') ORDER BY f.last_seen DESC, f.id DESC LIMIT 50 OFFSET 4000",
-    )
-    .all() as Array<{ detail: string }>;
+  const plan = await db.all<{ detail: string }>(
+    "EXPLAIN QUERY PLAN SELECT f.id FROM findings f WHERE f.status IN ('open', 'contacted') ORDER BY f.last_seen DESC, f.id DESC LIMIT 50 OFFSET 4000",
+  );
   console.log(`\nthe last page's ordering (inner query): ${plan.map((step) => step.detail).join('; ')}`);
   console.log(
     `findings ${total} (seeded in ${(seeded.ms / 1000).toFixed(1)} s over 3 scans); ${RUNS} runs each; peak RSS ${peakRssMiB().toFixed(0)} MiB`,

@@ -20,7 +20,7 @@ import { htmlToText, parsePage } from '../../src/match/page.ts';
 import { tokenise } from '../../src/match/tokens.ts';
 import { type Article, toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
-import { legacyDb, openSql, openStore } from '../../src/store/db.ts';
+import { openSql, openStore } from '../../src/store/db.ts';
 import type { Sql } from '../../src/store/sql.ts';
 import { storeArticles } from '../match/_articles.ts';
 import { peakRssMiB, percentile, printTable, timeAsync } from './_measure.ts';
@@ -125,8 +125,7 @@ for (const size of sizes) {
   seed = 42;
   const dir = mkdtempSync(join(tmpdir(), 'syndicate-bench-'));
   const sqlite = await openSql(join(dir, 'store.sqlite'));
-  const db = legacyDb(sqlite);
-  db.pragma('cache_size = -262144');
+  await sqlite.exec('PRAGMA cache_size = -262144');
   const sample: Article[] = [];
   const all: Article[] = [];
   for (let start = 0; start < size; start += 5000) {
@@ -135,7 +134,7 @@ for (const size of sizes) {
     if (engines.includes('postgres')) all.push(...batch);
     for (const item of batch) if (sample.length < PAGES && random() < (PAGES * 2) / size) sample.push(item);
   }
-  db.pragma('wal_checkpoint(TRUNCATE)');
+  await sqlite.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   let legacy = { ms: Number.NaN, cpuMs: Number.NaN };
   if (process.env.BENCH_LEGACY !== '0' || size !== Math.max(...sizes)) {
     copyFileSync(join(dir, 'store.sqlite'), join(dir, 'legacy.sqlite'));

@@ -83,12 +83,12 @@ export function snapshotOf(test: Placement): PageSnapshot {
 }
 
 export async function checkCase(test: Placement): Promise<PageResult> {
-  const { sql, db, rules } = await fixtureStore();
+  const { sql, rules } = await fixtureStore();
   const result = await checkSnapshot(sql, snapshotOf(test), {
     terms: loadTerms(rules),
     sites: loadSites(rules).sites,
   });
-  db.close();
+  await sql.close();
   return result;
 }
 

@@ -35,7 +35,7 @@ describe('RuleTester', () => {
     expect(
       problems(sourceAttribution, 'invalid', { ...uncredited, messageId: 'nonsense' }, outcome).join('\n'),
     ).toMatch(/has no message "nonsense"/);
-    fixture.db.close();
+    await fixture.sql.close();
   });
 
   it('prepares the post the checker would judge: the text and what follows it, not the sidebar', async () => {
@@ -50,7 +50,7 @@ describe('RuleTester', () => {
     expect(scopeText).not.toContain('Via Northwind Review');
     expect(context.site?.id).toBe('peace-blog');
     expect(runRule(sourceAttribution, context).outcome).toBe('fail');
-    fixture.db.close();
+    await fixture.sql.close();
   });
 
   it('says so when a case page does not reprint the article', async () => {
@@ -58,6 +58,6 @@ describe('RuleTester', () => {
     await expect(prepareContext(fixture, sourceAttribution, { name: 'elsewhere' })).rejects.toThrow(
       /case "elsewhere": the page does not reprint no-such-article/,
     );
-    fixture.db.close();
+    await fixture.sql.close();
   });
 });

@@ -22,7 +22,6 @@ import { parsePage } from '../../src/match/page.ts';
 import { tokenise } from '../../src/match/tokens.ts';
 import { siteOf } from '../../src/net/url.ts';
 import type { Article } from '../../src/store/article.ts';
-import type { Db } from '../../src/store/db.ts';
 import type { Sql } from '../../src/store/sql.ts';
 import { fixtureStore } from '../helpers/fixture-store.ts';
 import { type Placement, snapshotOf } from './_pages.ts';
@@ -55,15 +54,14 @@ export interface Tables {
 /** What the tester needs from the world: a store holding the article, the terms and the sites. */
 export interface Fixture {
   sql: Sql;
-  db: Db;
   articleId: string;
   terms: Terms;
   sites: readonly Site[];
 }
 
 export async function defaultFixture(): Promise<Fixture> {
-  const { sql, db, rules } = await fixtureStore();
-  return { sql, db, articleId: 'nw-481', terms: loadTerms(rules), sites: loadSites(rules).sites };
+  const { sql, rules } = await fixtureStore();
+  return { sql, articleId: 'nw-481', terms: loadTerms(rules), sites: loadSites(rules).sites };
 }
 
 /** The context the checker would hand the rule for this page, or why it cannot be made. */

@@ -307,7 +307,7 @@ describe('verdicts', () => {
 
   /** A theme that puts the title block in an element named `sidebar`, between a lead note and the text. */
   async function titleInSidebar(lead: string): ReturnType<typeof checkCase> {
-    const { sql, db, rules } = await fixtureStore();
+    const { sql, rules } = await fixtureStore();
     const body = `<!doctype html><html><head><title>t</title></head><body>
 <div class="top"><b>Peace Blog</b> <a href="/">Home</a></div>
 <div class="page"><div class="post-content">${lead}
@@ -320,7 +320,7 @@ describe('verdicts', () => {
       { ...snapshotOf({}), body },
       { terms: loadTerms(rules), sites: [] },
     );
-    db.close();
+    await sql.close();
     return result;
   }
 
@@ -348,7 +348,7 @@ describe('verdicts', () => {
   });
 
   it('is uncertain when the page is too large to read whole and the credit may lie past the part read', async () => {
-    const { sql, db, rules } = await fixtureStore();
+    const { sql, rules } = await fixtureStore();
     const filler = '<span>more</span>'.repeat(600);
     const snapshot = snapshotOf({ inText: `${filler}<p>Source: Northwind Review</p>${COPYRIGHT_AND_LINK}` });
     const options = { terms: loadTerms(rules), sites: [] };
@@ -358,6 +358,6 @@ describe('verdicts', () => {
     expect(cut!.violations).toEqual([]);
     const [whole] = (await checkSnapshot(sql, snapshot, options)).matches;
     expect(whole!.verdict).toBe('compliant');
-    db.close();
+    await sql.close();
   });
 });

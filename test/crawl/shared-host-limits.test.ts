@@ -124,7 +124,7 @@ describeEngines('per-host limits shared by several processes', (engine) => {
     const store = await engine.target();
     const setup = await openSql(store);
     // Another process read this host's robots.txt: Crawl-delay 0.3 s, larger than the 0.1 s delay.
-    const reader = new SharedHostLimits(setup, { concurrency: 1, perHost: 1, delayMs: 100 });
+    const reader = new SharedHostLimits(setup, { concurrency: 1, perHost: 1, delayMs: 100, leaseMs: 10_000 });
     const [delayed, crawlDelayed, busy] = [
       await host(5),
       await host(5),

@@ -2,15 +2,14 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { captureEvidence, listEvidence, readEvidenceFile } from '../../src/evidence/index.ts';
-import { setLogLevel } from '../../src/log.ts';
 import { startServer, storedEvidence } from '../../src/server/index.ts';
 import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { freshSchema } from '../helpers/postgres.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { articles, type Republisher, reprint, scanSetup, startRepublisher } from '../scan/_republisher.ts';
+import { articles, reprint, republisherOfFile, scanSetup } from '../scan/_republisher.ts';
 import { raw } from '../server/_http.ts';
 import { crawled, violation } from './_store.ts';
 
@@ -48,12 +47,7 @@ async function postgresStore(): Promise<string> {
   return schema.url;
 }
 
-let site: Republisher;
-beforeAll(async () => {
-  setLogLevel('silent');
-  site = await startRepublisher('moved');
-});
-afterAll(() => site.close());
+const site = republisherOfFile('moved');
 
 describe('migrate-store with evidence', () => {
   it('carries a scan’s evidence into PostgreSQL: the same export from both, served by the review pages', {

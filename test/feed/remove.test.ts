@@ -6,7 +6,6 @@ import { nameUuid } from '../../src/feed/model.ts';
 import { forgetArticles, indexArticles } from '../../src/match/fingerprint-index.ts';
 import { toArticle } from '../../src/store/article.ts';
 import { countArticles, getArticle, removeArticles, upsertArticles } from '../../src/store/articles.ts';
-import { type Db, legacyDb } from '../../src/store/db.ts';
 import type { Sql } from '../../src/store/sql.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -25,17 +24,25 @@ function forget(sql: Sql) {
   return (ids: readonly string[]) => forgetArticles(sql, ids);
 }
 
-function fingerprintRows(db: Db): { docs: number; prints: number } {
+/** `SELECT count(*) AS n …`'s n. */
+async function count(sql: Sql, query: string, params: string[] = []): Promise<number> {
+  return Number((await sql.get<{ n: number }>(query, params))!.n);
+}
+
+async function fingerprintRows(sql: Sql): Promise<{ docs: number; prints: number }> {
   return {
-    docs: (db.prepare('SELECT count(*) AS n FROM fingerprinted_articles').get() as { n: number }).n,
-    prints: (db.prepare('SELECT count(*) AS n FROM fingerprints').get() as { n: number }).n,
+    docs: await count(sql, 'SELECT count(*) AS n FROM fingerprinted_articles'),
+    prints: await count(sql, 'SELECT count(*) AS n FROM fingerprints'),
   };
+}
+
+async function foreignKeysOn(sql: Sql): Promise<boolean> {
+  return (await sql.get<{ foreign_keys: number }>('PRAGMA foreign_keys'))?.foreign_keys === 1;
 }
 
 describe('removing articles', () => {
   it('removes by id, URL or alias, with the article’s terms, aliases and fingerprints', async () => {
     const sql = await seededStore(join(tempDir(), 'store.sqlite'));
-    const db = legacyDb(sql);
     // Long enough to be fingerprinted (short texts are not).
     const body = Array.from(
       { length: 60 },
@@ -45,14 +52,12 @@ describe('removing articles', () => {
       { ...water, html: `<p>${body}</p>`, aliases: ['https://northwind.example/?p=7'] },
     ]);
     await indexArticles(sql);
-    const before = fingerprintRows(db);
-    const waterPrints = (
-      db
-        .prepare(
-          'SELECT count(*) AS n FROM fingerprints WHERE doc = (SELECT doc FROM fingerprinted_articles WHERE article_id = ?)',
-        )
-        .get(water.id) as { n: number }
-    ).n;
+    const before = await fingerprintRows(sql);
+    const waterPrints = await count(
+      sql,
+      'SELECT count(*) AS n FROM fingerprints WHERE doc = (SELECT doc FROM fingerprinted_articles WHERE article_id = ?)',
+      [water.id],
+    );
     expect(waterPrints).toBeGreaterThan(0);
     const removed = await removeArticles(sql, ['https://northwind.example/?p=7', 'nw-1234'], {
       now: new Date('2026-04-01T00:00:00Z'),
@@ -63,46 +68,46 @@ describe('removing articles', () => {
     expect(await getArticle(sql, 'nw-1234')).toBeUndefined();
     expect(await countArticles(sql)).toBe(articles.length - 2);
     for (const table of ['article_terms', 'article_aliases', 'fingerprinted_articles']) {
-      const left = db
-        .prepare(`SELECT count(*) AS n FROM ${table} WHERE article_id IN (?, ?)`)
-        .get(water.id, 'nw-1234') as { n: number };
-      expect(left.n, table).toBe(0);
+      const left = await count(sql, `SELECT count(*) AS n FROM ${table} WHERE article_id IN (?, ?)`, [
+        water.id,
+        'nw-1234',
+      ]);
+      expect(left, table).toBe(0);
     }
-    const after = fingerprintRows(db);
+    const after = await fingerprintRows(sql);
     expect(after.docs).toBe(before.docs - 2);
     expect(after.prints).toBeLessThanOrEqual(before.prints - waterPrints);
     // No index row points at a document that is gone.
     expect(
-      db
-        .prepare(
-          'SELECT count(*) AS n FROM fingerprints WHERE doc NOT IN (SELECT doc FROM fingerprinted_articles)',
-        )
-        .get(),
-    ).toEqual({ n: 0 });
-    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+      await count(
+        sql,
+        'SELECT count(*) AS n FROM fingerprints WHERE doc NOT IN (SELECT doc FROM fingerprinted_articles)',
+      ),
+    ).toBe(0);
+    expect(await foreignKeysOn(sql)).toBe(true);
     await sql.close();
   });
 
   it('takes the rows that belong to the article with it, as a cascade would (its discoveries)', async () => {
     const sql = await seededStore(join(tempDir(), 'store.sqlite'));
-    const db = legacyDb(sql);
     await indexArticles(sql);
-    const discovery = db.prepare(
+    await sql.batch(
       `INSERT INTO discoveries (source, record_offset, record_length, record_type, page_url, host, article_id,
          coverage, kind, verdict, found_at)
        VALUES ('crawl.warc.gz', ?, 100, 'response', 'https://copy.example/', 'copy.example', ?, 0.9, 'full', 'violation', '2026-04-01')`,
+      [
+        [0, water.id],
+        [1, note.id],
+      ],
     );
-    discovery.run(0, water.id);
-    discovery.run(1, note.id);
     await removeArticles(sql, [water.id], { alsoRemove: forget(sql) });
-    expect(db.prepare('SELECT article_id FROM discoveries').pluck().all()).toEqual([note.id]);
-    expect(db.pragma('foreign_key_check')).toEqual([]);
+    expect(await sql.all('SELECT article_id FROM discoveries')).toEqual([{ article_id: note.id }]);
+    expect(await sql.all('PRAGMA foreign_key_check')).toEqual([]);
     await sql.close();
   });
 
   it('removes nothing when one of the articles is unknown, and nothing when the index step fails', async () => {
     const sql = await seededStore(join(tempDir(), 'store.sqlite'));
-    const db = legacyDb(sql);
     await indexArticles(sql);
     await expect(removeArticles(sql, [water.url, 'https://northwind.example/nope'])).rejects.toThrow(
       /no article with the id or URL "https:\/\/northwind.example\/nope"; nothing removed/,
@@ -116,8 +121,8 @@ describe('removing articles', () => {
       }),
     ).rejects.toThrow('index unavailable');
     expect((await getArticle(sql, water.id))?.title).toBe('Water & borders');
-    expect(fingerprintRows(db).docs).toBe(articles.length);
-    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect((await fingerprintRows(sql)).docs).toBe(articles.length);
+    expect(await foreignKeysOn(sql)).toBe(true);
     await sql.close();
   });
 

@@ -5,7 +5,7 @@ import { afterAll } from 'vitest';
 import { indexArticles } from '../../src/match/fingerprint-index.ts';
 import { type Article, toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
-import { type Db, legacyDb, openSql } from '../../src/store/db.ts';
+import { openSql } from '../../src/store/db.ts';
 import type { Sql } from '../../src/store/sql.ts';
 import { tempDir } from './tmp.ts';
 
@@ -57,19 +57,15 @@ function template(articles: readonly Article[]): Promise<string> {
   return made;
 }
 
-/**
- * A SQLite store on disk holding the fixture articles, indexed (`sql`, and `db` the same connection
- * for code not yet on `Sql`); and a rules folder with the terms and sites.
- */
+/** A SQLite store on disk holding the fixture articles, indexed; and a rules folder with the terms and sites. */
 export async function fixtureStore(
   extra: Article[] = [],
-): Promise<{ sql: Sql; db: Db; store: string; rules: string }> {
+): Promise<{ sql: Sql; store: string; rules: string }> {
   const dir = tempDir();
   const store = join(dir, 'store.sqlite');
   copyFileSync(await template([...fixtureArticles(), ...extra]), store);
   const sql = await openSql(store);
-  const db = legacyDb(sql);
   copyFileSync(join(import.meta.dirname, '..', '..', 'rules', 'terms.yaml'), join(dir, 'terms.yaml'));
   copyFileSync(join(FIXTURES, 'sites.yaml'), join(dir, 'sites.yaml'));
-  return { sql, db, store, rules: dir };
+  return { sql, store, rules: dir };
 }

@@ -2,17 +2,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { openSql } from '../../src/store/db.ts';
 import { type SeenRequest, startServer, type TestServer } from '../helpers/http.ts';
-import { articles, type Credit, reprint } from '../scan/_republisher.ts';
+import { articles, type Credit, reprint } from '../scan/_reprints.ts';
 
 /**
  * A small network of republishers for the scan tests on the job queue (issue 11): three sites on
  * 127.0.0.1, 127.0.0.2 and 127.0.0.3, each with a robots.txt that disallows /private/, a sitemap,
  * and four pages (reprints credited in different ways, and a page that reprints nothing), every
  * page linking to a private page that must never be asked for. Their servers log every request.
- * Also: `syndicate` processes started for real, and the findings of a store in a form two stores
- * can be compared in.
+ * Also: `syndicate` processes started for real.
  */
 
 export const repo = join(import.meta.dirname, '..', '..');
@@ -158,30 +156,6 @@ export function writeNetworkRules(
     }),
   );
   return dir;
-}
-
-/** A finding as two stores can compare it: page, article, verdict, status and the rules it breaks. */
-export async function comparableFindings(store: string): Promise<string[]> {
-  const sql = await openSql(store);
-  try {
-    const rows = await sql.all<{
-      page_url: string;
-      article_id: string;
-      verdict: string;
-      status: string;
-      violations: string;
-    }>('SELECT page_url, article_id, verdict, status, violations FROM findings ORDER BY id');
-    return rows
-      .map((row) => {
-        const rules = [
-          ...new Set((JSON.parse(row.violations) as Array<{ rule: string }>).map((v) => v.rule)),
-        ];
-        return `${row.page_url} ${row.article_id} ${row.verdict} ${row.status} [${rules.sort().join(',')}]`;
-      })
-      .sort();
-  } finally {
-    await sql.close();
-  }
 }
 
 /** The most requests that were in flight at once, from a server's log. */

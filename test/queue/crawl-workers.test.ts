@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,9 +6,10 @@ import { loadSites } from '../../src/config/sites.ts';
 import { JobQueue } from '../../src/queue/queue.ts';
 import { crawlSitesOnQueue } from '../../src/queue/site-jobs.ts';
 import { openSql } from '../../src/store/db.ts';
-import { type SeenRequest, startServer, type TestServer, writeSites } from '../helpers/http.ts';
+import { startServer, type TestServer, writeSites } from '../helpers/http.ts';
 import { freshPostgres } from '../helpers/postgres.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { repo, type Syndicate, shortestGapMs, syndicate } from './_network.ts';
 
 /**
  * A crawl spread over three real `syndicate worker` processes (issue 11): three sites on
@@ -19,8 +20,6 @@ import { tempDir } from '../helpers/tmp.ts';
  * with every page in the store.
  */
 
-const repo = join(import.meta.dirname, '..', '..');
-const bin = join(repo, 'src', 'cli', 'bin.js');
 const PAGES = 10;
 const DELAY_MS = 80;
 
@@ -32,52 +31,6 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
   for (const drop of drops.splice(0)) await drop();
 });
-
-interface Worker {
-  process: ChildProcess;
-  ready: Promise<void>;
-  /** The sites this worker is crawling now. */
-  sites: Set<string>;
-}
-
-function startWorker(store: string, rules: string): Worker {
-  const process = spawn(
-    globalThis.process.execPath,
-    [bin, 'worker', '--store', store, '--rules', rules, '--concurrency', '1'],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...globalThis.process.env, SYNDICATE_LOG_LEVEL: 'info' },
-    },
-  );
-  running.push(process);
-  const worker: Worker = { process, ready: Promise.resolve(), sites: new Set() };
-  let buffer = '';
-  worker.ready = new Promise((resolve, reject) => {
-    process.stderr!.on('data', (chunk) => {
-      buffer += chunk;
-      let newline = buffer.indexOf('\n');
-      while (newline >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        newline = buffer.indexOf('\n');
-        let entry: { msg?: string; sites?: string[] };
-        try {
-          entry = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        if (entry.msg === 'worker waiting for jobs') resolve();
-        const site = entry.sites?.[0];
-        if (site && (entry.msg === 'crawl started' || entry.msg === 'crawl resumed')) worker.sites.add(site);
-        if (site && (entry.msg === 'crawl finished' || entry.msg === 'crawl stopped'))
-          worker.sites.delete(site);
-      }
-    });
-    process.on('exit', (code, signal) => reject(new Error(`worker exited ${code ?? signal}`)));
-  });
-  worker.ready.catch(() => {});
-  return worker;
-}
 
 /** A site: robots.txt that disallows /private/, a sitemap of its pages, pages linking to a private one. */
 async function startSite(host: string, onPage: (path: string) => 'hang' | 'answer'): Promise<TestServer> {
@@ -114,13 +67,6 @@ async function startSite(host: string, onPage: (path: string) => 'hang' | 'answe
   return server;
 }
 
-function shortestGapMs(requests: SeenRequest[]): number {
-  const arrivals = requests.map((request) => request.startedAt).sort((a, b) => a - b);
-  let shortest = Number.POSITIVE_INFINITY;
-  for (let i = 1; i < arrivals.length; i++) shortest = Math.min(shortest, arrivals[i]! - arrivals[i - 1]!);
-  return shortest;
-}
-
 describe('a crawl spread over three worker processes', () => {
   it('keeps per-host limits across workers and finishes every site when one worker is killed', async () => {
     const database = await freshPostgres();
@@ -154,6 +100,8 @@ describe('a crawl spread over three worker processes', () => {
         perHost: 1,
         retryDelayMs: 10,
         headersTimeoutMs: 20_000,
+        // The killed worker's hung request holds its host this long (6 s, not 30).
+        hostLeaseMs: 6_000,
         allowPrivateNetworks: true,
       },
       sites: sites.map((server, index) => ({
@@ -164,15 +112,24 @@ describe('a crawl spread over three worker processes', () => {
       })),
     });
 
-    // The test's own queue handle runs pg-boss's supervisor each second, so a dead worker's job is
-    // seen past its lease at once.
-    const queue = await JobQueue.open(store, { maintenanceIntervalSeconds: 1 });
+    // The test's own queue handle, made first, makes the queue: its supervisor looks each second,
+    // so a dead worker's job is seen past its lease at once, and a job past it is tried again at
+    // once (the workers' own supervisors look every 30 s; the retry delay is 5 s by default).
+    const queue = await JobQueue.open(store, { maintenanceIntervalSeconds: 1, retryDelaySeconds: 0 });
     drops.unshift(() => queue.stop());
-    const workers = [0, 1, 2].map(() => startWorker(store, rules));
-    await Promise.all(workers.map((worker) => worker.ready));
-    const crawling = crawlSitesOnQueue(queue, ['site-0', 'site-1', 'site-2'], {}, { leaseSeconds: 25 });
+    const workers = [0, 1, 2].map(() =>
+      syndicate(['worker', '--store', store, '--rules', rules, '--concurrency', '1'], running),
+    );
+    await Promise.all(workers.map((worker) => worker.said('worker waiting for jobs')));
+    // A lease of 15 s: ten times what a site takes here, and what the killed worker's site waits.
+    const crawling = crawlSitesOnQueue(queue, ['site-0', 'site-1', 'site-2'], {}, { leaseSeconds: 15 });
     await hanging;
-    const victim = workers.find((worker) => worker.sites.has('site-1'));
+    // Its log line may come through its pipe a little after its request reached the site.
+    let victim: Syndicate | undefined;
+    for (let tries = 0; tries < 100 && !victim; tries++) {
+      victim = workers.find((worker) => worker.crawling.has('site-1'));
+      if (!victim) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     expect(victim).toBeDefined();
     victim!.process.kill('SIGKILL');
     const crawled = await crawling;

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobQueue, QUEUES, type QueueProgress } from '../../src/queue/queue.ts';
 import { openSql } from '../../src/store/db.ts';
-import { type SeenRequest, startServer, type TestServer } from '../helpers/http.ts';
+import { startServer, type TestServer } from '../helpers/http.ts';
 import { freshPostgres } from '../helpers/postgres.ts';
+import { shortestGapMs } from './_network.ts';
 
 /**
  * Site jobs on the PostgreSQL queue, worked by three real worker processes (issue 11), against
@@ -140,10 +141,3 @@ describe('site jobs worked by three worker processes', () => {
     await sql.close();
   }, 120_000);
 });
-
-function shortestGapMs(requests: SeenRequest[]): number {
-  const arrivals = requests.map((request) => request.startedAt).sort((a, b) => a - b);
-  let shortest = Number.POSITIVE_INFINITY;
-  for (let i = 1; i < arrivals.length; i++) shortest = Math.min(shortest, arrivals[i]! - arrivals[i - 1]!);
-  return shortest;
-}

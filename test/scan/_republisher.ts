@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { stringify } from 'yaml';
+import { setLogLevel } from '../../src/log.ts';
 import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { FIXTURES } from '../helpers/fixture-store.ts';
 import { type Handler, type SeenRequest, startServer } from '../helpers/http.ts';
 import { tempDir } from '../helpers/tmp.ts';
+
+export { articles, type Credit, type FixtureArticle, reprint } from './_reprints.ts';
 
 /**
  * A republisher the test controls, served for real on 127.0.0.1: robots.txt, a sitemap of its
@@ -42,7 +45,8 @@ export interface Republisher {
 
 export const etagOf = (body: string) => `"${createHash('sha1').update(body).digest('hex').slice(0, 16)}"`;
 
-export async function startRepublisher(id: string): Promise<Republisher> {
+/** A republisher whose server `start` starts (filling in its address, request log and `close`). */
+function unstarted(id: string): { site: Republisher; start(): Promise<void> } {
   const host = `${id}.example`;
   const pages = new Map<string, SitePage>();
   const answer: Handler = (request, response) => {
@@ -86,57 +90,45 @@ export async function startRepublisher(id: string): Promise<Republisher> {
     if (page?.delayMs) setTimeout(respond, page.delayMs);
     else respond();
   };
-  const server = await startServer(answer);
   const site: Republisher = {
     id,
     host,
-    address: server.address,
+    address: '',
     pages,
-    requests: server.requests,
+    requests: [],
     down: false,
     url: (path) => `http://${host}${path}`,
-    close: () => server.close(),
+    close: async () => {},
   };
+  return {
+    site,
+    async start() {
+      const server = await startServer(answer);
+      site.address = server.address;
+      site.requests = server.requests;
+      site.close = () => server.close();
+    },
+  };
+}
+
+export async function startRepublisher(id: string): Promise<Republisher> {
+  const { site, start } = unstarted(id);
+  await start();
   return site;
 }
 
-export interface FixtureArticle {
-  id: string;
-  url: string;
-  title: string;
-  authors: string[];
-  published: string;
-  html: string;
-}
-
-/** The fixture articles the store is filled with, as the JSONL file has them. */
-export const articles: Record<string, FixtureArticle> = Object.fromEntries(
-  readFileSync(join(FIXTURES, 'articles.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as FixtureArticle)
-    .map((article) => [article.id, article]),
-);
-
-export type Credit = 'proper' | 'home-only' | 'no-copyright';
-
 /**
- * A page that reprints an article in full. `proper` credits the publisher with a link to the
- * original and a copyright line; `home-only` links to the publisher's home page instead.
+ * A republisher for the whole test file, there at once (its pages can be set now): started
+ * before the file's tests, with the log silenced as the scan tests want it, and closed after them.
  */
-export function reprint(article: FixtureArticle, credit: Credit, extra = ''): string {
-  const link = credit === 'home-only' ? 'https://northwind.example/' : article.url;
-  const year = article.published.slice(0, 4);
-  const copyright =
-    credit === 'no-copyright'
-      ? ''
-      : `<p class="copyright">Copyright © ${year} ${article.authors.join(', ')}, Northwind Review</p>`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${article.title}</title></head>
-<body><header><a href="/">A community site</a></header>
-<main><article><h1>${article.title}</h1>${article.html}${extra}
-<p class="credit">This article was originally published by <a href="${link}">Northwind Review</a>.</p>
-${copyright}</article></main>
-<footer>Run by volunteers.</footer></body></html>`;
+export function republisherOfFile(id: string): Republisher {
+  const { site, start } = unstarted(id);
+  beforeAll(async () => {
+    setLogLevel('silent');
+    await start();
+  });
+  afterAll(() => site.close());
+  return site;
 }
 
 /** A store holding the fixture articles, imported through the command line. */

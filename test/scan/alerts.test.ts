@@ -1,17 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewViolationsPayload } from '../../src/findings/index.ts';
-import { setLogLevel } from '../../src/log.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startServer } from '../helpers/http.ts';
-import {
-  articles,
-  findingsOf,
-  type Republisher,
-  reprint,
-  rulesOf,
-  scanSetup,
-  startRepublisher,
-} from './_republisher.ts';
+import { articles, findingsOf, reprint, republisherOfFile, rulesOf, scanSetup } from './_republisher.ts';
 
 /** A webhook receiver on 127.0.0.1 that answers as it is told: 204, 500, or never. */
 interface Hook {
@@ -34,16 +25,13 @@ async function startHook(mode: Hook['mode']): Promise<Hook> {
   return hook;
 }
 
-let site: Republisher;
+const site = republisherOfFile('noisy');
 const hooks: Hook[] = [];
 
 beforeAll(async () => {
-  setLogLevel('silent');
-  site = await startRepublisher('noisy');
   for (const mode of ['ok', 'fail', 'hang'] as const) hooks.push(await startHook(mode));
 });
 afterAll(async () => {
-  await site.close();
   for (const hook of hooks) await hook.close();
 });
 

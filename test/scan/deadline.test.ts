@@ -1,30 +1,16 @@
 import { load } from 'cheerio';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditLog, getFinding, SCAN_ACTOR, setDeadline, setStatus } from '../../src/findings/index.ts';
-import { setLogLevel } from '../../src/log.ts';
 import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
-import {
-  articles,
-  findingsOf,
-  type Republisher,
-  reprint,
-  scanSetup,
-  startRepublisher,
-} from './_republisher.ts';
+import { articles, findingsOf, reprint, republisherOfFile, scanSetup } from './_republisher.ts';
 
 /**
  * A contacted finding with a deadline, through real scans of a site on 127.0.0.1: the scan after
  * the deadline finds the reprint still violating and marks it overdue (the summary and the report
  * say so); once the site fixes it, the next scan resolves it.
  */
-let site: Republisher;
-
-beforeAll(async () => {
-  setLogLevel('silent');
-  site = await startRepublisher('civic');
-});
-afterAll(() => site.close());
+const site = republisherOfFile('civic');
 
 describe('a deadline for a contacted site', () => {
   it('is overdue after the day if the reprint still violates, and resolved once fixed', async () => {

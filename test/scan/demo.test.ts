@@ -19,8 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WARCParser } from 'warcio';
 import { type Behaviour, demoSites } from '../../src/demo/network.ts';
 import { listEvidence, type Manifest, readEvidenceFile } from '../../src/evidence/index.ts';
-import { openStore } from '../../src/store/db.ts';
-import { SqliteSql } from '../../src/store/sqlite.ts';
+import { openSql } from '../../src/store/db.ts';
 
 /**
  * `npm start` end to end, as a child process in a folder of its own (a copy of examples/, feeds/
@@ -207,12 +206,9 @@ describe('npm start', () => {
 
   it('keeps a WARC, a screenshot and a manifest whose hashes verify for every violation', async () => {
     const file = join(demo.dir, 'data', 'syndicate.sqlite');
-    const db = openStore(file, { readonly: true });
-    const sql = new SqliteSql(db, file);
+    const sql = await openSql(file, { readonly: true });
     try {
-      const violations = db.prepare("SELECT id FROM findings WHERE verdict = 'violation'").all() as Array<{
-        id: number;
-      }>;
+      const violations = await sql.all<{ id: number }>("SELECT id FROM findings WHERE verdict = 'violation'");
       expect(violations.length).toBeGreaterThan(0);
       for (const { id } of violations) {
         const captures = await listEvidence(sql, id);
@@ -245,7 +241,7 @@ describe('npm start', () => {
         expect(types).toEqual(['warcinfo', 'request', 'response']);
       }
     } finally {
-      db.close();
+      await sql.close();
     }
   });
 });

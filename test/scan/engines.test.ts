@@ -1,30 +1,16 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { setLogLevel } from '../../src/log.ts';
+import { expect, it } from 'vitest';
 import { queueSchemaOf } from '../../src/queue/queue.ts';
 import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { describeEngines } from '../helpers/engines.ts';
-import {
-  articles,
-  findingsOf,
-  type Republisher,
-  reprint,
-  rulesOf,
-  scanSetup,
-  startRepublisher,
-} from './_republisher.ts';
+import { articles, findingsOf, reprint, republisherOfFile, rulesOf, scanSetup } from './_republisher.ts';
 
 /**
  * `syndicate scan` end to end on either engine, as a user runs it (`--store` a SQLite file or a
  * postgres:// URL): the same findings, the same review and the same report.
  */
 
-let site: Republisher;
-beforeAll(async () => {
-  setLogLevel('silent');
-  site = await startRepublisher('engines');
-});
-afterAll(() => site.close());
+const site = republisherOfFile('engines');
 
 describeEngines('syndicate scan on a store', (engine) => {
   it('records the same findings, takes a review and reports them', { timeout: 120_000 }, async () => {

@@ -1,23 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { acquireScanLock, currentScanLock } from '../../src/findings/index.ts';
-import { setLogLevel } from '../../src/log.ts';
 import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
-import { articles, type Republisher, reprint, scanSetup, startRepublisher } from './_republisher.ts';
+import { articles, reprint, republisherOfFile, scanSetup } from './_republisher.ts';
 
 /** Two scans never record into one store at once; a lock left by a dead process is taken over. */
-let site: Republisher;
+const site = republisherOfFile('slow');
+site.pages.set('/slow/', { body: reprint(articles['nw-481']!, 'home-only'), delayMs: 800 });
 const REPO = join(import.meta.dirname, '..', '..');
-
-beforeAll(async () => {
-  setLogLevel('silent');
-  site = await startRepublisher('slow');
-  site.pages.set('/slow/', { body: reprint(articles['nw-481']!, 'home-only'), delayMs: 800 });
-});
-afterAll(() => site.close());
 
 /** Resolves when the site receives a request for `path`. */
 function requested(path: string): Promise<void> {

@@ -1,19 +1,11 @@
 import { load } from 'cheerio';
 import { marked } from 'marked';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setStatus } from '../../src/findings/index.ts';
-import { setLogLevel } from '../../src/log.ts';
 import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { parseCsv } from '../report/_csv.ts';
-import {
-  articles,
-  findingsOf,
-  type Republisher,
-  reprint,
-  scanSetup,
-  startRepublisher,
-} from './_republisher.ts';
+import { articles, findingsOf, reprint, republisherOfFile, scanSetup } from './_republisher.ts';
 
 /**
  * The two-scan story with an outage, through the command line against real sites on 127.0.0.1:
@@ -21,18 +13,8 @@ import {
  * unreachable, the failures listed, the findings left as they were); when one site is down, that
  * site is unreachable and the others are judged.
  */
-let civic: Republisher;
-let ledger: Republisher;
-
-beforeAll(async () => {
-  setLogLevel('silent');
-  civic = await startRepublisher('civic');
-  ledger = await startRepublisher('ledger');
-});
-afterAll(async () => {
-  await civic.close();
-  await ledger.close();
-});
+const civic = republisherOfFile('civic');
+const ledger = republisherOfFile('ledger');
 
 interface JsonSite {
   site: string;

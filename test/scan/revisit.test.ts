@@ -1,26 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setLogLevel } from '../../src/log.ts';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
-import {
-  articles,
-  findingsOf,
-  type Republisher,
-  reprint,
-  scanSetup,
-  startRepublisher,
-} from './_republisher.ts';
+import { articles, findingsOf, reprint, republisherOfFile, scanSetup } from './_republisher.ts';
 
 /**
  * Pages with open findings that the crawl no longer reaches are asked for directly, at the crawl's
  * pace: a site that drops many pages from its sitemap does not get their revisits back to back.
  */
-let site: Republisher;
-
-beforeAll(async () => {
-  setLogLevel('silent');
-  site = await startRepublisher('reorganised');
-});
-afterAll(() => site.close());
+const site = republisherOfFile('reorganised');
 
 describe('revisiting pages the crawl no longer reaches', () => {
   it('keeps the delay between revisits to one host, and judges what it finds', async () => {

@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { currentScanLock } from '../../src/findings/index.ts';
-import { setLogLevel } from '../../src/log.ts';
 import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
-import { articles, type Republisher, reprint, scanSetup, startRepublisher } from './_republisher.ts';
+import { articles, reprint, republisherOfFile, scanSetup } from './_republisher.ts';
 
 /** `scan --schedule CRON` scans on the schedule until the stop signal, then ends cleanly. */
-let site: Republisher;
-
-beforeAll(async () => {
-  setLogLevel('silent');
-  site = await startRepublisher('cron');
-});
-afterAll(() => site.close());
+const site = republisherOfFile('cron');
 
 async function finishedScans(store: string): Promise<number> {
   const db = await openSql(store);

@@ -1,30 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditLog, SCAN_ACTOR, setStatus } from '../../src/findings/index.ts';
-import { setLogLevel } from '../../src/log.ts';
 import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
-import {
-  articles,
-  findingsOf,
-  type Republisher,
-  reprint,
-  rulesOf,
-  scanSetup,
-  startRepublisher,
-} from './_republisher.ts';
+import { articles, findingsOf, reprint, republisherOfFile, rulesOf, scanSetup } from './_republisher.ts';
 
 /**
  * The life of findings across real scans of a site on 127.0.0.1, driven through the command line:
  * a violation is found, the site fixes its credit and the finding is resolved; pages that
  * disappear are resolved as gone; what a person dismissed stays dismissed until the reprint changes.
  */
-let site: Republisher;
-
-beforeAll(async () => {
-  setLogLevel('silent');
-  site = await startRepublisher('civic');
-});
-afterAll(() => site.close());
+const site = republisherOfFile('civic');
 
 const a = articles['nw-481']!;
 const b = articles['nw-455']!;

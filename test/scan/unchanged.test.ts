@@ -2,25 +2,18 @@ import { execFile } from 'node:child_process';
 import { appendFileSync, cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadTerms } from '../../src/check/terms.ts';
 import { loadAlerts } from '../../src/config/alerts.ts';
 import { loadSites } from '../../src/config/sites.ts';
-import { setLogLevel } from '../../src/log.ts';
 import { runScan } from '../../src/scan/scan.ts';
 import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { articles, etagOf, type Republisher, reprint, scanSetup, startRepublisher } from './_republisher.ts';
+import { articles, etagOf, reprint, republisherOfFile, scanSetup } from './_republisher.ts';
 
 /** A page that did not change since the last scan is not judged again. */
-let site: Republisher;
-
-beforeAll(async () => {
-  setLogLevel('silent');
-  site = await startRepublisher('steady');
-});
-afterAll(() => site.close());
+const site = republisherOfFile('steady');
 
 describe('a rescan of unchanged pages', () => {
   it('asks with the ETag, gets 304, reuses the judgement; a changed page alone is judged again', async () => {
