@@ -588,7 +588,11 @@ function collectElsewhere(
       if (holding.has(child)) visit(child as Element);
       else if (!isElement(child)) {
         if (child.type === 'text') found.push(child);
-      } else if (!concealedByClass(child) && classify(child, layout, counts) === 'include') found.push(child);
+      } else if (!concealedByClass(child)) {
+        // A footer that another footer follows may be the post's: read here too.
+        const kind = classify(child, layout, counts);
+        if (kind === 'include' || kind === 'nearby') found.push(child);
+      }
     }
   };
   visit(root);

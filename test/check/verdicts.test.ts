@@ -303,6 +303,16 @@ describe('verdicts', () => {
     ).matches;
     expect(match!.verdict).toBe('uncertain');
     expect(match!.reason).toMatch(/bounds are unclear/);
+    // The same past a wrapper that holds the text and its sidebar, where the reading of what follows
+    // the text ends: the rest of the page is still read, the footer with it.
+    const [past] = (
+      await pageCase(
+        (text) =>
+          `${MENU}<div class="inner"><div id="content"><h1>Siege of Lower Vessa</h1>${text}</div><div class="sidebar"><p>Archives</p></div></div><footer>${CREDIT}</footer><footer class="site-footer">© Peace Blog</footer>`,
+      )
+    ).matches;
+    expect(past!.verdict).toBe('uncertain');
+    expect(past!.reason).toBe('a credit is on the page outside the post');
   });
 
   /** A theme that puts the title block in an element named `sidebar`, between a lead note and the text. */
