@@ -346,10 +346,12 @@ function lookupStatement(sql: Sql): string {
       SELECT CAST(group_concat(unhex(printf('%08X%08X', f.id, length(f.postings))) || f.postings, '') AS BLOB) AS found
       FROM fingerprint_postings f
       WHERE f.id IN (SELECT parts.part * ${BUCKETS} + b.value FROM parts, json_each(?) AS b)`
-        : `${parts}
+        : // A row a key, looked up by the key's index: the planner takes the recursive list of parts
+          // for 31 rows and would otherwise scan the whole table into a hash join.
+          `${parts}
       SELECT string_agg(substring(int8send(f.id) FROM 5 FOR 4) || int4send(length(f.postings)) || f.postings, CAST('' AS BYTEA)) AS found
-      FROM fingerprint_postings f
-      WHERE f.id IN (SELECT parts.part * ${BUCKETS} + b.bucket FROM parts, unnest(CAST(? AS BIGINT[])) AS b (bucket))`;
+      FROM parts, unnest(CAST(? AS BIGINT[])) AS b (bucket),
+        LATERAL (SELECT id, postings FROM fingerprint_postings WHERE id = parts.part * ${BUCKETS} + b.bucket LIMIT 1) AS f`;
     lookupText.set(sql.engine, text);
   }
   return text;
