@@ -92,7 +92,7 @@ export function articlePrints(
  */
 export const ROWS_PER_CHUNK = 1 << 22;
 
-/** Articles given a `doc` by one statement (four values each). */
+/** Articles SQLite gives a `doc` by one statement (four values each). */
 const DOCS_PER_INSERT = 64;
 const insertDocText = new Map<number, string>();
 function insertDocs(rows: number): string {
@@ -102,6 +102,60 @@ function insertDocs(rows: number): string {
     insertDocText.set(rows, text);
   }
   return text;
+}
+
+/**
+ * PostgreSQL's article rows by one statement: the other columns as a JSON array of rows, the
+ * fingerprints as one blob cut in SQL. Four parameters a row, each blob hex text, cost it more
+ * than the inserts (measured: 10,000 articles in statements of 64, 0.6 s).
+ */
+const POSTGRES_DOCS_PER_INSERT = 2000;
+const INSERT_DOCS_POSTGRES = `INSERT INTO fingerprinted_articles (article_id, article_hash, words, fingerprints)
+  SELECT r.article_id, r.article_hash, r.words, substring(CAST(? AS BYTEA) FROM r.start FOR r.length)
+  FROM jsonb_to_recordset(CAST(? AS jsonb)) AS r (article_id TEXT, article_hash TEXT, words BIGINT, start INTEGER, length INTEGER)
+  RETURNING doc, article_id`;
+
+/** Insert the rows of articles new to the index; their docs, by article id. */
+async function insertArticleRows(
+  sql: Sql,
+  fresh: ReadonlyArray<{ id: string; hash: string; words: number; blob: Buffer }>,
+): Promise<Map<string, number>> {
+  const docOf = new Map<string, number>();
+  const statements: Array<{ text: string; values: Param[] }> = [];
+  if (sql.engine === 'postgres') {
+    for (let at = 0; at < fresh.length; at += POSTGRES_DOCS_PER_INSERT) {
+      const slice = fresh.slice(at, at + POSTGRES_DOCS_PER_INSERT);
+      let start = 1;
+      const rows = slice.map((article) => {
+        const row = {
+          article_id: article.id,
+          article_hash: article.hash,
+          words: article.words,
+          start,
+          length: article.blob.byteLength,
+        };
+        start += article.blob.byteLength;
+        return row;
+      });
+      statements.push({
+        text: INSERT_DOCS_POSTGRES,
+        values: [Buffer.concat(slice.map((article) => article.blob)), JSON.stringify(rows)],
+      });
+    }
+  } else {
+    let at = 0;
+    for (const size of pieces(fresh.length, DOCS_PER_INSERT)) {
+      const values: Param[] = [];
+      for (const article of fresh.slice(at, at + size))
+        values.push(article.id, article.hash, article.words, article.blob);
+      statements.push({ text: insertDocs(size), values });
+      at += size;
+    }
+  }
+  for (const { text, values } of statements)
+    for (const row of await sql.all<{ doc: number; article_id: string }>(text, values))
+      docOf.set(row.article_id, Number(row.doc));
+  return docOf;
 }
 
 interface IndexedRow {
@@ -199,15 +253,7 @@ export class IndexWriter {
           [article.hash, article.words, article.blob, docOf.get(article.id)!],
         );
     }
-    let at = 0;
-    for (const size of pieces(fresh.length, DOCS_PER_INSERT)) {
-      const values: Param[] = [];
-      for (const article of fresh.slice(at, at + size))
-        values.push(article.id, article.hash, article.words, article.blob);
-      for (const row of await sql.all<{ doc: number; article_id: string }>(insertDocs(size), values))
-        docOf.set(row.article_id, Number(row.doc));
-      at += size;
-    }
+    for (const [id, doc] of await insertArticleRows(sql, fresh)) docOf.set(id, doc);
     this.result.indexed += articles.length;
     await addPostings(
       sql,

@@ -95,6 +95,28 @@ describeEngines('postings', (engine) => {
     expect(await counts([], 2)).toEqual({});
   });
 
+  it('are written whole when there are more than one statement takes', async () => {
+    const sql = await engine.open();
+    let seed = 7;
+    const next = () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) | 0;
+      return seed;
+    };
+    const many = Array.from({ length: 300 }, (_, i) =>
+      prints(
+        i + 1,
+        Array.from({ length: 20 }, () => [next(), next()] as [number, number]),
+      ),
+    );
+    // 48,000 bytes of postings, at most 1,000 a statement.
+    await sql.tx(() => addPostings(sql, many, 1000));
+    const expected = many.flatMap(({ doc, blob }) => {
+      const packed = new Int32Array(blob.buffer, blob.byteOffset, blob.byteLength / 4);
+      return Array.from({ length: 20 }, (_, i) => ({ high: packed[3 * i]!, low: packed[3 * i + 1]!, doc }));
+    });
+    expect(listed(await allPostings(sql))).toEqual(listed(expected));
+  });
+
   it('are made from the index rows of a store from before them (migration 21)', async () => {
     const target = await engine.target();
     const sql = await openSql(target);
