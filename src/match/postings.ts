@@ -93,8 +93,10 @@ export function groupPostings(articles: readonly DocPrints[]): GroupedPostings {
   const starts: number[] = [];
   let offset = 0;
   for (const group of groups) {
-    ids.push(...group.ids);
-    for (let i = 0; i < group.ids.length; i++) starts.push(offset + group.starts[i]!);
+    for (let i = 0; i < group.ids.length; i++) {
+      ids.push(group.ids[i]!);
+      starts.push(offset + group.starts[i]!);
+    }
     offset += group.bytes.byteLength;
   }
   starts.push(offset);

@@ -5,6 +5,7 @@ import {
   allPostings,
   type DocPrints,
   dropPostings,
+  groupPostings,
   PART_SIZE,
   sharedCounts,
 } from '../../src/match/postings.ts';
@@ -115,6 +116,28 @@ describeEngines('postings', (engine) => {
       return Array.from({ length: 20 }, (_, i) => ({ high: packed[3 * i]!, low: packed[3 * i + 1]!, doc }));
     });
     expect(listed(await allPostings(sql))).toEqual(listed(expected));
+  });
+
+  it('are grouped by row across parts however many rows a chunk touches', () => {
+    if (engine.engine !== 'sqlite') return;
+    let seed = 3;
+    const next = () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) | 0;
+      return seed;
+    };
+    // Two articles in two parts, each in nearly every bucket: far more rows than a call's arguments.
+    const two = [PART_SIZE - 1, PART_SIZE].map((doc) =>
+      prints(
+        doc,
+        Array.from({ length: 200_000 }, () => [next(), next()] as [number, number]),
+      ),
+    );
+    const grouped = groupPostings(two);
+    expect(grouped.ids.length).toBeGreaterThan(200_000);
+    let ascending = true;
+    for (let i = 1; i < grouped.ids.length; i++) ascending &&= grouped.ids[i - 1]! < grouped.ids[i]!;
+    expect(ascending).toBe(true);
+    expect(grouped.starts.at(-1)).toBe(400_000 * 8);
   });
 
   it('are made from the index rows of a store from before them (migration 21)', async () => {
