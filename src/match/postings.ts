@@ -5,8 +5,8 @@
  * consecutive `doc` numbers). A row a fingerprint, as before, cost about 730 ns to insert (the
  * B-tree's work per row, and binding three parameters from JavaScript), 95 rows an article: the
  * build's main cost. Buckets hold a few dozen postings at 100,000 articles, so the store writes a
- * few hundred thousand rows instead of ten million, and a page's lookup reads one row a
- * fingerprint (a part), all in one statement that returns one blob.
+ * few hundred thousand rows instead of ten million, and a page's lookup reads one row per
+ * fingerprint and part, all in one statement that returns one blob.
  *
  * Parts keep a bulk build linear: rows only grow by appending (a blob concatenated in SQL), and a
  * build's new articles get new, consecutive docs, so a chunk's rows extend those of the last part
