@@ -6,6 +6,7 @@
 import type { Sql } from '../store/sql.ts';
 import type { Discovery } from './judge.ts';
 import type { ArchiveDamage } from './records.ts';
+import type { HostCounts } from './summary.ts';
 
 export interface FileState {
   source: string;
@@ -177,17 +178,91 @@ function toDiscovery(row: DiscoveryRow): StoredDiscovery {
   return discovery;
 }
 
+/** A discovery's columns, with its article's URL and title (`a`). */
+const DISCOVERY_COLUMNS = `d.id, d.source, d.record_offset, d.record_length, d.record_type, d.page_url, d.host,
+  d.captured_at, d.page_title, d.article_id, d.coverage, d.kind, d.verdict, d.violations,
+  d.checked_at, d.found_at, a.url AS article_url, a.title AS article_title`;
+
+/** The order discoveries are listed in: file and record order. */
+const DISCOVERY_ORDER = 'd.source, d.record_offset, d.coverage DESC, d.id';
+
 /** Discoveries, all or those of the given files, in file and record order. */
 export async function listDiscoveries(sql: Sql, sources?: readonly string[]): Promise<StoredDiscovery[]> {
   const rows = await sql.all<DiscoveryRow>(
-    `SELECT d.id, d.source, d.record_offset, d.record_length, d.record_type, d.page_url, d.host,
-       d.captured_at, d.page_title, d.article_id, d.coverage, d.kind, d.verdict, d.violations,
-       d.checked_at, d.found_at, a.url AS article_url, a.title AS article_title
-     FROM discoveries d JOIN articles a ON a.id = d.article_id
-     ORDER BY d.source, d.record_offset, d.coverage DESC, d.id`,
+    `SELECT ${DISCOVERY_COLUMNS} FROM discoveries d JOIN articles a ON a.id = d.article_id
+     ORDER BY ${DISCOVERY_ORDER}`,
   );
   const wanted = sources ? new Set(sources) : undefined;
   return rows.filter((row) => !wanted || wanted.has(row.source)).map(toDiscovery);
+}
+
+/**
+ * Every host's discoveries counted, as `summariseBySite` counts them, without reading the
+ * discoveries themselves: the review pages page over the sites.
+ */
+export async function discoveryCountsByHost(sql: Sql): Promise<HostCounts[]> {
+  const rows = await sql.all<Record<keyof HostCounts, string | number>>(
+    `SELECT host, min(page_url) AS "pageUrl", count(DISTINCT page_url) AS pages,
+       count(DISTINCT article_id) AS articles,
+       sum(CASE WHEN kind = 'full' THEN 1 ELSE 0 END) AS "full",
+       sum(CASE WHEN kind = 'excerpt' THEN 1 ELSE 0 END) AS excerpts,
+       sum(CASE WHEN verdict = 'violation' THEN 1 ELSE 0 END) AS violations,
+       sum(CASE WHEN verdict = 'unchecked' THEN 1 ELSE 0 END) AS unchecked
+     FROM discoveries GROUP BY host`,
+  );
+  // PostgreSQL's counts and sums are BIGINT and NUMERIC, read as text.
+  return rows.map((row) => ({
+    host: String(row.host),
+    pageUrl: String(row.pageUrl),
+    pages: Number(row.pages),
+    articles: Number(row.articles),
+    full: Number(row.full),
+    excerpts: Number(row.excerpts),
+    violations: Number(row.violations),
+    unchecked: Number(row.unchecked),
+  }));
+}
+
+/**
+ * The discoveries of the given hosts, each host's from its `from`th (0 first) and at most `count`,
+ * in file and record order, host by host.
+ */
+export async function discoveriesOfHosts(
+  sql: Sql,
+  hosts: readonly string[],
+  from: number,
+  count: number,
+): Promise<StoredDiscovery[]> {
+  if (hosts.length === 0) return [];
+  const rows = await sql.all<DiscoveryRow>(
+    `SELECT * FROM (
+       SELECT ${DISCOVERY_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY d.host ORDER BY ${DISCOVERY_ORDER}) AS place
+       FROM discoveries d JOIN articles a ON a.id = d.article_id
+       WHERE d.host IN ${sql.dialect.jsonValues('?')}
+     ) AS ranked WHERE place > ? AND place <= ? ORDER BY host, place`,
+    [JSON.stringify(hosts), from, from + count],
+  );
+  return rows.map(toDiscovery);
+}
+
+/** The first pages (in file and record order) of each of the given hosts, at most `count` each. */
+export async function examplePages(
+  sql: Sql,
+  hosts: readonly string[],
+  count: number,
+): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>(hosts.map((host) => [host, []]));
+  if (hosts.length === 0) return found;
+  const rows = await sql.all<{ host: string; page_url: string }>(
+    `SELECT host, page_url FROM (
+       SELECT host, page_url,
+         ROW_NUMBER() OVER (PARTITION BY host ORDER BY min(source), min(record_offset), page_url) AS place
+       FROM discoveries WHERE host IN ${sql.dialect.jsonValues('?')} GROUP BY host, page_url
+     ) AS firsts WHERE place <= ? ORDER BY host, place`,
+    [JSON.stringify(hosts), count],
+  );
+  for (const row of rows) found.get(row.host)?.push(row.page_url);
+  return found;
 }
 
 /** Store the live check of a discovery (`discover --check`). */

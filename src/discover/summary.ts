@@ -57,6 +57,54 @@ export function sitesYamlEntry(host: string, examples: readonly string[]): strin
   return stringify([entry], { lineWidth: 0 });
 }
 
+/** What a site summary counts of one host's discoveries, wherever they are counted. */
+export interface HostCounts {
+  host: string;
+  /** One of its pages: the site registry is matched on it. */
+  pageUrl: string;
+  pages: number;
+  articles: number;
+  full: number;
+  excerpts: number;
+  violations: number;
+  unchecked: number;
+}
+
+/** A host's summary: its counts, whether it is registered or licensed, a `sites.yaml` entry if not. */
+export function siteSummary(
+  counts: HostCounts,
+  examples: readonly string[],
+  sites: readonly Site[],
+  now = new Date(),
+): SiteSummary {
+  const site = siteOf(sites, counts.pageUrl);
+  const summary: SiteSummary = {
+    host: counts.host,
+    status: site ? (licensed(site, now) ? 'licensed' : 'registered') : 'unknown',
+    pages: counts.pages,
+    articles: counts.articles,
+    full: counts.full,
+    excerpts: counts.excerpts,
+    violations: counts.violations,
+    unchecked: counts.unchecked,
+    examples: [...examples],
+  };
+  if (site) summary.siteId = site.id;
+  else summary.sitesYaml = sitesYamlEntry(counts.host, examples);
+  return summary;
+}
+
+/** Unknown sites first, then registered, then licensed; those reprinting most at the top. */
+export function bySiteOrder(a: SiteSummary, b: SiteSummary): number {
+  const rank: Record<SiteStatus, number> = { unknown: 0, registered: 1, licensed: 2 };
+  return (
+    rank[a.status] - rank[b.status] ||
+    b.pages - a.pages ||
+    b.articles - a.articles ||
+    a.host.localeCompare(b.host)
+  );
+}
+
 export function summariseBySite(
   discoveries: readonly Discovery[],
   sites: readonly Site[],
@@ -75,30 +123,20 @@ export function summariseBySite(
   }
   const summaries: SiteSummary[] = [];
   for (const [host, entry] of byHost) {
-    const first = entry.discoveries[0]!;
-    const site = siteOf(sites, first.pageUrl);
-    const examples = [...entry.pages].slice(0, 5);
-    const summary: SiteSummary = {
+    const counts: HostCounts = {
       host,
-      status: site ? (licensed(site, now) ? 'licensed' : 'registered') : 'unknown',
+      pageUrl: entry.discoveries[0]!.pageUrl,
       pages: entry.pages.size,
       articles: entry.articles.size,
       full: entry.discoveries.filter((d) => d.kind === 'full').length,
       excerpts: entry.discoveries.filter((d) => d.kind === 'excerpt').length,
       violations: entry.discoveries.filter((d) => d.verdict === 'violation').length,
       unchecked: entry.discoveries.filter((d) => d.verdict === 'unchecked').length,
-      examples,
     };
-    if (site) summary.siteId = site.id;
-    else summary.sitesYaml = sitesYamlEntry(host, examples);
-    summaries.push(summary);
+    summaries.push(siteSummary(counts, [...entry.pages].slice(0, EXAMPLES), sites, now));
   }
-  const rank: Record<SiteStatus, number> = { unknown: 0, registered: 1, licensed: 2 };
-  return summaries.sort(
-    (a, b) =>
-      rank[a.status] - rank[b.status] ||
-      b.pages - a.pages ||
-      b.articles - a.articles ||
-      a.host.localeCompare(b.host),
-  );
+  return summaries.sort(bySiteOrder);
 }
+
+/** Pages of a site shown as examples (and given as start pages of its `sites.yaml` entry). */
+export const EXAMPLES = 5;

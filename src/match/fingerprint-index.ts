@@ -1,6 +1,7 @@
 /**
  * The fingerprint index: winnowed fingerprints of every stored article, kept in the store (SQLite
- * or PostgreSQL) with an inverted index, and brought up to date for the articles an import touched.
+ * or PostgreSQL) with an inverted index (postings lists, `postings.ts`), and brought up to date for
+ * the articles an import touched.
  */
 import type { Article } from '../store/article.ts';
 import type { Param, Sql } from '../store/sql.ts';
@@ -11,10 +12,10 @@ import {
   type Fingerprints,
   type ShingleOptions,
   textShingles,
-  toInt64,
   winnow,
 } from './fingerprint.ts';
-import type { IndexWorkerReply, IndexWorkerRequest, SortedRows } from './index-messages.ts';
+import type { IndexWorkerReply, IndexWorkerRequest } from './index-messages.ts';
+import { addPostings, type DocPrints, dropOrphanPostings, dropPostings, idList, pieces } from './postings.ts';
 import { type Tokens, tokenise } from './tokens.ts';
 
 /**
@@ -85,218 +86,13 @@ export function articlePrints(
 }
 
 /**
- * Index rows gathered, sorted and written in one transaction. Sorted rows touch each B-tree page
- * once per chunk, so the fewer the chunks the less is written: a build committed every 500
- * articles rewrote most of the tree's pages each time, which made it slower the larger the
- * store. Four million rows (about 40,000 articles) hold about 100 MiB while they are sorted.
+ * Postings gathered and written in one transaction. The fewer the chunks, the fewer times the
+ * rows of a part are rewritten (each chunk adds to them); four million postings (about 40,000
+ * articles) hold about 100 MiB while they are grouped.
  */
 export const ROWS_PER_CHUNK = 1 << 22;
 
-/**
- * The rows of a batch in fingerprint order (as SQLite orders the 64-bit hash: the high half
- * signed, the low half unsigned), ties in article order: in-order B-tree inserts touch far fewer
- * pages than random ones.
- */
-export function sortRows(blobs: readonly Uint8Array[]): SortedRows {
-  let total = 0;
-  for (const blob of blobs) total += blob.byteLength / 12;
-  const rows: SortedRows = {
-    high: new Int32Array(total),
-    low: new Int32Array(total),
-    item: new Int32Array(total),
-  };
-  let at = 0;
-  blobs.forEach((blob, index) => {
-    const packed = packedView(blob);
-    for (let i = 0; i < packed.length; i += 3) {
-      rows.high[at] = packed[i]!;
-      rows.low[at] = packed[i + 1]!;
-      rows.item[at] = index;
-      at++;
-    }
-  });
-  if (total < KEYED_FROM) return sortByComparison(rows);
-  return total <= KEYED_ROWS ? sortByKey(rows) : radixSort(rows);
-}
-
-/** An Int32Array over a packed blob, in place when it is aligned (it usually is). */
-function packedView(blob: Uint8Array): Int32Array {
-  return blob.byteOffset % 4 === 0
-    ? new Int32Array(blob.buffer, blob.byteOffset, blob.byteLength >>> 2)
-    : new Int32Array(new Uint8Array(blob).buffer);
-}
-
-/** Below this many rows a comparison sort is quick enough, and needs no keys made. */
-const KEYED_FROM = 8192;
-
-/** Rows up to which `sortByKey`'s keys are exact: a row's place takes 22 bits beside 32 of hash. */
-const KEYED_ROWS = 1 << 22;
-
-/**
- * Rows sorted by a float64 key each, the high half of the hash times 2^22 plus the row's place
- * (an integer a float64 holds exactly), by the engine's native sort; then the rare runs that share
- * a high half (a few rows in ten thousand) are put in order of their low half. Four times quicker
- * than the radix sort in JavaScript on the same rows (measured: 1.9 million rows, 200 ms of CPU
- * against 850), whose scattered writes over 65,536 buckets miss the cache.
- */
-function sortByKey(rows: SortedRows): SortedRows {
-  const { high, low, item } = rows;
-  const total = high.length;
-  const keys = new Float64Array(total);
-  for (let i = 0; i < total; i++) keys[i] = high[i]! * KEYED_ROWS + i;
-  keys.sort();
-  const order = new Uint32Array(total);
-  const sortedHigh = new Int32Array(total);
-  for (let i = 0; i < total; i++) {
-    const key = keys[i]!;
-    const half = Math.floor(key / KEYED_ROWS);
-    sortedHigh[i] = half;
-    order[i] = key - half * KEYED_ROWS;
-  }
-  for (let start = 0; start < total; ) {
-    let end = start + 1;
-    while (end < total && sortedHigh[end] === sortedHigh[start]) end++;
-    if (end - start > 1)
-      order.subarray(start, end).sort((a, b) => (low[a]! >>> 0) - (low[b]! >>> 0) || item[a]! - item[b]!);
-    start = end;
-  }
-  return gather(rows, order);
-}
-
-/** The rows in the given order. */
-function gather(rows: SortedRows, order: Uint32Array): SortedRows {
-  const total = order.length;
-  const sorted: SortedRows = {
-    high: new Int32Array(total),
-    low: new Int32Array(total),
-    item: new Int32Array(total),
-  };
-  for (let i = 0; i < total; i++) {
-    const from = order[i]!;
-    sorted.high[i] = rows.high[from]!;
-    sorted.low[i] = rows.low[from]!;
-    sorted.item[i] = rows.item[from]!;
-  }
-  return sorted;
-}
-
-function sortByComparison(rows: SortedRows): SortedRows {
-  const { high, low, item } = rows;
-  const total = high.length;
-  const order = new Uint32Array(total);
-  for (let i = 0; i < total; i++) order[i] = i;
-  order.sort((a, b) => high[a]! - high[b]! || (low[a]! >>> 0) - (low[b]! >>> 0) || item[a]! - item[b]!);
-  return gather(rows, order);
-}
-
-/**
- * Least-significant-digit radix sort, 16 bits a pass, for a chunk too large for `sortByKey`:
- * linear, where a comparison sort of millions of rows through a JavaScript callback cost more than
- * writing them. Stable, so rows of equal
- * hash stay in article order (they arrive that way).
- */
-function radixSort(rows: SortedRows): SortedRows {
-  const total = rows.high.length;
-  let from = rows;
-  let to: SortedRows = {
-    high: new Int32Array(total),
-    low: new Int32Array(total),
-    item: new Int32Array(total),
-  };
-  const counts = new Uint32Array(65536);
-  // The low half's two digits, then the high half's (its sign bit flipped: signed order).
-  for (const pass of [0, 1, 2, 3]) {
-    const keys = pass < 2 ? from.low : from.high;
-    const shift = pass % 2 === 0 ? 0 : 16;
-    const flip = pass === 3 ? 0x8000 : 0;
-    counts.fill(0);
-    for (let i = 0; i < total; i++) counts[((keys[i]! >>> shift) & 0xffff) ^ flip]!++;
-    let sum = 0;
-    for (let digit = 0; digit < 65536; digit++) {
-      const count = counts[digit]!;
-      counts[digit] = sum;
-      sum += count;
-    }
-    for (let i = 0; i < total; i++) {
-      const place = counts[((keys[i]! >>> shift) & 0xffff) ^ flip]!++;
-      to.high[place] = from.high[i]!;
-      to.low[place] = from.low[i]!;
-      to.item[place] = from.item[i]!;
-    }
-    [from, to] = [to, from];
-  }
-  return from;
-}
-
-/**
- * The 64-bit hash of a fingerprint as both engines store it: the high half (a signed int32) times
- * 2^32 plus the low half read unsigned, a signed 64-bit integer on both engines, the value
- * `toInt64` gives. PostgreSQL gets it as a parameter (node-postgres sends a BigInt as text).
- * SQLite computes it from the two halves, with arithmetic and not a bit shift (which PostgreSQL's
- * SQL lacks for parameters): a BigInt made per row costs more than SQLite's insert itself, where
- * PostgreSQL takes the plain parameter in less than half the time of the expression (measured:
- * 120,000 rows, 5.9 s against 13.4 s on this machine). Both halves are cast: better-sqlite3 binds
- * a JavaScript number as a REAL, and REAL arithmetic would round the hash to 53 bits.
- */
-const HASH = 'CAST(? AS BIGINT) * 4294967296 + CAST(? AS BIGINT)';
-
-/** How one fingerprint's hash is written in a statement on this engine, and its parameters. */
-function hashOf(sql: Sql): { text: string; values: (high: number, low: number) => Param[] } {
-  return sql.engine === 'sqlite'
-    ? { text: HASH, values: (high, low) => [high, low >>> 0] }
-    : { text: '?', values: (high, low) => [toInt64(high, low)] };
-}
-
-/**
- * Index rows written by one statement. SQLite is quickest at a few hundred (measured by `npm run
- * bench match`); PostgreSQL takes its new rows as arrays (`writeRowsAsArrays`) and deletes old
- * ones by statements of far more rows, since it pays a round trip per statement, well within its
- * 65,535 parameters.
- */
-function rowsPerInsert(sql: Sql): number {
-  return sql.engine === 'sqlite' ? 400 : 5000;
-}
-
-/** Index rows a PostgreSQL statement takes as two arrays (about 1.3 MB of text). */
-const ROWS_PER_ARRAY = 50_000;
-
-/**
- * `total` cut into statements of `most` rows, then powers of two for the rest: a handful of
- * statement texts, each cached by the engine, instead of one text per remainder.
- */
-function* pieces(total: number, most: number): Generator<number> {
-  let left = total;
-  for (; left >= most; left -= most) yield most;
-  for (let size = 1 << 30; left > 0; size >>>= 1) {
-    if (size > left) continue;
-    yield size;
-    left -= size;
-  }
-}
-
-const insertText = new Map<string, string>();
-function insertPrints(hash: string, rows: number): string {
-  const cacheKey = `${hash}:${rows}`;
-  let text = insertText.get(cacheKey);
-  if (!text) {
-    text = `INSERT INTO fingerprints (hash, doc) VALUES ${Array(rows).fill(`(${hash}, ?)`).join(', ')} ON CONFLICT (hash, doc) DO NOTHING`;
-    insertText.set(cacheKey, text);
-  }
-  return text;
-}
-
-const deleteText = new Map<string, string>();
-function deletePrints(hash: string, rows: number): string {
-  const cacheKey = `${hash}:${rows}`;
-  let text = deleteText.get(cacheKey);
-  if (!text) {
-    text = `DELETE FROM fingerprints WHERE doc = ? AND hash IN (${Array(rows).fill(hash).join(', ')})`;
-    deleteText.set(cacheKey, text);
-  }
-  return text;
-}
-
-/** Articles given a `doc` by one statement (four values each). */
+/** Articles SQLite gives a `doc` by one statement (four values each). */
 const DOCS_PER_INSERT = 64;
 const insertDocText = new Map<number, string>();
 function insertDocs(rows: number): string {
@@ -306,6 +102,60 @@ function insertDocs(rows: number): string {
     insertDocText.set(rows, text);
   }
   return text;
+}
+
+/**
+ * PostgreSQL's article rows by one statement: the other columns as a JSON array of rows, the
+ * fingerprints as one blob cut in SQL. Four parameters a row, each blob hex text, cost it more
+ * than the inserts (measured: 10,000 articles in statements of 64, 0.6 s).
+ */
+const POSTGRES_DOCS_PER_INSERT = 2000;
+const INSERT_DOCS_POSTGRES = `INSERT INTO fingerprinted_articles (article_id, article_hash, words, fingerprints)
+  SELECT r.article_id, r.article_hash, r.words, substring(CAST(? AS BYTEA) FROM r.start FOR r.length)
+  FROM jsonb_to_recordset(CAST(? AS jsonb)) AS r (article_id TEXT, article_hash TEXT, words BIGINT, start INTEGER, length INTEGER)
+  RETURNING doc, article_id`;
+
+/** Insert the rows of articles new to the index; their docs, by article id. */
+async function insertArticleRows(
+  sql: Sql,
+  fresh: ReadonlyArray<{ id: string; hash: string; words: number; blob: Buffer }>,
+): Promise<Map<string, number>> {
+  const docOf = new Map<string, number>();
+  const statements: Array<{ text: string; values: Param[] }> = [];
+  if (sql.engine === 'postgres') {
+    for (let at = 0; at < fresh.length; at += POSTGRES_DOCS_PER_INSERT) {
+      const slice = fresh.slice(at, at + POSTGRES_DOCS_PER_INSERT);
+      let start = 1;
+      const rows = slice.map((article) => {
+        const row = {
+          article_id: article.id,
+          article_hash: article.hash,
+          words: article.words,
+          start,
+          length: article.blob.byteLength,
+        };
+        start += article.blob.byteLength;
+        return row;
+      });
+      statements.push({
+        text: INSERT_DOCS_POSTGRES,
+        values: [Buffer.concat(slice.map((article) => article.blob)), JSON.stringify(rows)],
+      });
+    }
+  } else {
+    let at = 0;
+    for (const size of pieces(fresh.length, DOCS_PER_INSERT)) {
+      const values: Param[] = [];
+      for (const article of fresh.slice(at, at + size))
+        values.push(article.id, article.hash, article.words, article.blob);
+      statements.push({ text: insertDocs(size), values });
+      at += size;
+    }
+  }
+  for (const { text, values } of statements)
+    for (const row of await sql.all<{ doc: number; article_id: string }>(text, values))
+      docOf.set(row.article_id, Number(row.doc));
+  return docOf;
 }
 
 interface IndexedRow {
@@ -320,13 +170,23 @@ async function indexedRows(sql: Sql, ids: readonly string[]): Promise<Map<string
     `SELECT doc, article_id, article_hash FROM fingerprinted_articles WHERE article_id IN ${sql.dialect.jsonValues('?')}`,
     [JSON.stringify(ids)],
   );
-  return new Map(rows.map((row) => [row.article_id, row]));
+  return new Map(rows.map((row) => [row.article_id, { ...row, doc: Number(row.doc) }]));
+}
+
+/** The fingerprints the given docs were indexed with, to take their postings out. */
+async function indexedPrints(sql: Sql, docs: readonly number[]): Promise<DocPrints[]> {
+  if (docs.length === 0) return [];
+  const list = idList(sql, docs);
+  const rows = await sql.all<{ doc: number; fingerprints: Uint8Array }>(
+    `SELECT doc, fingerprints FROM fingerprinted_articles WHERE doc IN ${list.text}`,
+    [list.value],
+  );
+  return rows.map((row) => ({ doc: Number(row.doc), blob: row.fingerprints }));
 }
 
 /**
- * The writing half of an index build: inverted-index rows written in fingerprint order, many to a
- * statement. Fingerprints come ready from the caller, whether computed on this thread or a
- * worker's.
+ * The writing half of an index build: article rows and their postings. Fingerprints come ready
+ * from the caller, whether computed on this thread or a worker's.
  */
 export class IndexWriter {
   readonly result: IndexResult = { indexed: 0, unchanged: 0, removed: 0 };
@@ -343,27 +203,26 @@ export class IndexWriter {
       batch.map((row) => row.id),
     );
     const wanted: StoredRow[] = [];
+    const gone: number[] = [];
     for (const row of batch) {
       const indexed = existing.get(row.id);
       if (row.hash === undefined) {
-        if (indexed) {
-          await this.dropPrints(indexed.doc);
-          await this.sql.run('DELETE FROM fingerprinted_articles WHERE doc = ?', [indexed.doc]);
-          this.result.removed++;
-        }
+        if (indexed) gone.push(indexed.doc);
       } else if (indexed?.article_hash === row.hash) this.result.unchanged++;
       else wanted.push(row);
+    }
+    if (gone.length > 0) {
+      await dropPostings(this.sql, await indexedPrints(this.sql, gone));
+      const list = idList(this.sql, gone);
+      await this.sql.run(`DELETE FROM fingerprinted_articles WHERE doc IN ${list.text}`, [list.value]);
+      this.result.removed += gone.length;
     }
     return wanted;
   }
 
-  /**
-   * Write a batch: each article's row, then the batch's index rows (`sortRows` of the same
-   * blobs, in the same order). Call inside a transaction.
-   */
+  /** Write a batch: each article's row, then its postings. Call inside a transaction. */
   async writeBatch(
     articles: ReadonlyArray<{ id: string; hash: string; words: number; blob: Buffer }>,
-    rows: SortedRows = sortRows(articles.map((article) => article.blob)),
   ): Promise<void> {
     const sql = this.sql;
     const existing = await indexedRows(
@@ -372,83 +231,34 @@ export class IndexWriter {
     );
     const docOf = new Map<string, number>();
     const fresh: Array<(typeof articles)[number]> = [];
+    const changed: Array<(typeof articles)[number]> = [];
     for (const article of articles) {
       const indexed = existing.get(article.id);
-      if (!indexed) {
-        fresh.push(article);
-        continue;
-      }
-      await this.dropPrints(indexed.doc);
-      await sql.run(
-        'UPDATE fingerprinted_articles SET article_hash = ?, words = ?, fingerprints = ? WHERE doc = ?',
-        [article.hash, article.words, article.blob, indexed.doc],
+      if (indexed) {
+        docOf.set(article.id, indexed.doc);
+        changed.push(article);
+      } else fresh.push(article);
+    }
+    if (changed.length > 0) {
+      await dropPostings(
+        sql,
+        await indexedPrints(
+          sql,
+          changed.map((article) => docOf.get(article.id)!),
+        ),
       );
-      docOf.set(article.id, indexed.doc);
+      for (const article of changed)
+        await sql.run(
+          'UPDATE fingerprinted_articles SET article_hash = ?, words = ?, fingerprints = ? WHERE doc = ?',
+          [article.hash, article.words, article.blob, docOf.get(article.id)!],
+        );
     }
-    let at = 0;
-    for (const size of pieces(fresh.length, DOCS_PER_INSERT)) {
-      const values: Param[] = [];
-      for (const article of fresh.slice(at, at + size))
-        values.push(article.id, article.hash, article.words, article.blob);
-      for (const row of await sql.all<{ doc: number; article_id: string }>(insertDocs(size), values))
-        docOf.set(row.article_id, Number(row.doc));
-      at += size;
-    }
+    for (const [id, doc] of await insertArticleRows(sql, fresh)) docOf.set(id, doc);
     this.result.indexed += articles.length;
-    const docs = articles.map((article) => docOf.get(article.id)!);
-    if (sql.engine === 'postgres') return this.writeRowsAsArrays(rows, docs);
-    const hash = hashOf(sql);
-    at = 0;
-    for (const size of pieces(rows.high.length, rowsPerInsert(sql))) {
-      const values: Param[] = [];
-      // The rows are filled in place, with no array made per row: this loop is the build's hot path.
-      for (let j = at; j < at + size; j++)
-        values.push(rows.high[j]!, rows.low[j]! >>> 0, docs[rows.item[j]!]!);
-      await sql.run(insertPrints(hash.text, size), values);
-      at += size;
-    }
-  }
-
-  /**
-   * PostgreSQL's index rows: each statement takes two arrays (hashes, docs) as two text
-   * parameters and unnests them, 50,000 rows at a time, where VALUES lists of 5,000 rows and
-   * 10,000 parameters cost the server more to parse and bind than to insert (measured: 5,000
-   * articles, 475,000 rows, 21 s against 35 to 39 s on a busy machine).
-   */
-  private async writeRowsAsArrays(rows: SortedRows, docs: readonly number[]): Promise<void> {
-    const total = rows.high.length;
-    for (let at = 0; at < total; at += ROWS_PER_ARRAY) {
-      const end = Math.min(total, at + ROWS_PER_ARRAY);
-      const hashes: string[] = [];
-      const owners: number[] = [];
-      for (let j = at; j < end; j++) {
-        hashes.push(String(toInt64(rows.high[j]!, rows.low[j]!)));
-        owners.push(docs[rows.item[j]!]!);
-      }
-      await this.sql.run(
-        `INSERT INTO fingerprints (hash, doc)
-         SELECT * FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) ON CONFLICT (hash, doc) DO NOTHING`,
-        [`{${hashes.join(',')}}`, `{${owners.join(',')}}`],
-      );
-    }
-  }
-
-  /** Remove an article's inverted-index rows, found from its packed fingerprints. */
-  private async dropPrints(doc: number): Promise<void> {
-    const row = await this.sql.get<{ fingerprints: Uint8Array }>(
-      'SELECT fingerprints FROM fingerprinted_articles WHERE doc = ?',
-      [doc],
+    await addPostings(
+      sql,
+      articles.map((article) => ({ doc: docOf.get(article.id)!, blob: article.blob })),
     );
-    if (!row) return;
-    const old = unpackFingerprints(row.fingerprints);
-    const hash = hashOf(this.sql);
-    let at = 0;
-    for (const size of pieces(old.high.length, rowsPerInsert(this.sql))) {
-      const values: Param[] = [doc];
-      for (let j = at; j < at + size; j++) values.push(...hash.values(old.high[j]!, old.low[j]!));
-      await this.sql.run(deletePrints(hash.text, size), values);
-      at += size;
-    }
   }
 }
 
@@ -498,14 +308,9 @@ async function enlargeCache(sql: Sql): Promise<() => Promise<void>> {
   };
 }
 
-async function removeOrphans(sql: Sql): Promise<void> {
-  // Articles deleted from the store lose their row by cascade, not their index entries.
-  await sql.run('DELETE FROM fingerprints WHERE doc NOT IN (SELECT doc FROM fingerprinted_articles)');
-}
-
 /** Whether the index has no rows yet: a first build has no orphans to look for. */
 async function indexIsEmpty(sql: Sql): Promise<boolean> {
-  return (await sql.get('SELECT 1 AS found FROM fingerprints LIMIT 1')) === undefined;
+  return (await sql.get('SELECT 1 AS found FROM fingerprint_postings LIMIT 1')) === undefined;
 }
 
 interface ReadyArticle {
@@ -517,8 +322,8 @@ interface ReadyArticle {
 
 /**
  * Fingerprinted articles waiting to be written: they go to the store in chunks of about
- * `rowsPerChunk` index rows, each chunk one transaction with its rows sorted, so a stopped build
- * leaves whole chunks behind and the next build takes up the rest.
+ * `rowsPerChunk` postings, each chunk one transaction, so a stopped build leaves whole chunks
+ * behind and the next build takes up the rest.
  */
 class ChunkedWrites {
   private articles: ReadyArticle[] = [];
@@ -541,9 +346,7 @@ class ChunkedWrites {
     const articles = this.articles;
     this.articles = [];
     this.rows = 0;
-    // Sorted once, outside the transaction: PostgreSQL may run the transaction again.
-    const rows = sortRows(articles.map((article) => article.blob));
-    await this.sql.tx(() => this.writer.writeBatch(articles, rows));
+    await this.sql.tx(() => this.writer.writeBatch(articles));
   }
 }
 
@@ -583,7 +386,8 @@ export async function indexArticles(
       }
     }
     await pending.flush();
-    if (lookForOrphans) await removeOrphans(sql);
+    // Articles deleted from the store lose their row by cascade, not their postings.
+    if (lookForOrphans) await dropOrphanPostings(sql);
   } finally {
     await restoreCache();
   }
@@ -595,7 +399,7 @@ const PARALLEL_FROM = 4000;
 
 /**
  * `indexArticles` with the text work (markup to words to fingerprints) spread over worker threads
- * while this thread sorts and writes. Small builds run on this thread.
+ * while this thread groups and writes the postings. Small builds run on this thread.
  */
 export async function buildIndex(
   sql: Sql,
@@ -666,7 +470,8 @@ export async function buildIndex(
     }
     while (inFlight.length > 0) await drainOne();
     await writes.flush();
-    if (lookForOrphans) await removeOrphans(sql);
+    // Articles deleted from the store lose their row by cascade, not their postings.
+    if (lookForOrphans) await dropOrphanPostings(sql);
     return writer.result;
   } finally {
     await restoreCache();

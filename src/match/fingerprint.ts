@@ -91,13 +91,18 @@ function shinglesOfWords(wordHigh: Int32Array, wordLow: Int32Array, n: number, k
   return { high, low };
 }
 
-/** Whether each code point is a word character (`\p{L}`, `\p{M}`, `\p{N}`): 0 unknown, 1 yes, 2 no. */
+/** Whether each code point past ASCII is a word character (`\p{L}`, `\p{M}`, `\p{N}`): 0 unknown, 1 yes, 2 no. */
 const wordClass = new Uint8Array(0x110000);
 const WORD_CHARACTER = /^[\p{L}\p{M}\p{N}]$/u;
+
+/** For each ASCII code: its lower case if it is a word character, else 0. */
+const ASCII_WORD = new Uint8Array(128);
+for (let c = 0x30; c <= 0x39; c++) ASCII_WORD[c] = c;
+for (let c = 0x61; c <= 0x7a; c++) ASCII_WORD[c] = c;
+for (let c = 0x41; c <= 0x5a; c++) ASCII_WORD[c] = c + 32;
+
 function isWordCodePoint(code: number): boolean {
-  if (code < 0x80) {
-    return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || (code >= 0x30 && code <= 0x39);
-  }
+  if (code < 0x80) return ASCII_WORD[code] !== 0;
   let known = wordClass[code]!;
   if (known === 0) {
     known = WORD_CHARACTER.test(String.fromCodePoint(code)) ? 1 : 2;
@@ -106,31 +111,52 @@ function isWordCodePoint(code: number): boolean {
   return known === 1;
 }
 
+/** The code point at `i`, whose first code unit is `unit`. */
+function codePointAt(text: string, i: number, unit: number): number {
+  return unit >= 0xd800 && unit <= 0xdbff ? text.codePointAt(i)! : unit;
+}
+
 export interface TextShingles extends Shingles {
   /** Words in the text, as `tokenise` counts them. */
   words: number;
 }
 
+/** Word hashes of the text being read, reused from one text to the next (a text has fewer words than half its length). */
+let scratchHigh = new Int32Array(4096);
+let scratchLow = new Int32Array(4096);
+
 /**
  * The shingle hashes of a text without building its tokens: the same words as `tokenise` finds
  * (the same pattern, scanned by hand) and the same hashes as `shingles(tokenise(text))`, several
  * times faster because ASCII words (nearly all of them in most languages' markup and prose) are
- * folded and hashed as they are read. Index builds and archive scans run through here.
+ * folded and hashed as they are read, each character looked up once in a table of ASCII word
+ * characters and their lower case. Index builds and archive scans run through here.
  */
 export function textShingles(text: string, options: ShingleOptions = DEFAULT_SHINGLES): TextShingles {
-  let capacity = Math.max(16, text.length >>> 3);
-  let wordHigh = new Int32Array(capacity);
-  let wordLow = new Int32Array(capacity);
-  let n = 0;
-  const cache = new Map<string, [number, number]>();
   const length = text.length;
+  if (scratchHigh.length < (length >>> 1) + 1) {
+    scratchHigh = new Int32Array((length >>> 1) + 1);
+    scratchLow = new Int32Array((length >>> 1) + 1);
+  }
+  const wordHigh = scratchHigh;
+  const wordLow = scratchLow;
+  let n = 0;
+  let cache: Map<string, [number, number]> | undefined;
   let i = 0;
   while (i < length) {
     let code = text.charCodeAt(i);
-    if (code >= 0xd800 && code <= 0xdbff) code = text.codePointAt(i)!;
-    if (!isWordCodePoint(code)) {
-      i += code > 0xffff ? 2 : 1;
+    // The character's lower case when it is an ASCII word character, 0 for other ASCII, -1 past it.
+    let lower = code < 0x80 ? ASCII_WORD[code]! : -1;
+    if (lower === 0) {
+      i++;
       continue;
+    }
+    if (lower < 0) {
+      code = codePointAt(text, i, code);
+      if (!isWordCodePoint(code)) {
+        i += code > 0xffff ? 2 : 1;
+        continue;
+      }
     }
     // A word starts here; hash it as ASCII while it stays ASCII.
     const start = i;
@@ -139,62 +165,61 @@ export function textShingles(text: string, options: ShingleOptions = DEFAULT_SHI
     let b = 0x9747b28c | 0;
     let folded = 0;
     for (;;) {
-      if (code < 0x80) {
-        const lower = code >= 0x41 && code <= 0x5a ? code + 32 : code;
+      if (lower > 0) {
         a = Math.imul(a ^ lower, 0x01000193);
         b = Math.imul(b ^ lower, 0x5bd1e995);
         b ^= b >>> 15;
         folded++;
-      } else ascii = false;
-      i += code > 0xffff ? 2 : 1;
-      if (i >= length) break;
-      let next = text.charCodeAt(i);
-      if (next >= 0xd800 && next <= 0xdbff) next = text.codePointAt(i)!;
-      if (isWordCodePoint(next)) {
-        code = next;
-        continue;
+        i++;
+      } else {
+        ascii = false;
+        i += code > 0xffff ? 2 : 1;
       }
-      // An apostrophe joins two runs of word characters ("don't"), and is dropped from the word.
-      if ((next === 0x27 || next === 0x2019) && i + 1 < length) {
-        let after = text.charCodeAt(i + 1);
-        if (after >= 0xd800 && after <= 0xdbff) after = text.codePointAt(i + 1)!;
-        if (isWordCodePoint(after)) {
-          i++;
-          code = after;
+      if (i >= length) break;
+      const next = text.charCodeAt(i);
+      if (next < 0x80) {
+        lower = ASCII_WORD[next]!;
+        if (lower !== 0) continue;
+        if (next !== 0x27) break;
+      } else {
+        code = codePointAt(text, i, next);
+        if (isWordCodePoint(code)) {
+          lower = -1;
           continue;
         }
+        if (next !== 0x2019) break;
       }
-      break;
+      // An apostrophe joins two runs of word characters ("don't"), and is dropped from the word.
+      if (i + 1 >= length) break;
+      const after = text.charCodeAt(i + 1);
+      if (after < 0x80) {
+        lower = ASCII_WORD[after]!;
+        if (lower === 0) break;
+      } else {
+        code = codePointAt(text, i + 1, after);
+        if (!isWordCodePoint(code)) break;
+        lower = -1;
+      }
+      i++;
     }
-    let high: number;
-    let low: number;
     if (ascii) {
-      high = fmix(a);
-      low = fmix(b ^ folded);
+      wordHigh[n] = fmix(a);
+      wordLow[n] = fmix(b ^ folded);
     } else {
       const word = normaliseWord(text.slice(start, i));
+      cache ??= new Map();
       let pair = cache.get(word);
       if (!pair) {
         pair = wordHashes(word);
         cache.set(word, pair);
       }
-      high = pair[0];
-      low = pair[1];
+      wordHigh[n] = pair[0];
+      wordLow[n] = pair[1];
     }
-    if (n === capacity) {
-      capacity *= 2;
-      const grownHigh = new Int32Array(capacity);
-      grownHigh.set(wordHigh);
-      wordHigh = grownHigh;
-      const grownLow = new Int32Array(capacity);
-      grownLow.set(wordLow);
-      wordLow = grownLow;
-    }
-    wordHigh[n] = high;
-    wordLow[n] = low;
     n++;
   }
-  return { ...shinglesOfWords(wordHigh, wordLow, n, options.k), words: n };
+  const { high, low } = shinglesOfWords(wordHigh, wordLow, n, options.k);
+  return { high, low, words: n };
 }
 
 function less(h1: number, l1: number, h2: number, l2: number): boolean {
@@ -222,33 +247,26 @@ export function winnow(all: Shingles, options: ShingleOptions = DEFAULT_SHINGLES
       positions: Int32Array.of(best),
     };
   }
-  // At most one fingerprint per window.
+  // At most one fingerprint per window; the three columns share one buffer (no copies at the end).
   const windows = n - w + 1;
-  const high = new Int32Array(windows);
-  const low = new Int32Array(windows);
-  const positions = new Int32Array(windows);
+  const out = new Int32Array(3 * windows);
   let count = 0;
   let last = -1;
   let lastHigh = 0;
   let lastLow = 0;
   for (let start = 0; start < windows; start++) {
-    let best: number;
-    let bestHigh: number;
-    let bestLow: number;
+    let best = last;
+    let bestHigh = lastHigh;
+    let bestLow = lastLow;
     if (last >= start) {
       // Only the shingle entering the window can replace the current minimum (on a tie too: the
-      // rightmost minimum is kept).
+      // rightmost minimum is kept). Its low half is read only when the high halves tie.
       const entering = start + w - 1;
       const enteringHigh = allHigh[entering]!;
-      const enteringLow = allLow[entering]!;
-      if (enteringHigh < lastHigh || (enteringHigh === lastHigh && enteringLow <= lastLow)) {
+      if (enteringHigh < lastHigh || (enteringHigh === lastHigh && allLow[entering]! <= lastLow)) {
         best = entering;
         bestHigh = enteringHigh;
-        bestLow = enteringLow;
-      } else {
-        best = last;
-        bestHigh = lastHigh;
-        bestLow = lastLow;
+        bestLow = allLow[entering]!;
       }
     } else {
       best = start;
@@ -256,25 +274,28 @@ export function winnow(all: Shingles, options: ShingleOptions = DEFAULT_SHINGLES
       bestLow = allLow[start]!;
       for (let i = start + 1; i < start + w; i++) {
         const h = allHigh[i]!;
-        const l = allLow[i]!;
-        if (h < bestHigh || (h === bestHigh && l <= bestLow)) {
+        if (h < bestHigh || (h === bestHigh && allLow[i]! <= bestLow)) {
           best = i;
           bestHigh = h;
-          bestLow = l;
+          bestLow = allLow[i]!;
         }
       }
     }
     if (best !== last) {
-      high[count] = bestHigh;
-      low[count] = bestLow;
-      positions[count] = best;
+      out[count] = bestHigh;
+      out[windows + count] = bestLow;
+      out[2 * windows + count] = best;
       count++;
       last = best;
       lastHigh = bestHigh;
       lastLow = bestLow;
     }
   }
-  return { high: high.slice(0, count), low: low.slice(0, count), positions: positions.slice(0, count) };
+  return {
+    high: out.subarray(0, count),
+    low: out.subarray(windows, windows + count),
+    positions: out.subarray(2 * windows, 2 * windows + count),
+  };
 }
 
 /** The 64-bit fingerprint as SQLite stores it: one signed integer. */
@@ -286,3 +307,10 @@ export function toInt64(high: number, low: number): bigint {
 export function key(high: number, low: number): number {
   return (high >>> 0) * 2097152 + (low >>> 11);
 }
+
+// V8 gives a function type feedback only once it has run a few times on its own. A helper that
+// only ever runs inlined, in the optimized loop of a long text (shinglesOfWords at the end of
+// textShingles, the helpers for non-ASCII words), sent that code back to the interpreter every
+// time it was reached: measured, once on every page of an archive. A few short texts at load give
+// every helper its feedback first.
+for (let i = 0; i < 16; i++) textShingles("Warm words: don't, l’été, 𝒳 ﬁne, and a few more words.");

@@ -9,17 +9,17 @@
  */
 import { matchDefaults } from '../config/terms.ts';
 import type { Article } from '../store/article.ts';
-import type { Param, Sql } from '../store/sql.ts';
+import type { Sql } from '../store/sql.ts';
 import {
   DEFAULT_SHINGLES,
   key,
   type ShingleOptions,
   type Shingles,
   shingles,
-  toInt64,
   winnow,
 } from './fingerprint.ts';
 import { articleTokens, unpackFingerprints } from './fingerprint-index.ts';
+import { sharedCounts } from './postings.ts';
 import type { Tokens } from './tokens.ts';
 
 export interface MatchOptions {
@@ -89,7 +89,8 @@ interface Candidate {
 export class PageFingerprints {
   readonly all: Shingles;
   readonly keys: Set<number>;
-  readonly winnowed: bigint[];
+  /** The page's winnowed fingerprints, each once. */
+  readonly winnowed: { high: Int32Array; low: Int32Array };
   constructor(
     readonly tokens: Tokens,
     readonly options: ShingleOptions = DEFAULT_SHINGLES,
@@ -98,49 +99,22 @@ export class PageFingerprints {
     this.keys = new Set();
     for (let i = 0; i < this.all.high.length; i++) this.keys.add(key(this.all.high[i]!, this.all.low[i]!));
     const prints = winnow(this.all, options);
-    const distinct = new Map<number, bigint>();
+    // Distinct by the exact pair: the high half, then the low half among those that share it.
+    const seen = new Map<number, number[]>();
+    const high: number[] = [];
+    const low: number[] = [];
     for (let i = 0; i < prints.high.length; i++) {
-      const k = key(prints.high[i]!, prints.low[i]!);
-      if (!distinct.has(k)) distinct.set(k, toInt64(prints.high[i]!, prints.low[i]!));
+      const h = prints.high[i]!;
+      const l = prints.low[i]!;
+      const lows = seen.get(h);
+      if (lows?.includes(l)) continue;
+      if (lows) lows.push(l);
+      else seen.set(h, [l]);
+      high.push(h);
+      low.push(l);
     }
-    this.winnowed = [...distinct.values()];
+    this.winnowed = { high: Int32Array.from(high), low: Int32Array.from(low) };
   }
-}
-
-/** Hashes looked up by one statement; fewer are padded to a multiple of `LOOKUP_STEP`. */
-const LOOKUP_MOST = 512;
-const LOOKUP_STEP = 64;
-
-const sharingText = new Map<number, string>();
-/**
- * The index rows of up to `count` hashes, leaving out hashes in more than `cap` articles: each
- * hash's articles are counted up to `cap + 1` only (a boilerplate sentence in every article costs
- * no more than a rare one), and only the other hashes' rows are read. One statement for a page's
- * fingerprints, not one each: on PostgreSQL every statement is a round trip.
- */
-function sharingStatement(count: number): string {
-  let text = sharingText.get(count);
-  if (!text) {
-    text = `SELECT f.doc AS doc FROM fingerprints f WHERE f.hash IN (
-      SELECT h.column1 FROM (VALUES ${Array(count).fill('(CAST(? AS BIGINT))').join(', ')}) AS h
-      WHERE (SELECT count(*) FROM (SELECT 1 AS one FROM fingerprints g WHERE g.hash = h.column1 LIMIT ?) AS capped) <= ?)`;
-    sharingText.set(count, text);
-  }
-  return text;
-}
-
-/** How many of the page's winnowed fingerprints each indexed article shares (boilerplate left out). */
-async function sharedCounts(sql: Sql, hashes: readonly bigint[], cap: number): Promise<Map<number, number>> {
-  const shared = new Map<number, number>();
-  for (let start = 0; start < hashes.length; start += LOOKUP_MOST) {
-    const slice: Param[] = hashes.slice(start, start + LOOKUP_MOST);
-    const count = Math.ceil(slice.length / LOOKUP_STEP) * LOOKUP_STEP;
-    // Padding repeats a hash: IN takes each value once.
-    while (slice.length < count) slice.push(slice.at(-1)!);
-    const rows = await sql.all<{ doc: number }>(sharingStatement(count), [...slice, cap + 1, cap]);
-    for (const { doc } of rows) shared.set(Number(doc), (shared.get(Number(doc)) ?? 0) + 1);
-  }
-  return shared;
 }
 
 const candidateText = new Map<number, string>();

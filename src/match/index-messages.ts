@@ -3,13 +3,6 @@
  * from both ends, so that the builder and the worker it starts do not import each other.
  */
 
-/** Inverted-index rows in fingerprint order, as the builder writes them; `item` is the article's place. */
-export interface SortedRows {
-  high: Int32Array;
-  low: Int32Array;
-  item: Int32Array;
-}
-
 export interface IndexWorkerRequest {
   batch: number;
   records: string[];

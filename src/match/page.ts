@@ -184,7 +184,13 @@ const CONTENT_NAME =
   /^(?:entry|entry-content|entry-body|hentry|post|post-content|post-body|post-entry|article|article-body|article-content|story-body|main-content)$/i;
 
 /** A post's own element, by the names publishing tools give it (WordPress's post classes, microformats, schema.org). */
-const POST_SELECTORS = ['.hentry', '.type-post', '.h-entry', '[itemtype*="Article"]', '[itemtype*="BlogPosting"]'];
+const POST_SELECTORS = [
+  '.hentry',
+  '.type-post',
+  '.h-entry',
+  '[itemtype*="Article"]',
+  '[itemtype*="BlogPosting"]',
+];
 
 const CONTENT_SELECTOR = `article, main, ${[...BODY_SELECTORS.slice(0, 12), ...POST_SELECTORS].join(', ')}`;
 

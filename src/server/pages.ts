@@ -171,7 +171,8 @@ export function listPage(options: ListPageOptions): string {
   );
 }
 
-function pagerHtml(page: number, pages: number, link: (page: number) => string): string {
+/** Links to the pages around this one, and to the first and last. */
+export function pagerHtml(page: number, pages: number, link: (page: number) => string): string {
   if (pages <= 1) return '';
   const item = (target: number, label: string, rel?: string) =>
     target === page

@@ -24,12 +24,12 @@ import {
   siteFactsOf,
 } from '../findings/index.ts';
 import { logger } from '../log.ts';
-import { discoveriesOf } from '../report/discoveries.ts';
+import { discoveriesPageOf } from '../report/discoveries.ts';
 import { builtInNotices, type NoticeSet, type NoticeTemplate, renderNotice } from '../report/index.ts';
 import type { Sql } from '../store/sql.ts';
 import { REVIEW_CSS, REVIEW_SCRIPT } from './assets.ts';
 import { Guard, type Session, sameOrigin } from './auth.ts';
-import { discoveriesPage } from './discoveries.ts';
+import { discoveriesPage, discoveriesWhere } from './discoveries.ts';
 import { type EvidenceSource, noEvidence } from './evidence.ts';
 import { FeedFiles } from './feeds.ts';
 import { HttpError, readForm, redirect, send, sendHtml } from './http.ts';
@@ -218,9 +218,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       }
       if (path === '/review/dashboard') return await dashboard(request, response);
       if (path === '/review/discoveries') {
-        // Pages found in web archives by `discover`: their own page, the report's section.
-        const section = await discoveriesOf(sql, options.sites ?? []);
-        return sendHtml(request, response, 200, discoveriesPage(section));
+        // Pages found in web archives by `discover`: the report's section, a page at a time.
+        const view = await discoveriesPageOf(sql, options.sites ?? [], discoveriesWhere(url.searchParams));
+        return sendHtml(request, response, 200, discoveriesPage(view));
       }
       const findingMatch = /^\/review\/finding\/(\d{1,12})$/.exec(path);
       if (findingMatch) {

@@ -402,6 +402,26 @@ CREATE UNIQUE INDEX crawl_passes_open ON crawl_passes (sites) WHERE finished_at 
         FOR EACH STATEMENT EXECUTE FUNCTION bump_fingerprint_revision();
     `,
   },
+  {
+    // The inverted index as postings lists, packed from the old rows as SQLite's migration 21
+    // packs them (src/match/postings.ts has the format).
+    version: 21,
+    name: 'fingerprint-postings',
+    sql: `
+      CREATE TABLE fingerprint_postings (
+        id       BIGINT PRIMARY KEY,
+        postings BYTEA NOT NULL
+      );
+      INSERT INTO fingerprint_postings (id, postings)
+        SELECT (doc / 131072) * 262144 + ((hash >> 46) & 262143),
+          string_agg(
+            substring(int8send(hash & 4294967295) FROM 5 FOR 4)
+              || int4send(CAST((((hash >> 32) & 16383) << 17) | (doc & 131071) AS INTEGER)),
+            CAST('' AS BYTEA))
+        FROM fingerprints GROUP BY 1;
+      DROP TABLE fingerprints;
+    `,
+  },
 ];
 
 /** Bring a PostgreSQL store's schema up to date; several processes may race here at once. */

@@ -12,6 +12,16 @@ export async function timeAsync<T>(run: () => Promise<T>): Promise<{ value: T; m
   return { value, ms: Number(process.hrtime.bigint() - start) / 1e6 };
 }
 
+/** `timeAsync` with the CPU time of every thread of this process (on a shared machine, the steadier figure). */
+export async function timeCpuAsync<T>(
+  run: () => Promise<T>,
+): Promise<{ value: T; ms: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
+  const timed = await timeAsync(run);
+  const used = process.cpuUsage(cpu);
+  return { ...timed, cpuMs: (used.user + used.system) / 1000 };
+}
+
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));

@@ -2,25 +2,33 @@
  * Reprint identification at scale: index build rate, and identification time per page (median
  * and p99, with and without HTML parsing) on stores of 10,000 and 100,000 generated articles, with
  * peak memory. On the 10,000 store, a brute-force comparison with every article in the same run is
- * the baseline the index is measured against. The build has two baselines run on a copy of the
- * same store: the first build (one thread, every fingerprint inserted on its own) and the build
- * that committed every 500 articles (as before chunked writes; `BENCH_SMALL_COMMITS=0` skips it).
- * Set `BENCH_THREADS` to pin the build's threads, `BENCH_PAGES` the pages identified (300).
+ * the baseline the index is measured against.
+ *
+ * The build and identification are measured against the previous design in the same run: the code
+ * of `BENCH_BASELINE` (a git revision; by default be9d12b, the last with one index row per
+ * fingerprint; `none` skips it) is taken out of git into `.bench/` and run on the same articles
+ * and pages, after this code (so that this code's peak memory is its own). Every row gives the
+ * wall rate, the rate per CPU-second of all the process's threads (on a shared machine wall time
+ * says little) and the load average when it was measured. Set `BENCH_THREADS` to pin the build's
+ * threads, `BENCH_PAGES` the pages identified (300).
  *
  * Each size is measured on SQLite and then on PostgreSQL (`BENCH_ENGINES=sqlite` skips it): the
  * same articles, build and pages, on a server started for the run (see `_postgres.ts`).
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { shingles, toInt64, winnow } from '../../src/match/fingerprint.ts';
-import { buildIndex, packFingerprints } from '../../src/match/fingerprint-index.ts';
-import { identify, identifyBruteForce, PageFingerprints } from '../../src/match/identify.ts';
-import { htmlToText, parsePage } from '../../src/match/page.ts';
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type Database from 'better-sqlite3';
+import * as current from '../../src/match/fingerprint-index.ts';
+import * as currentIdentify from '../../src/match/identify.ts';
+import { identifyBruteForce, PageFingerprints } from '../../src/match/identify.ts';
+import { parsePage } from '../../src/match/page.ts';
 import { tokenise } from '../../src/match/tokens.ts';
 import { type Article, toArticle } from '../../src/store/article.ts';
-import { upsertArticles } from '../../src/store/articles.ts';
-import { openSql, openStore } from '../../src/store/db.ts';
+import * as currentArticles from '../../src/store/articles.ts';
+import * as currentDb from '../../src/store/db.ts';
 import type { Sql } from '../../src/store/sql.ts';
 import { storeArticles } from '../match/_articles.ts';
 import { peakRssMiB, percentile, printTable, timeAsync } from './_measure.ts';
@@ -29,6 +37,62 @@ import { type BenchPostgres, benchPostgres } from './_postgres.ts';
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
 const PAGES = Number(process.env.BENCH_PAGES ?? 300);
 const engines = (process.env.BENCH_ENGINES ?? 'sqlite,postgres').split(',');
+const threads = process.env.BENCH_THREADS ? Number(process.env.BENCH_THREADS) : undefined;
+const BASELINE = process.env.BENCH_BASELINE ?? 'be9d12b';
+
+/** What the benchmark needs of one version of the code. */
+interface Design {
+  name: string;
+  openSql(target: string): Promise<Sql>;
+  upsertArticles(sql: Sql, articles: readonly Article[]): Promise<unknown>;
+  buildIndex(sql: Sql, ids?: undefined, options?: { threads?: number }): Promise<unknown>;
+  identify(sql: Sql, page: unknown): Promise<Array<{ article: Article }>>;
+  page(tokens: ReturnType<typeof tokenise>): unknown;
+}
+
+const thisCode: Design = {
+  name: 'postings (this code)',
+  openSql: currentDb.openSql,
+  upsertArticles: currentArticles.upsertArticles,
+  buildIndex: current.buildIndex,
+  identify: (sql, page) => currentIdentify.identify(sql, page as PageFingerprints),
+  page: (tokens) => new PageFingerprints(tokens),
+};
+
+/** The baseline's sources, taken out of git once into `.bench/`, and its modules loaded from there. */
+async function baselineCode(): Promise<Design | undefined> {
+  if (BASELINE === 'none') return undefined;
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const dir = join(root, '.bench', `baseline-${BASELINE}`);
+  if (!existsSync(join(dir, 'src'))) {
+    mkdirSync(dir, { recursive: true });
+    try {
+      execSync(`git -C ${JSON.stringify(root)} archive ${BASELINE} src | tar -x -C ${JSON.stringify(dir)}`);
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      console.log(
+        `no baseline: git could not give ${BASELINE} (${(error as Error).message.split('\n')[0]})\n`,
+      );
+      return undefined;
+    }
+  }
+  const load = (path: string) => import(pathToFileURL(join(dir, 'src', path)).href);
+  const index = await load('match/fingerprint-index.ts');
+  const identify = await load('match/identify.ts');
+  const articles = await load('store/articles.ts');
+  const db = await load('store/db.ts');
+  return {
+    name: `rows (${BASELINE})`,
+    openSql: db.openSql,
+    upsertArticles: articles.upsertArticles,
+    buildIndex: index.buildIndex,
+    identify: identify.identify,
+    page: (tokens) => new identify.PageFingerprints(tokens),
+  };
+}
+
+/** The connection beneath either version's SQLite store (each has its own class, so no `instanceof`). */
+const sqliteOf = (sql: Sql) => (sql as unknown as { db: Database.Database }).db;
 
 let seed = 42;
 function random(): number {
@@ -81,81 +145,39 @@ function pageHtml(body: string): string {
 <footer class="site-footer">&copy; 2026 Peace Blog</footer></body></html>`;
 }
 
-/** The index build as it was before this benchmark's `buildIndex`: the same-run baseline. */
-function legacyBuild(file: string): { ms: number; cpuMs: number } {
-  const db = openStore(file);
-  db.pragma('cache_size = -262144');
-  const insertPrint = db.prepare('INSERT OR IGNORE INTO fingerprints (hash, doc) VALUES (?, ?)');
-  const insertDoc = db.prepare(
-    'INSERT INTO fingerprinted_articles (article_id, article_hash, words, fingerprints) VALUES (?, ?, ?, ?)',
-  );
-  const ids = db.prepare('SELECT id FROM articles ORDER BY id').pluck().all() as string[];
-  const row = db.prepare<[string], { record: string; hash: string }>(
-    'SELECT record, hash FROM articles WHERE id = ?',
-  );
-  const started = process.hrtime.bigint();
-  const cpu = process.cpuUsage();
-  for (let start = 0; start < ids.length; start += 2000) {
-    db.transaction(() => {
-      const pending: Array<[bigint, number]> = [];
-      for (const id of ids.slice(start, start + 2000)) {
-        const stored = row.get(id)!;
-        const item = JSON.parse(stored.record) as Article;
-        const tokens = tokenise(htmlToText(item.html));
-        const prints = winnow(shingles(tokens));
-        const doc = Number(
-          insertDoc.run(id, stored.hash, tokens.words.length, packFingerprints(prints)).lastInsertRowid,
-        );
-        for (let i = 0; i < prints.high.length; i++)
-          pending.push([toInt64(prints.high[i]!, prints.low[i]!), doc]);
-      }
-      pending.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
-      for (const [hash, doc] of pending) insertPrint.run(hash, doc);
-    })();
-  }
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  const used = process.cpuUsage(cpu);
-  db.close();
-  return { ms, cpuMs: (used.user + used.system) / 1000 };
-}
-
+const baseline = await baselineCode();
+const designs = [thisCode, ...(baseline ? [baseline] : [])];
 const rows: Array<Record<string, string | number>> = [];
 let postgres: BenchPostgres | undefined;
 for (const size of sizes) {
   seed = 42;
   const dir = mkdtempSync(join(tmpdir(), 'syndicate-bench-'));
-  const sqlite = await openSql(join(dir, 'store.sqlite'));
-  await sqlite.exec('PRAGMA cache_size = -262144');
+  const stores = new Map<string, Sql>();
+  if (engines.includes('sqlite'))
+    for (const [i, design] of designs.entries()) {
+      const sql = await design.openSql(join(dir, `store-${i}.sqlite`));
+      sqliteOf(sql).pragma('cache_size = -262144');
+      stores.set(`sqlite ${design.name}`, sql);
+    }
+  if (engines.includes('postgres')) {
+    postgres ??= await benchPostgres();
+    for (const design of designs)
+      stores.set(`postgres ${design.name}`, await design.openSql(await postgres.database()));
+  }
   const sample: Article[] = [];
-  const all: Article[] = [];
   for (let start = 0; start < size; start += 5000) {
     const batch = Array.from({ length: Math.min(5000, size - start) }, (_, i) => article(start + i));
-    await upsertArticles(sqlite, batch);
-    if (engines.includes('postgres')) all.push(...batch);
+    for (const [name, sql] of stores) {
+      if (sql.engine === 'sqlite')
+        await designs.find((design) => name.endsWith(design.name))!.upsertArticles(sql, batch);
+      else
+        for (let from = 0; from < batch.length; from += 1000)
+          await storeArticles(sql, batch.slice(from, from + 1000));
+    }
     for (const item of batch) if (sample.length < PAGES && random() < (PAGES * 2) / size) sample.push(item);
   }
-  await sqlite.exec('PRAGMA wal_checkpoint(TRUNCATE)');
-  let legacy = { ms: Number.NaN, cpuMs: Number.NaN };
-  if (process.env.BENCH_LEGACY !== '0' || size !== Math.max(...sizes)) {
-    copyFileSync(join(dir, 'store.sqlite'), join(dir, 'legacy.sqlite'));
-    legacy = legacyBuild(join(dir, 'legacy.sqlite'));
-    rmSync(join(dir, 'legacy.sqlite'), { force: true });
-  }
-  const threads = process.env.BENCH_THREADS ? Number(process.env.BENCH_THREADS) : undefined;
-  let smallCommits = { ms: Number.NaN, cpuMs: Number.NaN };
-  if (process.env.BENCH_SMALL_COMMITS !== '0') {
-    copyFileSync(join(dir, 'store.sqlite'), join(dir, 'small.sqlite'));
-    const copy = await openSql(join(dir, 'small.sqlite'));
-    const cpu = process.cpuUsage();
-    // About 95 rows an article: a chunk of 47,500 rows is the 500-article batch of before.
-    const run = await timeAsync(() =>
-      buildIndex(copy, undefined, { rowsPerChunk: 47_500, ...(threads ? { threads } : {}) }),
-    );
-    const used = process.cpuUsage(cpu);
-    smallCommits = { ms: run.ms, cpuMs: (used.user + used.system) / 1000 };
-    await copy.close();
-    rmSync(join(dir, 'small.sqlite'), { force: true });
-  }
+  for (const sql of stores.values())
+    if (sql.engine === 'sqlite') sqliteOf(sql).pragma('wal_checkpoint(TRUNCATE)');
 
   // Pages: full reprints, excerpts (first two paragraphs) and unrelated text.
   const pages = sample.map((item, i) => {
@@ -169,16 +191,16 @@ for (const size of sizes) {
     return { html: pageHtml(body), expected: i % 3 === 2 ? undefined : item.id };
   });
 
-  const measure = async (engine: string, sql: Sql, baseline: boolean) => {
+  const measure = async (engine: string, design: Design, sql: Sql) => {
+    const load = loadavg()[0]!;
     // CPU time of every thread of this process: on a shared machine wall time says little.
     const cpuBefore = process.cpuUsage();
-    const build = await timeAsync(() => buildIndex(sql, undefined, threads ? { threads } : {}));
+    const build = await timeAsync(() => design.buildIndex(sql, undefined, threads ? { threads } : {}));
     const cpuAfter = process.cpuUsage(cpuBefore);
     const buildCpuMs = (cpuAfter.user + cpuAfter.system) / 1000;
-    const fingerprints = (await sql.get<{ n: number }>('SELECT count(*) AS n FROM fingerprints'))!.n;
     const words = (await sql.get<{ n: number }>('SELECT sum(words) AS n FROM fingerprinted_articles'))!.n;
     // Warm the statement cache and the page cache.
-    await identify(sql, new PageFingerprints(tokenise(parsePage(pages[0]!.html, 'https://p.example/').text)));
+    await design.identify(sql, design.page(tokenise(parsePage(pages[0]!.html, 'https://p.example/').text)));
 
     const included: number[] = [];
     const excluded: number[] = [];
@@ -187,11 +209,11 @@ for (const size of sizes) {
       const whole = await timeAsync(async () => {
         const parsed = parsePage(page.html, 'https://peaceblog.example/post');
         const tokens = tokenise(parsed.text);
-        return { tokens, found: await identify(sql, new PageFingerprints(tokens)) };
+        return { tokens, found: await design.identify(sql, design.page(tokens)) };
       });
       included.push(whole.ms);
-      const prepared = new PageFingerprints(whole.value.tokens);
-      const only = await timeAsync(() => identify(sql, prepared));
+      const prepared = design.page(whole.value.tokens);
+      const only = await timeAsync(() => design.identify(sql, prepared));
       excluded.push(only.ms);
       const top = only.value[0]?.article.id;
       if (top === page.expected) correct++;
@@ -200,16 +222,13 @@ for (const size of sizes) {
     excluded.sort((a, b) => a - b);
     rows.push({
       engine,
+      index: design.name,
       articles: size,
-      fingerprints: fingerprints,
       'words/article': Math.round(words / size),
-      'baseline articles/s': baseline ? Math.round(size / (legacy.ms / 1000)) : '',
-      'baseline articles/CPU-s': baseline ? Math.round(size / (legacy.cpuMs / 1000)) : '',
-      '500-article commits articles/s': baseline ? Math.round(size / (smallCommits.ms / 1000)) : '',
-      '500-article commits articles/CPU-s': baseline ? Math.round(size / (smallCommits.cpuMs / 1000)) : '',
       'build s': build.ms / 1000,
       'articles/s': Math.round(size / (build.ms / 1000)),
       'articles/CPU-s': Math.round(size / (buildCpuMs / 1000)),
+      'load (1 min)': Number(load.toFixed(1)),
       'identify p50 ms': percentile(excluded, 50),
       'identify p99 ms': percentile(excluded, 99),
       'parse+identify p50 ms': percentile(included, 50),
@@ -220,13 +239,13 @@ for (const size of sizes) {
     // Each row as soon as it is measured: the large size takes minutes.
     printTable(rows.slice(-1));
 
-    if (size <= 10_000) {
+    if (size <= 10_000 && design === thisCode) {
       const brute: number[] = [];
       const indexed: number[] = [];
       for (const page of pages.slice(0, 30)) {
         const prepared = new PageFingerprints(tokenise(parsePage(page.html, 'https://p.example/').text));
         brute.push((await timeAsync(() => identifyBruteForce(sql, prepared))).ms);
-        indexed.push((await timeAsync(() => identify(sql, prepared))).ms);
+        indexed.push((await timeAsync(() => currentIdentify.identify(sql, prepared))).ms);
       }
       brute.sort((a, b) => a - b);
       indexed.sort((a, b) => a - b);
@@ -236,17 +255,12 @@ for (const size of sizes) {
     }
   };
 
-  if (engines.includes('sqlite')) await measure('sqlite', sqlite, true);
-  await sqlite.close();
-  rmSync(dir, { recursive: true, force: true });
-  if (engines.includes('postgres')) {
-    postgres ??= await benchPostgres();
-    const sql = await openSql(await postgres.database());
-    for (let start = 0; start < all.length; start += 1000)
-      await storeArticles(sql, all.slice(start, start + 1000));
-    await measure('postgres', sql, false);
+  for (const [name, sql] of stores) {
+    const design = designs.find((candidate) => name.endsWith(candidate.name))!;
+    await measure(sql.engine, design, sql);
     await sql.close();
   }
+  rmSync(dir, { recursive: true, force: true });
 }
 await postgres?.stop();
 printTable(rows);

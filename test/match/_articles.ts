@@ -1,3 +1,4 @@
+import { allPostings } from '../../src/match/postings.ts';
 import type { Article } from '../../src/store/article.ts';
 import { articleHash } from '../../src/store/articles.ts';
 import type { Sql } from '../../src/store/sql.ts';
@@ -25,4 +26,12 @@ export async function storeArticles(sql: Sql, articles: readonly Article[]): Pro
       '2026-01-01T00:00:00.000Z',
     ]),
   );
+}
+
+/** Postings whose article is not indexed (none, whatever removed it). */
+export async function orphanPostings(sql: Sql): Promise<number> {
+  const live = new Set(
+    (await sql.all<{ doc: number }>('SELECT doc FROM fingerprinted_articles')).map((row) => Number(row.doc)),
+  );
+  return (await allPostings(sql)).filter((posting) => !live.has(posting.doc)).length;
 }

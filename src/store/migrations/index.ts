@@ -19,6 +19,7 @@ import { hostLimits } from './017-host-limits.ts';
 import { evidenceBlobs } from './018-evidence-blobs.ts';
 import { feedItemSources } from './019-feed-item-sources.ts';
 import { revisionPerStatement } from './020-revision-per-statement.ts';
+import { fingerprintPostings } from './021-fingerprint-postings.ts';
 
 export interface Migration {
   version: number;
@@ -40,7 +41,8 @@ export interface Migration {
  * limits shared by every process that crawls from the store (crawl, issue 11), 18 evidence files
  * kept in the store itself, so that every machine of a PostgreSQL store can read them (evidence),
  * 19 each article's feed item source, its HTML cleaned (feed, issue 13), 20 the index revision
- * bumped per statement on PostgreSQL (match, issue 12).
+ * bumped per statement on PostgreSQL (match, issue 12), 21 the inverted index as postings lists,
+ * one row per hash bucket and part of the articles (match, issue 12).
  */
 export const migrations: Migration[] = [
   articles,
@@ -63,4 +65,5 @@ export const migrations: Migration[] = [
   evidenceBlobs,
   feedItemSources,
   revisionPerStatement,
+  fingerprintPostings,
 ];
