@@ -15,8 +15,13 @@ import type { FeedImage, FeedItem } from './model.ts';
  * stand in which of them, under a key of everything a piece is a function of: the code that renders feeds
  * (`codeVersion` of src/feed and src/text) and the publisher (the build's `context`), the feed's
  * content mode and attribution setting, the article's id and content hash, and the document's
- * language. A rebuild after one article changed renders that article's pieces and takes the other
- * items' from the old files, byte for byte, so the output is what a build from scratch writes.
+ * language (for the parts that depend on it). A rebuild after one article changed renders that
+ * article's pieces and takes the other items' from the old files, byte for byte (byte ranges of
+ * the old files, never decoded), so the output is what a build from scratch writes.
+ *
+ * Within a build, a piece is rendered and UTF-8-encoded once however many documents carry it, and
+ * documents are lists of those bytes (`DocumentBytes`), written as they are: no document is ever
+ * one string.
  *
  * Why beside the output and not in the store: the pieces are the output's own bytes, so the cache
  * costs no extra disk and no extra writes (the one file written is an index of offsets); it is
