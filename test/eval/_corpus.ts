@@ -183,9 +183,9 @@ function loadReadability(root: string) {
   return { name: 'readability-test-pages', pages, skipped };
 }
 
-/** Regions that are never a post's own: readers' comments, a sidebar, the site's footer. */
+/** Regions that are never a post's own: readers' comments, a sidebar, the site's footer, related posts. */
 const OUTSIDE_POST =
-  /^(?:comments?|comments?-(?:area|list|section|wrapper|container)|commentlist|comment-list|respond|disqus_thread|sidebar|widget-area|colophon|site-footer|page-footer|global-footer)$/i;
+  /^(?:related-posts?|related-articles|jp-relatedposts|yarpp-related|comments?|comments?-(?:area|list|section|wrapper|container)|commentlist|comment-list|respond|disqus_thread|sidebar|widget-area|colophon|site-footer|page-footer|global-footer)$/i;
 
 /** Whether the text's last line sits in the page inside readers' comments, a sidebar or the site's footer. */
 function endsOutsidePost($: CheerioAPI, text: string): boolean {
