@@ -8,7 +8,13 @@ import { openSql } from '../../src/store/db.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { importedStore } from '../scan/_republisher.ts';
-import { startNetwork, syndicate, violatingPages, writeNetworkRules } from './_network.ts';
+import {
+  startNetwork,
+  syndicate,
+  violatingPages,
+  withoutScreenshots,
+  writeNetworkRules,
+} from './_network.ts';
 
 /**
  * A PostgreSQL restart in the middle of a scan (issue 11). The shared test server must not be
@@ -23,6 +29,8 @@ afterEach(async () => {
   for (const child of running.splice(0)) child.kill('SIGKILL');
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
+
+withoutScreenshots();
 
 it('finishes a scan across a PostgreSQL restart, with the scan crawling its own site jobs', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'syndicate-restart-pg-'));

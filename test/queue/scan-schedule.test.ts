@@ -5,7 +5,7 @@ import { openSql } from '../../src/store/db.ts';
 import { freshPostgres } from '../helpers/postgres.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { importedStore } from '../scan/_republisher.ts';
-import { startNetwork, syndicate, writeNetworkRules } from './_network.ts';
+import { startNetwork, syndicate, withoutScreenshots, writeNetworkRules } from './_network.ts';
 
 /**
  * `syndicate scan --schedule` on a PostgreSQL store fires from one place only (issue 11): two
@@ -19,6 +19,8 @@ afterEach(async () => {
   for (const child of running.splice(0)) child.kill('SIGKILL');
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
+
+withoutScreenshots();
 
 it('runs one scan per slot however many processes run scan --schedule', async () => {
   const sites = await startNetwork();

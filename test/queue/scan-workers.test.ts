@@ -14,6 +14,7 @@ import {
   shortestGapMs,
   startNetwork,
   syndicate,
+  withoutScreenshots,
   writeNetworkRules,
 } from './_network.ts';
 
@@ -34,6 +35,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 beforeAll(() => setLogLevel('silent'));
+
+withoutScreenshots();
 
 it('gives a single SQLite process’s findings, with host limits across workers and a worker killed', async () => {
   const sites = await startNetwork();
