@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
 import { stringify } from 'yaml';
 import { type SeenRequest, startServer, type TestServer } from '../helpers/http.ts';
 import { articles, type Credit, reprint } from '../scan/_reprints.ts';
@@ -157,23 +156,6 @@ export function writeNetworkRules(
     }),
   );
   return dir;
-}
-
-/**
- * The scans of this test file capture evidence without screenshots (the WARC and the manifest):
- * evidence is the subject of the evidence tests, and Chromium photographing every violation, one
- * at a time, in every scan here was a third of these tests' time. For the processes the test
- * starts and for the CLI run in the test's own.
- */
-export function withoutScreenshots(): void {
-  const before = process.env.SYNDICATE_CHROMIUM;
-  beforeAll(() => {
-    process.env.SYNDICATE_CHROMIUM = '/nonexistent/chromium';
-  });
-  afterAll(() => {
-    if (before === undefined) delete process.env.SYNDICATE_CHROMIUM;
-    else process.env.SYNDICATE_CHROMIUM = before;
-  });
 }
 
 /** The most requests that were in flight at once, from a server's log. */

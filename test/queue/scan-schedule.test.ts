@@ -2,10 +2,11 @@ import type { ChildProcess } from 'node:child_process';
 import { afterEach, expect, it } from 'vitest';
 import { queueSchemaOf } from '../../src/queue/queue.ts';
 import { openSql } from '../../src/store/db.ts';
+import { withoutScreenshots } from '../helpers/no-screenshots.ts';
 import { freshPostgres } from '../helpers/postgres.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { importedStore } from '../scan/_republisher.ts';
-import { startNetwork, syndicate, withoutScreenshots, writeNetworkRules } from './_network.ts';
+import { startNetwork, syndicate, writeNetworkRules } from './_network.ts';
 
 /**
  * `syndicate scan --schedule` on a PostgreSQL store fires from one place only (issue 11): two

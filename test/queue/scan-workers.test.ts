@@ -4,6 +4,7 @@ import { setLogLevel } from '../../src/log.ts';
 import { JobQueue } from '../../src/queue/queue.ts';
 import { runCli } from '../helpers/cli.ts';
 import { comparableFindings, comparableVerdicts } from '../helpers/comparable-scans.ts';
+import { withoutScreenshots } from '../helpers/no-screenshots.ts';
 import { freshPostgres } from '../helpers/postgres.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { importedStore } from '../scan/_republisher.ts';
@@ -14,7 +15,6 @@ import {
   shortestGapMs,
   startNetwork,
   syndicate,
-  withoutScreenshots,
   writeNetworkRules,
 } from './_network.ts';
 
