@@ -21,9 +21,9 @@ export interface ScreenshotOptions {
 }
 
 export const DEFAULT_SCREENSHOT: ScreenshotOptions = {
-  // Debian's Chromium, unless `SYNDICATE_CHROMIUM` names another browser (a path with none there:
-  // evidence without screenshots).
-  executablePath: process.env.SYNDICATE_CHROMIUM || '/usr/bin/chromium',
+  // Debian's Chromium; a camera made while `SYNDICATE_CHROMIUM` names another browser uses that
+  // (a path with none there: evidence without screenshots).
+  executablePath: '/usr/bin/chromium',
   timeoutMs: 20_000,
   viewportWidth: 1280,
   maxHeightPx: 12_000,
@@ -52,7 +52,8 @@ export class Camera {
   private restarts = 0;
 
   constructor(options: Partial<ScreenshotOptions> = {}) {
-    this.options = { ...DEFAULT_SCREENSHOT, ...options };
+    const named = process.env.SYNDICATE_CHROMIUM;
+    this.options = { ...DEFAULT_SCREENSHOT, ...(named ? { executablePath: named } : {}), ...options };
   }
 
   /** The browser's version once started, for the manifest. */

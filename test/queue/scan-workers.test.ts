@@ -4,6 +4,7 @@ import { setLogLevel } from '../../src/log.ts';
 import { JobQueue } from '../../src/queue/queue.ts';
 import { runCli } from '../helpers/cli.ts';
 import { comparableFindings, comparableVerdicts } from '../helpers/comparable-scans.ts';
+import { withoutScreenshots } from '../helpers/no-screenshots.ts';
 import { freshPostgres } from '../helpers/postgres.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { importedStore } from '../scan/_republisher.ts';
@@ -34,6 +35,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 beforeAll(() => setLogLevel('silent'));
+
+withoutScreenshots();
 
 it('gives a single SQLite process’s findings, with host limits across workers and a worker killed', async () => {
   const sites = await startNetwork();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewViolationsPayload } from '../../src/findings/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startServer } from '../helpers/http.ts';
+import { withoutScreenshots } from '../helpers/no-screenshots.ts';
 import { articles, findingsOf, reprint, republisherOfFile, rulesOf, scanSetup } from './_republisher.ts';
 
 /** A webhook receiver on 127.0.0.1 that answers as it is told: 204, 500, or never. */
@@ -36,6 +37,8 @@ afterAll(async () => {
 });
 
 const [a, b, c] = [articles['nw-481']!, articles['nw-455']!, articles['nw-470']!];
+
+withoutScreenshots();
 
 describe('alerts after a scan', () => {
   // Five scans in a row: more than the default test time on a busy machine.

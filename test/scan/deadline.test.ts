@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { auditLog, getFinding, SCAN_ACTOR, setDeadline, setStatus } from '../../src/findings/index.ts';
 import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
+import { withoutScreenshots } from '../helpers/no-screenshots.ts';
 import { articles, findingsOf, reprint, republisherOfFile, scanSetup } from './_republisher.ts';
 
 /**
@@ -11,6 +12,8 @@ import { articles, findingsOf, reprint, republisherOfFile, scanSetup } from './_
  * say so); once the site fixes it, the next scan resolves it.
  */
 const site = republisherOfFile('civic');
+
+withoutScreenshots();
 
 describe('a deadline for a contacted site', () => {
   it('is overdue after the day if the reprint still violates, and resolved once fixed', async () => {

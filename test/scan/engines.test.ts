@@ -3,6 +3,7 @@ import { queueSchemaOf } from '../../src/queue/queue.ts';
 import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
 import { describeEngines } from '../helpers/engines.ts';
+import { withoutScreenshots } from '../helpers/no-screenshots.ts';
 import { articles, findingsOf, reprint, republisherOfFile, rulesOf, scanSetup } from './_republisher.ts';
 
 /**
@@ -11,6 +12,8 @@ import { articles, findingsOf, reprint, republisherOfFile, rulesOf, scanSetup } 
  */
 
 const site = republisherOfFile('engines');
+
+withoutScreenshots();
 
 describeEngines('syndicate scan on a store', (engine) => {
   it('records the same findings, takes a review and reports them', { timeout: 120_000 }, async () => {

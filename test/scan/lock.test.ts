@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { acquireScanLock, currentScanLock } from '../../src/findings/index.ts';
 import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
+import { withoutScreenshots } from '../helpers/no-screenshots.ts';
 import { articles, reprint, republisherOfFile, scanSetup } from './_republisher.ts';
 
 /** Two scans never record into one store at once; a lock left by a dead process is taken over. */
@@ -23,6 +24,8 @@ function requested(path: string): Promise<void> {
     };
   });
 }
+
+withoutScreenshots();
 
 describe('the scan lock', () => {
   it('refuses a second scan in the same process while the first runs, naming the holder', async () => {

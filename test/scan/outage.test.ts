@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { setStatus } from '../../src/findings/index.ts';
 import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
+import { withoutScreenshots } from '../helpers/no-screenshots.ts';
 import { parseCsv } from '../report/_csv.ts';
 import { articles, findingsOf, reprint, republisherOfFile, scanSetup } from './_republisher.ts';
 
@@ -25,6 +26,8 @@ interface JsonSite {
   failures: Array<{ url: string; kind: string; message: string }>;
   byStatus: Record<string, number>;
 }
+
+withoutScreenshots();
 
 describe('a scan during an outage', () => {
   it('exits 2 when every site is down, and judges the others when one is', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
+import { withoutScreenshots } from '../helpers/no-screenshots.ts';
 import { articles, findingsOf, reprint, republisherOfFile, scanSetup } from './_republisher.ts';
 
 /**
@@ -7,6 +8,8 @@ import { articles, findingsOf, reprint, republisherOfFile, scanSetup } from './_
  * pace: a site that drops many pages from its sitemap does not get their revisits back to back.
  */
 const site = republisherOfFile('reorganised');
+
+withoutScreenshots();
 
 describe('revisiting pages the crawl no longer reaches', () => {
   it('keeps the delay between revisits to one host, and judges what it finds', async () => {

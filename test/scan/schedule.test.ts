@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { currentScanLock } from '../../src/findings/index.ts';
 import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
+import { withoutScreenshots } from '../helpers/no-screenshots.ts';
 import { articles, reprint, republisherOfFile, scanSetup } from './_republisher.ts';
 
 /** `scan --schedule CRON` scans on the schedule until the stop signal, then ends cleanly. */
@@ -20,6 +21,8 @@ async function finishedScans(store: string): Promise<number> {
 async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
   while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 50));
 }
+
+withoutScreenshots();
 
 describe('scan --schedule', () => {
   it('runs a scan on each tick until stopped, then exits 0', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { auditLog, SCAN_ACTOR, setStatus } from '../../src/findings/index.ts';
 import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
+import { withoutScreenshots } from '../helpers/no-screenshots.ts';
 import { articles, findingsOf, reprint, republisherOfFile, rulesOf, scanSetup } from './_republisher.ts';
 
 /**
@@ -16,6 +17,8 @@ const b = articles['nw-455']!;
 const c = articles['nw-470']!;
 const d = articles['nw-390']!;
 const e = articles['ledger-77']!;
+
+withoutScreenshots();
 
 describe('two scans of a republisher', () => {
   it('opens, resolves (compliant and gone), keeps dismissed findings quiet and reopens them on change', async () => {

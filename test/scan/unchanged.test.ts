@@ -9,11 +9,14 @@ import { loadSites } from '../../src/config/sites.ts';
 import { runScan } from '../../src/scan/scan.ts';
 import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
+import { withoutScreenshots } from '../helpers/no-screenshots.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { articles, etagOf, reprint, republisherOfFile, scanSetup } from './_republisher.ts';
 
 /** A page that did not change since the last scan is not judged again. */
 const site = republisherOfFile('steady');
+
+withoutScreenshots();
 
 describe('a rescan of unchanged pages', () => {
   it('asks with the ETag, gets 304, reuses the judgement; a changed page alone is judged again', async () => {

@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { setLogLevel } from '../../src/log.ts';
 import { openSql } from '../../src/store/db.ts';
 import { runCli } from '../helpers/cli.ts';
+import { withoutScreenshots } from '../helpers/no-screenshots.ts';
 import { scanSetup, startRepublisher } from './_republisher.ts';
+
+withoutScreenshots();
 
 /** Mistakes on the command line or in the configuration end with exit code 2 and record no scan. */
 describe('scan usage errors', () => {
