@@ -10,18 +10,11 @@ import type { Discovery } from './judge.ts';
 
 export type SiteStatus = 'unknown' | 'registered' | 'licensed';
 
-export interface SiteSummary {
-  host: string;
+/** A host's counts (distinct pages and articles, full copies, excerpts, violations, unchecked pages) and what the registry says of it. */
+export interface SiteSummary extends Omit<HostCounts, 'pageUrl'> {
   status: SiteStatus;
   /** The registry's id, for a registered site. */
   siteId?: string;
-  /** Distinct pages and articles. */
-  pages: number;
-  articles: number;
-  full: number;
-  excerpts: number;
-  violations: number;
-  unchecked: number;
   /** A few of the pages, for a person to look at. */
   examples: string[];
   /** For an unknown site: an entry for `rules/sites.yaml`. */
