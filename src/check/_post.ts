@@ -55,6 +55,8 @@ interface WordRange {
 const HOLD = 0.85;
 /** Words of the post's own (unmatched) text that may follow the reprinted text. */
 const TRAILING_WORDS = 160;
+/** A block this short is one line (a credit with its link): read whole or not at all. */
+const LINE_WORDS = 40;
 /** After a heading, a block longer than this starts another section. */
 const SECTION_WORDS = 45;
 const LEADING_WORDS = 80;
@@ -696,7 +698,11 @@ function readAfter(state: Reading, level: Element, from: number, bounded: boolea
     }
     const heading = isElement(sibling) && HEADING.test(sibling.name);
     const newSection = state.afterHeading && !heading && words > SECTION_WORDS;
-    if (bounded || (!newSection && state.budget + words <= TRAILING_WORDS)) {
+    // A short block that starts within the budget is taken whole: a credit line is not cut between
+    // its words and its link.
+    const fits =
+      state.budget + words <= TRAILING_WORDS || (state.budget < TRAILING_WORDS && words <= LINE_WORDS);
+    if (bounded || (!newSection && fits)) {
       if (heading) state.afterHeading = true;
       post.scope.push(sibling);
       state.budget += words;

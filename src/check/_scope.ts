@@ -140,18 +140,20 @@ function hiddenSelf(element: Element): boolean {
 }
 
 /** Whether the element or an ancestor is hidden by markup (not by a stylesheet, which we never run). */
-export function hiddenBy(element: Element): string | undefined {
-  for (
-    let node: Element | null = element;
-    node && node.type === 'tag';
-    node = node.parent as Element | null
-  ) {
+/**
+ * What hides `element` from a reader, looking up to the scope's node that holds it: the same reach
+ * as `scopeLines`. A wrapper round the whole page or post (a script-driven page hidden until its
+ * scripts run) hides the reprinted text as much as the link, so it says nothing about the link.
+ */
+export function hiddenBy(element: Element, roots: ReadonlySet<AnyNode>): string | undefined {
+  for (let node: AnyNode | null = element; node && isElement(node); node = node.parent) {
     const attributes = node.attribs;
     if ('hidden' in attributes) return 'hidden attribute';
     if ((attributes['aria-hidden'] ?? '').toLowerCase() === 'true') return 'aria-hidden';
     const style = (attributes.style ?? '').toLowerCase().replace(/\s+/g, '');
     if (/(?:^|;)display:none/.test(style)) return 'display:none';
     if (/(?:^|;)visibility:hidden/.test(style)) return 'visibility:hidden';
+    if (roots.has(node)) break;
   }
   return undefined;
 }

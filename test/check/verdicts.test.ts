@@ -108,8 +108,8 @@ describe('verdicts', () => {
     expect(match!.verdict).toBe('compliant');
   });
 
-  /** A page of our own markup around the fixture article's text. */
-  async function pageCase(around: (text: string) => string): ReturnType<typeof checkCase> {
+  /** The first match of a page of our own markup around the fixture article's text. */
+  async function pageMatch(around: (text: string) => string) {
     const { sql, rules } = await fixtureStore();
     const text = PARAGRAPHS.map((paragraph) => `<p>${paragraph}</p>`).join('');
     const body = `<!doctype html><html><head><title>t</title></head><body>${around(text)}</body></html>`;
@@ -119,17 +119,16 @@ describe('verdicts', () => {
       { terms: loadTerms(rules), sites: [] },
     );
     await sql.close();
-    return result;
+    expect(result.matches).toHaveLength(1);
+    return result.matches[0]!;
   }
   const MENU = `<div><b>Peace Blog</b><nav><a href="/">Home</a> <a href="/about">About</a></nav></div>`;
 
   it('is uncertain, never compliant, when the only credit is a line above the post at the page’s frame level', async () => {
-    const [match] = (
-      await pageCase(
-        (text) =>
-          `${MENU}<div>${CREDIT}</div><div><h1>Siege of Lower Vessa</h1>${text}</div><footer>© Peace Blog</footer>`,
-      )
-    ).matches;
+    const match = await pageMatch(
+      (text) =>
+        `${MENU}<div>${CREDIT}</div><div><h1>Siege of Lower Vessa</h1>${text}</div><footer>© Peace Blog</footer>`,
+    );
     expect(match!.verdict).toBe('uncertain');
     expect(match!.suspected!.map((entry) => entry.rule)).toEqual([
       'source-attribution',
@@ -141,70 +140,57 @@ describe('verdicts', () => {
   it('is uncertain when the only credit follows the theme’s post container or its sidebar, and a violation past the readers’ comments', async () => {
     const post = (text: string) =>
       `<article class="post"><h1>Siege of Lower Vessa</h1><div class="entry-content">${text}</div></article>`;
-    const [after] = (await pageCase((text) => `${MENU}<main>${post(text)}<div>${CREDIT}</div></main>`))
-      .matches;
+    const after = await pageMatch((text) => `${MENU}<main>${post(text)}<div>${CREDIT}</div></main>`);
     expect(after!.verdict).toBe('uncertain');
     expect(after!.reason).toMatch(/bounds are unclear/);
     // Past a sidebar a theme may still put the post's footer (after the wrapper of text and sidebar).
-    const [sidebar] = (
-      await pageCase(
-        (text) =>
-          `${MENU}<main>${post(text)}<div class="sidebar"><p>Archives</p></div><div>${CREDIT}</div></main>`,
-      )
-    ).matches;
+    const sidebar = await pageMatch(
+      (text) =>
+        `${MENU}<main>${post(text)}<div class="sidebar"><p>Archives</p></div><div>${CREDIT}</div></main>`,
+    );
     expect(sidebar!.verdict).toBe('uncertain');
     expect(sidebar!.reason).toBe('a credit is on the page outside the post');
-    const [comments] = (
-      await pageCase(
-        (text) =>
-          `${MENU}<main>${post(text)}<div class="comments"><p>Nice piece.</p></div><div>${CREDIT}</div></main>`,
-      )
-    ).matches;
+    const comments = await pageMatch(
+      (text) =>
+        `${MENU}<main>${post(text)}<div class="comments"><p>Nice piece.</p></div><div>${CREDIT}</div></main>`,
+    );
     expect(comments!.verdict).toBe('violation');
   });
 
   it('counts a footer after the text as the post’s when the post’s own header holds its title and a pager follows', async () => {
-    const [match] = (
-      await pageCase(
-        (text) =>
-          `${MENU}<div id="content"><header><h1>Siege of Lower Vessa</h1></header>${text}<footer>${CREDIT}</footer><nav><a href="/prev">Previous</a> <a href="/next">Next</a></nav></div><footer>© Peace Blog</footer>`,
-      )
-    ).matches;
+    const match = await pageMatch(
+      (text) =>
+        `${MENU}<div id="content"><header><h1>Siege of Lower Vessa</h1></header>${text}<footer>${CREDIT}</footer><nav><a href="/prev">Previous</a> <a href="/next">Next</a></nav></div><footer>© Peace Blog</footer>`,
+    );
     expect(match!.verdict).toBe('compliant');
   });
 
   it('reads a wiki’s navigation box between two parts of the text as the text’s, not as the page’s frame', async () => {
     // A menu between the text's parts (role=navigation, as MediaWiki's navboxes are) does not make
     // the text's level the page's frame, where an aside after the text would be the site's.
-    const [match] = (
-      await pageCase((text) => {
-        const half = text.indexOf('</p>', text.length / 2) + 4;
-        return `${MENU}<div id="content"><h1>Siege of Lower Vessa</h1><div class="mw-parser-output">${text.slice(0, half)}<div role="navigation" class="navbox"><a href="/a">A</a> <a href="/b">B</a></div>${text.slice(half)}<aside>${CREDIT}</aside></div></div><footer>© Peace Blog</footer>`;
-      })
-    ).matches;
+    const match = await pageMatch((text) => {
+      const half = text.indexOf('</p>', text.length / 2) + 4;
+      return `${MENU}<div id="content"><h1>Siege of Lower Vessa</h1><div class="mw-parser-output">${text.slice(0, half)}<div role="navigation" class="navbox"><a href="/a">A</a> <a href="/b">B</a></div>${text.slice(half)}<aside>${CREDIT}</aside></div></div><footer>© Peace Blog</footer>`;
+    });
     expect(match!.verdict).toBe('compliant');
   });
 
   it('reads a complementary preface before the text as the post’s, so that an aside after the text is the post’s too', async () => {
     // A work's preface (role=complementary) is no site header: the level is not the page's frame.
-    const [match] = (
-      await pageCase(
-        (text) =>
-          `${MENU}<div id="chapter-1"><div role="complementary"><h3><a href="/works/1/chapters/1">Chapter 1</a>: Siege of Lower Vessa</h3></div><div role="article">${text}</div><aside>${CREDIT}</aside></div><div id="comments"></div><footer>© Peace Blog</footer>`,
-      )
-    ).matches;
+    const match = await pageMatch(
+      (text) =>
+        `${MENU}<div id="chapter-1"><div role="complementary"><h3><a href="/works/1/chapters/1">Chapter 1</a>: Siege of Lower Vessa</h3></div><div role="article">${text}</div><aside>${CREDIT}</aside></div><div id="comments"></div><footer>© Peace Blog</footer>`,
+    );
     expect(match!.verdict).toBe('compliant');
   });
 
   it('reads a title over its deck as one title block, so that a credit line above the title is the post’s', async () => {
     // A kicker credit, a dateline, the title (h1) over its deck (h2), a byline and a share bar
     // whose markup holds a heading of its own: nothing but the title block lies between them.
-    const [match] = (
-      await pageCase(
-        (text) =>
-          `${MENU}<div class="inner"><p><em>${CREDIT}</em></p><span class="dateline">Sunday, Feb 1, 2015</span><h1>Siege of Lower Vessa</h1><h2>What the valley lost, and what it kept through the winter</h2><span class="byline">Mara Jensen</span><div class="shareContainer"><h3>Share</h3><a href="/s">Share</a></div><div class="articleContent">${text}</div></div><footer>© Peace Blog</footer>`,
-      )
-    ).matches;
+    const match = await pageMatch(
+      (text) =>
+        `${MENU}<div class="inner"><p><em>${CREDIT}</em></p><span class="dateline">Sunday, Feb 1, 2015</span><h1>Siege of Lower Vessa</h1><h2>What the valley lost, and what it kept through the winter</h2><span class="byline">Mara Jensen</span><div class="shareContainer"><h3>Share</h3><a href="/s">Share</a></div><div class="articleContent">${text}</div></div><footer>© Peace Blog</footer>`,
+    );
     expect(match!.verdict).toBe('compliant');
   });
 
@@ -219,7 +205,7 @@ describe('verdicts', () => {
       (text: string) =>
         `${MENU}<div id="content"><h1>Siege of Lower Vessa</h1><div class="lead"><p><em>${CREDIT}</em></p>${box}<div>${text}</div></div></div><footer>© Peace Blog</footer>`,
     ]) {
-      const [match] = (await pageCase(page)).matches;
+      const match = await pageMatch(page);
       expect(match!.verdict).toBe('uncertain');
       expect(match!.violations).toEqual([]);
       expect(match!.suspected!.map((entry) => entry.rule)).toEqual([
@@ -240,7 +226,7 @@ describe('verdicts', () => {
       (text: string) =>
         `${MENU}<div id="content"><h1>Siege of Lower Vessa</h1>${text}<div id="comments"><p>Nice.</p></div><div>${CREDIT}</div></div><footer>© Peace Blog</footer>`,
     ]) {
-      const [match] = (await pageCase(page)).matches;
+      const match = await pageMatch(page);
       expect(match!.verdict).toBe('violation');
       expect(match!.suspected).toBeUndefined();
     }
@@ -249,68 +235,56 @@ describe('verdicts', () => {
   it('reads an aside in a page that is nothing but the post as the post’s, and the same aside under a site menu as the site’s', async () => {
     // The text as one paragraph right in the body, as the simplest pages have it.
     const oneParagraph = (text: string) => text.replace(/<\/p><p>/g, ' ');
-    const [bare] = (
-      await pageCase((text) => `<h1>Siege of Lower Vessa</h1>${oneParagraph(text)}<aside>${CREDIT}</aside>`)
-    ).matches;
+    const bare = await pageMatch(
+      (text) => `<h1>Siege of Lower Vessa</h1>${oneParagraph(text)}<aside>${CREDIT}</aside>`,
+    );
     expect(bare!.verdict).toBe('compliant');
-    const [framed] = (
-      await pageCase(
-        (text) => `${MENU}<h1>Siege of Lower Vessa</h1>${oneParagraph(text)}<aside>${CREDIT}</aside>`,
-      )
-    ).matches;
+    const framed = await pageMatch(
+      (text) => `${MENU}<h1>Siege of Lower Vessa</h1>${oneParagraph(text)}<aside>${CREDIT}</aside>`,
+    );
     expect(framed!.verdict).toBe('violation');
   });
 
   it('takes a post’s own header named "header" for the post’s, so that the footer after its text counts', async () => {
-    const [match] = (
-      await pageCase(
-        (text) =>
-          `${MENU}<div class="book"><header class="header"><h1>Siege of Lower Vessa</h1><a href="/mara">Mara Jensen</a></header><div class="body">${text}</div><footer>${CREDIT}</footer></div><footer>© Peace Blog</footer>`,
-      )
-    ).matches;
+    const match = await pageMatch(
+      (text) =>
+        `${MENU}<div class="book"><header class="header"><h1>Siege of Lower Vessa</h1><a href="/mara">Mara Jensen</a></header><div class="body">${text}</div><footer>${CREDIT}</footer></div><footer>© Peace Blog</footer>`,
+    );
     expect(match!.verdict).toBe('compliant');
   });
 
   it('reads a table of contents before the text as the post’s, so that an aside after the text is the post’s too', async () => {
     // A menu of in-page links is the post's own table of contents, not the site's navigation.
     const toc = '<nav><a href="#one">One</a> <a href="#two">Two</a> <a href="#three">Three</a></nav>';
-    const [match] = (
-      await pageCase(
-        (text) =>
-          `${MENU}<div id="main"><section>${toc}<h1>Siege of Lower Vessa</h1>${text}<aside></aside><p>${CREDIT}</p></section></div><footer>© Peace Blog</footer>`,
-      )
-    ).matches;
+    const match = await pageMatch(
+      (text) =>
+        `${MENU}<div id="main"><section>${toc}<h1>Siege of Lower Vessa</h1>${text}<aside></aside><p>${CREDIT}</p></section></div><footer>© Peace Blog</footer>`,
+    );
     expect(match!.verdict).toBe('compliant');
   });
 
   it('reads a box named for the writer’s comment as the post’s, not as readers’ comments', async () => {
-    const [match] = (
-      await pageCase(
-        (text) =>
-          `${MENU}<div id="content"><h1>Siege of Lower Vessa</h1>${text}<div class="writer-wrap"><div class="writer-comment">${CREDIT}</div></div></div><footer>© Peace Blog</footer>`,
-      )
-    ).matches;
+    const match = await pageMatch(
+      (text) =>
+        `${MENU}<div id="content"><h1>Siege of Lower Vessa</h1>${text}<div class="writer-wrap"><div class="writer-comment">${CREDIT}</div></div></div><footer>© Peace Blog</footer>`,
+    );
     expect(match!.verdict).toBe('compliant');
   });
 
   it('is uncertain when the credit is in a footer at the page’s frame level that the site’s own footer follows', async () => {
     // A page has one site footer, its last: the footer before it closes what precedes it.
-    const [match] = (
-      await pageCase(
-        (text) =>
-          `${MENU}<div id="content"><h1>Siege of Lower Vessa</h1>${text}</div><footer>${CREDIT}</footer><footer class="site-footer">© Peace Blog</footer>`,
-      )
-    ).matches;
+    const match = await pageMatch(
+      (text) =>
+        `${MENU}<div id="content"><h1>Siege of Lower Vessa</h1>${text}</div><footer>${CREDIT}</footer><footer class="site-footer">© Peace Blog</footer>`,
+    );
     expect(match!.verdict).toBe('uncertain');
     expect(match!.reason).toMatch(/bounds are unclear/);
     // The same past a wrapper that holds the text and its sidebar, where the reading of what follows
     // the text ends: the rest of the page is still read, the footer with it.
-    const [past] = (
-      await pageCase(
-        (text) =>
-          `${MENU}<div class="inner"><div id="content"><h1>Siege of Lower Vessa</h1>${text}</div><div class="sidebar"><p>Archives</p></div></div><footer>${CREDIT}</footer><footer class="site-footer">© Peace Blog</footer>`,
-      )
-    ).matches;
+    const past = await pageMatch(
+      (text) =>
+        `${MENU}<div class="inner"><div id="content"><h1>Siege of Lower Vessa</h1>${text}</div><div class="sidebar"><p>Archives</p></div></div><footer>${CREDIT}</footer><footer class="site-footer">© Peace Blog</footer>`,
+    );
     expect(past!.verdict).toBe('uncertain');
     expect(past!.reason).toBe('a credit is on the page outside the post');
   });
@@ -355,6 +329,32 @@ describe('verdicts', () => {
       ['copyright-notice', 'missing'],
     ]);
     expect(match!.suspected!.map((entry) => entry.rule)).toEqual(['source-attribution', 'link-to-original']);
+  });
+
+  it('counts a link on a page hidden whole until its scripts run, and not one hidden inside the post', async () => {
+    // Script-driven sites (Next.js) hide the whole page until their scripts have run: the wrapper
+    // hides the reprinted text as much as the credit, so it says nothing about the link.
+    const hiddenPage = (credit: string) => (text: string) =>
+      `<div style="visibility:hidden;min-height:100vh">${MENU}<div id="content"><h1>Siege of Lower Vessa</h1>${text}${credit}</div></div>`;
+    expect((await pageMatch(hiddenPage(CREDIT))).verdict).toBe('compliant');
+    const hiddenLink = `<p>Source: Northwind Review. © 2026 Mara Jensen</p><p style="display:none"><a href="${ORIGINAL}">the original</a></p>`;
+    const match = await pageMatch(hiddenPage(hiddenLink));
+    expect(match.verdict).toBe('violation');
+    expect(match.violations.map((violation) => [violation.rule, violation.messageId])).toEqual([
+      ['link-to-original', 'hiddenLink'],
+    ]);
+  });
+
+  it('reads a short credit line that starts within the budget whole, its link with its words', async () => {
+    // The blogger's own words after the text use up nearly all of the budget; the credit line that
+    // follows is one line, not cut between its words and its link.
+    const own = `<p>${'Our own words here. '.repeat(39)}</p>`;
+    const line = `<p>Source: Northwind Review. © 2026 Mara Jensen. <a href="${ORIGINAL}">Read the original</a></p>`;
+    const match = await pageMatch(
+      (text) =>
+        `${MENU}<div id="content"><h1>Siege of Lower Vessa</h1>${text}${own}${line}</div><footer>© Peace Blog</footer>`,
+    );
+    expect(match.verdict).toBe('compliant');
   });
 
   it('is uncertain when the page is too large to read whole and the credit may lie past the part read', async () => {

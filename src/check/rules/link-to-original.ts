@@ -75,7 +75,7 @@ export default defineRule({
           text: $(anchor).text().replace(/\s+/g, ' ').trim(),
           rel: (anchor.attribs.rel ?? '').toLowerCase().split(/\s+/).filter(Boolean),
         };
-        const hidden = hiddenBy(anchor);
+        const hidden = hiddenBy(anchor, roots);
         if (hidden) link.hidden = hidden;
         if (originals.has(target)) toOriginal.push(link);
         else if (homes.has(target)) toHome.push(link);
