@@ -105,6 +105,28 @@ export function concealedByClass(element: Element): boolean {
   return (element.attribs.class ?? '').split(/\s+/).some((token) => CONCEALING_CLASS.test(token));
 }
 
+/** What hides an element from a reader by markup (the hidden attribute, aria-hidden, an inline style), if anything. */
+export function hiddenHow(element: Element): string | undefined {
+  const attributes = element.attribs;
+  if ('hidden' in attributes) return 'hidden attribute';
+  if ((attributes['aria-hidden'] ?? '').toLowerCase() === 'true') return 'aria-hidden';
+  const style = (attributes.style ?? '').toLowerCase().replace(/\s+/g, '');
+  if (/(?:^|;)display:none/.test(style)) return 'display:none';
+  if (/(?:^|;)visibility:hidden/.test(style)) return 'visibility:hidden';
+  return undefined;
+}
+
+/**
+ * Parts of posts hidden by markup that hold reprinted text: an accordion or a tab the page opens on
+ * a reader's click. They hide the text as much as any credit, so a credit in one is read as one in a
+ * part the page may hide (uncertain), never as absent.
+ */
+const onDemand = new WeakSet<Element>();
+
+export function shownOnDemand(element: Element): boolean {
+  return onDemand.has(element);
+}
+
 function isElement(node: AnyNode): node is Element {
   return node.type === 'tag' || node.type === 'script' || node.type === 'style';
 }
@@ -550,8 +572,25 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   // On a one-post page the title may sit apart from the post (its link counts for the post).
   if (!foundHeading && page.heading && !within(page.heading, new Set(post.scope)))
     post.scope.unshift(page.heading);
+  findShownOnDemand(post, counts);
   post.elsewhere = collectElsewhere(root, container, post, counts, after.stop);
   return post;
+}
+
+/**
+ * Parts of the post that markup hides (a collapsed accordion, a tab) but that hold reprinted text,
+ * by `MATCHED_CONTINUES` the text's own: the page opens them on a reader's click. Read as parts the
+ * page may hide, so a credit only there makes the verdict uncertain.
+ */
+function findShownOnDemand(post: Post, counts: Counts): void {
+  const roots = new Set(post.scope);
+  walk(post.scope, (node) => {
+    if (!isElement(node) || (counts.matched.get(node) ?? 0) < MATCHED_CONTINUES) return false;
+    if (roots.has(node) || !hiddenHow(node)) return true;
+    onDemand.add(node);
+    post.concealed.push(node);
+    return false;
+  });
 }
 
 /**

@@ -6,7 +6,7 @@ import type { AnyNode, Element } from 'domhandler';
 import type { Terms } from '../config/terms.ts';
 import { walk } from '../match/page.ts';
 import { bareHost, matchKey, resolveHttpUrl } from '../net/url.ts';
-import { concealedByClass, isForeignRegion } from './_post.ts';
+import { concealedByClass, hiddenHow, isForeignRegion, shownOnDemand } from './_post.ts';
 
 export { concealedByClass };
 
@@ -56,7 +56,7 @@ export function scopeLines(
       seen.add(node);
       const name = node.name.toLowerCase();
       // Text a reader cannot see is no credit (and a hidden link must not glue onto the name).
-      if (SKIP.test(name) || hiddenSelf(node)) return false;
+      if (SKIP.test(name) || (hiddenHow(node) && !(roots.has(node) && shownOnDemand(node)))) return false;
       if (!roots.has(node) && (concealedByClass(node) || isForeignRegion(node))) return false;
       if (BLOCK.test(name)) parts.push('\n');
       return true;
@@ -131,15 +131,6 @@ export function namesPattern(names: readonly string[]): RegExp {
   return new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}])`, 'iu');
 }
 
-function hiddenSelf(element: Element): boolean {
-  const attributes = element.attribs;
-  if ('hidden' in attributes || (attributes['aria-hidden'] ?? '').toLowerCase() === 'true') return true;
-  return /(?:^|;)(?:display:none|visibility:hidden)/.test(
-    (attributes.style ?? '').toLowerCase().replace(/\s+/g, ''),
-  );
-}
-
-/** Whether the element or an ancestor is hidden by markup (not by a stylesheet, which we never run). */
 /**
  * What hides `element` from a reader, looking up to the scope's node that holds it: the same reach
  * as `scopeLines`. A wrapper round the whole page or post (a script-driven page hidden until its
@@ -147,12 +138,9 @@ function hiddenSelf(element: Element): boolean {
  */
 export function hiddenBy(element: Element, roots: ReadonlySet<AnyNode>): string | undefined {
   for (let node: AnyNode | null = element; node && isElement(node); node = node.parent) {
-    const attributes = node.attribs;
-    if ('hidden' in attributes) return 'hidden attribute';
-    if ((attributes['aria-hidden'] ?? '').toLowerCase() === 'true') return 'aria-hidden';
-    const style = (attributes.style ?? '').toLowerCase().replace(/\s+/g, '');
-    if (/(?:^|;)display:none/.test(style)) return 'display:none';
-    if (/(?:^|;)visibility:hidden/.test(style)) return 'visibility:hidden';
+    if (roots.has(node) && shownOnDemand(node)) break;
+    const how = hiddenHow(node);
+    if (how) return how;
     if (roots.has(node)) break;
   }
   return undefined;

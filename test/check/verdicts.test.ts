@@ -357,6 +357,27 @@ describe('verdicts', () => {
     expect(match.verdict).toBe('compliant');
   });
 
+  /** The fixture text cut in two after its middle paragraph. */
+  const halves = (text: string) => {
+    const half = text.indexOf('</p>', text.length / 2) + 4;
+    return [text.slice(0, half), text.slice(half)] as const;
+  };
+
+  it('is uncertain when the credit is inside a collapsed part of the text that the page opens on a click', async () => {
+    const match = await pageMatch((text) => {
+      const [first, second] = halves(text);
+      return `${MENU}<div id="content"><h1>Siege of Lower Vessa</h1>${first}<div class="faq"><div aria-hidden="true" style="height:0;overflow:hidden">${second}${CREDIT}</div></div></div><footer>© Peace Blog</footer>`;
+    });
+    expect(match.verdict).toBe('uncertain');
+    expect(match.violations).toEqual([]);
+    expect(match.suspected!.map((entry) => entry.rule)).toEqual([
+      'source-attribution',
+      'copyright-notice',
+      'link-to-original',
+    ]);
+    expect(match.reason).toMatch(/hidden/);
+  });
+
   it('is uncertain when the page is too large to read whole and the credit may lie past the part read', async () => {
     const { sql, rules } = await fixtureStore();
     const filler = '<span>more</span>'.repeat(600);

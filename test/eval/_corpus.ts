@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { type CheerioAPI, load } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
+import { locate } from './_splice.ts';
 
 export interface CorpusPage {
   id: string;
@@ -75,7 +76,10 @@ export function loadCorpus(dir: string): Corpus {
   // A corpus's marked text is sometimes more than the article: Readability's output, or a snippet
   // marked in a sidebar box, runs on into the very regions a credit must not be taken from. Such a
   // page's "article" puts the credits the evaluation splices after the text into those regions.
-  const pages = loaded.pages.filter((page) => !endsOutsidePost(load(page.html), page.text));
+  // The same holds where the splicing puts the credits: the block it finds as the text's end.
+  const pages = loaded.pages.filter(
+    (page) => !endsOutsidePost(load(page.html), page.text) && !splicedOutsidePost(page),
+  );
   return { ...loaded, pages, unclear: loaded.pages.length - pages.length };
 }
 
@@ -183,9 +187,31 @@ function loadReadability(root: string) {
   return { name: 'readability-test-pages', pages, skipped };
 }
 
-/** Regions that are never a post's own: readers' comments, a sidebar, the site's footer, related posts. */
+/**
+ * Regions that are never a post's own: readers' comments, a sidebar, the site's header, menus and
+ * footer, related posts or products. This list is the evaluation's, not the checker's.
+ */
 const OUTSIDE_POST =
-  /^(?:related-posts?|related-articles|jp-relatedposts|yarpp-related|comments?|comments?-(?:area|list|section|wrapper|container)|commentlist|comment-list|respond|disqus_thread|sidebar|widget-area|colophon|site-footer|page-footer|global-footer)$/i;
+  /^(?:related.*|.+-related|jp-relatedposts|comments?|comments?-(?:area|list|section|wrapper|container)|commentlist|comment-list|respond|disqus_thread|sidebar|widget-area|header-widget-area|colophon|site-header|masthead|menu|sub-menu|.+-menu|nav|.+-nav|navigation|site-footer|page-footer|global-footer)$/i;
+
+function inOutsideRegion(element: Element): boolean {
+  for (
+    let node: Element | null = element;
+    node && node.type === 'tag';
+    node = node.parent as Element | null
+  ) {
+    if (node.name === 'nav') return true;
+    const names = [node.attribs.id ?? '', ...(node.attribs.class ?? '').split(/\s+/)];
+    if (names.some((name) => OUTSIDE_POST.test(name))) return true;
+  }
+  return false;
+}
+
+/** Whether the block where the credits are spliced, the text's end as `locate` finds it, is in such a region. */
+function splicedOutsidePost(page: CorpusPage): boolean {
+  const located = locate(page.html, page.text);
+  return located !== undefined && inOutsideRegion(located.last);
+}
 
 /** Whether the text's last line sits in the page inside readers' comments, a sidebar or the site's footer. */
 function endsOutsidePost($: CheerioAPI, text: string): boolean {
@@ -199,16 +225,7 @@ function endsOutsidePost($: CheerioAPI, text: string): boolean {
     .toArray()
     .filter((element) => squash($(element).text()).includes(last)) as Element[];
   const deepest = holders.at(-1);
-  if (!deepest) return false;
-  for (
-    let node: Element | null = deepest;
-    node && node.type === 'tag';
-    node = node.parent as Element | null
-  ) {
-    const names = [node.attribs.id ?? '', ...(node.attribs.class ?? '').split(/\s+/)];
-    if (names.some((name) => OUTSIDE_POST.test(name))) return true;
-  }
-  return false;
+  return deepest !== undefined && inOutsideRegion(deepest);
 }
 
 const BLOCKS = new Set([
