@@ -21,6 +21,13 @@ const SENTENCE_END = /[。！？]|\n/;
 const ABBREVIATION =
   /^(?:\p{L}|mr|mrs|ms|dr|prof|st|jr|sr|vs|etc|inc|co|corp|ltd|no|nos|gen|gov|sen|rep|col|lt|sgt|capt|fig|al|approx|dept|est|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|mt|ft|op|ed|eds|vol|pp|cf|ca|st|mme|mlle|sr|sra|dra|bzw|usw|ca|nr|dott|sig|ecc)$/iu;
 const ASCII = /^[\x00-\x7f]*$/;
+/**
+ * A gap between two words that may end a sentence: the word's own closing marks, then `.`, `!`, `?`
+ * or `…`, closing quotes and brackets, and space before any opening quote. A comma or a colon after
+ * the mark goes on with the sentence ("e.g., Zoom", "(and more!), we"), and so does a mark that
+ * opens a quotation ("biadab: “…Dan").
+ */
+const SENTENCE_GAP = /^[\s"'”’»)\]]*[.!?…]+["'”’»)\]]*(?:\s+["'“‘«([¡¿—–-]*)?$/u;
 
 export function normaliseWord(word: string): string {
   const folded = ASCII.test(word) ? word.toLowerCase() : word.normalize('NFKC').toLowerCase();
@@ -56,7 +63,7 @@ function endsSentence(gap: string, text: string, previousEnd: number, next: stri
   if (SENTENCE_END.test(gap)) return true;
   // "!", "?" and an ellipsis end a sentence like a full stop: not when the text goes on in lower case
   // ("… and then", "“Why?” she asked"), which a quotation with an ellipsis in it often does.
-  if (!/[.!?…]/.test(gap)) return false;
+  if (!SENTENCE_GAP.test(gap)) return false;
   if (/^[\p{Ll}\p{N}]/u.test(next)) return false;
   const before = /[\p{L}\p{M}\p{N}]+$/u.exec(text.slice(Math.max(0, previousEnd - 12), previousEnd));
   if (!before || !/^\.\s*$/.test(gap)) return true;

@@ -189,10 +189,11 @@ function loadReadability(root: string) {
 
 /**
  * Regions that are never a post's own: readers' comments, a sidebar, the site's header, menus and
- * footer, related posts or products. This list is the evaluation's, not the checker's.
+ * footer, related posts or products, and the widgets no site puts a credit in (an ad's disclaimer, an
+ * embedded tweet). This list is the evaluation's, not the checker's.
  */
 const OUTSIDE_POST =
-  /^(?:related.*|.+-related|jp-relatedposts|comments?|comments?-(?:area|list|section|wrapper|container)|commentlist|comment-list|respond|disqus_thread|sidebar|widget-area|header-widget-area|colophon|site-header|masthead|menu|sub-menu|.+-menu|nav|.+-nav|navigation|site-footer|page-footer|global-footer)$/i;
+  /^(?:ads?|ad-.+|advert.*|.+-embed|embed.*|twitter-tweet|instagram-media|social.*|share.*|related.*|.+-related|jp-relatedposts|comments?|comments?-(?:area|list|section|wrapper|container)|commentlist|comment-list|respond|disqus_thread|sidebar|widget-area|header-widget-area|colophon|site-header|masthead|menu|sub-menu|.+-menu|nav|.+-nav|navigation|site-footer|page-footer|global-footer)$/i;
 
 function inOutsideRegion(element: Element): boolean {
   for (

@@ -52,6 +52,16 @@ describe('normalisation', () => {
   it('numbers sentences at full stops and line breaks', () => {
     expect(tokenise('One two. Three four!\nFive six').sentences).toEqual([0, 0, 1, 1, 2, 2]);
   });
+
+  it('ends a sentence at a mark followed by closing quotes and space, not at one a comma or colon follows', () => {
+    const sentences = (text: string) => Math.max(...tokenise(text).sentences) + 1;
+    expect(sentences('It rained. “Then what?” She left. (It was late.) Nobody came.')).toBe(5);
+    expect(sentences('Fin du match ! ¿Qué pasa? Nada.')).toBe(3);
+    // One sentence each, as a reader counts them.
+    expect(sentences('It works with calls (e.g., Google Meet, Zoom), payments and CRM tools.')).toBe(1);
+    expect(sentences('To answer these questions (and more!), We started a series.')).toBe(1);
+    expect(sentences('Jangan menganiaya mereka: “…Dan janganlah kebencian kepada suatu kaum.”')).toBe(1);
+  });
 });
 
 describe('winnowing', () => {
