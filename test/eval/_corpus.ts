@@ -190,10 +190,11 @@ function loadReadability(root: string) {
 /**
  * Regions that are never a post's own: readers' comments, a sidebar, the site's header, menus and
  * footer, related posts or products, and the widgets no site puts a credit in (an ad's disclaimer, an
- * embedded tweet). This list is the evaluation's, not the checker's.
+ * embedded tweet). This list is the evaluation's, not the checker's. Classes on the body or `main`
+ * ("has-mobile-menu") describe the page, not a region.
  */
 const OUTSIDE_POST =
-  /^(?:ads?|ad-.+|advert.*|.+-embed|embed.*|twitter-tweet|instagram-media|social.*|share.*|related.*|.+-related|jp-relatedposts|comments?|comments?-(?:area|list|section|wrapper|container)|commentlist|comment-list|respond|disqus_thread|sidebar|widget-area|header-widget-area|colophon|site-header|masthead|menu|sub-menu|.+-menu|nav|.+-nav|navigation|site-footer|page-footer|global-footer)$/i;
+  /^(?:ads?|ad-disclaimer.*|advert.*|.+-embed|twitter-tweet|instagram-media|share|sharedaddy|related.*|.+-related|jp-relatedposts|comments?|comments?-(?:area|list|section|wrapper|container)|commentlist|comment-list|respond|disqus_thread|sidebar|widget-area|header-widget-area|colophon|site-header|masthead|menu|sub-menu|main-menu|navbar|navigation|site-footer|page-footer|global-footer)$/i;
 
 function inOutsideRegion(element: Element): boolean {
   for (
@@ -201,6 +202,7 @@ function inOutsideRegion(element: Element): boolean {
     node && node.type === 'tag';
     node = node.parent as Element | null
   ) {
+    if (node.name === 'body' || node.name === 'main' || node.name === 'html') continue;
     if (node.name === 'nav') return true;
     const names = [node.attribs.id ?? '', ...(node.attribs.class ?? '').split(/\s+/)];
     if (names.some((name) => OUTSIDE_POST.test(name))) return true;
