@@ -28,8 +28,7 @@ import { indexArticles } from '../../src/match/fingerprint-index.ts';
 import type { PageDocument } from '../../src/match/page.ts';
 import { type Article, toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
-import { openStore } from '../../src/store/db.ts';
-import { sqlOf } from '../helpers/sql-of.ts';
+import { openSql } from '../../src/store/db.ts';
 import { type CorpusPage, loadCorpus } from './_corpus.ts';
 import { COPYRIGHTS, type CreditParts, creditHtml, NAME_FORMS, PUBLISHER, WORDINGS } from './_credits.ts';
 import { explainPost } from './_explain.ts';
@@ -466,8 +465,7 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
           !only.some((text) => pages.some((other) => other.id.startsWith(text))),
       );
       let leftOut = 0;
-      const db = openStore(join(work, `${name}.sqlite`));
-      const sql = sqlOf(db);
+      const sql = await openSql(join(work, `${name}.sqlite`));
       await upsertArticles(sql, articles);
       await indexArticles(
         sql,
@@ -527,7 +525,7 @@ rules: [source-attribution, copyright-notice, link-to-original, commercial-use]
           writeFileSync(join(dump, `${name.replace(/[^\w.-]/g, '_')}.html`), test.html);
         }
       }
-      db.close();
+      await sql.close();
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       print(
         `${corpus.name} ${name} (${pages.length} pages from ${new Set(pages.map((page) => hostOf(page.url))).size} sites, ${notLocated} whose text could not be located, ${corpus.unclear} left out as their marked text runs into comments, a sidebar or the site footer, ${leftOut} quotation cases left out because the page shares more of the article, ${seconds} s)`,
