@@ -303,9 +303,14 @@ export async function findReprints(
     };
     const articleSentences = (candidate.tokens.sentences.at(-1) ?? 0) + 1;
     const neededSentences = Math.min(options.minSentences, articleSentences);
+    // Where the stretch's last run began in the article: a run that lies wholly before it goes back
+    // in the article, which a reprint's text does not (a caption that echoes a later sentence, then
+    // a quotation of the opening): another stretch.
+    let stretchArticleFrom = Number.POSITIVE_INFINITY;
     for (const run of [...candidate.runs].sort((a, b) => a.pageFrom - b.pageFrom)) {
-      if (run.pageFrom - stretchEnd > STRETCH_GAP_WORDS) closeStretch();
+      if (run.pageFrom - stretchEnd > STRETCH_GAP_WORDS || run.articleTo < stretchArticleFrom) closeStretch();
       stretchEnd = run.pageTo;
+      stretchArticleFrom = run.articleFrom;
       for (let j = 0; run.pageFrom + j <= run.pageTo; j++) {
         if (claimed[run.pageFrom + j]) continue;
         words++;

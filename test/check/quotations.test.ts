@@ -143,6 +143,19 @@ describe('quotations', () => {
     expect(result.quotations![0]).toMatchObject({ article: { id: 'headline-5' }, sentences: 2 });
   });
 
+  it('a photo caption that echoes a later sentence, above two quoted sentences of the opening, is a quotation', async () => {
+    // The caption shares nine words with the article's fourth paragraph; the quotation comes from its
+    // second. Read in order they would touch three sentences, but the page goes back in the article:
+    // a reprint's text does not.
+    const caption =
+      '<figure><img src="/dorn.jpg" alt=""><figcaption>Forty thousand people remain inside the city, most of them elderly, aid workers say.</figcaption></figure>';
+    const result = await checkSnapshot(sql, blogPost(`</p>${caption}<p>${TWO_SENTENCES}`), options);
+    expect(result.status).toBe('no-match');
+    expect(result.matches).toEqual([]);
+    expect(result.quotations).toHaveLength(1);
+    expect(result.quotations![0]).toMatchObject({ article: { id: 'nw-481' }, sentences: 2 });
+  });
+
   it('two German sentences with ordinal dates are a quotation of two sentences', async () => {
     const quoted =
       'Die alte Steinbrücke von Kelby wurde am 31. Oktober für den gesamten Verkehr gesperrt, nachdem Ingenieure einen tiefen Riss im mittleren Bogen gefunden hatten. Seit dem 2. November bringen zwei Fähren Fußgänger und Radfahrer über den Fluss.';
