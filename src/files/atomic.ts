@@ -132,7 +132,7 @@ function writeChunksLater(
 /**
  * `createFile` while the caller goes on, flushed too when `flush`: open, write, flush and close,
  * each on the thread pool. Creating a file is the dear step (a new inode: 0.3-1 ms of the
- * kernel's time in a busy folder on this machine, against 20-50 µs to write a feed's bytes), and
+ * kernel's time in most folders on this machine, against 20-50 µs to write a feed's bytes), and
  * the thread pool pays it on another core while this thread renders the next document. Each step
  * waits for this thread to take the last one's answer, which a build gives it between feeds; so
  * every file is opened as soon as it is staged (queued one at a time instead, 400 files were
