@@ -325,6 +325,11 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
 
   // Written on the thread pool while the next document is rendered.
   const writes = new AtomicWrites(fileOps, true);
+  /**
+   * The size and time of each file of the feeds selected in this build: of a file left as it was,
+   * as checked; of one written, as found once the batch is in place (`toRecord`).
+   */
+  const recorded = new Map<string, FileRecord | undefined>();
   /** Files whose size and time go into the manifest once the batch is in place. */
   const toRecord: Array<[Record<string, FileRecord>, string]> = [];
   const write = (name: string, content: DocumentBytes | string): boolean => {
@@ -474,6 +479,7 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
       if (!force && before?.key === key && mainNames.every((name) => intact(out, before.files[name], name))) {
         for (const name of mainNames) {
           files[name] = before.files[name]!;
+          recorded.set(name, files[name]);
           fragments.keep(name);
         }
         result.unchanged.push(...mainNames);
@@ -518,6 +524,7 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
           ) {
             for (const name of names) {
               files[name] = before.files[name]!;
+              recorded.set(name, files[name]);
               fragments.keep(name);
             }
             result.unchanged.push(...names);
@@ -554,7 +561,11 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
     await writes.discard();
     throw error;
   }
-  for (const [files, name] of toRecord) files[name] = fileRecord(join(out, name))!;
+  for (const [files, name] of toRecord) {
+    const record = fileRecord(join(out, name));
+    recorded.set(name, record);
+    files[name] = record!;
+  }
   result.sources = { read: sources.readCount, made: sources.madeCount };
   try {
     // A cache: a store that cannot take them (read-only, busy) costs the next build time, not the output.
@@ -593,7 +604,7 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
   }
   const caches = new AtomicWrites(fileOps === nodeFileOps ? unflushedFileOps : fileOps, true);
   try {
-    fragments.save(caches);
+    fragments.save(caches, (name) => recorded.get(name));
     caches.stage(manifestFile, `${JSON.stringify(next)}\n`, { ifChanged: existing.has(MANIFEST_FILE) });
     await caches.commit();
   } catch (error) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digestOf } from 'node:crypto';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AtomicWrites } from '../files/atomic.ts';
@@ -100,10 +100,12 @@ export function fragmentKey(
   id: string,
   hash: string,
 ): string {
-  return createHash('sha256')
-    .update(`${context}\u0000${full}\u0000${attribution}\u0000${id}\u0000${hash}`)
-    .digest('hex')
-    .slice(0, 32);
+  // One call, no hash object: a full build makes one key an item of every feed (5,000).
+  return digestOf(
+    'sha256',
+    `${context}\u0000${full}\u0000${attribution}\u0000${id}\u0000${hash}`,
+    'hex',
+  ).slice(0, 32);
 }
 
 const pieceKey = (key: string, language: string, part: PiecePart) => `${key}\u0000${language}\u0000${part}`;
@@ -162,6 +164,12 @@ interface FeedState {
   /** Files left as they were, whose pieces stay where the last index put them. */
   kept: Set<string>;
 }
+
+/** A file's size and modification time, as the build found it (undefined: not there). */
+export type FileRecords = (name: string) => { size: number; mtimeMs: number } | undefined;
+
+const sameRecord = (a: { size: number; mtimeMs: number }, b: { size: number; mtimeMs: number }) =>
+  a.size === b.size && a.mtimeMs === b.mtimeMs;
 
 /** A document as the build writes it: UTF-8 chunks, in order. */
 export type DocumentBytes = Buffer[];
@@ -404,11 +412,13 @@ export class Fragments {
    * Stage (in `writes`) the index of every feed that rendered a document in this build, for its files now in
    * `out`: those rendered, and those left as they were. Any other file's pieces (an archive page
    * no longer there) are dropped. Feeds this build did not render keep the index they have.
+   * `recorded` gives the size and time of each file of those feeds, as the build found them after
+   * writing (the build records them in its manifest too: each file is looked at once).
    */
-  save(writes: AtomicWrites): void {
+  save(writes: AtomicWrites, recorded: FileRecords): void {
     if (!this.enabled) return;
     for (const [feedId, state] of this.feeds) {
-      if (state.placed.size > 0) this.saveFeed(feedId, state, writes);
+      if (state.placed.size > 0) this.saveFeed(feedId, state, writes, recorded);
     }
   }
 
@@ -417,7 +427,7 @@ export class Fragments {
     rmSync(join(this.out, fragmentsFileName(feedId)), { force: true });
   }
 
-  private saveFeed(feedId: string, state: FeedState, writes: AtomicWrites): void {
+  private saveFeed(feedId: string, state: FeedState, writes: AtomicWrites, recorded: FileRecords): void {
     const items: FragmentIndex['items'] = [];
     const itemIndex = new Map<string, number>();
     const languages: string[] = [];
@@ -444,7 +454,7 @@ export class Fragments {
     };
     const files: Record<string, FileEntry> = {};
     for (const [name, placed] of state.placed) {
-      const record = this.stat(name);
+      const record = recorded(name);
       if (!record) continue;
       const pieces: number[] = [];
       for (const [key, language, part, start, end] of placed) {
@@ -457,7 +467,8 @@ export class Fragments {
     const { previous } = state;
     for (const name of state.kept) {
       const entry = previous?.files[name];
-      if (!previous || !entry || state.placed.has(name) || !this.intact(name, entry)) continue;
+      const now = recorded(name);
+      if (!previous || !entry || state.placed.has(name) || !now || !sameRecord(now, entry)) continue;
       const pieces: number[] = [];
       for (let at = 0; at + 4 < entry.pieces.length; at += 5) {
         const key = previous.items[entry.pieces[at]!]?.[0];
@@ -490,7 +501,7 @@ export class Fragments {
 
   private intact(name: string, entry: FileEntry): boolean {
     const now = this.stat(name);
-    return !!now && now.size === entry.size && now.mtimeMs === entry.mtimeMs;
+    return !!now && sameRecord(now, entry);
   }
 
   /** The piece at `location`, if its file is as it was written and the bytes have the part's shape. */
