@@ -95,7 +95,8 @@ async function readPayload(
     chunks.push(chunk);
     size += chunk.length;
   }
-  return { payload: new Uint8Array(Buffer.concat(chunks, size)), truncated };
+  // One chunk (a small page) is the payload itself; more are joined once, never copied again.
+  return { payload: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), truncated };
 }
 
 /** The offset of the first `magic` at or after `from`, reading forward in ranges. */

@@ -78,7 +78,10 @@ export function decodeBody(bytes: Buffer, contentType?: string): { text: string;
     if (utf8 === undefined) utf8 = strictUtf8(bytes) ?? null;
     return utf8;
   };
-  for (const label of [charsetFromContentType(contentType), declaredCharset(bytes)]) {
+  // The document's own declaration is read only when the header names no usable charset.
+  const header = charsetFromContentType(contentType);
+  for (const read of [() => header, () => declaredCharset(bytes)]) {
+    const label = read();
     const charset = canonicalCharset(label);
     if (!charset) continue;
     if (charset === 'utf-8') {
@@ -87,7 +90,7 @@ export function decodeBody(bytes: Buffer, contentType?: string): { text: string;
       return { text, charset };
     }
     // UTF-16 declared inside the document cannot be right: the declaration was read as ASCII.
-    if (charset.startsWith('utf-16') && label !== charsetFromContentType(contentType)) continue;
+    if (charset.startsWith('utf-16') && label !== header) continue;
     return { text: iconv.decode(bytes, charset), charset };
   }
   const text = asUtf8();

@@ -9,7 +9,7 @@ import { beginFile } from '../discover/store.ts';
 import { SyndicateError } from '../errors.ts';
 import type { FetchSettings } from '../net/http.ts';
 import type { Sql } from '../store/sql.ts';
-import { type JobQueue, QUEUES, type QueueProgress } from './queue.ts';
+import { type JobQueue, QUEUES, type QueueProgress, RENEWED_JOB_SECONDS } from './queue.ts';
 
 /**
  * Both ends of a discover job on a PostgreSQL store: a `discover` run puts one job per archive
@@ -143,7 +143,11 @@ export async function discoverOnQueue(
           : {}),
       };
       // Keyed by the file: one worker at a time reads it, whoever queued it.
-      const id = await queue.boss.send(QUEUES.discover, data, { singletonKey: item.key });
+      // Queued with the longest lease, whatever the queue was made with: the worker renews a shorter one.
+      const id = await queue.boss.send(QUEUES.discover, data, {
+        singletonKey: item.key,
+        expireInSeconds: RENEWED_JOB_SECONDS,
+      });
       if (!id) throw new SyndicateError('store', `the job queue refused the job of ${item.key}`);
       ids.push(id);
     }

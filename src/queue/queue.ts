@@ -47,7 +47,10 @@ export interface SiteJob {
 export interface QueueOptions {
   /** How long a worker may hold a site job before it is given to another: the site's time budget and a margin. */
   siteLeaseSeconds?: number;
-  /** How long a worker may hold an archive file's job (`discover`) before it is given to another. */
+  /**
+   * An archive file's job (`discover`): how long after its worker's last renewal of the lease
+   * (every third of it, while the file is read) it is given to another.
+   */
   discoverLeaseSeconds?: number;
   /** Tries of a site job after the first (a killed worker's lease running out counts as one). */
   retryLimit?: number;
@@ -114,11 +117,66 @@ const LEASE_MARGIN_MS = 5_000;
 const DEFAULT_SITE_LEASE_SECONDS = 45 * 60;
 
 /**
- * A Common Crawl WARC file is about 1 GiB, some 5 GB of payload: at a busy core's 3 MB/s, half an
- * hour. A job past its lease stops and goes to another worker, which resumes it at the file's
- * last record boundary, so a lease too short costs a handover, never a record.
+ * Queues whose jobs have no time budget of their own: the worker renews a job's lease while its
+ * handler runs (a heartbeat, three times a lease), so a job may take as long as it needs and
+ * a worker that dies gives its job back one lease after its last renewal. A Common Crawl WARC file
+ * is about 1 GiB, some 5 GB of payload: at a busy core's 3 MB/s, half an hour or more. A site job
+ * needs none: its lease is the site's time budget, at which the crawl stops and stays resumable.
  */
-const DEFAULT_DISCOVER_LEASE_SECONDS = 60 * 60;
+const RENEWED: ReadonlySet<QueueName> = new Set([QUEUES.discover]);
+
+/**
+ * An archive file's lease, renewed while it is read: how long a file whose worker died waits
+ * before another worker takes it up (at the file's last record boundary: a handover costs time,
+ * never a record).
+ */
+const DEFAULT_DISCOVER_LEASE_SECONDS = 5 * 60;
+
+/**
+ * The lease a renewed job is queued with, the longest pg-boss allows: pg-boss's worker gives up on
+ * a handler after the lease the job was fetched with, whatever the store says since, so that one
+ * must outlast any file. The worker shortens it to the renewed lease as soon as it takes the job.
+ */
+export const RENEWED_JOB_SECONDS = 23 * 60 * 60;
+
+/**
+ * The time a handler may still work on its job: it says stop (`signal`) a margin before the lease
+ * runs out in the store, and starts again from a renewal.
+ */
+class Lease {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout;
+  private ended = false;
+
+  constructor(private readonly ms: number) {
+    this.timer = this.start();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  private start(): NodeJS.Timeout {
+    return setTimeout(() => this.lost(), this.ms).unref();
+  }
+
+  renewed(): void {
+    if (this.ended || this.controller.signal.aborted) return;
+    clearTimeout(this.timer);
+    this.timer = this.start();
+  }
+
+  lost(): void {
+    if (this.ended) return;
+    clearTimeout(this.timer);
+    this.controller.abort(new LeaseRanOut());
+  }
+
+  end(): void {
+    this.ended = true;
+    clearTimeout(this.timer);
+  }
+}
 
 export class JobQueue {
   private readonly stopping = new AbortController();
@@ -290,15 +348,29 @@ export class JobQueue {
           // pg-boss gives the job to another worker when its lease runs out, without stopping
           // this handler: the handler stops itself a little before, so that two workers never
           // work one job (the crawl's pass lock would refuse the second anyway).
-          const leaseMs = job!.expireInSeconds * 1000;
-          const lease = AbortSignal.timeout(Math.max(leaseMs - LEASE_MARGIN_MS, leaseMs / 2));
-          const signal = AbortSignal.any([this.stopping.signal, lease]);
+          const renewed = RENEWED.has(name);
+          const leaseSeconds = renewed ? this.renewedLeaseSeconds() : job!.expireInSeconds;
+          const leaseMs = leaseSeconds * 1000;
+          // A renewed job's lease in the store is cut to the renewed one before any work.
+          if (renewed && !(await this.renew(name, job!.id, leaseSeconds))) throw new LeaseRanOut();
+          const workMs = Math.max(leaseMs - LEASE_MARGIN_MS, leaseMs / 2);
+          const lease = new Lease(workMs);
+          const signal = AbortSignal.any([this.stopping.signal, lease.signal]);
+          const heartbeat = renewed
+            ? setInterval(() => {
+                this.renew(name, job!.id, leaseSeconds).then(
+                  (held) => (held ? lease.renewed() : lease.lost()),
+                  // The store unreachable: the lease runs out here before it does in the store.
+                  (error: Error) => log.warn({ error: error.message }, 'could not renew the job’s lease'),
+                );
+              }, workMs / 3).unref()
+            : undefined;
           try {
             const output = await handler(job!.data, signal);
             // A job given up because the worker is stopping or its lease ran out is not done: it
             // goes back on the queue, and the next try resumes it.
             if (this.stopping.signal.aborted) throw new WorkerStopped();
-            if (lease.aborted) throw new LeaseRanOut();
+            if (lease.signal.aborted) throw new LeaseRanOut();
             log.info('job done');
             return output;
           } catch (error) {
@@ -309,10 +381,31 @@ export class JobQueue {
             }
             log.warn({ error: (error as Error).message }, 'job failed');
             throw error;
+          } finally {
+            clearInterval(heartbeat);
+            lease.end();
           }
         },
       );
     }
+  }
+
+  private renewedLeaseSeconds(): number {
+    return this.options.discoverLeaseSeconds ?? DEFAULT_DISCOVER_LEASE_SECONDS;
+  }
+
+  /**
+   * Renew an active job's lease: it runs out `leaseSeconds` from now (pg-boss gives a job to
+   * another worker once `started_on + expire_in` is past). False when the job is no longer this
+   * worker's to renew (expired and handed over, or failed).
+   */
+  private async renew(name: QueueName, id: string, leaseSeconds: number): Promise<boolean> {
+    const result = (await this.boss.getDb().executeSql(
+      `UPDATE ${this.schema}.job SET expire_in = (now() - started_on) + $3 * interval '1 second'
+        WHERE name = $1 AND id = $2 AND state = 'active'`,
+      [name, id, leaseSeconds],
+    )) as { rowCount?: number | null };
+    return (result.rowCount ?? 0) > 0;
   }
 
   /**
@@ -415,12 +508,7 @@ function queueDefinitions(options: QueueOptions): PgBoss.Queue[] {
       ...tries,
       expireInSeconds: options.siteLeaseSeconds ?? DEFAULT_SITE_LEASE_SECONDS,
     },
-    {
-      name: QUEUES.discover,
-      policy: 'singleton',
-      ...tries,
-      expireInSeconds: options.discoverLeaseSeconds ?? DEFAULT_DISCOVER_LEASE_SECONDS,
-    },
+    { name: QUEUES.discover, policy: 'singleton', ...tries, expireInSeconds: RENEWED_JOB_SECONDS },
     { name: QUEUES.scan, policy: 'stately', retryLimit: 0, expireInSeconds: 23 * 60 * 60 },
   ];
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { setLogLevel } from '../../src/log.ts';
 import { JobQueue, QUEUES, type QueueOptions, type SiteJob } from '../../src/queue/queue.ts';
@@ -82,4 +83,44 @@ it("waits for a site's unfinished job instead of queueing the site again behind 
   const statuses = await queue.waitFor(QUEUES.site, ids, { pollMs: 100 });
   expect(statuses.map((status) => status.state)).toEqual(['completed', 'completed']);
   expect(started).toEqual(['scan-a site-x', 'scan-b site-y']);
+});
+
+it("renews an archive file's lease while its job runs: a file longer than the lease is read in one try", async () => {
+  const url = await store();
+  // A lease of 2 s, and the supervisor looking for jobs past theirs every second. Unrenewed, the
+  // handler would be told to stop after 1 s and the job, on its only try, fail; it works for 3 s.
+  const queue = await openQueue(url, {
+    discoverLeaseSeconds: 2,
+    maintenanceIntervalSeconds: 1,
+    retryLimit: 0,
+  });
+  const id = await queue.boss.send(QUEUES.discover, { file: 'long.warc.gz' }, { singletonKey: 'long' });
+  // Seconds left of the job's lease in the store, as pg-boss's supervisor reckons it.
+  const leaseLeft = async () => {
+    const { rows } = await queue.boss
+      .getDb()
+      .executeSql(
+        `SELECT extract(epoch FROM started_on + expire_in - now())::float AS left FROM ${queue.schema}.job WHERE id = $1`,
+        [id],
+      );
+    return (rows as Array<{ left: number }>)[0]!.left;
+  };
+  let runs = 0;
+  let toldToStop = false;
+  const left: number[] = [];
+  await queue.work(QUEUES.discover, 1, async (_job, signal) => {
+    runs++;
+    for (let second = 0; second < 3; second++) {
+      await sleep(1000);
+      left.push(await leaseLeft());
+    }
+    toldToStop = signal.aborted;
+    return { read: true };
+  });
+  const [status] = await queue.waitFor(QUEUES.discover, [id!], { pollMs: 100 });
+  expect(status).toMatchObject({ state: 'completed', output: { read: true } });
+  expect({ runs, toldToStop }).toEqual({ runs: 1, toldToStop: false });
+  // The short lease, kept ahead of the clock: a dead worker's file would wait 2 s, not a day.
+  for (const seconds of left) expect(seconds).toBeGreaterThan(0);
+  for (const seconds of left) expect(seconds).toBeLessThanOrEqual(2);
 });
