@@ -131,8 +131,17 @@ function isElement(node: AnyNode): node is Element {
   return node.type === 'tag' || node.type === 'script' || node.type === 'style';
 }
 
+/**
+ * Class tokens that state how an element is laid out rather than what it is: "sidebar-enabled--false"
+ * on a theme's post block, "has-sidebar" or "no-comments" on a wrapper. They name no region.
+ */
+const STATE_TOKEN =
+  /^(?:(?:has|with|without|no)-.+|.+-(?:enabled|disabled|true|false|none|active|inactive|open|closed)(?:--.+)?|.+--(?:true|false|enabled|disabled|none|on|off))$/i;
+
 function tokensOf(element: Element): string[] {
-  const tokens = (element.attribs.class ?? '').split(/\s+/).filter(Boolean);
+  const tokens = (element.attribs.class ?? '')
+    .split(/\s+/)
+    .filter((token) => token && !STATE_TOKEN.test(token));
   if (element.attribs.id) tokens.push(element.attribs.id);
   return tokens;
 }

@@ -378,6 +378,15 @@ describe('verdicts', () => {
     expect(match.reason).toMatch(/hidden/);
   });
 
+  it('reads a class that states a layout ("sidebar-enabled--false", "has-sidebar") as no region’s name', async () => {
+    // A Shopify theme's closing block after the text: its class says the sidebar is off.
+    const match = await pageMatch(
+      (text) =>
+        `${MENU}<section class="blog-wrap has-sidebar"><h1>Siege of Lower Vessa</h1><section class="blog-list">${text}</section><div class="blog-article__main sidebar-enabled--false"><p>So there you have it.</p>${CREDIT}</div></section><footer>© Peace Blog</footer>`,
+    );
+    expect(match.verdict).toBe('compliant');
+  });
+
   it('is uncertain when the page is too large to read whole and the credit may lie past the part read', async () => {
     const { sql, rules } = await fixtureStore();
     const filler = '<span>more</span>'.repeat(600);
