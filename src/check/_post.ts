@@ -24,7 +24,7 @@
 import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import type { PageDocument } from '../match/page.ts';
-import { NON_TEXT_TAGS, walk } from '../match/page.ts';
+import { NON_TEXT_TAGS, regionNames, walk } from '../match/page.ts';
 import type { Tokens } from '../match/tokens.ts';
 
 export interface Post {
@@ -94,7 +94,7 @@ const POST_NAME =
 export function isForeignRegion(element: Element): boolean {
   const name = element.name.toLowerCase();
   if (STOP_TAGS.has(name) || STOP_ROLES.has(element.attribs.role ?? '')) return true;
-  return tokensOf(element).some((token) => STOP_NAME.test(token) || UNSURE_NAME.test(token));
+  return regionNames(element).some((token) => STOP_NAME.test(token) || UNSURE_NAME.test(token));
 }
 
 /** Class names that hide an element with a stylesheet we never run: whether a reader sees it is unknown. */
@@ -131,25 +131,10 @@ function isElement(node: AnyNode): node is Element {
   return node.type === 'tag' || node.type === 'script' || node.type === 'style';
 }
 
-/**
- * Class tokens that state how an element is laid out rather than what it is: "sidebar-enabled--false"
- * on a theme's post block, "has-sidebar" or "no-comments" on a wrapper. They name no region.
- */
-const STATE_TOKEN =
-  /^(?:(?:has|with|without|no)-.+|.+-(?:enabled|disabled|true|false|none|active|inactive|open|closed)(?:--.+)?|.+--(?:true|false|enabled|disabled|none|on|off))$/i;
-
-function tokensOf(element: Element): string[] {
-  const tokens = (element.attribs.class ?? '')
-    .split(/\s+/)
-    .filter((token) => token && !STATE_TOKEN.test(token));
-  if (element.attribs.id) tokens.push(element.attribs.id);
-  return tokens;
-}
-
 function isPostContainer(element: Element): boolean {
   if (element.name === 'article') return true;
   if (/(?:Article|BlogPosting|Posting|Report)\b/.test(element.attribs.itemtype ?? '')) return true;
-  return tokensOf(element).some((token) => POST_NAME.test(token));
+  return regionNames(element).some((token) => POST_NAME.test(token));
 }
 
 const HEADING = /^h[1-3]$/;
@@ -201,7 +186,7 @@ const FRAME_ROLES = new Set(['navigation', 'banner', 'search']);
 function isSiteHeader(element: Element, counts: Counts): boolean {
   if (element.name === 'nav' || FRAME_ROLES.has(element.attribs.role ?? ''))
     return !isTableOfContents(element);
-  const tokens = tokensOf(element);
+  const tokens = regionNames(element);
   if (tokens.some((token) => SITE_HEADER_NAME.test(token))) return true;
   const header = element.name === 'header' || tokens.some((token) => HEADER_NAME.test(token));
   return header && (counts.links.get(element) ?? 0) >= MENU_LINKS;
@@ -217,7 +202,9 @@ function footerFollows(element: Element): boolean {
     if (!isElement(next)) continue;
     looked++;
     if (next.name === 'footer' || next.attribs.role === 'contentinfo') return true;
-    if (tokensOf(next).some((token) => /^(?:site-footer|colophon|page-footer|global-footer)$/i.test(token)))
+    if (
+      regionNames(next).some((token) => /^(?:site-footer|colophon|page-footer|global-footer)$/i.test(token))
+    )
       return true;
   }
   return false;
@@ -284,7 +271,7 @@ function classify(
   if (name === 'footer' && atLayout && side === 'after' && footerFollows(node)) return 'nearby';
   if (LAYOUT_TAGS.has(name) && atLayout) return 'stop';
   if (isPostContainer(node) && !(counts.matched.get(node) ?? 0)) return 'stop';
-  const tokens = tokensOf(node);
+  const tokens = regionNames(node);
   if (tokens.some((token) => STOP_NAME.test(token))) return 'stop';
   if (tokens.some((token) => UNSURE_NAME.test(token)))
     return atLayout || side === 'before' ? 'stop' : 'unsure';
@@ -663,7 +650,7 @@ const PAST_POST_NAME =
  */
 function endsReading(element: Element, layout: boolean): boolean {
   if (element.attribs.role === 'contentinfo' || (element.name === 'footer' && layout)) return true;
-  return tokensOf(element).some((token) => PAST_POST_NAME.test(token));
+  return regionNames(element).some((token) => PAST_POST_NAME.test(token));
 }
 
 /** The state of reading what follows the text, in reading order. */

@@ -155,9 +155,17 @@ export function htmlToText(html: string): string {
   return blockText($.root().contents().toArray());
 }
 
-function names(element: Element): string[] {
+/**
+ * Class tokens that state how an element is laid out rather than what it is: "has-sidebar" on a
+ * content wrapper, "sidebar-enabled--false" on a theme's post block, "no-comments". They name no region.
+ */
+const STATE_TOKEN =
+  /^(?:(?:has|with|without|no)-.+|.+-(?:enabled|disabled|true|false|none|active|inactive|open|closed)(?:--.+)?|.+--(?:true|false|enabled|disabled|none|on|off))$/i;
+
+/** The class tokens and id that may name what region an element is (state tokens left out). */
+export function regionNames(element: Element): string[] {
   const attributes = element.attribs;
-  const tokens = (attributes.class ?? '').split(/\s+/).filter(Boolean);
+  const tokens = (attributes.class ?? '').split(/\s+/).filter((token) => token && !STATE_TOKEN.test(token));
   if (attributes.id) tokens.push(attributes.id);
   return tokens;
 }
@@ -172,7 +180,7 @@ function isNoise(element: Element, insideArticle: boolean): boolean {
   // A site header or footer is the republisher talking about itself; a post's own header and
   // footer (inside <article>) carry its title, byline and credit line.
   if ((name === 'footer' || name === 'header') && !insideArticle) return true;
-  const tokens = names(element);
+  const tokens = regionNames(element);
   // A theme may give the post's own element a widget's name too ("entry share" when the share bar
   // is styled from it): a name that says the element is the post or its content wins.
   if (tokens.some((token) => CONTENT_NAME.test(token))) return false;

@@ -67,6 +67,17 @@ describe('main text', () => {
     expect(text).not.toContain('Archives');
   });
 
+  it('reads a class that states a layout ("has-sidebar", "no-comments") as no region’s name', () => {
+    // A podcast site's article wraps its text in "content-wrap has-sidebar"; its sidebar is a sibling.
+    const { text } = parsePage(
+      `<body><article class="article-page"><h1>Title</h1><div class="content-wrap has-sidebar no-comments">
+<div class="tph-post-content"><p>The post's own words.</p></div></div><aside class="sidebar"><p>Archives</p></aside></article></body>`,
+      'https://x.example/',
+    );
+    expect(text).toContain("The post's own words.");
+    expect(text).not.toContain('Archives');
+  });
+
   it('keeps the words of adjacent blocks apart', () => {
     const { text } = parsePage(
       '<article><ul><li>alpha</li><li>beta</li></ul><p>gamma</p></article>',
