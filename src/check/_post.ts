@@ -269,7 +269,14 @@ function classify(
   // A page has one site footer, its last: a footer at the frame level that another footer follows
   // closes what precedes it (the post, or a section of the page), and may be the post's.
   if (name === 'footer' && atLayout && side === 'after' && footerFollows(node)) return 'nearby';
-  if (LAYOUT_TAGS.has(name) && atLayout) return 'stop';
+  if (LAYOUT_TAGS.has(name) && atLayout) {
+    // Below the body, a level is the page's frame only because a menu precedes the text in it (a
+    // section's own menu, in the content): an unnamed aside after the text there may be the
+    // post's. Its credit leaves the verdict uncertain; a named sidebar is still the site's.
+    const inBody = node.parent && isElement(node.parent) && /^(?:body|html)$/.test(node.parent.name);
+    const named = regionNames(node).some((token) => STOP_NAME.test(token) || UNSURE_NAME.test(token));
+    return name === 'aside' && side === 'after' && !inBody && !named ? 'nearby' : 'stop';
+  }
   if (isPostContainer(node) && !(counts.matched.get(node) ?? 0)) return 'stop';
   const tokens = regionNames(node);
   if (tokens.some((token) => STOP_NAME.test(token))) return 'stop';

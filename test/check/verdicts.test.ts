@@ -387,6 +387,19 @@ describe('verdicts', () => {
     expect(match.verdict).toBe('compliant');
   });
 
+  it('is uncertain when the only credit is an aside after the text in a wrapper that a section’s menu opens', async () => {
+    // A university page: breadcrumbs and an "in this section" menu above the title, in the same
+    // wrapper as the text; an unnamed aside after the text may be the post's or the section's.
+    const links = ['/a', '/b', '/c', '/d', '/e'].map((href) => `<a href="${href}">${href}</a>`).join(' ');
+    const page = (aside: string) => (text: string) =>
+      `${MENU}<main><div class="user_content"><nav class="page_nav">${links}</nav><h1>Siege of Lower Vessa</h1>${text}${aside}</div></main><footer>© Peace Blog</footer>`;
+    const unnamed = await pageMatch(page(`<aside>${CREDIT}</aside>`));
+    expect(unnamed.verdict).toBe('uncertain');
+    expect(unnamed.violations).toEqual([]);
+    const sidebar = await pageMatch(page(`<aside class="sidebar">${CREDIT}</aside>`));
+    expect(sidebar.verdict).toBe('violation');
+  });
+
   it('is uncertain when the page is too large to read whole and the credit may lie past the part read', async () => {
     const { sql, rules } = await fixtureStore();
     const filler = '<span>more</span>'.repeat(600);
