@@ -274,8 +274,7 @@ function classify(
     // section's own menu, in the content): an unnamed aside after the text there may be the
     // post's. Its credit leaves the verdict uncertain; a named sidebar is still the site's.
     const inBody = node.parent && isElement(node.parent) && /^(?:body|html)$/.test(node.parent.name);
-    const named = regionNames(node).some((token) => STOP_NAME.test(token) || UNSURE_NAME.test(token));
-    return name === 'aside' && side === 'after' && !inBody && !named ? 'nearby' : 'stop';
+    return name === 'aside' && side === 'after' && !inBody && !isForeignRegion(node) ? 'nearby' : 'stop';
   }
   if (isPostContainer(node) && !(counts.matched.get(node) ?? 0)) return 'stop';
   const tokens = regionNames(node);

@@ -5,9 +5,21 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkSnapshot } from '../../src/check/check-snapshot.ts';
+import type { ReprintMatch } from '../../src/check/result.ts';
 import { loadTerms } from '../../src/check/terms.ts';
 import { fixtureStore } from '../helpers/fixture-store.ts';
 import { checkCase, ORIGINAL, PARAGRAPHS, snapshotOf } from './_pages.ts';
+
+/** The match is uncertain: every credit rule suspected, none violated. */
+function expectCreditsSuspected(match: ReprintMatch | undefined): void {
+  expect(match?.verdict).toBe('uncertain');
+  expect(match?.violations).toEqual([]);
+  expect(match?.suspected?.map((entry) => entry.rule)).toEqual([
+    'source-attribution',
+    'copyright-notice',
+    'link-to-original',
+  ]);
+}
 
 const COPYRIGHT_AND_LINK = `<p>© 2026 Mara Jensen, <a href="${ORIGINAL}">the original</a></p>`;
 
@@ -73,13 +85,7 @@ describe('verdicts', () => {
   it('is uncertain when the credit follows related posts inside the page’s content: a theme may put the post’s footer there', async () => {
     for (const inText of ['', OWN_BLOCK]) {
       const [match] = (await checkCase({ theme: 'bare', inText, afterText: `${RELATED}${CREDIT}` })).matches;
-      expect(match!.verdict).toBe('uncertain');
-      expect(match!.violations).toEqual([]);
-      expect(match!.suspected!.map((entry) => entry.rule)).toEqual([
-        'source-attribution',
-        'copyright-notice',
-        'link-to-original',
-      ]);
+      expectCreditsSuspected(match);
     }
   });
 
@@ -129,12 +135,7 @@ describe('verdicts', () => {
       (text) =>
         `${MENU}<div>${CREDIT}</div><div><h1>Siege of Lower Vessa</h1>${text}</div><footer>© Peace Blog</footer>`,
     );
-    expect(match!.verdict).toBe('uncertain');
-    expect(match!.suspected!.map((entry) => entry.rule)).toEqual([
-      'source-attribution',
-      'copyright-notice',
-      'link-to-original',
-    ]);
+    expectCreditsSuspected(match);
   });
 
   it('is uncertain when the only credit follows the theme’s post container or its sidebar, and a violation past the readers’ comments', async () => {
@@ -206,13 +207,7 @@ describe('verdicts', () => {
         `${MENU}<div id="content"><h1>Siege of Lower Vessa</h1><div class="lead"><p><em>${CREDIT}</em></p>${box}<div>${text}</div></div></div><footer>© Peace Blog</footer>`,
     ]) {
       const match = await pageMatch(page);
-      expect(match!.verdict).toBe('uncertain');
-      expect(match!.violations).toEqual([]);
-      expect(match!.suspected!.map((entry) => entry.rule)).toEqual([
-        'source-attribution',
-        'copyright-notice',
-        'link-to-original',
-      ]);
+      expectCreditsSuspected(match);
       expect(match!.reason).toBe('a credit is on the page outside the post');
     }
   });
@@ -368,13 +363,7 @@ describe('verdicts', () => {
       const [first, second] = halves(text);
       return `${MENU}<div id="content"><h1>Siege of Lower Vessa</h1>${first}<div class="faq"><div aria-hidden="true" style="height:0;overflow:hidden">${second}${CREDIT}</div></div></div><footer>© Peace Blog</footer>`;
     });
-    expect(match.verdict).toBe('uncertain');
-    expect(match.violations).toEqual([]);
-    expect(match.suspected!.map((entry) => entry.rule)).toEqual([
-      'source-attribution',
-      'copyright-notice',
-      'link-to-original',
-    ]);
+    expectCreditsSuspected(match);
     expect(match.reason).toMatch(/hidden/);
   });
 
