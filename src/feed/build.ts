@@ -602,7 +602,8 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
     await writes.settled();
     return result;
   }
-  const caches = new AtomicWrites(fileOps === nodeFileOps ? unflushedFileOps : fileOps, true);
+  // Indexes of a few kilobytes and the manifest: replaced outright.
+  const caches = new AtomicWrites(fileOps === nodeFileOps ? unflushedFileOps : fileOps, true, false);
   try {
     fragments.save(caches, (name) => recorded.get(name));
     caches.stage(manifestFile, `${JSON.stringify(next)}\n`, { ifChanged: existing.has(MANIFEST_FILE) });
