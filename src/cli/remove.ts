@@ -6,7 +6,7 @@ import { defineCommand, EXIT } from './context.ts';
 /**
  * `syndicate remove ID|URL…`: take articles out of the store, with their fingerprints, all of them
  * or none (an unknown id or URL removes nothing). The next `build` takes them out of every feed and
- * tells Atom readers that saw them that they are gone (RFC 6721 tombstones).
+ * in a feed that asks for tombstones, tells Atom readers that saw them that they are gone (RFC 6721).
  */
 export const removeCommand = defineCommand({
   name: 'remove',

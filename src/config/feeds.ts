@@ -108,9 +108,9 @@ export const feedDefinitionSchema = z
     attribution: z.boolean().default(true).describe('append the publisher attribution block to every item'),
     tombstones: z
       .boolean()
-      .default(true)
+      .default(false)
       .describe(
-        'RFC 6721 tombstones in Atom for removed entries readers saw (the W3C validator warns about their namespace)',
+        'RFC 6721 tombstones in Atom for removed entries readers saw (off by default: the W3C validator warns about their namespace)',
       ),
     archive: z
       .strictObject({

@@ -25,7 +25,7 @@ describe('feed definitions (feeds/*.yaml)', () => {
     expect(byId.get('ana-lima')?.filter.authors).toEqual(['Ana Lima']);
   });
 
-  it('fills defaults: 50 items, full content, every format, attribution and tombstones on', () => {
+  it('fills defaults: 50 items, full content, every format, attribution on and tombstones off', () => {
     const dir = writeFeedsFolder(tempDir(), { 'x.yaml': 'id: x\ntitle: X\n' });
     expect(loadFeedConfig(dir).feeds[0]).toEqual({
       id: 'x',
@@ -35,7 +35,7 @@ describe('feed definitions (feeds/*.yaml)', () => {
       content: 'full',
       formats: ['rss', 'atom', 'json'],
       attribution: true,
-      tombstones: true,
+      tombstones: false,
     });
   });
 

@@ -94,7 +94,7 @@ describe.skipIf(!available)('feedparser reads archives, hubs and tombstones', ()
     const all = config.feeds.find((feed) => feed.id === 'all')!;
     const archived = {
       publisher: { ...config.publisher, hubs: ['https://hub.example/'] },
-      feeds: [{ ...all, limit: 10, archive: { pageSize: 10 } }],
+      feeds: [{ ...all, limit: 10, archive: { pageSize: 10 }, tombstones: true }],
     };
     const out = join(dir, 'public');
     await buildFeeds(db, archived, { out });

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MANIFEST_FILE } from '../../src/feed/build.ts';
@@ -17,7 +17,14 @@ import { tempDir } from '../helpers/tmp.ts';
 
 const ARTICLES = join(import.meta.dirname, '..', '..', 'examples', 'articles');
 const JSONL = join(import.meta.dirname, '..', 'fixtures', 'articles.jsonl');
-const FEEDS = join(import.meta.dirname, '..', '..', 'feeds');
+/** The project's own feeds, each asking for tombstones (off by default), so that a removal shows in Atom too. */
+function feedsWithTombstones(dir: string): string {
+  const feeds = join(dir, 'feeds');
+  cpSync(join(import.meta.dirname, '..', '..', 'feeds'), feeds, { recursive: true });
+  for (const name of readdirSync(feeds).filter((file) => file.endsWith('.yaml') && file !== 'publisher.yaml'))
+    appendFileSync(join(feeds, name), '\ntombstones: true\n');
+  return feeds;
+}
 
 /** Every file a build wrote (its manifest holds times and the store's id, so it is left out). */
 function written(out: string): Map<string, string> {
@@ -34,7 +41,8 @@ function written(out: string): Map<string, string> {
 }
 
 async function publish(store: string, dir: string) {
-  const cli = (...argv: string[]) => runCli(['--store', store, '--feeds', FEEDS, ...argv]);
+  const feeds = feedsWithTombstones(dir);
+  const cli = (...argv: string[]) => runCli(['--store', store, '--feeds', feeds, ...argv]);
   const imported = await cli('import', ARTICLES, JSONL);
   expect(imported.stderr).toBe('');
   expect(imported.code).toBe(0);
@@ -82,6 +90,7 @@ describe('import, build and remove on SQLite and on PostgreSQL', () => {
     // The newest article: in the "all" feed, so that the removal shows there.
     const gone = articles.reduce((newest, entry) => (entry.published > newest.published ? entry : newest));
     const outputs = [];
+    const feeds = feedsWithTombstones(dir);
     const database = await freshSchema();
     try {
       for (const store of [join(dir, 'store.sqlite'), database.url]) {
@@ -89,7 +98,7 @@ describe('import, build and remove on SQLite and on PostgreSQL', () => {
         await upsertArticles(sql, articles);
         await sql.close();
         const out = join(dir, `out-${outputs.length}`);
-        const cli = (...argv: string[]) => runCli(['--store', store, '--feeds', FEEDS, ...argv]);
+        const cli = (...argv: string[]) => runCli(['--store', store, '--feeds', feeds, ...argv]);
         expect((await cli('build', '--out', out, '--no-ping')).code).toBe(0);
         const first = written(out);
         const again = await openSql(store);
