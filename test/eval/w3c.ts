@@ -6,10 +6,11 @@
  * (`/usr/bin/python3`, needing python3-html5lib, python3-lxml and python3-rdflib from Debian) and
  * prints every error and warning. VALIDATOR_SRC is the `src` folder of a checkout of
  * github.com/w3c/feedvalidator, kept outside this repository. The JSON Feed files are checked
- * against the JSON Feed 1.1 schema and for escaped lone surrogates. Exit code 1 on any problem.
+ * against the JSON Feed 1.1 schema and for escaped lone surrogates. The feeds are validated as first
+ * built and as rebuilt after one of the articles is removed. Exit code 1 on any problem.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { buildFeeds } from '../../src/feed/build.ts';
 import type { ArticleInput } from '../../src/store/article.ts';
+import { removeArticles } from '../../src/store/articles.ts';
 import { articles, feedConfig, seededStore } from '../feed/_support.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -66,20 +68,24 @@ async function main(): Promise<number> {
   try {
     const db = await seededStore(join(scratch, 'store.sqlite'), [...articles, ...hostile]);
     const out = join(scratch, 'public');
-    await buildFeeds(
-      db,
-      feedConfig(
-        { id: 'all', title: 'Everything <b>bold</b> & more' },
-        { id: 'summary', title: 'Summaries', content: 'summary' },
-        { id: 'plain', title: 'No credit', attribution: false },
-      ),
-      { out },
+    const config = feedConfig(
+      { id: 'all', title: 'Everything <b>bold</b> & more' },
+      { id: 'summary', title: 'Summaries', content: 'summary' },
+      { id: 'plain', title: 'No credit', attribution: false },
     );
+    await buildFeeds(db, config, { out });
+    // The feeds as first built, and rebuilt after a removal (as `syndicate remove` and `build` do).
+    const before = join(scratch, 'before-removal');
+    cpSync(out, before, { recursive: true });
+    await removeArticles(db, [String(hostile[1]!.id)]);
+    await buildFeeds(db, config, { out });
     db.close();
-    const files = readdirSync(out)
-      .filter((name) => name.endsWith('.xml') || name.endsWith('.atom'))
-      .sort()
-      .map((name) => join(out, name));
+    const files = [before, out].flatMap((folder) =>
+      readdirSync(folder)
+        .filter((name) => name.endsWith('.xml') || name.endsWith('.atom'))
+        .sort()
+        .map((name) => join(folder, name)),
+    );
     const run = spawnSync(
       '/usr/bin/python3',
       [join(here, '_w3c_validate.py'), validator, 'https://northwind.example/feeds/', ...files],
