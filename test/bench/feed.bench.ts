@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { Feed } from 'feed';
 import { type FeedConfig, feedDefinitionSchema, publisherSchema } from '../../src/config/feeds.ts';
 import { renderAtom } from '../../src/feed/atom1.ts';
-import { buildFeeds } from '../../src/feed/build.ts';
+import { type BuildResult, buildFeeds } from '../../src/feed/build.ts';
 import { ItemSources, prepareItemSources, staleItemSources } from '../../src/feed/item-sources.ts';
 import { renderJsonFeed } from '../../src/feed/json-feed.ts';
 import { buildFeedDocument, type FeedDocument, itemFromSource } from '../../src/feed/model.ts';
@@ -240,7 +240,18 @@ try {
   }
 
   const loadAtFullBuild = loadavg()[0]!;
-  const full = await timeAsync(() => buildFeeds(db, config, { out }));
+  // The full build, three times, each into a folder of its own that starts empty; the last folder
+  // is the one the rebuilds below work on. One run of a second or more is at the mercy of the disk
+  // and the machine's other work: the median of three is reported, and the one-change rebuild (a
+  // median of five) is compared with it.
+  const fullRuns: Array<{ value: BuildResult; ms: number }> = [];
+  for (const folder of ['full-1', 'full-2', out]) {
+    const into = folder === out ? out : join(dir, folder);
+    globalThis.gc?.();
+    fullRuns.push(await timeAsync(() => buildFeeds(db, config, { out: into })));
+    if (into !== out) rmSync(into, { recursive: true, force: true });
+  }
+  const full = [...fullRuns].sort((a, b) => a.ms - b.ms)[1]!;
   // The machine may be shared: the short steps are run several times and their median reported.
   const unchanged = await median(5, () => buildFeeds(db, config, { out }));
   // The newest article of the first theme feed: in that feed, in "all", and in any other it matches.
@@ -438,7 +449,7 @@ try {
       `nothing-changed rebuild: ${unchanged.ms.toFixed(1)} ms (target < 50 ms)\n` +
       `full build / one-change rebuild: ${(full.ms / oneChanged.ms).toFixed(1)}× faster (target ≥ 20×)\n` +
       `one-change rebuild: ${oneChanged.value.sources.read} item source read, ${oneChanged.value.fragments.prepared} item prepared, ${oneChanged.value.fragments.rendered} pieces rendered, ${oneChanged.value.fragments.reused} taken from the last build's files\n` +
-      `runs (ms): nothing changed ${unchanged.all.map((ms) => ms.toFixed(1)).join(', ')}; one change ${oneChanged.all.map((ms) => ms.toFixed(0)).join(', ')}\n` +
+      `runs (ms): full build ${fullRuns.map((run) => run.ms.toFixed(0)).join(', ')}; nothing changed ${unchanged.all.map((ms) => ms.toFixed(1)).join(', ')}; one change ${oneChanged.all.map((ms) => ms.toFixed(0)).join(', ')}\n` +
       `peak RSS ${peakRssMiB().toFixed(0)} MiB, heap after ${heapUsedMiB().toFixed(0)} MiB\n` +
       // Timings on a shared machine follow its load: the full build writes 400 files and waits for
       // the disk, which \`feed\` alone does not.
