@@ -120,7 +120,9 @@ it("renews an archive file's lease while its job runs: a file longer than the le
   const [status] = await queue.waitFor(QUEUES.discover, [id!], { pollMs: 100 });
   expect(status).toMatchObject({ state: 'completed', output: { read: true } });
   expect({ runs, toldToStop }).toEqual({ runs: 1, toldToStop: false });
-  // The short lease, kept ahead of the clock: a dead worker's file would wait 2 s, not a day.
+  // The short lease, kept ahead of the clock: a dead worker's file would wait 2 s, not a day. A
+  // renewal whose transaction began just after the reading one (and committed before its statement
+  // looked) reads as a little over 2 s: `now()` is each transaction's start (seen once: 2.0014 s).
   for (const seconds of left) expect(seconds).toBeGreaterThan(0);
-  for (const seconds of left) expect(seconds).toBeLessThanOrEqual(2);
+  for (const seconds of left) expect(seconds).toBeLessThanOrEqual(2.1);
 });
