@@ -114,8 +114,11 @@ interface FeedRecord {
   config: string;
   /** Hash of everything the subscription document depends on. */
   key: string;
-  /** The ids of the subscription document's items, which readers have seen. */
-  items: string[];
+  /**
+   * The ids of the subscription document's items, which readers have seen: kept only for a feed
+   * with tombstones, the one use of them (without, they were most of the manifest's bytes).
+   */
+  items?: string[];
   tombstones: TombstoneRecord[];
   /** Every file of the feed, archive documents included. */
   files: Record<string, FileRecord>;
@@ -467,7 +470,7 @@ export async function buildFeeds(sql: Sql, config: FeedConfig, options: BuildOpt
       const record: FeedRecord = {
         config: configKey,
         key,
-        items: selected.map((article) => article.id),
+        ...(definition.tombstones ? { items: selected.map((article) => article.id) } : {}),
         tombstones: gone,
         files,
       };

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildFeeds } from '../../src/feed/build.ts';
+import { buildFeeds, MANIFEST_FILE } from '../../src/feed/build.ts';
 import { nameUuid } from '../../src/feed/model.ts';
 import { forgetArticles, indexArticles } from '../../src/match/fingerprint-index.ts';
 import { allPostings } from '../../src/match/postings.ts';
@@ -172,6 +172,9 @@ describe('without tombstones (the default)', () => {
     expect(atom).not.toContain(water.title.replace('&', '&amp;'));
     expect(atom).not.toContain('deleted-entry');
     expect(atom).not.toContain(TOMBSTONES);
+    // Nor does the build keep the ids readers saw, which only tombstones need.
+    const manifest = JSON.parse(readFileSync(join(out, MANIFEST_FILE), 'utf8'));
+    expect(manifest.feeds.all.items).toBeUndefined();
     await db.close();
   });
 });
