@@ -78,8 +78,12 @@ async function main(): Promise<number> {
     const before = join(scratch, 'before-removal');
     cpSync(out, before, { recursive: true });
     await removeArticles(db, [String(hostile[1]!.id)]);
-    await buildFeeds(db, config, { out });
+    const rebuilt = await buildFeeds(db, config, { out });
     db.close();
+    if (!rebuilt.written.includes('all.atom')) {
+      process.stderr.write('the removal changed no feed: the rebuilt feeds would prove nothing\n');
+      return 1;
+    }
     const files = [before, out].flatMap((folder) =>
       readdirSync(folder)
         .filter((name) => name.endsWith('.xml') || name.endsWith('.atom'))
