@@ -7,7 +7,11 @@
  *   100,000 articles, once the process has run it (as the floor is measured once warcio is
  *   compiled); the first run of the process has its own row, the fixed cost of compiling;
  * - memory: the process's resident size after each stage, and discover on a file three times as
- *   long, to show that memory follows the store, not the file.
+ *   long, to show that memory follows the store, not the file;
+ * - discover on a file of as many pages with one reprint in all (one page in
+ *   `BENCH_SPARSE_EVERY` a reprint, by default the file's page count): nearer what one
+ *   publisher's articles are in a crawl of the whole web than one page in a hundred, and a
+ *   measure of what the full checks of the reprints (6–18 ms each) add to the other rows.
  *
  * - the prefilter: built from the index (the baseline) against read back from the store;
  * - real archives made by others (not committed; `BENCH_ARCHIVES=DIR` names a folder of .warc,
@@ -56,6 +60,8 @@ const PAGES = Number(process.env.BENCH_PAGES ?? 2000);
 const REAL_ARCHIVES = process.env.BENCH_ARCHIVES;
 const REAL_MEGABYTES = Number(process.env.BENCH_REAL_MB ?? 20);
 const engines = (process.env.BENCH_ENGINES ?? 'sqlite,postgres').split(',');
+/** One page in this many is a reprint in the sparse file (one in the file, by default). */
+const SPARSE_EVERY = Number(process.env.BENCH_SPARSE_EVERY ?? PAGES);
 /** Pairs of (read alone, discover) measured for each discover row; the medians are compared. */
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 
@@ -125,10 +131,15 @@ function pageHtml(body: string): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>Post</title>${style}${script}</head><body><nav><ul>${links}</ul></nav><main><article><h1>Post</h1>${body}</article></main><aside>${aside}</aside><footer>${links}</footer></body></html>`;
 }
 
-async function writeWarc(file: string, pages: number, store: Article[]): Promise<number> {
+/** The pages of `pages` that are reprints when one in `every` is. */
+const reprintsIn = (pages: number, every: number) =>
+  Math.floor((pages + every - Math.floor(every / 2) - 1) / every);
+
+async function writeWarc(file: string, pages: number, store: Article[], every = 100): Promise<number> {
   const parts: Uint8Array[] = [];
   for (let i = 0; i < pages; i++) {
-    const reprint = i % 100 === 50 ? store[Math.floor(random() * store.length)] : undefined;
+    const reprint =
+      i % every === Math.floor(every / 2) ? store[Math.floor(random() * store.length)] : undefined;
     const body = reprint
       ? reprint.html
       : Array.from({ length: 10 }, () => `<p>${paragraph(webWords)}</p>`).join('');
@@ -237,8 +248,10 @@ try {
     }
     const file = join(dir, `crawl-${size}.warc.gz`);
     const long = join(dir, `crawl-${size}-long.warc.gz`);
+    const sparse = join(dir, `crawl-${size}-sparse.warc.gz`);
     await writeWarc(file, PAGES, sample);
     await writeWarc(long, PAGES * 3, sample);
+    await writeWarc(sparse, PAGES, sample, SPARSE_EVERY);
     const compressedMiB = statSync(file).size / 1024 / 1024;
 
     // Once untimed, so that the floor is measured with warcio and pako compiled, as discover is.
@@ -274,8 +287,9 @@ try {
         ['discover, first run in the process', file],
         ['discover', file],
         ['discover, 3x file', long],
+        [`discover, 1 page in ${SPARSE_EVERY.toLocaleString('en')} a reprint`, sparse],
       ] as const) {
-        if (path === long && engine !== 'sqlite') continue;
+        if ((path === long || path === sparse) && engine !== 'sqlite') continue;
         // The first run compiles discover's code (the check's parser and rules, the prefilter's
         // loops) as the untimed read above compiled warcio's: its row shows that fixed cost, and
         // the rows after it are compared with the floor on equal terms.
@@ -320,7 +334,7 @@ try {
           'floor MB/s': (megabytes * multiple) / (pairedFloor.ms / 1000),
           // Discover's speed over reading alone's, by wall time and by CPU time.
           'share of floor': `${Math.round((100 * pairedFloor.ms) / run.ms)}% / ${Math.round((100 * pairedFloor.cpuMs) / run.cpuMs)}%`,
-          found: `${found}/${Math.floor((PAGES * multiple + 49) / 100)}`,
+          found: `${found}/${reprintsIn(PAGES * multiple, path === sparse ? SPARSE_EVERY : 100)}`,
           'RSS MiB': rss(),
           load: Number(loadavg()[0]!.toFixed(1)),
         });
@@ -361,6 +375,7 @@ try {
     }
     rmSync(file, { force: true });
     rmSync(long, { force: true });
+    rmSync(sparse, { force: true });
   }
 } finally {
   await postgres?.stop();
