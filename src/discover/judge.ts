@@ -12,12 +12,12 @@ import type { Site } from '../config/sites.ts';
 import type { Terms } from '../config/terms.ts';
 import { isMarkup, mediaType } from '../crawl/page.ts';
 import type { PageSnapshot } from '../crawl/snapshot.ts';
-import { identify, PageFingerprints } from '../match/identify.ts';
+import { hasCandidate, identify, PageFingerprints } from '../match/identify.ts';
 import { tokenise } from '../match/tokens.ts';
-import { decodeBody } from '../net/charset.ts';
+import { bodyCharset, decodeBody } from '../net/charset.ts';
 import { bareHost, matchKey, siteOf } from '../net/url.ts';
 import type { Sql } from '../store/sql.ts';
-import { scanMarkupText } from '../text/html-text.ts';
+import { scanMarkupText, scanUtf8MarkupText } from '../text/html-text.ts';
 import type { Prefilter } from './prefilter.ts';
 import type { ArchiveRecord, RecordHead } from './records.ts';
 
@@ -96,13 +96,32 @@ function base(source: string, record: ArchiveRecord, type: Discovery['recordType
   return record.date ? { ...common, capturedAt: record.date } : common;
 }
 
+/**
+ * A page's text for the prefilter. A UTF-8 page (most of the web) is scanned in its bytes and only
+ * its text decoded; a page in another charset is decoded whole first.
+ */
+function pageText(bytes: Buffer, contentType: string | undefined): string {
+  const { charset, start } = bodyCharset(bytes, contentType);
+  if (charset === 'utf-8' && start === 0) return scanUtf8MarkupText(bytes, { maxChars: MAX_TEXT_CHARS });
+  return scanMarkupText(decodeBody(bytes, contentType).text, { maxChars: MAX_TEXT_CHARS });
+}
+
+/**
+ * Whether a page's text may reprint a stored article: the prefilter's hits, confirmed in the index.
+ * A false hit of the filter (a few on every long page) costs one lookup instead of a full check.
+ */
+async function mayReprint(context: JudgeContext, text: string): Promise<boolean> {
+  const hits = context.prefilter.hits(text);
+  return hits !== undefined && (await hasCandidate(context.sql, hits, context.prefilter.options));
+}
+
 async function judgeResponse(context: JudgeContext, source: string, record: ArchiveRecord): Promise<Judged> {
   const bytes = Buffer.from(record.payload!.buffer, record.payload!.byteOffset, record.payload!.byteLength);
   const contentType = mediaType(record.httpContentType, bytes);
   if (!isMarkup(contentType)) return { candidate: false, discoveries: [] };
-  const html = decodeBody(bytes, record.httpContentType).text;
-  if (!context.prefilter.mayReprint(scanMarkupText(html, { maxChars: MAX_TEXT_CHARS })))
+  if (!(await mayReprint(context, pageText(bytes, record.httpContentType))))
     return { candidate: false, discoveries: [] };
+  const html = decodeBody(bytes, record.httpContentType).text;
   const snapshot: PageSnapshot = {
     url: record.url!,
     finalUrl: record.url!,
@@ -139,7 +158,7 @@ async function judgeConversion(
   record: ArchiveRecord,
 ): Promise<Judged> {
   const text = new TextDecoder('utf-8').decode(record.payload!).slice(0, MAX_TEXT_CHARS);
-  if (!context.prefilter.mayReprint(text)) return { candidate: false, discoveries: [] };
+  if (!(await mayReprint(context, text))) return { candidate: false, discoveries: [] };
   const pageUrl = record.url!;
   const host = base(source, record, 'conversion').host;
   // The publisher's own pages are the originals, never reprints (as in `checkSnapshot`).

@@ -8,7 +8,7 @@
  */
 
 import { textShingles, winnow } from '../match/fingerprint.ts';
-import { DEFAULT_MATCH, type MatchOptions } from '../match/identify.ts';
+import { DEFAULT_MATCH, type MatchOptions, sharedFloor } from '../match/identify.ts';
 import type { Sql } from '../store/sql.ts';
 
 const BITS_PER_ENTRY = 16;
@@ -134,6 +134,12 @@ export async function loadPrefilter(
   });
 }
 
+/** Fingerprints as two parallel arrays of halves, as the index looks them up. */
+export interface FingerprintList {
+  high: Int32Array;
+  low: Int32Array;
+}
+
 export class Prefilter {
   private readonly blocks: number;
   /** The fewest shared winnowed fingerprints a reprint can have (as `identify` counts them). */
@@ -144,32 +150,43 @@ export class Prefilter {
     readonly options: MatchOptions = DEFAULT_MATCH,
   ) {
     this.blocks = data.bits.length / BLOCK_WORDS;
-    const window = options.shingles.t - options.shingles.k + 1;
-    this.floor = Math.max(1, Math.floor((options.minWords - options.shingles.k + 1) / window));
+    this.floor = sharedFloor(options);
   }
 
   has(high: number, low: number): boolean {
     return isIn(this.data.bits, this.blocks, high, low);
   }
 
-  /** Whether a text may reprint a stored article: enough of its fingerprints are in the index. */
-  mayReprint(text: string): boolean {
+  /**
+   * A text's winnowed fingerprints that are in the filter, each once, or nothing when they are
+   * fewer than a reprint has. The filter's false hits grow with the text (about one in a thousand
+   * fingerprints: a page of 20,000 words has a few), so the caller confirms the hits against the
+   * index (`hasCandidate`) before anything costly; the filter never leaves out a real one.
+   */
+  hits(text: string): FingerprintList | undefined {
     const all = textShingles(text, this.options.shingles);
-    if (all.words < this.options.minWords) return false;
+    if (all.words < this.options.minWords) return undefined;
     const prints = winnow(all, this.options.shingles);
-    let hits = 0;
-    let lastHigh = 0;
-    let lastLow = 0;
+    const high: number[] = [];
+    const low: number[] = [];
+    // Lows seen with each high half: winnowing repeats a fingerprint wherever its text repeats.
+    const seen = new Map<number, number[]>();
     for (let i = 0; i < prints.high.length; i++) {
-      const high = prints.high[i]!;
-      const low = prints.low[i]!;
-      // An immediate repeat counts once; a repeat further on counts again, which can only let
-      // more pages through to the full check, never fewer.
-      if (i > 0 && high === lastHigh && low === lastLow) continue;
-      lastHigh = high;
-      lastLow = low;
-      if (this.has(high, low) && ++hits >= this.floor) return true;
+      const h = prints.high[i]!;
+      const l = prints.low[i]!;
+      if (!this.has(h, l)) continue;
+      const lows = seen.get(h);
+      if (lows?.includes(l)) continue;
+      if (lows) lows.push(l);
+      else seen.set(h, [l]);
+      high.push(h);
+      low.push(l);
     }
-    return false;
+    return high.length < this.floor ? undefined : { high: Int32Array.from(high), low: Int32Array.from(low) };
+  }
+
+  /** Whether a text may reprint a stored article: enough of its fingerprints are in the filter. */
+  mayReprint(text: string): boolean {
+    return this.hits(text) !== undefined;
   }
 }

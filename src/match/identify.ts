@@ -201,6 +201,28 @@ function excerpt(text: string, max = 400): string {
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 
+/** The fewest winnowed fingerprints a page shares with an article it reprints: a run of `minWords` words holds at least this many. */
+export function sharedFloor(options: MatchOptions): number {
+  const window = options.shingles.t - options.shingles.k + 1;
+  return Math.max(1, Math.floor((options.minWords - options.shingles.k + 1) / window));
+}
+
+/**
+ * Whether some article shares at least `sharedFloor` of these fingerprints, as the index counts
+ * them (boilerplate past `maxDocumentFrequency` left out): the first step of `findReprints`, which
+ * finds no candidate when this is false. One lookup in the index.
+ */
+export async function hasCandidate(
+  sql: Sql,
+  fingerprints: { high: Int32Array; low: Int32Array },
+  options: MatchOptions = DEFAULT_MATCH,
+): Promise<boolean> {
+  const floor = sharedFloor(options);
+  for (const count of (await sharedCounts(sql, fingerprints, options.maxDocumentFrequency)).values())
+    if (count >= floor) return true;
+  return false;
+}
+
 /** The stored articles this page reprints, best first. */
 export async function identify(
   sql: Sql,
@@ -227,9 +249,7 @@ export async function findReprints(
   options: MatchOptions = DEFAULT_MATCH,
 ): Promise<{ reprints: Identified[]; quotations: Quotation[] }> {
   const shared = await sharedCounts(sql, page.winnowed, options.maxDocumentFrequency);
-  // A run of `minWords` shared words holds at least this many winnowed fingerprints.
-  const window = options.shingles.t - options.shingles.k + 1;
-  const floor = Math.max(1, Math.floor((options.minWords - options.shingles.k + 1) / window));
+  const floor = sharedFloor(options);
   const ranked = [...shared]
     .filter(([, count]) => count >= floor)
     .sort((a, b) => b[1] - a[1] || a[0] - b[0])

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 
 /**
@@ -54,29 +55,21 @@ export function declaredCharset(bytes: Buffer): string | undefined {
 }
 
 export function isValidUtf8(bytes: Buffer): boolean {
-  return strictUtf8(bytes) !== undefined;
+  return isUtf8(bytes);
 }
 
-/** The bytes as UTF-8 text, or `undefined` when they are not valid UTF-8. */
-function strictUtf8(bytes: Buffer): string | undefined {
-  try {
-    // ignoreBOM: a BOM was dealt with before; one further in is kept, as iconv keeps it.
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Decode `bytes`; returns the text and the charset used. */
-export function decodeBody(bytes: Buffer, contentType?: string): { text: string; charset: string } {
+/**
+ * The charset a body is decoded with, and where its text starts (after a byte-order mark). A
+ * source that names UTF-8 is taken only when the bytes are valid UTF-8 (checked once, without
+ * decoding them).
+ */
+export function bodyCharset(bytes: Buffer, contentType?: string): { charset: string; start: number } {
   const bom = bomCharset(bytes);
-  if (bom) return { text: iconv.decode(bytes.subarray(bom.length), bom.charset), charset: bom.charset };
-  // Decoded at most once, and only when a source names UTF-8 or none is usable: the text of
-  // valid UTF-8 is the answer itself, not a second pass.
-  let utf8: string | null | undefined;
-  const asUtf8 = () => {
-    if (utf8 === undefined) utf8 = strictUtf8(bytes) ?? null;
-    return utf8;
+  if (bom) return { charset: bom.charset, start: bom.length };
+  let valid: boolean | undefined;
+  const validUtf8 = () => {
+    valid ??= isUtf8(bytes);
+    return valid;
   };
   // The document's own declaration is read only when the header names no usable charset.
   const header = charsetFromContentType(contentType);
@@ -85,16 +78,20 @@ export function decodeBody(bytes: Buffer, contentType?: string): { text: string;
     const charset = canonicalCharset(label);
     if (!charset) continue;
     if (charset === 'utf-8') {
-      const text = asUtf8();
-      if (text === null) continue;
-      return { text, charset };
+      if (validUtf8()) return { charset, start: 0 };
+      continue;
     }
     // UTF-16 declared inside the document cannot be right: the declaration was read as ASCII.
     if (charset.startsWith('utf-16') && label !== header) continue;
-    return { text: iconv.decode(bytes, charset), charset };
+    return { charset, start: 0 };
   }
-  const text = asUtf8();
-  return text !== null
-    ? { text, charset: 'utf-8' }
-    : { text: iconv.decode(bytes, 'windows-1252'), charset: 'windows-1252' };
+  return { charset: validUtf8() ? 'utf-8' : 'windows-1252', start: 0 };
+}
+
+/** Decode `bytes`; returns the text and the charset used. */
+export function decodeBody(bytes: Buffer, contentType?: string): { text: string; charset: string } {
+  const { charset, start } = bodyCharset(bytes, contentType);
+  // Valid UTF-8 without a byte-order mark decodes natively (a mark further in is kept, as iconv keeps it).
+  if (charset === 'utf-8' && start === 0) return { text: bytes.toString('utf8'), charset };
+  return { text: iconv.decode(bytes.subarray(start), charset), charset };
 }

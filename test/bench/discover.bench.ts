@@ -15,9 +15,11 @@
  *
  * - the prefilter: built from the index (the baseline) against read back from the store;
  * - real archives made by others (not committed; `BENCH_ARCHIVES=DIR` names a folder of .warc,
- *   .warc.gz, .wet and .wet.gz files, e.g. Common Crawl's whirlwind sample and pywb's test data):
- *   each file repeated to at least `BENCH_REAL_MB` (default 20) MB, read alone and discovered
- *   against the smaller store.
+ *   .warc.gz, .wet and .wet.gz files, e.g. Common Crawl's whirlwind sample and pywb's test data),
+ *   and real pages (`BENCH_PAGES_DIR=DIR`: the .html files under DIR, e.g. the test pages of
+ *   Mozilla's Readability, made one WARC file of a response record each): each file repeated to at
+ *   least `BENCH_REAL_MB` (default 20) MB, and discovered against the smaller store on SQLite,
+ *   paired with reads alone as the generated file is.
  *
  * Each discover row gives its speed as a share of reading alone's, by wall time and by the CPU time
  * of the process (the steadier of the two on a shared machine), with the load average: the median
@@ -45,7 +47,7 @@ import { matchOptions } from '../../src/check/check-snapshot.ts';
 import { loadTerms } from '../../src/check/terms.ts';
 import { localArchive } from '../../src/discover/archive.ts';
 import { buildPrefilter, loadPrefilter, Prefilter } from '../../src/discover/prefilter.ts';
-import { runFile } from '../../src/discover/run-file.ts';
+import { type FileCounts, runFile } from '../../src/discover/run-file.ts';
 import { buildIndex } from '../../src/match/fingerprint-index.ts';
 import { type Article, toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
@@ -58,6 +60,7 @@ import { type BenchPostgres, benchPostgres } from './_postgres.ts';
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
 const PAGES = Number(process.env.BENCH_PAGES ?? 2000);
 const REAL_ARCHIVES = process.env.BENCH_ARCHIVES;
+const REAL_PAGES = process.env.BENCH_PAGES_DIR;
 const REAL_MEGABYTES = Number(process.env.BENCH_REAL_MB ?? 20);
 const engines = (process.env.BENCH_ENGINES ?? 'sqlite,postgres').split(',');
 /** One page in this many is a reprint in the sparse file (one in the file, by default). */
@@ -170,63 +173,127 @@ async function readAlone(file: string): Promise<{ records: number; bytes: number
   return { records, bytes };
 }
 
+/**
+ * Discover on a file paired with reads of the same file alone, each just before its run: the
+ * medians of `repeats` of each. On a shared machine a burst of other work hits one run, not the
+ * comparison.
+ */
+async function paired(path: string, discoverOnce: () => Promise<FileCounts>, repeats: number) {
+  const floors: Timed[] = [];
+  const runs: Array<Timed & { value: FileCounts }> = [];
+  let bytes = 0;
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    globalThis.gc?.();
+    const floor = await timeCpuAsync(() => readAlone(path));
+    bytes = floor.value.bytes;
+    floors.push(floor);
+    globalThis.gc?.();
+    runs.push(await timeCpuAsync(discoverOnce));
+  }
+  return {
+    floor: medianOf(floors),
+    run: { ...medianOf(runs), value: runs[0]!.value },
+    megabytes: bytes / 1e6,
+  };
+}
+
+/** Discover's speed as a share of reading alone's, by wall time and by CPU time. */
+const shareOf = (floor: Timed, run: Timed) =>
+  `${Math.round((100 * floor.ms) / run.ms)}% / ${Math.round((100 * floor.cpuMs) / run.cpuMs)}%`;
+
 /** Each real archive file, repeated back to back (whole records or gzip members) to a measurable size. */
-function repeated(path: string, into: string): number {
-  const bytes = readFileSync(path);
+function repeated(bytes: Buffer, into: string): number {
   const copies = Math.max(1, Math.ceil((REAL_MEGABYTES * 1e6) / bytes.length));
   writeFileSync(into, Buffer.concat(Array.from({ length: copies }, () => bytes)));
   return copies;
 }
 
+/**
+ * The pages under a folder: its `source.html` files when it has any (Mozilla Readability's test
+ * pages, a folder each beside the article extracted from it), else every `.html` file.
+ */
+function htmlFiles(folder: string): string[] {
+  const all = readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((name) =>
+    name.endsWith('.html'),
+  );
+  const sources = all.filter((name) => basename(name) === 'source.html');
+  return (sources.length > 0 ? sources : all).sort().map((name) => join(folder, name));
+}
+
+/** Real pages as a crawl stores them: a response record each, one gzip member a record. */
+async function warcOfPages(files: readonly string[]): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for (const [i, file] of files.entries()) {
+    const record = WARCRecord.create(
+      {
+        url: `https://real${i}.example/page`,
+        date: '2026-03-01T00:00:00Z',
+        type: 'response',
+        warcVersion: 'WARC/1.1',
+        statusline: 'HTTP/1.1 200 OK',
+        httpHeaders: { 'Content-Type': 'text/html' },
+      },
+      [readFileSync(file)],
+    );
+    parts.push(await WARCSerializer.serialize(record, { gzip: true }));
+  }
+  return Buffer.concat(parts);
+}
+
+/** Archives and pages made by others (`BENCH_ARCHIVES`, `BENCH_PAGES_DIR`), each repeated to `BENCH_REAL_MB`. */
+async function realFiles(): Promise<Array<{ name: string; bytes: Buffer }>> {
+  const files: Array<{ name: string; bytes: Buffer }> = [];
+  if (REAL_ARCHIVES)
+    for (const name of readdirSync(REAL_ARCHIVES).sort())
+      if (/\.(?:warc|wet)(?:\.gz)?$/.test(name))
+        files.push({ name, bytes: readFileSync(join(REAL_ARCHIVES, name)) });
+  if (REAL_PAGES) {
+    const pages = htmlFiles(REAL_PAGES);
+    files.push({ name: `${pages.length} pages of ${basename(REAL_PAGES)}`, bytes: await warcOfPages(pages) });
+  }
+  return files;
+}
+
 async function realArchives(sql: Sql, prefilter: Prefilter, size: number) {
-  const files = readdirSync(REAL_ARCHIVES!)
-    .filter((name) => /\.(?:warc|wet)(?:\.gz)?$/.test(name))
-    .sort();
-  for (const name of files) {
-    const path = join(dir, `real-${basename(name)}`);
-    const copies = repeated(join(REAL_ARCHIVES!, name), path);
-    globalThis.gc?.();
-    // warcio reads both WARC and WET (a WET file is WARC with conversion records).
-    const floor = await timeAsync(() => readAlone(path));
-    const megabytes = floor.value.bytes / 1e6;
-    globalThis.gc?.();
+  for (const { name, bytes } of await realFiles()) {
+    const path = join(dir, 'real.warc.gz');
+    const copies = repeated(bytes, path);
     let found = 0;
-    const run = await timeAsync(() =>
-      runFile(
-        localArchive(path),
-        { sql, terms, sites: [], prefilter, minCoverage: 0 },
-        {
-          onProgress(progress) {
-            found += progress.discoveries.length;
+    // warcio reads both WARC and WET (a WET file is WARC with conversion records).
+    const { floor, run, megabytes } = await paired(
+      path,
+      () => {
+        found = 0;
+        return runFile(
+          localArchive(path),
+          { sql, terms, sites: [], prefilter, minCoverage: 0 },
+          {
+            onProgress(progress) {
+              found += progress.discoveries.length;
+            },
           },
-        },
-      ),
-    );
-    const label = `${name} x${copies}`;
-    const fileMiB = statSync(path).size / 1024 / 1024;
-    rows.push(
-      {
-        run: `real: read alone, ${label}`,
-        articles: size,
-        'file MiB gz': fileMiB,
-        records: floor.value.records,
-        'MB/s': megabytes / (floor.ms / 1000),
-        'records/s': Math.round(floor.value.records / (floor.ms / 1000)),
-        found: '',
-        'RSS MiB': rss(),
+        );
       },
-      {
-        run: `real: discover, ${label}`,
-        articles: size,
-        'file MiB gz': fileMiB,
-        records: run.value.records,
-        'MB/s': megabytes / (run.ms / 1000),
-        'records/s': Math.round(run.value.records / (run.ms / 1000)),
-        // Unrelated real pages against generated articles: anything found would be a false match.
-        found: `${found}/0`,
-        'RSS MiB': rss(),
-      },
+      REPEATS,
     );
+    rows.push({
+      run: `real: ${name} x${copies}`,
+      engine: 'sqlite',
+      articles: size,
+      'file MiB gz': statSync(path).size / 1024 / 1024,
+      records: run.value.records,
+      'MB/s': megabytes / (run.ms / 1000),
+      'MB/CPU-s': megabytes / (run.cpuMs / 1000),
+      'records/s': Math.round(run.value.records / (run.ms / 1000)),
+      'floor MB/s': megabytes / (floor.ms / 1000),
+      'share of floor': shareOf(floor, run),
+      // Unrelated real pages against generated articles: anything found would be a false match.
+      found: `${found}/0`,
+      'pages / checked': `${run.value.pages} / ${run.value.candidates}`,
+      'RSS MiB': rss(),
+      load: Number(loadavg()[0]!.toFixed(1)),
+    });
+    printTable(rows.slice(-1));
     rmSync(path, { force: true });
   }
 }
@@ -271,6 +338,7 @@ try {
       'floor MB/s': '',
       'share of floor': '',
       found: '',
+      'pages / checked': '',
       'RSS MiB': rss(),
       load: Number(loadavg()[0]!.toFixed(1)),
     });
@@ -308,19 +376,7 @@ try {
             },
           );
         };
-        // Each discover run is paired with a read alone of the same file just before it, and the
-        // share is the medians' ratio: on a shared machine a burst of other work hits one run, not
-        // the comparison.
-        const floors: Timed[] = [];
-        const runs: Array<Timed & { value: { records: number } }> = [];
-        for (let repeat = 0; repeat < (first ? 1 : REPEATS); repeat++) {
-          globalThis.gc?.();
-          floors.push(await timeCpuAsync(() => readAlone(path)));
-          globalThis.gc?.();
-          runs.push(await timeCpuAsync(discoverOnce));
-        }
-        const pairedFloor = medianOf(floors);
-        const run = { ...medianOf(runs), value: runs[0]!.value };
+        const { floor: pairedFloor, run } = await paired(path, discoverOnce, first ? 1 : REPEATS);
         const multiple = path === long ? 3 : 1;
         rows.push({
           run: name,
@@ -332,9 +388,9 @@ try {
           'MB/CPU-s': (megabytes * multiple) / (run.cpuMs / 1000),
           'records/s': Math.round(run.value.records / (run.ms / 1000)),
           'floor MB/s': (megabytes * multiple) / (pairedFloor.ms / 1000),
-          // Discover's speed over reading alone's, by wall time and by CPU time.
-          'share of floor': `${Math.round((100 * pairedFloor.ms) / run.ms)}% / ${Math.round((100 * pairedFloor.cpuMs) / run.cpuMs)}%`,
+          'share of floor': shareOf(pairedFloor, run),
           found: `${found}/${reprintsIn(PAGES * multiple, path === sparse ? SPARSE_EVERY : 100)}`,
+          'pages / checked': `${run.value.pages} / ${run.value.candidates}`,
           'RSS MiB': rss(),
           load: Number(loadavg()[0]!.toFixed(1)),
         });
@@ -344,7 +400,7 @@ try {
       console.log(
         `${engine}, ${size} articles: prefilter built from the index in ${built.ms.toFixed(0)} ms, read back from the store in ${loaded.ms.toFixed(0)} ms (${(loaded.value.data.bits.byteLength / 1048576).toFixed(1)} MiB)`,
       );
-      if (REAL_ARCHIVES && size === Math.min(...sizes) && engine === 'sqlite')
+      if ((REAL_ARCHIVES || REAL_PAGES) && size === Math.min(...sizes) && engine === 'sqlite')
         await realArchives(sql, prefilter, size);
     };
     if (engines.includes('sqlite')) await discover('sqlite', sqlite);

@@ -1,11 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeEach, expect, it } from 'vitest';
+import { matchOptions } from '../../src/check/check-snapshot.ts';
+import { loadTerms } from '../../src/check/terms.ts';
+import type { ArchiveInput } from '../../src/discover/archive.ts';
+import type { Discovery } from '../../src/discover/judge.ts';
 import { buildPrefilter, loadPrefilter, Prefilter } from '../../src/discover/prefilter.ts';
+import { runFile } from '../../src/discover/run-file.ts';
 import { articleText, indexArticles, unpackFingerprints } from '../../src/match/fingerprint-index.ts';
 import { toArticle } from '../../src/store/article.ts';
 import type { Sql } from '../../src/store/sql.ts';
 import { describeEngines } from '../helpers/engines.ts';
-import { fixtureArticles } from '../helpers/fixture-store.ts';
+import { FIXTURES, fixtureArticles } from '../helpers/fixture-store.ts';
 import { storeArticles } from '../match/_articles.ts';
+import { buildArchive } from './_archives.ts';
 
 const prose = (seed: number) =>
   Array.from({ length: 8 }, (_, p) =>
@@ -79,6 +87,52 @@ describeEngines('the stored prefilter', (engine) => {
     const filter = new Prefilter(shared.data);
     expect(fixtureArticles().every((article) => filter.mayReprint(articleText(article)))).toBe(true);
     expect(filter.mayReprint(articleText(newcomer))).toBe(false);
+  });
+
+  it('sends only the hits the index confirms to a full check: a filter that holds everything lets no unrelated page through', async () => {
+    const { data } = await loadPrefilter(sql);
+    // Every bit set: every fingerprint of every page is a hit, as a few are on any long page.
+    const terms = loadTerms(join(import.meta.dirname, '..', '..', 'rules'));
+    const everything = new Prefilter(
+      { bits: new Uint32Array(data.bits.length).fill(0xffffffff), entries: 0 },
+      matchOptions(terms),
+    );
+    const page = (file: string) => readFileSync(join(FIXTURES, 'pages', file), 'utf8');
+    const { bytes } = await buildArchive([
+      { type: 'response', url: 'https://peaceblog.example/vessa', body: page('wordpress-credit.html') },
+      { type: 'response', url: 'https://elsewhere.example/bread', body: page('unrelated.html') },
+      {
+        type: 'response',
+        url: 'https://newcomer.example/',
+        body: `<html><body>${newcomer.html}</body></html>`,
+      },
+      { type: 'conversion', url: 'https://newcomer.example/text', body: articleText(newcomer) },
+    ]);
+    const archive: ArchiveInput = {
+      name: 'confirm.warc.gz',
+      size: async () => bytes.length,
+      async *read(start, end) {
+        yield bytes.subarray(start, end);
+      },
+    };
+    const found: Discovery[] = [];
+    const counts = await runFile(
+      archive,
+      { sql, terms, sites: [], prefilter: everything, minCoverage: 0 },
+      { onProgress: (step) => void found.push(...step.discoveries) },
+    );
+    expect(everything.mayReprint(articleText(newcomer))).toBe(true);
+    expect(counts.pages).toBe(4);
+    expect(counts.candidates).toBe(1);
+    expect(found.map((item) => item.pageUrl)).toEqual(['https://peaceblog.example/vessa']);
+    // The filter as built passes the same page, and finds the same.
+    const built = new Prefilter(data, matchOptions(terms));
+    const again = await runFile(
+      archive,
+      { sql, terms, sites: [], prefilter: built, minCoverage: 0 },
+      { onProgress: () => {} },
+    );
+    expect(again).toEqual(counts);
   });
 
   it('reads the index in pages: a store of more articles than one page holds is filtered whole', async () => {

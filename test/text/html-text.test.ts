@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { htmlLineText, markupText, scanMarkupText } from '../../src/text/html-text.ts';
+import { htmlLineText, markupText, scanMarkupText, scanUtf8MarkupText } from '../../src/text/html-text.ts';
 
 /** [what, html, markupText, htmlLineText] */
 const CASES: Array<[string, string, string, string]> = [
@@ -26,6 +27,44 @@ describe('HTML to text', () => {
     expect(htmlLineText(html)).toBe(line);
     // The fast scanner finds the same words.
     expect(scanMarkupText(html).split(/\s+/).filter(Boolean)).toEqual(text.split(/\s+/).filter(Boolean));
+    expect(scanUtf8MarkupText(Buffer.from(html))).toBe(scanMarkupText(html));
+  });
+
+  it('scans UTF-8 bytes to the text it finds in the decoded page, whatever the page holds', () => {
+    // Markup, entities (named, numeric, broken, of surrogates) and text in any script, in any order.
+    const piece = fc.oneof(
+      fc.string({ unit: 'grapheme' }),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom(
+        '<p>',
+        '</p>',
+        '<b>',
+        '</b>',
+        '<br/>',
+        '<!-- c -->',
+        '<script>x<y</script>',
+        '<title>é</title>',
+      ),
+      fc.constantFrom('<a href="x>y" title=\'’\'>', '<svg><text>t</text></svg>', '< ', '</ >', '<!x>', '<'),
+      fc.constantFrom(
+        '&amp;',
+        '&eacute;',
+        '&#x263A;',
+        '&#xD800;',
+        '&#128512;',
+        '&notit;',
+        '&',
+        '&#;',
+        '&rsquo',
+      ),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
+        const bytes = Buffer.from(pieces.join(''));
+        expect(scanUtf8MarkupText(bytes)).toBe(scanMarkupText(bytes.toString('utf8')));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('bounds what it keeps, and stays linear on hostile markup', () => {
