@@ -121,6 +121,13 @@ export interface TextShingles extends Shingles {
   words: number;
 }
 
+/**
+ * Hashes of words past ASCII by the way they are written, kept from one text to the next; emptied
+ * when full, so a hostile text of endless distinct words costs no more memory than this.
+ */
+const foldedHashes = new Map<string, [number, number]>();
+const FOLDED_CACHE_SIZE = 20_000;
+
 /** Word hashes of the text being read, reused from one text to the next (a text has fewer words than half its length). */
 let scratchHigh = new Int32Array(4096);
 let scratchLow = new Int32Array(4096);
@@ -141,7 +148,6 @@ export function textShingles(text: string, options: ShingleOptions = DEFAULT_SHI
   const wordHigh = scratchHigh;
   const wordLow = scratchLow;
   let n = 0;
-  let cache: Map<string, [number, number]> | undefined;
   let i = 0;
   while (i < length) {
     let code = text.charCodeAt(i);
@@ -206,12 +212,14 @@ export function textShingles(text: string, options: ShingleOptions = DEFAULT_SHI
       wordHigh[n] = fmix(a);
       wordLow[n] = fmix(b ^ folded);
     } else {
-      const word = normaliseWord(text.slice(start, i));
-      cache ??= new Map();
-      let pair = cache.get(word);
+      // Looked up as written: folding (NFKC, lower case) is the costly part, and a text, or the
+      // next one in its language, writes most of its words the same way each time.
+      const written = text.slice(start, i);
+      let pair = foldedHashes.get(written);
       if (!pair) {
-        pair = wordHashes(word);
-        cache.set(word, pair);
+        if (foldedHashes.size >= FOLDED_CACHE_SIZE) foldedHashes.clear();
+        pair = wordHashes(normaliseWord(written));
+        foldedHashes.set(written, pair);
       }
       wordHigh[n] = pair[0];
       wordLow[n] = pair[1];

@@ -141,6 +141,18 @@ describe('the fast paths agree with the reference ones', () => {
     );
   });
 
+  it('textShingles keeps the hashes of written words from text to text, and stays right when the cache fills', () => {
+    // More distinct words past ASCII than the cache holds, then the first ones again in other forms.
+    const many = Array.from({ length: 25_000 }, (_, i) => `é${i.toString(36)}ŒUVRE`).join(' ');
+    const again = 'éa ÉA éa\u0301 ﬁé é0ŒUVRE Éb';
+    for (const text of [many, again, many.slice(0, 5_000), again]) {
+      const reference = shingles(tokenise(text));
+      const fast = textShingles(text);
+      expect([...fast.high]).toEqual([...reference.high]);
+      expect([...fast.low]).toEqual([...reference.low]);
+    }
+  });
+
   const inline = ['b', 'i', 'a href="/x?a=1&amp;b=2"', 'span class="x"', 'em'];
   const block = ['p', 'div', 'li', 'h2', 'blockquote', 'td'];
   const fragments = fc
