@@ -123,10 +123,12 @@ export interface TextShingles extends Shingles {
 
 /**
  * Hashes of words past ASCII by the way they are written, kept from one text to the next; emptied
- * when full, so a hostile text of endless distinct words costs no more memory than this.
+ * when full, and only words of up to `FOLDED_CACHE_WORD` characters, so a hostile text of endless
+ * distinct or endless words costs no more memory than 20,000 short words.
  */
 const foldedHashes = new Map<string, [number, number]>();
 const FOLDED_CACHE_SIZE = 20_000;
+const FOLDED_CACHE_WORD = 64;
 
 /** Word hashes of the text being read, reused from one text to the next (a text has fewer words than half its length). */
 let scratchHigh = new Int32Array(4096);
@@ -217,9 +219,11 @@ export function textShingles(text: string, options: ShingleOptions = DEFAULT_SHI
       const written = text.slice(start, i);
       let pair = foldedHashes.get(written);
       if (!pair) {
-        if (foldedHashes.size >= FOLDED_CACHE_SIZE) foldedHashes.clear();
         pair = wordHashes(normaliseWord(written));
-        foldedHashes.set(written, pair);
+        if (written.length <= FOLDED_CACHE_WORD) {
+          if (foldedHashes.size >= FOLDED_CACHE_SIZE) foldedHashes.clear();
+          foldedHashes.set(written, pair);
+        }
       }
       wordHigh[n] = pair[0];
       wordLow[n] = pair[1];
