@@ -53,7 +53,7 @@ function formatText(outcomes: FileOutcome[], discoveries: StoredDiscovery[], sit
         : outcome.skipped
           ? 'done in an earlier run (use --again to read it again)'
           : counts
-            ? `${counts.records} records, ${counts.pages} pages, ${counts.candidates} checked in full`
+            ? `${counts.records} record${counts.records === 1 ? '' : 's'}, ${counts.pages} page${counts.pages === 1 ? '' : 's'}, ${counts.candidates} checked in full`
             : 'stopped';
     lines.push(`${plain(outcome.key)}: ${plain(state)}`);
   }
