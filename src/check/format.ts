@@ -1,3 +1,4 @@
+import { plural } from '../text/plural.ts';
 import { safeLine } from '../text/safe.ts';
 import type { CheckReport, QuotationNote } from './result.ts';
 
@@ -19,7 +20,7 @@ export function formatText(report: CheckReport): string {
       for (const quotation of page.quotations ?? []) lines.push(`  ${quotationLine(quotation)}`);
       continue;
     }
-    lines.push(`${page.url}: reprints ${page.matches.length} article${page.matches.length === 1 ? '' : 's'}`);
+    lines.push(`${page.url}: reprints ${plural(page.matches.length, 'article')}`);
     for (const match of page.matches) {
       const percent = `${Math.round(match.coverage * 100)}%`;
       lines.push(
@@ -42,6 +43,6 @@ export function formatText(report: CheckReport): string {
 }
 
 function quotationLine(quotation: QuotationNote): string {
-  const sentences = `${quotation.sentences} sentence${quotation.sentences === 1 ? '' : 's'}`;
+  const sentences = `${plural(quotation.sentences, 'sentence')}`;
   return `quotes ${quotation.article.url} (${sentences}, ${quotation.words} words): a quotation, not judged`;
 }

@@ -16,6 +16,7 @@ import { discoverFetchSettings, discoverOnQueue } from '../queue/discover-jobs.t
 import { JobQueue } from '../queue/queue.ts';
 import { isPostgresUrl, openSql } from '../store/db.ts';
 import type { Sql } from '../store/sql.ts';
+import { plural } from '../text/plural.ts';
 import { type CommandContext, defineCommand, EXIT } from './context.ts';
 import { integerOption } from './options.ts';
 
@@ -53,18 +54,15 @@ function formatText(outcomes: FileOutcome[], discoveries: StoredDiscovery[], sit
         : outcome.skipped
           ? 'done in an earlier run (use --again to read it again)'
           : counts
-            ? `${counts.records} record${counts.records === 1 ? '' : 's'}, ${counts.pages} page${counts.pages === 1 ? '' : 's'}, ${counts.candidates} checked in full`
+            ? `${plural(counts.records, 'record')}, ${plural(counts.pages, 'page')}, ${counts.candidates} checked in full`
             : 'stopped';
     lines.push(`${plain(outcome.key)}: ${plain(state)}`);
   }
-  lines.push(
-    '',
-    `${discoveries.length} reprint${discoveries.length === 1 ? '' : 's'} found on ${sites.length} site${sites.length === 1 ? '' : 's'}`,
-  );
+  lines.push('', `${plural(discoveries.length, 'reprint')} found on ${plural(sites.length, 'site')}`);
   for (const site of sites) {
     lines.push(
       '',
-      `${plain(site.host)}  [${site.status}${site.siteId ? ` ${site.siteId}` : ''}]  ${site.pages} page${site.pages === 1 ? '' : 's'}, ${site.articles} article${site.articles === 1 ? '' : 's'} (${site.full} full, ${site.excerpts} excerpts), ${site.violations} violations, ${site.unchecked} unchecked`,
+      `${plain(site.host)}  [${site.status}${site.siteId ? ` ${site.siteId}` : ''}]  ${plural(site.pages, 'page')}, ${plural(site.articles, 'article')} (${site.full} full, ${site.excerpts} excerpts), ${site.violations} violations, ${site.unchecked} unchecked`,
     );
     for (const discovery of discoveries.filter((d) => d.host === site.host)) {
       lines.push(

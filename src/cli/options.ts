@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { isSyndicateError } from '../errors.ts';
+import { plural } from '../text/plural.ts';
 
 /** What every command shares: how an error is told in one line, how a number option is read. */
 
@@ -14,7 +15,7 @@ export function describeError(error: unknown): string {
     if (!more) return line;
     // doctor reads the configuration files, not articles or pages.
     const where = error.code === 'config' ? ': syndicate doctor lists them' : '';
-    return `${line} (and ${more} more problem${more === 1 ? '' : 's'}${where})`;
+    return `${line} (and ${plural(more, 'more problem')}${where})`;
   }
   if (error instanceof Error) {
     const system = error as NodeJS.ErrnoException;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Finding } from '../findings/types.ts';
 import { escapeHtml, htmlLink, safeHref } from '../text/html.ts';
+import { plural } from '../text/plural.ts';
 import { discoveriesHtml } from './discoveries.ts';
 import {
   describeLicence,
@@ -116,7 +117,7 @@ function noViolationsSentence(report: ReportData): string {
   const coverage = report.coverage;
   if (coverage.outage)
     return 'No page of any site could be fetched: nothing was checked, so this scan cannot say whether there are violations.';
-  return `No violations on the ${coverage.pagesChecked} page${coverage.pagesChecked === 1 ? '' : 's'} checked (${coverage.sitesChecked} of ${coverage.sites} site${coverage.sites === 1 ? '' : 's'}${
+  return `No violations on the ${plural(coverage.pagesChecked, 'page')} checked (${coverage.sitesChecked} of ${plural(coverage.sites, 'site')}${
     coverage.unreachable.length ? `; ${coverage.unreachable.length} unreachable` : ''
   }${coverage.partlyScanned.length ? `; ${coverage.partlyScanned.length} partly scanned` : ''}).`;
 }
@@ -124,14 +125,11 @@ function noViolationsSentence(report: ReportData): string {
 function coverageSentence(report: ReportData): string {
   const coverage = report.coverage;
   const parts = [
-    `Checked ${coverage.pagesChecked} page${coverage.pagesChecked === 1 ? '' : 's'} on ${coverage.sitesChecked} of ${coverage.sites} site${coverage.sites === 1 ? '' : 's'}.`,
+    `Checked ${plural(coverage.pagesChecked, 'page')} on ${coverage.sitesChecked} of ${plural(coverage.sites, 'site')}.`,
   ];
   if (coverage.unreachable.length) parts.push(`Unreachable: ${coverage.unreachable.join(', ')}.`);
   if (coverage.partlyScanned.length) parts.push(`Partly scanned: ${coverage.partlyScanned.join(', ')}.`);
-  if (coverage.failed)
-    parts.push(
-      `${coverage.failed} URL${coverage.failed === 1 ? '' : 's'} could not be fetched (listed below).`,
-    );
+  if (coverage.failed) parts.push(`${plural(coverage.failed, 'URL')} could not be fetched (listed below).`);
   return parts.join(' ');
 }
 
@@ -188,7 +186,7 @@ function summaryTables(report: ReportData): string {
           describeResult(site),
         )}</td>${[site.pagesChecked, site.failed].map(count).join('')}<td class="n">${
           site.reprints === null ? '–' : site.reprints
-        }${site.excerpts ? `<br><span class="site-id nowrap">${site.excerpts} excerpt${site.excerpts === 1 ? '' : 's'}</span>` : ''}</td>${[
+        }${site.excerpts ? `<br><span class="site-id nowrap">${plural(site.excerpts, 'excerpt')}</span>` : ''}</td>${[
           site.violations,
           site.needsReview,
           site.byStatus.open,

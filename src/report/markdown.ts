@@ -1,4 +1,5 @@
 import { escapeMarkdown, markdownCell, markdownLink } from '../text/markdown.ts';
+import { plural } from '../text/plural.ts';
 import { safeLines } from '../text/safe.ts';
 import { discoveriesMarkdown } from './discoveries.ts';
 import { describeLicence, describeResult, type ReportData, type ReportFinding } from './model.ts';
@@ -100,10 +101,6 @@ function when(iso: string): string {
   return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(iso)
     ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`
     : escapeMarkdown(iso);
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 function noViolations(report: ReportData): string {

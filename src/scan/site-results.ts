@@ -1,4 +1,5 @@
 import { MAX_SITE_FAILURES, type SiteFailure, type SiteOutcome, type SiteResult } from '../findings/types.ts';
+import { plural } from '../text/plural.ts';
 
 /**
  * What a scan can truthfully say about each site. A site whose pages could not be fetched was not
@@ -26,11 +27,10 @@ export function siteOutcomes(sites: readonly string[], facts: SiteFacts): Record
     const queued = facts.queued.get(site) ?? 0;
     const budget = facts.overBudget.get(site);
     const incomplete: string[] = [];
-    if (failures.length) incomplete.push(`${failures.length} URL${failures.length === 1 ? '' : 's'} failed`);
+    if (failures.length) incomplete.push(`${plural(failures.length, 'URL')} failed`);
     if (budget) incomplete.push(`over its ${budget} budget; the next scan continues`);
     // A site stopped by its budget keeps its queue for the next scan; that is said above.
-    if (queued && !budget)
-      incomplete.push(`${queued} URL${queued === 1 ? '' : 's'} not reached before the scan stopped`);
+    if (queued && !budget) incomplete.push(`${plural(queued, 'URL')} not reached before the scan stopped`);
     outcomes[site] = {
       result: resultOf(checked, failures.length, incomplete.length > 0, facts.violations.get(site) ?? 0),
       pagesChecked: checked,

@@ -3,6 +3,7 @@ import type { AuditEntry, Finding, ReviewStatus, Scan } from '../findings/types.
 import { REVIEW_STATUSES } from '../findings/types.ts';
 import { findingEvidenceHtml } from '../report/index.ts';
 import { escapeHtml } from '../text/html.ts';
+import { plural } from '../text/plural.ts';
 import { type Chart, lineChart } from './charts.ts';
 import type { ListQuery } from './list-query.ts';
 import { listQueryString, SORT_LABELS, VERDICT_LABELS } from './list-query.ts';
@@ -150,8 +151,8 @@ export function listPage(options: ListPageOptions): string {
 <button type="submit">Apply to selected</button>
 </form>`;
   const shown = findings.length
-    ? `${options.total} finding${options.total === 1 ? '' : 's'}; ${first + 1}–${first + findings.length} shown`
-    : `${options.total} finding${options.total === 1 ? '' : 's'}`;
+    ? `${plural(options.total, 'finding')}; ${first + 1}–${first + findings.length} shown`
+    : `${plural(options.total, 'finding')}`;
   return layout(
     'Findings',
     `${options.message ? `<p class="message" role="status">${escapeHtml(options.message)}</p>` : ''}${counts}
@@ -306,7 +307,7 @@ function reprintHtml(reprint: ReprintView | undefined): string {
 <p class="meta">The text of the page as fetched ${timeHtml(reprint.fetchedAt)}, shown as text (nothing of the page runs here); ${
     reprint.matched === 0
       ? 'the matched passage was not found word for word in it.'
-      : `${reprint.matched} matched passage${reprint.matched === 1 ? '' : 's'} marked.`
+      : `${plural(reprint.matched, 'matched passage')} marked.`
   } <a href="${escapeHtml(reprint.snapshotHref)}">The stored HTML, as plain text</a>.</p>
 <div class="reprint-text">${text}${reprint.truncated ? '<p class="meta">… (cut: the page is longer)</p>' : ''}</div></section>`;
 }

@@ -1,6 +1,7 @@
 import type { Site } from '../config/sites.ts';
 import type { Scan } from '../findings/types.ts';
 import { siteHostOf } from '../net/url.ts';
+import { plural } from '../text/plural.ts';
 
 /** A site a scan could not see whole: `unreachable` (no page at all) or `partly scanned`. */
 export interface SiteProblem {
@@ -45,7 +46,7 @@ export function siteProblems(scan: Scan, sites: readonly Site[] | undefined): Si
       found.push({
         site: id,
         result: 'unreachable',
-        why: `all ${pages} page${pages === 1 ? '' : 's'} failed to load`,
+        why: `all ${plural(pages, 'page')} failed to load`,
       });
       continue;
     }
