@@ -2,7 +2,7 @@
  * Discover on real web-archive files made by others (not committed: fetch them yourself, e.g.
  * Common Crawl's whirlwind sample and warcio.js's test data) kept in a folder:
  *
- *   node --import tsx test/discover/real-archives.ts /work/corpus/discover
+ *   npm run eval:archives -- /work/corpus/discover
  *
  * For every .warc, .warc.gz, .wet and .wet.gz file under the folder: the records found must tile
  * the file (each offset where the previous record ended, the last ending at the end of the file, or
