@@ -14,7 +14,7 @@ import { isMarkup, mediaType } from '../crawl/page.ts';
 import type { PageSnapshot } from '../crawl/snapshot.ts';
 import { hasCandidate, identify, PageFingerprints } from '../match/identify.ts';
 import { tokenise } from '../match/tokens.ts';
-import { bodyCharset, decodeBody } from '../net/charset.ts';
+import { bodyCharset, decodeIn } from '../net/charset.ts';
 import { bareHost, matchKey, siteOf } from '../net/url.ts';
 import type { Sql } from '../store/sql.ts';
 import { scanMarkupText, scanUtf8MarkupText } from '../text/html-text.ts';
@@ -100,10 +100,10 @@ function base(source: string, record: ArchiveRecord, type: Discovery['recordType
  * A page's text for the prefilter. A UTF-8 page (most of the web) is scanned in its bytes and only
  * its text decoded; a page in another charset is decoded whole first.
  */
-function pageText(bytes: Buffer, contentType: string | undefined): string {
-  const { charset, start } = bodyCharset(bytes, contentType);
-  if (charset === 'utf-8' && start === 0) return scanUtf8MarkupText(bytes, { maxChars: MAX_TEXT_CHARS });
-  return scanMarkupText(decodeBody(bytes, contentType).text, { maxChars: MAX_TEXT_CHARS });
+function pageText(bytes: Buffer, charset: { charset: string; start: number }): string {
+  if (charset.charset === 'utf-8' && charset.start === 0)
+    return scanUtf8MarkupText(bytes, { maxChars: MAX_TEXT_CHARS });
+  return scanMarkupText(decodeIn(bytes, charset), { maxChars: MAX_TEXT_CHARS });
 }
 
 /**
@@ -119,9 +119,9 @@ async function judgeResponse(context: JudgeContext, source: string, record: Arch
   const bytes = Buffer.from(record.payload!.buffer, record.payload!.byteOffset, record.payload!.byteLength);
   const contentType = mediaType(record.httpContentType, bytes);
   if (!isMarkup(contentType)) return { candidate: false, discoveries: [] };
-  if (!(await mayReprint(context, pageText(bytes, record.httpContentType))))
-    return { candidate: false, discoveries: [] };
-  const html = decodeBody(bytes, record.httpContentType).text;
+  const charset = bodyCharset(bytes, record.httpContentType);
+  if (!(await mayReprint(context, pageText(bytes, charset)))) return { candidate: false, discoveries: [] };
+  const html = decodeIn(bytes, charset);
   const snapshot: PageSnapshot = {
     url: record.url!,
     finalUrl: record.url!,

@@ -7,7 +7,7 @@
  * false discovery; a miss is impossible (a Bloom filter has no false negatives).
  */
 
-import { textShingles, winnow } from '../match/fingerprint.ts';
+import { distinctPairs, type FingerprintPairs, textShingles, winnow } from '../match/fingerprint.ts';
 import { DEFAULT_MATCH, type MatchOptions, sharedFloor } from '../match/identify.ts';
 import type { Sql } from '../store/sql.ts';
 
@@ -134,12 +134,6 @@ export async function loadPrefilter(
   });
 }
 
-/** Fingerprints as two parallel arrays of halves, as the index looks them up. */
-export interface FingerprintList {
-  high: Int32Array;
-  low: Int32Array;
-}
-
 export class Prefilter {
   private readonly blocks: number;
   /** The fewest shared winnowed fingerprints a reprint can have (as `identify` counts them). */
@@ -163,26 +157,11 @@ export class Prefilter {
    * fingerprints: a page of 20,000 words has a few), so the caller confirms the hits against the
    * index (`hasCandidate`) before anything costly; the filter never leaves out a real one.
    */
-  hits(text: string): FingerprintList | undefined {
+  hits(text: string): FingerprintPairs | undefined {
     const all = textShingles(text, this.options.shingles);
     if (all.words < this.options.minWords) return undefined;
-    const prints = winnow(all, this.options.shingles);
-    const high: number[] = [];
-    const low: number[] = [];
-    // Lows seen with each high half: winnowing repeats a fingerprint wherever its text repeats.
-    const seen = new Map<number, number[]>();
-    for (let i = 0; i < prints.high.length; i++) {
-      const h = prints.high[i]!;
-      const l = prints.low[i]!;
-      if (!this.has(h, l)) continue;
-      const lows = seen.get(h);
-      if (lows?.includes(l)) continue;
-      if (lows) lows.push(l);
-      else seen.set(h, [l]);
-      high.push(h);
-      low.push(l);
-    }
-    return high.length < this.floor ? undefined : { high: Int32Array.from(high), low: Int32Array.from(low) };
+    const found = distinctPairs(winnow(all, this.options.shingles), (high, low) => this.has(high, low));
+    return found.high.length < this.floor ? undefined : found;
   }
 
   /** Whether a text may reprint a stored article: enough of its fingerprints are in the filter. */

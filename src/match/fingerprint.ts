@@ -310,6 +310,38 @@ export function winnow(all: Shingles, options: ShingleOptions = DEFAULT_SHINGLES
   };
 }
 
+/** Fingerprints as two parallel arrays of halves, as the index looks them up. */
+export interface FingerprintPairs {
+  high: Int32Array;
+  low: Int32Array;
+}
+
+/**
+ * Each (high, low) pair once, in the order first seen (winnowing repeats a fingerprint wherever its
+ * text repeats); with `keep`, only the pairs it keeps.
+ */
+export function distinctPairs(
+  prints: FingerprintPairs,
+  keep?: (high: number, low: number) => boolean,
+): FingerprintPairs {
+  // The lows seen with each high half: exact, where a 53-bit key could collide.
+  const seen = new Map<number, number[]>();
+  const high: number[] = [];
+  const low: number[] = [];
+  for (let i = 0; i < prints.high.length; i++) {
+    const h = prints.high[i]!;
+    const l = prints.low[i]!;
+    if (keep && !keep(h, l)) continue;
+    const lows = seen.get(h);
+    if (lows?.includes(l)) continue;
+    if (lows) lows.push(l);
+    else seen.set(h, [l]);
+    high.push(h);
+    low.push(l);
+  }
+  return { high: Int32Array.from(high), low: Int32Array.from(low) };
+}
+
 /** The 64-bit fingerprint as SQLite stores it: one signed integer. */
 export function toInt64(high: number, low: number): bigint {
   return (BigInt(high) << 32n) | BigInt(low >>> 0);

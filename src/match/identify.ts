@@ -12,6 +12,8 @@ import type { Article } from '../store/article.ts';
 import type { Sql } from '../store/sql.ts';
 import {
   DEFAULT_SHINGLES,
+  distinctPairs,
+  type FingerprintPairs,
   key,
   type ShingleOptions,
   type Shingles,
@@ -90,7 +92,7 @@ export class PageFingerprints {
   readonly all: Shingles;
   readonly keys: Set<number>;
   /** The page's winnowed fingerprints, each once. */
-  readonly winnowed: { high: Int32Array; low: Int32Array };
+  readonly winnowed: FingerprintPairs;
   constructor(
     readonly tokens: Tokens,
     readonly options: ShingleOptions = DEFAULT_SHINGLES,
@@ -98,22 +100,7 @@ export class PageFingerprints {
     this.all = shingles(tokens, options);
     this.keys = new Set();
     for (let i = 0; i < this.all.high.length; i++) this.keys.add(key(this.all.high[i]!, this.all.low[i]!));
-    const prints = winnow(this.all, options);
-    // Distinct by the exact pair: the high half, then the low half among those that share it.
-    const seen = new Map<number, number[]>();
-    const high: number[] = [];
-    const low: number[] = [];
-    for (let i = 0; i < prints.high.length; i++) {
-      const h = prints.high[i]!;
-      const l = prints.low[i]!;
-      const lows = seen.get(h);
-      if (lows?.includes(l)) continue;
-      if (lows) lows.push(l);
-      else seen.set(h, [l]);
-      high.push(h);
-      low.push(l);
-    }
-    this.winnowed = { high: Int32Array.from(high), low: Int32Array.from(low) };
+    this.winnowed = distinctPairs(winnow(this.all, options));
   }
 }
 
@@ -214,7 +201,7 @@ export function sharedFloor(options: MatchOptions): number {
  */
 export async function hasCandidate(
   sql: Sql,
-  fingerprints: { high: Int32Array; low: Int32Array },
+  fingerprints: FingerprintPairs,
   options: MatchOptions = DEFAULT_MATCH,
 ): Promise<boolean> {
   const floor = sharedFloor(options);

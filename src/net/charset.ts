@@ -54,10 +54,6 @@ export function declaredCharset(bytes: Buffer): string | undefined {
   return metaCharset?.[1];
 }
 
-export function isValidUtf8(bytes: Buffer): boolean {
-  return isUtf8(bytes);
-}
-
 /**
  * The charset a body is decoded with, and where its text starts (after a byte-order mark). A
  * source that names UTF-8 is taken only when the bytes are valid UTF-8 (checked once, without
@@ -90,8 +86,13 @@ export function bodyCharset(bytes: Buffer, contentType?: string): { charset: str
 
 /** Decode `bytes`; returns the text and the charset used. */
 export function decodeBody(bytes: Buffer, contentType?: string): { text: string; charset: string } {
-  const { charset, start } = bodyCharset(bytes, contentType);
+  const found = bodyCharset(bytes, contentType);
+  return { text: decodeIn(bytes, found), charset: found.charset };
+}
+
+/** The text of `bytes` in the charset `bodyCharset` found for them. */
+export function decodeIn(bytes: Buffer, { charset, start }: { charset: string; start: number }): string {
   // Valid UTF-8 without a byte-order mark decodes natively (a mark further in is kept, as iconv keeps it).
-  if (charset === 'utf-8' && start === 0) return { text: bytes.toString('utf8'), charset };
-  return { text: iconv.decode(bytes.subarray(start), charset), charset };
+  if (charset === 'utf-8' && start === 0) return bytes.toString('utf8');
+  return iconv.decode(bytes.subarray(start), charset);
 }

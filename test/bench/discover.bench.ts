@@ -53,6 +53,7 @@ import { type Article, toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
 import { openSql } from '../../src/store/db.ts';
 import type { Sql } from '../../src/store/sql.ts';
+import { buildArchive } from '../discover/_archives.ts';
 import { storeArticles } from '../match/_articles.ts';
 import { peakRssMiB, printTable, timeAsync, timeCpuAsync } from './_measure.ts';
 import { type BenchPostgres, benchPostgres } from './_postgres.ts';
@@ -178,10 +179,23 @@ async function readAlone(file: string): Promise<{ records: number; bytes: number
  * medians of `repeats` of each. On a shared machine a burst of other work hits one run, not the
  * comparison.
  */
-async function paired(path: string, discoverOnce: () => Promise<FileCounts>, repeats: number) {
+async function paired(path: string, sql: Sql, prefilter: Prefilter, repeats: number) {
   const floors: Timed[] = [];
   const runs: Array<Timed & { value: FileCounts }> = [];
   let bytes = 0;
+  let found = 0;
+  const discoverOnce = () => {
+    found = 0;
+    return runFile(
+      localArchive(path),
+      { sql, terms, sites: [], prefilter, minCoverage: 0 },
+      {
+        onProgress(progress) {
+          found += progress.discoveries.length;
+        },
+      },
+    );
+  };
   for (let repeat = 0; repeat < repeats; repeat++) {
     globalThis.gc?.();
     const floor = await timeCpuAsync(() => readAlone(path));
@@ -194,6 +208,8 @@ async function paired(path: string, discoverOnce: () => Promise<FileCounts>, rep
     floor: medianOf(floors),
     run: { ...medianOf(runs), value: runs[0]!.value },
     megabytes: bytes / 1e6,
+    /** Discoveries of the last run. */
+    found,
   };
 }
 
@@ -222,22 +238,13 @@ function htmlFiles(folder: string): string[] {
 
 /** Real pages as a crawl stores them: a response record each, one gzip member a record. */
 async function warcOfPages(files: readonly string[]): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for (const [i, file] of files.entries()) {
-    const record = WARCRecord.create(
-      {
-        url: `https://real${i}.example/page`,
-        date: '2026-03-01T00:00:00Z',
-        type: 'response',
-        warcVersion: 'WARC/1.1',
-        statusline: 'HTTP/1.1 200 OK',
-        httpHeaders: { 'Content-Type': 'text/html' },
-      },
-      [readFileSync(file)],
-    );
-    parts.push(await WARCSerializer.serialize(record, { gzip: true }));
-  }
-  return Buffer.concat(parts);
+  const specs = files.map((file, i) => ({
+    type: 'response' as const,
+    url: `https://real${i}.example/page`,
+    httpHeaders: { 'Content-Type': 'text/html' },
+    body: readFileSync(file),
+  }));
+  return (await buildArchive(specs)).bytes;
 }
 
 /** Archives and pages made by others (`BENCH_ARCHIVES`, `BENCH_PAGES_DIR`), each repeated to `BENCH_REAL_MB`. */
@@ -258,24 +265,8 @@ async function realArchives(sql: Sql, prefilter: Prefilter, size: number) {
   for (const { name, bytes } of await realFiles()) {
     const path = join(dir, 'real.warc.gz');
     const copies = repeated(bytes, path);
-    let found = 0;
     // warcio reads both WARC and WET (a WET file is WARC with conversion records).
-    const { floor, run, megabytes } = await paired(
-      path,
-      () => {
-        found = 0;
-        return runFile(
-          localArchive(path),
-          { sql, terms, sites: [], prefilter, minCoverage: 0 },
-          {
-            onProgress(progress) {
-              found += progress.discoveries.length;
-            },
-          },
-        );
-      },
-      REPEATS,
-    );
+    const { floor, run, megabytes, found } = await paired(path, sql, prefilter, REPEATS);
     rows.push({
       run: `real: ${name} x${copies}`,
       engine: 'sqlite',
@@ -363,20 +354,7 @@ try {
         // the rows after it are compared with the floor on equal terms.
         const first = name.startsWith('discover, first');
         if (first && (engine !== engines[0] || size !== sizes[0])) continue;
-        let found = 0;
-        const discoverOnce = () => {
-          found = 0;
-          return runFile(
-            localArchive(path),
-            { sql, terms, sites: [], prefilter, minCoverage: 0 },
-            {
-              onProgress(progress) {
-                found += progress.discoveries.length;
-              },
-            },
-          );
-        };
-        const { floor: pairedFloor, run } = await paired(path, discoverOnce, first ? 1 : REPEATS);
+        const { floor: pairedFloor, run, found } = await paired(path, sql, prefilter, first ? 1 : REPEATS);
         const multiple = path === long ? 3 : 1;
         rows.push({
           run: name,

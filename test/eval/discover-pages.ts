@@ -12,10 +12,9 @@
  * charset is UTF-8 is scanned in its bytes, so this also holds the byte scan to real markup. It
  * prints what it saw and exits 1 on a wrong find or a miss.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WARCRecord, WARCSerializer } from 'warcio';
 import { matchOptions } from '../../src/check/check-snapshot.ts';
 import { loadTerms } from '../../src/check/terms.ts';
 import { localArchive } from '../../src/discover/archive.ts';
@@ -30,17 +29,11 @@ import { toArticle } from '../../src/store/article.ts';
 import { upsertArticles } from '../../src/store/articles.ts';
 import { openSql } from '../../src/store/db.ts';
 import { markupText } from '../../src/text/html-text.ts';
+import { buildArchive } from '../discover/_archives.ts';
 
 const root = process.argv[2] ?? '/work/corpus/readability/test/test-pages';
 const names = readdirSync(root)
-  .filter((name) => {
-    try {
-      readFileSync(join(root, name, 'expected.html'));
-      return true;
-    } catch {
-      return false;
-    }
-  })
+  .filter((name) => existsSync(join(root, name, 'expected.html')))
   .sort();
 const dir = mkdtempSync(join(tmpdir(), 'real-pages-'));
 const sql = await openSql(join(dir, 'store.sqlite'));
@@ -59,24 +52,17 @@ const terms = loadTerms(join(import.meta.dirname, '..', '..', 'rules'));
 const options = matchOptions(terms);
 const prefilter = new Prefilter(await buildPrefilter(sql), options);
 
-const parts: Uint8Array[] = [];
 const pageUrl = (name: string) => `https://reprint-${name}.example/post`;
-for (const name of names) {
-  const record = WARCRecord.create(
-    {
-      url: pageUrl(name),
-      date: '2026-03-01T00:00:00Z',
-      type: 'response',
-      warcVersion: 'WARC/1.1',
-      statusline: 'HTTP/1.1 200 OK',
-      httpHeaders: { 'Content-Type': 'text/html' },
-    },
-    [readFileSync(join(root, name, 'source.html'))],
-  );
-  parts.push(await WARCSerializer.serialize(record, { gzip: true }));
-}
+const archive = await buildArchive(
+  names.map((name) => ({
+    type: 'response' as const,
+    url: pageUrl(name),
+    httpHeaders: { 'Content-Type': 'text/html' },
+    body: readFileSync(join(root, name, 'source.html')),
+  })),
+);
 const file = join(dir, 'pages.warc.gz');
-writeFileSync(file, Buffer.concat(parts));
+writeFileSync(file, archive.bytes);
 
 const found: Discovery[] = [];
 const started = performance.now();
