@@ -123,11 +123,16 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** A case-insensitive whole-word pattern for any of the names, spaces matching any whitespace. */
-export function namesPattern(names: readonly string[]): RegExp {
+/**
+ * A case-insensitive whole-word pattern for any of the names, spaces matching any whitespace.
+ * With `anywhere`, a name counts inside a longer word too: a looser pattern that matches a text
+ * wherever the whole-word one matches the text or any piece cut from it.
+ */
+export function namesPattern(names: readonly string[], options: { anywhere?: boolean } = {}): RegExp {
   const alternatives = [...new Set(names.map((name) => name.trim()).filter(Boolean))]
     .sort((a, b) => b.length - a.length)
     .map((name) => escapeRegExp(name).replace(/\s+/g, '\\s+'));
+  if (options.anywhere) return new RegExp(alternatives.join('|'), 'iu');
   return new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}])`, 'iu');
 }
 

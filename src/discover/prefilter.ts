@@ -23,13 +23,23 @@ export interface PrefilterData {
 }
 
 /**
+ * The first word of the block a fingerprint's high half picks: the half scaled to the blocks
+ * (Lemire's multiply-shift) rather than its remainder, which took an integer division, the
+ * slowest step of every lookup. The half is remixed first: winnowing keeps the smallest hashes,
+ * so the top bits of a kept fingerprint's high half are nearly always alike.
+ */
+function blockOf(high: number, blocks: number): number {
+  return Math.floor(((Math.imul(high, 0x9e3779b1) >>> 0) * blocks) / 4294967296) * BLOCK_WORDS;
+}
+
+/**
  * The filter is blocked (Putze, Sanders and Singler, "Cache-, hash- and space-efficient Bloom
  * filters"): the fingerprint's high half picks a block of 16 words, its low half the bits in it.
  * Setting and testing touch one cache line instead of eight. Measured on 10 million random
  * fingerprints: a false-hit rate of 0.09%, and a build about a third quicker than unblocked.
  */
 function addTo(bits: Uint32Array, blocks: number, high: number, low: number): void {
-  const base = ((high >>> 0) % blocks) * BLOCK_WORDS;
+  const base = blockOf(high, blocks);
   for (let i = 0; i < PROBES; i++) {
     // Each probe remixes the low half with its own constant: four bits pick the word, five the bit.
     let mixed = Math.imul(low ^ Math.imul(i + 1, 0x9e3779b9), 0x85ebca6b);
@@ -39,7 +49,7 @@ function addTo(bits: Uint32Array, blocks: number, high: number, low: number): vo
 }
 
 function isIn(bits: Uint32Array, blocks: number, high: number, low: number): boolean {
-  const base = ((high >>> 0) % blocks) * BLOCK_WORDS;
+  const base = blockOf(high, blocks);
   for (let i = 0; i < PROBES; i++) {
     let mixed = Math.imul(low ^ Math.imul(i + 1, 0x9e3779b9), 0x85ebca6b);
     mixed ^= mixed >>> 15;
@@ -92,7 +102,7 @@ function addBlob(bits: Uint32Array, blocks: number, blob: Uint8Array): number {
 }
 
 /** Changes whenever the filter's layout or hashing does, so a stored filter of another format is rebuilt. */
-const FORMAT = `blocked-v1:${BITS_PER_ENTRY}:${PROBES}:${BLOCK_WORDS}`;
+const FORMAT = `blocked-v2:${BITS_PER_ENTRY}:${PROBES}:${BLOCK_WORDS}`;
 
 /** Which index the stored filter must have been built from: this format, this revision. */
 async function currentKey(sql: Sql): Promise<string> {
