@@ -24,7 +24,7 @@
 import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import type { PageDocument } from '../match/page.ts';
-import { NON_TEXT_TAGS, regionNames, walk } from '../match/page.ts';
+import { isElement, NON_TEXT_TAGS, regionNames, walk } from '../match/page.ts';
 import type { Tokens } from '../match/tokens.ts';
 
 export interface Post {
@@ -125,10 +125,6 @@ const onDemand = new WeakSet<Element>();
 
 export function shownOnDemand(element: Element): boolean {
   return onDemand.has(element);
-}
-
-function isElement(node: AnyNode): node is Element {
-  return node.type === 'tag' || node.type === 'script' || node.type === 'style';
 }
 
 function isPostContainer(element: Element): boolean {

@@ -2,12 +2,11 @@
  * Check one page: identify what it reprints, then judge each reprint against the terms' rules.
  * Pure over its inputs: the snapshot, the store and the configuration; it fetches nothing.
  */
-import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import type { Site } from '../config/sites.ts';
 import type { Terms } from '../config/terms.ts';
 import { DEFAULT_MATCH, findReprints, type MatchOptions, PageFingerprints } from '../match/identify.ts';
-import { type PageDocument, parsePage } from '../match/page.ts';
+import { elementsUnder, type PageDocument, parsePage } from '../match/page.ts';
 import { tokenise } from '../match/tokens.ts';
 import { bareHost, matchKey, siteOf } from '../net/url.ts';
 import type { PageSnapshot } from '../snapshot/index.ts';
@@ -62,7 +61,7 @@ function judge(
   post: Post,
 ): Pick<ReprintMatch, 'verdict' | 'violations' | 'suspected' | 'reason' | 'rules'> {
   const outcomes = runRules(rules, { ...context, scope: post.scope });
-  const concealed = [...post.concealed, ...concealedIn(context.page.$, post.scope)];
+  const concealed = [...post.concealed, ...concealedIn(post.scope)];
   // Readings wider than the post, tried in turn when a credit rule fails on it: each names why a
   // credit found there leaves the verdict uncertain.
   const near = [...post.scope, ...post.nearby, ...concealed];
@@ -216,12 +215,12 @@ export async function checkSnapshot(
 }
 
 /** Elements of the post that a class may hide (read on purpose when a credit rule fails). */
-function concealedIn($: CheerioAPI, scope: readonly AnyNode[]): Element[] {
+function concealedIn(scope: readonly AnyNode[]): Element[] {
   const found: Element[] = [];
   for (const node of scope) {
-    for (const element of $(node).find('[class]').addBack('[class]').toArray() as Element[]) {
-      if (concealedByClass(element)) found.push(element);
-    }
+    found.push(
+      ...elementsUnder(node, (element) => element.attribs.class !== undefined && concealedByClass(element)),
+    );
   }
   return found;
 }

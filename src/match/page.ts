@@ -114,8 +114,27 @@ const BODY_SELECTORS = [
   '.summary',
 ];
 
-function isElement(node: AnyNode): node is Element {
+export function isElement(node: AnyNode): node is Element {
   return node.type === 'tag' || node.type === 'script' || node.type === 'style';
+}
+
+/**
+ * The elements of a subtree that `keep` keeps, its root first, in document order: what
+ * `$(root).find(selector).addBack(selector)` gives for a selector of one element's own name and
+ * attributes, without compiling and running the selector (in a check, that ran for every element
+ * of the page, several times over).
+ */
+export function elementsUnder(root: AnyNode, keep: (element: Element) => boolean): Element[] {
+  const found: Element[] = [];
+  const stack: AnyNode[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (!isElement(node)) continue;
+    if (keep(node)) found.push(node);
+    const children = node.children;
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+  }
+  return found;
 }
 
 /** Text of a subtree with a line break at every block boundary, so that words never run together. */

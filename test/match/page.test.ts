@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Element } from 'domhandler';
 import { describe, expect, it } from 'vitest';
-import { parsePage } from '../../src/match/page.ts';
+import { elementsUnder, parsePage } from '../../src/match/page.ts';
 import { boundMarkup, MAX_DEPTH } from '../../src/text/html-text.ts';
 import { FIXTURES } from '../helpers/fixture-store.ts';
 
@@ -150,4 +151,44 @@ describe('a page that nests elements without end', () => {
     // Elements whose end tag is optional are not counted, so a list nests at most twice as deep.
     expect(read.$('p').last().parents().length).toBeLessThanOrEqual(2 * MAX_DEPTH + 2);
   });
+});
+
+describe('elementsUnder', () => {
+  // The checks' rules once selected these with cheerio; the walk must give the same elements in
+  // the same order, scripts, styles, templates, drawings and unclosed markup included.
+  const html = `<!doctype html><html><head><style class="s">p{}</style></head><body class="b" id="top">
+    <div class="post"><p id="p1">One <a href="/a">a</a> <A HREF="/b" class="x">b</A> <a name="n">no href</a></p>
+    <template class="t"><a href="/in-template" class="t2">t</a></template>
+    <svg class="g"><a href="/in-svg" class="drawn"><text>d</text></a></svg>
+    <script class="js">var a = '<a href="/in-script">';</script>
+    <ul><li class="">empty class<li id="">empty id<li><span class="source credit">Source: x</span></ul>
+    <table><tr><td class="cell"><a href="/cell">c</a></table><p>unclosed <b class="bold">bold
+  </div><footer><a href="/f" class="foot">f</a></footer></body></html>`;
+  const page = parsePage(html, 'https://example.com/post');
+  const $ = page.$;
+  const roots = [
+    $('body').get(0)!,
+    $('.post').get(0)!,
+    $('#p1').get(0)!,
+    $('footer').get(0)!,
+    $('.cell a').get(0)!,
+  ];
+  for (const [selector, keep] of [
+    ['[class]', (element: Element) => element.attribs.class !== undefined],
+    [
+      '[class], [id]',
+      (element: Element) => element.attribs.class !== undefined || element.attribs.id !== undefined,
+    ],
+    ['a[href]', (element: Element) => element.name === 'a' && element.attribs.href !== undefined],
+  ] as const) {
+    it(`gives what $(root).find('${selector}').addBack('${selector}') gives`, () => {
+      let found = 0;
+      for (const root of roots) {
+        const expected = $(root).find(selector).addBack(selector).toArray();
+        expect(elementsUnder(root, keep)).toEqual(expected);
+        found += expected.length;
+      }
+      expect(found).toBeGreaterThan(10);
+    });
+  }
 });

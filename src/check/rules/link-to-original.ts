@@ -1,5 +1,6 @@
 import type { Element } from 'domhandler';
 import { z } from 'zod';
+import { elementsUnder } from '../../match/page.ts';
 import { bareHost, matchKey, resolveHttpUrl } from '../../net/url.ts';
 import { articleUrls, clip, hiddenBy, publisherHosts, readable } from '../_scope.ts';
 import { defineRule, type RuleReport } from '../rule.ts';
@@ -60,7 +61,10 @@ export default defineRule({
     const seen = new Set<Element>();
     const roots = new Set(context.scope);
     for (const element of context.scope) {
-      for (const anchor of $(element).find('a[href]').addBack('a[href]').toArray() as Element[]) {
+      for (const anchor of elementsUnder(
+        element,
+        (node) => node.name === 'a' && node.attribs.href !== undefined,
+      )) {
         if (seen.has(anchor) || !readable(anchor, roots)) continue;
         seen.add(anchor);
         const href = anchor.attribs.href ?? '';

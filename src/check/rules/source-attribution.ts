@@ -1,5 +1,5 @@
-import type { Element } from 'domhandler';
 import { z } from 'zod';
+import { elementsUnder } from '../../match/page.ts';
 import {
   articleUrls,
   clip,
@@ -204,19 +204,18 @@ export default defineRule({
       }
     }
     // A credit line marked as such by the theme (class "source", "credit", "attribution" …).
-    const $ = context.page.$;
     const roots = new Set(context.scope);
     for (const element of context.scope) {
-      const marked = $(element)
-        .find('[class], [id]')
-        .addBack('[class], [id]')
-        .toArray()
-        .filter((node): node is Element => node.type === 'tag' && readable(node, roots))
-        .filter((node) =>
+      const marked = elementsUnder(
+        element,
+        (node) =>
+          node.type === 'tag' &&
+          (node.attribs.class !== undefined || node.attribs.id !== undefined) &&
+          readable(node, roots) &&
           [...(node.attribs.class ?? '').split(/\s+/), node.attribs.id ?? ''].some((token) =>
             CREDIT_ELEMENT.test(token),
           ),
-        );
+      );
       for (const node of marked) {
         const line = scopeLines([node], context.page.base, { linkHosts: true }).join(' ');
         if (name.test(line)) return { outcome: 'pass', messageId: 'found', data, evidence: clip(line) };
