@@ -407,7 +407,7 @@ export function findPost(page: PageDocument, tokens: Tokens, passages: readonly 
   const { $ } = page;
   const byNode = matchedWords(page, tokens, passages);
   const counts = countWords($, page, byNode);
-  const root = ($('body').get(0) ?? $.root().children().toArray().find(isElement)) as Element | undefined;
+  const root = page.body ?? $.root().children().toArray().find(isElement);
   if (!root) return { scope: [], nearby: [], concealed: [], elsewhere: [] };
   const total = counts.matched.get(root) ?? 0;
   if (total === 0)

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Element } from 'domhandler';
 import { describe, expect, it } from 'vitest';
-import { elementsUnder, parsePage } from '../../src/match/page.ts';
+import { elementsUnder, hasClosest, parsePage, selectEach } from '../../src/match/page.ts';
 import { boundMarkup, MAX_DEPTH } from '../../src/text/html-text.ts';
 import { FIXTURES } from '../helpers/fixture-store.ts';
 
@@ -191,4 +191,50 @@ describe('elementsUnder', () => {
       expect(found).toBeGreaterThan(10);
     });
   }
+});
+
+describe('selectEach and hasClosest', () => {
+  // parsePage reads its selectors in one walk with compiled queries; each must give what cheerio's
+  // own $(selector) and .closest(selector) give.
+  const html = `<!doctype html><html><head><title>First</title><title>Second</title>
+    <meta property="og:title"><meta property="og:title" content="Later">
+    <base target="_blank"><base href="/b/"></head>
+    <body class="Entry hentry"><header><h1>Site</h1></header><nav><h1>Menu</h1></nav>
+    <main id="main"><article class="post type-post" itemtype="https://schema.org/NewsArticle">
+      <h1>Title</h1><div class="entry-content"><p>Text</p><aside><h1>Aside</h1></aside></div>
+    </article><div itemscope itemtype="http://schema.org/BlogPosting"><h1 class="header">Two</h1></div>
+    </main><svg><a class="post">drawn</a></svg><template><article>in template</article></template>
+    <footer class="site-footer"><div class="content"><h1>Foot</h1></div></footer></body></html>`;
+  const { $ } = parsePage(html, 'https://example.com/post');
+  const selectors = [
+    'base[href]',
+    'meta[property="og:title"]',
+    'title',
+    'h1',
+    'body',
+    'article, main, .entry-content, .content, .post, .hentry, .type-post, [itemtype*="Article"], [itemtype*="BlogPosting"]',
+    'body > header, .header, #main',
+  ];
+  it('gives each selector the elements $(selector) gives, in the same order', () => {
+    const found = selectEach($, selectors);
+    let total = 0;
+    for (const [i, selector] of selectors.entries()) {
+      expect(found[i]).toEqual($(selector).toArray());
+      total += found[i]!.length;
+    }
+    expect(total).toBeGreaterThan(20);
+  });
+  it('finds a matching ancestor where .closest(selector) does', () => {
+    const near = 'nav, footer, aside, [role="banner"], body > header, .site-header, #masthead, .header';
+    const answers = $('h1')
+      .toArray()
+      .map((heading) => hasClosest(heading as never, near));
+    expect(answers).toEqual(
+      $('h1')
+        .toArray()
+        .map((heading) => $(heading).closest(near).length > 0),
+    );
+    expect(answers).toContain(true);
+    expect(answers).toContain(false);
+  });
 });
