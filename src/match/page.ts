@@ -122,7 +122,7 @@ export function isElement(node: AnyNode): node is Element {
 }
 
 /** Calls `visit` for each element of a subtree, its root first, in document order. */
-export function eachElement(root: AnyNode, visit: (element: Element) => void): void {
+function eachElement(root: AnyNode, visit: (element: Element) => void): void {
   const stack: AnyNode[] = [root];
   while (stack.length > 0) {
     const node = stack.pop()!;

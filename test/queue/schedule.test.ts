@@ -9,8 +9,8 @@ import { freshPostgres } from '../helpers/postgres.ts';
  * run the same every-minute schedule, and each minute's run happens once, in one of them.
  *
  * A run records the minute it ran in, not its slot: a slot sent in the last second of its minute
- * runs in the next one, beside that minute's own run (this failed CI once, one time in about
- * thirty). So the processes start early in a minute, and every slot the test sees runs in its own.
+ * runs in the next one, beside that minute's own run (this failed CI once). So the processes start
+ * early in a minute, and every slot the test sees runs in its own.
  */
 
 const child = join(import.meta.dirname, '_cron-child.ts');
