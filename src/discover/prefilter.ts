@@ -168,9 +168,10 @@ export class Prefilter {
    * index (`hasCandidate`) before anything costly; the filter never leaves out a real one.
    */
   hits(text: string): FingerprintPairs | undefined {
-    const all = textShingles(text, this.options.shingles);
+    const all = textShingles(text, this.options.shingles, { lend: true });
     if (all.words < this.options.minWords) return undefined;
-    const found = distinctPairs(winnow(all, this.options.shingles), (high, low) => this.has(high, low));
+    const winnowed = winnow(all, this.options.shingles, { lend: true });
+    const found = distinctPairs(winnowed, (high, low) => this.has(high, low));
     return found.high.length < this.floor ? undefined : found;
   }
 

@@ -59,8 +59,9 @@ export interface ReadOptions {
 const GZIP_MAGIC = [0x1f, 0x8b, 0x08];
 const WARC_MAGIC = [...'\nWARC/1.'].map((c) => c.charCodeAt(0));
 
-function headOf(record: WARCRecord): RecordHead {
-  const head: RecordHead = { type: record.warcType ?? '' };
+/** A record's head, as the record to hand on (its length is known once the next record starts). */
+function headOf(record: WARCRecord, offset: number): ArchiveRecord {
+  const head: ArchiveRecord = { type: record.warcType ?? '', offset, length: 0 };
   const url = record.warcTargetURI;
   if (url) head.url = url;
   const date = record.warcDate;
@@ -183,9 +184,8 @@ export async function* readArchive(input: ArchiveInput, options: ReadOptions): A
           yield eventOf(held);
         }
         parsed++;
-        const head = headOf(record);
-        held = { ...head, offset, length: 0 };
-        if (options.wants(head)) {
+        held = headOf(record, offset);
+        if (options.wants(held)) {
           const { payload, truncated } = await readPayload(record, maxPayloadBytes);
           held.payload = payload;
           if (truncated) held.payloadTruncated = true;

@@ -81,8 +81,9 @@ export function articlePrints(
     : article.summary
       ? scanMarkupText(article.summary)
       : '';
-  const all = textShingles(text, options);
-  return { words: all.words, blob: packFingerprints(winnow(all, options)) };
+  // Both arrays are lent: packing copies what it keeps before the next article is read.
+  const all = textShingles(text, options, { lend: true });
+  return { words: all.words, blob: packFingerprints(winnow(all, options, { lend: true })) };
 }
 
 /**

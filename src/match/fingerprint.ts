@@ -69,13 +69,27 @@ export function shingles(
     wordHigh[i] = pair[0];
     wordLow[i] = pair[1];
   }
-  return shinglesOfWords(wordHigh, wordLow, n, options.k);
+  return shinglesOfWords(wordHigh, wordLow, n, options.k, false);
 }
 
-function shinglesOfWords(wordHigh: Int32Array, wordLow: Int32Array, n: number, k: number): Shingles {
+/** Shingle hashes lent to a caller that reads them before its next call (see `textShingles`). */
+let lentHigh = new Int32Array(4096);
+let lentLow = new Int32Array(4096);
+
+function shinglesOfWords(
+  wordHigh: Int32Array,
+  wordLow: Int32Array,
+  n: number,
+  k: number,
+  lend: boolean,
+): Shingles {
   const count = Math.max(0, n - k + 1);
-  const high = new Int32Array(count);
-  const low = new Int32Array(count);
+  if (lend && lentHigh.length < count) {
+    lentHigh = new Int32Array(count + (count >>> 1));
+    lentLow = new Int32Array(count + (count >>> 1));
+  }
+  const high = lend ? lentHigh.subarray(0, count) : new Int32Array(count);
+  const low = lend ? lentLow.subarray(0, count) : new Int32Array(count);
   for (let i = 0; i < count; i++) {
     let h = 0x3c6ef372 | 0;
     let l = 0x1b873593 | 0;
@@ -116,6 +130,15 @@ function codePointAt(text: string, i: number, unit: number): number {
   return unit >= 0xd800 && unit <= 0xdbff ? text.codePointAt(i)! : unit;
 }
 
+/**
+ * With `lend`, the arrays returned are this module's own, reused by the next call that lends:
+ * for a caller that reads them at once (a prefilter reading every page of an archive, an index
+ * build), one allocation a page fewer and no garbage for the collector.
+ */
+export interface Lending {
+  lend?: boolean;
+}
+
 export interface TextShingles extends Shingles {
   /** Words in the text, as `tokenise` counts them. */
   words: number;
@@ -141,7 +164,11 @@ let scratchLow = new Int32Array(4096);
  * folded and hashed as they are read, each character looked up once in a table of ASCII word
  * characters and their lower case. Index builds and archive scans run through here.
  */
-export function textShingles(text: string, options: ShingleOptions = DEFAULT_SHINGLES): TextShingles {
+export function textShingles(
+  text: string,
+  options: ShingleOptions = DEFAULT_SHINGLES,
+  { lend = false }: Lending = {},
+): TextShingles {
   const length = text.length;
   if (scratchHigh.length < (length >>> 1) + 1) {
     scratchHigh = new Int32Array((length >>> 1) + 1);
@@ -230,9 +257,12 @@ export function textShingles(text: string, options: ShingleOptions = DEFAULT_SHI
     }
     n++;
   }
-  const { high, low } = shinglesOfWords(wordHigh, wordLow, n, options.k);
+  const { high, low } = shinglesOfWords(wordHigh, wordLow, n, options.k, lend);
   return { high, low, words: n };
 }
+
+/** Winnowed fingerprints lent to a caller (see `Lending`). */
+let lentWinnowed = new Int32Array(3 * 4096);
 
 function less(h1: number, l1: number, h2: number, l2: number): boolean {
   return h1 < h2 || (h1 === h2 && l1 < l2);
@@ -243,7 +273,11 @@ function less(h1: number, l1: number, h2: number, l2: number): boolean {
  * arrays with the comparison inline: the index build winnows every article, and this loop was
  * as costly as hashing the words.
  */
-export function winnow(all: Shingles, options: ShingleOptions = DEFAULT_SHINGLES): Fingerprints {
+export function winnow(
+  all: Shingles,
+  options: ShingleOptions = DEFAULT_SHINGLES,
+  { lend = false }: Lending = {},
+): Fingerprints {
   const w = Math.max(1, options.t - options.k + 1);
   const allHigh = all.high;
   const allLow = all.low;
@@ -261,7 +295,8 @@ export function winnow(all: Shingles, options: ShingleOptions = DEFAULT_SHINGLES
   }
   // At most one fingerprint per window; the three columns share one buffer (no copies at the end).
   const windows = n - w + 1;
-  const out = new Int32Array(3 * windows);
+  if (lend && lentWinnowed.length < 3 * windows) lentWinnowed = new Int32Array(Math.ceil(4.5 * windows));
+  const out = lend ? lentWinnowed : new Int32Array(3 * windows);
   let count = 0;
   let last = -1;
   let lastHigh = 0;

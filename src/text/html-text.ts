@@ -133,6 +133,45 @@ function isNameChar(code: number): boolean {
   return isNameStart(code) || (code >= 0x30 && code <= 0x39) || code === 0x2d || code === 0x3a;
 }
 
+/** What the scan does with an element: a line break at its tags, raw text, skipped content. */
+const BLOCK = 1;
+const RAW = 2;
+const SKIP = 4;
+
+/**
+ * The hash the scan computes of a tag name as it reads it, in lower case: every character of a
+ * name (letters, digits, '-', ':') has the 0x20 bit once lowered, so `| 0x20` lowers exactly.
+ * Kept to 30 bits, so that it is always a small integer (a map key without an allocation).
+ */
+function nameHashStep(hash: number, code: number): number {
+  return (Math.imul(hash, 31) + (code | 0x20)) & 0x3fffffff;
+}
+
+/**
+ * The names the scan treats apart, by their hash, so that a tag is classified without cutting its
+ * name out of the page and lowering it (two strings a tag, on pages of hundreds of tags).
+ */
+const KNOWN_NAMES = new Map<number, { name: string; kind: number }>();
+for (const name of new Set([...BLOCK_TAGS, ...RAW_TEXT, ...SKIP_TEXT])) {
+  let hash = 0;
+  for (let i = 0; i < name.length; i++) hash = nameHashStep(hash, name.charCodeAt(i));
+  const kind =
+    (BLOCK_TAGS.has(name) ? BLOCK : 0) | (RAW_TEXT.has(name) ? RAW : 0) | (SKIP_TEXT.has(name) ? SKIP : 0);
+  if (KNOWN_NAMES.has(hash))
+    throw new Error(`tag names ${name} and ${KNOWN_NAMES.get(hash)!.name} share a hash`);
+  KNOWN_NAMES.set(hash, { name, kind });
+}
+
+/** The kind of the tag whose name, hashed to `hash`, is `html` from `start` to `end` (0: none). */
+function tagKind(html: string, start: number, end: number, hash: number): number {
+  const known = KNOWN_NAMES.get(hash);
+  if (!known || known.name.length !== end - start) return 0;
+  for (let i = 0; i < end - start; i++) {
+    if ((html.charCodeAt(start + i) | 0x20) !== known.name.charCodeAt(i)) return 0;
+  }
+  return known.kind;
+}
+
 /**
  * The words of HTML for fingerprinting, at the speed of a character loop: tags dropped (a block
  * tag becomes a line break, an inline one nothing, so `wo<b>rd</b>` stays one word), comments,
@@ -168,9 +207,9 @@ export function scanUtf8MarkupText(bytes: Buffer, options: { maxChars?: number }
   return Buffer.from(text, 'latin1').toString('utf8');
 }
 
-/** Whether a text is only HTML's whitespace (space, tab, line feed, form feed, carriage return). */
-function isBlank(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
+/** Whether `text` from `start` to `end` is only HTML's whitespace (space, tab, line feed, form feed, carriage return). */
+function isBlank(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
     const code = text.charCodeAt(i);
     if (code !== 0x20 && code !== 0x0a && code !== 0x09 && code !== 0x0d && code !== 0x0c) return false;
   }
@@ -180,14 +219,16 @@ function isBlank(text: string): boolean {
 function scanMarkup(html: string, maxChars: number, decodeEntities: (text: string) => string): string {
   const parts: string[] = [];
   let kept = 0;
-  const keep = (text: string) => {
-    if (kept >= maxChars || text.length === 0) return;
+  /** Keep the page's text from `start` to `end` (cut out only when it is not blank). */
+  const keep = (start: number, end: number) => {
+    if (kept >= maxChars || end <= start) return;
     // Most of what lies between a real page's tags is its indentation: one space says as much.
-    if (isBlank(text)) {
+    if (isBlank(html, start, end)) {
       parts.push(' ');
       kept++;
       return;
     }
+    const text = html.slice(start, end);
     const decoded = text.includes('&') ? decodeEntities(text) : text;
     const piece = decoded.length > maxChars - kept ? decoded.slice(0, maxChars - kept) : decoded;
     parts.push(piece);
@@ -198,12 +239,12 @@ function scanMarkup(html: string, maxChars: number, decodeEntities: (text: strin
   while (at < length && kept < maxChars) {
     const open = html.indexOf('<', at);
     if (open < 0) {
-      keep(html.slice(at));
+      keep(at, length);
       break;
     }
     const next = html.charCodeAt(open + 1);
     if (next === 0x21 /* ! */) {
-      keep(html.slice(at, open));
+      keep(at, open);
       if (html.startsWith('<!--', open)) {
         const close = html.indexOf('-->', open + 4);
         at = close < 0 ? length : close + 3;
@@ -218,19 +259,24 @@ function scanMarkup(html: string, maxChars: number, decodeEntities: (text: strin
     if (!isNameStart(html.charCodeAt(nameStart))) {
       // A '<' that starts no tag is text ("a < b"); a stray "</" is skipped to its '>'.
       if (closing) {
-        keep(html.slice(at, open));
+        keep(at, open);
         const close = html.indexOf('>', open + 2);
         at = close < 0 ? length : close + 1;
       } else {
-        keep(html.slice(at, open + 1));
+        keep(at, open + 1);
         at = open + 1;
       }
       continue;
     }
-    keep(html.slice(at, open));
+    keep(at, open);
+    let hash = nameHashStep(0, html.charCodeAt(nameStart));
     let nameEnd = nameStart + 1;
-    while (nameEnd < length && isNameChar(html.charCodeAt(nameEnd))) nameEnd++;
-    const name = html.slice(nameStart, nameEnd).toLowerCase();
+    for (; nameEnd < length; nameEnd++) {
+      const code = html.charCodeAt(nameEnd);
+      if (!isNameChar(code)) break;
+      hash = nameHashStep(hash, code);
+    }
+    const kind = tagKind(html, nameStart, nameEnd, hash);
     // The end of the tag, past quoted attribute values (which may hold '>').
     let end = nameEnd;
     while (end < length) {
@@ -244,22 +290,22 @@ function scanMarkup(html: string, maxChars: number, decodeEntities: (text: strin
       end++;
     }
     at = end + 1;
-    if (BLOCK_TAGS.has(name)) parts.push('\n');
+    if (kind & BLOCK) parts.push('\n');
     if (closing) continue;
     const selfClosing = html.charCodeAt(end - 1) === 0x2f;
-    if (!selfClosing && (RAW_TEXT.has(name) || SKIP_TEXT.has(name))) {
+    if (!selfClosing && kind & (RAW | SKIP)) {
       // Skipped elements are skipped whole; raw-text ones that are text (a title) are kept.
-      const pattern = endTagPattern(name);
+      const pattern = endTagPattern(html.slice(nameStart, nameEnd).toLowerCase());
       pattern.lastIndex = at;
       const found = pattern.exec(html);
       if (found) {
-        if (!SKIP_TEXT.has(name)) keep(html.slice(at, found.index));
+        if (!(kind & SKIP)) keep(at, found.index);
         const close = html.indexOf('>', found.index);
         at = close < 0 ? length : close + 1;
-        if (BLOCK_TAGS.has(name)) parts.push('\n');
-      } else if (RAW_TEXT.has(name)) {
+        if (kind & BLOCK) parts.push('\n');
+      } else if (kind & RAW) {
         // An unclosed raw-text element runs to the end of the document, as in the tokenizer.
-        if (!SKIP_TEXT.has(name)) keep(html.slice(at));
+        if (!(kind & SKIP)) keep(at, length);
         at = length;
       }
       // An unclosed <head> or <svg> is left open: its content is read as ordinary text.

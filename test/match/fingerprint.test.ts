@@ -141,6 +141,19 @@ describe('the fast paths agree with the reference ones', () => {
     );
   });
 
+  it('lent arrays hold what fresh ones do, for texts longer and shorter than the last', () => {
+    const long = Array.from({ length: 9_000 }, (_, i) => `w${(i * 7919) % 5003}`).join(' ');
+    for (const text of ['a b c d e f g h i j k l m n o p', long, 'one two three four five six', long]) {
+      const fresh = winnow(textShingles(text));
+      const lentShingles = textShingles(text, undefined, { lend: true });
+      expect(lentShingles.high.length).toBe(Math.max(0, lentShingles.words - 4));
+      const lent = winnow(lentShingles, undefined, { lend: true });
+      expect([...lent.high]).toEqual([...fresh.high]);
+      expect([...lent.low]).toEqual([...fresh.low]);
+      expect([...lent.positions]).toEqual([...fresh.positions]);
+    }
+  });
+
   it('textShingles keeps the hashes of written words from text to text, and stays right when the cache fills', () => {
     // More distinct words past ASCII than the cache holds, then the first ones again in other forms.
     const many = Array.from({ length: 25_000 }, (_, i) => `é${i.toString(36)}ŒUVRE`).join(' ');

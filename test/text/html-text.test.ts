@@ -67,6 +67,16 @@ describe('HTML to text', () => {
     );
   });
 
+  it('reads tag names in any case, and only the names it knows as what they are', () => {
+    expect(scanMarkupText('<DIV>a</DIV><Div>b</dIV>c<SCRIPT>x</Script>d<StYlE>p{}</STYLE>e')).toBe(
+      '\na\n\nb\ncde',
+    );
+    // Names that begin as known ones do, and names built to hash as `script` and `p` do in the scan
+    // (it classifies a tag by a hash of its name): content kept, no line break.
+    expect(scanMarkupText('<pre>a</pre><prefix>b</prefix><br><bread>c</bread>')).toBe('\na\nb\nc');
+    expect(scanMarkupText('x<cypxooi>kept</cypxooi>y<ovxrklr>z</ovxrklr>')).toBe('xkeptyz');
+  });
+
   it('bounds what it keeps, and stays linear on hostile markup', () => {
     expect(markupText('<p>abcdef</p>', { maxChars: 3 })).toBe('abc');
     expect(scanMarkupText('abcdef', { maxChars: 3 })).toBe('abc');
