@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { load } from 'cheerio';
 import type { Element } from 'domhandler';
 import { describe, expect, it } from 'vitest';
 import { elementsUnder, hasClosest, parsePage, selectEach } from '../../src/match/page.ts';
@@ -85,6 +86,23 @@ describe('main text', () => {
       'https://x.example/',
     );
     expect(text.split(/\s+/).filter(Boolean)).toEqual(['alpha', 'beta', 'gamma']);
+  });
+
+  it('builds the tree cheerio builds of the same page (it calls parse5 itself, to keep a parse alive)', () => {
+    const pages = [
+      '<noscript><p>scripting on: this is text</p></noscript><p>after',
+      '<template><p>inside a template</p></template><table><tr><td>cell<div>fostered</div></table>',
+      '<!doctype html><title>a &amp; b</title><svg><foreignObject><p>x</p></foreignObject></svg><math><mi>y</mi></math>',
+      '<frameset><frame src="a"></frameset>',
+      '',
+      'no markup at all',
+    ];
+    for (const html of pages) {
+      const ours = parsePage(html, 'https://x.example/').$;
+      const theirs = load(html);
+      expect(ours.html()).toBe(theirs.html());
+      expect(ours('noscript').text()).toBe(theirs('noscript').text());
+    }
   });
 });
 
