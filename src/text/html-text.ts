@@ -393,6 +393,14 @@ const END_TAG_REACH = 16;
 const NO_CALLBACK = () => {};
 
 /**
+ * The tokenizer of the last page bounded that was not too long, held until the next one: its
+ * objects keep V8 from dropping the tokenizer's optimised code in a full collection between two
+ * pages (see `parseDocument` in src/match/page.ts). Never read: holding it is its purpose.
+ */
+let _heldTokenizer: Tokenizer | undefined;
+const HELD_PAGE = 1 << 20;
+
+/**
  * Bound markup before a tree is built of it, or before any reader that keeps a stack of open elements: at most `maxElements` elements (the rest is cut) and
  * no element deeper than `maxDepth` (its tags are dropped, its text kept). One pass of a tokenizer
  * with its own small stack (htmlparser2's Parser keeps its stack with `unshift`, itself quadratic
@@ -472,6 +480,7 @@ export function boundMarkup(
   const slice = 65_536;
   for (let at = 0; at < html.length && cut === undefined; at += slice)
     tokenizer.write(html.slice(at, at + slice));
+  if (html.length <= HELD_PAGE) _heldTokenizer = tokenizer;
   const end = cut ?? html.length;
   if (omit.length === 0) {
     return cut === undefined ? { html, flattened: 0 } : { html: html.slice(0, cut), cut, flattened: 0 };
