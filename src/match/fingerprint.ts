@@ -109,14 +109,26 @@ function shinglesOfWords(
 const wordClass = new Uint8Array(0x110000);
 const WORD_CHARACTER = /^[\p{L}\p{M}\p{N}]$/u;
 
-/** For each ASCII code: its lower case if it is a word character, else 0. */
-const ASCII_WORD = new Uint8Array(128);
-for (let c = 0x30; c <= 0x39; c++) ASCII_WORD[c] = c;
-for (let c = 0x61; c <= 0x7a; c++) ASCII_WORD[c] = c;
-for (let c = 0x41; c <= 0x5a; c++) ASCII_WORD[c] = c + 32;
+/**
+ * For each code below 0x100: its folded form (`normaliseWord`'s NFKC and lower case) when it is a
+ * word character that folds to one character of this range, 0 when it is no word character, -1
+ * for a word character that folds otherwise (ª, µ, ², ½: NFKC changes them) and so goes the slow
+ * way. ASCII and the accented letters of Western European languages are hashed as they are read.
+ * Derived from the same pattern and folding `tokenise` uses, so the two cannot disagree.
+ */
+const LATIN_WORD = new Int16Array(0x100);
+for (let c = 0; c < 0x100; c++) {
+  const character = String.fromCharCode(c);
+  if (!WORD_CHARACTER.test(character)) continue;
+  const folded = normaliseWord(character);
+  LATIN_WORD[c] =
+    folded.length === 1 && folded.charCodeAt(0) < 0x100 && folded.normalize('NFKC') === folded
+      ? folded.charCodeAt(0)
+      : -1;
+}
 
 function isWordCodePoint(code: number): boolean {
-  if (code < 0x80) return ASCII_WORD[code] !== 0;
+  if (code < 0x100) return LATIN_WORD[code] !== 0;
   let known = wordClass[code]!;
   if (known === 0) {
     known = WORD_CHARACTER.test(String.fromCodePoint(code)) ? 1 : 2;
@@ -180,8 +192,9 @@ export function textShingles(
   let i = 0;
   while (i < length) {
     let code = text.charCodeAt(i);
-    // The character's lower case when it is an ASCII word character, 0 for other ASCII, -1 past it.
-    let lower = code < 0x80 ? ASCII_WORD[code]! : -1;
+    // The character's folded form when it has one below 0x100 (see LATIN_WORD), 0 for other
+    // characters there, -1 for any other word character (and past 0x100, where it is looked up).
+    let lower = code < 0x100 ? LATIN_WORD[code]! : -1;
     if (lower === 0) {
       i++;
       continue;
@@ -193,7 +206,7 @@ export function textShingles(
         continue;
       }
     }
-    // A word starts here; hash it as ASCII while it stays ASCII.
+    // A word starts here; hash it as it is read while every character folds below 0x100.
     const start = i;
     let ascii = true;
     let a = 0x811c9dc5 | 0;
@@ -212,8 +225,9 @@ export function textShingles(
       }
       if (i >= length) break;
       const next = text.charCodeAt(i);
-      if (next < 0x80) {
-        lower = ASCII_WORD[next]!;
+      if (next < 0x100) {
+        lower = LATIN_WORD[next]!;
+        code = next;
         if (lower !== 0) continue;
         if (next !== 0x27) break;
       } else {
@@ -227,8 +241,9 @@ export function textShingles(
       // An apostrophe joins two runs of word characters ("don't"), and is dropped from the word.
       if (i + 1 >= length) break;
       const after = text.charCodeAt(i + 1);
-      if (after < 0x80) {
-        lower = ASCII_WORD[after]!;
+      if (after < 0x100) {
+        lower = LATIN_WORD[after]!;
+        code = after;
         if (lower === 0) break;
       } else {
         code = codePointAt(text, i + 1, after);

@@ -124,6 +124,20 @@ describe('the fast paths agree with the reference ones', () => {
     '\ud800',
     '’’',
     "it's",
+    // Latin-1: letters folded as they are read, and the characters that fold otherwise or are no letters.
+    'ÀÉÎÕÜÐÞ',
+    'àçñøÿþ',
+    'ª1ºa²³¹',
+    'µ',
+    '½¾',
+    'ß',
+    '×÷',
+    '«»¡¿',
+    '\u00a0',
+    "aujourd'hui",
+    'l’été',
+    'É\u0301',
+    '𝐁µ y𝐁½ z',
   ];
   const texts = fc.array(fc.constantFrom(...pieces), { maxLength: 80 }).map((parts) => parts.join(' '));
 
