@@ -154,18 +154,6 @@ export function isElement(node: AnyNode): node is Element {
   return node.type === 'tag' || node.type === 'script' || node.type === 'style';
 }
 
-/** Calls `visit` for each element of a subtree, its root first, in document order. */
-function eachElement(root: AnyNode, visit: (element: Element) => void): void {
-  const stack: AnyNode[] = [root];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (!isElement(node)) continue;
-    visit(node);
-    const children = node.children;
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
-  }
-}
-
 /**
  * The elements of a subtree that `keep` keeps, its root first, in document order: what
  * `$(root).find(selector).addBack(selector)` gives for a selector of one element's own name and
@@ -174,9 +162,14 @@ function eachElement(root: AnyNode, visit: (element: Element) => void): void {
  */
 export function elementsUnder(root: AnyNode, keep: (element: Element) => boolean): Element[] {
   const found: Element[] = [];
-  eachElement(root, (element) => {
-    if (keep(element)) found.push(element);
-  });
+  const stack: AnyNode[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (!isElement(node)) continue;
+    if (keep(node)) found.push(node);
+    const children = node.children;
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+  }
   return found;
 }
 
