@@ -17,7 +17,7 @@ import { tokenise } from '../match/tokens.ts';
 import { bodyCharset, decodeIn } from '../net/charset.ts';
 import { bareHost, matchKey, siteOf } from '../net/url.ts';
 import type { Sql } from '../store/sql.ts';
-import { scanMarkupText, scanUtf8MarkupText } from '../text/html-text.ts';
+import { scanMarkupText, scanUtf8MarkupBytes } from '../text/html-text.ts';
 import type { Prefilter } from './prefilter.ts';
 import type { ArchiveRecord, RecordHead } from './records.ts';
 
@@ -48,8 +48,8 @@ export interface JudgeContext {
   minCoverage: number;
 }
 
-/** Text a prefilter reads at most per page: a page longer than this is not an article page. */
-const MAX_TEXT_CHARS = 2_000_000;
+/** Text a prefilter reads at most per page, in bytes of UTF-8: a page longer than this is not an article page. */
+const MAX_TEXT_BYTES = 2_000_000;
 
 /** The records whose payload is worth reading: successful HTML responses and WET conversions. */
 export function wantsRecord(head: RecordHead): boolean {
@@ -97,20 +97,21 @@ function base(source: string, record: ArchiveRecord, type: Discovery['recordType
 }
 
 /**
- * A page's text for the prefilter. A UTF-8 page (most of the web) is scanned in its bytes and only
- * its text decoded; a page in another charset is decoded whole first.
+ * A page's text for the prefilter, as UTF-8 bytes (which the prefilter reads without decoding). A
+ * UTF-8 page (most of the web) is scanned in its bytes and its text never decoded; a page in
+ * another charset is decoded whole first.
  */
-function pageText(bytes: Buffer, charset: { charset: string; start: number }): string {
+function pageText(bytes: Buffer, charset: { charset: string; start: number }): Buffer {
   if (charset.charset === 'utf-8' && charset.start === 0)
-    return scanUtf8MarkupText(bytes, { maxChars: MAX_TEXT_CHARS });
-  return scanMarkupText(decodeIn(bytes, charset), { maxChars: MAX_TEXT_CHARS });
+    return scanUtf8MarkupBytes(bytes, { maxChars: MAX_TEXT_BYTES });
+  return Buffer.from(scanMarkupText(decodeIn(bytes, charset), { maxChars: MAX_TEXT_BYTES }), 'utf8');
 }
 
 /**
  * Whether a page's text may reprint a stored article: the prefilter's hits, confirmed in the index.
  * A false hit of the filter (a few on every long page) costs one lookup instead of a full check.
  */
-async function mayReprint(context: JudgeContext, text: string): Promise<boolean> {
+async function mayReprint(context: JudgeContext, text: Uint8Array): Promise<boolean> {
   const hits = context.prefilter.hits(text);
   return hits !== undefined && (await hasCandidate(context.sql, hits, context.prefilter.options));
 }
@@ -157,8 +158,9 @@ async function judgeConversion(
   source: string,
   record: ArchiveRecord,
 ): Promise<Judged> {
-  const text = new TextDecoder('utf-8').decode(record.payload!).slice(0, MAX_TEXT_CHARS);
-  if (!(await mayReprint(context, text))) return { candidate: false, discoveries: [] };
+  const bytes = record.payload!.subarray(0, MAX_TEXT_BYTES);
+  if (!(await mayReprint(context, bytes))) return { candidate: false, discoveries: [] };
+  const text = new TextDecoder('utf-8').decode(bytes);
   const pageUrl = record.url!;
   const host = base(source, record, 'conversion').host;
   // The publisher's own pages are the originals, never reprints (as in `checkSnapshot`).

@@ -76,7 +76,8 @@ export function shingles(
 let lentHigh = new Int32Array(4096);
 let lentLow = new Int32Array(4096);
 
-function shinglesOfWords(
+/** The hashes of each run of `k` words, from the words' own (`n` of them). */
+export function shinglesOfWords(
   wordHigh: Int32Array,
   wordLow: Int32Array,
   n: number,
@@ -116,7 +117,7 @@ const WORD_CHARACTER = /^[\p{L}\p{M}\p{N}]$/u;
  * way. ASCII and the accented letters of Western European languages are hashed as they are read.
  * Derived from the same pattern and folding `tokenise` uses, so the two cannot disagree.
  */
-const LATIN_WORD = new Int16Array(0x100);
+export const LATIN_WORD = new Int16Array(0x100);
 for (let c = 0; c < 0x100; c++) {
   const character = String.fromCharCode(c);
   if (!WORD_CHARACTER.test(character)) continue;
@@ -127,7 +128,7 @@ for (let c = 0; c < 0x100; c++) {
       : -1;
 }
 
-function isWordCodePoint(code: number): boolean {
+export function isWordCodePoint(code: number): boolean {
   if (code < 0x100) return LATIN_WORD[code] !== 0;
   let known = wordClass[code]!;
   if (known === 0) {
@@ -164,6 +165,23 @@ export interface TextShingles extends Shingles {
 const foldedHashes = new Map<string, [number, number]>();
 const FOLDED_CACHE_SIZE = 20_000;
 const FOLDED_CACHE_WORD = 64;
+
+/**
+ * The hashes of a word as written, folded first (NFKC, lower case). Looked up as written: folding
+ * is the costly part, and a text, or the next one in its language, writes most of its words the
+ * same way each time.
+ */
+export function foldedWordHashes(written: string): [number, number] {
+  let pair = foldedHashes.get(written);
+  if (!pair) {
+    pair = wordHashes(normaliseWord(written));
+    if (written.length <= FOLDED_CACHE_WORD) {
+      if (foldedHashes.size >= FOLDED_CACHE_SIZE) foldedHashes.clear();
+      foldedHashes.set(written, pair);
+    }
+  }
+  return pair;
+}
 
 /** Word hashes of the text being read, reused from one text to the next (a text has fewer words than half its length). */
 let scratchHigh = new Int32Array(4096);
@@ -256,17 +274,7 @@ export function textShingles(
       wordHigh[n] = fmix(a);
       wordLow[n] = fmix(b ^ folded);
     } else {
-      // Looked up as written: folding (NFKC, lower case) is the costly part, and a text, or the
-      // next one in its language, writes most of its words the same way each time.
-      const written = text.slice(start, i);
-      let pair = foldedHashes.get(written);
-      if (!pair) {
-        pair = wordHashes(normaliseWord(written));
-        if (written.length <= FOLDED_CACHE_WORD) {
-          if (foldedHashes.size >= FOLDED_CACHE_SIZE) foldedHashes.clear();
-          foldedHashes.set(written, pair);
-        }
-      }
+      const pair = foldedWordHashes(text.slice(start, i));
       wordHigh[n] = pair[0];
       wordLow[n] = pair[1];
     }

@@ -199,12 +199,17 @@ function decodeUtf8Entities(text: string): string {
  * cost of decoding the whole page and scanning it. `maxChars` counts bytes here.
  */
 export function scanUtf8MarkupText(bytes: Buffer, options: { maxChars?: number } = {}): string {
+  return scanUtf8MarkupBytes(bytes, options).toString('utf8');
+}
+
+/** `scanUtf8MarkupText` left in UTF-8: the text's bytes, for a reader of bytes (the archive prefilter). */
+export function scanUtf8MarkupBytes(bytes: Buffer, options: { maxChars?: number } = {}): Buffer {
   const text = scanMarkup(
     bytes.toString('latin1'),
     options.maxChars ?? Number.POSITIVE_INFINITY,
     decodeUtf8Entities,
   );
-  return Buffer.from(text, 'latin1').toString('utf8');
+  return Buffer.from(text, 'latin1');
 }
 
 /** Whether `text` from `start` to `end` is only HTML's whitespace (space, tab, line feed, form feed, carriage return). */

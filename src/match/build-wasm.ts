@@ -1,0 +1,36 @@
+/**
+ * `npm run wasm`: assemble utf8-words.wat into the utf8-words.wasm committed beside it (the tool,
+ * wabt, is a development dependency; the product loads the committed bytes). A test assembles the
+ * source again and fails when the two differ.
+ */
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import wabt from 'wabt';
+
+export const WAT_FILE = fileURLToPath(new URL('./utf8-words.wat', import.meta.url));
+export const WASM_FILE = fileURLToPath(new URL('./utf8-words.wasm', import.meta.url));
+
+/** The module's bytes, assembled from its source (no debug names: the same bytes on every machine). */
+export async function assembleWords(): Promise<Uint8Array> {
+  const tools = await wabt();
+  const module = tools.parseWat(WAT_FILE, readFileSync(WAT_FILE, 'utf8'), { mutable_globals: true });
+  try {
+    module.validate();
+    return module.toBinary({ log: false, write_debug_names: false }).buffer;
+  } finally {
+    module.destroy();
+  }
+}
+
+const runDirectly = (() => {
+  try {
+    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+})();
+
+if (runDirectly) {
+  writeFileSync(WASM_FILE, await assembleWords());
+  process.stdout.write(`wrote ${WASM_FILE}\n`);
+}
