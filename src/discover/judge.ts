@@ -12,12 +12,13 @@ import type { Site } from '../config/sites.ts';
 import type { Terms } from '../config/terms.ts';
 import { isMarkup, mediaType } from '../crawl/page.ts';
 import type { PageSnapshot } from '../crawl/snapshot.ts';
+import type { FingerprintPairs } from '../match/fingerprint.ts';
 import { hasCandidate, identify, PageFingerprints } from '../match/identify.ts';
 import { tokenise } from '../match/tokens.ts';
 import { bodyCharset, decodeIn } from '../net/charset.ts';
 import { bareHost, matchKey, siteOf } from '../net/url.ts';
 import type { Sql } from '../store/sql.ts';
-import { scanMarkupText, scanUtf8MarkupBytes } from '../text/html-text.ts';
+import { scanMarkupText } from '../text/html-text.ts';
 import type { Prefilter } from './prefilter.ts';
 import type { ArchiveRecord, RecordHead } from './records.ts';
 
@@ -97,22 +98,19 @@ function base(source: string, record: ArchiveRecord, type: Discovery['recordType
 }
 
 /**
- * A page's text for the prefilter, as UTF-8 bytes (which the prefilter reads without decoding). A
- * UTF-8 page (most of the web) is scanned in its bytes and its text never decoded; a page in
- * another charset is decoded whole first.
+ * The prefilter's hits in a page. A UTF-8 page (most of the web) is read in its bytes, its text
+ * never decoded; a page in another charset is decoded whole first.
  */
-function pageText(bytes: Buffer, charset: { charset: string; start: number }): Buffer {
-  if (charset.charset === 'utf-8' && charset.start === 0)
-    return scanUtf8MarkupBytes(bytes, { maxChars: MAX_TEXT_BYTES });
-  return Buffer.from(scanMarkupText(decodeIn(bytes, charset), { maxChars: MAX_TEXT_BYTES }), 'utf8');
+function pageHits(prefilter: Prefilter, bytes: Buffer, charset: { charset: string; start: number }) {
+  if (charset.charset === 'utf-8' && charset.start === 0) return prefilter.markupHits(bytes, MAX_TEXT_BYTES);
+  return prefilter.hits(scanMarkupText(decodeIn(bytes, charset), { maxChars: MAX_TEXT_BYTES }));
 }
 
 /**
- * Whether a page's text may reprint a stored article: the prefilter's hits, confirmed in the index.
- * A false hit of the filter (a few on every long page) costs one lookup instead of a full check.
+ * Whether a page may reprint a stored article: the prefilter's hits, confirmed in the index. A
+ * false hit of the filter (a few on every long page) costs one lookup instead of a full check.
  */
-async function mayReprint(context: JudgeContext, text: Uint8Array): Promise<boolean> {
-  const hits = context.prefilter.hits(text);
+async function confirmed(context: JudgeContext, hits: FingerprintPairs | undefined): Promise<boolean> {
   return hits !== undefined && (await hasCandidate(context.sql, hits, context.prefilter.options));
 }
 
@@ -121,7 +119,8 @@ async function judgeResponse(context: JudgeContext, source: string, record: Arch
   const contentType = mediaType(record.httpContentType, bytes);
   if (!isMarkup(contentType)) return { candidate: false, discoveries: [] };
   const charset = bodyCharset(bytes, record.httpContentType);
-  if (!(await mayReprint(context, pageText(bytes, charset)))) return { candidate: false, discoveries: [] };
+  if (!(await confirmed(context, pageHits(context.prefilter, bytes, charset))))
+    return { candidate: false, discoveries: [] };
   const html = decodeIn(bytes, charset);
   const snapshot: PageSnapshot = {
     url: record.url!,
@@ -159,7 +158,8 @@ async function judgeConversion(
   record: ArchiveRecord,
 ): Promise<Judged> {
   const bytes = record.payload!.subarray(0, MAX_TEXT_BYTES);
-  if (!(await mayReprint(context, bytes))) return { candidate: false, discoveries: [] };
+  if (!(await confirmed(context, context.prefilter.hits(bytes))))
+    return { candidate: false, discoveries: [] };
   const text = new TextDecoder('utf-8').decode(bytes);
   const pageUrl = record.url!;
   const host = base(source, record, 'conversion').host;

@@ -7,9 +7,15 @@
  * false discovery; a miss is impossible (a Bloom filter has no false negatives).
  */
 
-import { distinctPairs, type FingerprintPairs, textShingles, winnow } from '../match/fingerprint.ts';
+import {
+  distinctPairs,
+  type FingerprintPairs,
+  type TextShingles,
+  textShingles,
+  winnow,
+} from '../match/fingerprint.ts';
 import { DEFAULT_MATCH, type MatchOptions, sharedFloor } from '../match/identify.ts';
-import { utf8Shingles } from '../match/utf8-shingles.ts';
+import { markupShingles, utf8Shingles } from '../match/utf8-shingles.ts';
 import type { Sql } from '../store/sql.ts';
 
 const BITS_PER_ENTRY = 16;
@@ -171,10 +177,22 @@ export class Prefilter {
    * are hashed in WebAssembly (`utf8Shingles`).
    */
   hits(text: string | Uint8Array): FingerprintPairs | undefined {
-    const all =
+    return this.hitsOf(
       typeof text === 'string'
         ? textShingles(text, this.options.shingles, { lend: true })
-        : utf8Shingles(text, this.options.shingles, { lend: true });
+        : utf8Shingles(text, this.options.shingles, { lend: true }),
+    );
+  }
+
+  /**
+   * `hits` of the text of a page held as valid UTF-8 bytes (as `scanUtf8MarkupBytes` takes it out,
+   * up to `maxChars` bytes), the scan in WebAssembly too (`markupShingles`).
+   */
+  markupHits(html: Uint8Array, maxChars: number): FingerprintPairs | undefined {
+    return this.hitsOf(markupShingles(html, maxChars, this.options.shingles, { lend: true }));
+  }
+
+  private hitsOf(all: TextShingles): FingerprintPairs | undefined {
     if (all.words < this.options.minWords) return undefined;
     const winnowed = winnow(all, this.options.shingles, { lend: true });
     const found = distinctPairs(winnowed, (high, low) => this.has(high, low));

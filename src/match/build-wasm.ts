@@ -1,5 +1,5 @@
 /**
- * `npm run wasm`: assemble utf8-words.wat into the utf8-words.wasm committed beside it (the tool,
+ * `npm run wasm`: assemble page-words.wat into the page-words.wasm committed beside it (the tool,
  * wabt, is a development dependency; the product loads the committed bytes). A test assembles the
  * source again and fails when the two differ.
  */
@@ -7,13 +7,17 @@ import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import wabt from 'wabt';
 
-export const WAT_FILE = fileURLToPath(new URL('./utf8-words.wat', import.meta.url));
-export const WASM_FILE = fileURLToPath(new URL('./utf8-words.wasm', import.meta.url));
+export const WAT_FILE = fileURLToPath(new URL('./page-words.wat', import.meta.url));
+export const WASM_FILE = fileURLToPath(new URL('./page-words.wasm', import.meta.url));
 
 /** The module's bytes, assembled from its source (no debug names: the same bytes on every machine). */
 export async function assembleWords(): Promise<Uint8Array> {
   const tools = await wabt();
-  const module = tools.parseWat(WAT_FILE, readFileSync(WAT_FILE, 'utf8'), { mutable_globals: true });
+  const module = tools.parseWat(WAT_FILE, readFileSync(WAT_FILE, 'utf8'), {
+    mutable_globals: true,
+    bulk_memory: true,
+    simd: true,
+  });
   try {
     module.validate();
     return module.toBinary({ log: false, write_debug_names: false }).buffer;

@@ -162,6 +162,11 @@ for (const name of new Set([...BLOCK_TAGS, ...RAW_TEXT, ...SKIP_TEXT])) {
   KNOWN_NAMES.set(hash, { name, kind });
 }
 
+/** The tag names the scan treats apart, with their hash and kind (for the scan in WebAssembly, src/match/page-words.wat). */
+export function scanTags(): Array<{ name: string; hash: number; kind: number }> {
+  return [...KNOWN_NAMES].map(([hash, { name, kind }]) => ({ name, hash, kind }));
+}
+
 /** The kind of the tag whose name, hashed to `hash`, is `html` from `start` to `end` (0: none). */
 function tagKind(html: string, start: number, end: number, hash: number): number {
   const known = KNOWN_NAMES.get(hash);
@@ -188,7 +193,12 @@ export function scanMarkupText(html: string, options: { maxChars?: number } = {}
 
 /** Entities decoded in text read as Latin-1 from UTF-8 bytes, and given back as such bytes. */
 function decodeUtf8Entities(text: string): string {
-  return Buffer.from(decodeHTML(Buffer.from(text, 'latin1').toString('utf8')), 'utf8').toString('latin1');
+  return decodeEntityBytes(Buffer.from(text, 'latin1')).toString('latin1');
+}
+
+/** Entities decoded in a piece of text held as UTF-8 bytes, given back as UTF-8 bytes. */
+export function decodeEntityBytes(bytes: Buffer): Buffer {
+  return Buffer.from(decodeHTML(bytes.toString('utf8')), 'utf8');
 }
 
 /**

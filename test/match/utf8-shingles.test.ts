@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assembleWords, WASM_FILE } from '../../src/match/build-wasm.ts';
 import { textShingles } from '../../src/match/fingerprint.ts';
-import { utf8Shingles } from '../../src/match/utf8-shingles.ts';
+import { markupBytes, markupShingles, utf8Shingles } from '../../src/match/utf8-shingles.ts';
+import { scanUtf8MarkupBytes } from '../../src/text/html-text.ts';
 import { WORD_PIECES } from './_words.ts';
 
 /** What `utf8Shingles` must equal: `textShingles` of the text a WHATWG decoder makes of the bytes. */
@@ -17,7 +18,7 @@ function expectSameAsDecoded(bytes: Uint8Array): void {
 
 describe('utf8Shingles (the word pass in WebAssembly)', () => {
   it('loads the module assembled from the committed source', async () => {
-    // `npm run wasm` after every change of utf8-words.wat; this fails when it was forgotten.
+    // `npm run wasm` after every change of page-words.wat; this fails when it was forgotten.
     expect(Buffer.from(await assembleWords()).equals(readFileSync(WASM_FILE))).toBe(true);
   });
 
@@ -90,5 +91,112 @@ describe('utf8Shingles (the word pass in WebAssembly)', () => {
     const many = Buffer.from(Array.from({ length: 25_000 }, (_, i) => `é${i.toString(36)}ŒUVRE`).join(' '));
     const again = Buffer.from(`éa ÉA éa\u0301 ﬁé é0ŒUVRE Éb ${'Éé'.repeat(100)} ${'Œœ'.repeat(100)}`);
     for (const bytes of [many, again, many.subarray(0, 5_000), again]) expectSameAsDecoded(bytes);
+  });
+});
+
+describe('markupShingles (the markup scan in WebAssembly)', () => {
+  /** What the scan must give: `scanUtf8MarkupBytes`'s text, and `utf8Shingles` of it. */
+  function expectSameAsScanned(html: Buffer, maxChars = Number.POSITIVE_INFINITY): void {
+    const reference = scanUtf8MarkupBytes(html, { maxChars });
+    expect(markupBytes(html, maxChars).toString('latin1')).toBe(reference.toString('latin1'));
+    const fresh = utf8Shingles(reference);
+    const fast = markupShingles(html, maxChars);
+    expect(fast.words).toBe(fresh.words);
+    expect([...fast.high]).toEqual([...fresh.high]);
+    expect([...fast.low]).toEqual([...fresh.low]);
+  }
+
+  // Markup of every kind the scan treats apart: block, inline, raw-text and skipped elements, in any
+  // case, closed or not, self-closed; comments (closed or not) and declarations; quoted attributes
+  // holding '>'; stray '<' and '</'; entities; whitespace runs; end tags followed by what may end
+  // them (a no-break space, a vertical tab, '/') or not ('</scriptx>').
+  const markup = fc.constantFrom(
+    '<p>',
+    '</p>',
+    '<DIV class="a">',
+    '</Div >',
+    '<b>',
+    '</b>',
+    '<br/>',
+    '<hr>',
+    '<li>',
+    '<!-- a <p>comment</p> -->',
+    '<!--',
+    '-->',
+    '<!DOCTYPE html>',
+    '<!x',
+    '<script>if (a < b) x = "</p>";</script>',
+    '<SCRIPT type="x">words</scriptx> more</Script\u000b>',
+    '<script>',
+    '</script>',
+    '<style>p{}</style\u00a0>',
+    '<title>Le &eacute;t&eacute;</title>',
+    '<textarea/>kept',
+    '<svg><text>drawn</text></svg>',
+    '<head><meta charset="utf-8"></head>',
+    '<template>t</template>',
+    '<nav>skipped</nav >',
+    '<a href="x>y" title=\'’>\'>',
+    '<img alt=">">',
+    '<a b=">',
+    '< ',
+    '</ >',
+    '<',
+    '</',
+    'a < b',
+    '&amp;',
+    '&nbsp;',
+    '&#x263A;',
+    '&#128512;',
+    '&eacute',
+    '&unknown;',
+    '&',
+    '\n    \t',
+    '  ',
+    '\r\n',
+    '\u000c',
+  );
+  const pages = fc
+    .array(fc.oneof(markup, fc.constantFrom(...WORD_PIECES), fc.string({ unit: 'grapheme', maxLength: 8 })), {
+      maxLength: 60,
+    })
+    .map((parts) => Buffer.from(parts.join('')));
+
+  it('takes out the text the scan in JavaScript takes out, and the same shingles', () => {
+    fc.assert(
+      fc.property(pages, (html) => expectSameAsScanned(html)),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('keeps to maxChars as the scan in JavaScript does on text without entities', () => {
+    const plain = pages.map((html) => Buffer.from(html.toString('utf8').replaceAll('&', 'and')));
+    fc.assert(
+      fc.property(plain, fc.integer({ min: 0, max: 200 }), (html, maxChars) =>
+        expectSameAsScanned(html, maxChars),
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('ends a raw-text element where the scan in JavaScript does on a page that is not valid UTF-8', () => {
+    // A page labelled UTF-8 may hold any byte: a lone 0xA0 reads as a no-break space to the scan's
+    // pattern (`</style[\s/>]` over the bytes read as Latin-1), which ends the element there.
+    const raw = (...parts: Array<string | number[]>) =>
+      Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : Buffer.from(part))));
+    expectSameAsScanned(raw('<style>x</style', [0xa0], '>one two <style>y</style', [0x85], '>three'));
+    expectSameAsScanned(raw('<title>a', [0xe9], '</title', [0xa0], '>b ', [0xff, 0xfe], ' c'));
+  });
+
+  it('stays linear on hostile markup', () => {
+    for (const hostile of [
+      '<a href="'.repeat(20_000),
+      '<'.repeat(100_000),
+      '<script>'.repeat(20_000),
+      '<!--'.repeat(30_000),
+      `${'&amp;'.repeat(40_000)}<p>`.repeat(2),
+      '</'.repeat(50_000),
+    ])
+      expectSameAsScanned(Buffer.from(hostile));
   });
 });
