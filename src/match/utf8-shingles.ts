@@ -107,11 +107,9 @@ function withMemory(bytes: number): Loaded {
 
 const align = (at: number) => (at + 7) & ~7;
 
-/** Memory the word pass needs after a text of `length` bytes: each word takes a byte and is followed by one. */
-const wordsMemory = (length: number) => 20 * ((length >>> 1) + 1);
-
 /** The words and shingles of the `length` bytes of text at `text` in the module's memory. */
 function shinglesAt(text: number, length: number, options: ShingleOptions, lend: boolean): TextShingles {
+  // Each word takes a byte and is followed by one.
   const most = (length >>> 1) + 1;
   const high = align(text + length);
   const low = high + 4 * most;
@@ -171,7 +169,7 @@ function scanInModule(html: Uint8Array, maxChars: number): { at: number; length:
       ? // More pieces than the list holds: the page is scanned again in JavaScript.
         scanUtf8MarkupBytes(Buffer.from(html.buffer, html.byteOffset, html.byteLength), { maxChars })
       : decodePieces(state, out, textLength, entities, pieces);
-  state = withMemory(after + text.length + 8 + wordsMemory(text.length));
+  state = withMemory(after + text.length);
   state.bytes.set(text, after);
   return { at: after, length: text.length };
 }
