@@ -232,7 +232,10 @@
 
   ;; ---- The markup scan ----
 
+  ;; The scan's state, for `keep` and `put`: the text kept so far (and its bound), where the text
+  ;; starts and where the next byte goes, and where the next piece with an entity is listed.
   (global $kept (mut i32) (i32.const 0))
+  (global $outStart (mut i32) (i32.const 0))
   (global $out (mut i32) (i32.const 0))
   (global $maxChars (mut i32) (i32.const 0))
   (global $entities (mut i32) (i32.const 0))
@@ -413,8 +416,6 @@
     (memory.copy (global.get $out) (local.get $start) (local.get $n))
     (global.set $out (i32.add (global.get $out) (local.get $n)))
     (global.set $kept (i32.add (global.get $kept) (local.get $n))))
-
-  (global $outStart (mut i32) (i32.const 0))
 
   ;; The text of the $len bytes of markup at $ptr, written at $out (it is never longer than the
   ;; markup); the pieces holding an entity listed at $entities as pairs of i32 (start and end in
