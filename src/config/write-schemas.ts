@@ -1,6 +1,6 @@
-import { realpathSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
 import { z } from 'zod';
+import { isMainModule } from '../files/main-module.ts';
 import { jsonSchemas } from './json-schemas.ts';
 
 /** The JSON Schema text for one entry, as committed. */
@@ -9,17 +9,7 @@ export function renderJsonSchema(entry: (typeof jsonSchemas)[number]): string {
   return `${JSON.stringify({ ...schema, title: entry.title }, null, 2)}\n`;
 }
 
-// Real paths, not `file://${argv[1]}`: a URL encodes spaces and node runs a symlinked script from
-// its real path, and either made `npm run schemas` silently write nothing.
-const runDirectly = (() => {
-  try {
-    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-})();
-
-if (runDirectly) {
+if (isMainModule(import.meta.url)) {
   for (const entry of jsonSchemas) {
     writeFileSync(entry.file, renderJsonSchema(entry));
     process.stdout.write(`wrote ${entry.file}\n`);

@@ -11,14 +11,14 @@
  * and prints a table of what each site does and what the scan found. The demo's rules folder is
  * `rules/` with the crawler pointed at the local sites (`resolve`) and allowed onto 127.0.0.1.
  */
-import { copyFileSync, cpSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { PageResult } from '../check/result.ts';
 import { loadTerms } from '../check/terms.ts';
 import type { Io } from '../cli/context.ts';
 import { run } from '../cli/main.ts';
+import { isMainModule } from '../files/main-module.ts';
 import { latestScan } from '../findings/scans.ts';
 import { describeResult } from '../findings/types.ts';
 import type { Article } from '../store/article.ts';
@@ -143,20 +143,7 @@ async function summaryTable(): Promise<string> {
   }
 }
 
-/**
- * Whether node was asked to run this file. Compared as real paths: a file URL percent-encodes a
- * space, and node runs a symlinked script from its real path, so a string comparison of the URL
- * with argv[1] fails in such checkouts and `npm start` would silently do nothing.
- */
-function runDirectly(): boolean {
-  try {
-    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (runDirectly()) {
+if (isMainModule(import.meta.url)) {
   process.env.SYNDICATE_LOG_LEVEL ??= 'warn';
   const { setLogLevel } = await import('../log.ts');
   setLogLevel(process.env.SYNDICATE_LOG_LEVEL);

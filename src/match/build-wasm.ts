@@ -3,9 +3,10 @@
  * wabt, is a development dependency; the product loads the committed bytes). A test assembles the
  * source again and fails when the two differ.
  */
-import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import wabt from 'wabt';
+import { isMainModule } from '../files/main-module.ts';
 
 export const WAT_FILE = fileURLToPath(new URL('./page-words.wat', import.meta.url));
 export const WASM_FILE = fileURLToPath(new URL('./page-words.wasm', import.meta.url));
@@ -26,15 +27,7 @@ export async function assembleWords(): Promise<Uint8Array> {
   }
 }
 
-const runDirectly = (() => {
-  try {
-    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-})();
-
-if (runDirectly) {
+if (isMainModule(import.meta.url)) {
   writeFileSync(WASM_FILE, await assembleWords());
   process.stdout.write(`wrote ${WASM_FILE}\n`);
 }

@@ -191,8 +191,9 @@ let scratchLow = new Int32Array(4096);
  * The shingle hashes of a text without building its tokens: the same words as `tokenise` finds
  * (the same pattern, scanned by hand) and the same hashes as `shingles(tokenise(text))`, several
  * times faster because ASCII words (nearly all of them in most languages' markup and prose) are
- * folded and hashed as they are read, each character looked up once in a table of ASCII word
- * characters and their lower case. Index builds and archive scans run through here.
+ * folded and hashed as they are read, each character looked up once in a table of Latin-1 word
+ * characters and their folded forms. Index builds run through here, and it is the definition the
+ * archive prefilter's WebAssembly (`utf8Shingles`, `markupShingles`) is held to.
  */
 export function textShingles(
   text: string,
